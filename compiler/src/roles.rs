@@ -1,0 +1,162 @@
+//! The built-in roles, exactly the table of the reference's section 6, and the global
+//! objects of the original system.
+
+/// Every global (RBAC) object name.
+pub const GLOBAL_OBJECTS: [&str; 26] = [
+    "kubernetes-proxy",
+    "logs",
+    "agent",
+    "agent-push",
+    "artifact",
+    "auth",
+    "canaries",
+    "catalog",
+    "application",
+    "connection",
+    "connection-detail",
+    "database",
+    "database.identities",
+    "database.kratos",
+    "database.public",
+    "database.config_scrapers",
+    "database.system",
+    "incident",
+    "database.monitor",
+    "playbooks",
+    "rbac",
+    "topology",
+    "people",
+    "notification",
+    "views",
+    "mcp",
+];
+
+/// One line of a role's policy: objects (or `*`), actions, and whether it denies.
+pub struct RolePolicy {
+    pub objects: &'static [&'static str],
+    pub actions: &'static str,
+    pub deny: bool,
+}
+
+/// A built-in role: its policies and the roles it inherits.
+pub struct Role {
+    pub name: &'static str,
+    pub policies: &'static [RolePolicy],
+    pub inherits: &'static [&'static str],
+}
+
+const CRUD: &str = "create,read,update,delete";
+
+/// The built-in roles.
+pub const ROLES: &[Role] = &[
+    Role {
+        name: "everyone",
+        policies: &[RolePolicy {
+            objects: &["database.kratos"],
+            actions: "*",
+            deny: true,
+        }],
+        inherits: &[],
+    },
+    Role {
+        name: "admin",
+        policies: &[RolePolicy {
+            objects: &["*"],
+            actions: "*",
+            deny: false,
+        }],
+        inherits: &["everyone"],
+    },
+    Role {
+        name: "viewer",
+        policies: &[RolePolicy {
+            objects: &[
+                "database.public",
+                "canaries",
+                "catalog",
+                "playbooks",
+                "topology",
+                "people",
+                "application",
+                "views",
+            ],
+            actions: "read",
+            deny: false,
+        }],
+        inherits: &[],
+    },
+    Role {
+        name: "guest",
+        policies: &[],
+        inherits: &["everyone"],
+    },
+    Role {
+        name: "commander",
+        policies: &[RolePolicy {
+            objects: &["incident"],
+            actions: CRUD,
+            deny: false,
+        }],
+        inherits: &["viewer"],
+    },
+    Role {
+        name: "responder",
+        policies: &[RolePolicy {
+            objects: &["incident"],
+            actions: CRUD,
+            deny: false,
+        }],
+        inherits: &["viewer"],
+    },
+    Role {
+        name: "editor",
+        policies: &[
+            RolePolicy {
+                objects: &[
+                    "canaries",
+                    "catalog",
+                    "topology",
+                    "playbooks",
+                    "kubernetes-proxy",
+                    "notification",
+                    "application",
+                    "connection",
+                ],
+                actions: CRUD,
+                deny: false,
+            },
+            RolePolicy {
+                objects: &["connection-detail"],
+                actions: "read",
+                deny: false,
+            },
+        ],
+        inherits: &["viewer"],
+    },
+    Role {
+        name: "agent",
+        policies: &[
+            RolePolicy {
+                objects: &["playbooks", "database.public"],
+                actions: "read",
+                deny: false,
+            },
+            RolePolicy {
+                objects: &["agent-push"],
+                actions: "create,read,update",
+                deny: false,
+            },
+            RolePolicy {
+                objects: &["topology"],
+                actions: "create,update",
+                deny: false,
+            },
+        ],
+        inherits: &[],
+    },
+];
+
+/// Whether `name` is a built-in role.
+pub fn is_role(name: &str) -> bool {
+    ROLES.iter().any(|r| r.name == name)
+}

@@ -1,0 +1,114 @@
+//! What a request can say about an object the catalog did not know, and the view of an
+//! object that selectors are evaluated against.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use rampart_grammar::SearchSubject;
+use serde::{Deserialize, Serialize};
+
+use crate::Category;
+
+/// The attributes of an object, as a request or a catalog entry gives them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectAttributes {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default, rename = "type")]
+    pub object_type: Option<String>,
+    #[serde(default)]
+    pub class: Option<String>,
+    /// An agent id or name.
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub health: Option<String>,
+    /// A playbook's category.
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+}
+
+impl ObjectAttributes {
+    /// The namespace selectors see: a config's is its `namespace`, else `tags.namespace`.
+    pub fn effective_namespace(&self, category: Category) -> Option<&str> {
+        match (&self.namespace, category) {
+            (Some(ns), _) => Some(ns),
+            (None, Category::Config) => self.tags.get("namespace").map(String::as_str),
+            (None, _) => None,
+        }
+    }
+}
+
+/// An object together with its category and its resolved agent (id and name).
+#[derive(Clone, Copy, Debug)]
+pub struct ObjectView<'a> {
+    pub category: Category,
+    pub attributes: &'a ObjectAttributes,
+    pub agent_id: Option<&'a str>,
+    pub agent_name: Option<&'a str>,
+}
+
+impl ObjectView<'_> {
+    /// The value of a catalog field by its selector name (`fieldSelector`, `search`).
+    pub fn field(&self, key: &str) -> Option<&str> {
+        let a = self.attributes;
+        match key.to_ascii_lowercase().as_str() {
+            "id" => a.id.as_deref(),
+            "name" => a.name.as_deref(),
+            "namespace" => a.effective_namespace(self.category),
+            "type" => a.object_type.as_deref(),
+            "class" | "config_class" => a.class.as_deref(),
+            "status" => a.status.as_deref(),
+            "health" => a.health.as_deref(),
+            "agent" | "agent_id" => self.agent_id.or(self.agent_name),
+            "category" => a.category.as_deref(),
+            _ => key
+                .strip_prefix("properties.")
+                .and_then(|k| a.properties.get(k))
+                .map(String::as_str),
+        }
+    }
+
+    /// Playbooks carry no tags or labels, whatever a request says.
+    pub fn tags(&self) -> Option<&BTreeMap<String, String>> {
+        (self.category != Category::Playbook).then_some(&self.attributes.tags)
+    }
+
+    /// Labels, likewise absent on playbooks.
+    pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
+        (self.category != Category::Playbook).then_some(&self.attributes.labels)
+    }
+}
+
+impl SearchSubject for ObjectView<'_> {
+    fn value(&self, path: &[String]) -> Option<Cow<'_, str>> {
+        match path {
+            [map, key] if map.eq_ignore_ascii_case("tags") => {
+                self.tags()?.get(key).map(|v| Cow::Borrowed(v.as_str()))
+            }
+            [map, key] if map.eq_ignore_ascii_case("labels") => {
+                self.labels()?.get(key).map(|v| Cow::Borrowed(v.as_str()))
+            }
+            [map, key] if map.eq_ignore_ascii_case("properties") => self
+                .attributes
+                .properties
+                .get(key)
+                .map(|v| Cow::Borrowed(v.as_str())),
+            [field] => self.field(field).map(Cow::Borrowed),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The check path: interned ids in, a boolean out; no allocation, no IO, no panic.
+//!
+//! A principal's class lists the subject units (itself, teams, groups, roles) that hold
+//! rules. For each unit, `entry_index` gives the (unit, action) entry in one array read.
+//! A single-object request is then one bitmap membership test per unit for allow and
+//! one for deny: the cost is bounded by the principal's memberships, never by the
+//! number of permissions, principals or objects. Requests naming several objects, and
+//! objects the catalog did not know, are answered rule by rule from the same entries.
+
+use crate::attributes::ObjectView;
+use crate::data::{EntryData, RuleData, SetRef};
+use crate::tables::Tables;
+use crate::{ActionId, Category, GlobalId, ObjectIds, PrincipalId};
+
+/// One object of a request: interned, or described by attributes.
+#[derive(Clone, Copy, Debug)]
+pub enum ObjectTarget<'a> {
+    Known(crate::ObjectId),
+    Unknown(ObjectView<'a>),
+}
+
+impl Tables {
+    pub(crate) fn set_contains(&self, set: SetRef, object: u32) -> bool {
+        match set {
+            SetRef::Empty => false,
+            SetRef::All => true,
+            SetRef::Bitmap(b) => self
+                .data
+                .bitmaps
+                .get(b as usize)
+                .is_some_and(|m| m.contains(object)),
+        }
+    }
+
+    /// The entries of the principal's units for `action`.
+    pub(crate) fn entries(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+    ) -> impl Iterator<Item = &EntryData> + '_ {
+        let actions = self.data.actions.len();
+        let units: &[u32] = self
+            .data
+            .principals
+            .get(principal.index())
+            .and_then(|p| self.data.classes.get(p.class as usize))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let valid_action = action.index() < actions;
+        units.iter().filter_map(move |unit| {
+            if !valid_action {
+                return None;
+            }
+            let slot = *self
+                .entry_index
+                .get(*unit as usize * actions + action.index())?;
+            self.data.entries.get(slot.checked_sub(1)? as usize)
+        })
+    }
+
+    /// Is `principal` allowed `action` on these interned objects? Deny wins; no object
+    /// at all is a deny.
+    pub fn check_ids(&self, principal: PrincipalId, action: ActionId, objects: &ObjectIds) -> bool {
+        let mask = objects.mask();
+        if mask.count_ones() == 1 {
+            if let Some((category, object)) = objects.iter().next() {
+                return self.check_single(principal, action, category, object.0);
+            }
+        }
+        if mask == 0 {
+            return false;
+        }
+        let mut allowed = false;
+        for entry in self.entries(principal, action) {
+            for rule in entry
+                .rules
+                .iter()
+                .filter_map(|r| self.data.rules.get(*r as usize))
+            {
+                if self.rule_matches_ids(rule, mask, objects) {
+                    if rule.deny {
+                        return false;
+                    }
+                    allowed = true;
+                }
+            }
+        }
+        allowed
+    }
+
+    fn check_single(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        object: u32,
+    ) -> bool {
+        let mut allowed = false;
+        for entry in self.entries(principal, action) {
+            if self.set_contains(*category.of(&entry.deny_single), object) {
+                return false;
+            }
+            allowed = allowed || self.set_contains(*category.of(&entry.allow_single), object);
+        }
+        allowed
+    }
+
+    pub(crate) fn rule_matches_ids(&self, rule: &RuleData, mask: u8, objects: &ObjectIds) -> bool {
+        rule.objects
+            && rule.required & !mask == 0
+            && objects
+                .iter()
+                .all(|(c, o)| self.set_contains(*c.of(&rule.sets), o.0))
+    }
+
+    pub(crate) fn rule_matches_targets(
+        &self,
+        rule: &RuleData,
+        targets: &crate::PerCategory<ObjectTarget<'_>>,
+    ) -> bool {
+        if !rule.objects || rule.required & !targets.mask() != 0 {
+            return false;
+        }
+        targets.iter().all(|(c, target)| match target {
+            ObjectTarget::Known(o) => self.set_contains(*c.of(&rule.sets), o.0),
+            ObjectTarget::Unknown(view) => match (c.of(&rule.sets), c.of(&rule.predicates))
+            {
+                (SetRef::All, _) => true,
+                (_, Some(p)) => self
+                    .predicates
+                    .get(*p as usize)
+                    .is_some_and(|p| p.matches(view, &self.selectors)),
+                (_, None) => false,
+            },
+        })
+    }
+
+    /// Is `principal` allowed `action` on a global object?
+    pub fn check_global(&self, principal: PrincipalId, action: ActionId, global: GlobalId) -> bool {
+        let Some(bit) = 1u64.checked_shl(global.0) else {
+            return false;
+        };
+        let mut allowed = false;
+        for entry in self.entries(principal, action) {
+            if entry.deny_globals & bit != 0 {
+                return false;
+            }
+            allowed |= entry.allow_globals & bit != 0;
+        }
+        allowed
+    }
+
+    /// Like [`Tables::check_ids`], with objects that may be unknown to the catalog.
+    pub fn check_targets(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        targets: &crate::PerCategory<ObjectTarget<'_>>,
+    ) -> bool {
+        if targets.mask() == 0 {
+            return false;
+        }
+        let mut allowed = false;
+        for entry in self.entries(principal, action) {
+            for rule in entry
+                .rules
+                .iter()
+                .filter_map(|r| self.data.rules.get(*r as usize))
+            {
+                if self.rule_matches_targets(rule, targets) {
+                    if rule.deny {
+                        return false;
+                    }
+                    allowed = true;
+                }
+            }
+        }
+        allowed
+    }
+}

@@ -1,0 +1,196 @@
+//! Resource selectors and rule predicates, compiled from their stored strings.
+//!
+//! The compiler evaluates selectors over the catalog with inverted indexes; the runtime
+//! uses [`CompiledSelector::matches`] to classify objects the catalog did not know. Both
+//! follow DESIGN section 3 item 6: every present field must match.
+
+use rampart_grammar::{
+    GrammarError, ItemPattern, LabelSelector, LabelSelectorOptions, SearchQuery,
+};
+
+use crate::attributes::ObjectView;
+use crate::data::{PredicateData, SelectorData};
+use crate::lexical::eq_fold;
+
+/// A selector with every field parsed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompiledSelector {
+    pub id: Option<ItemPattern>,
+    pub name: Option<ItemPattern>,
+    pub namespace: Option<ItemPattern>,
+    pub types: Option<ItemPattern>,
+    pub agent: Option<ItemPattern>,
+    pub tag_selector: Option<LabelSelector>,
+    pub label_selector: Option<LabelSelector>,
+    pub field_selector: Option<LabelSelector>,
+    pub statuses: Option<ItemPattern>,
+    pub health: Option<ItemPattern>,
+    pub search: Option<SearchQuery>,
+}
+
+/// Options for tag, label and field selectors: `*` in values is on.
+pub const SELECTOR_OPTIONS: LabelSelectorOptions = LabelSelectorOptions {
+    wildcard_values: true,
+};
+
+fn pattern(
+    field: &'static str,
+    text: &Option<String>,
+) -> Result<Option<ItemPattern>, (&'static str, GrammarError)> {
+    text.as_deref()
+        .map(ItemPattern::parse)
+        .transpose()
+        .map_err(|e| (field, e))
+}
+
+fn labels(
+    field: &'static str,
+    text: &Option<String>,
+) -> Result<Option<LabelSelector>, (&'static str, GrammarError)> {
+    text.as_deref()
+        .map(|t| LabelSelector::parse_with(t, SELECTOR_OPTIONS))
+        .transpose()
+        .map_err(|e| (field, e))
+}
+
+impl CompiledSelector {
+    /// Parses every field; the error names the field.
+    pub fn parse(data: &SelectorData) -> Result<CompiledSelector, (&'static str, GrammarError)> {
+        Ok(CompiledSelector {
+            id: pattern("id", &data.id)?,
+            name: pattern("name", &data.name)?,
+            namespace: pattern("namespace", &data.namespace)?,
+            types: pattern("types", &data.types)?,
+            agent: pattern("agent", &data.agent)?,
+            tag_selector: labels("tagSelector", &data.tag_selector)?,
+            label_selector: labels("labelSelector", &data.label_selector)?,
+            field_selector: labels("fieldSelector", &data.field_selector)?,
+            statuses: pattern("statuses", &data.statuses)?,
+            health: pattern("health", &data.health)?,
+            search: data
+                .search
+                .as_deref()
+                .map(SearchQuery::parse)
+                .transpose()
+                .map_err(|e| ("search", e))?,
+        })
+    }
+
+    /// True for the wildcard selector `{name: "*"}` and nothing else.
+    pub fn is_wildcard(&self) -> bool {
+        let only_name = CompiledSelector {
+            name: None,
+            ..self.clone()
+        } == CompiledSelector::default();
+        only_name && self.name.as_ref().is_some_and(ItemPattern::is_wildcard)
+    }
+
+    /// Whether `object` satisfies every present field.
+    pub fn matches(&self, object: &ObjectView<'_>) -> bool {
+        let a = object.attributes;
+        let scalar = |p: &Option<ItemPattern>, v: Option<&str>| {
+            p.as_ref().is_none_or(|p| p.matches(v.unwrap_or("")))
+        };
+        let map = |s: &Option<LabelSelector>,
+                   m: Option<&std::collections::BTreeMap<String, String>>| {
+            s.as_ref()
+                .is_none_or(|s| s.matches(&|k| m.and_then(|m| m.get(k)).map(String::as_str)))
+        };
+        scalar(&self.id, a.id.as_deref())
+            && scalar(&self.name, a.name.as_deref())
+            && scalar(&self.namespace, a.effective_namespace(object.category))
+            && scalar(&self.types, a.object_type.as_deref())
+            && scalar(&self.statuses, a.status.as_deref())
+            && scalar(&self.health, a.health.as_deref())
+            && self
+                .agent
+                .as_ref()
+                .is_none_or(|p| agent_matches(p, object.agent_id, object.agent_name))
+            && map(&self.tag_selector, object.tags())
+            && map(&self.label_selector, object.labels())
+            && self
+                .field_selector
+                .as_ref()
+                .is_none_or(|s| s.matches(&|k| object.field(k)))
+            && self.search.as_ref().is_none_or(|q| q.matches(object))
+    }
+}
+
+/// An agent pattern matches when the agent's id or name does; a negation that hits
+/// either excludes. An object without an agent is matched as the empty string.
+pub fn agent_matches(pattern: &ItemPattern, id: Option<&str>, name: Option<&str>) -> bool {
+    let candidates: Vec<&str> = match (id, name) {
+        (None, None) => vec![""],
+        (id, name) => id.into_iter().chain(name).collect(),
+    };
+    let mut has_positive = false;
+    let mut hit = false;
+    for item in pattern.items() {
+        let any = candidates.iter().any(|c| item.glob.matches(c));
+        if item.negated {
+            if any {
+                return false;
+            }
+        } else {
+            has_positive = true;
+            hit |= any;
+        }
+    }
+    hit || !has_positive
+}
+
+/// A rule's requirement on one category, compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledPredicate {
+    pub selectors: Vec<u32>,
+    pub agents: Option<Vec<String>>,
+    pub tags: Vec<(String, String)>,
+}
+
+impl CompiledPredicate {
+    pub(crate) fn new(data: &PredicateData) -> CompiledPredicate {
+        CompiledPredicate {
+            selectors: data.selectors.clone(),
+            agents: data.agents.clone(),
+            tags: data.tags.clone(),
+        }
+    }
+
+    /// Whether `object` satisfies the predicate, given the compiled selectors.
+    pub fn matches(&self, object: &ObjectView<'_>, selectors: &[CompiledSelector]) -> bool {
+        let selected = self.selectors.is_empty()
+            || self.selectors.iter().any(|s| {
+                selectors
+                    .get(*s as usize)
+                    .is_some_and(|s| s.matches(object))
+            });
+        selected && narrowing_matches(self.agents.as_deref(), &self.tags, object)
+    }
+}
+
+/// The permission-level `agents`/`tags` narrowing: the agent (id or name) is one of
+/// `agents`, and every tag pair is carried. Applies to configs and components only.
+pub fn narrowing_matches(
+    agents: Option<&[String]>,
+    tags: &[(String, String)],
+    object: &ObjectView<'_>,
+) -> bool {
+    use crate::Category;
+    if !matches!(object.category, Category::Config | Category::Component) {
+        return true;
+    }
+    let agent_ok = agents.is_none_or(|agents| {
+        agents.iter().any(|a| {
+            object.agent_id.is_some_and(|id| eq_fold(a, id))
+                || object.agent_name.is_some_and(|n| eq_fold(a, n))
+        })
+    });
+    agent_ok
+        && tags.iter().all(|(k, v)| {
+            object
+                .attributes
+                .tags
+                .get(k)
+                .is_some_and(|actual| eq_fold(v, actual))
+        })
+}
