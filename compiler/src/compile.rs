@@ -88,7 +88,10 @@ pub fn check(
             }
             Ok(r) => {
                 let key = r.key(&u.namespace);
-                if !rampart_runtime::Category::Connection.of(&world.keys).contains_key(&key) {
+                if !rampart_runtime::Category::Connection
+                    .of(&world.keys)
+                    .contains_key(&key)
+                {
                     diagnostics.push(Diagnostic::at(
                         u.location.clone(),
                         format!("{} refers to unknown connection `{key}`", u.document),

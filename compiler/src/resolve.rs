@@ -28,6 +28,8 @@ pub struct CategoryRule {
     pub selectors: Vec<SelectorData>,
     /// True when one selector is `{name: "*"}`: every object.
     pub wildcard: bool,
+    /// How many selectors the document wrote (before de-duplication).
+    pub written: usize,
 }
 
 /// A permission (or role policy) bound to one subject unit, before expansion.
@@ -211,6 +213,7 @@ impl Resolver<'_> {
                         *c.of_mut(&mut categories) = Some(CategoryRule {
                             selectors: Vec::new(),
                             wildcard: true,
+                            written: 1,
                         });
                         let abac = RuleSpec {
                             objects: true,
@@ -362,7 +365,8 @@ impl Resolver<'_> {
             .iter()
             .map(|n| (n.namespace.clone(), n.name.clone()))
             .collect();
-        let playbooks: Vec<(String, String)> = Category::Playbook.of(&self.world.objects)
+        let playbooks: Vec<(String, String)> = Category::Playbook
+            .of(&self.world.objects)
             .iter()
             .map(|o| {
                 (
@@ -553,7 +557,7 @@ impl Resolver<'_> {
             .filter_map(|c| c.of(&categories).as_ref().map(|r| (c, r)))
             .collect();
         if let [(c, rule)] = only.as_slice() {
-            if rule.wildcard && rule.selectors.len() == 1 && narrowing.is_none() {
+            if rule.wildcard && rule.written == 1 && narrowing.is_none() {
                 globals.push(c.global_object().to_string());
             }
         }
@@ -604,10 +608,7 @@ impl Resolver<'_> {
         ok.then(|| ActionPattern::join(patterns))
     }
 
-    fn narrowing(
-        &mut self,
-        p: &Located<PermissionDocument>,
-    ) -> Option<Narrowing> {
+    fn narrowing(&mut self, p: &Located<PermissionDocument>) -> Option<Narrowing> {
         let spec = &p.value.spec;
         if spec.agents.is_none() && spec.tags.is_none() {
             return None;
@@ -676,6 +677,7 @@ impl Resolver<'_> {
         ok.then(|| CategoryRule {
             selectors: selectors.into_iter().collect(),
             wildcard,
+            written: list.len(),
         })
     }
 }

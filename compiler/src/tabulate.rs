@@ -96,7 +96,8 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
     let mut selector_ids: BTreeMap<(Category, SelectorData), u32> = BTreeMap::new();
     for rule in &model.rules {
         for c in Category::ALL {
-            for s in c.of(&rule.categories)
+            for s in c
+                .of(&rule.categories)
                 .iter()
                 .flat_map(|r| r.selectors.iter())
             {
@@ -127,8 +128,7 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
         .collect();
 
     // Narrowing sets, one per distinct (agents, tags).
-    let mut narrowings: BTreeMap<Narrowing, [RoaringBitmap; 2]> =
-        BTreeMap::new();
+    let mut narrowings: BTreeMap<Narrowing, [RoaringBitmap; 2]> = BTreeMap::new();
     for rule in &model.rules {
         if let Some(n) = &rule.narrowing {
             narrowings.entry(n.clone()).or_default();
@@ -211,7 +211,8 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
             if let (Some(set), Some(predicate)) = (set, predicate) {
                 *c.of_mut(&mut sets) = pool.intern(set);
                 let next = predicates.len() as u32;
-                *c.of_mut(&mut rule_predicates) = Some(*predicates.entry(predicate).or_insert(next));
+                *c.of_mut(&mut rule_predicates) =
+                    Some(*predicates.entry(predicate).or_insert(next));
             }
         }
         let globals = if spec.all_globals {

@@ -123,8 +123,7 @@ impl Tables {
         }
         targets.iter().all(|(c, target)| match target {
             ObjectTarget::Known(o) => self.set_contains(*c.of(&rule.sets), o.0),
-            ObjectTarget::Unknown(view) => match (c.of(&rule.sets), c.of(&rule.predicates))
-            {
+            ObjectTarget::Unknown(view) => match (c.of(&rule.sets), c.of(&rule.predicates)) {
                 (SetRef::All, _) => true,
                 (_, Some(p)) => self
                     .predicates

@@ -1,0 +1,553 @@
+//! A reference evaluator, straight from the document model: no tables, no bitmaps, no
+//! indexes, nothing clever. Each function restates DESIGN section 3 directly. The
+//! compiled tables must agree with it on every request.
+
+pub mod generate;
+
+use std::collections::BTreeMap;
+
+/// A glob as written in a pattern list (already the generator's structured form).
+#[derive(Clone, Debug)]
+pub enum Glob {
+    Any,
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+}
+
+impl Glob {
+    fn text(&self) -> String {
+        match self {
+            Glob::Any => "*".into(),
+            Glob::Exact(t) => t.clone(),
+            Glob::Prefix(t) => format!("{t}*"),
+            Glob::Suffix(t) => format!("*{t}"),
+        }
+    }
+
+    fn hits(&self, value: &str) -> bool {
+        let v = value.to_lowercase();
+        match self {
+            Glob::Any => true,
+            Glob::Exact(t) => v == t.to_lowercase(),
+            Glob::Prefix(t) => v.starts_with(&t.to_lowercase()),
+            Glob::Suffix(t) => v.ends_with(&t.to_lowercase()),
+        }
+    }
+}
+
+/// A pattern list: `(negated, glob)` items.
+pub type Pattern = Vec<(bool, Glob)>;
+
+pub fn pattern_text(p: &Pattern) -> String {
+    p.iter()
+        .map(|(n, g)| format!("{}{}", if *n { "!" } else { "" }, g.text()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Negation wins; otherwise a positive must hit; only negations: everything else.
+pub fn pattern_matches(p: &Pattern, candidates: &[&str]) -> bool {
+    if p.iter()
+        .any(|(n, g)| *n && candidates.iter().any(|c| g.hits(c)))
+    {
+        return false;
+    }
+    let positives: Vec<&Glob> = p.iter().filter(|(n, _)| !n).map(|(_, g)| g).collect();
+    positives.is_empty()
+        || positives
+            .iter()
+            .any(|g| candidates.iter().any(|c| g.hits(c)))
+}
+
+/// A label requirement.
+#[derive(Clone, Debug)]
+pub enum Req {
+    Eq(String, String),
+    NotEq(String, String),
+    Exists(String),
+    NotExists(String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+}
+
+impl Req {
+    pub fn text(&self) -> String {
+        match self {
+            Req::Eq(k, v) => format!("{k}={v}"),
+            Req::NotEq(k, v) => format!("{k}!={v}"),
+            Req::Exists(k) => k.clone(),
+            Req::NotExists(k) => format!("!{k}"),
+            Req::In(k, vs) => format!("{k} in ({})", vs.join(",")),
+            Req::NotIn(k, vs) => format!("{k} notin ({})", vs.join(",")),
+        }
+    }
+
+    fn holds(&self, map: Option<&BTreeMap<String, String>>) -> bool {
+        let get = |k: &String| map.and_then(|m| m.get(k)).map(|v| v.to_lowercase());
+        let eq = |a: &Option<String>, b: &str| a.as_deref() == Some(b.to_lowercase().as_str());
+        match self {
+            Req::Eq(k, v) => eq(&get(k), v),
+            Req::NotEq(k, v) => !eq(&get(k), v),
+            Req::Exists(k) => get(k).is_some(),
+            Req::NotExists(k) => get(k).is_none(),
+            Req::In(k, vs) => vs.iter().any(|v| eq(&get(k), v)),
+            Req::NotIn(k, vs) => !vs.iter().any(|v| eq(&get(k), v)),
+        }
+    }
+}
+
+/// A resource selector in structured form.
+#[derive(Clone, Debug, Default)]
+pub struct Selector {
+    pub id: Option<Pattern>,
+    pub name: Option<Pattern>,
+    pub namespace: Option<Pattern>,
+    pub types: Option<Pattern>,
+    pub agent: Option<Pattern>,
+    pub statuses: Option<Pattern>,
+    pub health: Option<Pattern>,
+    pub tags: Option<Vec<Req>>,
+    pub labels: Option<Vec<Req>>,
+}
+
+impl Selector {
+    pub fn is_wildcard(&self) -> bool {
+        let name_star = matches!(self.name.as_deref(), Some([(false, Glob::Any)]));
+        name_star
+            && self.id.is_none()
+            && self.namespace.is_none()
+            && self.types.is_none()
+            && self.agent.is_none()
+            && self.statuses.is_none()
+            && self.health.is_none()
+            && self.tags.is_none()
+            && self.labels.is_none()
+    }
+}
+
+/// An object as the reference sees it.
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    pub id: Option<String>,
+    pub name: String,
+    pub namespace: Option<String>,
+    pub kind: Option<String>,
+    pub agent_id: Option<String>,
+    pub agent_name: Option<String>,
+    pub status: Option<String>,
+    pub health: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// Categories in the order playbook, config, component, connection.
+pub const PLAYBOOK: usize = 0;
+pub const CONFIG: usize = 1;
+pub const COMPONENT: usize = 2;
+
+fn field(p: &Option<Pattern>, value: Option<&str>) -> bool {
+    p.as_ref()
+        .is_none_or(|p| pattern_matches(p, &[value.unwrap_or("")]))
+}
+
+pub fn selector_matches(s: &Selector, category: usize, o: &Object) -> bool {
+    let namespace = o.namespace.clone().or_else(|| {
+        if category == CONFIG {
+            o.tags.get("namespace").cloned()
+        } else {
+            None
+        }
+    });
+    let (tags, labels) = if category == PLAYBOOK {
+        (None, None)
+    } else {
+        (Some(&o.tags), Some(&o.labels))
+    };
+    let agents: Vec<&str> = match (&o.agent_id, &o.agent_name) {
+        (None, None) => vec![""],
+        (a, b) => a.iter().chain(b.iter()).map(String::as_str).collect(),
+    };
+    field(&s.id, o.id.as_deref())
+        && field(&s.name, Some(&o.name))
+        && field(&s.namespace, namespace.as_deref())
+        && field(&s.types, o.kind.as_deref())
+        && field(&s.statuses, o.status.as_deref())
+        && field(&s.health, o.health.as_deref())
+        && s.agent.as_ref().is_none_or(|p| pattern_matches(p, &agents))
+        && s.tags.iter().flatten().all(|r| r.holds(tags))
+        && s.labels.iter().flatten().all(|r| r.holds(labels))
+}
+
+/// Who a permission is for.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// Person index, and the spelling used in the document.
+    Person(usize, String),
+    Team(usize, String),
+    Group(String),
+    Notification(usize),
+    Playbook(usize),
+}
+
+/// A Permission document in structured form.
+#[derive(Clone, Debug)]
+pub struct Permission {
+    pub name: String,
+    pub subject: Subject,
+    pub actions: Vec<String>,
+    pub deny: bool,
+    pub mcp: bool,
+    pub categories: [Option<Vec<Selector>>; 4],
+    pub agents: Option<Vec<String>>,
+    pub tags: Option<Vec<(String, String)>>,
+}
+
+/// A PermissionGroup in structured form.
+#[derive(Clone, Debug, Default)]
+pub struct Group {
+    pub name: String,
+    pub people: Vec<String>,
+    pub teams: Vec<String>,
+    /// `(namespace, name)`; name may be `*`, namespace optional.
+    pub notifications: Vec<(Option<String>, String)>,
+    pub playbooks: Vec<(Option<String>, String)>,
+}
+
+/// A person of the generated catalog.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub teams: Vec<usize>,
+}
+
+/// The generated world.
+#[derive(Clone, Debug, Default)]
+pub struct World {
+    pub people: Vec<Person>,
+    pub teams: Vec<(String, String)>,
+    pub agents: Vec<(String, String)>,
+    /// `[playbooks, configs, components, connections]`.
+    pub objects: [Vec<Object>; 4],
+    /// Notifications: `(namespace, name)`.
+    pub notifications: Vec<(String, String)>,
+    pub groups: Vec<Group>,
+    pub permissions: Vec<Permission>,
+}
+
+/// A principal of a request.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    Person(usize),
+    Playbook(usize),
+    Notification(usize),
+}
+
+/// What a request targets.
+#[derive(Clone, Debug)]
+pub enum Target {
+    Objects([Option<Object>; 4]),
+    Global(String),
+}
+
+/// The built-in roles: (role, objects, actions, deny).
+const ROLE_POLICIES: &[(&str, &[&str], &[&str], bool)] = &[
+    ("everyone", &["database.kratos"], &["*"], true),
+    ("admin", &["*"], &["*"], false),
+    (
+        "viewer",
+        &[
+            "database.public",
+            "canaries",
+            "catalog",
+            "playbooks",
+            "topology",
+            "people",
+            "application",
+            "views",
+        ],
+        &["read"],
+        false,
+    ),
+    (
+        "commander",
+        &["incident"],
+        &["create", "read", "update", "delete"],
+        false,
+    ),
+    (
+        "responder",
+        &["incident"],
+        &["create", "read", "update", "delete"],
+        false,
+    ),
+    (
+        "editor",
+        &[
+            "canaries",
+            "catalog",
+            "topology",
+            "playbooks",
+            "kubernetes-proxy",
+            "notification",
+            "application",
+            "connection",
+        ],
+        &["create", "read", "update", "delete"],
+        false,
+    ),
+    ("editor", &["connection-detail"], &["read"], false),
+    ("agent", &["playbooks", "database.public"], &["read"], false),
+    (
+        "agent",
+        &["agent-push"],
+        &["create", "read", "update"],
+        false,
+    ),
+    ("agent", &["topology"], &["create", "update"], false),
+];
+
+const ROLE_INHERITS: &[(&str, &str)] = &[
+    ("admin", "everyone"),
+    ("guest", "everyone"),
+    ("commander", "viewer"),
+    ("responder", "viewer"),
+    ("editor", "viewer"),
+];
+
+const CATEGORY_GLOBALS: [&str; 4] = ["playbooks", "catalog", "topology", "connection"];
+
+/// Does `item` (no `!`) cover `action`?
+fn covers(item: &str, action: &str) -> bool {
+    let item = item.to_lowercase();
+    match item.as_str() {
+        "*" => true,
+        "playbook:*" => matches!(
+            action,
+            "playbook:run" | "playbook:approve" | "playbook:cancel"
+        ),
+        "mcp:*" => matches!(action, "mcp:run" | "mcp:use"),
+        "write" => matches!(action, "write" | "create" | "update"),
+        other => match other
+            .strip_suffix(":*")
+            .and_then(|p| p.strip_prefix("invoke:"))
+        {
+            Some(plugin) => action
+                .strip_prefix("invoke:")
+                .and_then(|r| r.split_once(':'))
+                .is_some_and(|(p, _)| p == plugin),
+            None => other == action,
+        },
+    }
+}
+
+pub fn actions_grant(actions: &[String], action: &str) -> bool {
+    let items: Vec<&str> = actions
+        .iter()
+        .flat_map(|a| a.split(','))
+        .map(str::trim)
+        .collect();
+    if items
+        .iter()
+        .any(|i| i.strip_prefix('!').is_some_and(|x| covers(x, action)))
+    {
+        return false;
+    }
+    let positives: Vec<&&str> = items.iter().filter(|i| !i.starts_with('!')).collect();
+    positives.is_empty() || positives.iter().any(|i| covers(i, action))
+}
+
+impl World {
+    fn person_roles(&self, p: usize) -> Vec<String> {
+        let mut roles: Vec<String> = self.people[p].roles.clone();
+        roles.push("everyone".into());
+        let inherited: Vec<String> = roles
+            .iter()
+            .filter_map(|r| {
+                ROLE_INHERITS
+                    .iter()
+                    .find(|(a, _)| a == r)
+                    .map(|(_, b)| b.to_string())
+            })
+            .collect();
+        roles.extend(inherited);
+        roles
+    }
+
+    fn person_in_group(&self, p: usize, g: &Group) -> bool {
+        let person = &self.people[p];
+        g.people
+            .iter()
+            .any(|k| k == "*" || *k == person.email || *k == person.id || *k == person.name)
+            || g.teams
+                .iter()
+                .any(|t| person.teams.iter().any(|pt| self.teams[*pt].0 == *t))
+    }
+
+    fn service_in(list: &[(Option<String>, String)], ns: &str, name: &str) -> bool {
+        list.iter().any(|(gns, gname)| {
+            gns.as_deref().is_none_or(|x| x == ns) && (gname == "*" || gname == name)
+        })
+    }
+
+    /// Whether the principal is the permission's subject, directly or by membership.
+    fn is_subject(&self, principal: &Principal, subject: &Subject) -> bool {
+        match (principal, subject) {
+            (Principal::Person(p), Subject::Person(q, _)) => p == q,
+            (Principal::Person(p), Subject::Team(t, _)) => self.people[*p].teams.contains(t),
+            (Principal::Person(p), Subject::Group(g)) => {
+                self.person_roles(*p).contains(g)
+                    || self
+                        .groups
+                        .iter()
+                        .any(|grp| grp.name == *g && self.person_in_group(*p, grp))
+            }
+            (Principal::Playbook(i), Subject::Playbook(j)) => i == j,
+            (Principal::Notification(i), Subject::Notification(j)) => i == j,
+            (Principal::Playbook(i), Subject::Group(g)) => {
+                let o = &self.objects[PLAYBOOK][*i];
+                let ns = o.namespace.clone().unwrap_or_default();
+                self.groups
+                    .iter()
+                    .any(|grp| grp.name == *g && Self::service_in(&grp.playbooks, &ns, &o.name))
+            }
+            (Principal::Notification(i), Subject::Group(g)) => {
+                let (ns, name) = &self.notifications[*i];
+                self.groups
+                    .iter()
+                    .any(|grp| grp.name == *g && Self::service_in(&grp.notifications, ns, name))
+            }
+            _ => false,
+        }
+    }
+
+    fn permission_matches(&self, perm: &Permission, target: &Target) -> bool {
+        match target {
+            Target::Global(g) => {
+                if perm.mcp {
+                    return g == "mcp";
+                }
+                let named: Vec<usize> = (0..4).filter(|c| perm.categories[*c].is_some()).collect();
+                match named.as_slice() {
+                    [c] => {
+                        let sels = perm.categories[*c]
+                            .as_ref()
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[]);
+                        sels.len() == 1
+                            && sels[0].is_wildcard()
+                            && perm.agents.is_none()
+                            && perm.tags.is_none()
+                            && CATEGORY_GLOBALS[*c] == g
+                    }
+                    _ => false,
+                }
+            }
+            Target::Objects(objects) => {
+                if perm.mcp {
+                    return false;
+                }
+                for c in 0..4 {
+                    if let Some(selectors) = &perm.categories[c] {
+                        match &objects[c] {
+                            None => return false,
+                            Some(o) => {
+                                if !selectors.iter().any(|s| selector_matches(s, c, o)) {
+                                    return false;
+                                }
+                            }
+                        }
+                    }
+                }
+                for c in [CONFIG, COMPONENT] {
+                    if let Some(o) = &objects[c] {
+                        if let Some(agents) = &perm.agents {
+                            let ok = agents.iter().any(|a| {
+                                o.agent_id
+                                    .as_deref()
+                                    .is_some_and(|x| x.eq_ignore_ascii_case(a))
+                                    || o.agent_name
+                                        .as_deref()
+                                        .is_some_and(|x| x.eq_ignore_ascii_case(a))
+                            });
+                            if !ok {
+                                return false;
+                            }
+                        }
+                        for (k, v) in perm.tags.iter().flatten() {
+                            if !o.tags.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)) {
+                                return false;
+                            }
+                        }
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    fn role_policy_matches(objects: &[&str], target: &Target) -> bool {
+        match target {
+            Target::Global(g) => objects.contains(&"*") || objects.contains(&g.as_str()),
+            Target::Objects(o) => {
+                objects.contains(&"*")
+                    || (0..4).any(|c| o[c].is_some() && objects.contains(&CATEGORY_GLOBALS[c]))
+            }
+        }
+    }
+
+    /// The permissions that match (for failure messages).
+    pub fn matching(&self, principal: &Principal, action: &str, target: &Target) -> Vec<String> {
+        self.permissions
+            .iter()
+            .filter(|perm| {
+                self.is_subject(principal, &perm.subject)
+                    && actions_grant(&perm.actions, action)
+                    && self.permission_matches(perm, target)
+            })
+            .map(|perm| format!("{} {perm:?}", if perm.deny { "deny" } else { "allow" }))
+            .collect()
+    }
+
+    /// The reference decision.
+    pub fn allowed(&self, principal: &Principal, action: &str, target: &Target) -> bool {
+        if let Target::Objects(o) = target {
+            if o.iter().all(Option::is_none) {
+                return false;
+            }
+        }
+        let mut allow = false;
+        let mut deny = false;
+        for perm in &self.permissions {
+            if self.is_subject(principal, &perm.subject)
+                && actions_grant(&perm.actions, action)
+                && self.permission_matches(perm, target)
+            {
+                if perm.deny {
+                    deny = true;
+                } else {
+                    allow = true;
+                }
+            }
+        }
+        if let Principal::Person(p) = principal {
+            let roles = self.person_roles(*p);
+            for (role, objects, actions, is_deny) in ROLE_POLICIES {
+                if roles.iter().any(|r| r == role)
+                    && actions.iter().any(|a| covers(a, action))
+                    && Self::role_policy_matches(objects, target)
+                {
+                    if *is_deny {
+                        deny = true;
+                    } else {
+                        allow = true;
+                    }
+                }
+            }
+        }
+        allow && !deny
+    }
+}
