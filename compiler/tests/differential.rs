@@ -2,7 +2,16 @@
 //! name, by interned ids, with explanations, and after a trip through the file format)
 //! must agree with the reference evaluator on every request.
 
-#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::large_enum_variant, clippy::needless_range_loop, clippy::option_as_ref_deref, clippy::cloned_ref_to_slice_refs)]
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::large_enum_variant,
+    clippy::needless_range_loop,
+    clippy::option_as_ref_deref,
+    clippy::cloned_ref_to_slice_refs
+)]
 
 mod reference;
 
