@@ -68,8 +68,7 @@ pub fn check(
             Ok(data) => connections.push(data),
             Err(errors) => {
                 for (field, message) in errors {
-                    diagnostics
-                        .push(Diagnostic::at(c.at_node(&c.value.spec), message).field(field));
+                    diagnostics.push(Diagnostic::at(c.locate_field(&field), message).field(field));
                 }
             }
         }

@@ -112,7 +112,14 @@ pub fn read_header(bytes: &[u8]) -> Result<Header, LoadError> {
     if format_version != FORMAT_VERSION {
         return Err(LoadError::version(FORMAT_VERSION, format_version));
     }
+    let reserved = u32::from_le_bytes(field::<4>(bytes, 16)?);
+    if reserved != 0 {
+        return Err(LoadError::corrupt(format!(
+            "reserved header word is {reserved:#x}, expected 0"
+        )));
+    }
     let version = field::<VERSION_FIELD>(bytes, 20)?;
+
     let end = version
         .iter()
         .position(|b| *b == 0)

@@ -4,6 +4,7 @@
 //! is recorded for the connection audit.
 
 pub mod connection;
+pub mod path;
 pub mod policy;
 pub mod yaml;
 
@@ -33,6 +34,21 @@ impl<T> Located<T> {
     /// The location of a spanned string in this document.
     pub fn at(&self, text: &Text) -> Location {
         at(&self.file, text)
+    }
+
+    /// The location of the key at a dotted field path (list indexes ignored), or of the
+    /// document when the key is not written (a default, say).
+    pub fn locate_field(&self, field: &str) -> Location {
+        let plain: String = field.split('[').next().unwrap_or(field).to_string();
+        let text = self.file.text.get(self.start.offset..).unwrap_or("");
+        match path::locate(text, &plain) {
+            Some(offset) => Location {
+                file: Arc::clone(&self.file),
+                offset: self.start.offset + offset,
+                len: plain.rsplit('.').next().unwrap_or("").len().max(1),
+            },
+            None => self.start.clone(),
+        }
     }
 
     /// The location of any spanned value (one character long).
@@ -276,10 +292,14 @@ fn read_document(doc: &yaml::DocumentText, out: &mut Documents, diagnostics: &mu
             }
             Err(d) => return diagnostics.push(d),
         },
-        other => (
-            format!("{other} (line {})", doc.file.line_column(doc.start).0),
-            "default".to_string(),
-        ),
+        other => {
+            let metadata = header.metadata.unwrap_or_default();
+            let namespace = metadata.namespace.unwrap_or_else(|| "default".to_string());
+            let name = metadata
+                .name
+                .unwrap_or_else(|| format!("(line {})", doc.file.line_column(doc.start).0));
+            (format!("{other} {namespace}/{name}"), namespace)
+        }
     };
     index_connection_uses(doc, &label, &namespace, out);
 }

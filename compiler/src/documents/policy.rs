@@ -194,9 +194,20 @@ pub struct RegistrationDocument {
     pub status: Option<IgnoredAny>,
 }
 
-/// Enough of any document to dispatch on its kind.
+/// Enough of any document to dispatch on its kind and name it.
 #[derive(Debug, Deserialize)]
 pub struct DocumentHeader {
     #[serde(default)]
     pub kind: Option<Text>,
+    #[serde(default)]
+    pub metadata: Option<HeaderMetadata>,
+}
+
+/// The name and namespace of a document of any kind.
+#[derive(Debug, Default, Deserialize)]
+pub struct HeaderMetadata {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub namespace: Option<String>,
 }

@@ -108,15 +108,20 @@ impl DocumentText {
         match e.location() {
             Some(l) => {
                 let offset = self.file.offset(l.line() as usize, l.column() as usize);
-                Diagnostic::at(
-                    Location {
-                        file: Arc::clone(&self.file),
-                        offset,
-                        len: 1,
-                    },
-                    message,
-                )
+                let document = self.file.text.get(self.start..self.end).unwrap_or("");
+                let path = super::path::path_at(document, offset.saturating_sub(self.start));
+                let location = Location {
+                    file: Arc::clone(&self.file),
+                    offset,
+                    len: 1,
+                };
+                let diagnostic = Diagnostic::at(location, message);
+                match path {
+                    Some(path) => diagnostic.field(path),
+                    None => diagnostic,
+                }
             }
+
             None => Diagnostic::at(
                 Location {
                     file: Arc::clone(&self.file),

@@ -1,0 +1,79 @@
+//! One file per kind of mistake under `fixtures/invalid/`, each with its expected
+//! diagnostic as a snapshot: the message, the file, line and column, the field path, and
+//! the source line with the bytes underlined.
+
+use std::path::PathBuf;
+
+use rampart_compiler::compile::check;
+
+fn diagnostics_for(name: &str) -> String {
+    let path = PathBuf::from(format!("../fixtures/invalid/{name}.yaml"));
+    let catalog = PathBuf::from("../fixtures/catalog.yaml");
+    let policy = PathBuf::from("../fixtures/policy");
+    match check(&[policy, path], Some(&catalog)) {
+        Ok(_) => format!("{name}: unexpectedly valid"),
+        Err(diagnostics) => diagnostics
+            .iter()
+            .map(|d| d.render())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+macro_rules! invalid {
+    ($($test:ident => $file:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                insta::assert_snapshot!($file, diagnostics_for($file));
+            }
+        )*
+    };
+}
+
+invalid! {
+    unknown_field => "unknown-field",
+    deny_yes => "deny-yes",
+    duplicate_key => "duplicate-key",
+    bad_selector => "bad-selector",
+    bad_action => "bad-action",
+    bad_reference => "bad-reference",
+    two_subjects => "two-subjects",
+    no_subject => "no-subject",
+    empty_object => "empty-object",
+    empty_selector => "empty-selector",
+    unknown_subject => "unknown-subject",
+    unknown_connection => "unknown-connection",
+    literal_secret => "literal-secret",
+    yaml_bomb => "yaml-bomb",
+}
+
+#[test]
+fn every_problem_of_a_run_is_reported() {
+    let paths: Vec<PathBuf> = [
+        "bad-action",
+        "bad-selector",
+        "unknown-subject",
+        "empty-object",
+    ]
+    .iter()
+    .map(|n| PathBuf::from(format!("../fixtures/invalid/{n}.yaml")))
+    .collect();
+    let result = check(&paths, Some(&PathBuf::from("../fixtures/catalog.yaml")));
+    assert_eq!(result.err().map(|d| d.len()), Some(4));
+}
+
+#[test]
+fn the_fixtures_are_valid() {
+    let result = check(
+        &[PathBuf::from("../fixtures/policy")],
+        Some(&PathBuf::from("../fixtures/catalog.yaml")),
+    );
+    assert!(
+        result.is_ok(),
+        "{:?}",
+        result
+            .err()
+            .map(|d| d.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+    );
+}
