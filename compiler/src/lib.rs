@@ -16,6 +16,8 @@ pub mod index;
 pub mod membership;
 pub mod resolve;
 pub mod roles;
+pub mod secrets;
+
 pub mod source;
 pub mod tabulate;
 pub mod world;

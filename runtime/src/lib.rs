@@ -21,6 +21,8 @@
 mod attributes;
 mod category;
 mod check;
+pub mod connection;
+
 pub mod data;
 mod error;
 pub mod format;

@@ -3,7 +3,9 @@
 
 mod check;
 mod compile;
+mod connections;
 mod inspect;
+mod resolve;
 mod validate;
 
 use std::path::PathBuf;
@@ -31,6 +33,10 @@ enum Command {
     Check(check::Args),
     /// Print table statistics.
     Inspect(inspect::Args),
+    /// Resolve a `connection://` reference for a subject that may read it.
+    Resolve(resolve::Args),
+    /// List which documents use which connections.
+    Connections(connections::Args),
 }
 
 /// Runs the command line.
@@ -41,6 +47,8 @@ pub fn run() -> ExitCode {
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Resolve(args) => resolve::run(args),
+        Command::Connections(args) => connections::run(args),
     }
 }
 
