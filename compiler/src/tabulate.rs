@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use rampart_grammar::{Action, BuiltinAction};
 use rampart_runtime::data::{
-    EntryData, ObjectData, PermissionData, PredicateData, PrincipalData, RuleData, SelectorData,
-    SetRef, TablesData, UnitData,
+    EntryData, ObjectData, PairData, PairSets, PermissionData, PredicateData, PrincipalData,
+    RuleData, SelectorData, SetRef, TablesData, UnitData,
 };
 use rampart_runtime::{Category, CompiledSelector};
 use rayon::prelude::*;
@@ -262,7 +262,9 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
             allow_globals: 0,
             deny_globals: 0,
             rules: rule_ids.clone(),
+            pairs: Vec::new(),
         };
+
         for deny in [false, true] {
             let chosen: Vec<&RuleData> = rule_ids
                 .iter()
@@ -277,16 +279,9 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
                     .filter(|r| r.objects && r.required & !c.bit() == 0)
                     .map(|r| *c.of(&r.sets))
                     .collect();
-                *c.of_mut(&mut single) = if applicable.contains(&SetRef::All) {
-                    SetRef::All
-                } else {
-                    let union = applicable
-                        .iter()
-                        .filter_map(|s| pool.get(*s))
-                        .fold(RoaringBitmap::new(), |acc, b| acc | b);
-                    pool.intern(union)
-                };
+                *c.of_mut(&mut single) = union(&mut pool, &applicable);
             }
+
             if deny {
                 entry.deny_single = single;
                 entry.deny_globals = globals;
@@ -295,6 +290,7 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
                 entry.allow_globals = globals;
             }
         }
+        entry.pairs = pair_tables(&mut pool, &rule_ids, &rules);
         entries.push(entry);
     }
 
@@ -362,6 +358,57 @@ pub fn tabulate(world: &World, model: &Model) -> TablesData {
         entries,
         connections: world.connections.clone(),
     }
+}
+
+/// The union of some sets: `All` if any is, else the union of their bitmaps.
+fn union(pool: &mut BitmapPool, sets: &[SetRef]) -> SetRef {
+    if sets.contains(&SetRef::All) {
+        return SetRef::All;
+    }
+    let bitmaps = sets
+        .iter()
+        .filter_map(|s| pool.get(*s))
+        .fold(RoaringBitmap::new(), |acc, b| acc | b);
+    pool.intern(bitmaps)
+}
+
+/// For each pair of categories some rule applies to: per effect, the union of rules that
+/// leave the second side (or the first) unconstrained, and the rectangles of the rest.
+fn pair_tables(pool: &mut BitmapPool, rule_ids: &[u32], rules: &[RuleData]) -> Vec<PairData> {
+    let mut pairs = Vec::new();
+    for shape in (0u8..16).filter(|s| s.count_ones() == 2) {
+        let Some((first, second)) = rampart_runtime::pair_categories(shape) else {
+            continue;
+        };
+        let mut any = false;
+        let mut effects = [PairSets::default(), PairSets::default()];
+        for (deny, sets) in [false, true].into_iter().zip(effects.iter_mut()) {
+            let (mut firsts, mut seconds, mut rectangles) = (Vec::new(), Vec::new(), Vec::new());
+            let applicable = rule_ids
+                .iter()
+                .filter_map(|r| rules.get(*r as usize))
+                .filter(|r| r.deny == deny && r.objects && r.required & !shape == 0);
+            for rule in applicable {
+                any = true;
+                match (*first.of(&rule.sets), *second.of(&rule.sets)) {
+                    (SetRef::Empty, _) | (_, SetRef::Empty) => {}
+                    (a, SetRef::All) => firsts.push(a),
+                    (SetRef::All, b) => seconds.push(b),
+                    (a, b) => rectangles.push((a, b)),
+                }
+            }
+            rectangles.sort();
+            rectangles.dedup();
+            sets.first = (!firsts.is_empty()).then(|| union(pool, &firsts));
+            sets.second = (!seconds.is_empty()).then(|| union(pool, &seconds));
+            sets.rectangles = rectangles;
+        }
+        if any {
+            let [allow, deny] = effects;
+            pairs.push(PairData { shape, allow, deny });
+        }
+    }
+    pairs
 }
 
 fn principal_names(

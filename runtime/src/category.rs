@@ -139,5 +139,13 @@ impl<T> PerCategory<T> {
     }
 }
 
+/// The two categories of a pair mask, lower index first.
+pub fn pair_categories(shape: u8) -> Option<(Category, Category)> {
+    let mut present = Category::ALL.into_iter().filter(|c| shape & c.bit() != 0);
+    let pair = (present.next()?, present.next()?);
+    present.next().is_none().then_some(pair)
+}
+
 /// Interned objects of a request.
+
 pub type ObjectIds = PerCategory<crate::ObjectId>;

@@ -4,11 +4,14 @@
 //! rules. For each unit, `entry_index` gives the (unit, action) entry in one array read.
 //! A single-object request is then one bitmap membership test per unit for allow and
 //! one for deny: the cost is bounded by the principal's memberships, never by the
-//! number of permissions, principals or objects. Requests naming several objects, and
-//! objects the catalog did not know, are answered rule by rule from the same entries.
+//! number of permissions, principals or objects. A two-object request reads the entry's
+//! precomputed pair sets (a union per side, plus the few rectangles of rules that
+//! constrain both). Requests naming three or more objects, and objects the catalog did
+//! not know, are answered rule by rule from the same entries.
 
 use crate::attributes::ObjectView;
-use crate::data::{EntryData, RuleData, SetRef};
+use crate::data::{EntryData, PairSets, RuleData, SetRef};
+
 use crate::tables::Tables;
 use crate::{ActionId, Category, GlobalId, ObjectIds, PrincipalId};
 
@@ -70,6 +73,10 @@ impl Tables {
         if mask == 0 {
             return false;
         }
+        if mask.count_ones() == 2 {
+            return self.check_pair(principal, action, mask, objects);
+        }
+
         let mut allowed = false;
         for entry in self.entries(principal, action) {
             for rule in entry
@@ -101,6 +108,40 @@ impl Tables {
                 return false;
             }
             allowed = allowed || self.set_contains(*category.of(&entry.allow_single), object);
+        }
+        allowed
+    }
+
+    fn check_pair(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        shape: u8,
+        objects: &ObjectIds,
+    ) -> bool {
+        let Some((first, second)) = crate::pair_categories(shape) else {
+            return false;
+        };
+        let (Some(a), Some(b)) = (objects.get(first), objects.get(second)) else {
+            return false;
+        };
+        let hit = |sets: &PairSets| {
+            sets.first.is_some_and(|s| self.set_contains(s, a.0))
+                || sets.second.is_some_and(|s| self.set_contains(s, b.0))
+                || sets
+                    .rectangles
+                    .iter()
+                    .any(|(x, y)| self.set_contains(*x, a.0) && self.set_contains(*y, b.0))
+        };
+        let mut allowed = false;
+        for entry in self.entries(principal, action) {
+            let Some(pair) = entry.pairs.iter().find(|p| p.shape == shape) else {
+                continue;
+            };
+            if hit(&pair.deny) {
+                return false;
+            }
+            allowed = allowed || hit(&pair.allow);
         }
         allowed
     }

@@ -86,9 +86,33 @@ pub struct EntryData {
     pub deny_single: [SetRef; 4],
     pub allow_globals: u64,
     pub deny_globals: u64,
-    /// Every rule of this unit that grants or denies this action (for multi-object
-    /// requests, objects the catalog did not know, and explanations).
+    /// Every rule of this unit that grants or denies this action (for requests of three
+    /// or more objects, objects the catalog did not know, and explanations).
     pub rules: Vec<u32>,
+    /// Two-object requests, per pair of categories that some rule applies to.
+    pub pairs: Vec<PairData>,
+}
+
+/// What an entry's rules say about requests naming exactly two categories `first` <
+/// `second`: rules that constrain only one side are unions; rules that constrain both
+/// are rectangles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairData {
+    /// The two categories, as a mask with two bits set.
+    pub shape: u8,
+    pub allow: PairSets,
+    pub deny: PairSets,
+}
+
+/// One effect's sets for a pair.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairSets {
+    /// First-category objects granted whatever the second object is.
+    pub first: Option<SetRef>,
+    /// Second-category objects granted whatever the first object is.
+    pub second: Option<SetRef>,
+    /// Rules constraining both: (first set, second set).
+    pub rectangles: Vec<(SetRef, SetRef)>,
 }
 
 /// An object the catalog knows.

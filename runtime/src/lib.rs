@@ -27,6 +27,8 @@ pub mod data;
 mod error;
 pub mod format;
 mod handle;
+mod hash;
+
 mod ids;
 mod lexical;
 mod request;
@@ -34,9 +36,11 @@ mod selector;
 mod tables;
 
 pub use attributes::{ObjectAttributes, ObjectView};
+pub use category::pair_categories;
 pub use category::{Category, ObjectIds, PerCategory};
 pub use check::ObjectTarget;
 pub use error::{LoadError, LoadErrorKind};
+
 pub use handle::TablesHandle;
 pub use ids::{ActionId, GlobalId, ObjectId, PrincipalId};
 pub use request::{Decision, MatchedPermission, ObjectRef, Reason, Request, RequestObjects};

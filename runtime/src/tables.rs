@@ -5,7 +5,7 @@
 //! that the check path can index without fear: after validation nothing can be out of
 //! range, and the check code still uses `get` so that a bug denies instead of panicking.
 
-use std::collections::HashMap;
+use crate::hash::FxHashMap as HashMap;
 use std::path::Path;
 
 use rampart_grammar::Action;
@@ -87,8 +87,8 @@ impl Tables {
         compiler_version: String,
     ) -> Result<Tables, LoadError> {
         validate(&data)?;
-        let mut principal_by_name = HashMap::new();
-        let mut name_counts: HashMap<&str, usize> = HashMap::new();
+        let mut principal_by_name = HashMap::default();
+        let mut name_counts: HashMap<&str, usize> = HashMap::default();
         for p in &data.principals {
             if let (PrincipalKind::Person, Some(name)) = (p.kind, &p.name) {
                 *name_counts.entry(name.as_str()).or_default() += 1;
@@ -111,8 +111,8 @@ impl Tables {
             }
             principal_by_name.insert(format!("{prefix}{}", p.key), id);
         }
-        let mut action_by_name = HashMap::new();
-        let mut plugin_fallback = HashMap::new();
+        let mut action_by_name = HashMap::default();
+        let mut plugin_fallback = HashMap::default();
         let mut any_invoke = None;
         for (i, name) in data.actions.iter().enumerate() {
             let id = ActionId(i as u32);
@@ -134,16 +134,17 @@ impl Tables {
             .map(|(i, g)| (g.clone(), GlobalId(i as u32)))
             .collect();
         let object_by_key = Category::ALL.map(|c| {
-            let mut map = HashMap::new();
+            let mut map =
+                HashMap::with_capacity_and_hasher(c.of(&data.objects).len(), Default::default());
             for (i, o) in c.of(&data.objects).iter().enumerate() {
-                if let Some(id) = &o.id {
+                if let Some(id) = o.id.as_ref().filter(|id| **id != o.key) {
                     map.insert(id.clone(), ObjectId(i as u32));
                 }
                 map.insert(o.key.clone(), ObjectId(i as u32));
             }
             map
         });
-        let mut agent_by_key = HashMap::new();
+        let mut agent_by_key = HashMap::default();
         for (i, a) in data.agents.iter().enumerate() {
             agent_by_key.insert(a.name.clone(), i);
             agent_by_key.insert(a.id.clone(), i);
@@ -318,6 +319,22 @@ fn validate(d: &TablesData) -> Result<(), LoadError> {
         }
         if e.rules.iter().any(|r| *r as usize >= d.rules.len()) {
             return Err(corrupt("an entry names a rule out of range"));
+        }
+        for pair in &e.pairs {
+            let (first, second) = crate::pair_categories(pair.shape)
+                .ok_or_else(|| corrupt("a pair entry does not name two categories"))?;
+            for sets in [&pair.allow, &pair.deny] {
+                if let Some(s) = &sets.first {
+                    check_set(d, s, first, "a pair entry")?;
+                }
+                if let Some(s) = &sets.second {
+                    check_set(d, s, second, "a pair entry")?;
+                }
+                for (x, y) in &sets.rectangles {
+                    check_set(d, x, first, "a pair entry")?;
+                    check_set(d, y, second, "a pair entry")?;
+                }
+            }
         }
     }
     Ok(())
