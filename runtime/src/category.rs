@@ -147,5 +147,4 @@ pub fn pair_categories(shape: u8) -> Option<(Category, Category)> {
 }
 
 /// Interned objects of a request.
-
 pub type ObjectIds = PerCategory<crate::ObjectId>;
