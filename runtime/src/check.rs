@@ -1,7 +1,8 @@
 //! The check path: interned ids in, a boolean out; no allocation, no IO, no panic.
 //!
 //! A principal's class lists the subject units (itself, teams, groups, roles) that hold
-//! rules. For each unit, `entry_index` gives the (unit, action) entry in one array read.
+//! rules; at load time each (class, action) gets the list of its units' entries, so a
+//! check reads one short list and visits only units that hold rules for the action.
 //! A single-object request is then one bitmap membership test per unit for allow and
 //! one for deny: the cost is bounded by the principal's memberships, never by the
 //! number of permissions, principals or objects. A two-object request reads the entry's
@@ -35,30 +36,37 @@ impl Tables {
         }
     }
 
+    /// The ids of the entries of the principal's units for `action`.
+    pub(crate) fn entry_ids(&self, principal: PrincipalId, action: ActionId) -> &[u32] {
+        let actions = self.data.actions.len();
+        let Some(class) = self.principal_class.get(principal.index()) else {
+            return &[];
+        };
+        if action.index() >= actions {
+            return &[];
+        }
+        let slot = *class as usize * actions + action.index();
+        match (
+            self.class_entry_offsets.get(slot),
+            self.class_entry_offsets.get(slot + 1),
+        ) {
+            (Some(start), Some(end)) => self
+                .class_entries
+                .get(*start as usize..*end as usize)
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
     /// The entries of the principal's units for `action`.
     pub(crate) fn entries(
         &self,
         principal: PrincipalId,
         action: ActionId,
     ) -> impl Iterator<Item = &EntryData> + '_ {
-        let actions = self.data.actions.len();
-        let units: &[u32] = self
-            .data
-            .principals
-            .get(principal.index())
-            .and_then(|p| self.data.classes.get(p.class as usize))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let valid_action = action.index() < actions;
-        units.iter().filter_map(move |unit| {
-            if !valid_action {
-                return None;
-            }
-            let slot = *self
-                .entry_index
-                .get(*unit as usize * actions + action.index())?;
-            self.data.entries.get(slot.checked_sub(1)? as usize)
-        })
+        self.entry_ids(principal, action)
+            .iter()
+            .filter_map(|e| self.data.entries.get(*e as usize))
     }
 
     /// Is `principal` allowed `action` on these interned objects? Deny wins; no object
@@ -103,11 +111,21 @@ impl Tables {
         object: u32,
     ) -> bool {
         let mut allowed = false;
-        for entry in self.entries(principal, action) {
-            if self.set_contains(*category.of(&entry.deny_single), object) {
+        for e in self.entry_ids(principal, action) {
+            let Some(sets) = self.single_sets.get(*e as usize) else {
+                continue;
+            };
+            let (allow, deny) = sets.split_at(4);
+            if deny
+                .get(category.index())
+                .is_some_and(|s| self.set_contains(*s, object))
+            {
                 return false;
             }
-            allowed = allowed || self.set_contains(*category.of(&entry.allow_single), object);
+            allowed = allowed
+                || allow
+                    .get(category.index())
+                    .is_some_and(|s| self.set_contains(*s, object));
         }
         allowed
     }

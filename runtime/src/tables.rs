@@ -29,8 +29,16 @@ pub struct Tables {
     pub(crate) object_by_key: [HashMap<String, ObjectId>; 4],
     pub(crate) agent_by_key: HashMap<String, usize>,
     pub(crate) connection_by_key: HashMap<String, usize>,
-    /// `unit * actions + action` -> entry index + 1 (0: no entry).
-    pub(crate) entry_index: Vec<u32>,
+    /// Principal -> class, copied out of the principal records for locality.
+    pub(crate) principal_class: Vec<u32>,
+    /// `class * actions + action` -> range in `class_entries` (offsets, one past the end
+    /// last): the entries of the class's units for that action, found at load time so a
+    /// check never visits a unit that holds nothing for the action.
+    pub(crate) class_entry_offsets: Vec<u32>,
+    pub(crate) class_entries: Vec<u32>,
+    /// Per entry, the single-object sets (allow then deny per category) in one cache line.
+    pub(crate) single_sets: Vec<[SetRef; 8]>,
+
     pub(crate) selectors: Vec<CompiledSelector>,
     pub(crate) predicates: Vec<CompiledPredicate>,
 }
@@ -162,6 +170,33 @@ impl Tables {
                 *slot = i as u32 + 1;
             }
         }
+        let mut class_entry_offsets = Vec::with_capacity(data.classes.len() * actions + 1);
+        let mut class_entries = Vec::new();
+        for units in &data.classes {
+            for action in 0..actions {
+                class_entry_offsets.push(class_entries.len() as u32);
+                for unit in units {
+                    if let Some(slot) = entry_index
+                        .get(*unit as usize * actions + action)
+                        .filter(|s| **s > 0)
+                    {
+                        class_entries.push(slot - 1);
+                    }
+                }
+            }
+        }
+        class_entry_offsets.push(class_entries.len() as u32);
+        let principal_class = data.principals.iter().map(|p| p.class).collect();
+        let single_sets = data
+            .entries
+            .iter()
+            .map(|e| {
+                let [a, b, c, d] = e.allow_single;
+                let [w, x, y, z] = e.deny_single;
+                [a, b, c, d, w, x, y, z]
+            })
+            .collect();
+
         let selectors = data
             .selectors
             .iter()
@@ -182,7 +217,11 @@ impl Tables {
             object_by_key,
             agent_by_key,
             connection_by_key,
-            entry_index,
+            principal_class,
+            class_entry_offsets,
+            class_entries,
+            single_sets,
+
             selectors,
             predicates,
         })
