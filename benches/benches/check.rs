@@ -182,18 +182,29 @@ fn check(c: &mut Criterion) {
 /// The source documents' fixtures: the smallest tables there are.
 fn fixtures(c: &mut Criterion) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let Ok(compiled) = rampart_compiler::compile::compile(&[root.join("policy")], Some(&root.join("catalog.yaml"))) else {
+    let Ok(compiled) = rampart_compiler::compile::compile(
+        &[root.join("policy")],
+        Some(&root.join("catalog.yaml")),
+    ) else {
         return;
     };
-    let Ok(tables) = Tables::from_data(compiled.data) else { return };
+    let Ok(tables) = Tables::from_data(compiled.data) else {
+        return;
+    };
     let t = &tables;
-    let (Some(p), Some(a)) = (t.principal("john@doe.com"), t.action("playbook:run")) else { return };
+    let (Some(p), Some(a)) = (t.principal("john@doe.com"), t.action("playbook:run")) else {
+        return;
+    };
     let mut single = rampart_runtime::ObjectIds::default();
     single.config = t.object(rampart_runtime::Category::Config, "c-mc-pod");
     let mut two = single;
     two.playbook = t.object(rampart_runtime::Category::Playbook, "mc/echo-config");
-    c.bench_function("check_ids/fixtures/single", |b| b.iter(|| black_box(t.check_ids(p, a, &single))));
-    c.bench_function("check_ids/fixtures/two_allowed", |b| b.iter(|| black_box(t.check_ids(p, a, &two))));
+    c.bench_function("check_ids/fixtures/single", |b| {
+        b.iter(|| black_box(t.check_ids(p, a, &single)))
+    });
+    c.bench_function("check_ids/fixtures/two_allowed", |b| {
+        b.iter(|| black_box(t.check_ids(p, a, &two)))
+    });
 }
 
 criterion_group!(benches, check, fixtures);
