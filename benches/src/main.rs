@@ -87,6 +87,12 @@ fn main() -> ExitCode {
                 expected.len(),
                 mismatches.len()
             );
+            println!(
+                "compare: {} passed, {} failed",
+                expected.len() - mismatches.len(),
+                mismatches.len()
+            );
+
             if mismatches.is_empty() {
                 ExitCode::SUCCESS
             } else {

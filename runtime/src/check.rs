@@ -85,6 +85,18 @@ impl Tables {
             return self.check_pair(principal, action, mask, objects);
         }
 
+        self.decide_by_rules(principal, action, |rule| {
+            self.rule_matches_ids(rule, mask, objects)
+        })
+    }
+
+    /// Rule by rule over the principal's entries: deny wins, else any allow.
+    fn decide_by_rules(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        matches: impl Fn(&RuleData) -> bool,
+    ) -> bool {
         let mut allowed = false;
         for entry in self.entries(principal, action) {
             for rule in entry
@@ -92,7 +104,7 @@ impl Tables {
                 .iter()
                 .filter_map(|r| self.data.rules.get(*r as usize))
             {
-                if self.rule_matches_ids(rule, mask, objects) {
+                if matches(rule) {
                     if rule.deny {
                         return false;
                     }
@@ -218,21 +230,8 @@ impl Tables {
         if targets.mask() == 0 {
             return false;
         }
-        let mut allowed = false;
-        for entry in self.entries(principal, action) {
-            for rule in entry
-                .rules
-                .iter()
-                .filter_map(|r| self.data.rules.get(*r as usize))
-            {
-                if self.rule_matches_targets(rule, targets) {
-                    if rule.deny {
-                        return false;
-                    }
-                    allowed = true;
-                }
-            }
-        }
-        allowed
+        self.decide_by_rules(principal, action, |rule| {
+            self.rule_matches_targets(rule, targets)
+        })
     }
 }

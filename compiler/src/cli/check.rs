@@ -46,12 +46,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let tables = match Tables::load(&args.tables) {
+    let tables = match super::load_tables(&args.tables) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if let Some(batch) = &args.batch {
         return run_batch(&tables, batch, args.explain);

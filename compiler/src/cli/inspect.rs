@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_runtime::Tables;
-
 /// Arguments of `inspect`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,12 +19,9 @@ pub fn run(args: Args) -> ExitCode {
         .map(|m| m.len())
         .unwrap_or(0);
     let started = std::time::Instant::now();
-    let tables = match Tables::load(&args.tables) {
+    let tables = match super::load_tables(&args.tables) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let d = tables.data();

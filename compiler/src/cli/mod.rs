@@ -74,3 +74,11 @@ pub(crate) struct Inputs {
     #[arg(long)]
     catalog: Option<PathBuf>,
 }
+
+/// Loads a table file, or prints why not and gives exit code 2.
+pub(crate) fn load_tables(path: &std::path::Path) -> Result<rampart_runtime::Tables, ExitCode> {
+    rampart_runtime::Tables::load(path).map_err(|e| {
+        eprintln!("error: `{}`: {e}", path.display());
+        ExitCode::from(2)
+    })
+}

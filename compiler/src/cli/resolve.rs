@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rampart_runtime::connection::{EnvironmentSource, SourceChain};
-use rampart_runtime::Tables;
 
 use crate::secrets::{HelmValuesDirectory, ManifestDirectory};
 
@@ -42,12 +41,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let tables = match Tables::load(&args.tables) {
+    let tables = match super::load_tables(&args.tables) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let mut chain = SourceChain::new();
     if let Some(dir) = &args.secrets {
