@@ -178,6 +178,12 @@ fn check_request(w: &World, tables: &Tables, r: &GeneratedRequest) -> Result<(),
                 "by ids: {:?}",
                 request
             );
+            prop_assert_eq!(
+                tables.who_can(a, &ids).contains(&p),
+                expected,
+                "who-can: {:?}",
+                request
+            );
         }
     }
     REQUESTS_CHECKED.fetch_add(1, Ordering::Relaxed);

@@ -436,3 +436,36 @@ fn tables_are_send_and_sync() {
     assert_send_sync::<Tables>();
     assert_send_sync::<rampart_runtime::TablesHandle>();
 }
+
+#[test]
+fn reverse_queries_answer_who_and_what() {
+    let t = tables();
+    let run = t.action("playbook:run").expect("action");
+    let objects = rampart_runtime::ObjectIds {
+        playbook: t.object(rampart_runtime::Category::Playbook, "mc/echo-config"),
+        config: t.object(rampart_runtime::Category::Config, "c-mc-pod"),
+        ..Default::default()
+    };
+    let who: Vec<String> = t
+        .who_can(run, &objects)
+        .into_iter()
+        .filter_map(|p| t.principal_name(p))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            "john@doe.com",
+            "admin@example.com",
+            "notification:mc/check-alerts",
+            "notification:mc/homelab-config-health-alerts"
+        ]
+    );
+    let loki = t.principal("playbook:mc/loki-logs").expect("principal");
+    let access = t.access(loki);
+    assert_eq!(access.keys().collect::<Vec<_>>(), ["read"]);
+    let connections: Vec<&str> = access["read"].objects[3]
+        .iter()
+        .filter_map(|o| t.object_key(rampart_runtime::Category::Connection, o))
+        .collect();
+    assert_eq!(connections, ["default/archive-bucket", "mc/loki-bucket"]);
+}

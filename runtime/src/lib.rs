@@ -32,6 +32,8 @@ mod hash;
 mod ids;
 mod lexical;
 mod request;
+mod reverse;
+
 mod selector;
 mod tables;
 
@@ -44,6 +46,8 @@ pub use error::{LoadError, LoadErrorKind};
 pub use handle::TablesHandle;
 pub use ids::{ActionId, GlobalId, ObjectId, PrincipalId};
 pub use request::{Decision, MatchedPermission, ObjectRef, Reason, Request, RequestObjects};
+pub use reverse::ActionAccess;
+
 pub use selector::{
     agent_matches, narrowing_matches, CompiledPredicate, CompiledSelector, SELECTOR_OPTIONS,
 };

@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_runtime::{ObjectRef, Request, RequestObjects, Tables};
+use rampart_runtime::{Request, Tables};
 
 /// Arguments of `check`.
 #[derive(clap::Args)]
@@ -19,21 +19,8 @@ pub struct Args {
     /// The action, such as `read` or `playbook:run`.
     #[arg(long, required_unless_present = "batch")]
     action: Option<String>,
-    /// A playbook as `NS/NAME` or id.
-    #[arg(long)]
-    playbook: Option<String>,
-    /// A config id.
-    #[arg(long)]
-    config: Option<String>,
-    /// A component id.
-    #[arg(long)]
-    component: Option<String>,
-    /// A connection as `NS/NAME` or id.
-    #[arg(long)]
-    connection: Option<String>,
-    /// A global object such as `catalog` or `mcp`.
-    #[arg(long)]
-    global: Option<String>,
+    #[command(flatten)]
+    target: super::TargetArgs,
     /// List the permissions that decided.
     #[arg(long)]
     explain: bool,
@@ -53,18 +40,11 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(batch) = &args.batch {
         return run_batch(&tables, batch, args.explain);
     }
-    let objects = RequestObjects {
-        playbook: args.playbook.clone().map(ObjectRef::Key),
-        config: args.config.clone().map(ObjectRef::Key),
-        component: args.component.clone().map(ObjectRef::Key),
-        connection: args.connection.clone().map(ObjectRef::Key),
-    };
-    let has_objects = objects != RequestObjects::default();
     let request = Request {
         subject: args.subject.clone().unwrap_or_default(),
         action: args.action.clone().unwrap_or_default(),
-        objects: has_objects.then_some(objects),
-        global: args.global.clone(),
+        objects: args.target.objects(),
+        global: args.target.global.clone(),
     };
     let decision = tables.decide(&request, args.explain);
     if args.format == "json" {

@@ -1,12 +1,14 @@
 //! Command-line entry points, one module per subcommand. Exit codes follow
 //! `kubectl auth can-i`: 0 allowed (or success), 1 denied (or invalid input), 2 error.
 
+mod access;
 mod check;
 mod compile;
 mod connections;
 mod inspect;
 mod resolve;
 mod validate;
+mod who_can;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ enum Command {
     Resolve(resolve::Args),
     /// List which documents use which connections.
     Connections(connections::Args),
+    /// Every subject allowed an action on some objects (or a global object).
+    WhoCan(who_can::Args),
+    /// What a subject may do, action by action.
+    Access(access::Args),
 }
 
 /// Runs the command line.
@@ -49,6 +55,8 @@ pub fn run() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Resolve(args) => resolve::run(args),
         Command::Connections(args) => connections::run(args),
+        Command::WhoCan(args) => who_can::run(args),
+        Command::Access(args) => access::run(args),
     }
 }
 
@@ -81,4 +89,38 @@ pub(crate) fn load_tables(path: &std::path::Path) -> Result<rampart_runtime::Tab
         eprintln!("error: `{}`: {e}", path.display());
         ExitCode::from(2)
     })
+}
+
+/// The objects (or global object) of a request, as flags.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub(crate) struct TargetArgs {
+    /// A playbook as `NS/NAME` or id.
+    #[arg(long)]
+    playbook: Option<String>,
+    /// A config id.
+    #[arg(long)]
+    config: Option<String>,
+    /// A component id.
+    #[arg(long)]
+    component: Option<String>,
+    /// A connection as `NS/NAME` or id.
+    #[arg(long)]
+    connection: Option<String>,
+    /// A global object such as `catalog` or `mcp`.
+    #[arg(long)]
+    pub(crate) global: Option<String>,
+}
+
+impl TargetArgs {
+    /// The request objects, or `None` when no object flag was given.
+    pub(crate) fn objects(&self) -> Option<rampart_runtime::RequestObjects> {
+        use rampart_runtime::ObjectRef;
+        let objects = rampart_runtime::RequestObjects {
+            playbook: self.playbook.clone().map(ObjectRef::Key),
+            config: self.config.clone().map(ObjectRef::Key),
+            component: self.component.clone().map(ObjectRef::Key),
+            connection: self.connection.clone().map(ObjectRef::Key),
+        };
+        (objects != rampart_runtime::RequestObjects::default()).then_some(objects)
+    }
 }
