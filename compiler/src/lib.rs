@@ -13,6 +13,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod documents;
 pub mod index;
+pub mod lint;
 pub mod membership;
 pub mod resolve;
 pub mod roles;

@@ -6,6 +6,7 @@ mod check;
 mod compile;
 mod connections;
 mod inspect;
+mod lint;
 mod resolve;
 mod validate;
 mod who_can;
@@ -43,6 +44,8 @@ enum Command {
     WhoCan(who_can::Args),
     /// What a subject may do, action by action.
     Access(access::Args),
+    /// Unused groups, selectors that match nothing, allow rules a deny always overrides.
+    Lint(lint::Args),
 }
 
 /// Runs the command line.
@@ -57,6 +60,7 @@ pub fn run() -> ExitCode {
         Command::Connections(args) => connections::run(args),
         Command::WhoCan(args) => who_can::run(args),
         Command::Access(args) => access::run(args),
+        Command::Lint(args) => lint::run(args),
     }
 }
 

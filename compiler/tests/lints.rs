@@ -1,0 +1,36 @@
+//! `rampart lint` finds unused groups, selectors that match nothing and allow rules a
+//! deny always overrides, and nothing in the source documents' fixtures.
+
+use std::path::PathBuf;
+
+use rampart_compiler::compile::compile;
+use rampart_compiler::lint::lint;
+
+fn findings(paths: &[&str]) -> Vec<String> {
+    let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+    match compile(&paths, Some(&PathBuf::from("../fixtures/catalog.yaml"))) {
+        Ok(c) => lint(&c.documents, &c.data)
+            .into_iter()
+            .map(|f| format!("{}: {}", f.source, f.message))
+            .collect(),
+        Err(d) => d.iter().map(|x| x.to_string()).collect(),
+    }
+}
+
+#[test]
+fn the_fixtures_are_clean() {
+    assert_eq!(findings(&["../fixtures/policy"]), Vec::<String>::new());
+}
+
+#[test]
+fn each_lint_fires() {
+    let found = findings(&["../fixtures/policy", "../fixtures/lint"]);
+    assert_eq!(
+        found,
+        [
+            "../fixtures/lint/findings.yaml:12:9: `default/nothing-matches`: the config selectors match nothing in the catalog",
+            "../fixtures/lint/findings.yaml:24:9: `default/read-mc` never allows `read`: deny `default/deny-all-configs` (../fixtures/lint/findings.yaml:36:9) always overrides it",
+            "../fixtures/lint/findings.yaml:5:9: group `nobody-uses-me` is not the subject of any permission",
+        ]
+    );
+}
