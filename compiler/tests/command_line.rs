@@ -137,3 +137,33 @@ fn batch_answers_each_line_in_order() {
         .expect("reason")
         .contains("invalid request on line 4"));
 }
+
+#[test]
+fn diff_reports_access_gained_and_lost() {
+    let (dir, before) = compiled();
+    let after = dir.path().join("after.rampart").display().to_string();
+    let (code, _, stderr) = rampart(&[
+        "compile",
+        "../fixtures/policy",
+        "../fixtures/lint",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "-o",
+        &after,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, same, _) = rampart(&["diff", &before, &before]);
+    assert!(same.ends_with("0 changes\n"), "{same}");
+    let (_, changed, _) = rampart(&["diff", &before, &after]);
+    assert!(changed.contains(r#"jane.doe@example.com read: gained [] lost ["config:c-bucket","config:c-default-pod","config:c-mc-deploy","config:c-mc-pod","global:catalog"]"#), "{changed}");
+    let (code, lint, _) = rampart(&[
+        "lint",
+        "../fixtures/policy",
+        "../fixtures/lint",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, 1);
+    assert!(lint.ends_with("3 findings\n"), "{lint}");
+}

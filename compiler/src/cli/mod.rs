@@ -5,6 +5,7 @@ mod access;
 mod check;
 mod compile;
 mod connections;
+mod diff;
 mod inspect;
 mod lint;
 mod resolve;
@@ -46,6 +47,8 @@ enum Command {
     Access(access::Args),
     /// Unused groups, selectors that match nothing, allow rules a deny always overrides.
     Lint(lint::Args),
+    /// Access gained and lost between two table files.
+    Diff(diff::Args),
 }
 
 /// Runs the command line.
@@ -61,6 +64,7 @@ pub fn run() -> ExitCode {
         Command::WhoCan(args) => who_can::run(args),
         Command::Access(args) => access::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Diff(args) => diff::run(args),
     }
 }
 
