@@ -167,3 +167,18 @@ fn diff_reports_access_gained_and_lost() {
     assert_eq!(code, 1);
     assert!(lint.ends_with("3 findings\n"), "{lint}");
 }
+
+#[test]
+fn schemas_are_draft_07_json() {
+    for kind in ["permission", "permissiongroup", "connection", "catalog"] {
+        let (code, stdout, _) = rampart(&["schema", kind]);
+        assert_eq!(code, 0);
+        let schema: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+        assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+        assert_eq!(
+            schema["additionalProperties"], false,
+            "{kind}: unknown fields are refused"
+        );
+    }
+    assert_eq!(rampart(&["schema", "nope"]).0, 2);
+}

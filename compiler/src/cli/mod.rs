@@ -9,6 +9,7 @@ mod diff;
 mod inspect;
 mod lint;
 mod resolve;
+mod schema;
 mod validate;
 mod who_can;
 
@@ -49,6 +50,8 @@ enum Command {
     Lint(lint::Args),
     /// Access gained and lost between two table files.
     Diff(diff::Args),
+    /// JSON Schemas (draft-07) of the input formats, for editors.
+    Schema(schema::Args),
 }
 
 /// Runs the command line.
@@ -65,6 +68,7 @@ pub fn run() -> ExitCode {
         Command::Access(args) => access::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Schema(args) => schema::run(args),
     }
 }
 
