@@ -148,6 +148,16 @@ enum Resolved<'a> {
 }
 
 impl Tables {
+    /// Decides a request given by names (DESIGN's `check(&Request) -> Decision`).
+    pub fn check(&self, request: &Request) -> Decision {
+        self.decide(request, false)
+    }
+
+    /// Decides a request and lists the permissions that decided it, with their sources.
+    pub fn explain(&self, request: &Request) -> Decision {
+        self.decide(request, true)
+    }
+
     /// Decides a request given by names. With `explain`, the decision lists the
     /// permissions that decided it (and tells a deny rule from a missing allow).
     pub fn decide(&self, request: &Request, explain: bool) -> Decision {

@@ -242,6 +242,16 @@ impl Tables {
         self.principal_by_name.get(subject).copied()
     }
 
+    /// A person by email, id or unique name (the same lookup as [`Tables::principal`]).
+    pub fn person(&self, person: &str) -> Option<PrincipalId> {
+        self.principal(person).filter(|p| {
+            self.data
+                .principals
+                .get(p.index())
+                .is_some_and(|d| d.kind == PrincipalKind::Person)
+        })
+    }
+
     /// An action by name; unnamed `invoke:` operations map to their plugin's stand-in.
     pub fn action(&self, action: &str) -> Option<ActionId> {
         if let Some(id) = self.action_by_name.get(action) {
