@@ -196,112 +196,126 @@ pub fn load(paths: &[PathBuf], catalog: Option<&Path>) -> (Documents, Vec<Diagno
     (documents, diagnostics)
 }
 
+/// What every policy kind has: an API version and Kubernetes metadata.
+trait PolicyDocument: serde::de::DeserializeOwned {
+    fn api_version(&self) -> &str;
+    fn metadata(&self) -> &policy::Metadata;
+}
+
+macro_rules! policy_document {
+    ($($t:ty),*) => {
+        $(impl PolicyDocument for $t {
+            fn api_version(&self) -> &str {
+                &self.api_version
+            }
+            fn metadata(&self) -> &policy::Metadata {
+                &self.metadata
+            }
+        })*
+    };
+}
+
+policy_document!(
+    PermissionDocument,
+    PermissionGroupDocument,
+    ConnectionDocument,
+    RegistrationDocument
+);
+
+/// Parses a document of a policy kind; returns it with its `Kind namespace/name` label
+/// and namespace, or records why it does not parse.
+fn parse_policy<T: PolicyDocument>(
+    doc: &yaml::DocumentText,
+    kind: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(T, String, String)> {
+    match doc.parse::<T>() {
+        Ok(value) => {
+            check_api_version(value.api_version(), doc, diagnostics);
+            let namespace = namespace_of(value.metadata());
+            let label = format!("{kind} {namespace}/{}", value.metadata().name.value);
+            Some((value, label, namespace))
+        }
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
+    }
+}
+
 fn read_document(doc: &yaml::DocumentText, out: &mut Documents, diagnostics: &mut Vec<Diagnostic>) {
     let header: DocumentHeader = match doc.parse() {
         Ok(h) => h,
-        Err(d) => {
-            diagnostics.push(d);
-            return;
-        }
+        Err(d) => return diagnostics.push(d),
     };
     let Some(kind) = header.kind else {
         diagnostics
             .push(Diagnostic::at(doc.start_location(), "a document needs a `kind`").field("kind"));
         return;
     };
-    let start = doc.start_location();
     let located = |value| Located {
         value,
         file: Arc::clone(&doc.file),
-        start: start.clone(),
+        start: doc.start_location(),
     };
-    let (label, namespace) = match kind.value.as_str() {
-        "Permission" => match doc.parse::<PermissionDocument>() {
-            Ok(p) => {
-                let label = (
-                    format!(
-                        "Permission {}/{}",
-                        namespace_of(&p.metadata),
-                        p.metadata.name.value
-                    ),
-                    namespace_of(&p.metadata),
-                );
-                check_api_version(&p.api_version, doc, diagnostics);
+    let parsed = match kind.value.as_str() {
+        "Permission" => parse_policy::<PermissionDocument>(doc, "Permission", diagnostics).map(
+            |(p, label, ns)| {
                 out.permissions.push(located(p));
-                label
-            }
-            Err(d) => return diagnostics.push(d),
-        },
-        "PermissionGroup" => match doc.parse::<PermissionGroupDocument>() {
-            Ok(g) => {
-                check_api_version(&g.api_version, doc, diagnostics);
-                let label = (
-                    format!("PermissionGroup {}", g.metadata.name.value),
-                    namespace_of(&g.metadata),
-                );
-                out.groups.push(Located {
-                    value: g,
-                    file: Arc::clone(&doc.file),
-                    start: start.clone(),
-                });
-                label
-            }
-            Err(d) => return diagnostics.push(d),
-        },
-        "Connection" => match doc.parse::<ConnectionDocument>() {
-            Ok(c) => {
-                check_api_version(&c.api_version, doc, diagnostics);
-                let label = (
-                    format!(
-                        "Connection {}/{}",
-                        namespace_of(&c.metadata),
-                        c.metadata.name.value
-                    ),
-                    namespace_of(&c.metadata),
-                );
+                (label, ns)
+            },
+        ),
+        "PermissionGroup" => {
+            parse_policy::<PermissionGroupDocument>(doc, "PermissionGroup", diagnostics).map(
+                |(g, label, ns)| {
+                    out.groups.push(Located {
+                        value: g,
+                        file: Arc::clone(&doc.file),
+                        start: doc.start_location(),
+                    });
+                    (label, ns)
+                },
+            )
+        }
+        "Connection" => parse_policy::<ConnectionDocument>(doc, "Connection", diagnostics).map(
+            |(c, label, ns)| {
                 out.connections.push(Located {
                     value: c,
                     file: Arc::clone(&doc.file),
-                    start: start.clone(),
+                    start: doc.start_location(),
                 });
-                label
-            }
-            Err(d) => return diagnostics.push(d),
-        },
-        kind_name @ ("Playbook" | "Notification") => match doc.parse::<RegistrationDocument>() {
-            Ok(r) => {
-                check_api_version(&r.api_version, doc, diagnostics);
-                let registration = Registration {
-                    namespace: namespace_of(&r.metadata),
-                    name: r.metadata.name.value.clone(),
-                    location: at(&doc.file, &r.metadata.name),
-                };
-                let label = (
-                    format!(
-                        "{kind_name} {}/{}",
-                        registration.namespace, registration.name
-                    ),
-                    registration.namespace.clone(),
-                );
-                if kind_name == "Playbook" {
-                    out.playbooks.push(registration);
-                } else {
-                    out.notifications.push(registration);
-                }
-                label
-            }
-            Err(d) => return diagnostics.push(d),
-        },
+                (label, ns)
+            },
+        ),
+        kind_name @ ("Playbook" | "Notification") => {
+            parse_policy::<RegistrationDocument>(doc, kind_name, diagnostics).map(
+                |(r, label, ns)| {
+                    let registration = Registration {
+                        namespace: ns.clone(),
+                        name: r.metadata.name.value.clone(),
+                        location: at(&doc.file, &r.metadata.name),
+                    };
+                    if kind_name == "Playbook" {
+                        out.playbooks.push(registration);
+                    } else {
+                        out.notifications.push(registration);
+                    }
+                    (label, ns)
+                },
+            )
+        }
         other => {
             let metadata = header.metadata.unwrap_or_default();
             let namespace = metadata.namespace.unwrap_or_else(|| "default".to_string());
             let name = metadata
                 .name
                 .unwrap_or_else(|| format!("(line {})", doc.file.line_column(doc.start).0));
-            (format!("{other} {namespace}/{name}"), namespace)
+            Some((format!("{other} {namespace}/{name}"), namespace))
         }
     };
-    index_connection_uses(doc, &label, &namespace, out);
+    if let Some((label, namespace)) = parsed {
+        index_connection_uses(doc, &label, &namespace, out);
+    }
 }
 
 fn check_api_version(
