@@ -303,8 +303,19 @@ fn validate(d: &TablesData) -> Result<(), LoadError> {
     if d.globals.len() > 64 {
         return Err(corrupt("more than 64 global objects"));
     }
-    if units.checked_mul(actions).is_none_or(|n| n > (1 << 32)) {
+    // The load-time indexes are dense over (unit, action) and (class, action): bound them
+    // so that a crafted file cannot ask for an absurd allocation.
+    const INDEX_LIMIT: usize = 1 << 27;
+    if units.checked_mul(actions).is_none_or(|n| n > INDEX_LIMIT) {
         return Err(corrupt("unit and action counts are out of range"));
+    }
+    if d.classes.len() > d.principals.len().max(1)
+        || d.classes
+            .len()
+            .checked_mul(actions)
+            .is_none_or(|n| n > INDEX_LIMIT)
+    {
+        return Err(corrupt("class and action counts are out of range"));
     }
     for class in &d.classes {
         if class.iter().any(|u| *u as usize >= units)
