@@ -17,18 +17,16 @@ pub struct Finding {
 }
 
 /// `a` is a subset of `b`, as sets a rule uses.
-fn within(tables: &TablesData, a: SetRef, b: SetRef) -> bool {
+fn within(tables: &TablesData, category: Category, a: SetRef, b: SetRef) -> bool {
     match (a, b) {
         (_, SetRef::All) | (SetRef::Empty, _) => true,
         (SetRef::All, _) => false,
-        (SetRef::Bitmap(_), SetRef::Empty) => false,
-        (SetRef::Bitmap(x), SetRef::Bitmap(y)) => match (
-            tables.bitmaps.get(x as usize),
-            tables.bitmaps.get(y as usize),
-        ) {
-            (Some(x), Some(y)) => x.is_subset(y),
-            _ => false,
-        },
+        (a, b) => {
+            let objects = category.of(&tables.objects).len() as u32;
+            tables
+                .set_members(a, objects)
+                .is_subset(&tables.set_members(b, objects))
+        }
     }
 }
 
@@ -39,7 +37,7 @@ fn overridden(tables: &TablesData, allow: &RuleData, deny: &RuleData) -> bool {
         && deny.required & !allow.required == 0
         && Category::ALL
             .iter()
-            .all(|c| within(tables, *c.of(&allow.sets), *c.of(&deny.sets)))
+            .all(|c| within(tables, *c, *c.of(&allow.sets), *c.of(&deny.sets)))
 }
 
 /// Runs every lint.

@@ -33,6 +33,14 @@ impl BitmapPool {
         if bitmap.is_empty() {
             return SetRef::Empty;
         }
+        if let (Some(min), Some(max)) = (bitmap.min(), bitmap.max()) {
+            let len = u64::from(max - min) + 1;
+            if bitmap.len() == len {
+                if let Ok(len) = u16::try_from(len) {
+                    return SetRef::Range(min, len);
+                }
+            }
+        }
         let mut bytes = Vec::with_capacity(bitmap.serialized_size());
         if bitmap.serialize_into(&mut bytes).is_err() {
             bytes.clear();
@@ -45,10 +53,12 @@ impl BitmapPool {
         SetRef::Bitmap(id)
     }
 
-    fn get(&self, set: SetRef) -> Option<&RoaringBitmap> {
+    /// The members of a (non-`All`) set.
+    fn members(&self, set: SetRef) -> RoaringBitmap {
         match set {
-            SetRef::Bitmap(b) => self.bitmaps.get(b as usize),
-            _ => None,
+            SetRef::Bitmap(b) => self.bitmaps.get(b as usize).cloned().unwrap_or_default(),
+            SetRef::Range(start, len) => (start..start.saturating_add(u32::from(len))).collect(),
+            SetRef::Empty | SetRef::All => RoaringBitmap::new(),
         }
     }
 }
@@ -367,8 +377,7 @@ fn union(pool: &mut BitmapPool, sets: &[SetRef]) -> SetRef {
     }
     let bitmaps = sets
         .iter()
-        .filter_map(|s| pool.get(*s))
-        .fold(RoaringBitmap::new(), |acc, b| acc | b);
+        .fold(RoaringBitmap::new(), |acc, s| acc | pool.members(*s));
     pool.intern(bitmaps)
 }
 

@@ -28,6 +28,7 @@ impl Tables {
         match set {
             SetRef::Empty => false,
             SetRef::All => true,
+            SetRef::Range(start, len) => object.wrapping_sub(start) < u32::from(len),
             SetRef::Bitmap(b) => self
                 .data
                 .bitmaps

@@ -55,6 +55,29 @@ pub enum SetRef {
     All,
     /// The objects in this bitmap of [`TablesData::bitmaps`].
     Bitmap(u32),
+    /// The `len` objects from `start` on: a contiguous set (one namespace, one object)
+    /// needs no bitmap, and testing it touches no memory. The length is 16 bits so that a
+    /// `SetRef` stays 8 bytes and an entry's eight single-object sets one cache line.
+    Range(u32, u16),
+}
+
+impl TablesData {
+    /// The members of a set among `objects` known objects, as a bitmap.
+    pub fn set_members(&self, set: SetRef, objects: u32) -> std::borrow::Cow<'_, RoaringBitmap> {
+        use std::borrow::Cow;
+        match set {
+            SetRef::Empty => Cow::Owned(RoaringBitmap::new()),
+            SetRef::All => Cow::Owned((0..objects).collect()),
+            SetRef::Bitmap(b) => self
+                .bitmaps
+                .get(b as usize)
+                .map(Cow::Borrowed)
+                .unwrap_or_else(|| Cow::Owned(RoaringBitmap::new())),
+            SetRef::Range(start, len) => {
+                Cow::Owned((start..start.saturating_add(u32::from(len))).collect())
+            }
+        }
+    }
 }
 
 /// One expanded rule: a Permission (or role policy) for one unit.
@@ -219,4 +242,12 @@ pub struct TablesData {
     /// Sorted by (unit, action), unique.
     pub entries: Vec<EntryData>,
     pub connections: Vec<ConnectionData>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_set_reference_is_eight_bytes() {
+        assert_eq!(std::mem::size_of::<super::SetRef>(), 8);
+    }
 }

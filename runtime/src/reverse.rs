@@ -112,15 +112,8 @@ impl Tables {
             for c in Category::ALL {
                 let count = c.of(&self.data.objects).len() as u32;
                 let union = |sets: &[SetRef]| -> RoaringBitmap {
-                    sets.iter().fold(RoaringBitmap::new(), |acc, s| match s {
-                        SetRef::Empty => acc,
-                        SetRef::All => (0..count).collect(),
-                        SetRef::Bitmap(b) => self
-                            .data
-                            .bitmaps
-                            .get(*b as usize)
-                            .map(|m| acc.clone() | m)
-                            .unwrap_or(acc),
+                    sets.iter().fold(RoaringBitmap::new(), |acc, s| {
+                        acc | self.data.set_members(*s, count).as_ref()
                     })
                 };
                 *c.of_mut(&mut access.objects) =

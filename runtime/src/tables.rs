@@ -54,6 +54,15 @@ fn check_set(
     category: Category,
     what: &str,
 ) -> Result<(), LoadError> {
+    let objects = category.of(&d.objects).len() as u64;
+    if let SetRef::Range(start, len) = set {
+        if *len == 0 || u64::from(*start) + u64::from(*len) > objects {
+            return Err(corrupt(format!(
+                "{what} names {len} {category}s from {start} of {objects}"
+            )));
+        }
+        return Ok(());
+    }
     let SetRef::Bitmap(b) = set else {
         return Ok(());
     };
@@ -63,7 +72,6 @@ fn check_set(
             d.bitmaps.len()
         )));
     };
-    let objects = category.of(&d.objects).len() as u64;
     if bitmap.max().is_some_and(|m| u64::from(m) >= objects) {
         return Err(corrupt(format!(
             "{what} names a {category} beyond the catalog"
