@@ -392,25 +392,51 @@ fn pair_tables(pool: &mut BitmapPool, rule_ids: &[u32], rules: &[RuleData]) -> V
         let mut any = false;
         let mut effects = [PairSets::default(), PairSets::default()];
         for (deny, sets) in [false, true].into_iter().zip(effects.iter_mut()) {
-            let (mut firsts, mut seconds, mut rectangles) = (Vec::new(), Vec::new(), Vec::new());
-            let applicable = rule_ids
+            let applicable: Vec<&RuleData> = rule_ids
                 .iter()
                 .filter_map(|r| rules.get(*r as usize))
-                .filter(|r| r.deny == deny && r.objects && r.required & !shape == 0);
-            for rule in applicable {
-                any = true;
-                match (*first.of(&rule.sets), *second.of(&rule.sets)) {
-                    (SetRef::Empty, _) | (_, SetRef::Empty) => {}
-                    (a, SetRef::All) => firsts.push(a),
-                    (SetRef::All, b) => seconds.push(b),
-                    (a, b) => rectangles.push((a, b)),
-                }
-            }
+                .filter(|r| r.deny == deny && r.objects && r.required & !shape == 0)
+                .collect();
+            any |= !applicable.is_empty();
+            // A rule in the entry's single-object set of `one` (it needs nothing but `one`)
+            // already counts there when it leaves `other` unconstrained; only the rest
+            // need a union of their own.
+            let side = |one: Category,
+                        other: Category,
+                        pool: &mut BitmapPool|
+             -> (Option<SetRef>, bool) {
+                let in_single = |r: &&&RuleData| r.required & !one.bit() == 0;
+                let single_ok = applicable
+                    .iter()
+                    .filter(in_single)
+                    .all(|r| *other.of(&r.sets) == SetRef::All);
+                let extra: Vec<SetRef> = applicable
+                    .iter()
+                    .filter(|r| *other.of(&r.sets) == SetRef::All && !(single_ok && in_single(r)))
+                    .map(|r| *one.of(&r.sets))
+                    .filter(|s| *s != SetRef::Empty)
+                    .collect();
+                ((!extra.is_empty()).then(|| union(pool, &extra)), single_ok)
+            };
+            let (first_set, first_single) = side(first, second, pool);
+            let (second_set, second_single) = side(second, first, pool);
+            let mut rectangles: Vec<(SetRef, SetRef)> = applicable
+                .iter()
+                .map(|r| (*first.of(&r.sets), *second.of(&r.sets)))
+                .filter(|(a, b)| {
+                    !matches!(a, SetRef::Empty | SetRef::All)
+                        && !matches!(b, SetRef::Empty | SetRef::All)
+                })
+                .collect();
             rectangles.sort();
             rectangles.dedup();
-            sets.first = (!firsts.is_empty()).then(|| union(pool, &firsts));
-            sets.second = (!seconds.is_empty()).then(|| union(pool, &seconds));
-            sets.rectangles = rectangles;
+            *sets = PairSets {
+                first: first_set,
+                first_single,
+                second: second_set,
+                second_single,
+                rectangles,
+            };
         }
         if any {
             let [allow, deny] = effects;

@@ -156,8 +156,16 @@ impl Tables {
         let (Some(a), Some(b)) = (objects.get(first), objects.get(second)) else {
             return false;
         };
-        let hit = |sets: &PairSets| {
-            sets.first.is_some_and(|s| self.set_contains(s, a.0))
+        // `singles` are the entry's single-object sets: allow then deny, per category.
+        let hit = |sets: &PairSets, singles: &[SetRef]| {
+            let single = |c: Category| {
+                singles
+                    .get(c.index())
+                    .is_some_and(|s| self.set_contains(*s, if c == first { a.0 } else { b.0 }))
+            };
+            (sets.first_single && single(first))
+                || (sets.second_single && single(second))
+                || sets.first.is_some_and(|s| self.set_contains(s, a.0))
                 || sets.second.is_some_and(|s| self.set_contains(s, b.0))
                 || sets
                     .rectangles
@@ -165,14 +173,21 @@ impl Tables {
                     .any(|(x, y)| self.set_contains(*x, a.0) && self.set_contains(*y, b.0))
         };
         let mut allowed = false;
-        for entry in self.entries(principal, action) {
+        for e in self.entry_ids(principal, action) {
+            let (Some(entry), Some(singles)) = (
+                self.data.entries.get(*e as usize),
+                self.single_sets.get(*e as usize),
+            ) else {
+                continue;
+            };
             let Some(pair) = entry.pairs.iter().find(|p| p.shape == shape) else {
                 continue;
             };
-            if hit(&pair.deny) {
+            let (allow_singles, deny_singles) = singles.split_at(4);
+            if hit(&pair.deny, deny_singles) {
                 return false;
             }
-            allowed = allowed || hit(&pair.allow);
+            allowed = allowed || hit(&pair.allow, allow_singles);
         }
         allowed
     }

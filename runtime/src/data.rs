@@ -130,10 +130,16 @@ pub struct PairData {
 /// One effect's sets for a pair.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PairSets {
-    /// First-category objects granted whatever the second object is.
+    /// First-category objects granted whatever the second object is (beyond the
+    /// entry's single-object set when `first_single`).
     pub first: Option<SetRef>,
-    /// Second-category objects granted whatever the first object is.
+    /// The entry's single-object set of the first category also counts: every rule in it
+    /// leaves the second category unconstrained. Saves storing a second union of it.
+    pub first_single: bool,
+    /// Second-category objects granted whatever the first object is (likewise).
     pub second: Option<SetRef>,
+    /// The entry's single-object set of the second category also counts.
+    pub second_single: bool,
     /// Rules constraining both: (first set, second set).
     pub rectangles: Vec<(SetRef, SetRef)>,
 }

@@ -83,10 +83,16 @@ impl Tables {
             let mut deny: [Vec<SetRef>; 4] = Default::default();
             for entry in self.entries(principal, action) {
                 for pair in &entry.pairs {
+                    let Some((a, b)) = crate::pair_categories(pair.shape) else {
+                        continue;
+                    };
+                    let single = |c: Category| *c.of(&entry.allow_single) != SetRef::Empty;
                     let granted = pair.allow.first.is_some()
                         || pair.allow.second.is_some()
-                        || !pair.allow.rectangles.is_empty();
-                    if let (true, Some((a, b))) = (granted, crate::pair_categories(pair.shape)) {
+                        || !pair.allow.rectangles.is_empty()
+                        || (pair.allow.first_single && single(a))
+                        || (pair.allow.second_single && single(b));
+                    if granted {
                         let name = format!("{a}+{b}");
                         if !access.pairs.contains(&name) {
                             access.pairs.push(name);
