@@ -21,6 +21,7 @@ fn compile(c: &mut Criterion) {
                     rampart_compiler::compile::compile(
                         &[dir.join("policy")],
                         Some(&dir.join("catalog.json")),
+                        &|_| {},
                     )
                     .map(|c| c.data.rules.len())
                     .ok(),

@@ -1,21 +1,54 @@
 //! Bench fixtures: a generated workload compiled once per size and cached under
-//! `target/bench-workloads/`, with its requests resolved to interned ids.
+//! `target/bench-workloads/`, and a *stream* of distinct requests whose subjects and
+//! objects are drawn from the whole catalog, as a service sees them (not a few requests
+//! repeated, whose data would stay in cache).
 
 use std::path::{Path, PathBuf};
 
-use rampart_runtime::{format, ActionId, Category, ObjectIds, PrincipalId, Tables};
+use rampart_runtime::{ActionId, Category, IdTarget, ObjectIds, PrincipalId, Tables};
 
-use crate::workload::{GeneratedRequest, Size, Workload};
+use crate::random::Random;
+use crate::workload::{Size, Workload, REQUEST_ACTIONS};
 
 /// Seed of every bench workload.
 pub const SEED: u64 = 7;
+/// Requests in a stream.
+pub const STREAM: usize = 20_000;
 
 /// A compiled workload ready to bench.
 pub struct Fixture {
+    /// The generated world.
     pub workload: Workload,
-    pub requests: Vec<GeneratedRequest>,
+    /// The table file's bytes.
     pub bytes: Vec<u8>,
+    /// The loaded tables.
     pub tables: Tables,
+    /// Where the workload lives.
+    pub directory: PathBuf,
+}
+
+/// One request of a stream, by names.
+#[derive(Clone, Debug)]
+pub struct Named {
+    /// The subject's email.
+    pub subject: String,
+    /// The action.
+    pub action: &'static str,
+    /// A playbook key, for two-object requests.
+    pub playbook: Option<String>,
+    /// The config id.
+    pub config: String,
+}
+
+/// One request of a stream, resolved.
+#[derive(Clone, Copy, Debug)]
+pub struct Resolved {
+    /// The subject.
+    pub principal: PrincipalId,
+    /// The action.
+    pub action: ActionId,
+    /// The objects.
+    pub target: IdTarget,
 }
 
 /// Where bench workloads are cached.
@@ -39,61 +72,61 @@ impl Fixture {
             let compiled = rampart_compiler::compile::compile(
                 &[dir.join("policy")],
                 Some(&dir.join("catalog.json")),
+                &|_| {},
             )
             .unwrap_or_else(|d| unreachable!("workload compiles: {}", d.len()));
-            rampart_compiler::compile::write_tables(&compiled.data, &tables_path)
+            rampart_compiler::emit::write_tables(&compiled.data, &tables_path, None)
                 .unwrap_or_else(|e| unreachable!("{e}"));
         }
         let bytes = std::fs::read(&tables_path).unwrap_or_default();
         let tables =
             Tables::from_bytes(&bytes).unwrap_or_else(|e| unreachable!("tables load: {e}"));
-        let _ = format::HEADER_LEN;
-        let requests = workload.requests(SEED);
         Fixture {
             workload,
-            requests,
             bytes,
             tables,
+            directory: dir,
         }
     }
 
-    /// The names of a request: subject, action, playbook key, config id, connection key.
-    pub fn names(
-        &self,
-        r: &GeneratedRequest,
-    ) -> (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    ) {
+    /// `STREAM` distinct requests, uniformly over people, actions and configs (with a
+    /// playbook drawn from every playbook when `two`).
+    pub fn stream(&self, two: bool, seed: u64) -> Vec<Named> {
+        let size = self.workload.size;
         let w = &self.workload;
-        (
-            format!("user{}@example.com", r.person),
-            r.action.to_string(),
-            r.playbook
-                .map(|p| format!("ns-{}/playbook-{p}", w.playbook_namespace[p])),
-            r.config.map(|c| format!("cfg-{c}")),
-            r.connection
-                .map(|n| format!("ns-{}/conn-{n}", w.connection_namespace[n])),
-        )
+        let mut r = Random::new(seed);
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::with_capacity(STREAM);
+        while out.len() < STREAM {
+            let person = r.below(size.people);
+            let action = *r.pick(&REQUEST_ACTIONS);
+            let config = r.below(size.configs);
+            let playbook = two.then(|| r.below(size.playbooks));
+            if !seen.insert((person, action, config, playbook)) {
+                continue;
+            }
+            out.push(Named {
+                subject: format!("user{person}@example.com"),
+                action,
+                playbook: playbook.map(|p| format!("ns-{}/playbook-{p}", w.playbook_namespace[p])),
+                config: format!("cfg-{config}"),
+            });
+        }
+        out
     }
 
     /// A request resolved to ids.
-    pub fn ids(&self, r: &GeneratedRequest) -> Option<(PrincipalId, ActionId, ObjectIds)> {
-        let (subject, action, playbook, config, connection) = self.names(r);
+    pub fn resolve(&self, n: &Named) -> Option<Resolved> {
         let t = &self.tables;
-        let mut objects = ObjectIds::default();
-        if let Some(p) = playbook {
-            objects.playbook = Some(t.object(Category::Playbook, &p)?);
-        }
-        if let Some(c) = config {
-            objects.config = Some(t.object(Category::Config, &c)?);
-        }
-        if let Some(n) = connection {
-            objects.connection = Some(t.object(Category::Connection, &n)?);
-        }
-        Some((t.principal(&subject)?, t.action(&action)?, objects))
+        let config = t.object(Category::Config, &n.config).ok()?;
+        let objects = match &n.playbook {
+            Some(p) => ObjectIds::pair(t.object(Category::Playbook, p).ok()?, config).ok()?,
+            None => ObjectIds::one(config),
+        };
+        Some(Resolved {
+            principal: t.principal(&n.subject).ok()?,
+            action: t.action(n.action).ok()?,
+            target: IdTarget::Objects(objects),
+        })
     }
 }

@@ -2,12 +2,16 @@
 //! notifications, configs, components, connections), from YAML or JSON.
 //!
 //! JSON is parsed with serde_json (fast enough for a million configs); YAML with the same
-//! strict serde-saphyr options as documents. Unknown fields are errors in both.
+//! strict serde-saphyr options as documents. Unknown fields are errors in both. Configs
+//! and components share one schema with the objects requests describe
+//! ([`ObjectAttributes`]). Problems found after parsing (a duplicate email, an unknown
+//! agent) point at their line and column in either format.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use rampart_runtime::ObjectAttributes;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
@@ -17,22 +21,25 @@ use crate::source::{Location, SourceFile};
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
-    #[serde(default)]
+    /// The person's id.
     pub id: Option<String>,
-    #[serde(default)]
+    /// Display name.
     pub name: Option<String>,
-    #[serde(default)]
+    /// Email.
     pub email: Option<String>,
+    /// Built-in roles.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Team names or ids.
     #[serde(default)]
     pub teams: Vec<String>,
 }
 
 impl Person {
-    /// The key a person is known by: email, else id.
-    pub fn key(&self) -> Option<&str> {
-        self.email.as_deref().or(self.id.as_deref())
+    /// The key a person is known by: email, else id (empty when neither, which the
+    /// catalog check refuses).
+    pub fn key(&self) -> &str {
+        self.email.as_deref().or(self.id.as_deref()).unwrap_or("")
     }
 }
 
@@ -40,8 +47,9 @@ impl Person {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Team {
-    #[serde(default)]
+    /// The team's id.
     pub id: Option<String>,
+    /// Its name.
     pub name: String,
     /// Emails, ids or names of people.
     #[serde(default)]
@@ -52,8 +60,9 @@ pub struct Team {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Agent {
+    /// Its id.
     pub id: String,
-    #[serde(default)]
+    /// Its name (the id when absent).
     pub name: Option<String>,
 }
 
@@ -61,12 +70,13 @@ pub struct Agent {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedObject {
-    #[serde(default)]
+    /// Its id.
     pub id: Option<String>,
-    #[serde(default)]
+    /// Its namespace (`default` when absent).
     pub namespace: Option<String>,
+    /// Its name.
     pub name: String,
-    #[serde(default)]
+    /// A playbook's category.
     pub category: Option<String>,
 }
 
@@ -81,43 +91,18 @@ impl NamedObject {
     }
 }
 
-/// A config item or a component; the key is the id.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct CatalogItem {
-    pub id: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub namespace: Option<String>,
-    #[serde(default, rename = "type")]
-    pub item_type: Option<String>,
-    #[serde(default)]
-    pub class: Option<String>,
-    #[serde(default)]
-    pub tags: BTreeMap<String, String>,
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    #[serde(default)]
-    pub agent: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub health: Option<String>,
-    #[serde(default)]
-    pub properties: BTreeMap<String, String>,
-}
-
 /// A connection known to the catalog (in addition to Connection documents).
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogConnection {
-    #[serde(default)]
+    /// Its id.
     pub id: Option<String>,
-    #[serde(default)]
+    /// Its namespace (`default` when absent).
     pub namespace: Option<String>,
+    /// Its name.
     pub name: String,
-    #[serde(default, rename = "type")]
+    /// Its type.
+    #[serde(rename = "type")]
     pub connection_type: Option<String>,
 }
 
@@ -125,38 +110,296 @@ pub struct CatalogConnection {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
+    /// People.
     #[serde(default)]
     pub people: Vec<Person>,
+    /// Teams.
     #[serde(default)]
     pub teams: Vec<Team>,
+    /// Agents.
     #[serde(default)]
     pub agents: Vec<Agent>,
+    /// Playbooks.
     #[serde(default)]
     pub playbooks: Vec<NamedObject>,
+    /// Notifications.
     #[serde(default)]
     pub notifications: Vec<NamedObject>,
+    /// Config items; the key is the id.
     #[serde(default)]
-    pub configs: Vec<CatalogItem>,
+    pub configs: Vec<ObjectAttributes>,
+    /// Components; the key is the id.
     #[serde(default)]
-    pub components: Vec<CatalogItem>,
+    pub components: Vec<ObjectAttributes>,
+    /// Connections.
     #[serde(default)]
     pub connections: Vec<CatalogConnection>,
 }
 
+/// A catalog with the file it came from, so later problems can point into it.
+#[derive(Debug)]
+pub struct LoadedCatalog {
+    /// The catalog.
+    pub catalog: Catalog,
+    /// Its file.
+    pub file: Arc<SourceFile>,
+    json: bool,
+}
+
+impl LoadedCatalog {
+    /// An empty catalog (no `--catalog`).
+    pub fn empty() -> LoadedCatalog {
+        LoadedCatalog {
+            catalog: Catalog::default(),
+            file: SourceFile::new("<no catalog>", String::new()),
+            json: true,
+        }
+    }
+
+    /// The location of a field path (`people[3].teams[1]`) in the catalog file.
+    pub fn locate(&self, path: &str) -> Location {
+        let offset = if self.json {
+            crate::json_path::locate(&self.file.text, path)
+        } else {
+            let plain = path.split('[').next().unwrap_or(path);
+            crate::documents::path::locate_indexed(&self.file.text, path)
+                .or_else(|| crate::documents::path::locate(&self.file.text, plain))
+        };
+        Location::new(&self.file, offset.unwrap_or(0), 1)
+    }
+
+    /// A problem at a field path of the catalog.
+    pub fn diagnostic(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at(self.locate(path), message).field(path)
+    }
+
+    /// Every integrity problem: people without a key, two people sharing an email or an
+    /// id, two objects with one key, configs and components naming unknown agents.
+    pub fn integrity(&self) -> Vec<Diagnostic> {
+        let c = &self.catalog;
+        let mut out = self.control_characters();
+        let mut person_keys: HashMap<&str, String> = HashMap::new();
+        for (i, p) in c.people.iter().enumerate() {
+            if p.email.is_none() && p.id.is_none() {
+                out.push(self.diagnostic(
+                    &format!("people[{i}]"),
+                    "a person needs an `email` or an `id`",
+                ));
+            }
+            for (field, value) in [("email", &p.email), ("id", &p.id)] {
+                let Some(value) = value.as_deref() else {
+                    continue;
+                };
+                let path = format!("people[{i}].{field}");
+                if let Some(first) = person_keys.get(value) {
+                    out.push(self.diagnostic(
+                        &path,
+                        format!("person `{value}` is defined twice (first at `{first}`)"),
+                    ));
+                } else {
+                    person_keys.insert(value, path);
+                }
+            }
+        }
+        let unique = |what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>| {
+            let mut seen: HashMap<String, String> = HashMap::new();
+            for (key, path) in keys {
+                match seen.get(&key) {
+                    Some(first) => out.push(self.diagnostic(
+                        &path,
+                        format!("{what} `{key}` is defined twice (first at `{first}`)"),
+                    )),
+                    None => {
+                        seen.insert(key, path);
+                    }
+                }
+            }
+        };
+        unique(
+            "team",
+            c.teams
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.clone(), format!("teams[{i}].name")))
+                .collect(),
+            &mut out,
+        );
+        unique(
+            "team id",
+            c.teams
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.id.clone().map(|id| (id, format!("teams[{i}].id"))))
+                .collect(),
+            &mut out,
+        );
+        let mut agent_keys = Vec::new();
+        for (i, a) in c.agents.iter().enumerate() {
+            agent_keys.push((a.id.clone(), format!("agents[{i}].id")));
+            if let Some(name) = a.name.as_ref().filter(|n| **n != a.id) {
+                agent_keys.push((name.clone(), format!("agents[{i}].name")));
+            }
+        }
+        unique("agent", agent_keys, &mut out);
+        unique(
+            "playbook",
+            c.playbooks
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key(), format!("playbooks[{i}].name")))
+                .collect(),
+            &mut out,
+        );
+        unique(
+            "notification",
+            c.notifications
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key(), format!("notifications[{i}].name")))
+                .collect(),
+            &mut out,
+        );
+        let agents: std::collections::HashSet<&str> = c
+            .agents
+            .iter()
+            .flat_map(|a| std::iter::once(a.id.as_str()).chain(a.name.as_deref()))
+            .collect();
+        for (list, items) in [("configs", &c.configs), ("components", &c.components)] {
+            let mut keys = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                match &item.id {
+                    Some(id) => keys.push((id.clone(), format!("{list}[{i}].id"))),
+                    None => out.push(self.diagnostic(
+                        &format!("{list}[{i}]"),
+                        format!("an entry of `{list}` needs an `id`"),
+                    )),
+                }
+                if let Some(agent) = &item.agent {
+                    if !agents.contains(agent.as_str()) {
+                        out.push(
+                            self.diagnostic(
+                                &format!("{list}[{i}].agent"),
+                                format!("unknown agent `{agent}`"),
+                            )
+                            .help("list every agent under `agents` (an id, and optionally a name)"),
+                        );
+                    }
+                }
+            }
+            unique(&list[..list.len() - 1], keys, &mut out);
+        }
+        unique(
+            "connection",
+            c.connections
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    (
+                        format!("{}/{}", k.namespace.as_deref().unwrap_or("default"), k.name),
+                        format!("connections[{i}].name"),
+                    )
+                })
+                .collect(),
+            &mut out,
+        );
+        out
+    }
+}
+
+impl LoadedCatalog {
+    /// Names with control characters (or bidirectional overrides) are refused: they would
+    /// drive the terminal of whoever prints them.
+    fn control_characters(&self) -> Vec<Diagnostic> {
+        let c = &self.catalog;
+        let mut fields: Vec<(String, &str)> = Vec::new();
+        for (i, p) in c.people.iter().enumerate() {
+            for (f, v) in [("email", &p.email), ("id", &p.id), ("name", &p.name)] {
+                if let Some(v) = v {
+                    fields.push((format!("people[{i}].{f}"), v));
+                }
+            }
+        }
+        for (i, t) in c.teams.iter().enumerate() {
+            fields.push((format!("teams[{i}].name"), &t.name));
+            if let Some(id) = &t.id {
+                fields.push((format!("teams[{i}].id"), id));
+            }
+        }
+        for (i, a) in c.agents.iter().enumerate() {
+            fields.push((format!("agents[{i}].id"), &a.id));
+            if let Some(n) = &a.name {
+                fields.push((format!("agents[{i}].name"), n));
+            }
+        }
+        for (list, items) in [
+            ("playbooks", &c.playbooks),
+            ("notifications", &c.notifications),
+        ] {
+            for (i, o) in items.iter().enumerate() {
+                fields.push((format!("{list}[{i}].name"), &o.name));
+                for (f, v) in [("namespace", &o.namespace), ("id", &o.id)] {
+                    if let Some(v) = v {
+                        fields.push((format!("{list}[{i}].{f}"), v));
+                    }
+                }
+            }
+        }
+        for (list, items) in [("configs", &c.configs), ("components", &c.components)] {
+            for (i, o) in items.iter().enumerate() {
+                for (f, v) in [
+                    ("id", &o.id),
+                    ("name", &o.name),
+                    ("namespace", &o.namespace),
+                ] {
+                    if let Some(v) = v {
+                        fields.push((format!("{list}[{i}].{f}"), v));
+                    }
+                }
+            }
+        }
+        for (i, k) in c.connections.iter().enumerate() {
+            fields.push((format!("connections[{i}].name"), &k.name));
+            if let Some(ns) = &k.namespace {
+                fields.push((format!("connections[{i}].namespace"), ns));
+            }
+        }
+        fields
+            .into_iter()
+            .filter(|(_, v)| rampart_runtime::text::has_control_characters(v))
+            .map(|(path, v)| {
+                self.diagnostic(
+                    &path,
+                    format!(
+                        "`{}` holds a control character",
+                        rampart_runtime::text::Shown(v)
+                    ),
+                )
+                .help("names are printed by every command; remove the control characters")
+            })
+            .collect()
+    }
+}
+
 impl Catalog {
-    /// Reads a catalog from a `.json` file or YAML.
-    pub fn load(path: &Path) -> Result<(Catalog, Arc<SourceFile>), Diagnostic> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Diagnostic::in_file(path, format!("cannot read catalog: {e}")))?;
+    /// Reads a catalog from a `.json` file (or any file starting with `{`) or YAML.
+    pub fn load(path: &Path) -> Result<LoadedCatalog, Diagnostic> {
+        let text = crate::documents::read_text(path).map_err(|e| {
+            Diagnostic::in_file(path, format!("cannot read the catalog: {}", e.trim_start_matches("cannot read file: ")))
+                .help("the catalog is a YAML or JSON file with `people`, `teams`, `configs`, ... (see docs/catalog.md)")
+        })?;
         let file = SourceFile::new(path, text);
-        let is_json = path.extension().is_some_and(|x| x == "json")
+        let json = path.extension().is_some_and(|x| x == "json")
             || file.text.trim_start().starts_with('{');
-        let catalog = if is_json {
+        let catalog = if json {
             Catalog::from_json(&file)?
         } else {
             Catalog::from_yaml(&file)?
         };
-        Ok((catalog, file))
+        Ok(LoadedCatalog {
+            catalog,
+            file,
+            json,
+        })
     }
 
     fn from_json(file: &Arc<SourceFile>) -> Result<Catalog, Diagnostic> {
@@ -168,14 +411,7 @@ impl Catalog {
                 .next()
                 .unwrap_or(&message)
                 .to_string();
-            Diagnostic::at(
-                Location {
-                    file: Arc::clone(file),
-                    offset,
-                    len: 1,
-                },
-                message,
-            )
+            Diagnostic::at(Location::new(file, offset, 1), message)
         })
     }
 
@@ -183,7 +419,7 @@ impl Catalog {
         let docs = crate::documents::yaml::split_documents(file);
         match docs.as_slice() {
             [] => Ok(Catalog::default()),
-            [only] => only.parse_large::<Catalog>(),
+            [only] => only.parse::<Catalog>(),
             [_, second, ..] => Err(Diagnostic::at(
                 second.start_location(),
                 "a catalog is a single YAML document",

@@ -1,96 +1,140 @@
-//! The pipeline: parse -> resolve -> expand/tabulate -> write. Every diagnostic of every
-//! stage is collected; a failed compile writes nothing, and a successful one replaces
-//! the output file atomically (write to a temporary file, then rename).
+//! The pipeline: parse -> resolve -> expand -> tabulate (emit writes the result). Every
+//! phase returns its output and its diagnostics; a phase runs only when the phases before
+//! it succeeded far enough that its findings are real, not cascades (an unreadable
+//! catalog stops before resolving).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rampart_runtime::data::TablesData;
-use rampart_runtime::format;
+use rampart_runtime::schema::TablesData;
+use rampart_runtime::Category;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, LoadedCatalog};
 use crate::diagnostic::Diagnostic;
-use crate::documents::connection::map_connection;
-use crate::documents::{self, namespace_of, Documents};
-use crate::resolve::resolve;
-use crate::tabulate::tabulate;
+use crate::documents::{self, Documents};
+use crate::resolve::{resolve, Model};
 use crate::world::World;
 
-/// The compiler version written into table headers.
-pub const COMPILER_VERSION: &str = concat!("rampart ", env!("CARGO_PKG_VERSION"));
+/// The phases, for progress reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading documents and the catalog.
+    Parse,
+    /// Binding names.
+    Resolve,
+    /// Evaluating selectors, object classes.
+    Expand,
+    /// Computing rows.
+    Tabulate,
+}
+
+impl Phase {
+    /// The phase's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Parse => "parse",
+            Phase::Resolve => "resolve",
+            Phase::Expand => "expand",
+            Phase::Tabulate => "tabulate",
+        }
+    }
+}
+
+/// What a successful check produced.
+pub struct Checked {
+    /// The documents.
+    pub documents: Documents,
+    /// The world.
+    pub world: World,
+    /// The resolved model.
+    pub model: Model,
+}
 
 /// What a successful compile produced.
 pub struct Compiled {
+    /// The tables.
     pub data: TablesData,
+    /// The documents they came from.
     pub documents: Documents,
+    /// The resolved model.
+    pub model: Model,
+    /// Figures for the summary.
     pub stats: Stats,
 }
 
 /// Figures for the summary line.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
+    /// Files read.
     pub files: usize,
+    /// Documents read.
     pub documents: usize,
+    /// Permission documents.
     pub permissions: usize,
+    /// Principals.
     pub principals: usize,
+    /// Per category, objects.
     pub objects: [usize; 4],
+    /// Rules.
     pub rules: usize,
-    pub entries: usize,
+    /// Decision rows.
+    pub rows: usize,
+    /// Documents of other API groups skipped, by kind.
+    pub skipped: Vec<(String, usize)>,
+    /// Wall time.
     pub elapsed: Duration,
 }
 
-/// Loads and checks everything without building tables: `rampart validate`.
+/// Loads and checks everything without building tables (`rampart validate`).
 pub fn check(
     paths: &[PathBuf],
     catalog: Option<&Path>,
-) -> Result<(Documents, World, crate::resolve::Model), Vec<Diagnostic>> {
+    progress: &dyn Fn(Phase),
+) -> Result<Checked, Vec<Diagnostic>> {
+    progress(Phase::Parse);
     let mut diagnostics = Vec::new();
-    let catalog_path = catalog;
-    let (catalog, catalog_file) = match catalog {
+    let loaded = match catalog {
         Some(path) => match Catalog::load(path) {
-            Ok((c, f)) => (c, Some(f)),
+            Ok(c) => Some(c),
             Err(d) => {
                 diagnostics.push(d);
-                (Catalog::default(), None)
+                None
             }
         },
-        None => (Catalog::default(), None),
+        None => Some(LoadedCatalog::empty()),
     };
-    let (documents, mut found) = documents::load(paths, catalog_path);
+    let (documents, mut found) = documents::load(paths, catalog);
     diagnostics.append(&mut found);
+    let Some(loaded) = loaded else {
+        // Without the catalog every name would fail to resolve: report only what is
+        // wrong with the inputs themselves.
+        return Err(diagnostics);
+    };
     let mut connections = Vec::new();
     for c in &documents.connections {
-        let namespace = namespace_of(&c.value.metadata);
-        let name = c.value.metadata.name.value.clone();
-        let source = c.at(&c.value.metadata.name).display();
-        match map_connection(&namespace, &name, &c.value.spec.value, source) {
+        match crate::lower_connections::lower(c) {
             Ok(data) => connections.push(data),
-            Err(errors) => {
-                for (field, message) in errors {
-                    diagnostics.push(Diagnostic::at(c.locate_field(&field), message).field(field));
-                }
-            }
+            Err(mut found) => diagnostics.append(&mut found),
         }
     }
-    let (world, mut found) = World::build(catalog, catalog_file.as_ref(), &documents, connections);
+    let (world, mut found) = World::build(loaded, &documents, connections);
     diagnostics.append(&mut found);
+    progress(Phase::Resolve);
     let (model, mut found) = resolve(&world, &documents);
     diagnostics.append(&mut found);
     for u in &documents.uses {
         match &u.reference {
             Err(e) => {
-                let mut location = u.location.clone();
-                location.offset += e.offset();
-                location.len = 1;
+                let location = crate::source::Location::new(
+                    &u.location.file,
+                    u.location.offset + e.offset(),
+                    1,
+                );
                 diagnostics.push(Diagnostic::at(location, e.to_string()));
             }
             Ok(r) => {
                 let key = r.key(&u.namespace);
-                if !rampart_runtime::Category::Connection
-                    .of(&world.keys)
-                    .contains_key(&key)
-                {
+                if !Category::Connection.of(&world.keys).contains_key(&key) {
                     diagnostics.push(Diagnostic::at(
                         u.location.clone(),
                         format!("{} refers to unknown connection `{key}`", u.document),
@@ -100,55 +144,51 @@ pub fn check(
         }
     }
     if diagnostics.is_empty() {
-        Ok((documents, world, model))
+        Ok(Checked {
+            documents,
+            world,
+            model,
+        })
     } else {
         Err(diagnostics)
     }
 }
 
 /// Compiles documents and a catalog into tables.
-pub fn compile(paths: &[PathBuf], catalog: Option<&Path>) -> Result<Compiled, Vec<Diagnostic>> {
+pub fn compile(
+    paths: &[PathBuf],
+    catalog: Option<&Path>,
+    progress: &dyn Fn(Phase),
+) -> Result<Compiled, Vec<Diagnostic>> {
     let started = Instant::now();
-    let (documents, world, model) = check(paths, catalog)?;
-    let data = tabulate(&world, &model);
+    let Checked {
+        documents,
+        world,
+        model,
+    } = check(paths, catalog, progress)?;
+    progress(Phase::Expand);
+    let expanded = crate::expand::expand(&world, &model);
+    progress(Phase::Tabulate);
+    let data = crate::tabulate::tabulate(&world, &model, expanded);
     let stats = Stats {
         files: documents.files,
         documents: documents.documents,
         permissions: documents.permissions.len(),
         principals: data.principals.len(),
-        objects: rampart_runtime::Category::ALL.map(|c| c.of(&data.objects).len()),
+        objects: Category::ALL.map(|c| c.of(&data.categories).keys.len()),
         rules: data.rules.len(),
-        entries: data.entries.len(),
+        rows: data.rows.len(),
+        skipped: documents
+            .skipped
+            .iter()
+            .map(|(k, n)| (k.clone(), *n))
+            .collect(),
         elapsed: started.elapsed(),
     };
     Ok(Compiled {
         data,
         documents,
+        model,
         stats,
     })
-}
-
-/// Serialises tables and replaces `output` atomically; on any error `output` is untouched.
-pub fn write_tables(data: &TablesData, output: &Path) -> Result<usize, String> {
-    let bytes = format::encode(data, COMPILER_VERSION).map_err(|e| e.to_string())?;
-    let directory = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "tables".into());
-    let temporary = directory.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(&bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, output)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(format!("cannot write `{}`: {e}", output.display()));
-    }
-    Ok(bytes.len())
 }

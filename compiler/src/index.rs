@@ -9,7 +9,8 @@
 use std::collections::BTreeMap;
 
 use rampart_grammar::{ItemPattern, LabelSelector, Operator, Requirement};
-use rampart_runtime::{agent_matches, narrowing_matches, Category, CompiledSelector};
+use rampart_runtime::selector::{agent_matches, narrowing_matches, CompiledSelector};
+use rampart_runtime::Category;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 

@@ -1,49 +1,51 @@
-//! Lints: valid input that is probably not what its author meant. Groups no permission
-//! names, permissions whose selectors match nothing in the catalog, and allow rules that a
-//! deny rule of the same subject always overrides.
+//! Lints: valid input that is probably not what its author meant, found on the typed
+//! model with the documents' spans. Groups no permission names; permissions whose
+//! selectors match nothing in the catalog; allow rules a deny rule of the same subject
+//! always overrides; deprecated three-part `connection://type/namespace/name` references.
 
-use std::collections::BTreeSet;
-
-use rampart_runtime::data::{RuleData, SetRef, TablesData};
+use rampart_grammar::ConnectionRef;
+use rampart_runtime::build::DenseSet;
 use rampart_runtime::Category;
 
+use crate::diagnostic::Diagnostic;
 use crate::documents::Documents;
+use crate::expand::{Expanded, ExpandedRule, RuleSet};
+use crate::resolve::Model;
 
-/// One finding: where, and what.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Finding {
-    pub source: String,
-    pub message: String,
-}
-
-/// `a` is a subset of `b`, as sets a rule uses.
-fn within(tables: &TablesData, category: Category, a: SetRef, b: SetRef) -> bool {
+/// `a` is a subset of `b`.
+fn within(a: &RuleSet, b: &RuleSet) -> bool {
     match (a, b) {
-        (_, SetRef::All) | (SetRef::Empty, _) => true,
-        (SetRef::All, _) => false,
-        (a, b) => {
-            let objects = category.of(&tables.objects).len() as u32;
-            tables
-                .set_members(a, objects)
-                .is_subset(&tables.set_members(b, objects))
+        (_, RuleSet::All) => true,
+        (RuleSet::All, _) => false,
+        (RuleSet::Classes(a), RuleSet::Classes(b)) => {
+            let mut rest: DenseSet = a.clone();
+            rest.subtract(b);
+            rest.is_empty()
         }
     }
 }
 
 /// Whenever `allow` matches a request, `deny` matches it too.
-fn overridden(tables: &TablesData, allow: &RuleData, deny: &RuleData) -> bool {
-    allow.objects
-        && deny.objects
+fn overridden(allow: &ExpandedRule, deny: &ExpandedRule, objects: (bool, bool)) -> bool {
+    objects.0
+        && objects.1
         && deny.required & !allow.required == 0
         && Category::ALL
             .iter()
-            .all(|c| within(tables, *c, *c.of(&allow.sets), *c.of(&deny.sets)))
+            .all(|c| within(c.of(&allow.sets), c.of(&deny.sets)))
 }
 
-/// Runs every lint.
-pub fn lint(documents: &Documents, tables: &TablesData) -> Vec<Finding> {
-    let mut findings = BTreeSet::new();
-    let used: BTreeSet<&str> = documents
+fn location(model: &Model, permission: u32) -> Option<crate::source::Location> {
+    model
+        .permissions
+        .get(permission as usize)
+        .and_then(|p| p.location.clone())
+}
+
+/// Runs every lint; findings are warnings.
+pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
+    let used: std::collections::BTreeSet<&str> = documents
         .permissions
         .iter()
         .filter_map(|p| {
@@ -59,53 +61,111 @@ pub fn lint(documents: &Documents, tables: &TablesData) -> Vec<Finding> {
     for g in &documents.groups {
         let name = g.value.metadata.name.value.as_str();
         if !used.contains(name) {
-            findings.insert(Finding {
-                source: g.at(&g.value.metadata.name).display(),
-                message: format!("group `{name}` is not the subject of any permission"),
-            });
+            findings.push(
+                Diagnostic::at(
+                    g.at(&g.value.metadata.name),
+                    format!("group `{name}` is not the subject of any permission"),
+                )
+                .field("metadata.name")
+                .warning(),
+            );
         }
     }
-    let permission = |rule: &RuleData| tables.permissions.get(rule.permission as usize);
-    for rule in &tables.rules {
-        let Some(p) = permission(rule) else { continue };
+    for (spec, rule) in model.rules.iter().zip(&expanded.rules) {
+        let Some(at) = location(model, spec.permission) else {
+            continue;
+        };
+        let name = model
+            .permissions
+            .get(spec.permission as usize)
+            .map(|p| p.name.as_str())
+            .unwrap_or("");
         for c in Category::ALL {
-            if *c.of(&rule.sets) == SetRef::Empty && rule.required & c.bit() != 0 {
-                findings.insert(Finding {
-                    source: p.source.clone(),
-                    message: format!(
-                        "`{}`: the {c} selectors match nothing in the catalog",
-                        p.name
-                    ),
-                });
-            }
-        }
-    }
-    for entry in &tables.entries {
-        let rules: Vec<&RuleData> = entry
-            .rules
-            .iter()
-            .filter_map(|r| tables.rules.get(*r as usize))
-            .collect();
-        for allow in rules.iter().filter(|r| !r.deny) {
-            if let Some(deny) = rules
-                .iter()
-                .find(|d| d.deny && overridden(tables, allow, d))
-            {
-                if let (Some(a), Some(d), Some(action)) = (
-                    permission(allow),
-                    permission(deny),
-                    tables.actions.get(entry.action as usize),
-                ) {
-                    findings.insert(Finding {
-                        source: a.source.clone(),
-                        message: format!(
-                            "`{}` never allows `{action}`: deny `{}` ({}) always overrides it",
-                            a.name, d.name, d.source
-                        ),
-                    });
+            if let RuleSet::Classes(set) = c.of(&rule.sets) {
+                if set.is_empty() && rule.required & c.bit() != 0 {
+                    findings.push(
+                        Diagnostic::at(
+                            at.clone(),
+                            format!(
+                                "`{name}`: the {} selectors match nothing in the catalog",
+                                c.name()
+                            ),
+                        )
+                        .field(format!("spec.object.{}", c.plural()))
+                        .warning(),
+                    );
                 }
             }
         }
     }
-    findings.into_iter().collect()
+    let mut reported = std::collections::BTreeSet::new();
+    for ((_, action), rules) in &expanded.entries {
+        let action_name = expanded
+            .actions
+            .get(*action as usize)
+            .map(String::as_str)
+            .unwrap_or("");
+        for a in rules {
+            let (Some(allow_spec), Some(allow)) = (
+                model.rules.get(*a as usize),
+                expanded.rules.get(*a as usize),
+            ) else {
+                continue;
+            };
+            if allow_spec.deny {
+                continue;
+            }
+            let deny = rules.iter().find_map(|d| {
+                let (spec, rule) = (
+                    model.rules.get(*d as usize)?,
+                    expanded.rules.get(*d as usize)?,
+                );
+                (spec.deny && overridden(allow, rule, (allow_spec.objects, spec.objects)))
+                    .then_some(spec)
+            });
+            let (Some(deny), Some(at)) = (deny, location(model, allow_spec.permission)) else {
+                continue;
+            };
+            if !reported.insert((allow_spec.permission, *action)) {
+                continue;
+            }
+            let name = |p: u32| {
+                model
+                    .permissions
+                    .get(p as usize)
+                    .map(|p| (p.name.clone(), p.source.clone()))
+                    .unwrap_or_default()
+            };
+            let (allow_name, _) = name(allow_spec.permission);
+            let (deny_name, deny_source) = name(deny.permission);
+            findings.push(
+                Diagnostic::at(
+                    at,
+                    format!("`{allow_name}` never allows `{action_name}`: deny `{deny_name}` ({deny_source}) always overrides it"),
+                )
+                .warning(),
+            );
+        }
+    }
+    for u in &documents.uses {
+        if let Ok(ConnectionRef::Named {
+            deprecated_type: Some(kind),
+            ..
+        }) = &u.reference
+        {
+            findings.push(
+                Diagnostic::at(
+                    u.location.clone(),
+                    format!(
+                        "`{}` uses the deprecated three-part form; its type `{kind}` is ignored",
+                        u.text
+                    ),
+                )
+                .help("write `connection://namespace/name`")
+                .warning(),
+            );
+        }
+    }
+    findings.sort_by_key(|d| (d.position(), d.message.clone()));
+    findings
 }

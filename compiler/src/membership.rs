@@ -1,68 +1,128 @@
 //! Subject units and the membership graph (petgraph): person -> team -> group,
 //! person -> role, role -> role (inheritance), playbook/notification -> group.
 //!
-//! The closure is computed over strongly connected components: a cycle is reported as
-//! an error naming its members, and the transitive units of each principal are gathered
-//! in parallel with rayon.
+//! Units are typed (`UnitKind` and a name) and numbered densely ([`UnitId`]); principals
+//! are units too, and remember their kind. Cycles are found with Tarjan's strongly
+//! connected components and reported by the caller as errors naming their members. The
+//! closure (which units with rules each principal belongs to) is computed once per
+//! strongly connected component, in topological order of the condensation, so a team or
+//! group shared by thousands of people is expanded once, not once per person.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::Dfs;
-use rayon::prelude::*;
+use rampart_runtime::schema::{PrincipalKind, UnitKind};
 
-use rampart_runtime::data::PrincipalKind;
+/// Dense id of a subject unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitId(pub u32);
 
-/// Dense id of a subject unit; principals are the first units.
-pub type UnitId = u32;
+impl UnitId {
+    /// As an index.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
-/// The units, their labels, and which are principals.
+/// A principal: its unit and where it comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// The principal's own unit.
+    pub unit: UnitId,
+    /// Person, playbook or notification.
+    pub kind: PrincipalKind,
+    /// Index of the person in the catalog, of the playbook among playbooks, or of the
+    /// notification among notifications.
+    pub index: usize,
+}
+
+/// The units, their names, the principals, and the membership graph.
 #[derive(Debug, Default)]
 pub struct Units {
-    pub labels: Vec<String>,
-    by_label: HashMap<String, UnitId>,
-    pub principals: Vec<(UnitId, PrincipalKind)>,
-    graph: DiGraph<UnitId, ()>,
+    kinds: Vec<UnitKind>,
+    names: Vec<String>,
+    by_name: HashMap<(UnitKind, String), UnitId>,
+    /// Principals in table order.
+    pub principals: Vec<Principal>,
+    graph: DiGraph<(), ()>,
 }
 
 impl Units {
     /// Adds a unit (idempotent) and returns its id.
-    pub fn unit(&mut self, label: String) -> UnitId {
-        if let Some(id) = self.by_label.get(&label) {
+    pub fn unit(&mut self, kind: UnitKind, name: &str) -> UnitId {
+        if let Some(id) = self.by_name.get(&(kind, name.to_string())) {
             return *id;
         }
-        let id = self.labels.len() as UnitId;
-        self.labels.push(label.clone());
-        self.by_label.insert(label, id);
-        let node = self.graph.add_node(id);
-        debug_assert_eq!(node.index(), id as usize);
+        let id = UnitId(self.kinds.len() as u32);
+        self.kinds.push(kind);
+        self.names.push(name.to_string());
+        self.by_name.insert((kind, name.to_string()), id);
+        self.graph.add_node(());
         id
     }
 
-    /// Adds a principal unit.
-    pub fn principal(&mut self, label: String, kind: PrincipalKind) -> UnitId {
-        let id = self.unit(label);
-        self.principals.push((id, kind));
-        id
+    /// Adds a principal and its unit.
+    pub fn principal(&mut self, kind: PrincipalKind, name: &str, index: usize) -> UnitId {
+        let unit_kind = match kind {
+            PrincipalKind::Person => UnitKind::Person,
+            PrincipalKind::Playbook => UnitKind::Playbook,
+            PrincipalKind::Notification => UnitKind::Notification,
+        };
+        let unit = self.unit(unit_kind, name);
+        self.principals.push(Principal { unit, kind, index });
+        unit
     }
 
-    /// Looks a unit up by label.
-    pub fn find(&self, label: &str) -> Option<UnitId> {
-        self.by_label.get(label).copied()
+    /// Looks a unit up.
+    pub fn find(&self, kind: UnitKind, name: &str) -> Option<UnitId> {
+        self.by_name.get(&(kind, name.to_string())).copied()
+    }
+
+    /// The number of units.
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    /// True when there is no unit.
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// A unit's kind and name.
+    pub fn describe(&self, unit: UnitId) -> (UnitKind, &str) {
+        (
+            self.kinds
+                .get(unit.index())
+                .copied()
+                .unwrap_or(UnitKind::Person),
+            self.names
+                .get(unit.index())
+                .map(String::as_str)
+                .unwrap_or(""),
+        )
+    }
+
+    /// Every unit's kind and name, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (UnitId, UnitKind, &str)> {
+        self.kinds
+            .iter()
+            .zip(&self.names)
+            .enumerate()
+            .map(|(i, (k, n))| (UnitId(i as u32), *k, n.as_str()))
     }
 
     /// Records that `member` belongs to `container`.
     pub fn edge(&mut self, member: UnitId, container: UnitId) {
         let (a, b) = (
-            NodeIndex::new(member as usize),
-            NodeIndex::new(container as usize),
+            NodeIndex::new(member.index()),
+            NodeIndex::new(container.index()),
         );
         if self.graph.find_edge(a, b).is_none() {
             self.graph.add_edge(a, b, ());
         }
     }
 
-    /// Cycles in the membership graph, each as its members' labels.
+    /// Cycles in the membership graph, each as its members' `kind name` labels.
     pub fn cycles(&self) -> Vec<Vec<String>> {
         petgraph::algo::tarjan_scc(&self.graph)
             .into_iter()
@@ -75,7 +135,10 @@ impl Units {
             .map(|scc| {
                 let mut labels: Vec<String> = scc
                     .iter()
-                    .filter_map(|n| self.labels.get(n.index()).cloned())
+                    .map(|n| {
+                        let (kind, name) = self.describe(UnitId(n.index() as u32));
+                        format!("{kind} {name}")
+                    })
                     .collect();
                 labels.sort();
                 labels
@@ -83,36 +146,83 @@ impl Units {
             .collect()
     }
 
-    /// For every principal, the sorted units it belongs to (itself included) that
-    /// satisfy `keep`; identical lists share a class. Returns (class per principal, classes).
-    pub fn classes(&self, keep: &(dyn Fn(UnitId) -> bool + Sync)) -> (Vec<u32>, Vec<Vec<u32>>) {
-        let lists: Vec<Vec<u32>> = self
-            .principals
-            .par_iter()
-            .map(|(unit, _)| {
-                let mut dfs = Dfs::new(&self.graph, NodeIndex::new(*unit as usize));
-                let mut units = Vec::new();
-                while let Some(node) = dfs.next(&self.graph) {
-                    let id = node.index() as UnitId;
-                    if keep(id) {
-                        units.push(id);
+    /// For every principal, the sorted units it belongs to (itself included, transitively)
+    /// that satisfy `keep`. Computed per strongly connected component in reverse
+    /// topological order, merging the already computed lists of the components each one
+    /// points to.
+    pub fn closures(&self, keep: &dyn Fn(UnitId) -> bool) -> Vec<Vec<UnitId>> {
+        // tarjan_scc returns components in reverse topological order: every component
+        // comes after the components it has edges to.
+        let sccs = petgraph::algo::tarjan_scc(&self.graph);
+        let mut component = vec![0usize; self.graph.node_count()];
+        for (i, scc) in sccs.iter().enumerate() {
+            for n in scc {
+                if let Some(slot) = component.get_mut(n.index()) {
+                    *slot = i;
+                }
+            }
+        }
+        let mut reach: Vec<Vec<UnitId>> = Vec::with_capacity(sccs.len());
+        for (i, scc) in sccs.iter().enumerate() {
+            let mut units: Vec<UnitId> = scc
+                .iter()
+                .map(|n| UnitId(n.index() as u32))
+                .filter(|u| keep(*u))
+                .collect();
+            for n in scc {
+                for target in self.graph.neighbors(*n) {
+                    let c = component.get(target.index()).copied().unwrap_or(i);
+                    if c != i {
+                        if let Some(list) = reach.get(c) {
+                            units.extend_from_slice(list);
+                        }
                     }
                 }
-                units.sort_unstable();
-                units
-            })
-            .collect();
-        let mut class_of: BTreeMap<Vec<u32>, u32> = BTreeMap::new();
-        let mut classes = Vec::new();
-        let mut assignment = Vec::with_capacity(lists.len());
-        for list in lists {
-            let next = classes.len() as u32;
-            let class = *class_of.entry(list.clone()).or_insert_with(|| {
-                classes.push(list);
-                next
-            });
-            assignment.push(class);
+            }
+            units.sort_unstable();
+            units.dedup();
+            reach.push(units);
         }
-        (assignment, classes)
+        self.principals
+            .iter()
+            .map(|p| {
+                component
+                    .get(p.unit.index())
+                    .and_then(|c| reach.get(*c))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closure_follows_teams_groups_and_roles_transitively() {
+        let mut u = Units::default();
+        let john = u.principal(PrincipalKind::Person, "john", 0);
+        let jane = u.principal(PrincipalKind::Person, "jane", 1);
+        let team = u.unit(UnitKind::Team, "sre");
+        let group = u.unit(UnitKind::Group, "ops");
+        let viewer = u.unit(UnitKind::Role, "viewer");
+        let editor = u.unit(UnitKind::Role, "editor");
+        u.edge(john, team);
+        u.edge(team, group);
+        u.edge(jane, editor);
+        u.edge(editor, viewer);
+        let all = u.closures(&|_| true);
+        assert_eq!(all[0], vec![john, team, group]);
+        assert_eq!(all[1], vec![jane, viewer, editor]);
+        let kept = u.closures(&|x| x == group || x == viewer);
+        assert_eq!(kept, vec![vec![group], vec![viewer]]);
+        assert!(u.cycles().is_empty());
+        u.edge(group, team);
+        assert_eq!(
+            u.cycles(),
+            vec![vec!["group ops".to_string(), "team sre".to_string()]]
+        );
     }
 }

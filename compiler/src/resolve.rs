@@ -1,31 +1,40 @@
 //! Resolve: names in documents -> dense ids. Subjects, group members, actions and
-//! selectors are checked against the world; every problem is collected with its
-//! location, none stops the others from being found.
+//! selectors are checked against the world; every problem is collected with its location,
+//! none stops the others from being found. Selectors stay syntax trees
+//! ([`CompiledSelector`]); only the emit phase turns them into canonical strings.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
 
-use rampart_grammar::{ActionItem, ActionPattern};
-use rampart_runtime::data::{PrincipalKind, SelectorData};
-use rampart_runtime::{Category, CompiledSelector};
+use rampart_grammar::{ActionPattern, ItemPattern, LabelSelector, SearchQuery};
+use rampart_runtime::schema::{PrincipalKind, UnitKind};
+use rampart_runtime::selector::{CompiledSelector, SELECTOR_OPTIONS};
+use rampart_runtime::Category;
 
 use crate::diagnostic::Diagnostic;
-use crate::documents::policy::{PermissionDocument, SelectorSpec, ServiceSelector, SubjectSpec};
+use crate::documents::policy::{
+    PermissionDocument, PermissionGroupDocument, SelectorSpec, ServiceSelector, SubjectSpec,
+};
 use crate::documents::yaml::Text;
-use crate::documents::{at, at_grammar_error, namespace_of, Documents, Located};
+use crate::documents::{at_grammar_error, namespace_of, Documents, Located};
 use crate::membership::{UnitId, Units};
 use crate::roles::{is_role, ROLES};
-use crate::source::SourceFile;
+use crate::source::Location;
 use crate::world::World;
 
 /// A permission's `agents`/`tags` narrowing: agent names or ids, and tag pairs.
-pub type Narrowing = (Option<Vec<String>>, Vec<(String, String)>);
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Narrowing {
+    /// Agents, one of which a config's or component's agent must be.
+    pub agents: Option<Vec<String>>,
+    /// Tag pairs every config and component must carry.
+    pub tags: Vec<(String, String)>,
+}
 
 /// What a rule says about one category.
 #[derive(Clone, Debug)]
 pub struct CategoryRule {
-    /// Distinct selectors, ORed.
-    pub selectors: Vec<SelectorData>,
+    /// Distinct selectors, ORed, in the order first written.
+    pub selectors: Vec<CompiledSelector>,
     /// True when one selector is `{name: "*"}`: every object.
     pub wildcard: bool,
     /// How many selectors the document wrote (before de-duplication).
@@ -35,12 +44,17 @@ pub struct CategoryRule {
 /// A permission (or role policy) bound to one subject unit, before expansion.
 #[derive(Clone, Debug)]
 pub struct RuleSpec {
+    /// The unit it is granted to.
     pub unit: UnitId,
+    /// Index into [`Model::permissions`].
     pub permission: u32,
+    /// True for a deny rule.
     pub deny: bool,
+    /// The actions it covers.
     pub actions: ActionPattern,
     /// Whether the rule applies to object requests.
     pub objects: bool,
+    /// Per category, what it selects (`None`: unconstrained).
     pub categories: [Option<CategoryRule>; 4],
     /// Agents/tags narrowing of configs and components.
     pub narrowing: Option<Narrowing>,
@@ -50,39 +64,39 @@ pub struct RuleSpec {
     pub all_globals: bool,
 }
 
-/// Where a permission came from, for explanations.
+/// Where a permission came from, for explanations and lints.
 #[derive(Clone, Debug)]
 pub struct PermissionInfo {
+    /// `namespace/name`, or `role:<name>`.
     pub name: String,
+    /// `file:line:column`, or `built-in`.
     pub source: String,
+    /// True for a deny rule.
     pub deny: bool,
+    /// The document's name, for lints; `None` for built-in role policies.
+    pub location: Option<Location>,
 }
 
 /// The resolved model: units and their graph, rules, permissions.
 #[derive(Debug, Default)]
 pub struct Model {
+    /// Units, principals and memberships.
     pub units: Units,
+    /// Rules in document order, after the role policies.
     pub rules: Vec<RuleSpec>,
+    /// Permissions and role policies.
     pub permissions: Vec<PermissionInfo>,
-    /// Person principal index -> catalog person index; services follow persons.
-    pub principal_people: usize,
 }
 
 struct Resolver<'a> {
     world: &'a World,
     model: Model,
     diagnostics: Vec<Diagnostic>,
-    person_keys: HashMap<String, Vec<usize>>,
-    person_names: HashMap<String, Vec<usize>>,
-    team_units: HashMap<String, UnitId>,
-    group_names: BTreeMap<String, (String, crate::source::Location)>,
-}
-
-fn person_label(world: &World, i: usize) -> String {
-    format!(
-        "person:{}",
-        world.people.get(i).and_then(|p| p.key()).unwrap_or("?")
-    )
+    person_units: Vec<UnitId>,
+    person_keys: HashMap<&'a str, usize>,
+    person_names: HashMap<&'a str, Vec<usize>>,
+    team_units: HashMap<&'a str, UnitId>,
+    group_names: BTreeMap<String, (String, Location)>,
 }
 
 /// Builds units, edges and rules from the world and the documents.
@@ -91,81 +105,96 @@ pub fn resolve(world: &World, documents: &Documents) -> (Model, Vec<Diagnostic>)
         world,
         model: Model::default(),
         diagnostics: Vec::new(),
+        person_units: Vec::new(),
         person_keys: HashMap::new(),
         person_names: HashMap::new(),
         team_units: HashMap::new(),
         group_names: BTreeMap::new(),
     };
-    r.principals_and_teams();
+    r.principals();
+    r.teams();
     r.roles();
     r.groups(documents);
     for p in &documents.permissions {
         r.permission(p);
     }
     for cycle in r.model.units.cycles() {
-        r.diagnostics.push(Diagnostic::in_file(
-            std::path::Path::new("<membership>"),
-            format!("membership cycle: {}", cycle.join(" -> ")),
-        ));
+        r.diagnostics.push(Diagnostic::general(format!(
+            "membership cycle: {}",
+            cycle.join(" -> ")
+        )));
     }
     (r.model, r.diagnostics)
 }
 
-impl Resolver<'_> {
-    fn principals_and_teams(&mut self) {
+impl<'a> Resolver<'a> {
+    fn principals(&mut self) {
         let world = self.world;
         for (i, p) in world.people.iter().enumerate() {
-            self.model
+            let unit = self
+                .model
                 .units
-                .principal(person_label(world, i), PrincipalKind::Person);
-            for key in [p.email.as_deref(), p.id.as_deref()].into_iter().flatten() {
-                self.person_keys.entry(key.to_string()).or_default().push(i);
+                .principal(PrincipalKind::Person, p.key(), i);
+            self.person_units.push(unit);
+            self.person_keys.insert(p.key(), i);
+            if let Some(id) = &p.id {
+                self.person_keys.entry(id.as_str()).or_insert(i);
             }
             if let Some(name) = &p.name {
-                self.person_names.entry(name.clone()).or_default().push(i);
+                self.person_names.entry(name.as_str()).or_default().push(i);
             }
         }
-        self.model.principal_people = world.people.len();
-        for o in Category::Playbook.of(&world.objects) {
+        for (i, o) in Category::Playbook.of(&world.objects).iter().enumerate() {
             self.model
                 .units
-                .principal(format!("playbook:{}", o.key), PrincipalKind::Playbook);
+                .principal(PrincipalKind::Playbook, &o.key, i);
         }
-        for n in &world.notifications {
+        for (i, n) in world.notifications.iter().enumerate() {
             self.model.units.principal(
-                format!("notification:{}/{}", n.namespace, n.name),
                 PrincipalKind::Notification,
+                &format!("{}/{}", n.namespace, n.name),
+                i,
             );
         }
+    }
+
+    fn teams(&mut self) {
+        let world = self.world;
         for t in &world.teams {
-            let unit = self.model.units.unit(format!("team:{}", t.name));
-            self.team_units.insert(t.name.clone(), unit);
+            let unit = self.model.units.unit(UnitKind::Team, &t.name);
+            self.team_units.insert(t.name.as_str(), unit);
             if let Some(id) = &t.id {
-                self.team_units.insert(id.clone(), unit);
+                self.team_units.entry(id.as_str()).or_insert(unit);
             }
         }
         for (ti, t) in world.teams.iter().enumerate() {
-            let team = self.model.units.unit(format!("team:{}", t.name));
+            let team = self.model.units.unit(UnitKind::Team, &t.name);
             for (mi, member) in t.members.iter().enumerate() {
                 match self.person(member) {
-                    Ok(p) => self.model.units.edge(p as UnitId, team),
-                    Err(why) => self.diagnostics.push(
-                        Diagnostic::in_file(std::path::Path::new("<catalog>"), why)
-                            .field(format!("teams[{ti}].members[{mi}]")),
-                    ),
+                    Ok(p) => self.model.units.edge(p, team),
+                    Err(why) => self
+                        .diagnostics
+                        .push(world.catalog_diagnostic(&format!("teams[{ti}].members[{mi}]"), why)),
                 }
             }
         }
         for (pi, p) in world.people.iter().enumerate() {
+            let Some(person) = self.person_units.get(pi).copied() else {
+                continue;
+            };
             for (ti, team) in p.teams.iter().enumerate() {
-                match self.team_units.get(team) {
-                    Some(t) => self.model.units.edge(pi as UnitId, *t),
+                match self.team_units.get(team.as_str()) {
+                    Some(t) => self.model.units.edge(person, *t),
                     None => self.diagnostics.push(
-                        Diagnostic::in_file(
-                            std::path::Path::new("<catalog>"),
-                            format!("unknown team `{team}`"),
-                        )
-                        .field(format!("people[{pi}].teams[{ti}]")),
+                        world
+                            .catalog_diagnostic(
+                                &format!("people[{pi}].teams[{ti}]"),
+                                format!("unknown team `{team}`"),
+                            )
+                            .help(nearest_help(
+                                team,
+                                world.teams.iter().map(|t| t.name.as_str()),
+                            )),
                     ),
                 }
             }
@@ -173,11 +202,11 @@ impl Resolver<'_> {
     }
 
     fn roles(&mut self) {
-        let everyone = self.model.units.unit("role:everyone".into());
+        let everyone = self.model.units.unit(UnitKind::Role, "everyone");
         for role in ROLES {
-            let unit = self.model.units.unit(format!("role:{}", role.name));
+            let unit = self.model.units.unit(UnitKind::Role, role.name);
             for inherited in role.inherits {
-                let target = self.model.units.unit(format!("role:{inherited}"));
+                let target = self.model.units.unit(UnitKind::Role, inherited);
                 self.model.units.edge(unit, target);
             }
             for policy in role.policies {
@@ -186,6 +215,7 @@ impl Resolver<'_> {
                     name: format!("role:{}", role.name),
                     source: "built-in".into(),
                     deny: policy.deny,
+                    location: None,
                 });
                 let actions = ActionPattern::parse(policy.actions).unwrap_or_default();
                 let all = policy.objects.contains(&"*");
@@ -215,30 +245,36 @@ impl Resolver<'_> {
                             wildcard: true,
                             written: 1,
                         });
-                        let abac = RuleSpec {
+                        self.model.rules.push(RuleSpec {
                             objects: true,
                             categories,
                             globals: Vec::new(),
                             all_globals: false,
                             ..base.clone()
-                        };
-                        self.model.rules.push(abac);
+                        });
                     }
                 }
                 self.model.rules.push(base);
             }
         }
-        for (pi, p) in self.world.people.iter().enumerate() {
-            self.model.units.edge(pi as UnitId, everyone);
-            for role in &p.roles {
+        let world = self.world;
+        for (pi, p) in world.people.iter().enumerate() {
+            let Some(person) = self.person_units.get(pi).copied() else {
+                continue;
+            };
+            self.model.units.edge(person, everyone);
+            for (ri, role) in p.roles.iter().enumerate() {
                 if is_role(role) {
-                    let r = self.model.units.unit(format!("role:{role}"));
-                    self.model.units.edge(pi as UnitId, r);
+                    let r = self.model.units.unit(UnitKind::Role, role);
+                    self.model.units.edge(person, r);
                 } else {
                     self.diagnostics.push(
-                        Diagnostic::in_file(std::path::Path::new("<catalog>"), format!("unknown role `{role}`"))
-                            .field(format!("people[{pi}].roles"))
-                            .help("roles: everyone, admin, viewer, guest, commander, responder, editor, agent"),
+                        world
+                            .catalog_diagnostic(&format!("people[{pi}].roles[{ri}]"), format!("unknown role `{role}`"))
+                            .help(format!(
+                                "{}; roles: everyone, admin, viewer, guest, commander, responder, editor, agent",
+                                nearest_help(role, ROLES.iter().map(|r| r.name))
+                            )),
                     );
                 }
             }
@@ -246,18 +282,23 @@ impl Resolver<'_> {
     }
 
     /// A person by email, id or unique name.
-    fn person(&self, key: &str) -> Result<usize, String> {
-        if let Some(found) = self.person_keys.get(key) {
-            if let [one] = found.as_slice() {
-                return Ok(*one);
-            }
+    fn person(&self, key: &str) -> Result<UnitId, String> {
+        let unit = |i: usize| {
+            self.person_units
+                .get(i)
+                .copied()
+                .ok_or_else(|| format!("unknown person `{key}`"))
+        };
+        if let Some(i) = self.person_keys.get(key) {
+            return unit(*i);
         }
         match self.person_names.get(key).map(Vec::as_slice) {
-            Some([one]) => Ok(*one),
+            Some([one]) => unit(*one),
             Some(many) => {
-                let candidates: Vec<&str> = many
+                let candidates: Vec<String> = many
                     .iter()
-                    .filter_map(|i| self.world.people.get(*i).and_then(|p| p.key()))
+                    .filter_map(|i| self.world.people.get(*i))
+                    .map(|p| format!("`{}`", p.key()))
                     .collect();
                 Err(format!(
                     "person name `{key}` is ambiguous: {}",
@@ -268,19 +309,15 @@ impl Resolver<'_> {
         }
     }
 
-    fn service(&self, kind: &str, text: &str) -> Option<UnitId> {
-        self.model.units.find(&format!("{kind}:{text}"))
-    }
-
     fn groups(&mut self, documents: &Documents) {
         for g in &documents.groups {
             let name = g.value.metadata.name.value.clone();
             let namespace = namespace_of(&g.value.metadata);
-            let location = at(&g.file, &g.value.metadata.name);
+            let location = g.at(&g.value.metadata.name);
             if is_role(&name) {
                 self.diagnostics.push(
                     Diagnostic::at(
-                        location.clone(),
+                        location,
                         format!("group `{name}` has the name of a built-in role"),
                     )
                     .field("metadata.name"),
@@ -315,21 +352,17 @@ impl Resolver<'_> {
                     );
                 }
             }
-            let group = self.model.units.unit(format!("group:{name}"));
+            let group = self.model.units.unit(UnitKind::Group, &name);
             self.group_members(g, group);
         }
     }
 
-    fn group_members(
-        &mut self,
-        g: &Located<crate::documents::policy::PermissionGroupDocument>,
-        group: UnitId,
-    ) {
+    fn group_members(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
         let spec = &g.value.spec;
         let people = spec.people.as_deref().unwrap_or(&[]);
         if let [only] = people {
             if only.value == "*" {
-                let everyone = self.model.units.unit("role:everyone".into());
+                let everyone = self.model.units.unit(UnitKind::Role, "everyone");
                 self.model.units.edge(everyone, group);
             }
         }
@@ -344,18 +377,22 @@ impl Resolver<'_> {
                 continue;
             }
             match self.person(&p.value) {
-                Ok(person) => self.model.units.edge(person as UnitId, group),
+                Ok(person) => self.model.units.edge(person, group),
                 Err(why) => self
                     .diagnostics
                     .push(Diagnostic::at(g.at(p), why).field(format!("spec.people[{i}]"))),
             }
         }
         for (i, t) in spec.teams.iter().flatten().enumerate() {
-            match self.team_units.get(&t.value) {
+            match self.team_units.get(t.value.as_str()) {
                 Some(team) => self.model.units.edge(*team, group),
                 None => self.diagnostics.push(
                     Diagnostic::at(g.at(t), format!("unknown team `{}`", t.value))
-                        .field(format!("spec.teams[{i}]")),
+                        .field(format!("spec.teams[{i}]"))
+                        .help(nearest_help(
+                            &t.value,
+                            self.world.teams.iter().map(|t| t.name.as_str()),
+                        )),
                 ),
             }
         }
@@ -377,12 +414,12 @@ impl Resolver<'_> {
             .collect();
         for (kind, field, list, known) in [
             (
-                "notification",
+                UnitKind::Notification,
                 "notifications",
                 &spec.notifications,
                 &notifications,
             ),
-            ("playbook", "playbooks", &spec.playbooks, &playbooks),
+            (UnitKind::Playbook, "playbooks", &spec.playbooks, &playbooks),
         ] {
             for (i, s) in list.iter().flatten().enumerate() {
                 let members = service_members(&s.value, known);
@@ -396,7 +433,7 @@ impl Resolver<'_> {
                     continue;
                 }
                 for (ns, name) in members {
-                    if let Some(unit) = self.service(kind, &format!("{ns}/{name}")) {
+                    if let Some(unit) = self.model.units.find(kind, &format!("{ns}/{name}")) {
                         self.model.units.edge(unit, group);
                     }
                 }
@@ -446,51 +483,68 @@ impl Resolver<'_> {
             }
         };
         let field = format!("spec.subject.{kind}");
+        let value = text.value.as_str();
         let found = match kind {
-            "person" => self.person(&text.value).map(|i| i as UnitId),
+            "person" => self.person(value),
             "team" => self
                 .team_units
-                .get(&text.value)
+                .get(value)
                 .copied()
-                .ok_or_else(|| format!("unknown team `{}`", text.value)),
+                .ok_or_else(|| format!("unknown team `{value}`")),
             "group" => {
-                let label = if is_role(&text.value) {
-                    format!("role:{}", text.value)
+                let unit = if is_role(value) {
+                    self.model.units.find(UnitKind::Role, value)
+                } else if self.group_names.contains_key(value) {
+                    self.model.units.find(UnitKind::Group, value)
                 } else {
-                    format!("group:{}", text.value)
+                    None
                 };
-                match (
-                    self.group_names.contains_key(&text.value) || is_role(&text.value),
-                    self.model.units.find(&label),
-                ) {
-                    (true, Some(unit)) => Ok(unit),
-                    _ => Err(format!("unknown group `{}`", text.value)),
-                }
+                unit.ok_or_else(|| format!("unknown group `{value}`"))
             }
             service => {
-                let valid = text
-                    .value
-                    .split('/')
-                    .filter(|s| !s.trim().is_empty())
-                    .count()
-                    == 2
-                    && text.value.matches('/').count() == 1;
+                let valid = value.split('/').filter(|s| !s.trim().is_empty()).count() == 2
+                    && value.matches('/').count() == 1;
+                let unit_kind = if service == "playbook" {
+                    UnitKind::Playbook
+                } else {
+                    UnitKind::Notification
+                };
                 if !valid {
                     Err(format!(
-                        "a {service} subject is `namespace/name`, not `{}`",
-                        text.value
+                        "a {service} subject is `namespace/name`, not `{value}`"
                     ))
                 } else {
-                    self.service(service, &text.value)
-                        .ok_or_else(|| format!("unknown {service} `{}`", text.value))
+                    self.model
+                        .units
+                        .find(unit_kind, value)
+                        .ok_or_else(|| format!("unknown {service} `{value}`"))
                 }
             }
         };
         match found {
             Ok(unit) => Some(unit),
             Err(why) => {
-                self.diagnostics
-                    .push(Diagnostic::at(p.at(text), why).field(field));
+                let candidates: Vec<String> = match kind {
+                    "team" => self.world.teams.iter().map(|t| t.name.clone()).collect(),
+                    "group" => self
+                        .group_names
+                        .keys()
+                        .cloned()
+                        .chain(ROLES.iter().map(|r| r.name.to_string()))
+                        .collect(),
+                    "person" => self
+                        .world
+                        .people
+                        .iter()
+                        .map(|p| p.key().to_string())
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                let mut d = Diagnostic::at(p.at(text), why).field(field);
+                if let Some(help) = nearest(value, candidates.iter().map(String::as_str)) {
+                    d = d.help(format!("did you mean `{help}`?"));
+                }
+                self.diagnostics.push(d);
                 None
             }
         }
@@ -563,11 +617,12 @@ impl Resolver<'_> {
         }
         let permission = self.model.permissions.len() as u32;
         let namespace = namespace_of(&p.value.metadata);
-        let name = format!("{namespace}/{}", p.value.metadata.name.value);
+        let location = p.at(&p.value.metadata.name);
         self.model.permissions.push(PermissionInfo {
-            name,
-            source: p.at(&p.value.metadata.name).display(),
+            name: format!("{namespace}/{}", p.value.metadata.name.value),
+            source: location.display(),
             deny,
+            location: Some(location),
         });
         self.model.rules.push(RuleSpec {
             unit,
@@ -599,7 +654,7 @@ impl Resolver<'_> {
                 Err(e) => {
                     ok = false;
                     self.diagnostics.push(
-                        Diagnostic::at(at_grammar_error(&p.file, item, &e), e.to_string())
+                        Diagnostic::at(at_grammar_error(p, item, &e), e.to_string())
                             .field(format!("spec.actions[{i}]")),
                     );
                 }
@@ -634,7 +689,7 @@ impl Resolver<'_> {
             .flatten()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        Some((agents, tags))
+        Some(Narrowing { agents, tags })
     }
 
     fn category(
@@ -643,22 +698,28 @@ impl Resolver<'_> {
         c: Category,
         list: &[serde_saphyr::Spanned<SelectorSpec>],
     ) -> Option<CategoryRule> {
-        let field = format!("spec.object.{}s", c.name());
+        let field = format!("spec.object.{}", c.plural());
         if list.is_empty() {
             self.diagnostics.push(
-                Diagnostic::at(p.start.clone(), format!("`{field}` is an empty list")).field(field),
+                Diagnostic::at(
+                    p.locate_field(&field),
+                    format!("`{field}` is an empty list"),
+                )
+                .field(field),
             );
             return None;
         }
-        let mut selectors = BTreeSet::new();
+        let mut selectors: Vec<CompiledSelector> = Vec::new();
         let mut wildcard = false;
         let mut ok = true;
         for (i, s) in list.iter().enumerate() {
             let field = format!("{field}[{i}]");
-            match selector_data(&p.file, &s.value, &field) {
-                Ok(Some((data, compiled))) => {
+            match compile_selector(p, &s.value, &field) {
+                Ok(Some(compiled)) => {
                     wildcard |= compiled.is_wildcard();
-                    selectors.insert(data);
+                    if !selectors.contains(&compiled) {
+                        selectors.push(compiled);
+                    }
                 }
                 Ok(None) => {
                     ok = false;
@@ -674,8 +735,8 @@ impl Resolver<'_> {
                 }
             }
         }
-        ok.then(|| CategoryRule {
-            selectors: selectors.into_iter().collect(),
+        ok.then_some(CategoryRule {
+            selectors,
             wildcard,
             written: list.len(),
         })
@@ -706,89 +767,117 @@ fn describe_service(s: &ServiceSelector) -> String {
     }
 }
 
-/// Checks a selector's strings with the grammars and renders them canonically; `None`
-/// for an empty selector. Errors point at the exact bytes.
-pub fn selector_data(
-    file: &Arc<SourceFile>,
+/// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
+pub fn nearest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (word.chars().count() / 5).max(1);
+    candidates
+        .map(|c| (strsim(word, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+fn nearest_help<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> String {
+    match nearest(word, candidates) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => "check the catalog".to_string(),
+    }
+}
+
+/// Levenshtein distance, case-insensitive (short strings only: names and kinds).
+fn strsim(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().take(64).collect();
+    let b: Vec<char> = b.to_lowercase().chars().take(64).collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            let best = (previous.get(j).copied().unwrap_or(0) + cost)
+                .min(previous.get(j + 1).copied().unwrap_or(0) + 1)
+                .min(current.get(j).copied().unwrap_or(0) + 1);
+            if let Some(slot) = current.get_mut(j + 1) {
+                *slot = best;
+            }
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+/// Parses a selector's strings with the grammars; `None` for an empty selector. Errors
+/// point at the exact bytes.
+pub fn compile_selector<T>(
+    file: &Located<T>,
     s: &SelectorSpec,
     field: &str,
-) -> Result<Option<(SelectorData, CompiledSelector)>, Vec<Diagnostic>> {
+) -> Result<Option<CompiledSelector>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut pattern = |name: &str, text: &Option<Text>| -> Option<String> {
+    let mut pattern = |name: &str, text: &Option<Text>| -> Option<ItemPattern> {
         let text = text.as_ref()?;
-        match rampart_grammar::ItemPattern::parse(&text.value) {
-            Ok(p) => Some(p.to_string()),
-            Err(e) => {
+        ItemPattern::parse(&text.value)
+            .map_err(|e| {
                 errors.push(
                     Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
                         .field(format!("{field}.{name}")),
-                );
-                None
-            }
-        }
+                )
+            })
+            .ok()
     };
     let id = pattern("id", &s.id);
     let name = pattern("name", &s.name);
     let namespace = pattern("namespace", &s.namespace);
     let agent = pattern("agent", &s.agent);
     let health = pattern("health", &s.health);
-    let mut list = |name: &str, items: Vec<&Text>| -> Option<String> {
+    let mut list = |name: &str, items: Vec<&Text>| -> Option<ItemPattern> {
         if items.is_empty() {
             return None;
         }
         let mut parts = Vec::new();
         for (i, text) in items.iter().enumerate() {
-            match rampart_grammar::ItemPattern::parse(&text.value) {
-                Ok(p) => parts.push(p.to_string()),
+            match ItemPattern::parse(&text.value) {
+                Ok(p) => parts.extend(p.items().iter().cloned()),
                 Err(e) => errors.push(
                     Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
                         .field(format!("{field}.{name}[{i}]")),
                 ),
             }
         }
-        Some(parts.join(","))
+        ItemPattern::from_items(parts)
     };
     let types = list(
         "types",
         s.types.iter().flatten().chain(s.type_name.iter()).collect(),
     );
     let statuses = list("statuses", s.statuses.iter().flatten().collect());
-    let mut labels = |name: &str, text: &Option<Text>| -> Option<String> {
+    let mut labels = |name: &str, text: &Option<Text>| -> Option<LabelSelector> {
         let text = text.as_ref()?;
-        match rampart_grammar::LabelSelector::parse_with(
-            &text.value,
-            rampart_runtime::SELECTOR_OPTIONS,
-        ) {
-            Ok(l) => Some(l.to_string()),
-            Err(e) => {
+        LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
+            .map_err(|e| {
                 errors.push(
                     Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
                         .field(format!("{field}.{name}")),
-                );
-                None
-            }
-        }
+                )
+            })
+            .ok()
     };
     let tag_selector = labels("tagSelector", &s.tag_selector);
     let label_selector = labels("labelSelector", &s.label_selector);
     let field_selector = labels("fieldSelector", &s.field_selector);
-    let search =
-        s.search.as_ref().and_then(
-            |text| match rampart_grammar::SearchQuery::parse(&text.value) {
-                Ok(q) => Some(q.to_string()),
-                Err(e) => {
-                    errors.push(
-                        Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                            .field(format!("{field}.search")),
-                    );
-                    None
-                }
-            },
-        );
+    let search = s.search.as_ref().and_then(|text| {
+        SearchQuery::parse(&text.value)
+            .map_err(|e| {
+                errors.push(
+                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
+                        .field(format!("{field}.search")),
+                )
+            })
+            .ok()
+    });
     if !errors.is_empty() {
         return Err(errors);
     }
-    let data = SelectorData {
+    let compiled = CompiledSelector {
         id,
         name,
         namespace,
@@ -801,31 +890,18 @@ pub fn selector_data(
         health,
         search,
     };
-    if data == SelectorData::default() {
-        return Ok(None);
-    }
-    let compiled = CompiledSelector::parse(&data)
-        .map_err(|(f, e)| vec![Diagnostic::in_file(&file.path, format!("{f}: {e}"))])?;
-    Ok(Some((data, compiled)))
+    Ok((compiled != CompiledSelector::default()).then_some(compiled))
 }
 
-/// The action patterns' invoke vocabulary: named invoke actions and plugins.
-pub fn invoke_vocabulary(rules: &[RuleSpec]) -> (BTreeSet<(String, String)>, BTreeSet<String>) {
-    let mut actions = BTreeSet::new();
-    let mut plugins = BTreeSet::new();
-    for rule in rules {
-        for (_, item) in rule.actions.items() {
-            match item {
-                ActionItem::Exact(rampart_grammar::Action::Invoke { plugin, operation }) => {
-                    actions.insert((plugin.clone(), operation.clone()));
-                    plugins.insert(plugin.clone());
-                }
-                ActionItem::InvokePlugin(plugin) => {
-                    plugins.insert(plugin.clone());
-                }
-                _ => {}
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_names_a_likely_typo_only() {
+        let kinds = ["Permission", "PermissionGroup", "Connection"];
+        assert_eq!(nearest("Permision", kinds.into_iter()), Some("Permission"));
+        assert_eq!(nearest("permission", kinds.into_iter()), Some("Permission"));
+        assert_eq!(nearest("Canary", kinds.into_iter()), None);
     }
-    (actions, plugins)
 }

@@ -80,7 +80,7 @@ impl ManifestDirectory {
             let file = SourceFile::new(&path, text);
             for doc in split_documents(&file) {
                 let manifest: Manifest = doc
-                    .parse_large()
+                    .parse()
                     .map_err(|d| format!("`{}`: {}", path.display(), d.message))?;
                 out.add(manifest, &path)?;
             }
@@ -186,7 +186,7 @@ impl HelmValuesDirectory {
         match split_documents(&file).first() {
             None => Ok(serde_json::Value::Null),
             Some(doc) => doc
-                .parse_large::<serde_json::Value>()
+                .parse::<serde_json::Value>()
                 .map_err(|d| LookupError::Failed(format!("`{}`: {}", path.display(), d.message))),
         }
     }

@@ -1,25 +1,30 @@
 //! The world after loading: every object of every category with dense ids, in the order
-//! the tables number them, plus people, teams and agents.
+//! the tables number them, plus people, teams and agents. Objects come from the catalog
+//! and from the documents that register them (Playbook, Notification and Connection
+//! documents); a document naming an object the catalog already has adds to it.
 //!
 //! Configs and components are numbered in (namespace, type, name, id) order so that the
-//! sets selectors produce are a few runs, which roaring stores compactly.
+//! sets selectors produce are a few runs.
 
 use std::collections::HashMap;
 
-use rampart_runtime::data::{AgentData, ConnectionData};
+use rampart_runtime::schema::{AgentData, ConnectionData};
 use rampart_runtime::{Category, ObjectAttributes, ObjectView};
 
-use crate::catalog::{Catalog, CatalogItem, Person, Team};
+use crate::catalog::{LoadedCatalog, Person, Team};
 use crate::diagnostic::Diagnostic;
 use crate::documents::{Documents, Registration};
-use crate::source::SourceFile;
 
 /// One object with its resolved agent.
 #[derive(Clone, Debug)]
 pub struct WorldObject {
+    /// `namespace/name` or the id.
     pub key: String,
+    /// Its attributes.
     pub attributes: ObjectAttributes,
+    /// The agent's id (the agent as written when unknown).
     pub agent_id: Option<String>,
+    /// The agent's name, when the catalog knows the agent.
     pub agent_name: Option<String>,
 }
 
@@ -38,194 +43,225 @@ impl WorldObject {
 /// A notification that can act as a service subject.
 #[derive(Clone, Debug)]
 pub struct Notification {
+    /// Its namespace.
     pub namespace: String,
+    /// Its name.
     pub name: String,
+    /// Its id.
     pub id: Option<String>,
 }
 
 /// Everything the documents can name.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct World {
+    /// Per category, objects in table order.
     pub objects: [Vec<WorldObject>; 4],
+    /// Per category, key and id -> object.
     pub keys: [HashMap<String, u32>; 4],
+    /// People, in catalog order.
     pub people: Vec<Person>,
+    /// Teams.
     pub teams: Vec<Team>,
+    /// Notifications.
     pub notifications: Vec<Notification>,
+    /// Agents.
     pub agents: Vec<AgentData>,
+    /// Agent id or name -> agent.
     pub agent_keys: HashMap<String, usize>,
+    /// Connection definitions.
     pub connections: Vec<ConnectionData>,
+    /// The catalog, for diagnostics that point into it.
+    pub catalog: LoadedCatalog,
 }
 
-fn catalog_error(file: &std::sync::Arc<SourceFile>, message: String, field: String) -> Diagnostic {
-    Diagnostic::in_file(&file.path, message).field(field)
+fn named(id: Option<String>, namespace: String, name: String, kind: Option<String>) -> WorldObject {
+    WorldObject {
+        key: format!("{namespace}/{name}"),
+        attributes: ObjectAttributes {
+            id,
+            name: Some(name),
+            namespace: Some(namespace),
+            object_type: kind,
+            ..ObjectAttributes::default()
+        },
+        agent_id: None,
+        agent_name: None,
+    }
+}
+
+/// Adds registered objects the list does not hold yet; one the list holds gains the
+/// registration's uid when it has no id.
+fn register(objects: &mut Vec<WorldObject>, registrations: &[Registration]) {
+    let mut index: HashMap<String, usize> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.key.clone(), i))
+        .collect();
+    for r in registrations {
+        let key = format!("{}/{}", r.namespace, r.name);
+        match index.get(&key).and_then(|i| objects.get_mut(*i)) {
+            Some(existing) => {
+                if existing.attributes.id.is_none() {
+                    existing.attributes.id = r.uid.clone();
+                }
+            }
+            None => {
+                index.insert(key, objects.len());
+                objects.push(named(
+                    r.uid.clone(),
+                    r.namespace.clone(),
+                    r.name.clone(),
+                    None,
+                ));
+            }
+        }
+    }
 }
 
 impl World {
+    /// A problem at a field path of the catalog.
+    pub fn catalog_diagnostic(&self, path: &str, message: impl Into<String>) -> Diagnostic {
+        self.catalog.diagnostic(path, message)
+    }
+
     /// Builds the world from the catalog and the registering documents.
     pub fn build(
-        catalog: Catalog,
-        catalog_file: Option<&std::sync::Arc<SourceFile>>,
+        mut catalog: LoadedCatalog,
         documents: &Documents,
         connections: Vec<ConnectionData>,
     ) -> (World, Vec<Diagnostic>) {
-        let mut diagnostics = Vec::new();
-        let mut world = World::default();
-        let mut report = |message: String, field: String| {
-            if let Some(file) = catalog_file {
-                diagnostics.push(catalog_error(file, message, field));
-            }
-        };
-        for (i, a) in catalog.agents.iter().enumerate() {
-            let name = a.name.clone().unwrap_or_else(|| a.id.clone());
-            for key in [a.id.clone(), name.clone()] {
-                if world
-                    .agent_keys
-                    .insert(key.clone(), i)
-                    .is_some_and(|other| other != i)
-                {
-                    report(
-                        format!("agent `{key}` is defined twice"),
-                        format!("agents[{i}]"),
-                    );
-                }
-            }
-            world.agents.push(AgentData {
+        let mut diagnostics = catalog.integrity();
+        // The catalog's lists move into the world; its text stays for diagnostics.
+        let c = std::mem::take(&mut catalog.catalog);
+        let agents: Vec<AgentData> = c
+            .agents
+            .iter()
+            .map(|a| AgentData {
                 id: a.id.clone(),
-                name,
-            });
+                name: a.name.clone().unwrap_or_else(|| a.id.clone()),
+            })
+            .collect();
+        let mut agent_keys = HashMap::new();
+        for (i, a) in agents.iter().enumerate() {
+            agent_keys.entry(a.id.clone()).or_insert(i);
+            agent_keys.entry(a.name.clone()).or_insert(i);
         }
-        let agent_of = |agent: &Option<String>,
-                        agents: &[AgentData],
-                        keys: &HashMap<String, usize>| match agent {
+        let agent_of = |agent: &Option<String>| match agent {
             None => (None, None),
-            Some(key) => match keys.get(key).and_then(|i| agents.get(*i)) {
+            Some(key) => match agent_keys.get(key).and_then(|i| agents.get(*i)) {
                 Some(a) => (Some(a.id.clone()), Some(a.name.clone())),
                 None => (Some(key.clone()), None),
             },
         };
 
-        let mut playbooks: Vec<WorldObject> = catalog
+        let mut playbooks: Vec<WorldObject> = c
             .playbooks
             .iter()
-            .map(|p| WorldObject {
-                key: p.key(),
-                attributes: ObjectAttributes {
-                    id: p.id.clone(),
-                    name: Some(p.name.clone()),
-                    namespace: Some(p.namespace.clone().unwrap_or_else(|| "default".into())),
-                    category: p.category.clone(),
-                    ..ObjectAttributes::default()
-                },
-                agent_id: None,
-                agent_name: None,
+            .map(|p| {
+                let mut o = named(
+                    p.id.clone(),
+                    p.namespace.clone().unwrap_or_else(|| "default".into()),
+                    p.name.clone(),
+                    None,
+                );
+                o.attributes.category = p.category.clone();
+                o
             })
             .collect();
-        add_registrations(&mut playbooks, &documents.playbooks);
+        register(&mut playbooks, &documents.playbooks);
         playbooks.sort_by(|a, b| a.key.cmp(&b.key));
 
-        let items = |list: &[CatalogItem], agents: &[AgentData], keys: &HashMap<String, usize>| {
+        let items = |list: Vec<ObjectAttributes>| {
             let mut objects: Vec<WorldObject> = list
-                .iter()
-                .map(|c| {
-                    let (agent_id, agent_name) = agent_of(&c.agent, agents, keys);
+                .into_iter()
+                .filter(|item| item.id.is_some())
+                .map(|item| {
+                    let (agent_id, agent_name) = agent_of(&item.agent);
                     WorldObject {
-                        key: c.id.clone(),
-                        attributes: ObjectAttributes {
-                            id: Some(c.id.clone()),
-                            name: c.name.clone(),
-                            namespace: c.namespace.clone(),
-                            object_type: c.item_type.clone(),
-                            class: c.class.clone(),
-                            agent: c.agent.clone(),
-                            status: c.status.clone(),
-                            health: c.health.clone(),
-                            category: None,
-                            tags: c.tags.clone(),
-                            labels: c.labels.clone(),
-                            properties: c.properties.clone(),
-                        },
+                        key: item.id.clone().unwrap_or_default(),
+                        attributes: item,
                         agent_id,
                         agent_name,
                     }
                 })
                 .collect();
-            objects.sort_by(|a, b| {
-                let ka = (
-                    &a.attributes.namespace,
-                    &a.attributes.object_type,
-                    &a.attributes.name,
-                    &a.key,
-                );
-                let kb = (
-                    &b.attributes.namespace,
-                    &b.attributes.object_type,
-                    &b.attributes.name,
-                    &b.key,
-                );
-                ka.cmp(&kb)
-            });
+            fn order(o: &WorldObject) -> (Option<&str>, Option<&str>, Option<&str>, &str) {
+                (
+                    o.attributes.effective_namespace(Category::Config),
+                    o.attributes.object_type.as_deref(),
+                    o.attributes.name.as_deref(),
+                    o.key.as_str(),
+                )
+            }
+            objects.sort_by(|a, b| order(a).cmp(&order(b)));
             objects
         };
-        let configs = items(&catalog.configs, &world.agents, &world.agent_keys);
-        let components = items(&catalog.components, &world.agents, &world.agent_keys);
+        let configs = items(c.configs);
+        let components = items(c.components);
 
-        let mut connection_objects: Vec<WorldObject> = catalog
+        let mut connection_objects: Vec<WorldObject> = c
             .connections
             .iter()
-            .map(|c| {
-                connection_object(
-                    c.id.clone(),
-                    c.namespace.clone().unwrap_or_else(|| "default".into()),
-                    c.name.clone(),
-                    c.connection_type.clone(),
+            .map(|k| {
+                named(
+                    k.id.clone(),
+                    k.namespace.clone().unwrap_or_else(|| "default".into()),
+                    k.name.clone(),
+                    k.connection_type.clone(),
                 )
             })
             .collect();
-        for c in &connections {
-            if !connection_objects
-                .iter()
-                .any(|o| o.key == format!("{}/{}", c.namespace, c.name))
-            {
-                connection_objects.push(connection_object(
-                    None,
-                    c.namespace.clone(),
-                    c.name.clone(),
-                    Some(c.connection_type.clone()),
-                ));
+        let mut index: HashMap<String, usize> = connection_objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.key.clone(), i))
+            .collect();
+        for d in &connections {
+            let key = format!("{}/{}", d.namespace, d.name);
+            match index.get(&key).and_then(|i| connection_objects.get_mut(*i)) {
+                Some(existing) => {
+                    if existing.attributes.id.is_none() {
+                        existing.attributes.id = d.uid.clone();
+                    }
+                    if existing.attributes.object_type.is_none() {
+                        existing.attributes.object_type = Some(d.connection_type.clone());
+                    }
+                }
+                None => {
+                    index.insert(key, connection_objects.len());
+                    connection_objects.push(named(
+                        d.uid.clone(),
+                        d.namespace.clone(),
+                        d.name.clone(),
+                        Some(d.connection_type.clone()),
+                    ));
+                }
             }
         }
         connection_objects.sort_by(|a, b| a.key.cmp(&b.key));
 
-        world.objects = [playbooks, configs, components, connection_objects];
-        for c in Category::ALL {
-            let mut keys = HashMap::new();
-            for (i, o) in c.of(&world.objects).iter().enumerate() {
-                if keys.insert(o.key.clone(), i as u32).is_some() {
-                    report(
-                        format!("{c} `{}` is defined twice", o.key),
-                        format!("{}s", c.name()),
-                    );
-                }
-                if let Some(id) = &o.attributes.id {
-                    if id != &o.key {
-                        keys.entry(id.clone()).or_insert(i as u32);
+        let objects = [playbooks, configs, components, connection_objects];
+        let keys = Category::ALL.map(|category| {
+            let mut keys = HashMap::with_capacity(category.of(&objects).len());
+            for (i, o) in category.of(&objects).iter().enumerate() {
+                keys.insert(o.key.clone(), i as u32);
+            }
+            for (i, o) in category.of(&objects).iter().enumerate() {
+                if let Some(id) = o.attributes.id.as_ref().filter(|id| **id != o.key) {
+                    if keys.get(id).is_some_and(|other| *other != i as u32) {
+                        diagnostics.push(Diagnostic::general(format!(
+                            "{category} id `{id}` names two {}",
+                            category.plural()
+                        )));
+                    } else {
+                        keys.insert(id.clone(), i as u32);
                     }
                 }
             }
-            *c.of_mut(&mut world.keys) = keys;
-        }
+            keys
+        });
 
-        world.people = catalog.people;
-        for (i, p) in world.people.iter().enumerate() {
-            if p.key().is_none() {
-                report(
-                    "a person needs an `email` or an `id`".into(),
-                    format!("people[{i}]"),
-                );
-            }
-        }
-        world.teams = catalog.teams;
-        let mut notifications: Vec<Notification> = catalog
+        let mut notifications: Vec<Notification> = c
             .notifications
             .iter()
             .map(|n| Notification {
@@ -234,59 +270,43 @@ impl World {
                 id: n.id.clone(),
             })
             .collect();
+        let mut known: HashMap<(String, String), usize> = notifications
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ((n.namespace.clone(), n.name.clone()), i))
+            .collect();
         for r in &documents.notifications {
-            if !notifications
-                .iter()
-                .any(|n| n.namespace == r.namespace && n.name == r.name)
-            {
-                notifications.push(Notification {
-                    namespace: r.namespace.clone(),
-                    name: r.name.clone(),
-                    id: None,
-                });
+            let key = (r.namespace.clone(), r.name.clone());
+            match known.get(&key).and_then(|i| notifications.get_mut(*i)) {
+                Some(existing) => {
+                    if existing.id.is_none() {
+                        existing.id = r.uid.clone();
+                    }
+                }
+                None => {
+                    known.insert(key, notifications.len());
+                    notifications.push(Notification {
+                        namespace: r.namespace.clone(),
+                        name: r.name.clone(),
+                        id: r.uid.clone(),
+                    });
+                }
             }
         }
         notifications.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        world.notifications = notifications;
-        world.connections = connections;
+        let people = c.people;
+        let teams = c.teams;
+        let world = World {
+            objects,
+            keys,
+            people,
+            teams,
+            notifications,
+            agents,
+            agent_keys,
+            connections,
+            catalog,
+        };
         (world, diagnostics)
-    }
-}
-
-fn connection_object(
-    id: Option<String>,
-    namespace: String,
-    name: String,
-    connection_type: Option<String>,
-) -> WorldObject {
-    WorldObject {
-        key: format!("{namespace}/{name}"),
-        attributes: ObjectAttributes {
-            id,
-            name: Some(name),
-            namespace: Some(namespace),
-            object_type: connection_type,
-            ..ObjectAttributes::default()
-        },
-        agent_id: None,
-        agent_name: None,
-    }
-}
-
-fn add_registrations(objects: &mut Vec<WorldObject>, registrations: &[Registration]) {
-    for r in registrations {
-        let key = format!("{}/{}", r.namespace, r.name);
-        if !objects.iter().any(|o| o.key == key) {
-            objects.push(WorldObject {
-                key,
-                attributes: ObjectAttributes {
-                    name: Some(r.name.clone()),
-                    namespace: Some(r.namespace.clone()),
-                    ..ObjectAttributes::default()
-                },
-                agent_id: None,
-                agent_name: None,
-            });
-        }
     }
 }

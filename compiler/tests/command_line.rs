@@ -1,4 +1,7 @@
-//! The `rampart` binary as a user runs it: exit codes, batch JSON lines, summaries.
+//! The `rampart` binary as a user runs it, mistakes included: exit codes (0 allowed, 1
+//! denied or problems found, 2 error), batch JSON lines that line up with their input,
+//! typos that must never drop a rule, catalogs that must be coherent, closed pipes and
+//! terminal-hostile names.
 
 #![allow(
     clippy::indexing_slicing,
@@ -7,25 +10,17 @@
     clippy::panic
 )]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
 
-fn rampart(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(args)
-        .output()
-        .expect("run rampart");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use std::io::Write;
+use std::process::Stdio;
+
+use support::{rampart, run, stderr, stdout};
 
 fn compiled() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let tables = dir.path().join("t.rampart").display().to_string();
-    let (code, stdout, stderr) = rampart(&[
+    let out = run(&[
         "compile",
         "../fixtures/policy",
         "--catalog",
@@ -33,35 +28,105 @@ fn compiled() -> (tempfile::TempDir, String) {
         "-o",
         &tables,
     ]);
-    assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("compiled 9 documents"), "{stdout}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("compiled 9 documents"),
+        "{}",
+        stdout(&out)
+    );
     (dir, tables)
 }
 
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+const DENY_POD: &str = "apiVersion: mission-control.flanksource.com/v1
+kind: Permision
+metadata:
+  name: deny-pod
+spec:
+  subject:
+    person: john@doe.com
+  actions: [read]
+  deny: true
+  object:
+    configs:
+      - name: pod
+";
+
 #[test]
-fn validate_exit_codes() {
-    assert_eq!(
-        rampart(&[
-            "validate",
-            "../fixtures/policy",
+fn a_kind_typo_is_an_error_naming_the_nearest_kind_not_a_dropped_document() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let doc = write(&dir, "deny.yaml", DENY_POD);
+    let out_path = dir.path().join("t.rampart").display().to_string();
+    for args in [
+        vec!["validate", &doc, "--catalog", "../fixtures/catalog.yaml"],
+        vec![
+            "compile",
+            &doc,
             "--catalog",
-            "../fixtures/catalog.yaml"
-        ])
-        .0,
-        0
+            "../fixtures/catalog.yaml",
+            "-o",
+            &out_path,
+        ],
+        vec![
+            "lint",
+            &doc,
+            "--catalog",
+            "../fixtures/catalog.yaml",
+            "--deny-warnings",
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("unknown kind `Permision` in API group `mission-control.flanksource.com`"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean `Permission`?"), "{err}");
+        assert!(err.contains("deny.yaml:2:7"), "{err}");
+    }
+    assert!(!std::path::Path::new(&out_path).exists(), "nothing written");
+    let lower = write(
+        &dir,
+        "lower.yaml",
+        &DENY_POD.replace("Permision", "permission"),
     );
-    let (code, _, stderr) = rampart(&[
+    let err = stderr(&run(&[
         "validate",
-        "../fixtures/invalid",
+        &lower,
         "--catalog",
         "../fixtures/catalog.yaml",
-    ]);
-    assert_eq!(code, 1);
-    assert!(stderr.contains("14 problems found"), "{stderr}");
+    ]));
+    assert!(err.contains("did you mean `Permission`?"), "{err}");
+    let bare = write(&dir, "bare.yaml", "metadata: {name: x}\nspec: {}\n");
+    let err = stderr(&run(&[
+        "validate",
+        &bare,
+        "--catalog",
+        "../fixtures/catalog.yaml",
+    ]));
+    assert!(err.contains("a document needs `apiVersion`"), "{err}");
+    let canary = write(
+        &dir,
+        "canary.yaml",
+        "apiVersion: canaries.flanksource.com/v1\nkind: Canary\nmetadata: {name: c}\nspec: {}\n",
+    );
+    let out = run(&["validate", &canary, "--catalog", "../fixtures/catalog.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("skipped (other API groups): 1 Canary"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
-fn check_exit_codes_follow_kubectl_auth_can_i() {
+fn check_exit_codes_follow_kubectl_auth_can_i_and_errors_are_not_denials() {
     let (_dir, t) = compiled();
     let base = [
         "check",
@@ -74,43 +139,82 @@ fn check_exit_codes_follow_kubectl_auth_can_i() {
         "--playbook",
         "mc/echo-config",
     ];
-    let allowed = [&base[..], &["--config", "c-mc-pod", "--explain"]].concat();
-    let (code, stdout, _) = rampart(&allowed);
-    assert_eq!(code, 0);
+    let out = run(&[&base[..], &["--config", "c-mc-pod", "--explain"]].concat());
+    assert_eq!(out.status.code(), Some(0));
     assert!(
-        stdout.contains("allow default/allow-user-playbook-run"),
-        "{stdout}"
+        stdout(&out).starts_with("allowed\nreason: allowed\n"),
+        "{}",
+        stdout(&out)
     );
-    let denied = [&base[..], &["--config", "c-default-pod"]].concat();
-    assert_eq!(rampart(&denied).0, 1);
-    assert_eq!(
-        rampart(&[
-            "check",
-            "-t",
-            "/nonexistent",
-            "--as",
-            "x",
-            "--action",
-            "read"
-        ])
-        .0,
-        2
+    assert!(stdout(&out).contains("default/allow-user-playbook-run"));
+    let out = run(&[&base[..], &["--config", "c-default-pod"]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("denied\nreason: no_allow_rule"),
+        "{}",
+        stdout(&out)
+    );
+    for (flags, message) in [
+        (
+            vec!["--config", "c-mc-pdo"],
+            "error: unknown config `c-mc-pdo`",
+        ),
+        (
+            vec!["--config", "c-mc-pod", "--as", "nobody@example.com"],
+            "error: unknown subject `nobody@example.com`",
+        ),
+    ] {
+        let mut args: Vec<&str> = base.to_vec();
+        if flags.contains(&"--as") {
+            args.truncate(3);
+            args.extend(["--action", "read"]);
+        }
+        args.extend(flags);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+        assert!(
+            stdout(&out).is_empty(),
+            "no decision is printed: {}",
+            stdout(&out)
+        );
+    }
+    let out = run(&[
+        "check",
+        "-t",
+        &t,
+        "--as",
+        "john@doe.com",
+        "--action",
+        "playbook:runn",
+        "--config",
+        "c-mc-pod",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("error: unknown action `playbook:runn`"),
+        "{}",
+        stderr(&out)
     );
 }
 
 #[test]
-fn batch_answers_each_line_in_order() {
+fn batch_answers_exactly_one_line_per_input_line() {
     let (_dir, t) = compiled();
     let input = [
         r#"{"subject": "john@doe.com", "action": "playbook:run", "objects": {"playbook": "mc/echo-config", "config": "c-mc-pod"}}"#,
-        r#"{"subject": "john@doe.com", "action": "playbook:run", "objects": {"playbook": "mc/echo-config", "config": {"id": "new", "namespace": "default"}}}"#,
+        r#"{"subject": "john@doe.com", "action": "playbook:run", "objects": {"playbook": "mc/echo-config", "config": "c-default-pod"}}"#,
+        "",
+        "not json",
+        r#"{"subject": "john@doe.com", "action": "read", "objects": {"config": "c-mc-pdo"}}"#,
+        r#"{"subject": "john@doe.com", "action": "read", "objects": {"config": "c-mc-pod"}, "global": "catalog"}"#,
+        r#"{"subject": "john@doe.com", "action": "read", "object": {"config": "c-mc-pod"}}"#,
+        r#"{"subject": "admin@example.com", "action": "invoke:kubernetes-logs:tail", "objects": {}}"#,
         r#"{"subject": "admin@example.com", "action": "read", "global": "database.kratos"}"#,
-        r#"not json"#,
-        r#"{"subject": "playbook:mc/loki-logs", "action": "read", "objects": {"connection": "mc/loki-bucket"}}"#,
     ]
     .join("\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
-        .args(["check", "-t", &t, "--batch", "-"])
+    let mut child = rampart()
+        .args(["check", "-t", &t, "--batch", "-", "--explain"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -122,63 +226,193 @@ fn batch_answers_each_line_in_order() {
         .write_all(input.as_bytes())
         .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert_eq!(out.status.code(), Some(0));
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+    assert_eq!(out.status.code(), Some(2), "errors make the batch exit 2");
+    let lines: Vec<serde_json::Value> = stdout(&out)
         .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
+        .map(|l| serde_json::from_str(l).expect("json"))
         .collect();
-    let allowed: Vec<bool> = lines
-        .iter()
-        .map(|l| l["allowed"].as_bool().expect("allowed"))
-        .collect();
-    assert_eq!(allowed, [true, false, false, false, true]);
-    assert!(lines[3]["reason"]
-        .as_str()
-        .expect("reason")
-        .contains("invalid request on line 4"));
-}
-
-#[test]
-fn diff_reports_access_gained_and_lost() {
-    let (dir, before) = compiled();
-    let after = dir.path().join("after.rampart").display().to_string();
-    let (code, _, stderr) = rampart(&[
-        "compile",
-        "../fixtures/policy",
-        "../fixtures/lint",
-        "--catalog",
-        "../fixtures/catalog.yaml",
-        "-o",
-        &after,
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let (_, same, _) = rampart(&["diff", &before, &before]);
-    assert!(same.ends_with("0 changes\n"), "{same}");
-    let (_, changed, _) = rampart(&["diff", &before, &after]);
-    assert!(changed.contains(r#"jane.doe@example.com read: gained [] lost ["config:c-bucket","config:c-default-pod","config:c-mc-deploy","config:c-mc-pod","global:catalog"]"#), "{changed}");
-    let (code, lint, _) = rampart(&[
-        "lint",
-        "../fixtures/policy",
-        "../fixtures/lint",
-        "--catalog",
-        "../fixtures/catalog.yaml",
-        "--deny-warnings",
-    ]);
-    assert_eq!(code, 1);
-    assert!(lint.ends_with("3 findings\n"), "{lint}");
-}
-
-#[test]
-fn schemas_are_draft_07_json() {
-    for kind in ["permission", "permissiongroup", "connection", "catalog"] {
-        let (code, stdout, _) = rampart(&["schema", kind]);
-        assert_eq!(code, 0);
-        let schema: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-        assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
-        assert_eq!(
-            schema["additionalProperties"], false,
-            "{kind}: unknown fields are refused"
+    assert_eq!(lines.len(), 9, "{}", stdout(&out));
+    assert_eq!(lines[0]["allowed"], true);
+    assert_eq!(lines[0]["reason"], "allowed");
+    assert_eq!(lines[1]["allowed"], false);
+    assert_eq!(lines[1]["reason"], "no_allow_rule");
+    for (i, line) in lines.iter().enumerate().skip(2).take(5) {
+        assert_eq!(line["line"], i + 1, "{line}");
+        assert!(line["error"].is_string(), "{line}");
+        assert!(
+            line.get("allowed").is_none(),
+            "an error line is never a decision: {line}"
         );
     }
-    assert_eq!(rampart(&["schema", "nope"]).0, 2);
+    assert!(lines[4]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("unknown config"));
+    assert_eq!(
+        lines[7]["allowed"], true,
+        "a request naming no object is decided: {}",
+        lines[7]
+    );
+    assert_eq!(lines[8]["reason"], "explicit_deny");
+    assert_eq!(lines[8]["permissions"][0]["permission"], "role:everyone");
+}
+
+#[test]
+fn a_batch_of_decided_lines_exits_zero() {
+    let (dir, t) = compiled();
+    let batch = write(&dir, "ok.jsonl", "{\"subject\": \"john@doe.com\", \"action\": \"read\", \"objects\": {\"config\": \"c-mc-pod\"}}\n");
+    let out = run(&["check", "-t", &t, "--batch", &batch]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1);
+}
+
+#[test]
+fn duplicate_people_and_a_missing_catalog_are_one_clear_error_each() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = write(
+        &dir,
+        "catalog.yaml",
+        "people:\n  - email: john@doe.com\n    name: John\n  - email: jane@doe.com\n  - email: john@doe.com\n    name: Johnny\nconfigs:\n  - id: c1\n    agent: nowhere\n",
+    );
+    let out = run(&[
+        "validate",
+        "../fixtures/policy/allow-user-playbook-run.yaml",
+        "--catalog",
+        &catalog,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("person `john@doe.com` is defined twice (first at `people[0].email`)"),
+        "{err}"
+    );
+    assert!(err.contains("catalog.yaml:5:12"), "{err}");
+    assert!(err.contains("unknown agent `nowhere`"), "{err}");
+    let json = write(
+        &dir,
+        "catalog.json",
+        r#"{"people": [{"email": "a@x"}, {"id": "a@x"}]}"#,
+    );
+    let err = stderr(&run(&[
+        "validate",
+        "../fixtures/policy/config-notifications.yaml",
+        "--catalog",
+        &json,
+    ]));
+    assert!(
+        err.contains("person `a@x` is defined twice") && err.contains("catalog.json:1:38"),
+        "{err}"
+    );
+    let out = run(&[
+        "validate",
+        "../fixtures/policy",
+        "--catalog",
+        "../fixtures/catalgo.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("cannot read the catalog"), "{err}");
+    assert!(
+        err.contains("1 problem found"),
+        "one error, no cascade: {err}"
+    );
+}
+
+#[test]
+fn who_can_lists_each_subject_once() {
+    let (_dir, t) = compiled();
+    let out = run(&[
+        "who-can", "-t", &t, "--action", "read", "--config", "c-mc-pod",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let names: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(names.len(), unique.len(), "{names:?}");
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let (_dir, t) = compiled();
+    for args in [
+        vec!["schema", "permission"],
+        vec![
+            "who-can", "-t", &t, "--action", "read", "--config", "c-mc-pod",
+        ],
+        vec!["access", "-t", &t, "--as", "admin@example.com", "--list"],
+        vec!["diff", &t, &t],
+    ] {
+        let mut child = rampart()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_ne!(out.status.code(), Some(101), "{args:?}");
+    }
+}
+
+#[test]
+fn names_with_control_characters_are_refused() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = write(
+        &dir,
+        "catalog.yaml",
+        "people:\n  - email: \"evil\\e[2J@x.com\"\nteams:\n  - name: \"ops\\u202e\"\n",
+    );
+    let out = run(&[
+        "validate",
+        "../fixtures/policy/config-notifications.yaml",
+        "--catalog",
+        &catalog,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("control character"), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{202e}'),
+        "printed escaped: {err:?}"
+    );
+}
+
+#[test]
+fn unknown_formats_are_refused_and_versions_name_the_table_format() {
+    let out = run(&[
+        "validate",
+        "../fixtures/policy",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "--format",
+        "yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["--version"]);
+    assert!(
+        stdout(&out).contains(&format!("table format {}", rampart_runtime::FORMAT_VERSION)),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "validate",
+        "../fixtures/policy",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(json["valid"], true);
+}
+
+#[test]
+fn completions_are_generated() {
+    let out = run(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("rampart"));
 }

@@ -1,6 +1,8 @@
-//! Connections: the source document's three examples resolve from the fixture secrets;
-//! a subject without `read` is refused; every typed section maps as the reference says;
-//! no secret value leaks into a table file, an error message or CLI output.
+//! Connections: every typed section of the upstream CRD read with exactly its field shapes
+//! and mapped as the reference says; the source document's three examples resolve from
+//! the fixture secrets; templating, references and ids behave as upstream; a subject
+//! without `read` gets one refusal whether or not the connection exists; and no secret
+//! value ever leaks into a table file, an error, `Debug`, or any command's output.
 
 #![allow(
     clippy::indexing_slicing,
@@ -9,36 +11,27 @@
     clippy::panic
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-use rampart_compiler::compile::compile;
-use rampart_compiler::documents::connection::{map_connection, ConnectionSpec};
+use std::path::{Path, PathBuf};
+
+use rampart_compiler::documents;
+use rampart_compiler::lower_connections::lower;
 use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
 use rampart_runtime::connection::{
-    EnvironmentSource, LookupError, MemorySource, ResolveError, SecretSource, SourceChain,
-    SourceKind,
+    EnvironmentSource, LookupError, MemorySource, SecretSource, SourceChain, SourceKind,
 };
-use rampart_runtime::data::FieldSource;
-use rampart_runtime::{format, Tables};
+use rampart_runtime::schema::{ConnectionData, FieldSource};
+use support::{run, stderr, stdout};
 
-const SECRET_VALUES: [&str; 5] = [
+const SECRET_VALUES: [&str; 6] = [
     "payments_app",
     "pg-S3cret!",
     "os p@ss/word",
     "r3ader",
     "helm-db-pass",
+    "hunter2",
 ];
-
-fn tables() -> (Tables, Vec<u8>) {
-    let compiled = compile(
-        &[PathBuf::from("../fixtures/policy")],
-        Some(&PathBuf::from("../fixtures/catalog.yaml")),
-    )
-    .expect("fixtures compile");
-    let bytes = format::encode(&compiled.data, "test").expect("encode");
-    (Tables::from_bytes(&bytes).expect("load"), bytes)
-}
 
 fn secrets() -> SourceChain {
     SourceChain::new()
@@ -46,25 +39,332 @@ fn secrets() -> SourceChain {
         .with(HelmValuesDirectory::new(Path::new("../fixtures/helm-values")).expect("helm values"))
 }
 
+/// Lowers one Connection whose `spec` is `spec` (YAML, indented under `spec:`).
+fn lower_spec(spec: &str) -> Result<ConnectionData, Vec<String>> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("c.yaml");
+    let indented: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    std::fs::write(&path, format!("apiVersion: mission-control.flanksource.com/v1\nkind: Connection\nmetadata:\n  name: c\n  namespace: ns\nspec:\n{indented}")).expect("write");
+    let (docs, found) = documents::load(&[path], None);
+    if !found.is_empty() {
+        return Err(found.iter().map(|d| d.to_string()).collect());
+    }
+    lower(&docs.connections[0]).map_err(|d| d.iter().map(|x| x.to_string()).collect())
+}
+
+fn show(source: &Option<FieldSource>) -> Option<String> {
+    source.as_ref().map(|s| match s {
+        FieldSource::Value(v) => format!("v:{v}"),
+        FieldSource::SecretKeyRef { name, key } => format!("s:{name}/{key}"),
+        FieldSource::ConfigMapKeyRef { name, key } => format!("c:{name}/{key}"),
+        FieldSource::HelmRef { name, key } => format!("h:{name}/{key}"),
+        FieldSource::ServiceAccount { name } => format!("sa:{name}"),
+    })
+}
+
+/// `{valueFrom: {secretKeyRef: {name: creds, key: KEY}}}`
+fn s(key: &str) -> String {
+    format!("{{valueFrom: {{secretKeyRef: {{name: creds, key: {key}}}}}}}")
+}
+
+/// A section case: spec YAML, then the stored type, url, username, password,
+/// certificate and properties (insecure_tls included).
+struct Case {
+    spec: String,
+    stored: &'static str,
+    url: Option<&'static str>,
+    username: Option<&'static str>,
+    password: Option<&'static str>,
+    certificate: Option<&'static str>,
+    properties: &'static [(&'static str, &'static str)],
+}
+
+fn cases() -> Vec<Case> {
+    let c = |spec: String, stored, url, username, password, certificate, properties| Case {
+        spec,
+        stored,
+        url,
+        username,
+        password,
+        certificate,
+        properties,
+    };
+    vec![
+        c(format!("aws:\n  region: eu-west-1\n  profile: default\n  assumeRole: arn:aws:iam::1:role/r\n  insecureTLS: true\n  accessKey: {}\n  secretKey: {}\n  sessionToken: {}", s("AK"), s("SK"), s("ST")),
+          "aws", None, Some("s:creds/AK"), Some("s:creds/SK"), None,
+          &[("assumeRole", "v:arn:aws:iam::1:role/r"), ("insecure_tls", "v:true"), ("profile", "v:default"), ("region", "v:eu-west-1"), ("sessionToken", "s:creds/ST")]),
+        c(format!("awskms:\n  keyID: alias/app\n  region: us-east-1\n  accessKey: {}\n  secretKey: {}", s("AK"), s("SK")),
+          "aws_kms", None, Some("s:creds/AK"), Some("s:creds/SK"), None, &[("insecure_tls", "v:false"), ("keyID", "v:alias/app"), ("region", "v:us-east-1")]),
+        c(format!("s3:\n  bucket: logs\n  usePathStyle: true\n  url: {{value: 'https://minio:9000'}}\n  accessKey: {}\n  secretKey: {}", s("AK"), s("SK")),
+          "s3", Some("v:https://minio:9000"), Some("s:creds/AK"), Some("s:creds/SK"), None, &[("bucket", "v:logs"), ("insecure_tls", "v:false"), ("usePathStyle", "v:true")]),
+        c(format!("azure:\n  clientID: {{value: app-id}}\n  clientSecret: {}\n  tenantID: {{value: tenant-1}}", s("SECRET")),
+          "azure", None, Some("v:app-id"), Some("s:creds/SECRET"), None, &[("insecure_tls", "v:false"), ("tenant", "v:tenant-1")]),
+        c(format!("azureKeyVault:\n  clientID: {{value: app-id}}\n  clientSecret: {}\n  tenantID: {{value: t}}\n  keyID: https://vault/keys/k", s("SECRET")),
+          "azure_key_vault", None, Some("v:app-id"), Some("s:creds/SECRET"), None, &[("insecure_tls", "v:false"), ("keyID", "v:https://vault/keys/k"), ("tenant", "v:t")]),
+        c(format!("azureDevops:\n  url: https://dev.azure.com\n  organization: acme\n  personalAccessToken: {}", s("PAT")),
+          "azure_devops", Some("v:https://dev.azure.com"), Some("v:acme"), Some("s:creds/PAT"), None, &[("insecure_tls", "v:false")]),
+        c(format!("gcp:\n  endpoint: {{value: 'https://gcp'}}\n  certificate: {}\n  project: p1", s("JSON")),
+          "google_cloud", Some("v:https://gcp"), None, None, Some("s:creds/JSON"), &[("insecure_tls", "v:false"), ("project", "v:p1")]),
+        c(format!("gcpkms:\n  certificate: {}\n  keyID: projects/p/keys/k", s("JSON")),
+          "gcp_kms", None, None, None, Some("s:creds/JSON"), &[("insecure_tls", "v:false"), ("keyID", "v:projects/p/keys/k")]),
+        c(format!("gcs:\n  certificate: {}\n  bucket: artifacts\n  project: p1", s("JSON")),
+          "gcs", None, None, None, Some("s:creds/JSON"), &[("bucket", "v:artifacts"), ("insecure_tls", "v:false"), ("project", "v:p1")]),
+        c(format!("anthropic:\n  model: claude-x\n  apiKey: {}", s("KEY")), "anthropic", None, None, Some("s:creds/KEY"), None, &[("insecure_tls", "v:false"), ("model", "v:claude-x")]),
+        c("ollama:\n  url: {value: 'http://ollama:11434'}\n  model: llama3".to_string(), "ollama", Some("v:http://ollama:11434"), None, None, None, &[("insecure_tls", "v:false"), ("model", "v:llama3")]),
+        c(format!("openai:\n  model: gpt-4o\n  apiKey: {}", s("KEY")), "openai", None, None, Some("s:creds/KEY"), None, &[("insecure_tls", "v:false"), ("model", "v:gpt-4o")]),
+        c(format!("gemini:\n  model: gemini-2\n  apiKey: {}", s("KEY")), "gemini", None, None, Some("s:creds/KEY"), None, &[("insecure_tls", "v:false"), ("model", "v:gemini-2")]),
+        c(format!("elasticsearch:\n  url: https://es:9200\n  username: {{value: elastic}}\n  password: {}\n  insecureTLS: true", s("PW")),
+          "elasticsearch", Some("v:https://es:9200"), Some("v:elastic"), Some("s:creds/PW"), None, &[("insecure_tls", "v:true")]),
+        c(format!("facet:\n  url: https://facet\n  token: {}\n  timestampUrl: https://ts", s("T")), "facet", Some("v:https://facet"), None, Some("s:creds/T"), None, &[("insecure_tls", "v:false"), ("timestampUrl", "v:https://ts")]),
+        c("folder:\n  path: /data".to_string(), "folder", None, None, None, None, &[("insecure_tls", "v:false"), ("path", "v:/data")]),
+        c(format!("git:\n  url: https://github.com/acme/repo.git\n  ref: main\n  username: {{value: bot}}\n  password: {}", s("PW")),
+          "git", Some("v:https://github.com/acme/repo.git"), Some("v:bot"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("ref", "v:main")]),
+        c(format!("github:\n  url: https://api.github.com\n  personalAccessToken: {}", s("PAT")), "github", Some("v:https://api.github.com"), None, Some("s:creds/PAT"), None, &[("insecure_tls", "v:false")]),
+        c(format!("gitlab:\n  personalAccessToken: {}", s("PAT")), "gitlab", None, None, Some("s:creds/PAT"), None, &[("insecure_tls", "v:false")]),
+        c(
+            format!(
+                "http:\n  url: https://api.example.com\n  insecureTLS: true\n  username: {{value: u}}\n  password: {}\n  bearer: {}\n  headers:\n    - name: X-Team\n      value: payments\n    - name: Authorization\n      valueFrom: {{secretKeyRef: {{name: creds, key: AUTH}}}}\n  oauth:\n    clientID: {{value: cid}}\n    clientSecret: {}\n    tokenURL: https://idp/token\n    scope: [read, write]\n  tls:\n    ca: {{valueFrom: {{configMapKeyRef: {{name: ca, key: ca.crt}}}}}}\n    key: {}",
+                s("PW"), s("BEARER"), s("CS"), s("TLSKEY")
+            ),
+            "http", Some("v:https://api.example.com"), Some("v:u"), Some("s:creds/PW"), None,
+            &[("bearer", "s:creds/BEARER"), ("ca", "c:ca/ca.crt"), ("clientID", "v:cid"), ("clientSecret", "s:creds/CS"), ("headers.Authorization", "s:creds/AUTH"), ("headers.X-Team", "v:payments"), ("insecure_tls", "v:true"), ("key", "s:creds/TLSKEY"), ("scopes", "v:read,write"), ("tokenURL", "v:https://idp/token")],
+        ),
+        c(format!("kubernetes:\n  certificate: {}", s("KUBECONFIG")), "kubernetes", None, None, None, Some("s:creds/KUBECONFIG"), &[("insecure_tls", "v:false")]),
+        c(format!("loki:\n  url: http://loki:3100\n  username: {{value: u}}\n  password: {}", s("PW")), "loki", Some("v:http://loki:3100"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false")]),
+        c(format!("mssql:\n  host: {{value: sql}}\n  database: {{value: app}}\n  username: {{value: sa}}\n  password: {}\n  trustServerCertificate: true", s("PW")),
+          "sql_server", Some("v:sqlserver://$(username):$(password)@$(properties.host)?database=$(properties.database)&TrustServerCertificate=$(properties.trust_server_certificate)"),
+          Some("v:sa"), Some("s:creds/PW"), None, &[("database", "v:app"), ("host", "v:sql"), ("insecure_tls", "v:false"), ("trust_server_certificate", "v:true")]),
+        c(format!("mongo:\n  host: {{value: mongo}}\n  database: {{value: app}}\n  username: {{value: u}}\n  password: {}\n  replicaSet: rs0\n  insecureTLS: true", s("PW")),
+          "mongo", Some("v:mongodb://$(username):$(password)@$(properties.host)/?$(properties.database)&replicaSet=rs0&tls=true"),
+          Some("v:u"), Some("s:creds/PW"), None, &[("database", "v:app"), ("host", "v:mongo"), ("insecure_tls", "v:true"), ("replica_set", "v:rs0")]),
+        c(format!("mysql:\n  host: {{value: my}}\n  database: {{value: app}}\n  username: {{value: u}}\n  password: {}\n  insecureTLS: true", s("PW")),
+          "mysql", Some("v:mysql://$(username):$(password)@$(properties.host)/$(properties.database)?sslMode=disabled"),
+          Some("v:u"), Some("s:creds/PW"), None, &[("database", "v:app"), ("host", "v:my"), ("insecure_tls", "v:true")]),
+        c(format!("opensearch:\n  urls: ['https://a:9200', 'https://b:9200']\n  index: logs\n  username: {{value: u}}\n  password: {}\n  insecureSkipVerify: true", s("PW")),
+          "opensearch", Some("v:https://a:9200"), Some("v:u"), Some("s:creds/PW"), None, &[("index", "v:logs"), ("insecure_tls", "v:true"), ("urls", "v:https://a:9200,https://b:9200")]),
+        c(format!("postgres:\n  host: {{value: db}}\n  database: {{value: app}}\n  username: {}\n  password: {}", s("U"), s("P")),
+          "postgres", Some("v:postgres://$(username):$(password)@$(properties.host)/$(properties.database)"),
+          Some("s:creds/U"), Some("s:creds/P"), None, &[("database", "v:app"), ("host", "v:db"), ("insecure_tls", "v:false")]),
+        c(format!("prometheus:\n  url: {{value: 'http://prom:9090'}}\n  bearer: {}", s("B")), "prometheus", Some("v:http://prom:9090"), None, None, None, &[("bearer", "s:creds/B"), ("insecure_tls", "v:false")]),
+        c(format!("redis:\n  url: redis://cache:6379\n  password: {}", s("PW")), "redis", Some("v:redis://cache:6379"), None, Some("s:creds/PW"), None, &[("insecure_tls", "v:false")]),
+        c(format!("sftp:\n  host: {{value: files.example.com}}\n  port: 22\n  username: {{value: u}}\n  password: {}\n  path: /upload", s("PW")),
+          "sftp", Some("v:files.example.com"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("path", "v:/upload"), ("port", "v:22")]),
+        c(format!("smb:\n  server: {{value: fs.example.com}}\n  port: {{value: '445'}}\n  username: {{value: u}}\n  password: {}\n  share: docs", s("PW")),
+          "smb", Some("v:fs.example.com"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("port", "v:445"), ("share", "v:docs")]),
+        c(format!("ntfy:\n  host: ntfy.sh\n  topic: alerts\n  username: {{value: u}}\n  password: {}", s("PW")),
+          "ntfy", Some("v:ntfy://$(username):$(password)@ntfy.sh/alerts"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("topic", "v:alerts")]),
+        c(format!("pushbullet:\n  token: {}\n  targets: [a, b]", s("T")), "pushbullet", Some("v:pushbullet://$(password)/a,b"), None, Some("s:creds/T"), None, &[("insecure_tls", "v:false"), ("targets", "v:a,b")]),
+        c(format!("pushover:\n  user: u1\n  token: {}", s("T")), "pushover", Some("v:pushover://:$(password)@$(username)"), Some("v:u1"), Some("s:creds/T"), None, &[("insecure_tls", "v:false")]),
+        c(
+            format!("smtp:\n  host: mail.example.com\n  port: 587\n  username: {{value: bot}}\n  password: {}\n  fromAddress: a@example.com\n  fromName: Alerts\n  toAddresses: [b@example.com]\n  subject: hi", s("P")),
+            "email", Some("v:smtp://$(username):$(password)@mail.example.com:587/?UseStartTLS=false&Encryption=Auto&Auth=plain&from=a@example.com&to=b@example.com"),
+            Some("v:bot"), Some("s:creds/P"), None,
+            &[("auth", "v:plain"), ("from", "v:a@example.com"), ("fromname", "v:Alerts"), ("insecure_tls", "v:false"), ("port", "v:587"), ("subject", "v:hi"), ("to", "v:b@example.com")],
+        ),
+        c(format!("slack:\n  channel: alerts\n  token: {}\n  botName: rampart\n  icon: ':robot:'\n  color: good", s("TOKEN")),
+          "slack", Some("v:slack://$(password)@$(username)"), Some("v:alerts"), Some("s:creds/TOKEN"), None, &[("BotName", "v:rampart"), ("Color", "v:good"), ("Icon", "v::robot:"), ("insecure_tls", "v:false")]),
+        c(format!("telegram:\n  chats: {{value: '42'}}\n  token: {}", s("TOKEN")), "telegram", Some("v:telegram://$(password)@telegram/?Chats=$(username)"), Some("v:42"), Some("s:creds/TOKEN"), None, &[("insecure_tls", "v:false")]),
+    ]
+}
+
 #[test]
-fn the_three_examples_resolve_to_the_expected_urls() {
-    let (t, _) = tables();
+fn every_typed_section_reads_its_upstream_shapes_and_maps_as_the_reference_says() {
+    let all = cases();
+    for case in &all {
+        let data =
+            lower_spec(&case.spec).unwrap_or_else(|e| panic!("{}\n{}", case.spec, e.join("\n")));
+        assert_eq!(data.connection_type, case.stored, "{}", case.spec);
+        assert_eq!(show(&data.url).as_deref(), case.url, "{}", case.spec);
+        assert_eq!(
+            show(&data.username).as_deref(),
+            case.username,
+            "{}",
+            case.spec
+        );
+        assert_eq!(
+            show(&data.password).as_deref(),
+            case.password,
+            "{}",
+            case.spec
+        );
+        assert_eq!(
+            show(&data.certificate).as_deref(),
+            case.certificate,
+            "{}",
+            case.spec
+        );
+        let props: Vec<(String, String)> = data
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), show(&Some(v.clone())).unwrap_or_default()))
+            .collect();
+        let expected: Vec<(String, String)> = case
+            .properties
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        assert_eq!(props, expected, "{}", case.spec);
+    }
+    let sections: std::collections::BTreeSet<&str> = all
+        .iter()
+        .map(|c| c.spec.split(':').next().unwrap_or(""))
+        .collect();
+    let table: std::collections::BTreeSet<&str> =
+        rampart_compiler::documents::connection_fields::SECTIONS
+            .iter()
+            .map(|s| s.key)
+            .filter(|k| *k != "discord")
+            .collect();
+    assert_eq!(
+        sections, table,
+        "one case per section (discord: see the literal-credential test)"
+    );
+}
+
+#[test]
+fn fields_take_exactly_their_upstream_shape() {
+    let refused = [
+        ("http:\n  url: {value: 'https://x'}", "`spec.http.url` is a string, not a mapping"),
+        ("git:\n  url: {value: 'https://x'}\n  ref: main", "`spec.git.url` is a string, not a mapping"),
+        ("azure:\n  clientID: {value: a}\n  tenantID: t1", "`spec.azure.tenantID` is an EnvVar mapping"),
+        ("sftp:\n  host: files\n  username: {value: u}\n  password: {valueFrom: {secretKeyRef: {name: a, key: b}}}\n  path: /", "`spec.sftp.host` is an EnvVar mapping"),
+        ("slack:\n  channel: {value: alerts}", "`spec.slack.channel` is a string, not a mapping"),
+        ("git:\n  url: https://x", "`spec.git.ref` is required"),
+        ("postgres:\n  insecureTLS: yes", "`spec.postgres.insecureTLS` is a boolean"),
+        ("postgres:\n  hots: {value: db}", "unknown field `hots`"),
+        ("http:\n  url: https://x\n  headers: {X-A: b}", "`spec.http.headers` is a list of EnvVars"),
+        ("postgres: {}\nmysql: {}", "at most one typed section"),
+        ("url: {value: x}", "needs a `type` or a typed section"),
+    ];
+    for (spec, message) in refused {
+        let errors = lower_spec(spec).expect_err(spec).join("\n");
+        assert!(errors.contains(message), "{spec}\n--- got\n{errors}");
+    }
+    let typo = lower_spec("postgres:\n  hots: {value: db}")
+        .expect_err("typo")
+        .join("\n");
+    let _ = typo;
+}
+
+#[test]
+fn literal_credentials_are_refused_everywhere_a_table_would_store_them() {
+    let refused = [
+        (
+            "type: postgres\npassword: {value: hunter2}",
+            "spec.password",
+        ),
+        (
+            "postgres:\n  password: {value: hunter2}",
+            "spec.postgres.password",
+        ),
+        ("aws:\n  secretKey: {value: hunter2}", "spec.aws.secretKey"),
+        (
+            "http:\n  url: https://x\n  bearer: {value: hunter2}",
+            "spec.http.bearer",
+        ),
+        (
+            "http:\n  url: https://x\n  tls: {key: {value: hunter2}}",
+            "spec.http.tls.key",
+        ),
+        (
+            "http:\n  url: https://x\n  oauth: {clientSecret: {value: hunter2}}",
+            "spec.http.oauth.clientSecret",
+        ),
+        (
+            "http:\n  url: https://x\n  headers: [{name: Authorization, value: 'Bearer hunter2'}]",
+            "spec.http.headers[Authorization]",
+        ),
+        (
+            "type: http\nurl: {value: 'https://bob:hunter2@api.example.com'}",
+            "spec.url",
+        ),
+        (
+            "type: http\nproperties: {apiToken: hunter2}",
+            "spec.properties.apiToken",
+        ),
+        (
+            "smtp:\n  host: m\n  fromAddress: a@b\n  fromName: A\n  headers: {X-Api-Key: hunter2}",
+            "spec.smtp.headers.X-Api-Key",
+        ),
+        (
+            "discord:\n  webhookID: '123'\n  token: hunter2",
+            "spec.discord.token",
+        ),
+        (
+            "kubernetes:\n  certificate: {value: hunter2}",
+            "spec.kubernetes.certificate",
+        ),
+    ];
+    for (spec, field) in refused {
+        let errors = lower_spec(spec).expect_err(spec).join("\n");
+        assert!(errors.contains(field), "{spec}\n--- got\n{errors}");
+    }
+    for allowed in [
+        "type: http\nurl: {value: 'https://$(username):$(password)@api.example.com'}",
+        "type: http\nurl: {value: 'https://bob@api.example.com'}",
+        "http:\n  url: https://x\n  headers: [{name: X-Team, value: payments}]",
+    ] {
+        assert!(lower_spec(allowed).is_ok(), "{allowed}");
+    }
+}
+
+#[test]
+fn templates_are_checked_when_the_document_is_read() {
+    let unknown = lower_spec("type: postgres\nurl: {value: 'postgres://$(foo)@db'}")
+        .expect_err("unknown variable")
+        .join("\n");
+    assert!(unknown.contains("invalid URL template"), "{unknown}");
+    let missing =
+        lower_spec("type: postgres\nurl: {value: 'postgres://db/$(properties.database)'}")
+            .expect_err("undefined property")
+            .join("\n");
+    assert!(
+        missing.contains("`$(properties.database)`, a property this connection does not define"),
+        "{missing}"
+    );
+    assert!(
+        lower_spec("type: postgres\nurl: {value: 'postgres://{{.username}}@{{.domain}}/x'}")
+            .is_ok()
+    );
+}
+
+fn compile_fixtures(dir: &Path) -> PathBuf {
+    let out = dir.join("t.rampart");
+    let o = run(&[
+        "compile",
+        "../fixtures/policy",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    out
+}
+
+#[test]
+fn the_source_documents_examples_resolve() {
+    let t = support::fixture_tables();
     let s = secrets();
     let url = |reference: &str| {
         t.resolve_connection(reference, "jane.doe@example.com", "default", &s)
             .map(|c| c.url.expose().to_string())
     };
     assert_eq!(
-        url("connection://default/payments-database"),
-        Ok("postgres://payments_app:pg-S3cret%21@postgres.example.com/payments".into())
+        url("connection://default/payments-database")
+            .ok()
+            .as_deref(),
+        Some("postgres://payments_app:pg-S3cret%21@postgres.example.com/payments")
     );
     assert_eq!(
-        url("connection://opensearch-global"),
-        Ok("https://search-admin:os+p%40ss%2Fword@opensearch.example.com:9200".into())
+        url("connection://opensearch-global").ok().as_deref(),
+        Some("https://search-admin:os+p%40ss%2Fword@opensearch.example.com:9200")
     );
     assert_eq!(
-        url("connection://default/opensearch-from-url"),
-        Ok("https://reader:r3ader@opensearch-internal.example.com:9200".into())
+        url("connection://default/opensearch-from-url")
+            .ok()
+            .as_deref(),
+        Some("https://reader:r3ader@opensearch-internal.example.com:9200")
     );
     let c = t
         .resolve_connection(
@@ -75,70 +375,64 @@ fn the_three_examples_resolve_to_the_expected_urls() {
         )
         .expect("resolves");
     assert_eq!(
-        c.username.as_ref().map(|u| u.expose()),
-        Some("payments_app")
-    );
-    assert_eq!(
-        c.properties.get("host").map(|h| h.expose()),
-        Some("postgres.example.com")
-    );
-    assert_eq!(
         c.redacted_url,
         "postgres://********:********@postgres.example.com/payments"
     );
+    assert_eq!(
+        c.properties.get("insecure_tls").map(|v| v.expose()),
+        Some("false")
+    );
 }
 
 #[test]
-fn a_subject_without_read_is_refused() {
-    let (t, _) = tables();
+fn references_take_every_form_upstream_takes() {
+    let t = support::fixture_tables();
     let s = secrets();
-    for subject in [
-        "john@doe.com",
-        "playbook:mc/loki-logs",
-        "nobody@example.com",
+    for reference in [
+        "connection://default/payments-database",
+        "connection://  default / payments-database ",
+        "connection:///payments-database",
+        "connection://payments-database",
+        "connection://postgres/default/payments-database",
+        "connection://postgres/payments-database",
     ] {
-        match t.resolve_connection(
-            "connection://default/payments-database",
-            subject,
-            "default",
-            &s,
-        ) {
-            Err(ResolveError::Denied {
-                subject: who,
-                reference,
-                ..
-            }) => {
-                assert_eq!(who, subject);
-                assert_eq!(reference, "connection://default/payments-database");
-            }
-            other => panic!("{subject}: {other:?}"),
-        }
+        let resolved = t.resolve_connection(reference, "jane.doe@example.com", "default", &s);
+        assert!(resolved.is_ok(), "{reference}: {:?}", resolved.err());
     }
-    assert!(matches!(
-        t.resolve_connection("connection://a/b/c", "jane.doe@example.com", "default", &s),
-        Err(ResolveError::InvalidReference(_))
-    ));
 }
 
 #[test]
-fn service_subjects_read_only_what_they_are_granted() {
-    let (t, _) = tables();
-    let read = |subject: &str, key: &str| {
-        let request: rampart_runtime::Request = serde_json::from_str(&format!(
-            r#"{{"subject": "{subject}", "action": "read", "objects": {{"connection": "{key}"}}}}"#
-        ))
-        .expect("request");
-        t.decide(&request, false).allowed
+fn a_refusal_is_the_same_whether_or_not_the_connection_exists() {
+    let t = support::fixture_tables();
+    let s = secrets();
+    let refusal = |reference: &str, subject: &str| {
+        t.resolve_connection(reference, subject, "default", &s)
+            .expect_err("refused")
+            .to_string()
     };
-    assert!(read("playbook:mc/loki-logs", "mc/loki-bucket"));
-    assert!(read("playbook:mc/loki-logs", "default/archive-bucket"));
-    assert!(!read("playbook:mc/loki-logs", "mc/alerts-slack"));
-    assert!(!read("playbook:mc/loki-logs", "default/opensearch-global"));
+    let existing = refusal("connection://default/payments-database", "john@doe.com");
+    let missing = refusal("connection://default/no-such-thing", "john@doe.com");
+    assert_eq!(
+        existing.replace("payments-database", "X"),
+        missing.replace("no-such-thing", "X")
+    );
+    assert!(
+        existing.contains("access denied to `john@doe.com`"),
+        "{existing}"
+    );
+    let unknown_subject = refusal(
+        "connection://default/payments-database",
+        "nobody@example.com",
+    );
+    assert!(
+        unknown_subject.contains("access denied"),
+        "{unknown_subject}"
+    );
 }
 
 #[test]
 fn missing_sources_name_connection_field_and_source_never_a_value() {
-    let (t, _) = tables();
+    let t = support::fixture_tables();
     let mut memory = MemorySource::new();
     memory.insert(
         SourceKind::Secret,
@@ -147,42 +441,60 @@ fn missing_sources_name_connection_field_and_source_never_a_value() {
         "POSTGRES_USER",
         "payments_app",
     );
-    let error = t
+    let text = t
         .resolve_connection(
             "connection://default/payments-database",
             "jane.doe@example.com",
             "default",
             &memory,
         )
-        .expect_err("password is missing");
-    let text = error.to_string();
+        .expect_err("password is missing")
+        .to_string();
     assert!(
         text.contains("default/payments-database")
             && text.contains("password")
-            && text.contains("postgres-credentials")
             && text.contains("POSTGRES_PASSWORD"),
         "{text}"
     );
     for secret in SECRET_VALUES {
         assert!(!text.contains(secret));
     }
-    let error = t
+}
+
+#[test]
+fn a_url_template_from_a_secret_that_does_not_parse_shows_none_of_it() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let doc = dir.path().join("url-from-secret.yaml");
+    std::fs::write(
+        &doc,
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Connection\nmetadata: {name: from-secret, namespace: default}\nspec:\n  type: http\n  url: {valueFrom: {secretKeyRef: {name: api, key: URL}}}\n",
+    )
+    .expect("write");
+    let t = support::compile_paths(
+        &["../fixtures/policy", &doc.display().to_string()],
+        "../fixtures/catalog.yaml",
+    );
+    let mut memory = MemorySource::new();
+    memory.insert(
+        SourceKind::Secret,
+        "default",
+        "api",
+        "URL",
+        "https://x:hunter2@$(bogus)/",
+    );
+    let text = t
         .resolve_connection(
-            "connection://opensearch-global",
+            "connection://default/from-secret",
             "jane.doe@example.com",
             "default",
-            &MemorySource::new(),
+            &memory,
         )
-        .expect_err("nothing there");
+        .expect_err("not a template")
+        .to_string();
+    assert!(text.contains("not a valid template"), "{text}");
     assert!(
-        matches!(
-            error,
-            ResolveError::Source {
-                error: LookupError::NotFound,
-                ..
-            }
-        ),
-        "{error:?}"
+        !text.contains("hunter2") && !text.contains("bogus"),
+        "{text}"
     );
 }
 
@@ -230,15 +542,6 @@ fn sources_of_every_kind() {
         Ok("helm-db-pass".into())
     );
     assert_eq!(
-        helm.lookup(
-            SourceKind::Helm,
-            "default",
-            "mission-control",
-            "database.user"
-        ),
-        Err(LookupError::MissingKey)
-    );
-    assert_eq!(
         helm.lookup(SourceKind::Helm, "default", "other-release", "x"),
         Err(LookupError::NotFound)
     );
@@ -252,25 +555,164 @@ fn sources_of_every_kind() {
 }
 
 #[test]
-fn no_secret_value_in_the_table_file() {
-    let (_, bytes) = tables();
-    let haystack = String::from_utf8_lossy(&bytes);
-    for secret in SECRET_VALUES {
-        assert!(
-            !haystack.contains(secret),
-            "{secret} found in the table file"
-        );
-    }
-    assert!(
-        haystack.contains("postgres-credentials"),
-        "the reference itself is stored"
+fn kubectl_list_output_reads_as_its_items_and_uids_are_connection_ids() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let tables = dir.path().join("t.rampart").display().to_string();
+    let input = std::fs::read("../fixtures/kubectl/get-all.yaml").expect("fixture");
+    let mut child = support::rampart()
+        .args([
+            "compile",
+            "-",
+            "../fixtures/policy/allow-check-notification-playbook-run.yaml",
+            "--catalog",
+            "../fixtures/catalog.yaml",
+            "-o",
+            &tables,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&input)
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(2 permissions)"), "{}", stdout(&out));
+    let check = |args: &[&str]| run(&[&["check", "-t", &tables][..], args].concat());
+    let by_uid = check(&[
+        "--as",
+        "admin@example.com",
+        "--action",
+        "read",
+        "--connection",
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    ]);
+    assert_eq!(
+        by_uid.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&by_uid),
+        stderr(&by_uid)
+    );
+    let run_pb = check(&[
+        "--as",
+        "john@doe.com",
+        "--action",
+        "playbook:run",
+        "--playbook",
+        "mc/echo-config",
+        "--config",
+        "c-mc-pod",
+    ]);
+    assert_eq!(run_pb.status.code(), Some(0), "{}", stderr(&run_pb));
+    let t = rampart_runtime::Tables::load(&tables).expect("loads");
+    let resolved = t.resolve_connection(
+        "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "admin@example.com",
+        "default",
+        &secrets(),
+    );
+    assert_eq!(
+        resolved.map(|c| c.name).ok().as_deref(),
+        Some("payments-database")
     );
 }
 
 #[test]
-fn debug_output_of_a_resolved_connection_is_masked() {
-    let (t, _) = tables();
-    let c = t
+fn secrets_never_leak_into_tables_outputs_errors_or_debug() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let t = compile_fixtures(dir.path());
+    let bytes = String::from_utf8_lossy(&std::fs::read(&t).expect("tables")).into_owned();
+    let tables = t.display().to_string();
+    let mut everything = bytes.clone();
+    let commands: Vec<Vec<&str>> = vec![
+        vec![
+            "validate",
+            "../fixtures/policy",
+            "../fixtures/invalid/literal-secret.yaml",
+            "--catalog",
+            "../fixtures/catalog.yaml",
+        ],
+        vec![
+            "validate",
+            "../fixtures/invalid/literal-secret.yaml",
+            "--catalog",
+            "../fixtures/catalog.yaml",
+            "--format",
+            "json",
+        ],
+        vec![
+            "compile",
+            "../fixtures/invalid/literal-secret.yaml",
+            "--catalog",
+            "../fixtures/catalog.yaml",
+            "-o",
+            "/dev/null",
+        ],
+        vec![
+            "resolve",
+            "connection://default/payments-database",
+            "--as",
+            "jane.doe@example.com",
+            "--secrets",
+            "../fixtures/secrets",
+            "-t",
+            &tables,
+        ],
+        vec![
+            "resolve",
+            "connection://default/payments-database",
+            "--as",
+            "jane.doe@example.com",
+            "--secrets",
+            "../fixtures/secrets",
+            "-t",
+            &tables,
+            "--format",
+            "json",
+        ],
+        vec![
+            "resolve",
+            "connection://default/opensearch-from-url",
+            "--as",
+            "jane.doe@example.com",
+            "--secrets",
+            "../fixtures/secrets",
+            "-t",
+            &tables,
+        ],
+        vec![
+            "resolve",
+            "connection://default/payments-database",
+            "--as",
+            "john@doe.com",
+            "--secrets",
+            "../fixtures/secrets",
+            "-t",
+            &tables,
+        ],
+        vec!["inspect", "-t", &tables, "--format", "json"],
+        vec![
+            "connections",
+            "--used-by",
+            "../fixtures/policy",
+            "--catalog",
+            "../fixtures/catalog.yaml",
+        ],
+    ];
+    for args in &commands {
+        let out = run(args);
+        everything.push_str(&stdout(&out));
+        everything.push_str(&stderr(&out));
+    }
+    let loaded = rampart_runtime::Tables::load(&t).expect("loads");
+    let c = loaded
         .resolve_connection(
             "connection://default/payments-database",
             "jane.doe@example.com",
@@ -278,153 +720,27 @@ fn debug_output_of_a_resolved_connection_is_masked() {
             &secrets(),
         )
         .expect("resolves");
-    let debug = format!("{c:?} {:?} {}", c.password, c.url);
+    everything.push_str(&format!("{c:?} {:?} {} {loaded:?}", c.password, c.url));
     for secret in SECRET_VALUES {
-        assert!(!debug.contains(secret), "{secret} in {debug}");
+        assert!(!everything.contains(secret), "`{secret}` leaked");
     }
-}
-
-#[test]
-fn cli_masks_secrets_unless_asked() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let t = dir.path().join("t.rampart");
-    let rampart = env!("CARGO_BIN_EXE_rampart");
-    let status = Command::new(rampart)
-        .args([
-            "compile",
-            "../fixtures/policy",
-            "--catalog",
-            "../fixtures/catalog.yaml",
-            "-o",
-        ])
-        .arg(&t)
-        .status()
-        .expect("compile");
-    assert!(status.success());
-    let run = |extra: &[&str]| {
-        let out = Command::new(rampart)
-            .args([
-                "resolve",
-                "connection://default/payments-database",
-                "--as",
-                "jane.doe@example.com",
-                "--secrets",
-                "../fixtures/secrets",
-                "-t",
-            ])
-            .arg(&t)
-            .args(extra)
-            .output()
-            .expect("resolve");
-        (
-            out.status.code(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        )
-    };
-    for extra in [&[][..], &["--format", "json"][..]] {
-        let (code, text) = run(extra);
-        assert_eq!(code, Some(0), "{text}");
-        for secret in SECRET_VALUES {
-            assert!(!text.contains(secret), "{secret} in {text}");
-        }
-    }
-    let (_, shown) = run(&["--show-secrets"]);
-    assert!(shown.contains("pg-S3cret!"), "{shown}");
-}
-
-/// `(spec YAML, type, url, username, password, certificate, properties)`; sources as
-/// `v:<literal>` or `s:<secret>/<key>`.
-type MappingCase = (
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-    Option<&'static str>,
-    &'static [(&'static str, &'static str)],
-);
-
-fn show(source: &Option<FieldSource>) -> Option<String> {
-    source.as_ref().map(|s| match s {
-        FieldSource::Value(v) => format!("v:{v}"),
-        FieldSource::SecretKeyRef { name, key } => format!("s:{name}/{key}"),
-        FieldSource::ConfigMapKeyRef { name, key } => format!("c:{name}/{key}"),
-        FieldSource::HelmRef { name, key } => format!("h:{name}/{key}"),
-    })
-}
-
-#[test]
-fn every_typed_section_maps_as_the_reference_says() {
-    let s = |k: &str| format!("{{valueFrom: {{secretKeyRef: {{name: creds, key: {k}}}}}}}");
-    let cases: Vec<(String, MappingCase)> = vec![
-        (format!("aws: {{accessKey: {}, secretKey: {}, region: eu-west-1}}", s("AK"), s("SK")), ("", "aws", None, Some("s:creds/AK"), Some("s:creds/SK"), None, &[("region", "v:eu-west-1")])),
-        (format!("azure: {{clientID: {}, clientSecret: {}, tenantID: t1}}", s("ID"), s("SECRET")), ("", "azure", None, Some("s:creds/ID"), Some("s:creds/SECRET"), None, &[("tenant", "v:t1")])),
-        (format!("gcp: {{certificate: {}, project: p1}}", s("JSON")), ("", "google_cloud", None, None, None, Some("s:creds/JSON"), &[("project", "v:p1")])),
-        (format!("kubernetes: {{certificate: {}}}", s("KUBECONFIG")), ("", "kubernetes", None, None, None, Some("s:creds/KUBECONFIG"), &[])),
-        (format!("git: {{url: {{value: 'https://git.example.com/r.git'}}, username: {{value: bot}}, password: {}, ref: main}}", s("PW")), ("", "git", Some("v:https://git.example.com/r.git"), Some("v:bot"), Some("s:creds/PW"), None, &[("ref", "v:main")])),
-        (format!("github: {{personalAccessToken: {}}}", s("PAT")), ("", "github", None, None, Some("s:creds/PAT"), None, &[])),
-        (format!("gitlab: {{url: {{value: 'https://gitlab.example.com'}}, personalAccessToken: {}}}", s("PAT")), ("", "gitlab", Some("v:https://gitlab.example.com"), None, Some("s:creds/PAT"), None, &[])),
-        (format!("azureDevops: {{organization: {{value: acme}}, personalAccessToken: {}}}", s("PAT")), ("", "azure_devops", None, Some("v:acme"), Some("s:creds/PAT"), None, &[])),
-        (format!("postgres: {{host: {{value: db}}, database: {{value: app}}, username: {}, password: {}, insecureTLS: true}}", s("U"), s("P")), ("", "postgres", Some("v:postgres://$(username):$(password)@$(properties.host)/$(properties.database)?sslmode=disable"), Some("s:creds/U"), Some("s:creds/P"), None, &[("database", "v:app"), ("host", "v:db"), ("insecure_tls", "v:true")])),
-        (format!("opensearch: {{urls: ['https://a:9200', 'https://b:9200'], username: {}, password: {}, index: logs}}", s("U"), s("P")), ("", "opensearch", Some("v:https://a:9200"), Some("s:creds/U"), Some("s:creds/P"), None, &[("index", "v:logs"), ("urls", "v:https://a:9200,https://b:9200")])),
-        (format!("sftp: {{host: files.example.com, port: 22, username: {}, password: {}, path: /upload}}", s("U"), s("P")), ("", "sftp", Some("v:files.example.com"), Some("s:creds/U"), Some("s:creds/P"), None, &[("path", "v:/upload"), ("port", "v:22")])),
-        (format!("smb: {{server: fs.example.com, port: 445, username: {}, password: {}, share: docs}}", s("U"), s("P")), ("", "smb", Some("v:fs.example.com"), Some("s:creds/U"), Some("s:creds/P"), None, &[("port", "v:445"), ("share", "v:docs")])),
-        (format!("openai: {{apiKey: {}, model: gpt-4o}}", s("KEY")), ("", "openai", None, None, Some("s:creds/KEY"), None, &[("model", "v:gpt-4o")])),
-        (format!("anthropic: {{apiKey: {}, model: claude}}", s("KEY")), ("", "anthropic", None, None, Some("s:creds/KEY"), None, &[("model", "v:claude")])),
-        ("ollama: {url: {value: 'http://ollama:11434'}, model: llama3}".to_string(), ("", "ollama", Some("v:http://ollama:11434"), None, None, None, &[("model", "v:llama3")])),
-        (format!("slack: {{channel: {{value: alerts}}, token: {}, botName: rampart}}", s("TOKEN")), ("", "slack", Some("v:slack://$(password)@$(username)"), Some("v:alerts"), Some("s:creds/TOKEN"), None, &[("BotName", "v:rampart")])),
-        (format!("discord: {{webhookID: {{value: '123'}}, token: {}}}", s("TOKEN")), ("", "discord", Some("v:discord://$(password)@$(username)"), Some("v:123"), Some("s:creds/TOKEN"), None, &[])),
-        (format!("telegram: {{chats: {{value: '42'}}, token: {}}}", s("TOKEN")), ("", "telegram", Some("v:telegram://$(password)@telegram/?Chats=$(username)"), Some("v:42"), Some("s:creds/TOKEN"), None, &[])),
-        (
-            format!("smtp: {{host: mail.example.com, username: {{value: bot}}, password: {}, fromAddress: a@example.com, fromName: A, toAddresses: [b@example.com]}}", s("P")),
-            ("", "email", Some("v:smtp://$(username):$(password)@mail.example.com:25/?UseStartTLS=false&Encryption=Auto&Auth=plain&from=a@example.com&to=b@example.com"), Some("v:bot"), Some("s:creds/P"), None, &[("auth", "v:plain"), ("from", "v:a@example.com"), ("fromname", "v:A"), ("port", "v:25"), ("to", "v:b@example.com")]),
-        ),
-        (format!("ntfy: {{host: ntfy.sh, topic: alerts, username: {{value: u}}, password: {}}}", s("P")), ("", "ntfy", Some("v:ntfy://$(username):$(password)@ntfy.sh/alerts"), Some("v:u"), Some("s:creds/P"), None, &[("topic", "v:alerts")])),
-        (format!("pushbullet: {{token: {}, targets: [a, b]}}", s("T")), ("", "pushbullet", Some("v:pushbullet://$(password)/a,b"), None, Some("s:creds/T"), None, &[("targets", "v:a,b")])),
-        (format!("pushover: {{user: {{value: u1}}, token: {}}}", s("T")), ("", "pushover", Some("v:pushover://:$(password)@$(username)"), Some("v:u1"), Some("s:creds/T"), None, &[])),
-        (format!("http: {{url: {{value: 'https://api.example.com'}}, username: {{value: u}}, password: {}, bearer: {}}}", s("P"), s("B")), ("", "http", Some("v:https://api.example.com"), Some("v:u"), Some("s:creds/P"), None, &[("bearer", "s:creds/B")])),
-    ];
-    for (yaml, (_, kind, url, username, password, certificate, properties)) in &cases {
-        let spec: ConnectionSpec =
-            serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
-        let data = map_connection("ns", "name", &spec, String::new())
-            .unwrap_or_else(|e| panic!("{yaml}: {e:?}"));
-        assert_eq!(data.connection_type, *kind, "{yaml}");
-        assert_eq!(show(&data.url).as_deref(), *url, "{yaml}");
-        assert_eq!(show(&data.username).as_deref(), *username, "{yaml}");
-        assert_eq!(show(&data.password).as_deref(), *password, "{yaml}");
-        assert_eq!(show(&data.certificate).as_deref(), *certificate, "{yaml}");
-        let props: Vec<(String, String)> = data
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), show(&Some(v.clone())).unwrap_or_default()))
-            .collect();
-        let expected: Vec<(String, String)> = properties
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        assert_eq!(props, expected, "{yaml}");
-    }
-    assert_eq!(
-        cases.len(),
-        23,
-        "one case per connection type of the source document"
+    assert!(
+        bytes.contains("postgres-credentials"),
+        "the reference itself is stored"
     );
-}
-
-#[test]
-fn literal_secrets_and_conflicting_sections_are_refused() {
-    let refuse = |yaml: &str| {
-        let spec: ConnectionSpec = serde_saphyr::from_str(yaml).expect("parses");
-        map_connection("ns", "n", &spec, String::new()).is_err()
-    };
-    assert!(refuse("type: postgres\npassword: {value: hunter2}"));
-    assert!(refuse("postgres: {password: {value: hunter2}}"));
-    assert!(refuse("slack: {token: {valueFrom: {secretKeyRef: {name: a, key: b}}}}\ndiscord: {token: {valueFrom: {secretKeyRef: {name: a, key: b}}}}"));
-    assert!(refuse("url: {value: x}"));
-    assert!(!refuse("type: http\nurl: {value: 'https://x'}"));
+    let shown = run(&[
+        "resolve",
+        "connection://default/payments-database",
+        "--as",
+        "jane.doe@example.com",
+        "--secrets",
+        "../fixtures/secrets",
+        "-t",
+        &tables,
+        "--show-secrets",
+    ]);
+    assert!(
+        stdout(&shown).contains("pg-S3cret!"),
+        "--show-secrets shows them"
+    );
 }

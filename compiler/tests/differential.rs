@@ -20,11 +20,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use rampart_compiler::compile::compile;
+use rampart_compiler::emit::encode;
 use rampart_runtime::{
-    format, Category, ObjectAttributes, ObjectIds, ObjectRef, Request, RequestObjects, Tables,
+    Category, IdTarget, ObjectAttributes, ObjectIds, ObjectRef, Objects, Reason, Request, Tables,
+    Target,
 };
 use reference::generate::{catalog_yaml, documents_yaml, requests, world, GeneratedRequest};
-use reference::{Object, Principal, Target, World};
+use reference::{Object, Principal, World};
 
 static REQUESTS_CHECKED: AtomicUsize = AtomicUsize::new(0);
 
@@ -34,18 +36,19 @@ fn compile_world(w: &World) -> Tables {
     let documents = dir.path().join("policy.yaml");
     std::fs::write(&catalog, catalog_yaml(w)).expect("write catalog");
     std::fs::write(&documents, documents_yaml(w)).expect("write documents");
-    let compiled = match compile(&[documents.clone()], Some(&catalog)) {
+    let compiled = match compile(&[documents.clone()], Some(&catalog), &|_| {}) {
         Ok(c) => c,
         Err(diagnostics) => {
             let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
             panic!(
-                "generated input does not compile:\n{}\n--- documents\n{}",
+                "generated input does not compile:\n{}\n--- documents\n{}\n--- catalog\n{}",
                 text.join("\n"),
-                documents_yaml(w)
+                documents_yaml(w),
+                catalog_yaml(w)
             );
         }
     };
-    let bytes = format::encode(&compiled.data, "test").expect("encode");
+    let bytes = encode(&compiled.data, None).expect("encode");
     Tables::from_bytes(&bytes).expect("tables load")
 }
 
@@ -92,98 +95,172 @@ fn object_key(w: &World, c: usize, i: usize) -> String {
 
 fn check_request(w: &World, tables: &Tables, r: &GeneratedRequest) -> Result<(), TestCaseError> {
     let mut target_objects: [Option<Object>; 4] = Default::default();
-    let mut request_objects = RequestObjects::default();
-    let mut ids = ObjectIds::default();
-    let mut all_known = true;
-    for (c, category) in Category::ALL.into_iter().enumerate() {
-        let Some((index, unknown)) = &r.objects[c] else {
+    let mut keys: [Option<String>; 4] = Default::default();
+    let mut unknown: [Option<ObjectAttributes>; 4] = Default::default();
+    for c in 0..4 {
+        let Some((index, described)) = &r.objects[c] else {
             continue;
         };
-        let (object, reference) = match index {
-            Some(i) => (
-                w.objects[c][*i].clone(),
-                ObjectRef::Key(object_key(w, c, *i)),
-            ),
-            None => {
-                all_known = false;
-                (
-                    unknown.clone(),
-                    ObjectRef::Attributes(Box::new(attributes(unknown))),
-                )
+        match index {
+            Some(i) => {
+                target_objects[c] = Some(w.objects[c][*i].clone());
+                keys[c] = Some(object_key(w, c, *i));
             }
-        };
-        if let (Some(i), ObjectRef::Key(k)) = (index, &reference) {
-            let id = tables.object(category, k);
-            prop_assert!(id.is_some(), "object {k} ({i}) not in tables");
-            ids.set(category, id.unwrap_or(rampart_runtime::ObjectId(0)));
+            None => {
+                target_objects[c] = Some(described.clone());
+                unknown[c] = Some(attributes(described));
+            }
         }
-        match c {
-            0 => request_objects.playbook = Some(reference),
-            1 => request_objects.config = Some(reference),
-            2 => request_objects.component = Some(reference),
-            _ => request_objects.connection = Some(reference),
-        }
-        target_objects[c] = Some(object);
     }
-    let target = match &r.global {
-        Some(g) => Target::Global(g.clone()),
-        None => Target::Objects(target_objects),
+    let mut objects = Objects::new();
+    for (c, category) in Category::ALL.into_iter().enumerate() {
+        if let Some(k) = &keys[c] {
+            objects = objects.with(category, ObjectRef::Key(k));
+        } else if let Some(a) = &unknown[c] {
+            objects = objects.with(category, ObjectRef::Attributes(a));
+        }
+    }
+    let (target, reference_target) = match &r.global {
+        Some(g) => (Target::Global(g), reference::Target::Global(g.clone())),
+        None if objects.is_empty() => (
+            Target::Unscoped,
+            reference::Target::Objects(Default::default()),
+        ),
+        None => (
+            Target::Objects(objects),
+            reference::Target::Objects(target_objects),
+        ),
     };
-    let expected = w.allowed(&r.principal, &r.action, &target);
-    let request = Request {
-        subject: subject(w, &r.principal),
-        action: r.action.clone(),
-        objects: r.global.is_none().then_some(request_objects),
-        global: r.global.clone(),
-    };
-    let decision = tables.decide(&request, false);
-    if decision.allowed != expected {
+    let expected = w.allowed(&r.principal, &r.action, &reference_target);
+    let name = subject(w, &r.principal);
+    let request = Request::new(&name, &r.action, target);
+    let response = tables
+        .is_authorized(&request)
+        .map_err(|e| TestCaseError::fail(format!("{request:?}: {e}")))?;
+    if response.is_allowed() != expected {
         if let Ok(dir) = std::env::var("RAMPART_DUMP_FAILURE") {
             let _ = std::fs::write(format!("{dir}/catalog.yaml"), catalog_yaml(w));
             let _ = std::fs::write(format!("{dir}/policy.yaml"), documents_yaml(w));
-            let _ = std::fs::write(
-                format!("{dir}/request.json"),
-                serde_json::to_string(&request).unwrap_or_default(),
-            );
+            let _ = std::fs::write(format!("{dir}/request.txt"), format!("{request:?}"));
         }
     }
     prop_assert_eq!(
-        decision.allowed,
+        response.is_allowed(),
         expected,
         "by name: {:?} -> {:?}\nreference: {:#?}",
         request,
-        decision,
-        w.matching(&r.principal, &r.action, &target)
+        response,
+        w.matching(&r.principal, &r.action, &reference_target)
     );
-    let explained = tables.decide(&request, true);
+    let explained = tables
+        .explain(&request)
+        .map_err(|e| TestCaseError::fail(format!("explain {request:?}: {e}")))?;
     prop_assert_eq!(
-        explained.allowed,
-        expected,
-        "explained: {:?} -> {:?}",
-        request,
-        explained
+        explained.effect(),
+        response.effect(),
+        "explained: {:?}",
+        request
     );
     prop_assert_eq!(
-        explained.permissions.is_empty(),
-        !expected && explained.reason != rampart_runtime::Reason::Denied
+        explained.reason(),
+        response.reason(),
+        "explained reason: {:?}",
+        request
     );
-    if all_known && r.global.is_none() {
-        let principal = tables.principal(&request.subject);
-        let action = tables.action(&request.action);
-        prop_assert!(principal.is_some() && action.is_some());
-        if let (Some(p), Some(a)) = (principal, action) {
-            prop_assert_eq!(
-                tables.check_ids(p, a, &ids),
-                expected,
-                "by ids: {:?}",
-                request
-            );
-            prop_assert_eq!(
-                tables.who_can(a, &ids).contains(&p),
-                expected,
-                "who-can: {:?}",
-                request
-            );
+    let explanation = explained.explanation().expect("an explanation");
+    prop_assert_eq!(
+        explanation.deciding.is_empty(),
+        response.reason() == Reason::NoAllowRule
+    );
+    let all_known = unknown.iter().all(Option::is_none);
+    if all_known {
+        let principal = tables.principal(&name).expect("principal");
+        let action = tables.action(&r.action).expect("action");
+        let ids = match &r.global {
+            Some(g) => IdTarget::Global(tables.global(g).expect("global")),
+            None => {
+                let mut ids: Option<ObjectIds> = None;
+                for (c, category) in Category::ALL.into_iter().enumerate() {
+                    if let Some(k) = &keys[c] {
+                        let id = tables.object(category, k).expect("object");
+                        ids = Some(match ids {
+                            None => ObjectIds::one(id),
+                            Some(ids) => ids.and(id).expect("distinct categories"),
+                        });
+                    }
+                }
+                ids.map(IdTarget::Objects).unwrap_or(IdTarget::Unscoped)
+            }
+        };
+        prop_assert_eq!(
+            tables
+                .check_ids(principal, action, &ids)
+                .expect("by ids")
+                .is_allowed(),
+            expected,
+            "by ids: {:?}",
+            request
+        );
+        prop_assert_eq!(
+            tables
+                .who_can(action, &ids)
+                .expect("who-can")
+                .contains(&principal),
+            expected,
+            "who-can: {:?}",
+            request
+        );
+        if let IdTarget::Objects(objects) = ids {
+            let present: Vec<_> = objects.iter().collect();
+            match present.as_slice() {
+                [one] => {
+                    let listing = tables
+                        .list(principal, action, one.category())
+                        .expect("list");
+                    prop_assert_eq!(
+                        listing.bitmap().contains(one.index() as u32),
+                        expected,
+                        "list: {:?}",
+                        request
+                    );
+                }
+                [a, b] => {
+                    let listing = tables
+                        .list_with(principal, action, b.category(), *a)
+                        .expect("list with");
+                    prop_assert_eq!(
+                        listing.bitmap().contains(b.index() as u32),
+                        expected,
+                        "list with: {:?}",
+                        request
+                    );
+                    let reverse = tables
+                        .list_with(principal, action, a.category(), *b)
+                        .expect("list with");
+                    prop_assert_eq!(
+                        reverse.bitmap().contains(a.index() as u32),
+                        expected,
+                        "list with (reverse): {:?}",
+                        request
+                    );
+                    let shape = rampart_runtime::PairShape::new(a.category(), b.category())
+                        .expect("a pair");
+                    let (first, second) = if a.category() == shape.first() {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    };
+                    let grants = tables
+                        .pair_grants(principal, action, shape)
+                        .expect("pair grants");
+                    let granted = grants.iter().any(|(firsts, seconds)| {
+                        firsts.contains(first.index() as u32)
+                            && seconds.contains(second.index() as u32)
+                    });
+                    prop_assert_eq!(granted, expected, "pair grants: {:?}", request);
+                }
+                _ => {}
+            }
         }
     }
     REQUESTS_CHECKED.fetch_add(1, Ordering::Relaxed);
@@ -213,10 +290,10 @@ fn identical_input_gives_identical_bytes() {
         let documents = dir.path().join("policy.yaml");
         std::fs::write(&catalog, catalog_yaml(&w)).expect("write");
         std::fs::write(&documents, documents_yaml(&w)).expect("write");
-        let a = compile(&[documents.clone()], Some(&catalog))
-            .map(|c| format::encode(&c.data, "x").expect("encode"));
-        let b = compile(&[documents.clone()], Some(&catalog))
-            .map(|c| format::encode(&c.data, "x").expect("encode"));
+        let a = compile(&[documents.clone()], Some(&catalog), &|_| {})
+            .map(|c| encode(&c.data, None).expect("encode"));
+        let b = compile(&[documents.clone()], Some(&catalog), &|_| {})
+            .map(|c| encode(&c.data, None).expect("encode"));
         assert!(a.is_ok());
         assert_eq!(a.ok(), b.ok());
     }

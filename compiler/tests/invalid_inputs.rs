@@ -10,7 +10,7 @@ fn diagnostics_for(name: &str) -> String {
     let path = PathBuf::from(format!("../fixtures/invalid/{name}.yaml"));
     let catalog = PathBuf::from("../fixtures/catalog.yaml");
     let policy = PathBuf::from("../fixtures/policy");
-    match check(&[policy, path], Some(&catalog)) {
+    match check(&[policy, path], Some(&catalog), &|_| {}) {
         Ok(_) => format!("{name}: unexpectedly valid"),
         Err(diagnostics) => diagnostics
             .iter()
@@ -59,7 +59,11 @@ fn every_problem_of_a_run_is_reported() {
     .iter()
     .map(|n| PathBuf::from(format!("../fixtures/invalid/{n}.yaml")))
     .collect();
-    let result = check(&paths, Some(&PathBuf::from("../fixtures/catalog.yaml")));
+    let result = check(
+        &paths,
+        Some(&PathBuf::from("../fixtures/catalog.yaml")),
+        &|_| {},
+    );
     assert_eq!(result.err().map(|d| d.len()), Some(4));
 }
 
@@ -68,6 +72,7 @@ fn the_fixtures_are_valid() {
     let result = check(
         &[PathBuf::from("../fixtures/policy")],
         Some(&PathBuf::from("../fixtures/catalog.yaml")),
+        &|_| {},
     );
     assert!(
         result.is_ok(),

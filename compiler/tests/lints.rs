@@ -3,16 +3,24 @@
 
 use std::path::PathBuf;
 
-use rampart_compiler::compile::compile;
+use rampart_compiler::compile::check;
+use rampart_compiler::expand::expand;
 use rampart_compiler::lint::lint;
 
 fn findings(paths: &[&str]) -> Vec<String> {
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    match compile(&paths, Some(&PathBuf::from("../fixtures/catalog.yaml"))) {
-        Ok(c) => lint(&c.documents, &c.data)
-            .into_iter()
-            .map(|f| format!("{}: {}", f.source, f.message))
-            .collect(),
+    match check(
+        &paths,
+        Some(&PathBuf::from("../fixtures/catalog.yaml")),
+        &|_| {},
+    ) {
+        Ok(c) => {
+            let expanded = expand(&c.world, &c.model);
+            lint(&c.documents, &c.model, &expanded)
+                .into_iter()
+                .map(|f| f.to_string())
+                .collect()
+        }
         Err(d) => d.iter().map(|x| x.to_string()).collect(),
     }
 }
@@ -28,9 +36,9 @@ fn each_lint_fires() {
     assert_eq!(
         found,
         [
-            "../fixtures/lint/findings.yaml:12:9: `default/nothing-matches`: the config selectors match nothing in the catalog",
+            "../fixtures/lint/findings.yaml:12:9: `default/nothing-matches`: the config selectors match nothing in the catalog (field `spec.object.configs`)",
             "../fixtures/lint/findings.yaml:24:9: `default/read-mc` never allows `read`: deny `default/deny-all-configs` (../fixtures/lint/findings.yaml:36:9) always overrides it",
-            "../fixtures/lint/findings.yaml:5:9: group `nobody-uses-me` is not the subject of any permission",
+            "../fixtures/lint/findings.yaml:5:9: group `nobody-uses-me` is not the subject of any permission (field `metadata.name`)",
         ]
     );
 }

@@ -1,18 +1,34 @@
-//! `connection://name` and `connection://namespace/name` references.
+//! Connection references, as Mission Control resolves them:
 //!
-//! Anything else is an error that says why: a missing scheme, an empty segment, too many
-//! segments (the deprecated `connection://type/namespace/name` form is not accepted), or a
-//! character that cannot appear in a Kubernetes object name.
+//! - `connection://name` and `connection://namespace/name` (each part trimmed; an empty
+//!   namespace means the context namespace);
+//! - `connection://<type>/<namespace>/<name>`, the deprecated three-part form, whose type
+//!   is ignored;
+//! - a bare connection id (a `metadata.uid` or catalog id), without the scheme.
+//!
+//! A two-part reference may also be the legacy `connection://<type>/<name>` form; the
+//! resolver tries `namespace/name` first and falls back to "the connection of that name and
+//! type" (see [`ConnectionRef::Named`]). Anything else is an error that says why: a missing
+//! name, too many parts, or a character that cannot appear in a Kubernetes object name.
 
 use std::fmt;
 
 use crate::error::{GrammarError, Language};
 
-/// A parsed reference; a missing namespace is filled in by the caller's default.
+/// A parsed reference.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnectionRef {
-    pub namespace: Option<String>,
-    pub name: String,
+pub enum ConnectionRef {
+    /// `connection://[namespace/]name` or `connection://type/namespace/name`.
+    Named {
+        /// The namespace, when written and not empty.
+        namespace: Option<String>,
+        /// The name.
+        name: String,
+        /// The type of the deprecated three-part form (ignored when resolving).
+        deprecated_type: Option<String>,
+    },
+    /// A bare id.
+    Id(String),
 }
 
 const SCHEME: &str = "connection://";
@@ -22,12 +38,23 @@ fn is_name_char(c: char) -> bool {
 }
 
 impl ConnectionRef {
-    /// Parses `connection://[namespace/]name`.
+    /// Parses a reference.
     pub fn parse(input: &str) -> Result<ConnectionRef, GrammarError> {
         let fail = |at: usize, expected: &str| {
             GrammarError::new(Language::ConnectionRef, input, at, expected)
         };
         let Some(body) = input.strip_prefix(SCHEME) else {
+            let trimmed = input.trim();
+            if !trimmed.is_empty() && !trimmed.contains([':', '/']) {
+                let lead = input.len() - input.trim_start().len();
+                if let Some((i, _)) = trimmed.char_indices().find(|(_, c)| !is_name_char(*c)) {
+                    return Err(fail(
+                        lead + i,
+                        "a reference `connection://[namespace/]name` or a connection id",
+                    ));
+                }
+                return Ok(ConnectionRef::Id(trimmed.to_string()));
+            }
             let matched = SCHEME
                 .bytes()
                 .zip(input.bytes())
@@ -38,56 +65,77 @@ impl ConnectionRef {
                 "a reference of the form `connection://[namespace/]name`",
             ));
         };
-        let mut segments = Vec::new();
+        let mut parts = Vec::new();
         let mut at = SCHEME.len();
-        for segment in body.split('/') {
-            if segment.is_empty() {
-                return Err(fail(at, "a non-empty name"));
-            }
-            if let Some((i, _)) = segment.char_indices().find(|(_, c)| !is_name_char(*c)) {
+        for raw in body.split('/') {
+            let lead = raw.len() - raw.trim_start().len();
+            let part = raw.trim();
+            if let Some((i, _)) = part.char_indices().find(|(_, c)| !is_name_char(*c)) {
                 return Err(fail(
-                    at + i,
+                    at + lead + i,
                     "a name character (letters, digits, `-`, `_`, `.`)",
                 ));
             }
-            segments.push(segment);
-            at += segment.len() + 1;
+            parts.push((part, at + lead));
+            at += raw.len() + 1;
         }
-        match segments.as_slice() {
-            [name] => Ok(ConnectionRef {
-                namespace: None,
-                name: name.to_string(),
-            }),
-            [namespace, name] => Ok(ConnectionRef {
-                namespace: Some(namespace.to_string()),
-                name: name.to_string(),
-            }),
-            [first, second, ..] => {
-                let third = SCHEME.len() + first.len() + second.len() + 1;
-                Err(fail(
-                    third,
-                    "end of input: a reference has at most a namespace and a name",
+        let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let (namespace, name, deprecated_type, name_at) = match parts.as_slice() {
+            [(name, at)] => (None, *name, None, *at),
+            [(namespace, _), (name, at)] => (non_empty(namespace), *name, None, *at),
+            [(kind, _), (namespace, _), (name, at)] => {
+                (non_empty(namespace), *name, non_empty(kind), *at)
+            }
+            [_, _, _, (_, at), ..] => {
+                return Err(fail(
+                    at.saturating_sub(1),
+                    "end of input: a reference has at most a type, a namespace and a name",
                 ))
             }
-            [] => Err(fail(SCHEME.len(), "a non-empty name")),
+            [] => (None, "", None, SCHEME.len()),
+        };
+        if name.is_empty() {
+            return Err(fail(name_at, "a non-empty name"));
         }
+        Ok(ConnectionRef::Named {
+            namespace,
+            name: name.to_string(),
+            deprecated_type,
+        })
     }
 
-    /// The `namespace/name` key, with `default_namespace` when the reference has none.
+    /// The `namespace/name` key, with `default_namespace` when the reference names no
+    /// namespace; the id itself for a bare id.
     pub fn key(&self, default_namespace: &str) -> String {
-        format!(
-            "{}/{}",
-            self.namespace.as_deref().unwrap_or(default_namespace),
-            self.name
-        )
+        match self {
+            ConnectionRef::Named {
+                namespace, name, ..
+            } => {
+                format!(
+                    "{}/{name}",
+                    namespace.as_deref().unwrap_or(default_namespace)
+                )
+            }
+            ConnectionRef::Id(id) => id.clone(),
+        }
     }
 }
 
 impl fmt::Display for ConnectionRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.namespace {
-            Some(ns) => write!(f, "{SCHEME}{ns}/{}", self.name),
-            None => write!(f, "{SCHEME}{}", self.name),
+        match self {
+            ConnectionRef::Named {
+                namespace,
+                name,
+                deprecated_type,
+            } => match (deprecated_type, namespace) {
+                (Some(kind), ns) => {
+                    write!(f, "{SCHEME}{kind}/{}/{name}", ns.as_deref().unwrap_or(""))
+                }
+                (None, Some(ns)) => write!(f, "{SCHEME}{ns}/{name}"),
+                (None, None) => write!(f, "{SCHEME}{name}"),
+            },
+            ConnectionRef::Id(id) => f.write_str(id),
         }
     }
 }
@@ -96,24 +144,45 @@ impl fmt::Display for ConnectionRef {
 mod tests {
     use super::*;
 
+    fn named(namespace: Option<&str>, name: &str, kind: Option<&str>) -> ConnectionRef {
+        ConnectionRef::Named {
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
+            deprecated_type: kind.map(str::to_string),
+        }
+    }
+
     #[test]
-    fn accepts() {
-        let r = ConnectionRef::parse("connection://default/payments-database");
-        assert_eq!(
-            r,
-            Ok(ConnectionRef {
-                namespace: Some("default".into()),
-                name: "payments-database".into()
-            })
-        );
-        let r = ConnectionRef::parse("connection://loki");
-        assert_eq!(
-            r,
-            Ok(ConnectionRef {
-                namespace: None,
-                name: "loki".into()
-            })
-        );
+    fn accepts_what_upstream_accepts() {
+        let cases = [
+            (
+                "connection://default/payments-database",
+                named(Some("default"), "payments-database", None),
+            ),
+            ("connection://loki", named(None, "loki", None)),
+            (
+                "connection://  /mission_control",
+                named(None, "mission_control", None),
+            ),
+            ("connection:///name", named(None, "name", None)),
+            ("connection:// ns / name ", named(Some("ns"), "name", None)),
+            (
+                "connection://postgres/default/db",
+                named(Some("default"), "db", Some("postgres")),
+            ),
+            (
+                "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                ConnectionRef::Id("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(ConnectionRef::parse(input), Ok(expected.clone()), "{input}");
+            assert_eq!(
+                ConnectionRef::parse(&expected.to_string()),
+                Ok(expected),
+                "{input} round trip"
+            );
+        }
     }
 
     #[test]
@@ -123,9 +192,9 @@ mod tests {
             ("connection:/x", 12),
             ("connection://", 13),
             ("connection://a/", 15),
-            ("connection:///a", 13),
-            ("connection://a/b/c", 16),
+            ("connection://a/b/c/d", 18),
             ("connection://a b", 14),
+            ("my connection", 2),
         ];
         for (input, offset) in cases {
             match ConnectionRef::parse(input) {

@@ -403,9 +403,15 @@ impl fmt::Display for FieldPath {
             if i > 0 {
                 f.write_str(".")?;
             }
-            // The first segment of a map key is never quoted: quoting it would turn an
-            // existence test into a bare word.
-            write_segment(f, segment)?;
+            // A first segment starting with `-` is quoted: unquoted, `-name=x` would read
+            // back as the negation of `name=x`. The first segment of a map key
+            // (`labels`, `tags`, `properties`) never needs quotes, and quoting it would
+            // turn an existence test into a bare word.
+            if i == 0 && segment.starts_with('-') {
+                write_quoted(f, segment)?;
+            } else {
+                write_segment(f, segment)?;
+            }
         }
         Ok(())
     }
@@ -581,6 +587,7 @@ mod tests {
             ("-labels.x", "!labels.x"),
             ("name=\"a b\"", "name=\"a b\""),
             ("\"labels.x\"", "\"labels.x\""),
+            ("\"-name\"=zzz", "\"-name\"=zzz"),
         ];
         for (query, canonical) in cases {
             match SearchQuery::parse(query) {

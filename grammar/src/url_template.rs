@@ -1,22 +1,31 @@
-//! `$(var)` templates for connection URLs: literal text and the variables `username`,
-//! `password`, `name`, `namespace`, `type` and `properties.<key>`.
+//! Connection templates: literal text with variables in either delimiter Mission Control
+//! accepts, `$(var)` and `{{.var}}` (spaces inside the delimiters and the leading `.` are
+//! optional). Variables: `name`, `namespace`, `type`, `username`, `password`, `domain` and
+//! `properties.<key>`. Any other name is an error with its offset.
 //!
 //! Rendering goes through a caller-supplied lookup so that this crate never sees where
-//! values come from; a variable the lookup cannot fill is an error naming the variable
-//! (never its value).
+//! values come from.
 
 use std::fmt;
 
 use crate::error::{GrammarError, Language};
 
-/// A variable that may appear inside `$( )`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A variable of a template.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TemplateVariable {
+    /// The connection's username (URL query-escaped when rendered).
     Username,
+    /// The connection's password (URL query-escaped when rendered).
     Password,
+    /// The connection's name.
     Name,
+    /// The connection's namespace.
     Namespace,
+    /// The connection's type.
     Type,
+    /// The text after `@` of a username that holds exactly one `@`.
+    Domain,
+    /// One of the connection's properties.
     Property(String),
 }
 
@@ -28,6 +37,7 @@ impl fmt::Display for TemplateVariable {
             TemplateVariable::Name => f.write_str("name"),
             TemplateVariable::Namespace => f.write_str("namespace"),
             TemplateVariable::Type => f.write_str("type"),
+            TemplateVariable::Domain => f.write_str("domain"),
             TemplateVariable::Property(key) => write!(f, "properties.{key}"),
         }
     }
@@ -36,8 +46,10 @@ impl fmt::Display for TemplateVariable {
 /// One piece of a template.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum TemplatePart {
+    /// Text copied as it is.
     Literal(String),
-    Variable(TemplateVariable),
+    /// A variable, with the byte offset of its name in the template.
+    Variable(TemplateVariable, usize),
 }
 
 /// A parsed template; adjacent literal text is always merged into one part.
@@ -50,50 +62,85 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
+const EXPECTED_VARIABLE: &str =
+    "a variable: `name`, `namespace`, `type`, `username`, `password`, `domain` or `properties.<key>`";
+
+fn variable(
+    input: &str,
+    body: &str,
+    body_at: usize,
+) -> Result<(TemplateVariable, usize), GrammarError> {
+    let lead = body.len() - body.trim_start().len();
+    let trimmed = body.trim();
+    let (name, at) = match trimmed.strip_prefix('.') {
+        Some(rest) => (rest, body_at + lead + 1),
+        None => (trimmed, body_at + lead),
+    };
+    let v = match name {
+        "username" => TemplateVariable::Username,
+        "password" => TemplateVariable::Password,
+        "name" => TemplateVariable::Name,
+        "namespace" => TemplateVariable::Namespace,
+        "type" => TemplateVariable::Type,
+        "domain" => TemplateVariable::Domain,
+        other => match other.strip_prefix("properties.") {
+            Some(key) if !key.is_empty() && key.chars().all(is_key_char) => {
+                TemplateVariable::Property(key.to_string())
+            }
+            _ => {
+                return Err(GrammarError::new(
+                    Language::UrlTemplate,
+                    input,
+                    at,
+                    EXPECTED_VARIABLE,
+                ))
+            }
+        },
+    };
+    Ok((v, at))
+}
+
 impl UrlTemplate {
-    /// Parses literal text with `$(variable)` placeholders.
+    /// Parses literal text with `$(variable)` and `{{.variable}}` placeholders.
     pub fn parse(input: &str) -> Result<UrlTemplate, GrammarError> {
         let mut parts = Vec::new();
         let mut literal = String::new();
-        let mut rest = input;
-        while let Some(start) = rest.find("$(") {
+        let mut at = 0usize;
+        while at < input.len() {
+            let rest = input.get(at..).unwrap_or("");
+            let dollar = rest.find("$(");
+            let braces = rest.find("{{");
+            let (start, open, close) = match (dollar, braces) {
+                (Some(d), Some(b)) if b < d => (b, "{{", "}}"),
+                (Some(d), _) => (d, "$(", ")"),
+                (None, Some(b)) => (b, "{{", "}}"),
+                (None, None) => {
+                    literal.push_str(rest);
+                    break;
+                }
+            };
             literal.push_str(rest.get(..start).unwrap_or(""));
-            let body_at = input.len() - rest.len() + start + 2;
-            let body = rest.get(start + 2..).unwrap_or("");
-            let Some(end) = body.find(')') else {
+            let body_at = at + start + open.len();
+            let body = input.get(body_at..).unwrap_or("");
+            let Some(end) = body.find(close) else {
                 return Err(GrammarError::new(
                     Language::UrlTemplate,
                     input,
                     input.len(),
-                    "`)` closing the variable",
+                    if close == ")" {
+                        "`)` closing the variable"
+                    } else {
+                        "`}}` closing the variable"
+                    },
                 ));
             };
-            let name = body.get(..end).unwrap_or("").trim();
-            let variable = match name {
-                "username" => TemplateVariable::Username,
-                "password" => TemplateVariable::Password,
-                "name" => TemplateVariable::Name,
-                "namespace" => TemplateVariable::Namespace,
-                "type" => TemplateVariable::Type,
-                other => match other.strip_prefix("properties.") {
-                    Some(key) if !key.is_empty() && key.chars().all(is_key_char) => TemplateVariable::Property(key.to_string()),
-                    _ => {
-                        return Err(GrammarError::new(
-                            Language::UrlTemplate,
-                            input,
-                            body_at,
-                            "a variable: `username`, `password`, `name`, `namespace`, `type` or `properties.<key>`",
-                        ))
-                    }
-                },
-            };
+            let (v, name_at) = variable(input, body.get(..end).unwrap_or(""), body_at)?;
             if !literal.is_empty() {
                 parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
             }
-            parts.push(TemplatePart::Variable(variable));
-            rest = body.get(end + 1..).unwrap_or("");
+            parts.push(TemplatePart::Variable(v, name_at));
+            at = body_at + end + close.len();
         }
-        literal.push_str(rest);
         if !literal.is_empty() {
             parts.push(TemplatePart::Literal(literal));
         }
@@ -105,16 +152,22 @@ impl UrlTemplate {
         &self.parts
     }
 
-    /// The variables used, in order of appearance.
-    pub fn variables(&self) -> impl Iterator<Item = &TemplateVariable> {
+    /// True when the template is exactly one variable (`$(password)`): the whole value
+    /// comes from that variable.
+    pub fn is_single_variable(&self) -> bool {
+        matches!(self.parts.as_slice(), [TemplatePart::Variable(..)])
+    }
+
+    /// The variables used, with the byte offset of each name, in order of appearance.
+    pub fn variables(&self) -> impl Iterator<Item = (&TemplateVariable, usize)> {
         self.parts.iter().filter_map(|p| match p {
-            TemplatePart::Variable(v) => Some(v),
+            TemplatePart::Variable(v, at) => Some((v, *at)),
             TemplatePart::Literal(_) => None,
         })
     }
 
-    /// Renders the template; `lookup` returns the text to insert (already escaped as the
-    /// caller wants) or `None`, which fails with the variable that could not be filled.
+    /// Renders the template; `lookup` returns the text to insert (escaped as the caller
+    /// wants), or an error that rendering stops with.
     pub fn render<E>(
         &self,
         mut lookup: impl FnMut(&TemplateVariable) -> Result<String, E>,
@@ -123,7 +176,7 @@ impl UrlTemplate {
         for part in &self.parts {
             match part {
                 TemplatePart::Literal(text) => out.push_str(text),
-                TemplatePart::Variable(v) => out.push_str(&lookup(v)?),
+                TemplatePart::Variable(v, _) => out.push_str(&lookup(v)?),
             }
         }
         Ok(out)
@@ -135,7 +188,7 @@ impl fmt::Display for UrlTemplate {
         for part in &self.parts {
             match part {
                 TemplatePart::Literal(text) => f.write_str(text)?,
-                TemplatePart::Variable(v) => write!(f, "$({v})")?,
+                TemplatePart::Variable(v, _) => write!(f, "$({v})")?,
             }
         }
         Ok(())
@@ -146,21 +199,33 @@ impl fmt::Display for UrlTemplate {
 mod tests {
     use super::*;
 
-    #[test]
-    fn renders_variables() {
-        let t =
-            UrlTemplate::parse("https://$(username):$(password)@$(properties.host):9200/$(name)");
-        let rendered = t.map(|t| {
-            t.render(|v| -> Result<String, ()> {
-                Ok(match v {
-                    TemplateVariable::Username => "u".into(),
-                    TemplateVariable::Password => "p".into(),
-                    TemplateVariable::Property(k) => format!("<{k}>"),
-                    other => other.to_string(),
-                })
+    fn render(template: &str) -> String {
+        let t = UrlTemplate::parse(template).expect("parses");
+        t.render(|v| -> Result<String, ()> {
+            Ok(match v {
+                TemplateVariable::Username => "u".into(),
+                TemplateVariable::Password => "p".into(),
+                TemplateVariable::Property(k) => format!("<{k}>"),
+                other => other.to_string(),
             })
-        });
-        assert_eq!(rendered, Ok(Ok("https://u:p@<host>:9200/name".to_string())));
+        })
+        .expect("renders")
+    }
+
+    #[test]
+    fn renders_both_delimiters() {
+        assert_eq!(
+            render("https://$(username):$(password)@$(properties.host):9200/$(name)"),
+            "https://u:p@<host>:9200/name"
+        );
+        assert_eq!(
+            render("{{.username}}@{{ .domain }}/{{namespace}}"),
+            "u@domain/namespace"
+        );
+        assert_eq!(render("$( username )"), "u");
+        assert!(UrlTemplate::parse("$(password)")
+            .expect("parses")
+            .is_single_variable());
     }
 
     #[test]
@@ -170,6 +235,8 @@ mod tests {
             ("a$(user", 7),
             ("$(properties.)", 2),
             ("$()", 2),
+            ("{{.var}}", 3),
+            ("x{{.username", 12),
         ] {
             match UrlTemplate::parse(input) {
                 Ok(t) => unreachable!("{input} parsed as {t}"),
@@ -184,5 +251,6 @@ mod tests {
             UrlTemplate::parse("$password").map(|t| t.parts().len()),
             Ok(1)
         );
+        assert_eq!(UrlTemplate::parse("").map(|t| t.parts().len()), Ok(0));
     }
 }

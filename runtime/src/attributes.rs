@@ -1,5 +1,6 @@
-//! What a request can say about an object the catalog did not know, and the view of an
-//! object that selectors are evaluated against.
+//! The attributes of an object (one schema for catalog entries and for objects a request
+//! describes because the catalog did not know them), and the view of an object that
+//! selectors are evaluated against.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -13,30 +14,33 @@ use crate::Category;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectAttributes {
-    #[serde(default)]
+    /// The object's id (a config's or component's key).
     pub id: Option<String>,
-    #[serde(default)]
+    /// Its name.
     pub name: Option<String>,
-    #[serde(default)]
+    /// Its namespace (for configs, else `tags.namespace`).
     pub namespace: Option<String>,
-    #[serde(default, rename = "type")]
+    /// Its type (`Kubernetes::Pod`, a connection's `postgres`).
+    #[serde(rename = "type")]
     pub object_type: Option<String>,
-    #[serde(default)]
+    /// A config's class (`config_class`).
+    #[serde(alias = "config_class")]
     pub class: Option<String>,
     /// An agent id or name.
-    #[serde(default)]
     pub agent: Option<String>,
-    #[serde(default)]
+    /// Its status.
     pub status: Option<String>,
-    #[serde(default)]
+    /// Its health.
     pub health: Option<String>,
     /// A playbook's category.
-    #[serde(default)]
     pub category: Option<String>,
+    /// Tags (configs).
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Labels (configs and components).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Properties (`properties.x` in search queries and field selectors).
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
 }
@@ -55,9 +59,13 @@ impl ObjectAttributes {
 /// An object together with its category and its resolved agent (id and name).
 #[derive(Clone, Copy, Debug)]
 pub struct ObjectView<'a> {
+    /// The object's category.
     pub category: Category,
+    /// Its attributes.
     pub attributes: &'a ObjectAttributes,
+    /// The id of its agent (the agent as written when the catalog does not know it).
     pub agent_id: Option<&'a str>,
+    /// The name of its agent, when the catalog knows the agent.
     pub agent_name: Option<&'a str>,
 }
 

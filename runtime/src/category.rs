@@ -1,4 +1,5 @@
-//! The four object categories a Permission's `object` can name.
+//! The four object categories a Permission's `object` can name, and the small fixed-size
+//! containers indexed by them.
 
 use std::fmt;
 
@@ -7,9 +8,13 @@ use serde::{Deserialize, Serialize};
 /// An object category. The discriminant is the index used in per-category arrays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Category {
+    /// Playbooks, named `namespace/name`.
     Playbook = 0,
+    /// Config items of the catalog, named by id.
     Config = 1,
+    /// Topology components, named by id.
     Component = 2,
+    /// Connections, named `namespace/name`.
     Connection = 3,
 }
 
@@ -54,7 +59,7 @@ impl Category {
         1 << (self as u8)
     }
 
-    /// Singular name used in requests and messages.
+    /// Singular name used in requests and messages (`config`).
     pub fn name(self) -> &'static str {
         match self {
             Category::Playbook => "playbook",
@@ -62,6 +67,23 @@ impl Category {
             Category::Component => "component",
             Category::Connection => "connection",
         }
+    }
+
+    /// Plural name used in documents and on the command line (`configs`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Category::Playbook => "playbooks",
+            Category::Config => "configs",
+            Category::Component => "components",
+            Category::Connection => "connections",
+        }
+    }
+
+    /// A category by its singular or plural name.
+    pub fn from_name(name: &str) -> Option<Category> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.name() == name || c.plural() == name)
     }
 
     /// The global object that stands for every object of this category.
@@ -81,22 +103,88 @@ impl fmt::Display for Category {
     }
 }
 
+/// An unordered pair of distinct categories: the shape of a two-object request. The
+/// first category is the one with the lower index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PairShape {
+    first: Category,
+    second: Category,
+}
+
+impl PairShape {
+    /// Every pair, in index order.
+    pub const ALL: [PairShape; 6] = [
+        PairShape::new_unchecked(Category::Playbook, Category::Config),
+        PairShape::new_unchecked(Category::Playbook, Category::Component),
+        PairShape::new_unchecked(Category::Playbook, Category::Connection),
+        PairShape::new_unchecked(Category::Config, Category::Component),
+        PairShape::new_unchecked(Category::Config, Category::Connection),
+        PairShape::new_unchecked(Category::Component, Category::Connection),
+    ];
+
+    const fn new_unchecked(first: Category, second: Category) -> PairShape {
+        PairShape { first, second }
+    }
+
+    /// The pair of two distinct categories, in either order.
+    pub fn new(a: Category, b: Category) -> Option<PairShape> {
+        match a.cmp(&b) {
+            std::cmp::Ordering::Less => Some(PairShape {
+                first: a,
+                second: b,
+            }),
+            std::cmp::Ordering::Greater => Some(PairShape {
+                first: b,
+                second: a,
+            }),
+            std::cmp::Ordering::Equal => None,
+        }
+    }
+
+    /// The category with the lower index.
+    pub fn first(self) -> Category {
+        self.first
+    }
+
+    /// The category with the higher index.
+    pub fn second(self) -> Category {
+        self.second
+    }
+
+    /// The position of this pair in [`PairShape::ALL`].
+    pub fn index(self) -> usize {
+        match (self.first, self.second) {
+            (Category::Playbook, Category::Config) => 0,
+            (Category::Playbook, Category::Component) => 1,
+            (Category::Playbook, _) => 2,
+            (Category::Config, Category::Component) => 3,
+            (Category::Config, _) => 4,
+            _ => 5,
+        }
+    }
+
+    /// Both categories as a mask.
+    pub fn mask(self) -> u8 {
+        self.first.bit() | self.second.bit()
+    }
+}
+
+impl fmt::Display for PairShape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}+{}", self.first, self.second)
+    }
+}
+
 /// One optional value per category: the shape of an object request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PerCategory<T> {
-    pub playbook: Option<T>,
-    pub config: Option<T>,
-    pub component: Option<T>,
-    pub connection: Option<T>,
+    slots: [Option<T>; 4],
 }
 
 impl<T> Default for PerCategory<T> {
     fn default() -> Self {
         PerCategory {
-            playbook: None,
-            config: None,
-            component: None,
-            connection: None,
+            slots: [None, None, None, None],
         }
     }
 }
@@ -104,23 +192,12 @@ impl<T> Default for PerCategory<T> {
 impl<T> PerCategory<T> {
     /// The value for `category`.
     pub fn get(&self, category: Category) -> Option<&T> {
-        match category {
-            Category::Playbook => self.playbook.as_ref(),
-            Category::Config => self.config.as_ref(),
-            Category::Component => self.component.as_ref(),
-            Category::Connection => self.connection.as_ref(),
-        }
+        category.of(&self.slots).as_ref()
     }
 
-    /// Sets the value for `category`.
-    pub fn set(&mut self, category: Category, value: T) {
-        let slot = match category {
-            Category::Playbook => &mut self.playbook,
-            Category::Config => &mut self.config,
-            Category::Component => &mut self.component,
-            Category::Connection => &mut self.connection,
-        };
-        *slot = Some(value);
+    /// Sets the value for `category`, returning the one it replaces.
+    pub fn set(&mut self, category: Category, value: T) -> Option<T> {
+        category.of_mut(&mut self.slots).replace(value)
     }
 
     /// The categories that have a value, as a bit mask.
@@ -131,7 +208,17 @@ impl<T> PerCategory<T> {
             .fold(0, |m, c| m | c.bit())
     }
 
-    /// Present values with their category.
+    /// How many categories have a value.
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// True when no category has a value.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Present values with their category, in category order.
     pub fn iter(&self) -> impl Iterator<Item = (Category, &T)> {
         Category::ALL
             .into_iter()
@@ -139,12 +226,16 @@ impl<T> PerCategory<T> {
     }
 }
 
-/// The two categories of a pair mask, lower index first.
-pub fn pair_categories(shape: u8) -> Option<(Category, Category)> {
-    let mut present = Category::ALL.into_iter().filter(|c| shape & c.bit() != 0);
-    let pair = (present.next()?, present.next()?);
-    present.next().is_none().then_some(pair)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Interned objects of a request.
-pub type ObjectIds = PerCategory<crate::ObjectId>;
+    #[test]
+    fn pair_shapes_are_numbered_in_order() {
+        for (i, shape) in PairShape::ALL.iter().enumerate() {
+            assert_eq!(shape.index(), i);
+            assert_eq!(PairShape::new(shape.second(), shape.first()), Some(*shape));
+        }
+        assert_eq!(PairShape::new(Category::Config, Category::Config), None);
+    }
+}

@@ -1,47 +1,52 @@
-//! A shared handle that swaps in new tables atomically, keeping the old ones when a new
-//! file fails to load.
+//! A shared handle that swaps in new tables atomically and keeps the old ones when a new
+//! file fails to load or verify. Readers take a cheap snapshot; checks against one
+//! snapshot see one consistent policy.
 
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use crate::error::LoadError;
-use crate::tables::Tables;
+use crate::tables::{PublicKey, Tables};
 
-/// Holds the current tables; readers take a cheap `Arc` snapshot.
+/// Holds the tables in force.
 #[derive(Debug)]
 pub struct TablesHandle {
-    current: RwLock<Arc<Tables>>,
+    current: ArcSwap<Tables>,
 }
 
 impl TablesHandle {
     /// Starts with `tables`.
     pub fn new(tables: Tables) -> TablesHandle {
         TablesHandle {
-            current: RwLock::new(Arc::new(tables)),
+            current: ArcSwap::from_pointee(tables),
         }
     }
 
-    /// The tables in force now. Checks against one snapshot see one consistent policy.
+    /// The tables in force now. Ids resolved against one snapshot only work with it.
     pub fn current(&self) -> Arc<Tables> {
-        match self.current.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        self.current.load_full()
     }
 
-    /// Loads `path` and swaps it in; on error the previous tables stay in force.
-    pub fn reload(&self, path: impl AsRef<Path>) -> Result<(), LoadError> {
-        let tables = Tables::load(path)?;
-        self.replace(tables);
-        Ok(())
+    /// Loads `path` (with `key`, only if signed by it) and swaps it in; on error the
+    /// previous tables stay in force.
+    pub fn reload(
+        &self,
+        path: impl AsRef<Path>,
+        key: Option<&PublicKey>,
+    ) -> Result<Arc<Tables>, LoadError> {
+        let tables = match key {
+            Some(key) => Tables::load_verified(path, key)?,
+            None => Tables::load(path)?,
+        };
+        Ok(self.replace(tables))
     }
 
-    /// Swaps in tables built elsewhere.
-    pub fn replace(&self, tables: Tables) {
+    /// Swaps in tables built elsewhere; returns them.
+    pub fn replace(&self, tables: Tables) -> Arc<Tables> {
         let fresh = Arc::new(tables);
-        match self.current.write() {
-            Ok(mut guard) => *guard = fresh,
-            Err(poisoned) => *poisoned.into_inner() = fresh,
-        }
+        self.current.store(Arc::clone(&fresh));
+        fresh
     }
 }

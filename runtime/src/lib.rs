@@ -1,54 +1,92 @@
 //! The Rampart runtime: load decision tables compiled by `rampart compile` and answer
 //! access checks in constant time.
 //!
-//! # Which type do I want
-//! - [`Tables`]: load a table file ([`Tables::load`], [`Tables::from_bytes`]) and check.
-//! - [`TablesHandle`]: share tables across threads and swap in new ones atomically.
-//! - [`Request`] / [`Decision`]: checks by name, with reasons and explanations.
-//! - [`Tables::check_ids`]: the interned fast path (resolve names once with
-//!   [`Tables::principal`], [`Tables::action`], [`Tables::object`]).
+//! # Which call do I want
 //!
-//! ```no_run
-//! use rampart_runtime::{ObjectIds, Tables};
-//! let tables = Tables::load("tables.rampart")?;
-//! let john = tables.principal("john@doe.com");
-//! let run = tables.action("playbook:run");
-//! # Ok::<(), rampart_runtime::LoadError>(())
+//! | I have | I call | I get |
+//! | --- | --- | --- |
+//! | names (`"john@doe.com"`, `"read"`, `"c-mc-pod"`) | [`Tables::is_authorized`] | [`Response`]: effect and reason, or a [`RequestError`] for a name that does not resolve |
+//! | the same, and want to know why | [`Tables::explain`] | the [`Response`] with an [`Explanation`] |
+//! | ids resolved once ([`Tables::principal`], [`Tables::action`], [`Tables::object`]) | [`Tables::check_ids`] | the same [`Response`], without hashing a name |
+//! | "what may this subject see" | [`Tables::list`], [`Tables::list_with`] | a [`Listing`] of objects and the residual rules |
+//! | "who may do this" | [`Tables::who_can`] | principals |
+//! | a `connection://` reference | [`Tables::resolve_connection`] | a [`connection::ResolvedConnection`] with masked secrets |
+//! | tables that change on disk | [`TablesHandle`] | atomic swaps that keep the last good tables |
+//!
+//! A name that does not resolve is always an error, never a denial: a typo in a subject,
+//! an action or an object cannot quietly turn into an answer.
+//!
+//! ```
+//! use rampart_runtime::{Objects, Request, RequestErrorKind, Tables, Target};
+//!
+//! let tables = Tables::load("../fixtures/tables/format-v2.rampart")?;
+//! let run = Request::new(
+//!     "john@doe.com",
+//!     "playbook:run",
+//!     Target::Objects(Objects::new().playbook("mc/echo-config").config("c-mc-pod")),
+//! );
+//! assert!(tables.is_authorized(&run)?.is_allowed());
+//!
+//! let typo = Request::new("john@doe.com", "read", Target::Objects(Objects::new().config("c-mc-pdo")));
+//! let error = tables.is_authorized(&typo).unwrap_err();
+//! assert_eq!(error.kind(), RequestErrorKind::UnknownObject);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The runtime knows nothing about YAML, the compiler, rayon or petgraph.
+//! The runtime knows nothing about YAML, the compiler, rayon or petgraph. Its table
+//! schema is behind the `build` feature, which only the compiler turns on.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod attributes;
 mod category;
-mod check;
+mod class_set;
+mod codec;
 pub mod connection;
-
-pub mod data;
+mod decide;
 mod error;
-pub mod format;
+mod explain;
 mod handle;
-mod hash;
-
 mod ids;
 mod lexical;
+mod listing;
+mod names;
 mod request;
-mod reverse;
-
+mod response;
+mod rows;
+#[cfg(feature = "build")]
+pub mod schema;
+#[cfg(not(feature = "build"))]
+mod schema;
+#[cfg(feature = "build")]
+pub mod selector;
+#[cfg(not(feature = "build"))]
 mod selector;
 mod tables;
+pub mod text;
+mod unit;
+mod validate;
+
+/// The compiler's side of the runtime: the encoder, the set pool and row computation.
+#[cfg(feature = "build")]
+pub mod build;
 
 pub use attributes::{ObjectAttributes, ObjectView};
-pub use category::pair_categories;
-pub use category::{Category, ObjectIds, PerCategory};
-pub use check::ObjectTarget;
-pub use error::{LoadError, LoadErrorKind};
-
+pub use category::{Category, PairShape, PerCategory};
+pub use codec::{read_header, Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
+pub use error::{LoadError, LoadErrorKind, RequestError, RequestErrorKind};
 pub use handle::TablesHandle;
 pub use ids::{ActionId, GlobalId, ObjectId, PrincipalId};
-pub use request::{Decision, MatchedPermission, ObjectRef, Reason, Request, RequestObjects};
-pub use reverse::ActionAccess;
-
-pub use selector::{
-    agent_matches, narrowing_matches, CompiledPredicate, CompiledSelector, SELECTOR_OPTIONS,
+pub use listing::{ActionAccess, Listing, Residual};
+pub use request::{IdTarget, ObjectIds, ObjectRef, Objects, Request, Target};
+pub use response::{
+    Candidate, DecidingPermission, Effect, Explanation, FailedClause, Reason, Response, Via,
 };
-pub use tables::Tables;
+pub use tables::{PublicKey, Statistics, Tables};
+pub use unit::UnitKind;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

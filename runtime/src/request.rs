@@ -1,337 +1,210 @@
-//! Requests by name (the API and the JSON lines of `rampart check --batch`) and the
-//! decisions they get, with reasons and, on request, the permissions that decided.
+//! Requests: what a service asks. [`Request`] borrows names (`&str`) and is decided by
+//! [`crate::Tables::is_authorized`]; [`IdTarget`] carries resolved ids for
+//! [`crate::Tables::check_ids`]. Neither can be built "without an object by accident":
+//! a request names objects, one global object, or explicitly none ([`Target::Unscoped`]).
 
-use std::fmt;
+use crate::attributes::ObjectAttributes;
+use crate::category::PerCategory;
+use crate::error::RequestError;
+use crate::{Category, GlobalId, ObjectId};
 
-use serde::{Deserialize, Serialize};
-
-use crate::attributes::{ObjectAttributes, ObjectView};
-use crate::check::ObjectTarget;
-use crate::data::RuleData;
-use crate::tables::Tables;
-use crate::{ActionId, Category, PerCategory, PrincipalId};
-
-/// An object named by key (`ns/name` or id), or described by attributes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ObjectRef {
-    Key(String),
-    Attributes(Box<ObjectAttributes>),
+/// One object of a request: a key the catalog knows, or the attributes of an object it
+/// does not know (classified by the rules' selectors, as a recompile would).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectRef<'a> {
+    /// `ns/name` (playbooks, connections), an id (any category).
+    Key(&'a str),
+    /// An object described by its attributes.
+    Attributes(&'a ObjectAttributes),
 }
 
 /// The objects of a request, at most one per category.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequestObjects {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub playbook: Option<ObjectRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub config: Option<ObjectRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub component: Option<ObjectRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection: Option<ObjectRef>,
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Objects<'a> {
+    slots: PerCategory<ObjectRef<'a>>,
 }
 
-impl RequestObjects {
-    fn get(&self, c: Category) -> Option<&ObjectRef> {
-        match c {
-            Category::Playbook => self.playbook.as_ref(),
-            Category::Config => self.config.as_ref(),
-            Category::Component => self.component.as_ref(),
-            Category::Connection => self.connection.as_ref(),
-        }
+impl<'a> Objects<'a> {
+    /// No object yet; add them with the builder methods.
+    pub fn new() -> Objects<'a> {
+        Objects::default()
+    }
+
+    /// Sets the object of `category` (replacing one set before).
+    pub fn with(mut self, category: Category, object: ObjectRef<'a>) -> Objects<'a> {
+        self.slots.set(category, object);
+        self
+    }
+
+    /// A playbook by `ns/name` or id.
+    pub fn playbook(self, key: &'a str) -> Objects<'a> {
+        self.with(Category::Playbook, ObjectRef::Key(key))
+    }
+
+    /// A config by id.
+    pub fn config(self, key: &'a str) -> Objects<'a> {
+        self.with(Category::Config, ObjectRef::Key(key))
+    }
+
+    /// A component by id.
+    pub fn component(self, key: &'a str) -> Objects<'a> {
+        self.with(Category::Component, ObjectRef::Key(key))
+    }
+
+    /// A connection by `ns/name` or id.
+    pub fn connection(self, key: &'a str) -> Objects<'a> {
+        self.with(Category::Connection, ObjectRef::Key(key))
+    }
+
+    /// The object of a category.
+    pub fn get(&self, category: Category) -> Option<&ObjectRef<'a>> {
+        self.slots.get(category)
+    }
+
+    /// The objects with their categories.
+    pub fn iter(&self) -> impl Iterator<Item = (Category, &ObjectRef<'a>)> {
+        self.slots.iter()
+    }
+
+    /// How many objects there are.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when no object was set.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
     }
 }
 
-/// `{subject, action, objects: {...}}` or `{subject, action, global: "catalog"}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    pub subject: String,
-    pub action: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub objects: Option<RequestObjects>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub global: Option<String>,
+/// What a request is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// Objects (at least one; an empty set of objects is an error, not "nothing").
+    Objects(Objects<'a>),
+    /// A global object (`catalog`, `mcp`, `database.kratos`, ...).
+    Global(&'a str),
+    /// Nothing at all: decided by the rules that constrain no category (the `admin`
+    /// role's `*` on `*`), so allowed for admins and denied for everyone else.
+    Unscoped,
 }
 
-/// Why a decision came out as it did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Reason {
-    /// At least one allow rule matched and no deny rule did.
-    Allowed,
-    /// A deny rule matched.
-    Denied,
-    /// No allow rule matched.
-    NoAllowRule,
-    /// Denied, without looking for the rule that decided (ask with `explain`).
-    NotAllowed,
-    UnknownSubject(String),
-    UnknownAction(String),
-    UnknownObject {
-        category: Category,
-        key: String,
-    },
-    UnknownGlobal(String),
-    InvalidRequest(String),
+/// A request by names: who, what action, on what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request<'a> {
+    subject: &'a str,
+    action: &'a str,
+    target: Target<'a>,
 }
 
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::Allowed => f.write_str("allowed by a matching allow rule and no deny rule"),
-            Reason::Denied => f.write_str("denied by a matching deny rule"),
-            Reason::NoAllowRule => f.write_str("no allow rule matches"),
-            Reason::NotAllowed => f.write_str("not allowed"),
-            Reason::UnknownSubject(s) => write!(f, "unknown subject `{s}`"),
-            Reason::UnknownAction(a) => write!(f, "unknown action `{a}`"),
-            Reason::UnknownObject { category, key } => write!(f, "unknown {category} `{key}`"),
-            Reason::UnknownGlobal(g) => write!(f, "unknown global object `{g}`"),
-            Reason::InvalidRequest(why) => write!(f, "invalid request: {why}"),
-        }
-    }
-}
-
-/// A permission that took part in a decision.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct MatchedPermission {
-    pub name: String,
-    pub source: String,
-    pub effect: &'static str,
-}
-
-/// The answer to a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decision {
-    pub allowed: bool,
-    pub reason: Reason,
-    /// Filled when an explanation was asked for: the deny rules that denied, or the
-    /// allow rules that allowed.
-    pub permissions: Vec<MatchedPermission>,
-}
-
-impl Decision {
-    fn deny(reason: Reason) -> Decision {
-        Decision {
-            allowed: false,
-            reason,
-            permissions: Vec::new(),
+impl<'a> Request<'a> {
+    /// `subject` (`john@doe.com`, `playbook:ns/name`, `notification:ns/name`) asks for
+    /// `action` on `target`.
+    pub fn new(subject: &'a str, action: &'a str, target: Target<'a>) -> Request<'a> {
+        Request {
+            subject,
+            action,
+            target,
         }
     }
 
-    /// The JSON line `rampart check --batch` prints.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "allowed": self.allowed,
-            "reason": self.reason.to_string(),
-            "permissions": self.permissions,
-        })
+    /// The subject.
+    pub fn subject(&self) -> &'a str {
+        self.subject
+    }
+
+    /// The action.
+    pub fn action(&self) -> &'a str {
+        self.action
+    }
+
+    /// The target.
+    pub fn target(&self) -> &Target<'a> {
+        &self.target
     }
 }
 
-/// The interned ids of a request whose objects the catalog all knows.
-fn known_ids(targets: &PerCategory<ObjectTarget<'_>>) -> Option<crate::ObjectIds> {
-    let mut ids = crate::ObjectIds::default();
-    for (c, target) in targets.iter() {
-        match target {
-            ObjectTarget::Known(o) => ids.set(c, *o),
-            ObjectTarget::Unknown(_) => return None,
-        }
-    }
-    Some(ids)
+/// Resolved objects of a request: one to four, at most one per category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ObjectIds {
+    slots: PerCategory<ObjectId>,
 }
 
-enum Resolved<'a> {
-    Objects(PerCategory<ObjectTarget<'a>>),
-    Global(crate::GlobalId),
+impl ObjectIds {
+    /// One object.
+    pub fn one(object: ObjectId) -> ObjectIds {
+        let mut slots = PerCategory::default();
+        slots.set(object.category(), object);
+        ObjectIds { slots }
+    }
+
+    /// Adds an object of another category; the same category twice is an error.
+    pub fn and(mut self, object: ObjectId) -> Result<ObjectIds, RequestError> {
+        match self.slots.set(object.category(), object) {
+            None => Ok(self),
+            Some(_) => Err(RequestError::invalid(format!(
+                "two {} objects in one request",
+                object.category()
+            ))),
+        }
+    }
+
+    /// Two objects of different categories (a playbook and a config, say).
+    pub fn pair(a: ObjectId, b: ObjectId) -> Result<ObjectIds, RequestError> {
+        ObjectIds::one(a).and(b)
+    }
+
+    /// The object of a category.
+    pub fn get(&self, category: Category) -> Option<ObjectId> {
+        self.slots.get(category).copied()
+    }
+
+    /// The objects with their categories.
+    pub fn iter(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.slots.iter().map(|(_, o)| *o)
+    }
+
+    /// The categories present, as a mask.
+    pub fn mask(&self) -> u8 {
+        self.slots.mask()
+    }
+
+    /// How many objects (1 to 4).
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Always false: there is at least one object.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
 }
 
-impl Tables {
-    /// Decides a request given by names (DESIGN's `check(&Request) -> Decision`).
-    pub fn check(&self, request: &Request) -> Decision {
-        self.decide(request, false)
+/// What a request by ids is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdTarget {
+    /// One or more objects.
+    Objects(ObjectIds),
+    /// A global object.
+    Global(GlobalId),
+    /// Nothing at all (see [`Target::Unscoped`]).
+    Unscoped,
+}
+
+impl From<ObjectId> for IdTarget {
+    fn from(object: ObjectId) -> IdTarget {
+        IdTarget::Objects(ObjectIds::one(object))
     }
+}
 
-    /// Decides a request and lists the permissions that decided it, with their sources.
-    pub fn explain(&self, request: &Request) -> Decision {
-        self.decide(request, true)
+impl From<ObjectIds> for IdTarget {
+    fn from(objects: ObjectIds) -> IdTarget {
+        IdTarget::Objects(objects)
     }
+}
 
-    /// Decides a request given by names. With `explain`, the decision lists the
-    /// permissions that decided it (and tells a deny rule from a missing allow).
-    pub fn decide(&self, request: &Request, explain: bool) -> Decision {
-        let Some(principal) = self.principal(&request.subject) else {
-            return Decision::deny(Reason::UnknownSubject(request.subject.clone()));
-        };
-        let Some(action) = self.action(&request.action) else {
-            return Decision::deny(Reason::UnknownAction(request.action.clone()));
-        };
-        let agents: Vec<(Option<&str>, Option<&str>)> = Category::ALL
-            .iter()
-            .map(|c| match request.objects.as_ref().and_then(|o| o.get(*c)) {
-                Some(ObjectRef::Attributes(a)) => self.agent_of(a),
-                _ => (None, None),
-            })
-            .collect();
-        let resolved = match self.resolve_target(request, &agents) {
-            Ok(r) => r,
-            Err(reason) => return Decision::deny(reason),
-        };
-        if !explain {
-            let allowed = match &resolved {
-                Resolved::Objects(targets) => match known_ids(targets) {
-                    Some(ids) => self.check_ids(principal, action, &ids),
-                    None => self.check_targets(principal, action, targets),
-                },
-                Resolved::Global(g) => self.check_global(principal, action, *g),
-            };
-
-            let reason = if allowed {
-                Reason::Allowed
-            } else {
-                Reason::NotAllowed
-            };
-            return Decision {
-                allowed,
-                reason,
-                permissions: Vec::new(),
-            };
-        }
-        // An explanation is computed rule by rule, independently of the precomputed
-        // unions (the differential tests hold the two to the same answers).
-        let (allow, deny) = self.matching_rules(principal, action, &resolved);
-        let allowed = !allow.is_empty() && deny.is_empty();
-        let (reason, rules) = match (allowed, deny.is_empty()) {
-            (true, _) => (Reason::Allowed, allow),
-            (false, false) => (Reason::Denied, deny),
-            (false, true) => (Reason::NoAllowRule, Vec::new()),
-        };
-        let mut permissions: Vec<MatchedPermission> = Vec::new();
-        for rule in rules {
-            if let Some(p) = self.data.permissions.get(rule.permission as usize) {
-                if !permissions
-                    .iter()
-                    .any(|m| m.name == p.name && m.source == p.source)
-                {
-                    let effect = if p.deny { "deny" } else { "allow" };
-                    permissions.push(MatchedPermission {
-                        name: p.name.clone(),
-                        source: p.source.clone(),
-                        effect,
-                    });
-                }
-            }
-        }
-        Decision {
-            allowed,
-            reason,
-            permissions,
-        }
-    }
-
-    fn agent_of<'a>(
-        &'a self,
-        attributes: &'a ObjectAttributes,
-    ) -> (Option<&'a str>, Option<&'a str>) {
-        match attributes.agent.as_deref() {
-            None => (None, None),
-            Some(key) => match self
-                .agent_by_key
-                .get(key)
-                .and_then(|i| self.data.agents.get(*i))
-            {
-                Some(agent) => (Some(agent.id.as_str()), Some(agent.name.as_str())),
-                None => (Some(key), None),
-            },
-        }
-    }
-
-    fn resolve_target<'a>(
-        &'a self,
-        request: &'a Request,
-        agents: &[(Option<&'a str>, Option<&'a str>)],
-    ) -> Result<Resolved<'a>, Reason> {
-        match (&request.objects, &request.global) {
-            (Some(_), Some(_)) => Err(Reason::InvalidRequest(
-                "a request names objects or a global object, not both".into(),
-            )),
-            (None, None) => Err(Reason::InvalidRequest(
-                "a request needs `objects` or `global`".into(),
-            )),
-            (None, Some(g)) => self
-                .global(g)
-                .map(Resolved::Global)
-                .ok_or_else(|| Reason::UnknownGlobal(g.clone())),
-            (Some(objects), None) => {
-                let mut targets = PerCategory::default();
-                for c in Category::ALL {
-                    let target = match objects.get(c) {
-                        None => continue,
-                        Some(ObjectRef::Key(key)) => {
-                            ObjectTarget::Known(self.object(c, key).ok_or_else(|| {
-                                Reason::UnknownObject {
-                                    category: c,
-                                    key: key.clone(),
-                                }
-                            })?)
-                        }
-                        Some(ObjectRef::Attributes(attributes)) => {
-                            let known = attributes.id.as_deref().and_then(|id| self.object(c, id));
-                            match known {
-                                Some(o) => ObjectTarget::Known(o),
-                                None => {
-                                    let (agent_id, agent_name) =
-                                        agents.get(c.index()).copied().unwrap_or((None, None));
-                                    ObjectTarget::Unknown(ObjectView {
-                                        category: c,
-                                        attributes,
-                                        agent_id,
-                                        agent_name,
-                                    })
-                                }
-                            }
-                        }
-                    };
-                    targets.set(c, target);
-                }
-                if targets.mask() == 0 {
-                    return Err(Reason::InvalidRequest("`objects` names no object".into()));
-                }
-                Ok(Resolved::Objects(targets))
-            }
-        }
-    }
-
-    fn matching_rules(
-        &self,
-        principal: PrincipalId,
-        action: ActionId,
-        resolved: &Resolved<'_>,
-    ) -> (Vec<&RuleData>, Vec<&RuleData>) {
-        let mut allow = Vec::new();
-        let mut deny = Vec::new();
-        for entry in self.entries(principal, action) {
-            for rule in entry
-                .rules
-                .iter()
-                .filter_map(|r| self.data.rules.get(*r as usize))
-            {
-                let hit = match resolved {
-                    Resolved::Objects(targets) => self.rule_matches_targets(rule, targets),
-                    Resolved::Global(g) => 1u64
-                        .checked_shl(g.0)
-                        .is_some_and(|bit| rule.globals & bit != 0),
-                };
-                if hit {
-                    if rule.deny {
-                        deny.push(rule)
-                    } else {
-                        allow.push(rule)
-                    }
-                }
-            }
-        }
-        (allow, deny)
+impl From<GlobalId> for IdTarget {
+    fn from(global: GlobalId) -> IdTarget {
+        IdTarget::Global(global)
     }
 }

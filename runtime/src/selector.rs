@@ -9,22 +9,33 @@ use rampart_grammar::{
 };
 
 use crate::attributes::ObjectView;
-use crate::data::{PredicateData, SelectorData};
 use crate::lexical::eq_fold;
+use crate::schema::{PredicateData, SelectorData};
 
 /// A selector with every field parsed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct CompiledSelector {
+    /// `id` pattern.
     pub id: Option<ItemPattern>,
+    /// `name` pattern.
     pub name: Option<ItemPattern>,
+    /// `namespace` pattern.
     pub namespace: Option<ItemPattern>,
+    /// `types` pattern.
     pub types: Option<ItemPattern>,
+    /// `agent` pattern.
     pub agent: Option<ItemPattern>,
+    /// `tagSelector`.
     pub tag_selector: Option<LabelSelector>,
+    /// `labelSelector`.
     pub label_selector: Option<LabelSelector>,
+    /// `fieldSelector`.
     pub field_selector: Option<LabelSelector>,
+    /// `statuses` pattern.
     pub statuses: Option<ItemPattern>,
+    /// `health` pattern.
     pub health: Option<ItemPattern>,
+    /// `search` query.
     pub search: Option<SearchQuery>,
 }
 
@@ -76,7 +87,28 @@ impl CompiledSelector {
         })
     }
 
+    /// The canonical strings of every field (what a table file stores).
+    #[cfg(feature = "build")]
+    pub fn to_data(&self) -> SelectorData {
+        let text = |v: &Option<ItemPattern>| v.as_ref().map(ToString::to_string);
+        let labels = |v: &Option<LabelSelector>| v.as_ref().map(ToString::to_string);
+        SelectorData {
+            id: text(&self.id),
+            name: text(&self.name),
+            namespace: text(&self.namespace),
+            types: text(&self.types),
+            agent: text(&self.agent),
+            tag_selector: labels(&self.tag_selector),
+            label_selector: labels(&self.label_selector),
+            field_selector: labels(&self.field_selector),
+            statuses: text(&self.statuses),
+            health: text(&self.health),
+            search: self.search.as_ref().map(ToString::to_string),
+        }
+    }
+
     /// True for the wildcard selector `{name: "*"}` and nothing else.
+    #[cfg(feature = "build")]
     pub fn is_wildcard(&self) -> bool {
         let only_name = CompiledSelector {
             name: None,
@@ -119,14 +151,14 @@ impl CompiledSelector {
 /// An agent pattern matches when the agent's id or name does; a negation that hits
 /// either excludes. An object without an agent is matched as the empty string.
 pub fn agent_matches(pattern: &ItemPattern, id: Option<&str>, name: Option<&str>) -> bool {
-    let candidates: Vec<&str> = match (id, name) {
-        (None, None) => vec![""],
-        (id, name) => id.into_iter().chain(name).collect(),
+    let candidates: [Option<&str>; 2] = match (id, name) {
+        (None, None) => [Some(""), None],
+        (id, name) => [id, name],
     };
     let mut has_positive = false;
     let mut hit = false;
     for item in pattern.items() {
-        let any = candidates.iter().any(|c| item.glob.matches(c));
+        let any = candidates.iter().flatten().any(|c| item.glob.matches(c));
         if item.negated {
             if any {
                 return false;
@@ -142,8 +174,11 @@ pub fn agent_matches(pattern: &ItemPattern, id: Option<&str>, name: Option<&str>
 /// A rule's requirement on one category, compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompiledPredicate {
+    /// Indexes of the selectors, any of which must match (none: no selector constraint).
     pub selectors: Vec<u32>,
+    /// Agents (names or ids), one of which the object's agent must be.
     pub agents: Option<Vec<String>>,
+    /// Tag pairs the object must carry.
     pub tags: Vec<(String, String)>,
 }
 

@@ -1,72 +1,114 @@
 //! `rampart access -t TABLES --as SUBJECT [--list] [--format json]`: what a subject may
-//! do, action by action: global objects, and per category the known objects a
-//! single-object request is allowed on.
+//! do, action by action: global objects, the known objects of each category (counted, or
+//! by name with `--list`), the pairs of categories it may act on together, and whether a
+//! request naming nothing is allowed.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_runtime::Category;
+use rampart_runtime::text::Shown;
+use rampart_runtime::{Category, ObjectId, Tables};
+
+use super::output::Output;
+use super::{Format, Outcome, TablesArgs};
 
 /// Arguments of `access`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The table file.
-    #[arg(short, long)]
-    tables: PathBuf,
+    #[command(flatten)]
+    tables: TablesArgs,
     /// The subject.
     #[arg(long = "as")]
     subject: String,
-    /// List the objects, not only count them.
+    /// List the objects by name, not only count them.
     #[arg(long)]
     list: bool,
     /// `text` or `json`.
-    #[arg(long, default_value = "text")]
-    format: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let tables = match super::load_tables(&args.tables) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let Some(principal) = tables.principal(&args.subject) else {
-        eprintln!("error: unknown subject `{}`", args.subject);
-        return ExitCode::from(1);
-    };
-    let mut report = serde_json::Map::new();
-    for (action, access) in tables.access(principal) {
-        let mut entry = serde_json::Map::new();
-        entry.insert("globals".into(), serde_json::json!(access.globals));
-        if !access.pairs.is_empty() {
-            entry.insert("pairs".into(), serde_json::json!(access.pairs));
-        }
+/// The keys of objects given by index.
+pub(crate) fn keys(
+    tables: &Tables,
+    category: Category,
+    objects: &roaring::RoaringBitmap,
+) -> Vec<String> {
+    objects
+        .iter()
+        .filter_map(|i| tables.object_at(category, i))
+        .filter_map(|o: ObjectId| tables.object_key(o).map(str::to_string))
+        .collect()
+}
 
+pub fn run(args: Args) -> Outcome {
+    let tables = args.tables.load()?;
+    let principal = tables.principal(&args.subject)?;
+    let access = tables.access(principal)?;
+    let mut out = Output::new();
+    let mut report = serde_json::Map::new();
+    for a in &access {
+        let name = tables.action_name(a.action).unwrap_or_default().to_string();
+        let mut entry = serde_json::Map::new();
+        entry.insert("globals".into(), serde_json::json!(a.globals));
         for c in Category::ALL {
-            let objects = c.of(&access.objects);
+            let objects = c.of(&a.objects);
             if objects.is_empty() {
                 continue;
             }
             let value = if args.list {
-                serde_json::json!(objects
-                    .iter()
-                    .filter_map(|o| tables.object_key(c, o))
-                    .collect::<Vec<_>>())
+                serde_json::json!(keys(&tables, c, objects))
             } else {
                 serde_json::json!(objects.len())
             };
-            entry.insert(format!("{}s", c.name()), value);
-            if *c.of(&access.every_object) {
-                entry.insert(format!("every_{}", c.name()), serde_json::json!(true));
+            entry.insert(c.plural().into(), value);
+        }
+        if !a.pairs.is_empty() {
+            entry.insert(
+                "pairs".into(),
+                serde_json::json!(a.pairs.iter().map(|p| p.to_string()).collect::<Vec<_>>()),
+            );
+        }
+        if a.unscoped {
+            entry.insert("unscoped".into(), serde_json::json!(true));
+        }
+        match args.format {
+            Format::Json => {}
+            Format::Text => {
+                out.line(format!("{name}:"))?;
+                if !a.globals.is_empty() {
+                    out.line(format!("  global objects: {}", a.globals.join(", ")))?;
+                }
+                for c in Category::ALL {
+                    let objects = c.of(&a.objects);
+                    if objects.is_empty() {
+                        continue;
+                    }
+                    if args.list {
+                        out.line(format!("  {}:", c.plural()))?;
+                        for key in keys(&tables, c, objects) {
+                            out.line(format!("    {}", Shown(&key)))?;
+                        }
+                    } else {
+                        out.line(format!("  {}: {}", c.plural(), objects.len()))?;
+                    }
+                }
+                for p in &a.pairs {
+                    out.line(format!(
+                        "  {} together with {} (see `rampart list --{}`)",
+                        p.second().plural(),
+                        p.first().plural(),
+                        p.first()
+                    ))?;
+                }
+                if a.unscoped {
+                    out.line("  requests naming no object")?;
+                }
             }
         }
-        report.insert(action, serde_json::Value::Object(entry));
+        report.insert(name, serde_json::Value::Object(entry));
     }
-    if args.format == "json" {
-        println!("{}", serde_json::Value::Object(report));
-    } else {
-        for (action, entry) in report {
-            println!("{action}: {entry}");
-        }
+    if args.format == Format::Json {
+        out.line(serde_json::Value::Object(report))?;
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

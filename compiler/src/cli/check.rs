@@ -1,18 +1,26 @@
 //! `rampart check -t TABLES --as SUBJECT --action ACTION [objects] [--explain]` and
-//! `rampart check -t TABLES --batch FILE` (`-` for stdin), one JSON request per line.
+//! `rampart check -t TABLES --batch FILE` (`-` for stdin): one JSON request per line in,
+//! exactly one JSON line out per line in, in order. Exit 0 allowed, 1 denied, 2 error;
+//! for a batch, 0 when every line was decided and 2 when any line was an error.
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rampart_runtime::{Request, Tables};
 
+use super::output::Output;
+use super::request_format::{response_json, response_text, JsonRequest};
+use super::{Failure, Format, Outcome, TablesArgs, TargetArgs};
+
+/// The longest batch line read (longer lines are errors).
+const LINE_LIMIT: usize = 1 << 20;
+
 /// Arguments of `check`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The table file.
-    #[arg(short, long)]
-    tables: PathBuf,
+    #[command(flatten)]
+    tables: TablesArgs,
     /// The subject: `email|id|name`, `playbook:NS/NAME` or `notification:NS/NAME`.
     #[arg(long = "as", required_unless_present = "batch")]
     subject: Option<String>,
@@ -20,93 +28,132 @@ pub struct Args {
     #[arg(long, required_unless_present = "batch")]
     action: Option<String>,
     #[command(flatten)]
-    target: super::TargetArgs,
-    /// List the permissions that decided.
+    target: TargetArgs,
+    /// Say which permissions decided (and, for a denial, the nearest allow rules).
     #[arg(long)]
     explain: bool,
-    /// Print the decision as JSON.
-    #[arg(long, default_value = "text")]
-    format: String,
-    /// JSON lines of requests (`-` for stdin); one JSON decision per output line.
+    /// `text` or `json`.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// JSON lines of requests (`-` for stdin); one JSON line out per line in.
     #[arg(long, conflicts_with_all = ["subject", "action"])]
     batch: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let tables = match super::load_tables(&args.tables) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
+pub fn run(args: Args) -> Outcome {
+    let tables = args.tables.load()?;
     if let Some(batch) = &args.batch {
         return run_batch(&tables, batch, args.explain);
     }
-    let request = Request {
-        subject: args.subject.clone().unwrap_or_default(),
-        action: args.action.clone().unwrap_or_default(),
-        objects: args.target.objects(),
-        global: args.target.global.clone(),
-    };
-    let decision = tables.decide(&request, args.explain);
-    if args.format == "json" {
-        println!("{}", decision.to_json());
+    let subject = args.subject.as_deref().unwrap_or_default();
+    let action = args.action.as_deref().unwrap_or_default();
+    let request = Request::new(subject, action, args.target.target());
+    let response = if args.explain {
+        tables.explain(&request)
     } else {
-        println!(
-            "{}",
-            if decision.allowed {
-                "allowed"
-            } else {
-                "denied"
+        tables.is_authorized(&request)
+    }?;
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => out.line(response_json(&response))?,
+        Format::Text => {
+            for line in response_text(&response) {
+                out.line(line)?;
             }
-        );
-        println!("reason: {}", decision.reason);
-        for p in &decision.permissions {
-            println!("  {} {} ({})", p.effect, p.name, p.source);
         }
     }
-    if decision.allowed {
+    Ok(if response.is_allowed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
+    })
 }
 
-fn run_batch(tables: &Tables, path: &PathBuf, explain: bool) -> ExitCode {
-    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+/// Reads one line of at most [`LINE_LIMIT`] bytes (without its newline); `None` at the end.
+fn next_line(reader: &mut dyn BufRead) -> std::io::Result<Option<Result<String, String>>> {
+    let mut line = Vec::new();
+    let mut too_long = false;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            if line.is_empty() && !too_long {
+                return Ok(None);
+            }
+            break;
+        }
+        let (chunk, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(i) => (buffer.get(..i).unwrap_or(&[]), Some(i + 1)),
+            None => (buffer, None),
+        };
+        if line.len() + chunk.len() > LINE_LIMIT {
+            too_long = true;
+        } else {
+            line.extend_from_slice(chunk);
+        }
+        let consumed = done.unwrap_or(buffer.len());
+        reader.consume(consumed);
+        if done.is_some() {
+            break;
+        }
+    }
+    if too_long {
+        return Ok(Some(Err(format!(
+            "the line is longer than {LINE_LIMIT} bytes"
+        ))));
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Some(
+        String::from_utf8(line).map_err(|_| "the line is not UTF-8".to_string()),
+    ))
+}
+
+fn decide_line(tables: &Tables, line: &str, explain: bool) -> Result<serde_json::Value, String> {
+    if line.trim().is_empty() {
+        return Err("a blank line is not a request".into());
+    }
+    let request: JsonRequest =
+        serde_json::from_str(line).map_err(|e| format!("malformed request: {e}"))?;
+    let request = request.to_request()?;
+    let response = if explain {
+        tables.explain(&request)
+    } else {
+        tables.is_authorized(&request)
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(response_json(&response))
+}
+
+fn run_batch(tables: &Tables, path: &PathBuf, explain: bool) -> Outcome {
+    let mut reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        match std::fs::File::open(path) {
-            Ok(f) => Box::new(std::io::BufReader::new(f)),
-            Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        }
+        let file = std::fs::File::open(path)
+            .map_err(|e| Failure::Error(format!("cannot read `{}`: {e}", path.display())))?;
+        Box::new(std::io::BufReader::new(file))
     };
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for (n, line) in reader.lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("error: cannot read line {}: {e}", n + 1);
-                return ExitCode::from(2);
+    let mut out = Output::new();
+    let mut errors = 0usize;
+    let mut n = 0usize;
+    loop {
+        let line = next_line(reader.as_mut())
+            .map_err(|e| Failure::Error(format!("cannot read line {}: {e}", n + 1)))?;
+        let Some(line) = line else { break };
+        n += 1;
+        let json = match line.and_then(|l| decide_line(tables, &l, explain)) {
+            Ok(json) => json,
+            Err(error) => {
+                errors += 1;
+                serde_json::json!({"line": n, "error": error})
             }
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let json = match serde_json::from_str::<Request>(&line) {
-            Ok(request) => tables.decide(&request, explain).to_json(),
-            Err(e) => {
-                serde_json::json!({"allowed": false, "reason": format!("invalid request on line {}: {e}", n + 1), "permissions": []})
-            }
-        };
-        if writeln!(out, "{json}").is_err() {
-            return ExitCode::from(2);
-        }
+        out.line(json)?;
     }
-    if out.flush().is_err() {
-        return ExitCode::from(2);
-    }
-    ExitCode::SUCCESS
+    out.flush()?;
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

@@ -1,9 +1,16 @@
-//! `rampart compile PATHS... --catalog FILE -o TABLES`.
+//! `rampart compile PATHS... --catalog FILE -o TABLES [--sign KEY]`: a progress bar with
+//! the phase names on compiles that run more than two seconds on a terminal.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use super::{report, Inputs};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::output::Output;
+use super::{report, rounded, Failure, Format, Inputs, Outcome};
 
 /// Arguments of `compile`.
 #[derive(clap::Args)]
@@ -13,41 +20,116 @@ pub struct Args {
     /// Where to write the tables (replaced atomically; untouched on failure).
     #[arg(short, long)]
     output: PathBuf,
+    /// Sign the tables with this private key (a file `rampart keygen` wrote).
+    #[arg(long, value_name = "KEY")]
+    sign: Option<PathBuf>,
+    /// `text` or `json` (the summary).
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let compiled = match crate::compile::compile(&args.inputs.paths, args.inputs.catalog.as_deref())
-    {
+/// A progress bar that appears only when the compile is still running after two seconds
+/// and standard error is a terminal.
+fn progress_bar() -> Arc<ProgressBar> {
+    let bar = Arc::new(ProgressBar::with_draw_target(
+        None,
+        ProgressDrawTarget::hidden(),
+    ));
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {msg}") {
+        bar.set_style(style);
+    }
+    if std::io::stderr().is_terminal() {
+        let delayed = Arc::clone(&bar);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(2));
+            if !delayed.is_finished() {
+                delayed.set_draw_target(ProgressDrawTarget::stderr());
+                delayed.enable_steady_tick(Duration::from_millis(120));
+            }
+        });
+    }
+    bar
+}
+
+/// The signing key in a file `rampart keygen` wrote.
+fn signing_key(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey, Failure> {
+    use base64::Engine;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Error(format!("cannot read `{}`: {e}", path.display())))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| {
+            Failure::Error(format!(
+                "`{}` is not a private key written by `rampart keygen`",
+                path.display()
+            ))
+        })?;
+    Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
+}
+
+pub fn run(args: Args) -> Outcome {
+    let key = args.sign.as_deref().map(signing_key).transpose()?;
+    let bar = progress_bar();
+    let shown = Arc::clone(&bar);
+    let compiled = crate::compile::compile(
+        &args.inputs.paths,
+        args.inputs.catalog.as_deref(),
+        &move |phase| {
+            shown.set_message(phase.name());
+        },
+    );
+    bar.set_message("write");
+    let compiled = match compiled {
         Ok(c) => c,
         Err(diagnostics) => {
-            report(&diagnostics);
+            bar.finish_and_clear();
+            report(&diagnostics, args.format);
             eprintln!("nothing written");
-            return ExitCode::from(1);
+            return Ok(ExitCode::from(1));
         }
     };
-    match crate::compile::write_tables(&compiled.data, &args.output) {
-        Ok(size) => {
-            let s = &compiled.stats;
-            let peak = peak_memory_mib()
-                .map(|m| format!(", peak memory {m} MiB"))
-                .unwrap_or_default();
-
-            println!(
-                "compiled {} documents from {} files ({} permissions): {} principals, {} playbooks, {} configs, {} components, {} connections, {} rules, {} entries; {} bytes written to {} in {:.3}s",
-                s.documents, s.files, s.permissions, s.principals, s.objects[0], s.objects[1], s.objects[2], s.objects[3], s.rules, s.entries, size,
-                args.output.display(), s.elapsed.as_secs_f64()
-            );
-            if !peak.is_empty() {
-                println!("{}", peak.trim_start_matches(", "));
+    let written = crate::emit::write_tables(&compiled.data, &args.output, key.as_ref());
+    bar.finish_and_clear();
+    let size = written.map_err(|e| Failure::Error(e.to_string()))?;
+    let s = &compiled.stats;
+    let seconds = rounded(s.elapsed.as_secs_f64(), 3);
+    let peak = peak_memory_mib();
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => out.line(serde_json::json!({
+            "output": args.output.display().to_string(),
+            "bytes": size,
+            "signed": key.is_some(),
+            "files": s.files,
+            "documents": s.documents,
+            "permissions": s.permissions,
+            "principals": s.principals,
+            "objects": {"playbooks": s.objects[0], "configs": s.objects[1], "components": s.objects[2], "connections": s.objects[3]},
+            "rules": s.rules,
+            "rows": s.rows,
+            "skipped": s.skipped.iter().map(|(k, n)| (k.clone(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+            "seconds": seconds,
+            "peak_memory_mib": peak,
+        }))?,
+        Format::Text => {
+            out.line(format!(
+                "compiled {} documents from {} files ({} permissions): {} principals, {} playbooks, {} configs, {} components, {} connections, {} rules, {} rows; {} bytes{} written to {} in {seconds}s",
+                s.documents, s.files, s.permissions, s.principals, s.objects[0], s.objects[1], s.objects[2], s.objects[3], s.rules, s.rows, size,
+                if key.is_some() { " (signed)" } else { "" },
+                args.output.display()
+            ))?;
+            if !s.skipped.is_empty() {
+                let list: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                out.line(format!("skipped (other API groups): {}", list.join(", ")))?;
             }
-
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
+            if let Some(peak) = peak {
+                out.line(format!("peak memory {peak} MiB"))?;
+            }
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The process's peak resident memory, where the system reports it (Linux `VmHWM`).

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use super::{report, Inputs};
+use rampart_runtime::text::Shown;
+
+use super::output::Output;
+use super::{report, Format, Inputs, Outcome};
 
 /// Arguments of `connections`.
 #[derive(clap::Args)]
@@ -15,37 +18,39 @@ pub struct Args {
     #[command(flatten)]
     inputs: Inputs,
     /// `text` or `json`.
-    #[arg(long, default_value = "text")]
-    format: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let (documents, _world, _model) =
-        match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref()) {
+pub fn run(args: Args) -> Outcome {
+    let checked =
+        match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref(), &|_| {}) {
             Ok(checked) => checked,
             Err(diagnostics) => {
-                report(&diagnostics);
-                return ExitCode::from(1);
+                report(&diagnostics, args.format);
+                return Ok(ExitCode::from(1));
             }
         };
     let _ = args.used_by;
     let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for u in &documents.uses {
+    for u in &checked.documents.uses {
         if let Ok(r) = &u.reference {
             uses.entry(format!("connection://{}", r.key(&u.namespace)))
                 .or_default()
                 .push(format!("{} ({})", u.document, u.location.display()));
         }
     }
-    if args.format == "json" {
-        println!("{}", serde_json::to_string(&uses).unwrap_or_default());
-    } else {
-        for (connection, users) in &uses {
-            println!("{connection}");
-            for user in users {
-                println!("  {user}");
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => out.line(serde_json::json!(uses))?,
+        Format::Text => {
+            for (connection, users) in &uses {
+                out.line(Shown(connection))?;
+                for user in users {
+                    out.line(format!("  {}", Shown(user)))?;
+                }
             }
         }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,55 +1,69 @@
 //! `rampart inspect -t TABLES [--format json]`: table statistics.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+
+use super::output::Output;
+use super::{rounded, Format, Outcome, TablesArgs};
 
 /// Arguments of `inspect`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The table file.
-    #[arg(short, long)]
-    tables: PathBuf,
+    #[command(flatten)]
+    tables: TablesArgs,
     /// `text` or `json`.
-    #[arg(long, default_value = "text")]
-    format: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let size = std::fs::metadata(&args.tables)
+pub fn run(args: Args) -> Outcome {
+    let size = std::fs::metadata(&args.tables.tables)
         .map(|m| m.len())
         .unwrap_or(0);
     let started = std::time::Instant::now();
-    let tables = match super::load_tables(&args.tables) {
-        Ok(t) => t,
-        Err(code) => return code,
+    let tables = args.tables.load()?;
+    let load_ms = rounded(started.elapsed().as_secs_f64() * 1000.0, 2);
+    let s = tables.statistics();
+    let names = ["playbooks", "configs", "components", "connections"];
+    let per = |v: [usize; 4]| {
+        names
+            .iter()
+            .zip(v)
+            .map(|(n, v)| (n.to_string(), v))
+            .collect::<std::collections::BTreeMap<_, _>>()
     };
-    let load_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let d = tables.data();
-    let bitmap_bytes: usize = d.bitmaps.iter().map(|b| b.serialized_size()).sum();
     let stats = serde_json::json!({
         "file_bytes": size,
         "compiler": tables.compiler_version(),
+        "revision": tables.revision(),
+        "signed": tables.is_signed(),
         "load_ms": load_ms,
-        "permissions": d.permissions.len(),
-        "units": d.units.len(),
-        "classes": d.classes.len(),
-        "principals": d.principals.len(),
-        "actions": d.actions.len(),
-        "objects": { "playbooks": d.objects[0].len(), "configs": d.objects[1].len(), "components": d.objects[2].len(), "connections": d.objects[3].len() },
-        "rules": d.rules.len(),
-        "entries": d.entries.len(),
-        "bitmaps": d.bitmaps.len(),
-        "bitmap_bytes": bitmap_bytes,
-        "selectors": d.selectors.len(),
-        "predicates": d.predicates.len(),
-        "connection_definitions": d.connections.len(),
+        "permissions": s.permissions,
+        "principals": s.principals,
+        "principal_classes": s.principal_classes,
+        "actions": s.actions,
+        "objects": per(s.objects),
+        "object_classes": per(s.object_classes),
+        "rules": s.rules,
+        "entries": s.entries,
+        "rows": s.rows,
+        "pair_tables": s.pair_tables,
+        "pair_exceptions": s.pair_exceptions,
+        "blocks": s.blocks,
+        "block_list_entries": s.block_list_entries,
+        "selectors": s.selectors,
+        "connection_definitions": s.connections,
+        "index_bytes": s.index_bytes,
     });
-    if args.format == "json" {
-        println!("{stats}");
-    } else if let Some(map) = stats.as_object() {
-        for (k, v) in map {
-            println!("{k:24} {v}");
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => out.line(stats)?,
+        Format::Text => {
+            if let Some(map) = stats.as_object() {
+                for (k, v) in map {
+                    out.line(format!("{k:24} {v}"))?;
+                }
+            }
         }
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,9 @@
-//! `rampart lint PATHS... --catalog FILE [--deny-warnings]`.
+//! `rampart lint PATHS... --catalog FILE [--deny-warnings] [--format text|json]`.
 
 use std::process::ExitCode;
 
-use super::{report, Inputs};
+use super::output::Output;
+use super::{report, Format, Inputs, Outcome};
 
 /// Arguments of `lint`.
 #[derive(clap::Args)]
@@ -12,29 +13,39 @@ pub struct Args {
     /// Exit 1 when there is any finding.
     #[arg(long)]
     deny_warnings: bool,
+    /// `text` or `json`.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let compiled = match crate::compile::compile(&args.inputs.paths, args.inputs.catalog.as_deref())
-    {
-        Ok(c) => c,
-        Err(diagnostics) => {
-            report(&diagnostics);
-            return ExitCode::from(1);
+pub fn run(args: Args) -> Outcome {
+    let checked =
+        match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref(), &|_| {}) {
+            Ok(c) => c,
+            Err(diagnostics) => {
+                report(&diagnostics, args.format);
+                return Ok(ExitCode::from(1));
+            }
+        };
+    let expanded = crate::expand::expand(&checked.world, &checked.model);
+    let findings = crate::lint::lint(&checked.documents, &checked.model, &expanded);
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => out.line(serde_json::json!({
+            "findings": findings.len(),
+            "diagnostics": findings.iter().map(crate::diagnostic::Diagnostic::to_json).collect::<Vec<_>>(),
+        }))?,
+        Format::Text => {
+            if findings.is_empty() {
+                out.line("0 findings")?;
+            } else {
+                out.line(crate::diagnostic::render_all(&findings).trim_end())?;
+            }
         }
-    };
-    let findings = crate::lint::lint(&compiled.documents, &compiled.data);
-    for f in &findings {
-        println!("warning: {}: {}", f.source, f.message);
     }
-    println!(
-        "{} finding{}",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" }
-    );
-    if args.deny_warnings && !findings.is_empty() {
+    Ok(if args.deny_warnings && !findings.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

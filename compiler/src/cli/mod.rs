@@ -1,29 +1,41 @@
-//! Command-line entry points, one module per subcommand. Exit codes follow
-//! `kubectl auth can-i`: 0 allowed (or success), 1 denied (or invalid input), 2 error.
+//! Command-line entry points, one module per subcommand, and the preamble they share
+//! (loading tables, reading inputs, naming objects, choosing a format, writing output).
+//! Exit codes follow `kubectl auth can-i`: 0 allowed (or success), 1 denied (or problems
+//! found, tests failed), 2 error (the message starts with `error:`).
 
 mod access;
 mod check;
 mod compile;
+mod completions;
 mod connections;
 mod diff;
+mod export;
 mod inspect;
+mod keygen;
 mod lint;
+mod list;
+pub mod output;
+pub mod request_format;
 mod resolve;
 mod schema;
 mod validate;
 mod who_can;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use completions::command;
+use rampart_runtime::{Category, IdTarget, ObjectIds, PublicKey, Tables};
 
 use crate::diagnostic::Diagnostic;
+use output::Stop;
 
 /// Rampart: compile Mission Control style permissions into constant-time decision tables.
 #[derive(Parser)]
 #[command(name = "rampart", version, about)]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -34,73 +46,179 @@ enum Command {
     Validate(validate::Args),
     /// Compile documents and a catalog into a table file.
     Compile(compile::Args),
-    /// Check a request (or a batch of JSON lines) against a table file.
+    /// Decide a request (or a batch of JSON lines) against a table file.
     Check(check::Args),
     /// Print table statistics.
     Inspect(inspect::Args),
-    /// Resolve a `connection://` reference for a subject that may read it.
-    Resolve(resolve::Args),
-    /// List which documents use which connections.
-    Connections(connections::Args),
     /// Every subject allowed an action on some objects (or a global object).
     WhoCan(who_can::Args),
     /// What a subject may do, action by action.
     Access(access::Args),
+    /// The objects of a category a subject may act on.
+    List(list::Args),
+    /// Bulk exports (`export access`: every subject, action, category and object allowed).
+    Export(export::Args),
     /// Unused groups, selectors that match nothing, allow rules a deny always overrides.
     Lint(lint::Args),
     /// Access gained and lost between two table files.
     Diff(diff::Args),
     /// JSON Schemas (draft-07) of the input formats, for editors.
     Schema(schema::Args),
+    /// Resolve a `connection://` reference for a subject that may read it.
+    Resolve(resolve::Args),
+    /// Which documents use which connections.
+    Connections(connections::Args),
+    /// Make an Ed25519 key pair for signing tables (`compile --sign`, `--verify`).
+    Keygen(keygen::Args),
+    /// Shell completions.
+    Completions(completions::Args),
 }
 
 /// Runs the command line.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    use clap::{CommandFactory, FromArgMatches};
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (table format {})",
+            env!("CARGO_PKG_VERSION"),
+            rampart_runtime::FORMAT_VERSION
+        )
+        .into_boxed_str(),
+    );
+    let matches = Cli::command().version(version).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
-        Command::Resolve(args) => resolve::run(args),
-        Command::Connections(args) => connections::run(args),
         Command::WhoCan(args) => who_can::run(args),
         Command::Access(args) => access::run(args),
+        Command::List(args) => list::run(args),
+        Command::Export(args) => export::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Resolve(args) => resolve::run(args),
+        Command::Connections(args) => connections::run(args),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Completions(args) => completions::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Stopped(Stop::Closed)) => ExitCode::SUCCESS,
+        Err(Failure::Stopped(Stop::Failed(e))) => {
+            eprintln!("error: cannot write the output: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Error(message)) => {
+            eprintln!("error: {}", crate::diagnostic::escape_controls(&message));
+            ExitCode::from(2)
+        }
     }
 }
 
-/// Prints every diagnostic and a count to stderr.
-pub(crate) fn report(diagnostics: &[Diagnostic]) {
-    for d in diagnostics {
-        eprintln!("{}", d.render());
+/// How a command ends early.
+#[derive(Debug)]
+pub enum Failure {
+    /// Output stopped (closed pipe, or a write error).
+    Stopped(Stop),
+    /// An error to print after `error:`; exit 2.
+    Error(String),
+}
+
+impl From<Stop> for Failure {
+    fn from(s: Stop) -> Failure {
+        Failure::Stopped(s)
     }
-    eprintln!(
-        "{} problem{} found",
-        diagnostics.len(),
-        if diagnostics.len() == 1 { "" } else { "s" }
-    );
+}
+
+impl From<rampart_runtime::RequestError> for Failure {
+    fn from(e: rampart_runtime::RequestError) -> Failure {
+        Failure::Error(e.to_string())
+    }
+}
+
+/// What a command returns.
+pub type Outcome = Result<ExitCode, Failure>;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON document (or JSON lines where the output is a stream).
+    Json,
+}
+
+/// Prints every diagnostic (the first hundred in full) and a count to stderr.
+pub(crate) fn report(diagnostics: &[Diagnostic], format: Format) {
+    match format {
+        Format::Text => eprint!("{}", crate::diagnostic::render_all(diagnostics)),
+        Format::Json => {
+            let list: Vec<serde_json::Value> =
+                diagnostics.iter().map(Diagnostic::to_json).collect();
+            println!(
+                "{}",
+                serde_json::json!({"valid": false, "problems": list.len(), "diagnostics": list})
+            );
+        }
+    }
 }
 
 /// Shared `PATHS... [--catalog FILE]` arguments.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone, Debug)]
 pub(crate) struct Inputs {
-    /// Document files or directories (read recursively, in sorted order).
+    /// Document files or directories (read recursively, in sorted order); `-` reads
+    /// standard input.
     #[arg(required = true)]
-    paths: Vec<PathBuf>,
+    pub paths: Vec<PathBuf>,
     /// The catalog (YAML or JSON).
     #[arg(long)]
-    catalog: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
 }
 
-/// Loads a table file, or prints why not and gives exit code 2.
-pub(crate) fn load_tables(path: &std::path::Path) -> Result<rampart_runtime::Tables, ExitCode> {
-    rampart_runtime::Tables::load(path).map_err(|e| {
-        eprintln!("error: `{}`: {e}", path.display());
-        ExitCode::from(2)
+/// Shared `-t TABLES [--verify PUBKEY]` arguments.
+#[derive(clap::Args, Clone, Debug)]
+pub(crate) struct TablesArgs {
+    /// The table file.
+    #[arg(short, long = "tables", value_name = "TABLES")]
+    pub tables: PathBuf,
+    /// Refuse tables not signed with this public key (a file `rampart keygen` wrote).
+    #[arg(long, value_name = "PUBKEY")]
+    pub verify: Option<PathBuf>,
+}
+
+impl TablesArgs {
+    /// Loads (and verifies) the tables.
+    pub fn load(&self) -> Result<Tables, Failure> {
+        load_tables(&self.tables, self.verify.as_deref())
+    }
+}
+
+/// Reads a public key file.
+pub(crate) fn public_key(path: &Path) -> Result<PublicKey, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Error(format!("cannot read `{}`: {e}", path.display())))?;
+    PublicKey::parse(&text).map_err(|_| {
+        Failure::Error(format!(
+            "`{}` is not a public key written by `rampart keygen`",
+            path.display()
+        ))
     })
+}
+
+/// Loads tables, verified with the key at `verify` when given.
+pub(crate) fn load_tables(path: &Path, verify: Option<&Path>) -> Result<Tables, Failure> {
+    let loaded = match verify {
+        Some(key) => Tables::load_verified(path, &public_key(key)?),
+        None => Tables::load(path),
+    };
+    loaded.map_err(|e| Failure::Error(format!("`{}`: {e}", path.display())))
 }
 
 /// The objects (or global object) of a request, as flags.
@@ -108,31 +226,69 @@ pub(crate) fn load_tables(path: &std::path::Path) -> Result<rampart_runtime::Tab
 pub(crate) struct TargetArgs {
     /// A playbook as `NS/NAME` or id.
     #[arg(long)]
-    playbook: Option<String>,
+    pub playbook: Option<String>,
     /// A config id.
     #[arg(long)]
-    config: Option<String>,
+    pub config: Option<String>,
     /// A component id.
     #[arg(long)]
-    component: Option<String>,
+    pub component: Option<String>,
     /// A connection as `NS/NAME` or id.
     #[arg(long)]
-    connection: Option<String>,
+    pub connection: Option<String>,
     /// A global object such as `catalog` or `mcp`.
-    #[arg(long)]
-    pub(crate) global: Option<String>,
+    #[arg(long, conflicts_with_all = ["playbook", "config", "component", "connection"])]
+    pub global: Option<String>,
 }
 
 impl TargetArgs {
-    /// The request objects, or `None` when no object flag was given.
-    pub(crate) fn objects(&self) -> Option<rampart_runtime::RequestObjects> {
-        use rampart_runtime::ObjectRef;
-        let objects = rampart_runtime::RequestObjects {
-            playbook: self.playbook.clone().map(ObjectRef::Key),
-            config: self.config.clone().map(ObjectRef::Key),
-            component: self.component.clone().map(ObjectRef::Key),
-            connection: self.connection.clone().map(ObjectRef::Key),
-        };
-        (objects != rampart_runtime::RequestObjects::default()).then_some(objects)
+    /// The objects named, by category.
+    pub fn objects(&self) -> Vec<(Category, &str)> {
+        [
+            (Category::Playbook, &self.playbook),
+            (Category::Config, &self.config),
+            (Category::Component, &self.component),
+            (Category::Connection, &self.connection),
+        ]
+        .into_iter()
+        .filter_map(|(c, o)| o.as_deref().map(|o| (c, o)))
+        .collect()
     }
+
+    /// The runtime's target: objects, a global object, or nothing.
+    pub fn target(&self) -> rampart_runtime::Target<'_> {
+        use rampart_runtime::{Objects, Target};
+        if let Some(g) = &self.global {
+            return Target::Global(g);
+        }
+        let objects = self.objects();
+        if objects.is_empty() {
+            return Target::Unscoped;
+        }
+        Target::Objects(objects.into_iter().fold(Objects::new(), |o, (c, key)| {
+            o.with(c, rampart_runtime::ObjectRef::Key(key))
+        }))
+    }
+
+    /// The target as resolved ids.
+    pub fn ids(&self, tables: &Tables) -> Result<IdTarget, Failure> {
+        if let Some(g) = &self.global {
+            return Ok(IdTarget::Global(tables.global(g)?));
+        }
+        let mut ids: Option<ObjectIds> = None;
+        for (c, key) in self.objects() {
+            let id = tables.object(c, key)?;
+            ids = Some(match ids {
+                None => ObjectIds::one(id),
+                Some(ids) => ids.and(id)?,
+            });
+        }
+        Ok(ids.map(IdTarget::Objects).unwrap_or(IdTarget::Unscoped))
+    }
+}
+
+/// A number shown with at most `digits` decimals (`0.26`, not `0.26036899999999996`).
+pub(crate) fn rounded(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
 }

@@ -1,25 +1,29 @@
-//! `rampart resolve REFERENCE --as SUBJECT -t TABLES --secrets DIR [--helm-values DIR]
-//! [--namespace NS] [--show-secrets] [--format json]`: authorized connection resolution.
-//! Secrets are masked unless `--show-secrets` is given.
+//! `rampart resolve REFERENCE --as SUBJECT -t TABLES [--secrets DIR] [--helm-values DIR]
+//! [--env] [--namespace NS] [--show-secrets] [--format json]`: authorized connection
+//! resolution. Secrets are masked unless `--show-secrets` is given. A subject that may not
+//! read the connection gets the same refusal whether or not it exists.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_runtime::connection::{EnvironmentSource, SourceChain};
+use rampart_runtime::connection::{EnvironmentSource, ResolvedConnection, SourceChain};
+use rampart_runtime::text::Shown;
+use serde_json::{json, Value};
 
+use super::output::Output;
+use super::{Failure, Format, Outcome, TablesArgs};
 use crate::secrets::{HelmValuesDirectory, ManifestDirectory};
 
 /// Arguments of `resolve`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `connection://[namespace/]name`.
+    /// `connection://[namespace/]name`, `connection://type/namespace/name`, or an id.
     reference: String,
     /// The subject that needs the connection.
     #[arg(long = "as")]
     subject: String,
-    /// The table file.
-    #[arg(short, long)]
-    tables: PathBuf,
+    #[command(flatten)]
+    tables: TablesArgs,
     /// A directory of Kubernetes Secret and ConfigMap manifests.
     #[arg(long)]
     secrets: Option<PathBuf>,
@@ -36,62 +40,82 @@ pub struct Args {
     #[arg(long)]
     show_secrets: bool,
     /// `text` or `json`.
-    #[arg(long, default_value = "text")]
-    format: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let tables = match super::load_tables(&args.tables) {
-        Ok(t) => t,
-        Err(code) => return code,
+/// A resolved connection as JSON, secrets masked unless `show`.
+pub fn connection_json(c: &ResolvedConnection, show: bool) -> Value {
+    let field = |name: &str, v: &Option<rampart_runtime::connection::SecretValue>| {
+        v.as_ref()
+            .map(|v| Value::String(c.shown(name, v, show)))
+            .unwrap_or(Value::Null)
     };
+    let properties: serde_json::Map<String, Value> = c
+        .properties
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                Value::String(c.shown(&format!("properties.{k}"), v, show)),
+            )
+        })
+        .collect();
+    json!({
+        "reference": format!("connection://{}/{}", c.namespace, c.name),
+        "type": c.connection_type,
+        "url": c.shown_url(show),
+        "username": field("username", &c.username),
+        "password": field("password", &c.password),
+        "certificate": field("certificate", &c.certificate),
+        "properties": properties,
+    })
+}
+
+pub fn run(args: Args) -> Outcome {
+    let tables = args.tables.load()?;
     let mut chain = SourceChain::new();
     if let Some(dir) = &args.secrets {
-        match ManifestDirectory::load(dir) {
-            Ok(m) => chain = chain.with(m),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        }
+        chain = chain.with(ManifestDirectory::load(dir).map_err(Failure::Error)?);
     }
     if let Some(dir) = &args.helm_values {
-        match HelmValuesDirectory::new(dir) {
-            Ok(h) => chain = chain.with(h),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        }
+        chain = chain.with(HelmValuesDirectory::new(dir).map_err(Failure::Error)?);
     }
     if args.env {
         chain = chain.with(EnvironmentSource);
     }
-    match tables.resolve_connection(&args.reference, &args.subject, &args.namespace, &chain) {
-        Ok(resolved) => {
-            let json = resolved.to_json(args.show_secrets);
-            if args.format == "json" {
-                println!("{json}");
-            } else if let Some(map) = json.as_object() {
+    let resolved =
+        match tables.resolve_connection(&args.reference, &args.subject, &args.namespace, &chain) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(1));
+            }
+        };
+    let json = connection_json(&resolved, args.show_secrets);
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => out.line(json)?,
+        Format::Text => {
+            if let Some(map) = json.as_object() {
                 for (k, v) in map {
                     match v {
-                        serde_json::Value::String(s) => println!("{k:12} {s}"),
-                        serde_json::Value::Object(props) => {
-                            println!("{k}:");
+                        Value::String(s) => out.line(format!("{k:12} {}", Shown(s)))?,
+                        Value::Object(props) => {
+                            out.line(format!("{k}:"))?;
                             for (pk, pv) in props {
-                                println!("  {pk:10} {}", pv.as_str().unwrap_or_default());
+                                out.line(format!(
+                                    "  {:10} {}",
+                                    Shown(pk),
+                                    Shown(pv.as_str().unwrap_or_default())
+                                ))?;
                             }
                         }
-                        serde_json::Value::Null => {}
-                        other => println!("{k:12} {other}"),
+                        _ => {}
                     }
                 }
             }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

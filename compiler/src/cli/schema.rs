@@ -159,18 +159,16 @@ fn schema(kind: &str) -> Option<Value> {
     })
 }
 
-pub fn run(args: Args) -> ExitCode {
+pub fn run(args: Args) -> super::Outcome {
     match schema(&args.kind.to_ascii_lowercase()) {
         Some(s) => {
-            println!("{}", serde_json::to_string_pretty(&s).unwrap_or_default());
-            ExitCode::SUCCESS
+            super::output::Output::new()
+                .line(serde_json::to_string_pretty(&s).unwrap_or_default())?;
+            Ok(ExitCode::SUCCESS)
         }
-        None => {
-            eprintln!(
-                "error: unknown schema `{}`: permission, permissiongroup, connection or catalog",
-                args.kind
-            );
-            ExitCode::from(2)
-        }
+        None => Err(super::Failure::Error(format!(
+            "unknown schema `{}`: permission, permissiongroup, connection or catalog",
+            args.kind
+        ))),
     }
 }

@@ -1,34 +1,64 @@
-//! `rampart validate PATHS... [--catalog FILE]`.
+//! `rampart validate PATHS... [--catalog FILE] [--format text|json]`.
 
 use std::process::ExitCode;
 
-use super::{report, Inputs};
+use super::output::Output;
+use super::{report, Format, Inputs, Outcome};
 
 /// Arguments of `validate`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
     inputs: Inputs,
+    /// `text` or `json`.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref()) {
-        Ok((documents, world, model)) => {
-            println!(
-                "valid: {} files, {} documents ({} permissions, {} groups, {} connections), {} principals, {} rules",
-                documents.files,
-                documents.documents,
-                documents.permissions.len(),
-                documents.groups.len(),
-                world.connections.len(),
-                model.units.principals.len(),
-                model.rules.len()
-            );
-            ExitCode::SUCCESS
+pub fn run(args: Args) -> Outcome {
+    match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref(), &|_| {}) {
+        Ok(checked) => {
+            let d = &checked.documents;
+            let mut out = Output::new();
+            let skipped: Vec<String> = d.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            match args.format {
+                Format::Json => out.line(serde_json::json!({
+                    "valid": true,
+                    "files": d.files,
+                    "documents": d.documents,
+                    "permissions": d.permissions.len(),
+                    "groups": d.groups.len(),
+                    "connections": checked.world.connections.len(),
+                    "tests": d.tests.len(),
+                    "principals": checked.model.units.principals.len(),
+                    "rules": checked.model.rules.len(),
+                    "skipped": d.skipped,
+                }))?,
+                Format::Text => {
+                    out.line(format!(
+                        "valid: {} files, {} documents ({} permissions, {} groups, {} connections, {} tests), {} principals, {} rules",
+                        d.files,
+                        d.documents,
+                        d.permissions.len(),
+                        d.groups.len(),
+                        checked.world.connections.len(),
+                        d.tests.len(),
+                        checked.model.units.principals.len(),
+                        checked.model.rules.len()
+                    ))?;
+                    if !skipped.is_empty() {
+                        out.line(format!(
+                            "skipped (other API groups): {}",
+                            skipped.join(", ")
+                        ))?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Err(diagnostics) => {
-            report(&diagnostics);
-            ExitCode::from(1)
+            report(&diagnostics, args.format);
+            Ok(ExitCode::from(1))
         }
     }
 }

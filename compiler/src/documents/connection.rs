@@ -1,19 +1,21 @@
-//! `kind: Connection`: the generic fields and every typed section of the connections
-//! document, and their mapping onto the stored model (url, username, password,
-//! certificate, properties) as the reference's section 12.2 describes.
-//!
-//! Credentials are kept as *sources* (`value`, `secretKeyRef`, `configMapKeyRef`,
-//! `helmRef`); the tables store sources only. A literal `value` in a secret field
-//! (password, certificate, tokens, keys) is refused: it would put a secret in the table.
+//! `kind: Connection`: the document, and reading its `spec` against the field table of
+//! [`super::connection_fields`] so that every field has exactly its upstream shape. The
+//! result is a typed view ([`SpecFields`]) that `crate::lower_connections` maps to the
+//! stored model.
 
 use std::collections::BTreeMap;
 
-use rampart_runtime::data::{ConnectionData, FieldSource};
+use rampart_runtime::schema::FieldSource;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::connection_fields::{self, Field, Section, Shape};
+use super::node::Node;
 use super::policy::Metadata;
+use super::Located;
+use crate::diagnostic::Diagnostic;
+use crate::source::Location;
 
 /// `kind: Connection`.
 #[derive(Debug, Deserialize)]
@@ -23,581 +25,477 @@ pub struct ConnectionDocument {
     pub api_version: String,
     pub kind: String,
     pub metadata: Metadata,
-    pub spec: Spanned<ConnectionSpec>,
-    #[serde(default)]
+    pub spec: Spanned<Node>,
     pub status: Option<IgnoredAny>,
 }
 
-/// A field value and where it comes from (Kubernetes `EnvVar` shape).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct EnvVar {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub value: Option<String>,
-    #[serde(default)]
-    pub value_from: Option<ValueFrom>,
+/// An EnvVar, read: a literal, or a source.
+#[derive(Clone, Debug)]
+pub struct EnvValue {
+    /// `value`, when that is how it is given.
+    pub literal: Option<String>,
+    /// `valueFrom`, when that is how it is given.
+    pub source: Option<FieldSource>,
+    /// Where the EnvVar is written.
+    pub at: Location,
 }
 
-/// `valueFrom`: exactly one source.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ValueFrom {
-    #[serde(default)]
-    pub secret_key_ref: Option<KeyRef>,
-    #[serde(default)]
-    pub config_map_key_ref: Option<KeyRef>,
-    #[serde(default)]
-    pub helm_ref: Option<KeyRef>,
-}
-
-/// `{name, key}` of a Secret, ConfigMap or Helm release.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyRef {
-    pub name: String,
-    pub key: String,
-}
-
-/// A typed section: every field optional, camelCase names unless renamed with `as`.
-macro_rules! section {
-    ($(#[$doc:meta])* $name:ident { $($field:ident $(as $rename:literal)? : $ty:ty),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, Default, Deserialize)]
-        #[serde(deny_unknown_fields, rename_all = "camelCase")]
-        pub struct $name {
-            $(#[serde(default $(, rename = $rename)?)] pub $field: Option<$ty>,)*
+impl EnvValue {
+    /// The stored source.
+    pub fn field_source(&self) -> FieldSource {
+        match (&self.source, &self.literal) {
+            (Some(s), _) => s.clone(),
+            (None, Some(v)) => FieldSource::Value(v.clone()),
+            (None, None) => FieldSource::Value(String::new()),
         }
-    };
-}
-
-section!(
-    /// `spec.aws`
-    Aws { url: EnvVar, access_key: EnvVar, secret_key: EnvVar, session_token: EnvVar, region: String, profile: String, assume_role: String, endpoint: String, insecure_tls as "insecureTLS": bool }
-);
-section!(
-    /// `spec.azure`
-    Azure { client_id as "clientID": EnvVar, client_secret: EnvVar, tenant_id as "tenantID": String }
-);
-section!(
-    /// `spec.gcp`
-    Gcp { endpoint: EnvVar, certificate: EnvVar, project: String }
-);
-section!(
-    /// `spec.kubernetes`: the kubeconfig is the certificate.
-    Kubernetes { certificate: EnvVar }
-);
-section!(
-    /// `spec.git`
-    Git { url: EnvVar, username: EnvVar, password: EnvVar, certificate: EnvVar, r#ref: String }
-);
-section!(
-    /// `spec.github` and `spec.gitlab`
-    TokenService { url: EnvVar, personal_access_token: EnvVar }
-);
-section!(
-    /// `spec.azureDevops`
-    AzureDevops { url: EnvVar, organization: EnvVar, personal_access_token: EnvVar }
-);
-section!(
-    /// `spec.postgres`
-    Postgres { url: EnvVar, host: EnvVar, database: EnvVar, username: EnvVar, password: EnvVar, insecure_tls as "insecureTLS": bool }
-);
-section!(
-    /// `spec.opensearch`
-    OpenSearch { urls: Vec<String>, username: EnvVar, password: EnvVar, index: String, insecure_skip_verify: bool }
-);
-section!(
-    /// `spec.sftp`
-    Sftp { host: String, port: u16, username: EnvVar, password: EnvVar, path: String }
-);
-section!(
-    /// `spec.smb`
-    Smb { server: String, port: u16, username: EnvVar, password: EnvVar, share: String, domain: String }
-);
-section!(
-    /// `spec.openai`, `spec.anthropic` and `spec.ollama`
-    AiProvider { url: EnvVar, api_key: EnvVar, model: String }
-);
-section!(
-    /// `spec.slack`
-    Slack { channel: EnvVar, token: EnvVar, bot_name: String, color: String, icon: String, thread_ts as "threadTS": String, title: String }
-);
-section!(
-    /// `spec.discord`
-    Discord { webhook_id as "webhookID": EnvVar, token: EnvVar }
-);
-section!(
-    /// `spec.telegram`
-    Telegram { token: EnvVar, chats: EnvVar }
-);
-section!(
-    /// `spec.smtp`
-    Smtp {
-        host: String, port: u16, username: EnvVar, password: EnvVar, insecure_tls as "insecureTLS": bool, encryption: String,
-        auth: String, from_address: String, from_name: String, to_addresses: Vec<String>, subject: String,
-        headers: BTreeMap<String, String>,
     }
-);
-section!(
-    /// `spec.ntfy`
-    Ntfy { host: String, topic: String, username: EnvVar, password: EnvVar }
-);
-section!(
-    /// `spec.pushbullet`
-    Pushbullet { token: EnvVar, targets: Vec<String> }
-);
-section!(
-    /// `spec.pushover`
-    Pushover { token: EnvVar, user: EnvVar }
-);
-section!(
-    /// `spec.http`
-    Http { url: EnvVar, username: EnvVar, password: EnvVar, bearer: EnvVar, insecure_tls as "insecureTLS": bool, headers: BTreeMap<String, String> }
-);
-
-/// `Connection.spec`: generic fields plus at most one typed section.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ConnectionSpec {
-    #[serde(default)]
-    pub url: Option<EnvVar>,
-    #[serde(default)]
-    pub port: Option<EnvVar>,
-    #[serde(default, rename = "type")]
-    pub connection_type: Option<String>,
-    #[serde(default)]
-    pub username: Option<EnvVar>,
-    #[serde(default)]
-    pub password: Option<EnvVar>,
-    #[serde(default)]
-    pub certificate: Option<EnvVar>,
-    #[serde(default)]
-    pub properties: Option<BTreeMap<String, String>>,
-    #[serde(default, rename = "insecure_tls")]
-    pub insecure_tls: Option<bool>,
-    #[serde(default)]
-    pub aws: Option<Aws>,
-    #[serde(default)]
-    pub azure: Option<Azure>,
-    #[serde(default)]
-    pub gcp: Option<Gcp>,
-    #[serde(default)]
-    pub kubernetes: Option<Kubernetes>,
-    #[serde(default)]
-    pub git: Option<Git>,
-    #[serde(default)]
-    pub github: Option<TokenService>,
-    #[serde(default)]
-    pub gitlab: Option<TokenService>,
-    #[serde(default)]
-    pub azure_devops: Option<AzureDevops>,
-    #[serde(default)]
-    pub postgres: Option<Postgres>,
-    #[serde(default)]
-    pub opensearch: Option<OpenSearch>,
-    #[serde(default)]
-    pub sftp: Option<Sftp>,
-    #[serde(default)]
-    pub smb: Option<Smb>,
-    #[serde(default)]
-    pub openai: Option<AiProvider>,
-    #[serde(default)]
-    pub anthropic: Option<AiProvider>,
-    #[serde(default)]
-    pub ollama: Option<AiProvider>,
-    #[serde(default)]
-    pub slack: Option<Slack>,
-    #[serde(default)]
-    pub discord: Option<Discord>,
-    #[serde(default)]
-    pub telegram: Option<Telegram>,
-    #[serde(default)]
-    pub smtp: Option<Smtp>,
-    #[serde(default)]
-    pub ntfy: Option<Ntfy>,
-    #[serde(default)]
-    pub pushbullet: Option<Pushbullet>,
-    #[serde(default)]
-    pub pushover: Option<Pushover>,
-    #[serde(default)]
-    pub http: Option<Http>,
 }
 
-/// A problem mapping a connection: the field (dotted, under `spec`) and what is wrong.
-pub type MappingError = (String, String);
-
-/// Builds stored fields, refusing literal secrets.
-struct Mapper {
-    data: ConnectionData,
-    properties: BTreeMap<String, FieldSource>,
-    errors: Vec<MappingError>,
+/// A field's value, read with its shape checked.
+#[derive(Clone, Debug)]
+pub enum FieldValue {
+    /// A string.
+    Str(String),
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// An EnvVar.
+    Env(EnvValue),
+    /// A list of strings.
+    StrList(Vec<String>),
+    /// A mapping of strings.
+    StrMap(BTreeMap<String, String>),
+    /// A list of named EnvVars (headers).
+    EnvList(Vec<(String, EnvValue)>),
+    /// A nested section.
+    Nested(SpecFields),
 }
 
-impl Mapper {
-    fn source(&mut self, field: &str, env: &EnvVar, secret: bool) -> Option<FieldSource> {
-        let from = env.value_from.as_ref();
-        let refs = from.map(|f| {
-            [
-                f.secret_key_ref.is_some(),
-                f.config_map_key_ref.is_some(),
-                f.helm_ref.is_some(),
-            ]
-        });
-        let sources = usize::from(env.value.is_some())
-            + refs.map(|r| r.iter().filter(|x| **x).count()).unwrap_or(0);
-        if sources != 1 {
-            self.errors.push((field.to_string(), "exactly one of `value`, `valueFrom.secretKeyRef`, `valueFrom.configMapKeyRef` or `valueFrom.helmRef` is needed".into()));
-            return None;
+/// One field as read.
+#[derive(Clone, Debug)]
+pub struct ReadField {
+    /// Its table entry.
+    pub field: &'static Field,
+    /// Its value.
+    pub value: FieldValue,
+    /// Where it is written.
+    pub at: Location,
+    /// Its dotted path (`spec.postgres.password`).
+    pub path: String,
+}
+
+/// The fields of one section (or of the generic part of `spec`), as read.
+#[derive(Clone, Debug, Default)]
+pub struct SpecFields {
+    /// By name, in table order.
+    pub fields: Vec<ReadField>,
+}
+
+impl SpecFields {
+    /// A field by name.
+    pub fn get(&self, name: &str) -> Option<&ReadField> {
+        self.fields.iter().find(|f| f.field.name == name)
+    }
+
+    /// A string field.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        match self.get(name).map(|f| &f.value) {
+            Some(FieldValue::Str(s)) => Some(s),
+            _ => None,
         }
-        if let Some(value) = &env.value {
-            if secret {
-                self.errors.push((field.to_string(), "a secret field takes its value from `valueFrom`, never a literal `value` (it would be stored in the tables)".into()));
+    }
+
+    /// A boolean field (false when absent).
+    pub fn flag(&self, name: &str) -> bool {
+        matches!(
+            self.get(name).map(|f| &f.value),
+            Some(FieldValue::Bool(true))
+        )
+    }
+
+    /// An integer field.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.get(name).map(|f| &f.value) {
+            Some(FieldValue::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// A string list field.
+    pub fn list(&self, name: &str) -> Option<&[String]> {
+        match self.get(name).map(|f| &f.value) {
+            Some(FieldValue::StrList(l)) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+/// A `spec`, read: its generic fields and at most one typed section.
+#[derive(Debug)]
+pub struct ConnectionSpec {
+    /// The generic (deprecated) fields.
+    pub generic: SpecFields,
+    /// The typed section, with its fields.
+    pub section: Option<(&'static Section, SpecFields)>,
+}
+
+struct Reader<'d> {
+    doc: &'d Located<ConnectionDocument>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn shape_name(shape: Shape) -> &'static str {
+    match shape {
+        Shape::String => "a string",
+        Shape::Bool => "a boolean (`true` or `false`)",
+        Shape::Int => "an integer",
+        Shape::EnvVar => "an EnvVar mapping (`value` or `valueFrom`)",
+        Shape::StringList => "a list of strings",
+        Shape::StringMap => "a mapping of strings",
+        Shape::EnvVarList => "a list of EnvVars (`name` with `value` or `valueFrom`)",
+        Shape::Nested(_) => "a mapping",
+    }
+}
+
+impl Reader<'_> {
+    fn at(&self, node: &Spanned<Node>) -> Location {
+        self.doc.at_node(node)
+    }
+
+    fn error(&mut self, at: Location, path: &str, message: String, help: Option<String>) {
+        let mut d = Diagnostic::at(at, message).field(path).masked(true);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        self.diagnostics.push(d);
+    }
+
+    fn expect(&mut self, node: &Spanned<Node>, path: &str, shape: Shape) {
+        let help = match (shape, &node.value) {
+            (Shape::String, Node::Map(_)) => Some(
+                "upstream this field is a plain string: write `key: text`, not an EnvVar"
+                    .to_string(),
+            ),
+            (Shape::EnvVar, Node::Str(_)) => Some(
+                "upstream this field is an EnvVar: write `{value: text}` or `{valueFrom: ...}`"
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        self.error(
+            self.at(node),
+            path,
+            format!(
+                "`{path}` is {}, not {}",
+                shape_name(shape),
+                node.value.describe()
+            ),
+            help,
+        );
+    }
+
+    fn string(&mut self, node: &Spanned<Node>, path: &str) -> Option<String> {
+        match &node.value {
+            Node::Str(s) => Some(s.clone()),
+            _ => {
+                self.expect(node, path, Shape::String);
+                None
+            }
+        }
+    }
+
+    fn key_ref(&mut self, node: &Spanned<Node>, path: &str) -> Option<(String, String)> {
+        let fields = self.mapping(node, path, &["name", "key"])?;
+        let get = |this: &mut Self, k: &str| match fields.iter().find(|(key, _)| key == k) {
+            Some((_, v)) => this.string(v, &format!("{path}.{k}")),
+            None => {
+                this.error(this.at(node), path, format!("`{path}` needs `{k}`"), None);
+                None
+            }
+        };
+        let name = get(self, "name");
+        let key = get(self, "key");
+        Some((name?, key?))
+    }
+
+    /// A mapping whose keys are among `known`; unknown keys are errors naming the nearest.
+    fn mapping<'n>(
+        &mut self,
+        node: &'n Spanned<Node>,
+        path: &str,
+        known: &[&str],
+    ) -> Option<Vec<(String, &'n Spanned<Node>)>> {
+        let Node::Map(entries) = &node.value else {
+            self.error(
+                self.at(node),
+                path,
+                format!("`{path}` is a mapping, not {}", node.value.describe()),
+                None,
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            if known.contains(&k.value.as_str()) {
+                out.push((k.value.clone(), v));
+            } else {
+                let help = crate::resolve::nearest(&k.value, known.iter().copied())
+                    .map(|n| format!("did you mean `{n}`?"))
+                    .unwrap_or_else(|| format!("known fields: {}", known.join(", ")));
+                self.error(
+                    self.doc.at(k),
+                    &format!("{path}.{}", k.value),
+                    format!("unknown field `{}`", k.value),
+                    Some(help),
+                );
+            }
+        }
+        Some(out)
+    }
+
+    fn env(&mut self, node: &Spanned<Node>, path: &str) -> Option<EnvValue> {
+        let fields = match &node.value {
+            Node::Map(_) => self.mapping(node, path, &["name", "value", "valueFrom"])?,
+            _ => {
+                self.expect(node, path, Shape::EnvVar);
                 return None;
             }
-            return Some(FieldSource::Value(value.clone()));
-        }
-        let from = from?;
-        let key = |k: &KeyRef| (k.name.clone(), k.key.clone());
-        if let Some((name, key)) = from.secret_key_ref.as_ref().map(key) {
-            return Some(FieldSource::SecretKeyRef { name, key });
-        }
-        if let Some((name, key)) = from.config_map_key_ref.as_ref().map(key) {
-            return Some(FieldSource::ConfigMapKeyRef { name, key });
-        }
-        from.helm_ref
-            .as_ref()
-            .map(key)
-            .map(|(name, key)| FieldSource::HelmRef { name, key })
-    }
-
-    fn url(&mut self, field: &str, env: &Option<EnvVar>) {
-        if let Some(env) = env {
-            self.data.url = self.source(field, env, false);
-        }
-    }
-    fn username(&mut self, field: &str, env: &Option<EnvVar>) {
-        if let Some(env) = env {
-            self.data.username = self.source(field, env, false);
-        }
-    }
-    fn password(&mut self, field: &str, env: &Option<EnvVar>) {
-        if let Some(env) = env {
-            self.data.password = self.source(field, env, true);
-        }
-    }
-    fn certificate(&mut self, field: &str, env: &Option<EnvVar>) {
-        if let Some(env) = env {
-            self.data.certificate = self.source(field, env, true);
-        }
-    }
-    fn property(&mut self, name: &str, value: Option<String>) {
-        if let Some(value) = value {
-            self.properties
-                .insert(name.to_string(), FieldSource::Value(value));
-        }
-    }
-    fn secret_property(&mut self, name: &str, field: &str, env: &Option<EnvVar>) {
-        if let Some(source) = env.as_ref().and_then(|e| self.source(field, e, true)) {
-            self.properties.insert(name.to_string(), source);
-        }
-    }
-    fn source_property(&mut self, name: &str, field: &str, env: &Option<EnvVar>) {
-        if let Some(source) = env.as_ref().and_then(|e| self.source(field, e, false)) {
-            self.properties.insert(name.to_string(), source);
-        }
-    }
-    fn template(&mut self, kind: &str, template: String) {
-        self.data.connection_type = kind.to_string();
-        self.data.url = Some(FieldSource::Value(template));
-    }
-}
-
-/// Maps a parsed spec to the stored model, or lists what is wrong with it.
-pub fn map_connection(
-    namespace: &str,
-    name: &str,
-    spec: &ConnectionSpec,
-    source: String,
-) -> Result<ConnectionData, Vec<MappingError>> {
-    let data = ConnectionData {
-        namespace: namespace.into(),
-        name: name.into(),
-        source,
-        ..ConnectionData::default()
-    };
-    let mut m = Mapper {
-        data,
-        properties: BTreeMap::new(),
-        errors: Vec::new(),
-    };
-    m.data.connection_type = spec.connection_type.clone().unwrap_or_default();
-    m.url("spec.url", &spec.url);
-    m.username("spec.username", &spec.username);
-    m.password("spec.password", &spec.password);
-    m.certificate("spec.certificate", &spec.certificate);
-    m.source_property("port", "spec.port", &spec.port);
-    m.data.insecure_tls = spec.insecure_tls.unwrap_or(false);
-    let typed = map_typed_sections(&mut m, spec);
-    if typed > 1 {
-        m.errors.push((
-            "spec".into(),
-            "at most one typed section (postgres, aws, slack, ...) per connection".into(),
-        ));
-    }
-    if m.data.connection_type.is_empty() {
-        m.errors.push((
-            "spec.type".into(),
-            "a connection needs a `type` or a typed section".into(),
-        ));
-    }
-    // Generic properties merge under the typed ones: typed keys win.
-    for (k, v) in spec.properties.iter().flatten() {
-        m.properties
-            .entry(k.clone())
-            .or_insert_with(|| FieldSource::Value(v.clone()));
-    }
-    if m.data.insecure_tls {
-        m.properties
-            .entry("insecure_tls".into())
-            .or_insert_with(|| FieldSource::Value("true".into()));
-    }
-    if !m.errors.is_empty() {
-        return Err(m.errors);
-    }
-    m.data.properties = m.properties.into_iter().collect();
-    Ok(m.data)
-}
-
-fn map_typed_sections(m: &mut Mapper, spec: &ConnectionSpec) -> usize {
-    let mut count = 0;
-    if let Some(s) = &spec.aws {
-        count += 1;
-        m.data.connection_type = "aws".into();
-        m.url("spec.aws.url", &s.url);
-        m.username("spec.aws.accessKey", &s.access_key);
-        m.password("spec.aws.secretKey", &s.secret_key);
-        m.secret_property("sessionToken", "spec.aws.sessionToken", &s.session_token);
-        m.property("region", s.region.clone());
-        m.property("profile", s.profile.clone());
-        m.property("assumeRole", s.assume_role.clone());
-        m.property("endpoint", s.endpoint.clone());
-        m.data.insecure_tls |= s.insecure_tls.unwrap_or(false);
-    }
-    if let Some(s) = &spec.azure {
-        count += 1;
-        m.data.connection_type = "azure".into();
-        m.username("spec.azure.clientID", &s.client_id);
-        m.password("spec.azure.clientSecret", &s.client_secret);
-        m.property("tenant", s.tenant_id.clone());
-    }
-    if let Some(s) = &spec.gcp {
-        count += 1;
-        m.data.connection_type = "google_cloud".into();
-        m.url("spec.gcp.endpoint", &s.endpoint);
-        m.certificate("spec.gcp.certificate", &s.certificate);
-        m.property("project", s.project.clone());
-    }
-    if let Some(s) = &spec.kubernetes {
-        count += 1;
-        m.data.connection_type = "kubernetes".into();
-        m.certificate("spec.kubernetes.certificate", &s.certificate);
-    }
-    if let Some(s) = &spec.git {
-        count += 1;
-        m.data.connection_type = "git".into();
-        m.url("spec.git.url", &s.url);
-        m.username("spec.git.username", &s.username);
-        m.password("spec.git.password", &s.password);
-        m.certificate("spec.git.certificate", &s.certificate);
-        m.property("ref", s.r#ref.clone());
-    }
-    for (kind, section) in [("github", &spec.github), ("gitlab", &spec.gitlab)] {
-        if let Some(s) = section {
-            count += 1;
-            m.data.connection_type = kind.into();
-            m.url(&format!("spec.{kind}.url"), &s.url);
-            m.password(
-                &format!("spec.{kind}.personalAccessToken"),
-                &s.personal_access_token,
-            );
-        }
-    }
-    if let Some(s) = &spec.azure_devops {
-        count += 1;
-        m.data.connection_type = "azure_devops".into();
-        m.url("spec.azureDevops.url", &s.url);
-        m.username("spec.azureDevops.organization", &s.organization);
-        m.password(
-            "spec.azureDevops.personalAccessToken",
-            &s.personal_access_token,
-        );
-    }
-    if let Some(s) = &spec.postgres {
-        count += 1;
-        m.data.connection_type = "postgres".into();
-        m.username("spec.postgres.username", &s.username);
-        m.password("spec.postgres.password", &s.password);
-        m.source_property("host", "spec.postgres.host", &s.host);
-        m.source_property("database", "spec.postgres.database", &s.database);
-        let insecure = s.insecure_tls.unwrap_or(false);
-        if insecure {
-            m.property("insecure_tls", Some("true".into()));
-        }
-        match &s.url {
-            Some(_) => m.url("spec.postgres.url", &s.url),
-            None => {
-                let suffix = if insecure { "?sslmode=disable" } else { "" };
-                m.template("postgres", format!("postgres://$(username):$(password)@$(properties.host)/$(properties.database){suffix}"));
+        };
+        let at = self.at(node);
+        let mut literal = None;
+        let mut source = None;
+        for (k, v) in &fields {
+            match k.as_str() {
+                "name" => {
+                    self.string(v, &format!("{path}.name"));
+                }
+                "value" => literal = self.string(v, &format!("{path}.value")),
+                _ => {
+                    let from_path = format!("{path}.valueFrom");
+                    let refs = self.mapping(
+                        v,
+                        &from_path,
+                        &[
+                            "secretKeyRef",
+                            "configMapKeyRef",
+                            "helmRef",
+                            "serviceAccount",
+                        ],
+                    )?;
+                    if refs.len() != 1 {
+                        self.error(self.at(v), &from_path, format!("`{from_path}` needs exactly one of `secretKeyRef`, `configMapKeyRef`, `helmRef`, `serviceAccount`"), None);
+                        return None;
+                    }
+                    let (kind, r) = refs.into_iter().next()?;
+                    let ref_path = format!("{from_path}.{kind}");
+                    source = Some(match kind.as_str() {
+                        "serviceAccount" => FieldSource::ServiceAccount {
+                            name: self.string(r, &ref_path)?,
+                        },
+                        other => {
+                            let (name, key) = self.key_ref(r, &ref_path)?;
+                            match other {
+                                "secretKeyRef" => FieldSource::SecretKeyRef { name, key },
+                                "configMapKeyRef" => FieldSource::ConfigMapKeyRef { name, key },
+                                _ => FieldSource::HelmRef { name, key },
+                            }
+                        }
+                    });
+                }
             }
         }
-    }
-    if let Some(s) = &spec.opensearch {
-        count += 1;
-        m.data.connection_type = "opensearch".into();
-        let urls = s.urls.clone().unwrap_or_default();
-        if let Some(first) = urls.first() {
-            m.data.url = Some(FieldSource::Value(first.clone()));
-            m.property("urls", Some(urls.join(",")));
+        if literal.is_some() == source.is_some() {
+            self.error(
+                at.clone(),
+                path,
+                format!("`{path}` needs exactly one of `value` and `valueFrom`"),
+                None,
+            );
+            return None;
         }
-        m.username("spec.opensearch.username", &s.username);
-        m.password("spec.opensearch.password", &s.password);
-        m.property("index", s.index.clone());
-        if s.insecure_skip_verify.unwrap_or(false) {
-            m.property("insecure_tls", Some("true".into()));
+        Some(EnvValue {
+            literal,
+            source,
+            at,
+        })
+    }
+
+    fn value(
+        &mut self,
+        field: &'static Field,
+        node: &Spanned<Node>,
+        path: &str,
+    ) -> Option<FieldValue> {
+        Some(match field.shape {
+            Shape::String => FieldValue::Str(self.string(node, path)?),
+            Shape::Bool => match node.value {
+                Node::Bool(b) => FieldValue::Bool(b),
+                _ => {
+                    self.expect(node, path, field.shape);
+                    return None;
+                }
+            },
+            Shape::Int => match node.value {
+                Node::Int(i) => FieldValue::Int(i),
+                _ => {
+                    self.expect(node, path, field.shape);
+                    return None;
+                }
+            },
+            Shape::EnvVar => FieldValue::Env(self.env(node, path)?),
+            Shape::StringList => match &node.value {
+                Node::Seq(items) => {
+                    let mut out = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        out.push(self.string(item, &format!("{path}[{i}]"))?);
+                    }
+                    FieldValue::StrList(out)
+                }
+                _ => {
+                    self.expect(node, path, field.shape);
+                    return None;
+                }
+            },
+            Shape::StringMap => match &node.value {
+                Node::Map(entries) => {
+                    let mut out = BTreeMap::new();
+                    for (k, v) in entries {
+                        out.insert(
+                            k.value.clone(),
+                            self.string(v, &format!("{path}.{}", k.value))?,
+                        );
+                    }
+                    FieldValue::StrMap(out)
+                }
+                _ => {
+                    self.expect(node, path, field.shape);
+                    return None;
+                }
+            },
+            Shape::EnvVarList => match &node.value {
+                Node::Seq(items) => {
+                    let mut out = Vec::new();
+                    for (i, item) in items.iter().enumerate() {
+                        let item_path = format!("{path}[{i}]");
+                        let name = match item.value.get("name") {
+                            Some(n) => self.string(n, &format!("{item_path}.name"))?,
+                            None => {
+                                self.error(
+                                    self.at(item),
+                                    &item_path,
+                                    format!("`{item_path}` needs a `name`"),
+                                    None,
+                                );
+                                return None;
+                            }
+                        };
+                        out.push((name, self.env(item, &item_path)?));
+                    }
+                    FieldValue::EnvList(out)
+                }
+                _ => {
+                    self.expect(node, path, field.shape);
+                    return None;
+                }
+            },
+            Shape::Nested(fields) => FieldValue::Nested(self.fields(node, path, fields)?),
+        })
+    }
+
+    fn fields(
+        &mut self,
+        node: &Spanned<Node>,
+        path: &str,
+        table: &'static [Field],
+    ) -> Option<SpecFields> {
+        let names: Vec<&str> = table.iter().map(|f| f.name).collect();
+        let entries = self.mapping(node, path, &names)?;
+        let before = self.diagnostics.len();
+        let mut out = SpecFields::default();
+        for field in table {
+            let field_path = format!("{path}.{}", field.name);
+            match entries.iter().find(|(k, _)| k == field.name) {
+                Some((_, v)) => {
+                    if let Some(value) = self.value(field, v, &field_path) {
+                        out.fields.push(ReadField {
+                            field,
+                            value,
+                            at: self.at(v),
+                            path: field_path,
+                        });
+                    }
+                }
+                None if field.required => {
+                    self.error(
+                        self.at(node),
+                        &field_path,
+                        format!("`{field_path}` is required"),
+                        None,
+                    );
+                }
+                None => {}
+            }
         }
+        (self.diagnostics.len() == before).then_some(out)
     }
-    if let Some(s) = &spec.sftp {
-        count += 1;
-        m.data.connection_type = "sftp".into();
-        m.data.url = s.host.clone().map(FieldSource::Value);
-        m.username("spec.sftp.username", &s.username);
-        m.password("spec.sftp.password", &s.password);
-        m.property("path", s.path.clone());
-        m.property("port", Some(s.port.unwrap_or(0).to_string()));
-    }
-    if let Some(s) = &spec.smb {
-        count += 1;
-        m.data.connection_type = "smb".into();
-        m.data.url = s.server.clone().map(FieldSource::Value);
-        m.username("spec.smb.username", &s.username);
-        m.password("spec.smb.password", &s.password);
-        m.property("port", s.port.map(|p| p.to_string()));
-        m.property("share", s.share.clone());
-        m.property("domain", s.domain.clone());
-    }
-    for (kind, section) in [
-        ("openai", &spec.openai),
-        ("anthropic", &spec.anthropic),
-        ("ollama", &spec.ollama),
-    ] {
-        if let Some(s) = section {
-            count += 1;
-            m.data.connection_type = kind.into();
-            m.url(&format!("spec.{kind}.url"), &s.url);
-            m.password(&format!("spec.{kind}.apiKey"), &s.api_key);
-            m.property("model", s.model.clone());
-        }
-    }
-    if let Some(s) = &spec.slack {
-        count += 1;
-        m.username("spec.slack.channel", &s.channel);
-        m.password("spec.slack.token", &s.token);
-        m.property("BotName", s.bot_name.clone());
-        m.property("Color", s.color.clone());
-        m.property("Icon", s.icon.clone());
-        m.property("ThreadTS", s.thread_ts.clone());
-        m.property("Title", s.title.clone());
-        m.template("slack", "slack://$(password)@$(username)".into());
-    }
-    if let Some(s) = &spec.discord {
-        count += 1;
-        m.username("spec.discord.webhookID", &s.webhook_id);
-        m.password("spec.discord.token", &s.token);
-        m.template("discord", "discord://$(password)@$(username)".into());
-    }
-    if let Some(s) = &spec.telegram {
-        count += 1;
-        m.username("spec.telegram.chats", &s.chats);
-        m.password("spec.telegram.token", &s.token);
-        m.template(
-            "telegram",
-            "telegram://$(password)@telegram/?Chats=$(username)".into(),
+}
+
+/// Reads a Connection's `spec` against the field tables.
+pub fn read_spec(doc: &Located<ConnectionDocument>) -> Result<ConnectionSpec, Vec<Diagnostic>> {
+    let mut reader = Reader {
+        doc,
+        diagnostics: Vec::new(),
+    };
+    let spec = &doc.value.spec;
+    let mut known: Vec<&str> = connection_fields::GENERIC.iter().map(|f| f.name).collect();
+    known.extend(connection_fields::SECTIONS.iter().map(|s| s.key));
+    let Some(entries) = reader.mapping(spec, "spec", &known) else {
+        return Err(reader.diagnostics);
+    };
+    let sections: Vec<&'static Section> = entries
+        .iter()
+        .filter_map(|(k, _)| connection_fields::section(k))
+        .collect();
+    if sections.len() > 1 {
+        let names: Vec<&str> = sections.iter().map(|s| s.key).collect();
+        reader.error(
+            reader.at(spec),
+            "spec",
+            format!(
+                "a connection has at most one typed section; this one has {}",
+                names.join(", ")
+            ),
+            None,
         );
     }
-    if let Some(s) = &spec.smtp {
-        count += 1;
-        m.username("spec.smtp.username", &s.username);
-        m.password("spec.smtp.password", &s.password);
-        let host = s.host.clone().unwrap_or_default();
-        let port = s.port.unwrap_or(25);
-        let encryption = s.encryption.clone().unwrap_or_else(|| "Auto".into());
-        let auth = s.auth.clone().unwrap_or_else(|| "plain".into());
-        let from = s
-            .from_address
-            .clone()
-            .unwrap_or_else(|| "no-reply@example.com".into());
-        let to = s
-            .to_addresses
-            .clone()
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| vec!["no-reply@example.com".into()]);
-        let start_tls = s.insecure_tls.unwrap_or(false);
-        m.property("port", Some(port.to_string()));
-        m.property("subject", s.subject.clone());
-        m.property("auth", Some(auth.clone()));
-        m.property("from", Some(from.clone()));
-        m.property("to", Some(to.join(",")));
-        m.property("fromname", s.from_name.clone());
-        if let Some(headers) = &s.headers {
-            m.property("headers", serde_json::to_string(headers).ok());
-        }
-        m.template(
-            "email",
-            format!("smtp://$(username):$(password)@{host}:{port}/?UseStartTLS={start_tls}&Encryption={encryption}&Auth={auth}&from={from}&to={}", to.join(",")),
-        );
+    // The generic fields are read as a section of their own.
+    let generic_node = Spanned {
+        value: Node::Map(
+            spec.value
+                .entries()
+                .unwrap_or(&[])
+                .iter()
+                .filter(|(k, _)| connection_fields::section(&k.value).is_none())
+                .cloned()
+                .collect(),
+        ),
+        referenced: spec.referenced,
+        defined: spec.defined,
+    };
+    let generic = reader.fields(&generic_node, "spec", connection_fields::GENERIC);
+    let section = sections.first().and_then(|section| {
+        let node = spec.value.get(section.key)?;
+        let path = format!("spec.{}", section.key);
+        reader
+            .fields(node, &path, section.fields)
+            .map(|f| (*section, f))
+    });
+    if !reader.diagnostics.is_empty() {
+        return Err(reader.diagnostics);
     }
-    if let Some(s) = &spec.ntfy {
-        count += 1;
-        m.username("spec.ntfy.username", &s.username);
-        m.password("spec.ntfy.password", &s.password);
-        m.property("topic", s.topic.clone());
-        let (host, topic) = (
-            s.host.clone().unwrap_or_default(),
-            s.topic.clone().unwrap_or_default(),
-        );
-        m.template(
-            "ntfy",
-            format!("ntfy://$(username):$(password)@{host}/{topic}"),
-        );
-    }
-    if let Some(s) = &spec.pushbullet {
-        count += 1;
-        m.password("spec.pushbullet.token", &s.token);
-        let targets = s.targets.clone().unwrap_or_default().join(",");
-        m.property("targets", Some(targets.clone()));
-        m.template("pushbullet", format!("pushbullet://$(password)/{targets}"));
-    }
-    if let Some(s) = &spec.pushover {
-        count += 1;
-        m.username("spec.pushover.user", &s.user);
-        m.password("spec.pushover.token", &s.token);
-        m.template("pushover", "pushover://:$(password)@$(username)".into());
-    }
-    if let Some(s) = &spec.http {
-        count += 1;
-        m.data.connection_type = "http".into();
-        m.url("spec.http.url", &s.url);
-        m.username("spec.http.username", &s.username);
-        m.password("spec.http.password", &s.password);
-        m.secret_property("bearer", "spec.http.bearer", &s.bearer);
-        if s.insecure_tls.unwrap_or(false) {
-            m.property("insecure_tls", Some("true".into()));
-        }
-        if let Some(headers) = &s.headers {
-            m.property("headers", serde_json::to_string(headers).ok());
-        }
-    }
-    count
+    Ok(ConnectionSpec {
+        generic: generic.unwrap_or_default(),
+        section,
+    })
 }

@@ -1,121 +1,177 @@
-//! Reading policy documents: files and directories (recursively, in sorted path order),
-//! split into YAML documents, dispatched on `kind`, parsed strictly into the typed
-//! shapes of [`policy`] and [`connection`]. Every `connection://` string in any document
-//! is recorded for the connection audit.
+//! Parse: reading policy documents from files, directories (recursively, in sorted path
+//! order) and standard input (`-`), split into YAML documents, `kind: List` documents
+//! unpacked into their items, dispatched on `apiVersion` and `kind`, parsed strictly into
+//! the typed shapes of [`policy`] and [`connection`]. Every `connection://` string in any
+//! document is recorded for the connection audit.
+//!
+//! Nothing is dropped silently: a document of the Mission Control API group (or of
+//! Rampart's own) with a kind Rampart does not know, or a document without `apiVersion`
+//! or `kind`, is an error naming the nearest known kind. Documents of other API groups
+//! are skipped and counted by kind.
 
 pub mod connection;
+pub mod connection_fields;
+pub mod list;
+pub mod node;
 pub mod path;
 pub mod policy;
 pub mod yaml;
 
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rampart_grammar::{ConnectionRef, GrammarError};
+use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{Location, SourceFile};
 use connection::ConnectionDocument;
 use policy::{DocumentHeader, PermissionDocument, PermissionGroupDocument, RegistrationDocument};
-use yaml::{split_documents, Text};
+use yaml::{split_documents, DocumentText, Text};
 
+/// The API group of Mission Control's kinds.
+pub const API_GROUP: &str = "mission-control.flanksource.com";
 /// The API group and version of every policy kind.
 pub const API_VERSION: &str = "mission-control.flanksource.com/v1";
+/// The API group of Rampart's own kinds (`PermissionTest`).
+pub const RAMPART_GROUP: &str = "rampart.dev";
+/// The API group and version of Rampart's own kinds.
+pub const RAMPART_API_VERSION: &str = "rampart.dev/v1";
 
-/// A parsed document with the file it came from and where it starts.
+/// The kinds Rampart reads in the Mission Control API group.
+pub const POLICY_KINDS: [&str; 5] = [
+    "Permission",
+    "PermissionGroup",
+    "Connection",
+    "Playbook",
+    "Notification",
+];
+/// The kinds Rampart reads in its own API group.
+pub const RAMPART_KINDS: [&str; 1] = ["PermissionTest"];
+
+/// How deeply `kind: List` documents may nest.
+const LIST_DEPTH: usize = 4;
+
+/// A parsed document with the document it came from.
 #[derive(Debug)]
 pub struct Located<T> {
+    /// The parsed value.
     pub value: T,
+    /// The file.
     pub file: Arc<SourceFile>,
+    /// Where the document starts.
     pub start: Location,
+    doc: DocumentText,
+}
+
+impl std::fmt::Debug for DocumentText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}..{}",
+            self.file.path.display(),
+            self.start,
+            self.end
+        )
+    }
 }
 
 impl<T> Located<T> {
-    /// The location of a spanned string in this document.
+    /// The location of a spanned string in this document (quotes excluded).
     pub fn at(&self, text: &Text) -> Location {
-        at(&self.file, text)
+        self.doc.text_location(text)
+    }
+
+    /// The location of any spanned value (one character long).
+    pub fn at_node<V>(&self, value: &Spanned<V>) -> Location {
+        self.doc.location(value, 1)
     }
 
     /// The location of the key at a dotted field path (list indexes ignored), or of the
     /// document when the key is not written (a default, say).
     pub fn locate_field(&self, field: &str) -> Location {
         let plain: String = field.split('[').next().unwrap_or(field).to_string();
-        let text = self.file.text.get(self.start.offset..).unwrap_or("");
+        let text = self.doc.text();
         match path::locate(text, &plain) {
-            Some(offset) => Location {
-                file: Arc::clone(&self.file),
-                offset: self.start.offset + offset,
-                len: plain.rsplit('.').next().unwrap_or("").len().max(1),
-            },
+            Some(offset) => {
+                let len = plain.rsplit('.').next().unwrap_or("").len().max(1);
+                let file_offset = self.doc.map_offset(offset);
+                Location::new(&self.file, file_offset, len)
+            }
             None => self.start.clone(),
-        }
-    }
-
-    /// The location of any spanned value (one character long).
-    pub fn at_node<V>(&self, value: &serde_saphyr::Spanned<V>) -> Location {
-        let l = &value.referenced;
-        let offset = self.file.offset(l.line() as usize, l.column() as usize);
-        Location {
-            file: Arc::clone(&self.file),
-            offset,
-            len: 1,
         }
     }
 }
 
-/// The location of a spanned string in `file`, covering the string.
-pub fn at(file: &Arc<SourceFile>, text: &Text) -> Location {
-    let l = &text.referenced;
-    let offset = file.scalar_start(l.line() as usize, l.column() as usize);
-    Location {
-        file: Arc::clone(file),
-        offset,
-        len: text.value.len(),
+impl DocumentText {
+    /// The file offset of a byte offset in [`DocumentText::text`].
+    pub fn map_offset(&self, offset: usize) -> usize {
+        match &self.dedented {
+            Some(d) => d.file_offset_of(offset),
+            None => self.start + offset,
+        }
     }
 }
 
 /// The location of a grammar error inside a spanned string: the exact bytes.
-pub fn at_grammar_error(file: &Arc<SourceFile>, text: &Text, error: &GrammarError) -> Location {
-    let start = at(file, text);
-    let offset = (start.offset + error.offset()).min(file.text.len());
-    Location {
-        file: Arc::clone(file),
-        offset,
-        len: 1,
-    }
+pub fn at_grammar_error<T>(doc: &Located<T>, text: &Text, error: &GrammarError) -> Location {
+    let start = doc.at(text);
+    Location::new(&doc.file, start.offset + error.offset(), 1)
 }
 
 /// A Playbook or Notification registered by a document.
 #[derive(Debug, Clone)]
 pub struct Registration {
+    /// Its namespace.
     pub namespace: String,
+    /// Its name.
     pub name: String,
+    /// `metadata.uid`, when given.
+    pub uid: Option<String>,
+    /// Where the document names it.
     pub location: Location,
 }
 
 /// One `connection://` string found in a document.
 #[derive(Debug, Clone)]
 pub struct ConnectionUse {
+    /// The string.
     pub text: String,
+    /// It, parsed.
     pub reference: Result<ConnectionRef, GrammarError>,
     /// `Kind namespace/name` of the document that holds it.
     pub document: String,
     /// The namespace of that document (for references without one).
     pub namespace: String,
+    /// Where it is written.
     pub location: Location,
 }
 
 /// Everything read from the document paths.
 #[derive(Debug, Default)]
 pub struct Documents {
+    /// `kind: Permission`.
     pub permissions: Vec<Located<PermissionDocument>>,
+    /// `kind: PermissionGroup`.
     pub groups: Vec<Located<PermissionGroupDocument>>,
+    /// `kind: Connection`.
     pub connections: Vec<Located<ConnectionDocument>>,
+    /// `kind: PermissionTest`.
+    pub tests: Vec<Located<crate::test_suite::TestDocument>>,
+    /// `kind: Playbook`.
     pub playbooks: Vec<Registration>,
+    /// `kind: Notification`.
     pub notifications: Vec<Registration>,
+    /// Every `connection://` string.
     pub uses: Vec<ConnectionUse>,
+    /// Files read.
     pub files: usize,
+    /// Documents read (List items counted one by one).
     pub documents: usize,
+    /// Documents of other API groups, skipped, by kind.
+    pub skipped: BTreeMap<String, usize>,
 }
 
 /// The namespace of a document: `metadata.namespace`, else `default`.
@@ -149,7 +205,9 @@ fn collect_files(
         };
         entries.sort();
         for entry in entries {
-            let is_yaml = entry.extension().is_some_and(|x| x == "yaml" || x == "yml");
+            let is_yaml = entry
+                .extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
             if entry.is_dir() || is_yaml {
                 collect_files(&entry, skip, out, diagnostics);
             }
@@ -166,11 +224,28 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Reads the text of a file, or of standard input for `-`.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .lock()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read file: {e}"))
+}
+
 /// Reads every document under `paths` (skipping the catalog file if it is among them).
 pub fn load(paths: &[PathBuf], catalog: Option<&Path>) -> (Documents, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut files = Vec::new();
     for path in paths {
+        if path.as_os_str() == "-" {
+            files.push(path.clone());
+            continue;
+        }
         if !path.exists() {
             diagnostics.push(Diagnostic::in_file(path, "no such file or directory"));
             continue;
@@ -179,18 +254,17 @@ pub fn load(paths: &[PathBuf], catalog: Option<&Path>) -> (Documents, Vec<Diagno
     }
     let mut documents = Documents::default();
     for path in files {
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_text(&path) {
             Ok(t) => t,
             Err(e) => {
-                diagnostics.push(Diagnostic::in_file(&path, format!("cannot read file: {e}")));
+                diagnostics.push(Diagnostic::in_file(&path, e));
                 continue;
             }
         };
         documents.files += 1;
         let file = SourceFile::new(&path, text);
         for doc in split_documents(&file) {
-            documents.documents += 1;
-            read_document(&doc, &mut documents, &mut diagnostics);
+            read_document(&doc, &mut documents, &mut diagnostics, 0);
         }
     }
     (documents, diagnostics)
@@ -198,16 +272,12 @@ pub fn load(paths: &[PathBuf], catalog: Option<&Path>) -> (Documents, Vec<Diagno
 
 /// What every policy kind has: an API version and Kubernetes metadata.
 trait PolicyDocument: serde::de::DeserializeOwned {
-    fn api_version(&self) -> &str;
     fn metadata(&self) -> &policy::Metadata;
 }
 
 macro_rules! policy_document {
     ($($t:ty),*) => {
         $(impl PolicyDocument for $t {
-            fn api_version(&self) -> &str {
-                &self.api_version
-            }
             fn metadata(&self) -> &policy::Metadata {
                 &self.metadata
             }
@@ -219,129 +289,224 @@ policy_document!(
     PermissionDocument,
     PermissionGroupDocument,
     ConnectionDocument,
-    RegistrationDocument
+    RegistrationDocument,
+    crate::test_suite::TestDocument
 );
 
-/// Parses a document of a policy kind; returns it with its `Kind namespace/name` label
-/// and namespace, or records why it does not parse.
+/// Parses a document of a policy kind; returns it located, or records why not. A
+/// Connection's diagnostics mask the values on their snippet lines.
 fn parse_policy<T: PolicyDocument>(
-    doc: &yaml::DocumentText,
-    kind: &str,
+    doc: &DocumentText,
+    masked: bool,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<(T, String, String)> {
+) -> Option<Located<T>> {
     match doc.parse::<T>() {
         Ok(value) => {
-            check_api_version(value.api_version(), doc, diagnostics);
-            let namespace = namespace_of(value.metadata());
-            let label = format!("{kind} {namespace}/{}", value.metadata().name.value);
-            Some((value, label, namespace))
+            let located = Located {
+                value,
+                file: Arc::clone(&doc.file),
+                start: doc.start_location(),
+                doc: doc.clone(),
+            };
+            let metadata = located.value.metadata();
+            for (field, text) in [
+                ("metadata.name", Some(&metadata.name)),
+                ("metadata.namespace", metadata.namespace.as_ref()),
+            ] {
+                if let Some(text) =
+                    text.filter(|t| rampart_runtime::text::has_control_characters(&t.value))
+                {
+                    diagnostics.push(
+                        Diagnostic::at(
+                            located.at(text),
+                            format!(
+                                "`{}` holds a control character",
+                                rampart_runtime::text::Shown(&text.value)
+                            ),
+                        )
+                        .field(field),
+                    );
+                    return None;
+                }
+            }
+            Some(located)
         }
         Err(d) => {
-            diagnostics.push(d);
+            diagnostics.push(d.masked(masked));
             None
         }
     }
 }
 
-fn read_document(doc: &yaml::DocumentText, out: &mut Documents, diagnostics: &mut Vec<Diagnostic>) {
-    let header: DocumentHeader = match doc.parse() {
-        Ok(h) => h,
-        Err(d) => return diagnostics.push(d),
-    };
-    let Some(kind) = header.kind else {
-        diagnostics
-            .push(Diagnostic::at(doc.start_location(), "a document needs a `kind`").field("kind"));
-        return;
-    };
-    let located = |value| Located {
-        value,
-        file: Arc::clone(&doc.file),
-        start: doc.start_location(),
-    };
-    let parsed = match kind.value.as_str() {
-        "Permission" => parse_policy::<PermissionDocument>(doc, "Permission", diagnostics).map(
-            |(p, label, ns)| {
-                out.permissions.push(located(p));
-                (label, ns)
-            },
-        ),
-        "PermissionGroup" => {
-            parse_policy::<PermissionGroupDocument>(doc, "PermissionGroup", diagnostics).map(
-                |(g, label, ns)| {
-                    out.groups.push(Located {
-                        value: g,
-                        file: Arc::clone(&doc.file),
-                        start: doc.start_location(),
-                    });
-                    (label, ns)
-                },
-            )
-        }
-        "Connection" => parse_policy::<ConnectionDocument>(doc, "Connection", diagnostics).map(
-            |(c, label, ns)| {
-                out.connections.push(Located {
-                    value: c,
-                    file: Arc::clone(&doc.file),
-                    start: doc.start_location(),
-                });
-                (label, ns)
-            },
-        ),
-        kind_name @ ("Playbook" | "Notification") => {
-            parse_policy::<RegistrationDocument>(doc, kind_name, diagnostics).map(
-                |(r, label, ns)| {
-                    let registration = Registration {
-                        namespace: ns.clone(),
-                        name: r.metadata.name.value.clone(),
-                        location: at(&doc.file, &r.metadata.name),
-                    };
-                    if kind_name == "Playbook" {
-                        out.playbooks.push(registration);
-                    } else {
-                        out.notifications.push(registration);
-                    }
-                    (label, ns)
-                },
-            )
-        }
-        other => {
-            let metadata = header.metadata.unwrap_or_default();
-            let namespace = metadata.namespace.unwrap_or_else(|| "default".to_string());
-            let name = metadata
-                .name
-                .unwrap_or_else(|| format!("(line {})", doc.file.line_column(doc.start).0));
-            Some((format!("{other} {namespace}/{name}"), namespace))
-        }
-    };
-    if let Some((label, namespace)) = parsed {
-        index_connection_uses(doc, &label, &namespace, out);
-    }
+/// A quick look for `kind: Connection` before parsing, so that even a document that does
+/// not parse masks the values its diagnostics show.
+fn may_hold_secrets(doc: &DocumentText) -> bool {
+    let text = doc.text();
+    text.contains("Connection") || text.contains("valueFrom") || text.contains("password")
 }
 
-fn check_api_version(
-    api_version: &str,
-    doc: &yaml::DocumentText,
+fn read_document(
+    doc: &DocumentText,
+    out: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
+    depth: usize,
 ) {
-    if api_version != API_VERSION {
-        let d = Diagnostic::at(
-            doc.start_location(),
-            format!("unsupported apiVersion `{api_version}`"),
-        )
-        .field("apiVersion")
-        .help(format!("policy documents use `apiVersion: {API_VERSION}`"));
-        diagnostics.push(d);
+    let masked = may_hold_secrets(doc);
+    let header: DocumentHeader = match doc.parse() {
+        Ok(h) => h,
+        Err(d) => {
+            out.documents += 1;
+            return diagnostics.push(d.masked(masked));
+        }
+    };
+    let kind = header.kind.as_ref().map(|k| k.value.as_str());
+    let api_version = header.api_version.as_ref().map(|v| v.value.as_str());
+    let is_list =
+        kind.is_some_and(|k| k == "List" || (k.ends_with("List") && header.items.is_some()));
+    if is_list {
+        if depth >= LIST_DEPTH {
+            diagnostics.push(
+                Diagnostic::at(
+                    doc.start_location(),
+                    "`kind: List` documents nest too deeply",
+                )
+                .field("items"),
+            );
+            return;
+        }
+        let starts: Vec<usize> = header
+            .items
+            .iter()
+            .flatten()
+            .map(|i| doc.file_offset(&i.referenced))
+            .collect();
+        for item in list::items(doc, &starts) {
+            read_document(&item, out, diagnostics, depth + 1);
+        }
+        return;
     }
+    out.documents += 1;
+    let start = doc.start_location();
+    let (Some(kind), Some(api_version)) = (kind, api_version) else {
+        let missing = if header.api_version.is_none() {
+            "apiVersion"
+        } else {
+            "kind"
+        };
+        diagnostics.push(
+            Diagnostic::at(start, format!("a document needs `{missing}`"))
+                .field(missing)
+                .help(format!(
+                    "policy documents start with `apiVersion: {API_VERSION}` and a `kind`: {}",
+                    POLICY_KINDS.join(", ")
+                )),
+        );
+        return;
+    };
+    let group = api_version.split('/').next().unwrap_or("");
+    let known: &[&str] = match group {
+        API_GROUP => &POLICY_KINDS,
+        RAMPART_GROUP => &RAMPART_KINDS,
+        _ => {
+            *out.skipped.entry(kind.to_string()).or_default() += 1;
+            index_connection_uses(doc, kind, &header, out);
+            return;
+        }
+    };
+    let kind_at = header
+        .kind
+        .as_ref()
+        .map(|k| doc.text_location(k))
+        .unwrap_or_else(|| start.clone());
+    if !known.contains(&kind) {
+        let help = match crate::resolve::nearest(kind, known.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`? {group} kinds: {}", known.join(", ")),
+            None => format!("{group} kinds Rampart reads: {}", known.join(", ")),
+        };
+        diagnostics.push(
+            Diagnostic::at(
+                kind_at,
+                format!("unknown kind `{kind}` in API group `{group}`"),
+            )
+            .field("kind")
+            .help(help),
+        );
+        return;
+    }
+    let expected = if group == RAMPART_GROUP {
+        RAMPART_API_VERSION
+    } else {
+        API_VERSION
+    };
+    if api_version != expected {
+        let at = header
+            .api_version
+            .as_ref()
+            .map(|v| doc.text_location(v))
+            .unwrap_or(start);
+        diagnostics.push(
+            Diagnostic::at(at, format!("unsupported apiVersion `{api_version}`"))
+                .field("apiVersion")
+                .help(format!("{kind} documents use `apiVersion: {expected}`")),
+        );
+        return;
+    }
+    match kind {
+        "Permission" => {
+            if let Some(p) = parse_policy(doc, false, diagnostics) {
+                out.permissions.push(p);
+            }
+        }
+        "PermissionGroup" => {
+            if let Some(g) = parse_policy(doc, false, diagnostics) {
+                out.groups.push(g);
+            }
+        }
+        "Connection" => {
+            if let Some(c) = parse_policy::<ConnectionDocument>(doc, true, diagnostics) {
+                out.connections.push(c);
+            }
+        }
+        "PermissionTest" => {
+            if let Some(t) = parse_policy(doc, false, diagnostics) {
+                out.tests.push(t);
+            }
+        }
+        registration => {
+            if let Some(r) = parse_policy::<RegistrationDocument>(doc, masked, diagnostics) {
+                let registration_value = Registration {
+                    namespace: namespace_of(&r.value.metadata),
+                    name: r.value.metadata.name.value.clone(),
+                    uid: r.value.metadata.uid.as_ref().map(|u| u.value.clone()),
+                    location: r.at(&r.value.metadata.name),
+                };
+                if registration == "Playbook" {
+                    out.playbooks.push(registration_value);
+                } else {
+                    out.notifications.push(registration_value);
+                }
+            }
+        }
+    }
+    index_connection_uses(doc, kind, &header, out);
 }
 
 /// Records every `connection://` string outside comments.
 fn index_connection_uses(
-    doc: &yaml::DocumentText,
-    label: &str,
-    namespace: &str,
+    doc: &DocumentText,
+    kind: &str,
+    header: &DocumentHeader,
     out: &mut Documents,
 ) {
-    let text = doc.file.text.get(doc.start..doc.end).unwrap_or("");
+    let metadata = header.metadata.as_ref();
+    let namespace = metadata
+        .and_then(|m| m.namespace.clone())
+        .unwrap_or_else(|| "default".to_string());
+    let name = metadata
+        .and_then(|m| m.name.clone())
+        .unwrap_or_else(|| format!("(line {})", doc.file.line_column(doc.start).0));
+    let label = format!("{kind} {namespace}/{name}");
+    let text = doc.text();
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let comment = line
@@ -356,17 +521,13 @@ fn index_connection_uses(
                 .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ']' | '}'))
                 .unwrap_or(rest.len());
             let token = rest.get(..end).unwrap_or("");
-            let offset = doc.start + line_start + i;
+            let offset = doc.map_offset(line_start + i);
             out.uses.push(ConnectionUse {
                 text: token.to_string(),
                 reference: ConnectionRef::parse(token),
-                document: label.to_string(),
-                namespace: namespace.to_string(),
-                location: Location {
-                    file: Arc::clone(&doc.file),
-                    offset,
-                    len: token.len(),
-                },
+                document: label.clone(),
+                namespace: namespace.clone(),
+                location: Location::new(&doc.file, offset, token.len()),
             });
         }
         line_start += line.len();

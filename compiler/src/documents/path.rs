@@ -112,6 +112,15 @@ mod tests {
     const DOC: &str = "kind: Permission\nspec:\n  subject:\n    person: x\n  object:\n    configs:\n      - name: a\n      - name: b\n        labels: {a: b}\n";
 
     #[test]
+    fn indexed_paths_of_yaml_catalogs() {
+        let text = "people:\n  - email: a\n    teams:\n      - t1\n  - email: b\n    teams:\n      - t2\n      - t3\n";
+        let at = locate_indexed(text, "people[1].teams[1]").expect("found");
+        assert!(text[at..].starts_with("t3"), "{}", &text[at..]);
+        let at = locate_indexed(text, "people[1].email").expect("found");
+        assert!(text[at..].starts_with("b\n"));
+    }
+
+    #[test]
     fn paths_of_positions() {
         let at = |needle: &str| DOC.find(needle).and_then(|o| path_at(DOC, o));
         assert_eq!(at("person"), Some("spec.subject.person".into()));
@@ -142,4 +151,70 @@ mod more_tests {
             Some("spec.object.configs[0].labels".to_string())
         );
     }
+}
+
+/// The byte offset of the value at a dotted path with list indexes
+/// (`people[3].teams[1]`) in block-style YAML, following indentation.
+pub fn locate_indexed(text: &str, path: &str) -> Option<usize> {
+    let key_at = locate_indexed_key(text, path)?;
+    // Point at the value when it is on the key's line.
+    let line = text
+        .get(key_at..)
+        .and_then(|r| r.lines().next())
+        .unwrap_or("");
+    let value = match line.split_once(": ") {
+        Some((key, rest)) if !key.contains(' ') && !rest.trim().is_empty() => {
+            key_at + key.len() + 2 + (rest.len() - rest.trim_start().len())
+        }
+        _ => key_at,
+    };
+    Some(value)
+}
+
+fn locate_indexed_key(text: &str, path: &str) -> Option<usize> {
+    let all = lines(text);
+    let mut from = 0usize;
+    let mut min_indent = 0usize;
+    let mut found = None;
+    for part in path.split('.') {
+        let (key, indexes) = match part.find('[') {
+            Some(i) => (part.get(..i).unwrap_or(""), part.get(i..).unwrap_or("")),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            let (i, line) = all
+                .iter()
+                .enumerate()
+                .skip(from)
+                .take_while(|(_, l)| l.indent >= min_indent || l.key.is_none())
+                .find(|(_, l)| l.key == Some(key) && l.indent >= min_indent)?;
+            found = Some(line.start + line.indent);
+            from = i + 1;
+            min_indent = line.indent + 1;
+        }
+        for index in indexes.split(']').filter_map(|s| s.strip_prefix('[')) {
+            let wanted: usize = index.parse().ok()?;
+            let mut seen = 0usize;
+            let mut hit = None;
+            let mut level = None;
+            for (i, l) in all.iter().enumerate().skip(from) {
+                if l.key.is_some() && l.indent < min_indent && !l.item {
+                    break;
+                }
+                if l.item && l.indent >= min_indent && *level.get_or_insert(l.indent) == l.indent {
+                    if seen == wanted {
+                        hit = Some((i, l));
+                        break;
+                    }
+                    seen += 1;
+                }
+            }
+            let (i, line) = hit?;
+            found = Some(line.start + line.indent);
+            // An item's own keys sit at its indentation, on its line and after.
+            from = i;
+            min_indent = line.indent;
+        }
+    }
+    found
 }

@@ -2,6 +2,8 @@
 //! on every string that a grammar parses or a resolver looks up.
 //!
 //! These types are the input format only; nothing past the resolve phase sees them.
+//! Optional fields are `Option`s (serde leaves them `None` when absent); unknown fields are
+//! errors.
 
 use std::collections::BTreeMap;
 
@@ -11,38 +13,25 @@ use serde_saphyr::Spanned;
 
 use super::yaml::Text;
 
-/// Standard Kubernetes object metadata; only name and namespace matter.
+/// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, which is a
+/// connection's id); the fields the API server sets are accepted and ignored.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {
     pub name: Text,
-    #[serde(default)]
     pub namespace: Option<Text>,
-    #[serde(default)]
-    pub uid: Option<IgnoredAny>,
-    #[serde(default)]
+    pub uid: Option<Text>,
     pub labels: Option<BTreeMap<String, String>>,
-    #[serde(default)]
     pub annotations: Option<BTreeMap<String, String>>,
-    #[serde(default)]
     pub resource_version: Option<IgnoredAny>,
-    #[serde(default)]
     pub generation: Option<IgnoredAny>,
-    #[serde(default)]
     pub creation_timestamp: Option<IgnoredAny>,
-    #[serde(default)]
     pub deletion_timestamp: Option<IgnoredAny>,
-    #[serde(default)]
     pub deletion_grace_period_seconds: Option<IgnoredAny>,
-    #[serde(default)]
     pub finalizers: Option<IgnoredAny>,
-    #[serde(default)]
     pub owner_references: Option<IgnoredAny>,
-    #[serde(default)]
     pub managed_fields: Option<IgnoredAny>,
-    #[serde(default)]
     pub generate_name: Option<IgnoredAny>,
-    #[serde(default)]
     pub self_link: Option<IgnoredAny>,
 }
 
@@ -55,7 +44,6 @@ pub struct PermissionDocument {
     pub kind: String,
     pub metadata: Metadata,
     pub spec: PermissionSpec,
-    #[serde(default)]
     pub status: Option<IgnoredAny>,
 }
 
@@ -63,16 +51,12 @@ pub struct PermissionDocument {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionSpec {
-    #[serde(default)]
     pub description: Option<String>,
     pub subject: Spanned<SubjectSpec>,
     pub actions: Spanned<Vec<Text>>,
     pub object: Spanned<ObjectSpec>,
-    #[serde(default)]
     pub deny: Option<bool>,
-    #[serde(default)]
     pub agents: Option<Vec<Text>>,
-    #[serde(default)]
     pub tags: Option<BTreeMap<String, String>>,
 }
 
@@ -80,15 +64,10 @@ pub struct PermissionSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectSpec {
-    #[serde(default)]
     pub person: Option<Text>,
-    #[serde(default)]
     pub team: Option<Text>,
-    #[serde(default)]
     pub group: Option<Text>,
-    #[serde(default)]
     pub notification: Option<Text>,
-    #[serde(default)]
     pub playbook: Option<Text>,
 }
 
@@ -96,18 +75,12 @@ pub struct SubjectSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectSpec {
-    #[serde(default)]
     pub playbooks: Option<Vec<Spanned<SelectorSpec>>>,
-    #[serde(default)]
     pub configs: Option<Vec<Spanned<SelectorSpec>>>,
-    #[serde(default)]
     pub components: Option<Vec<Spanned<SelectorSpec>>>,
-    #[serde(default)]
     pub connections: Option<Vec<Spanned<SelectorSpec>>>,
-    #[serde(default)]
     pub mcp: Option<bool>,
     /// Not supported: reported as an error rather than silently dropped.
-    #[serde(default)]
     pub scopes: Option<Spanned<IgnoredAny>>,
 }
 
@@ -115,29 +88,18 @@ pub struct ObjectSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SelectorSpec {
-    #[serde(default)]
     pub id: Option<Text>,
-    #[serde(default)]
     pub name: Option<Text>,
-    #[serde(default)]
     pub namespace: Option<Text>,
-    #[serde(default)]
     pub types: Option<Vec<Text>>,
-    #[serde(default, rename = "type")]
+    #[serde(rename = "type")]
     pub type_name: Option<Text>,
-    #[serde(default)]
     pub agent: Option<Text>,
-    #[serde(default)]
     pub tag_selector: Option<Text>,
-    #[serde(default)]
     pub label_selector: Option<Text>,
-    #[serde(default)]
     pub field_selector: Option<Text>,
-    #[serde(default)]
     pub statuses: Option<Vec<Text>>,
-    #[serde(default)]
     pub health: Option<Text>,
-    #[serde(default)]
     pub search: Option<Text>,
 }
 
@@ -150,7 +112,6 @@ pub struct PermissionGroupDocument {
     pub kind: String,
     pub metadata: Metadata,
     pub spec: PermissionGroupSpec,
-    #[serde(default)]
     pub status: Option<IgnoredAny>,
 }
 
@@ -158,15 +119,10 @@ pub struct PermissionGroupDocument {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionGroupSpec {
-    #[serde(default)]
     pub name: Option<Text>,
-    #[serde(default)]
     pub people: Option<Vec<Text>>,
-    #[serde(default)]
     pub teams: Option<Vec<Text>>,
-    #[serde(default)]
     pub notifications: Option<Vec<Spanned<ServiceSelector>>>,
-    #[serde(default)]
     pub playbooks: Option<Vec<Spanned<ServiceSelector>>>,
 }
 
@@ -174,9 +130,7 @@ pub struct PermissionGroupSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSelector {
-    #[serde(default)]
     pub name: Option<Text>,
-    #[serde(default)]
     pub namespace: Option<Text>,
 }
 
@@ -188,26 +142,24 @@ pub struct RegistrationDocument {
     pub api_version: String,
     pub kind: String,
     pub metadata: Metadata,
-    #[serde(default)]
     pub spec: Option<IgnoredAny>,
-    #[serde(default)]
     pub status: Option<IgnoredAny>,
 }
 
 /// Enough of any document to dispatch on its kind and name it.
 #[derive(Debug, Deserialize)]
 pub struct DocumentHeader {
-    #[serde(default)]
+    #[serde(rename = "apiVersion")]
+    pub api_version: Option<Text>,
     pub kind: Option<Text>,
-    #[serde(default)]
     pub metadata: Option<HeaderMetadata>,
+    /// The items of a `kind: List`.
+    pub items: Option<Vec<Spanned<IgnoredAny>>>,
 }
 
 /// The name and namespace of a document of any kind.
 #[derive(Debug, Default, Deserialize)]
 pub struct HeaderMetadata {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub namespace: Option<String>,
 }

@@ -1,10 +1,12 @@
 //! YAML reading: splitting a file into documents, parsing each with serde-saphyr under
-//! strict options (YAML 1.2 booleans, duplicate keys rejected, parse budgets on), and
-//! turning parser errors and value spans into [`Location`]s.
+//! strict options (YAML 1.2 booleans, duplicate keys rejected), and turning parser errors
+//! and value spans into [`Location`]s.
 //!
-//! Each document is parsed on its own so that one bad document does not hide the
-//! problems of the others; it is padded with newlines so that the parser's line numbers
-//! are the file's.
+//! Each document is parsed from its own slice of the file, so one bad document does not
+//! hide the problems of the others; spans are byte offsets into the slice, moved by the
+//! slice's start. Nothing is copied or padded, so memory stays linear in the file. Parse
+//! budgets grow with the document (a 20k-config catalog is fine) but stay proportional
+//! to it, so a YAML bomb is refused.
 
 use std::sync::Arc;
 
@@ -17,16 +19,19 @@ use crate::source::{Location, SourceFile};
 /// A string value with the place it was written.
 pub type Text = Spanned<String>;
 
-/// Largest document accepted, in parser events; defeats billion-laughs style bombs
-/// together with the alias limits.
-const MAX_EVENTS: usize = 2_000_000;
-
-fn options(max_events: usize) -> serde_saphyr::Options {
+fn options(len: usize) -> serde_saphyr::Options {
     let mut budget = Budget::default();
-    budget.max_events = max_events;
+    let scaled = len.saturating_mul(4).max(100_000);
+    budget.max_reader_input_bytes = None;
+    budget.max_events = scaled;
+    budget.max_nodes = scaled;
+    budget.max_total_scalar_bytes = len.max(1 << 20);
     budget.max_aliases = 1_000;
     budget.max_anchors = 1_000;
+    budget.max_recorded_anchor_events = 100_000;
+    budget.max_recorded_anchor_bytes = 1 << 20;
     budget.max_depth = 64;
+    budget.max_documents = 1;
     serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
@@ -36,70 +41,162 @@ fn options(max_events: usize) -> serde_saphyr::Options {
 }
 
 /// One document's text inside its file.
+#[derive(Clone)]
 pub struct DocumentText {
+    /// The file.
     pub file: Arc<SourceFile>,
-    /// The document padded with blank lines up to its first line.
-    pub padded: String,
     /// Byte offset of the document's first line.
     pub start: usize,
+    /// One past its last byte.
     pub end: usize,
+    /// For an item of a `kind: List`: its text with the indentation of the list taken
+    /// off, and where each of its lines is in the file.
+    pub dedented: Option<Arc<Dedented>>,
+}
+
+/// A copy of an indented block with the indentation removed, and the file offset of each
+/// of its lines, so spans in the copy map back to the file.
+#[derive(Debug)]
+pub struct Dedented {
+    text: String,
+    /// `(offset in text, offset in file)` of every line start.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Dedented {
+    /// Takes `indent` bytes of leading spaces off every line of `file[start..end]` but
+    /// the first (which starts at `start`).
+    pub fn new(file: &SourceFile, start: usize, end: usize, indent: usize) -> Dedented {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        let mut at = start;
+        for (i, line) in file
+            .text
+            .get(start..end)
+            .unwrap_or("")
+            .split_inclusive('\n')
+            .enumerate()
+        {
+            let strip = if i == 0 {
+                0
+            } else {
+                line.bytes().take(indent).take_while(|b| *b == b' ').count()
+            };
+            lines.push((text.len(), at + strip));
+            text.push_str(line.get(strip..).unwrap_or(""));
+            at += line.len();
+        }
+        Dedented { text, lines }
+    }
+
+    /// The file offset of a byte offset of the copy.
+    pub fn file_offset_of(&self, offset: usize) -> usize {
+        self.to_file(offset)
+    }
+
+    fn to_file(&self, offset: usize) -> usize {
+        let i = self
+            .lines
+            .partition_point(|(v, _)| *v <= offset)
+            .saturating_sub(1);
+        let (v, f) = self.lines.get(i).copied().unwrap_or((0, 0));
+        f + (offset - v)
+    }
 }
 
 fn is_separator(line: &str) -> bool {
-    line == "---"
-        || line.starts_with("--- ")
-        || line.starts_with("---\t")
-        || line.trim_end() == "..."
-        || line.trim_end() == "---"
+    let line = line.trim_end();
+    line == "---" || line == "..." || line.starts_with("--- ") || line.starts_with("---\t")
 }
 
-/// Splits a file on `---` (and `...`) lines, keeping only documents with content.
+/// Splits a file on `---` (and `...`) lines, keeping only documents with content. Linear
+/// in the file's length.
 pub fn split_documents(file: &Arc<SourceFile>) -> Vec<DocumentText> {
     let mut documents = Vec::new();
-    let mut start = 0;
-    let mut start_line = 0;
-    let mut offset = 0;
     let text = &file.text;
-    let push = |from: usize, to: usize, first_line: usize, documents: &mut Vec<DocumentText>| {
+    let mut start = 0;
+    let mut offset = 0;
+    let mut push = |from: usize, to: usize| {
         let body = text.get(from..to).unwrap_or("");
         let has_content = body.lines().any(|l| {
             let t = l.trim();
             !t.is_empty() && !t.starts_with('#') && !t.starts_with('%')
         });
         if has_content {
-            let padded = format!("{}{body}", "\n".repeat(first_line));
             documents.push(DocumentText {
                 file: Arc::clone(file),
-                padded,
                 start: from,
                 end: to,
+                dedented: None,
             });
         }
     };
-    for (line_number, line) in text.split_inclusive('\n').enumerate() {
+    for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
         if is_separator(content) {
-            push(start, offset, start_line, &mut documents);
-            start = offset + line.len();
-            start_line = line_number + 1;
+            // `--- value` keeps its content: only the marker is cut.
+            let marker = if content.starts_with("---") && content.len() > 3 {
+                3
+            } else {
+                line.len()
+            };
+            push(start, offset);
+            start = offset + marker;
         }
         offset += line.len();
     }
-    push(start, text.len(), start_line, &mut documents);
+    push(start, text.len());
     documents
 }
 
+/// The byte offset in `file` of a value the parser located in a slice starting at `base`.
+fn offset_in_file(file: &SourceFile, base: usize, location: &serde_saphyr::Location) -> usize {
+    match location.span().byte_offset() {
+        Some(b) => base + b as usize,
+        None => {
+            // Lines and columns of the slice: only when the parser gave no byte offset.
+            let (base_line, base_column) = file.line_column(base);
+            let line = base_line + location.line() as usize - 1;
+            let column = if location.line() == 1 {
+                base_column + location.column() as usize - 1
+            } else {
+                location.column() as usize
+            };
+            file.offset(line, column)
+        }
+    }
+}
+
 impl DocumentText {
-    /// Parses the document as `T`, or explains why not.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
-        serde_saphyr::from_str_with_options::<T>(&self.padded, options(MAX_EVENTS))
-            .map_err(|e| self.error(&e))
+    /// The document's text.
+    pub fn text(&self) -> &str {
+        match &self.dedented {
+            Some(d) => &d.text,
+            None => self.file.text.get(self.start..self.end).unwrap_or(""),
+        }
     }
 
-    /// Parses a large document (a catalog) with a budget sized to its text.
-    pub fn parse_large<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
-        let budget = MAX_EVENTS.max(self.padded.len());
-        serde_saphyr::from_str_with_options::<T>(&self.padded, options(budget))
+    /// The file offset of a parser location in this document.
+    pub fn file_offset(&self, location: &serde_saphyr::Location) -> usize {
+        match (&self.dedented, location.span().byte_offset()) {
+            (Some(d), Some(b)) => d.to_file(b as usize),
+            _ => offset_in_file(&self.file, self.start, location),
+        }
+    }
+
+    /// The file offset of a spanned scalar's text: one past an opening quote.
+    pub fn scalar_offset(&self, location: &serde_saphyr::Location) -> usize {
+        let at = self.file_offset(location);
+        match self.file.text.as_bytes().get(at) {
+            Some(b'"' | b'\'') => at + 1,
+            _ => at,
+        }
+    }
+
+    /// Parses the document as `T`, or explains why not.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
+        let text = self.text();
+        serde_saphyr::from_str_with_options::<T>(text, options(text.len()))
             .map_err(|e| self.error(&e))
     }
 
@@ -107,63 +204,40 @@ impl DocumentText {
         let message = clean_message(&e.to_string());
         match e.location() {
             Some(l) => {
-                let offset = self.file.offset(l.line() as usize, l.column() as usize);
-                let document = self.file.text.get(self.start..self.end).unwrap_or("");
-                let path = super::path::path_at(document, offset.saturating_sub(self.start));
-                let location = Location {
-                    file: Arc::clone(&self.file),
-                    offset,
-                    len: 1,
+                let offset = self.file_offset(&l);
+                let path = match (&self.dedented, l.span().byte_offset()) {
+                    (Some(d), Some(b)) => super::path::path_at(&d.text, b as usize),
+                    _ => super::path::path_at(self.text(), offset.saturating_sub(self.start)),
                 };
-                let diagnostic = Diagnostic::at(location, message);
+                let diagnostic = Diagnostic::at(Location::new(&self.file, offset, 1), message);
                 match path {
                     Some(path) => diagnostic.field(path),
                     None => diagnostic,
                 }
             }
-
-            None => Diagnostic::at(
-                Location {
-                    file: Arc::clone(&self.file),
-                    offset: self.start,
-                    len: 1,
-                },
-                message,
-            ),
+            None => Diagnostic::at(self.start_location(), message),
         }
     }
 
-    /// The location of a spanned value (one past an opening quote).
+    /// The location of a spanned value of this document, covering `len` bytes.
     pub fn location<T>(&self, value: &Spanned<T>, len: usize) -> Location {
-        let l = &value.referenced;
-        let offset = self
-            .file
-            .scalar_start(l.line() as usize, l.column() as usize);
-        Location {
-            file: Arc::clone(&self.file),
-            offset,
-            len,
-        }
+        Location::new(&self.file, self.file_offset(&value.referenced), len)
     }
 
-    /// The location of a spanned string, covering the string.
+    /// The location of a spanned string, covering the string (quotes excluded).
     pub fn text_location(&self, value: &Text) -> Location {
-        self.location(value, value.value.len())
+        Location::new(
+            &self.file,
+            self.scalar_offset(&value.referenced),
+            value.value.len(),
+        )
     }
 
-    /// The start of the document.
+    /// The start of the document (its first non-blank character).
     pub fn start_location(&self) -> Location {
-        let first = self
-            .file
-            .text
-            .get(self.start..self.end)
-            .map(|b| b.len() - b.trim_start().len())
-            .unwrap_or(0);
-        Location {
-            file: Arc::clone(&self.file),
-            offset: self.start + first,
-            len: 1,
-        }
+        let text = self.text();
+        let first = text.len() - text.trim_start().len();
+        Location::new(&self.file, self.start + first, 1)
     }
 }
 
@@ -171,6 +245,12 @@ impl DocumentText {
 /// position already, so the message keeps only the explanation.
 fn clean_message(message: &str) -> String {
     let message = message.lines().next().unwrap_or(message).trim();
+    if message.starts_with("budget breached") {
+        return format!(
+            "the document is beyond the parse budget (too many nodes, aliases or nesting levels for its size: {})",
+            message.trim_start_matches("budget breached: ")
+        );
+    }
     let message = match message.find(" at line ") {
         Some(i) => message.get(..i).unwrap_or(message),
         None => message,
@@ -184,5 +264,45 @@ fn clean_message(message: &str) -> String {
             .trim_end_matches('.')
             .to_string(),
         None => "invalid YAML".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        name: Text,
+    }
+
+    #[test]
+    fn spans_are_offsets_in_the_file() {
+        let text = "name: a\n---\nname: \"bb\"\n---\nname: c c\n".to_string();
+        let file = SourceFile::new("f.yaml", text.clone());
+        let docs = split_documents(&file);
+        assert_eq!(docs.len(), 3);
+        for (doc, expected) in docs.iter().zip(["a", "\"bb\"", "c c"]) {
+            let parsed: Doc = doc.parse().expect("parses");
+            let at = doc.location(&parsed.name, parsed.name.value.len());
+            assert!(
+                text[at.offset..].starts_with(expected),
+                "{} at {}",
+                parsed.name.value,
+                at.offset
+            );
+            let inner = doc.text_location(&parsed.name);
+            assert!(text[inner.offset..].starts_with(&parsed.name.value));
+        }
+    }
+
+    #[test]
+    fn many_documents_stay_linear() {
+        let text: String = (0..20_000).map(|i| format!("---\nname: n{i}\n")).collect();
+        let file = SourceFile::new("many.yaml", text);
+        let docs = split_documents(&file);
+        assert_eq!(docs.len(), 20_000);
+        let last: Doc = docs.last().expect("a document").parse().expect("parses");
+        assert_eq!(last.name.value, "n19999");
     }
 }

@@ -442,7 +442,7 @@ pub fn requests(world: &World, count: usize) -> impl Strategy<Value = Vec<Genera
     };
     let shape = prop::collection::vec(prop::bool::weighted(0.4), 4);
     let one = (
-        principal,
+        (principal, prop::bool::weighted(0.05)),
         pick(&ACTIONS).prop_map(str::to_string),
         opt(pick(&GLOBALS).prop_map(str::to_string), 0.12),
         shape,
@@ -454,10 +454,13 @@ pub fn requests(world: &World, count: usize) -> impl Strategy<Value = Vec<Genera
     );
     prop::collection::vec(
         one.prop_map(
-            |(principal, action, global, shape, fallback, o0, o1, o2, o3)| {
+            |((principal, unscoped), action, global, shape, fallback, o0, o1, o2, o3)| {
                 let mut present = shape;
                 if present.iter().all(|p| !p) {
                     present[fallback] = true;
+                }
+                if unscoped {
+                    present = vec![false; 4];
                 }
                 let all = [o0, o1, o2, o3];
                 let mut objects: [Option<(Option<usize>, Object)>; 4] = Default::default();

@@ -489,6 +489,8 @@ impl World {
         }
     }
 
+    /// A request naming no object matches only a role policy on `*` (admin): every
+    /// Permission names objects or `mcp`, so none of them can.
     fn role_policy_matches(objects: &[&str], target: &Target) -> bool {
         match target {
             Target::Global(g) => objects.contains(&"*") || objects.contains(&g.as_str()),
@@ -514,11 +516,6 @@ impl World {
 
     /// The reference decision.
     pub fn allowed(&self, principal: &Principal, action: &str, target: &Target) -> bool {
-        if let Target::Objects(o) = target {
-            if o.iter().all(Option::is_none) {
-                return false;
-            }
-        }
         let mut allow = false;
         let mut deny = false;
         for perm in &self.permissions {

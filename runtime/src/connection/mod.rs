@@ -1,11 +1,12 @@
-//! Connections: credential sources, masked values, and authorized `connection://`
-//! resolution.
+//! Connections: credential sources, masked values, templating, and authorized
+//! `connection://` resolution.
 
 mod resolve;
 mod secret;
 mod source;
+mod template;
 
-pub use resolve::{hydrate, ResolveError, ResolvedConnection};
+pub use resolve::{ResolveError, ResolvedConnection};
 pub use secret::{SecretValue, MASK};
 pub use source::{
     EnvironmentSource, LookupError, MemorySource, SecretSource, SourceChain, SourceKind,

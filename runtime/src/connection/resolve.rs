@@ -1,161 +1,141 @@
-//! Authorized resolution of `connection://[namespace/]name`: parse the reference, require
-//! `read` on that connection for the subject through the decision tables, then fill every
-//! field from its source and render the URL template.
+//! Authorized resolution of connection references: parse the reference, require `read` on
+//! the connection for the subject through the decision tables, then fill every field from
+//! its source and render the templates.
 //!
-//! Template variables follow Mission Control: `username` and `password` are URL-escaped
-//! (query escaping) inside a URL; `name`, `namespace`, `type` and `properties.<key>` are
-//! inserted as they are. A URL that is nothing but one variable (`url: $(password)`, the
-//! whole URL kept in a secret) is inserted unescaped, since escaping it would break it.
+//! A subject that may not read a connection gets the same refusal whether or not the
+//! connection exists, so refusals tell nothing about which connections there are. No
+//! error carries a value: errors name the connection, the field and the source.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rampart_grammar::{ConnectionRef, GrammarError, TemplatePart, TemplateVariable, UrlTemplate};
+use rampart_grammar::{ConnectionRef, UrlTemplate};
 
-use super::secret::SecretValue;
+use super::secret::{SecretValue, MASK};
 use super::source::{LookupError, SecretSource, SourceKind};
-use crate::data::{ConnectionData, FieldSource};
-use crate::request::{ObjectRef, Request, RequestObjects};
+use super::template::{render, Variables};
+use crate::request::{IdTarget, ObjectIds};
+use crate::schema::{ConnectionData, FieldSource};
 use crate::tables::Tables;
+use crate::text::Shown;
+use crate::{Category, ObjectId};
 
 /// A connection with every field filled in. Values are [`SecretValue`]s: printing the
 /// connection shows masks, never credentials.
 #[derive(Clone, Debug)]
 pub struct ResolvedConnection {
+    /// The connection's namespace.
     pub namespace: String,
+    /// Its name.
     pub name: String,
+    /// Its stored type (`postgres`, `aws`, ...).
     pub connection_type: String,
+    /// The rendered URL.
     pub url: SecretValue,
+    /// The username.
     pub username: Option<SecretValue>,
+    /// The password.
     pub password: Option<SecretValue>,
+    /// The certificate.
     pub certificate: Option<SecretValue>,
+    /// Rendered properties.
     pub properties: BTreeMap<String, SecretValue>,
-    pub insecure_tls: bool,
     /// The URL rendered with every secret replaced by a mask: safe to show.
     pub redacted_url: String,
     /// Fields (`username`, `properties.host`, ...) whose value was a literal in the
     /// document, not a secret: safe to show.
-    pub literal_fields: std::collections::BTreeSet<String>,
+    pub literal_fields: BTreeSet<String>,
 }
 
 impl ResolvedConnection {
-    /// A JSON view; secrets are masked unless `show_secrets`.
-    pub fn to_json(&self, show_secrets: bool) -> serde_json::Value {
-        let show = |field: &str, v: &SecretValue| {
-            if show_secrets || self.literal_fields.contains(field) {
-                serde_json::Value::String(v.expose().to_string())
-            } else {
-                serde_json::Value::String(super::MASK.to_string())
-            }
-        };
-        let optional = |field: &str, v: &Option<SecretValue>| {
-            v.as_ref()
-                .map(|v| show(field, v))
-                .unwrap_or(serde_json::Value::Null)
-        };
-        let properties: serde_json::Map<String, serde_json::Value> = self
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), show(&format!("properties.{k}"), v)))
-            .collect();
-        serde_json::json!({
-            "reference": format!("connection://{}/{}", self.namespace, self.name),
-            "type": self.connection_type,
-            "url": if show_secrets { self.url.expose().to_string() } else { self.redacted_url.clone() },
-            "username": optional("username", &self.username),
-            "password": optional("password", &self.password),
-            "certificate": optional("certificate", &self.certificate),
-            "properties": properties,
-            "insecure_tls": self.insecure_tls,
-        })
+    /// Whether a field's value may be shown without `show_secrets`.
+    pub fn is_literal(&self, field: &str) -> bool {
+        self.literal_fields.contains(field)
+    }
+
+    /// A field's value as it may be shown: the value for literals (or with
+    /// `show_secrets`), else the mask.
+    pub fn shown(&self, field: &str, value: &SecretValue, show_secrets: bool) -> String {
+        if show_secrets || self.is_literal(field) {
+            value.expose().to_string()
+        } else {
+            MASK.to_string()
+        }
+    }
+
+    /// The URL as it may be shown.
+    pub fn shown_url(&self, show_secrets: bool) -> String {
+        if show_secrets {
+            self.url.expose().to_string()
+        } else {
+            self.redacted_url.clone()
+        }
     }
 }
 
-/// Why a reference could not be resolved. Messages name the subject, the reference, the
-/// field and the source; never a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ResolveError {
-    InvalidReference(GrammarError),
-    UnknownConnection(String),
-    /// The subject lacks `read` on the connection.
-    Denied {
-        subject: String,
-        reference: String,
-        reason: String,
-    },
+/// What kind of [`ResolveError`] it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResolveErrorKind {
+    /// The reference does not parse.
+    InvalidReference,
+    /// The subject is unknown, or may not read the connection (or it does not exist).
+    Denied,
     /// A field's source could not be read.
-    Source {
-        connection: String,
-        field: String,
-        source: String,
-        error: LookupError,
-    },
-    /// The URL template could not be rendered.
-    Template {
-        connection: String,
-        why: String,
-    },
+    Source,
+    /// A template from a secret does not parse.
+    Template,
+    /// The connection is known to the catalog but has no definition.
+    NoDefinition,
+}
+
+/// Why a reference could not be resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveError {
+    kind: ResolveErrorKind,
+    message: String,
+}
+
+impl ResolveError {
+    fn new(kind: ResolveErrorKind, message: String) -> ResolveError {
+        ResolveError { kind, message }
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ResolveErrorKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ResolveError::InvalidReference(e) => write!(f, "{e}"),
-            ResolveError::UnknownConnection(key) => write!(f, "unknown connection `{key}`"),
-            ResolveError::Denied {
-                subject,
-                reference,
-                reason,
-            } => {
-                write!(f, "access denied to `{subject}`: `read` permission required on `{reference}` ({reason})")
-            }
-            ResolveError::Source {
-                connection,
-                field,
-                source,
-                error,
-            } => {
-                write!(
-                    f,
-                    "connection `{connection}`: field `{field}`: {source} {error}"
-                )
-            }
-            ResolveError::Template { connection, why } => {
-                write!(f, "connection `{connection}`: URL template: {why}")
-            }
-        }
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for ResolveError {}
 
-/// Go's `url.QueryEscape`: everything but `A-Za-z0-9-_.~` is escaped, space becomes `+`.
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-fn query_escape(value: &str) -> String {
-    utf8_percent_encode(value, QUERY)
-        .to_string()
-        .replace("%20", "+")
-}
-
-fn describe(source: &FieldSource, namespace: &str) -> (SourceKind, String, String, String) {
+fn describe(source: &FieldSource, namespace: &str) -> Option<(SourceKind, String, String, String)> {
     let (kind, name, key) = match source {
-        FieldSource::SecretKeyRef { name, key } => (SourceKind::Secret, name, key),
-        FieldSource::ConfigMapKeyRef { name, key } => (SourceKind::ConfigMap, name, key),
-        FieldSource::HelmRef { name, key } => (SourceKind::Helm, name, key),
-        FieldSource::Value(_) => (SourceKind::Secret, &String::new(), &String::new()),
+        FieldSource::SecretKeyRef { name, key } => (SourceKind::Secret, name.clone(), key.clone()),
+        FieldSource::ConfigMapKeyRef { name, key } => {
+            (SourceKind::ConfigMap, name.clone(), key.clone())
+        }
+        FieldSource::HelmRef { name, key } => (SourceKind::Helm, name.clone(), key.clone()),
+        FieldSource::ServiceAccount { name } => (
+            SourceKind::ServiceAccount,
+            name.clone(),
+            "token".to_string(),
+        ),
+        FieldSource::Value(_) => return None,
     };
-    (
-        kind,
-        name.clone(),
-        key.clone(),
-        format!("{kind} `{namespace}/{name}` key `{key}`"),
-    )
+    let described = format!(
+        "{kind} `{}/{}` key `{}`",
+        Shown(namespace),
+        Shown(&name),
+        Shown(&key)
+    );
+    Some((kind, name, key, described))
 }
 
 fn fill(
@@ -164,59 +144,113 @@ fn fill(
     field: &str,
     secrets: &dyn SecretSource,
 ) -> Result<SecretValue, ResolveError> {
-    if let FieldSource::Value(v) = source {
-        return Ok(SecretValue::new(v.clone()));
-    }
-    let (kind, name, key, described) = describe(source, &c.namespace);
+    let Some((kind, name, key, described)) = describe(source, &c.namespace) else {
+        return Ok(match source {
+            FieldSource::Value(v) => SecretValue::new(v.clone()),
+            _ => SecretValue::default(),
+        });
+    };
     secrets
         .lookup(kind, &c.namespace, &name, &key)
-        .map_err(|error| ResolveError::Source {
-            connection: format!("{}/{}", c.namespace, c.name),
-            field: field.to_string(),
-            source: described,
-            error,
+        .map_err(|error: LookupError| {
+            ResolveError::new(
+                ResolveErrorKind::Source,
+                format!(
+                    "connection `{}/{}`: field `{field}`: {described} {error}",
+                    Shown(&c.namespace),
+                    Shown(&c.name)
+                ),
+            )
         })
 }
 
 impl Tables {
     /// Resolves `reference` for `subject`: `read` on the connection is required first.
-    /// A reference without a namespace uses `default_namespace`.
+    /// A reference without a namespace uses `context_namespace` (the namespace of the
+    /// object being processed, as upstream does).
     pub fn resolve_connection(
         &self,
         reference: &str,
         subject: &str,
-        default_namespace: &str,
+        context_namespace: &str,
         secrets: &dyn SecretSource,
     ) -> Result<ResolvedConnection, ResolveError> {
-        let parsed = ConnectionRef::parse(reference).map_err(ResolveError::InvalidReference)?;
-        let key = parsed.key(default_namespace);
-        let request = Request {
-            subject: subject.to_string(),
-            action: "read".into(),
-            objects: Some(RequestObjects {
-                connection: Some(ObjectRef::Key(key.clone())),
-                ..RequestObjects::default()
-            }),
-            global: None,
+        let parsed = ConnectionRef::parse(reference)
+            .map_err(|e| ResolveError::new(ResolveErrorKind::InvalidReference, e.to_string()))?;
+        let refused = || {
+            ResolveError::new(
+                ResolveErrorKind::Denied,
+                format!(
+                    "access denied to `{}`: `read` permission required on `{}`",
+                    Shown(subject),
+                    Shown(reference)
+                ),
+            )
         };
-        let decision = self.decide(&request, false);
-        let definition = self.connection(&key);
-        if !decision.allowed {
-            // An unknown connection is denied like any other: a subject learns nothing
-            // about which connections exist.
-            return Err(ResolveError::Denied {
-                subject: subject.into(),
-                reference: reference.into(),
-                reason: decision.reason.to_string(),
-            });
+        let object = self
+            .connection_object(&parsed, context_namespace)
+            .ok_or_else(refused)?;
+        let principal = self.principal(subject).map_err(|_| refused())?;
+        let read = self.action("read").map_err(|_| refused())?;
+        let allowed = self
+            .check_ids(principal, read, &IdTarget::Objects(ObjectIds::one(object)))
+            .map(|r| r.is_allowed())
+            .unwrap_or(false);
+        if !allowed {
+            return Err(refused());
         }
-        let c = definition.ok_or_else(|| ResolveError::UnknownConnection(key.clone()))?;
-        hydrate(c, secrets)
+        let key = self.object_key(object).unwrap_or_default().to_string();
+        let definition = self.connection_definition(&key).ok_or_else(|| {
+            ResolveError::new(
+                ResolveErrorKind::NoDefinition,
+                format!(
+                    "connection `{}` is in the catalog but has no Connection document",
+                    Shown(&key)
+                ),
+            )
+        })?;
+        hydrate(definition, secrets)
+    }
+
+    /// The connection a reference names: `namespace/name`, then the legacy
+    /// `type/name` fallback, or a bare id.
+    fn connection_object(
+        &self,
+        reference: &ConnectionRef,
+        context_namespace: &str,
+    ) -> Option<ObjectId> {
+        match reference {
+            ConnectionRef::Id(id) => self.object(Category::Connection, id).ok(),
+            ConnectionRef::Named {
+                namespace,
+                name,
+                deprecated_type,
+            } => {
+                let key = reference.key(context_namespace);
+                self.object(Category::Connection, &key).ok().or_else(|| {
+                    let kind = namespace.as_deref().filter(|_| deprecated_type.is_none())?;
+                    let mut found = self
+                        .data
+                        .connections
+                        .iter()
+                        .filter(|c| c.name == *name && c.connection_type == kind);
+                    let only = found.next()?;
+                    if found.next().is_some() {
+                        return None;
+                    }
+                    self.object(
+                        Category::Connection,
+                        &format!("{}/{}", only.namespace, only.name),
+                    )
+                    .ok()
+                })
+            }
+        }
     }
 }
 
 /// Fills and renders one connection definition (no authorization: callers check first).
-pub fn hydrate(
+fn hydrate(
     c: &ConnectionData,
     secrets: &dyn SecretSource,
 ) -> Result<ResolvedConnection, ResolveError> {
@@ -230,74 +264,109 @@ pub fn hydrate(
     let username = optional(&c.username, "username")?;
     let password = optional(&c.password, "password")?;
     let certificate = optional(&c.certificate, "certificate")?;
-    let mut properties = BTreeMap::new();
+    let mut raw_properties = BTreeMap::new();
     for (name, source) in &c.properties {
-        properties.insert(
+        raw_properties.insert(
             name.clone(),
             fill(source, c, &format!("properties.{name}"), secrets)?,
         );
     }
-    let mut literal_fields = std::collections::BTreeSet::new();
-    let fields = [
+    let mut literal_fields = BTreeSet::new();
+    for (field, source) in [
         ("username", &c.username),
         ("password", &c.password),
         ("certificate", &c.certificate),
         ("url", &c.url),
-    ];
-    for (field, source) in fields {
+    ] {
         if matches!(source, Some(FieldSource::Value(_))) {
             literal_fields.insert(field.to_string());
         }
     }
     for (name, source) in &c.properties {
-        if matches!(source, FieldSource::Value(_)) {
+        // A literal property is safe to show only when its template inserts nothing that
+        // came from a secret.
+        let plain = |text: &str| {
+            UrlTemplate::parse(text).is_ok_and(|t| {
+                t.variables().all(|(v, _)| {
+                    matches!(
+                        v,
+                        rampart_grammar::TemplateVariable::Name
+                            | rampart_grammar::TemplateVariable::Namespace
+                            | rampart_grammar::TemplateVariable::Type
+                    )
+                })
+            })
+        };
+        if matches!(source, FieldSource::Value(v) if plain(v)) {
             literal_fields.insert(format!("properties.{name}"));
         }
+    }
+    let vars = Variables {
+        name: &c.name,
+        namespace: &c.namespace,
+        connection_type: &c.connection_type,
+        username: username.as_ref(),
+        password: password.as_ref(),
+        properties: &raw_properties,
+    };
+    let template_error = |field: &str| {
+        ResolveError::new(
+            ResolveErrorKind::Template,
+            format!(
+                "connection `{}/{}`: field `{field}`: the value from its source is not a valid template",
+                Shown(&c.namespace),
+                Shown(&c.name)
+            ),
+        )
+    };
+    let mut properties = BTreeMap::new();
+    for (name, value) in &raw_properties {
+        let template = UrlTemplate::parse(value.expose())
+            .map_err(|_| template_error(&format!("properties.{name}")))?;
+        properties.insert(name.clone(), render(&template, &vars));
     }
     let (url, redacted_url) = match &c.url {
         None => (SecretValue::default(), String::new()),
         Some(source) => {
             let text = fill(source, c, "url", secrets)?;
-            let url = render(c, text.expose().trim(), &username, &password, &properties)?;
-            let mask = |v: &Option<SecretValue>, field: &str| {
-                v.as_ref().map(|v| {
-                    if literal_fields.contains(field) {
-                        v.clone()
-                    } else {
-                        SecretValue::new(super::MASK)
-                    }
-                })
-            };
-            let masked_properties = properties
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        if literal_fields.contains(&format!("properties.{k}")) {
+            let template =
+                UrlTemplate::parse(text.expose().trim()).map_err(|_| template_error("url"))?;
+            let url = render(&template, &vars);
+            let redacted = if literal_fields.contains("url") {
+                let mask = |v: &Option<SecretValue>, field: &str| {
+                    v.as_ref().map(|v| {
+                        if literal_fields.contains(field) {
                             v.clone()
                         } else {
-                            SecretValue::new(super::MASK)
-                        },
-                    )
-                })
-                .collect();
-            let redacted = if literal_fields.contains("url") {
-                render(
-                    c,
-                    text.expose().trim(),
-                    &mask(&username, "username"),
-                    &mask(&password, "password"),
-                    &masked_properties,
-                )?
-                .expose()
-                .replace("%2A", "*")
+                            SecretValue::new(MASK)
+                        }
+                    })
+                };
+                let masked_properties: BTreeMap<String, SecretValue> = raw_properties
+                    .iter()
+                    .map(|(k, v)| {
+                        let shown = if literal_fields.contains(&format!("properties.{k}")) {
+                            v.clone()
+                        } else {
+                            SecretValue::new(MASK)
+                        };
+                        (k.clone(), shown)
+                    })
+                    .collect();
+                let (mu, mp) = (mask(&username, "username"), mask(&password, "password"));
+                let masked = Variables {
+                    username: mu.as_ref(),
+                    password: mp.as_ref(),
+                    properties: &masked_properties,
+                    ..vars
+                };
+                render(&template, &masked).expose().replace("%2A", "*")
             } else {
-                super::MASK.to_string()
+                MASK.to_string()
             };
             (url, redacted)
         }
     };
-
     Ok(ResolvedConnection {
         namespace: c.namespace.clone(),
         name: c.name.clone(),
@@ -307,60 +376,7 @@ pub fn hydrate(
         password,
         certificate,
         properties,
-        insecure_tls: c.insecure_tls,
         redacted_url,
         literal_fields,
     })
-}
-
-fn render(
-    c: &ConnectionData,
-    template: &str,
-    username: &Option<SecretValue>,
-    password: &Option<SecretValue>,
-    properties: &BTreeMap<String, SecretValue>,
-) -> Result<SecretValue, ResolveError> {
-    let connection = format!("{}/{}", c.namespace, c.name);
-    let template = UrlTemplate::parse(template).map_err(|e| ResolveError::Template {
-        connection: connection.clone(),
-        why: e.to_string(),
-    })?;
-    let whole = matches!(template.parts(), [TemplatePart::Variable(_)]);
-    let missing = |what: &str| ResolveError::Template {
-        connection: connection.clone(),
-        why: format!("`$({what})` has no value"),
-    };
-    let rendered = template.render(|variable| -> Result<String, ResolveError> {
-        let secret = |v: &Option<SecretValue>, what: &str| {
-            let value = v.as_ref().ok_or_else(|| missing(what))?;
-            Ok(if whole {
-                value.expose().to_string()
-            } else {
-                query_escape(value.expose())
-            })
-        };
-        match variable {
-            TemplateVariable::Username => secret(username, "username"),
-            TemplateVariable::Password => secret(password, "password"),
-            TemplateVariable::Name => Ok(c.name.clone()),
-            TemplateVariable::Namespace => Ok(c.namespace.clone()),
-            TemplateVariable::Type => Ok(c.connection_type.clone()),
-            TemplateVariable::Property(key) => properties
-                .get(key)
-                .map(|v| v.expose().to_string())
-                .ok_or_else(|| missing(&format!("properties.{key}"))),
-        }
-    })?;
-    Ok(SecretValue::new(rendered.trim().to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_escaping_matches_go() {
-        assert_eq!(query_escape("p@ss w/rd:&?"), "p%40ss+w%2Frd%3A%26%3F");
-        assert_eq!(query_escape("a-b_c.d~e"), "a-b_c.d~e");
-    }
 }

@@ -30,6 +30,11 @@ impl SecretValue {
     pub(crate) fn map(&self, f: impl FnOnce(&str) -> String) -> SecretValue {
         SecretValue(f(&self.0))
     }
+
+    /// The value, consumed. Callers take responsibility for where it goes.
+    pub fn into_exposed(self) -> String {
+        self.0
+    }
 }
 
 impl fmt::Debug for SecretValue {

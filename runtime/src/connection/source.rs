@@ -11,9 +11,14 @@ use super::secret::SecretValue;
 /// The kinds of object a field can reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SourceKind {
+    /// A key of a Kubernetes Secret.
     Secret,
+    /// A key of a ConfigMap.
     ConfigMap,
+    /// A dotted path into a Helm release's values.
     Helm,
+    /// A service account's token (the key is `token`).
+    ServiceAccount,
 }
 
 impl fmt::Display for SourceKind {
@@ -22,6 +27,7 @@ impl fmt::Display for SourceKind {
             SourceKind::Secret => "secret",
             SourceKind::ConfigMap => "configmap",
             SourceKind::Helm => "helm release",
+            SourceKind::ServiceAccount => "service account",
         })
     }
 }
@@ -139,7 +145,7 @@ impl SecretSource for EnvironmentSource {
         name: &str,
         key: &str,
     ) -> Result<SecretValue, LookupError> {
-        if kind == SourceKind::Helm {
+        if matches!(kind, SourceKind::Helm | SourceKind::ServiceAccount) {
             return Err(LookupError::Unsupported);
         }
         std::env::var(EnvironmentSource::variable(name, key))

@@ -1,0 +1,111 @@
+//! `rampart export access -t TABLES [--format csv|jsonl]`: every (subject, action,
+//! category, object) a one-object request is allowed on, ready for PostgreSQL `COPY`
+//! (`COPY access FROM STDIN WITH (FORMAT csv)`). Computed once per principal class and
+//! written for each principal of the class.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use rampart_runtime::Category;
+
+use super::output::Output;
+use super::{Failure, Outcome, TablesArgs};
+
+/// Arguments of `export`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// What to export: `access`.
+    what: String,
+    #[command(flatten)]
+    tables: TablesArgs,
+    /// `csv` (no header) or `jsonl`.
+    #[arg(long, value_enum, default_value_t)]
+    format: ExportFormat,
+}
+
+/// Export formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// `subject,action,category,object`, quoted as CSV needs.
+    #[default]
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv(field: &str) -> std::borrow::Cow<'_, str> {
+    if field.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", field.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(field)
+    }
+}
+
+pub fn run(args: Args) -> Outcome {
+    if args.what != "access" {
+        return Err(Failure::Error(format!(
+            "unknown export `{}`: `access`",
+            args.what
+        )));
+    }
+    let tables = args.tables.load()?;
+    let keys: Vec<Vec<String>> = Category::ALL
+        .iter()
+        .map(|c| {
+            tables
+                .objects(*c)
+                .map(|o| tables.object_key(o).unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect();
+    let actions: Vec<_> = tables.actions().map(|(a, n)| (a, n.to_string())).collect();
+    let mut by_class: HashMap<u32, Vec<(usize, Category, roaring::RoaringBitmap)>> = HashMap::new();
+    let mut out = Output::new();
+    for principal in tables.principals() {
+        let Some(class) = tables.principal_class(principal) else {
+            continue;
+        };
+        let subject = tables.principal_name(principal).unwrap_or_default();
+        if let std::collections::hash_map::Entry::Vacant(slot) = by_class.entry(class) {
+            let mut grants = Vec::new();
+            for (i, (action, _)) in actions.iter().enumerate() {
+                for c in Category::ALL {
+                    let listing = tables.list(principal, *action, c)?;
+                    if !listing.is_empty() {
+                        grants.push((i, c, listing.bitmap().clone()));
+                    }
+                }
+            }
+            slot.insert(grants);
+        }
+        let Some(grants) = by_class.get(&class) else {
+            continue;
+        };
+        let subject_field = csv(&subject).into_owned();
+        let w = out.writer();
+        for (a, c, objects) in grants {
+            let action = actions.get(*a).map(|(_, n)| n.as_str()).unwrap_or_default();
+            let category = c.name();
+            let names = keys.get(c.index());
+            for o in objects {
+                let key = names
+                    .and_then(|k| k.get(o as usize))
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                match args.format {
+                    ExportFormat::Csv => writeln!(w, "{subject_field},{action},{category},{}", csv(key)),
+                    ExportFormat::Jsonl => writeln!(
+                        w,
+                        "{}",
+                        serde_json::json!({"subject": subject, "action": action, "category": category, "object": key})
+                    ),
+                }
+                .map_err(super::output::Stop::from)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

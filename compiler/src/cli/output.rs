@@ -1,0 +1,66 @@
+//! Standard output for commands: buffered, and quiet when the reader goes away (`rampart
+//! who-can ... | head` ends the command instead of panicking on a closed pipe).
+
+use std::io::{self, BufWriter, Stdout, Write};
+
+/// Why a command stopped writing.
+#[derive(Debug)]
+pub enum Stop {
+    /// The reader closed the pipe: exit quietly.
+    Closed,
+    /// Another write error.
+    Failed(io::Error),
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Stop {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Stop::Closed
+        } else {
+            Stop::Failed(e)
+        }
+    }
+}
+
+/// Buffered standard output.
+pub struct Output {
+    out: BufWriter<Stdout>,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output::new()
+    }
+}
+
+impl Output {
+    /// Standard output.
+    pub fn new() -> Output {
+        Output {
+            out: BufWriter::new(io::stdout()),
+        }
+    }
+
+    /// Writes one line.
+    pub fn line(&mut self, text: impl std::fmt::Display) -> Result<(), Stop> {
+        writeln!(self.out, "{text}")?;
+        Ok(())
+    }
+
+    /// Flushes.
+    pub fn flush(&mut self) -> Result<(), Stop> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    /// The writer, for `serde_json::to_writer` and friends.
+    pub fn writer(&mut self) -> &mut impl Write {
+        &mut self.out
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        let _ = self.out.flush();
+    }
+}

@@ -1,0 +1,208 @@
+//! The compiler's side of the runtime (the `build` feature): interning class sets,
+//! computing decision rows from rules with the same code the loader validates them with,
+//! and encoding table files.
+
+use std::collections::HashMap;
+
+use crate::category::{Category, PairShape};
+use crate::class_set::SetStore;
+use crate::rows::{PairContent, RowContent, RuleView, Work};
+use crate::schema::{
+    Ids, PairExceptionData, PairTableData, RowData, SetRef, Span, TablesData, Words,
+};
+
+pub use crate::class_set::{DenseSet, SetPool};
+pub use crate::codec::{checksum, encode};
+
+impl DenseSet {
+    /// A set from class numbers.
+    pub fn from_classes(classes: u32, members: impl IntoIterator<Item = u32>) -> DenseSet {
+        let mut set = DenseSet::empty(classes);
+        for m in members {
+            set.insert(m);
+        }
+        set
+    }
+
+    /// The number of classes it is over.
+    pub fn universe(&self) -> u32 {
+        self.words().len() as u32 * 64
+    }
+}
+
+impl SetPool {
+    /// Interns a dense set.
+    pub fn set(&mut self, set: &DenseSet) -> SetRef {
+        self.intern(set)
+    }
+
+    /// The members of an interned set.
+    pub fn members(&self, set: SetRef, classes: u32) -> Vec<u32> {
+        self.store().members(set, classes).collect()
+    }
+
+    /// Whether an interned set holds a class.
+    pub fn contains(&self, set: SetRef, class: u32) -> bool {
+        self.store().contains(set, class)
+    }
+}
+
+/// Fills `data.rows`, `row_entries`, `row_of`, `pair_tables`, `pair_exceptions`, and the
+/// block arrays, from the rules and entries already in `data` and the entry list of every
+/// (class, action): `class_entries[class * actions + action]`.
+///
+/// Rows with the same entries are computed once; their contents are computed in parallel
+/// batches with the loader's own row code ([`crate::rows`]).
+pub fn rows(data: &mut TablesData, mut pool: SetPool, class_entries: Vec<Vec<u32>>) {
+    let mut row_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut distinct: Vec<Vec<u32>> = Vec::new();
+    let mut row_of = Vec::with_capacity(class_entries.len());
+    // Row 0 is the row of no entries, shared by every (class, action) with nothing.
+    row_ids.insert(Vec::new(), 0);
+    distinct.push(Vec::new());
+    for entries in class_entries {
+        let next = distinct.len() as u32;
+        let id = *row_ids.entry(entries.clone()).or_insert_with(|| {
+            distinct.push(entries);
+            next
+        });
+        row_of.push(id);
+    }
+    drop(row_ids);
+    let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
+    let mut rows = Vec::with_capacity(distinct.len());
+    let mut row_entries = Vec::new();
+    let mut pair_tables: Vec<PairTableData> = Vec::new();
+    let mut pair_exceptions: Vec<PairExceptionData> = Vec::new();
+    let mut pair_ids: HashMap<(PairTableData, Vec<PairExceptionData>), u32> = HashMap::new();
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16);
+    const BATCH: usize = 2048;
+    for batch in distinct.chunks(BATCH * threads) {
+        let contents: Vec<RowContent> = {
+            let view = RuleView {
+                rules: &data.rules,
+                entries: &data.entries,
+                entry_rules: &data.entry_rules.0,
+                classes,
+                store: pool.store(),
+            };
+            let chunk = batch.len().div_ceil(threads).max(1);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            let mut work = Work::unlimited();
+                            part.iter()
+                                .filter_map(|entries| view.row(entries, &mut work).ok())
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        for (entries, content) in batch.iter().zip(contents) {
+            let start = row_entries.len() as u32;
+            row_entries.extend_from_slice(entries);
+            let mut pairs = [0u32; 6];
+            for shape in PairShape::ALL {
+                let Some(Some(pair)) = content.pairs.get(shape.index()) else {
+                    continue;
+                };
+                let (table, exceptions) = intern_pair(&mut pool, pair);
+                let next = pair_tables.len() as u32;
+                let key = (table.clone(), exceptions);
+                let id = match pair_ids.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let (mut table, exceptions) = key;
+                        table.exceptions = Span {
+                            start: pair_exceptions.len() as u32,
+                            len: exceptions.len() as u32,
+                        };
+                        pair_exceptions.extend_from_slice(&exceptions);
+                        pair_tables.push(table.clone());
+                        let stored = (
+                            PairTableData {
+                                exceptions: Span::default(),
+                                ..table
+                            },
+                            exceptions,
+                        );
+                        pair_ids.insert(stored, next);
+                        next
+                    }
+                };
+                if let Some(slot) = pairs.get_mut(shape.index()) {
+                    *slot = id + 1;
+                }
+            }
+            rows.push(RowData {
+                entries: Span {
+                    start,
+                    len: entries.len() as u32,
+                },
+                allow: Category::ALL.map(|c| pool.intern(c.of(&content.allow))),
+                deny: Category::ALL.map(|c| pool.intern(c.of(&content.deny))),
+                allow_globals: content.allow_globals,
+                deny_globals: content.deny_globals,
+                allow_unscoped: content.allow_unscoped,
+                deny_unscoped: content.deny_unscoped,
+                pairs,
+            });
+        }
+    }
+    data.rows = rows;
+    data.row_entries = Ids(row_entries);
+    data.row_of = Ids(row_of);
+    data.pair_tables = pair_tables;
+    data.pair_exceptions = pair_exceptions;
+    data.blocks = Words(pool.blocks);
+    data.block_lists = Ids(pool.lists);
+}
+
+fn intern_pair(pool: &mut SetPool, pair: &PairContent) -> (PairTableData, Vec<PairExceptionData>) {
+    let table = PairTableData {
+        allow_first: pool.intern(&pair.allow_first),
+        allow_second: pool.intern(&pair.allow_second),
+        deny_first: pool.intern(&pair.deny_first),
+        deny_second: pool.intern(&pair.deny_second),
+        exceptions: Span::default(),
+    };
+    let exceptions = pair
+        .exceptions
+        .iter()
+        .map(|(x, allow, deny)| PairExceptionData {
+            first_class: *x,
+            allow: pool.intern(allow),
+            deny: pool.intern(deny),
+        })
+        .collect();
+    (table, exceptions)
+}
+
+/// Read access to interned sets, for tools that inspect tables (`rampart lint`).
+pub fn store_contains(data: &TablesData, set: SetRef, class: u32) -> bool {
+    SetStore {
+        blocks: &data.blocks.0,
+        lists: &data.block_lists.0,
+    }
+    .contains(set, class)
+}
+
+/// The members of a stored set of a category.
+pub fn store_members(data: &TablesData, set: SetRef, category: Category) -> Vec<u32> {
+    SetStore {
+        blocks: &data.blocks.0,
+        lists: &data.block_lists.0,
+    }
+    .members(set, category.of(&data.categories).classes)
+    .collect()
+}

@@ -1,0 +1,306 @@
+//! Sets of object classes: how rules, rows and pair tables say which objects they cover.
+//!
+//! A stored set is [`SetRef::Empty`], [`SetRef::All`], or a list of block ids, one per 512
+//! classes of its category; a block is 512 bits in one cache line, shared by every set
+//! that has the same bits there (block 0 is all zeros). Testing a class reads the list
+//! entry and one word of the block: two memory reads whatever the set.
+//!
+//! [`DenseSet`] is the working form (a plain bitset over the category's classes) used to
+//! compute sets, and [`SetPool`] interns dense sets into blocks and lists.
+
+use crate::schema::{SetRef, BLOCK_BITS, BLOCK_WORDS};
+
+/// Read access to stored sets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SetStore<'a> {
+    pub blocks: &'a [u64],
+    pub lists: &'a [u32],
+}
+
+/// The number of blocks a set over `classes` classes lists.
+pub(crate) fn blocks_for(classes: u32) -> usize {
+    (classes as usize).div_ceil(BLOCK_BITS)
+}
+
+impl SetStore<'_> {
+    /// Whether `class` is in `set`. Out-of-range reads (impossible after validation)
+    /// answer `false`, so a bug denies rather than panics.
+    #[inline]
+    pub fn contains(&self, set: SetRef, class: u32) -> bool {
+        match set {
+            SetRef::Empty => false,
+            SetRef::All => true,
+            SetRef::Blocks(offset) => {
+                let class = class as usize;
+                let Some(block) = self.lists.get(offset as usize + class / BLOCK_BITS) else {
+                    return false;
+                };
+                let word = *block as usize * BLOCK_WORDS + (class % BLOCK_BITS) / 64;
+                self.blocks
+                    .get(word)
+                    .is_some_and(|w| (w >> (class % 64)) & 1 == 1)
+            }
+        }
+    }
+
+    /// ORs `set` into `dense`; returns the number of blocks read (the work done).
+    pub(crate) fn or_into(&self, dense: &mut DenseSet, set: SetRef) -> usize {
+        match set {
+            SetRef::Empty => 0,
+            SetRef::All => {
+                dense.fill();
+                1
+            }
+            SetRef::Blocks(offset) => {
+                let blocks = dense.words.len().div_ceil(BLOCK_WORDS);
+                let start = offset as usize;
+                let Some(list) = self.lists.get(start..start + blocks) else {
+                    return 0;
+                };
+                for (b, block) in list.iter().enumerate() {
+                    if *block == 0 {
+                        continue;
+                    }
+                    let from = *block as usize * BLOCK_WORDS;
+                    let Some(source) = self.blocks.get(from..from + BLOCK_WORDS) else {
+                        continue;
+                    };
+                    let target = dense
+                        .words
+                        .iter_mut()
+                        .skip(b * BLOCK_WORDS)
+                        .take(BLOCK_WORDS);
+                    for (t, s) in target.zip(source) {
+                        *t |= *s;
+                    }
+                }
+                dense.trim();
+                blocks
+            }
+        }
+        .max(1)
+    }
+
+    /// The set as a dense bitset over `classes` classes.
+    pub(crate) fn dense(&self, set: SetRef, classes: u32) -> DenseSet {
+        let mut dense = DenseSet::empty(classes);
+        self.or_into(&mut dense, set);
+        dense
+    }
+
+    /// Every class of `set`, in order.
+    pub(crate) fn members(&self, set: SetRef, classes: u32) -> impl Iterator<Item = u32> {
+        self.dense(set, classes).into_members()
+    }
+}
+
+/// A plain bitset over the classes of one category.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DenseSet {
+    classes: u32,
+    words: Vec<u64>,
+}
+
+impl DenseSet {
+    /// No class of `classes`.
+    pub fn empty(classes: u32) -> DenseSet {
+        DenseSet {
+            classes,
+            words: vec![0; (classes as usize).div_ceil(64)],
+        }
+    }
+
+    /// Every class.
+    #[cfg(feature = "build")]
+    pub fn full(classes: u32) -> DenseSet {
+        let mut set = DenseSet::empty(classes);
+        set.fill();
+        set
+    }
+
+    /// Sets every class.
+    pub fn fill(&mut self) {
+        for w in &mut self.words {
+            *w = u64::MAX;
+        }
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        let rest = self.classes % 64;
+        if rest != 0 {
+            if let Some(last) = self.words.last_mut() {
+                *last &= (1u64 << rest) - 1;
+            }
+        }
+    }
+
+    /// Adds one class.
+    pub fn insert(&mut self, class: u32) {
+        if class < self.classes {
+            if let Some(w) = self.words.get_mut(class as usize / 64) {
+                *w |= 1 << (class % 64);
+            }
+        }
+    }
+
+    /// Whether `class` is in the set.
+    pub fn contains(&self, class: u32) -> bool {
+        self.words
+            .get(class as usize / 64)
+            .is_some_and(|w| (w >> (class % 64)) & 1 == 1)
+    }
+
+    /// Adds every class of `other` (of the same category).
+    pub fn union_with(&mut self, other: &DenseSet) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= *b;
+        }
+    }
+
+    /// Removes every class of `other`.
+    pub fn subtract(&mut self, other: &DenseSet) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= !*b;
+        }
+    }
+
+    /// Keeps only classes of `other`.
+    #[cfg(feature = "build")]
+    pub fn intersect(&mut self, other: &DenseSet) {
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= *b;
+        }
+    }
+
+    /// True when no class is set.
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    /// True when every class is set.
+    #[cfg(feature = "build")]
+    pub fn is_full(&self) -> bool {
+        *self == DenseSet::full(self.classes)
+    }
+
+    /// The number of classes set.
+    #[cfg(feature = "build")]
+    pub fn count(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The classes set, in order.
+    pub fn into_members(self) -> impl Iterator<Item = u32> {
+        self.words.into_iter().enumerate().flat_map(|(i, w)| {
+            (0..64u32)
+                .filter(move |b| (w >> b) & 1 == 1)
+                .map(move |b| i as u32 * 64 + b)
+        })
+    }
+
+    /// The words, for interning.
+    pub fn words(&self) -> &[u64] {
+        &self.words
+    }
+}
+
+/// Interns dense sets into shared blocks and block lists (the compiler's side).
+#[cfg(feature = "build")]
+#[derive(Debug)]
+pub struct SetPool {
+    pub(crate) blocks: Vec<u64>,
+    block_ids: std::collections::HashMap<[u64; BLOCK_WORDS], u32>,
+    pub(crate) lists: Vec<u32>,
+    list_ids: std::collections::HashMap<Vec<u32>, u32>,
+}
+
+#[cfg(feature = "build")]
+impl Default for SetPool {
+    fn default() -> Self {
+        let mut pool = SetPool {
+            blocks: Vec::new(),
+            block_ids: Default::default(),
+            lists: Vec::new(),
+            list_ids: Default::default(),
+        };
+        pool.block([0; BLOCK_WORDS]);
+        pool
+    }
+}
+
+#[cfg(feature = "build")]
+impl SetPool {
+    fn block(&mut self, words: [u64; BLOCK_WORDS]) -> u32 {
+        let next = (self.blocks.len() / BLOCK_WORDS) as u32;
+        *self.block_ids.entry(words).or_insert_with(|| {
+            self.blocks.extend_from_slice(&words);
+            next
+        })
+    }
+
+    /// The stored form of a dense set: `Empty` when nothing is set, else its blocks.
+    pub fn intern(&mut self, set: &DenseSet) -> SetRef {
+        if set.is_empty() {
+            return SetRef::Empty;
+        }
+        let list: Vec<u32> = set
+            .words
+            .chunks(BLOCK_WORDS)
+            .map(|chunk| {
+                let mut words = [0u64; BLOCK_WORDS];
+                for (w, c) in words.iter_mut().zip(chunk) {
+                    *w = *c;
+                }
+                self.block(words)
+            })
+            .collect();
+        if let Some(offset) = self.list_ids.get(&list) {
+            return SetRef::Blocks(*offset);
+        }
+        let offset = self.lists.len() as u32;
+        self.lists.extend_from_slice(&list);
+        self.list_ids.insert(list, offset);
+        SetRef::Blocks(offset)
+    }
+
+    /// Read access to what is interned so far.
+    pub(crate) fn store(&self) -> SetStore<'_> {
+        SetStore {
+            blocks: &self.blocks,
+            lists: &self.lists,
+        }
+    }
+}
+
+#[cfg(all(test, feature = "build"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interned_sets_answer_like_their_dense_form() {
+        let classes = 1300;
+        let mut pool = SetPool::default();
+        let mut a = DenseSet::empty(classes);
+        for c in [0, 1, 511, 512, 1299] {
+            a.insert(c);
+        }
+        let b = DenseSet::full(classes);
+        let (ra, rb) = (pool.intern(&a), pool.intern(&b));
+        let again = pool.intern(&a);
+        assert_eq!(ra, again, "identical sets share storage");
+        assert_eq!(pool.intern(&DenseSet::empty(classes)), SetRef::Empty);
+        let store = pool.store();
+        for c in 0..classes {
+            assert_eq!(store.contains(ra, c), a.contains(c), "class {c}");
+            assert!(store.contains(rb, c));
+        }
+        assert!(!store.contains(ra, classes + 5));
+        assert_eq!(store.dense(ra, classes), a);
+        assert_eq!(
+            store.members(ra, classes).collect::<Vec<_>>(),
+            vec![0, 1, 511, 512, 1299]
+        );
+        assert!(b.is_full() && !a.is_full() && a.count() == 5);
+    }
+}

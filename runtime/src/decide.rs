@@ -1,0 +1,484 @@
+//! The check path: resolved ids in, a [`Response`] out; no allocation, no IO, no panic.
+//!
+//! A principal belongs to a class (principals whose units hold the same rules), and each
+//! (class, action) has one precomputed row. A one-object request reads the row's allow and
+//! deny sets of the object's category at the object's class: a fixed number of memory
+//! reads, whatever the number of permissions, memberships or objects. A two-object
+//! request reads the row's pair table for that pair of categories (sets per side, and at
+//! most one exception per first class found by one hash probe). Requests naming three or
+//! more objects, and objects the catalog did not know (classified from their attributes),
+//! are decided rule by rule from the row's rules.
+
+use crate::attributes::{ObjectAttributes, ObjectView};
+use crate::category::{PairShape, PerCategory};
+use crate::class_set::SetStore;
+use crate::error::RequestError;
+use crate::request::{IdTarget, ObjectRef, Request, Target};
+use crate::response::{Reason, Response};
+use crate::rows::RuleView;
+use crate::schema::{PairExceptionData, PairTableData, RowData, RuleData, TablesData};
+use crate::tables::Tables;
+use crate::{ActionId, Category, Effect, GlobalId, ObjectId, PrincipalId};
+
+/// Pair exceptions by (pair table, first class): one open-addressing probe.
+#[derive(Debug, Default)]
+pub(crate) struct ExceptionIndex {
+    /// `(key + 1, exception index)`; key 0 marks an empty slot.
+    slots: Vec<(u64, u32)>,
+}
+
+fn key_hash(key: u64, slots: usize) -> usize {
+    let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    ((u128::from(mixed) * slots as u128) >> 64) as usize
+}
+
+impl ExceptionIndex {
+    pub(crate) fn build(data: &TablesData) -> ExceptionIndex {
+        let count = data.pair_exceptions.len();
+        let mut slots = vec![(0u64, 0u32); (count * 2).max(4)];
+        let len = slots.len();
+        for (t, table) in data.pair_tables.iter().enumerate() {
+            for i in table.exceptions.range() {
+                let Some(e) = data.pair_exceptions.get(i) else {
+                    continue;
+                };
+                let key = ((t as u64) << 32 | u64::from(e.first_class)) + 1;
+                let mut at = key_hash(key, len);
+                for _ in 0..len {
+                    match slots.get_mut(at) {
+                        Some(slot) if slot.0 == 0 => {
+                            *slot = (key, i as u32);
+                            break;
+                        }
+                        _ => at = if at + 1 == len { 0 } else { at + 1 },
+                    }
+                }
+            }
+        }
+        ExceptionIndex { slots }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, table: u32, first_class: u32) -> Option<u32> {
+        let key = (u64::from(table) << 32 | u64::from(first_class)) + 1;
+        let len = self.slots.len();
+        let mut at = key_hash(key, len);
+        for _ in 0..len {
+            let (k, v) = *self.slots.get(at)?;
+            if k == key {
+                return Some(v);
+            }
+            if k == 0 {
+                return None;
+            }
+            at = if at + 1 == len { 0 } else { at + 1 };
+        }
+        None
+    }
+
+    pub(crate) fn memory(&self) -> usize {
+        self.slots.len() * std::mem::size_of::<(u64, u32)>()
+    }
+}
+
+/// An object of a request after name resolution.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Resolved<'a> {
+    Known(ObjectId),
+    Unknown(ObjectView<'a>),
+}
+
+/// A request's target after name resolution.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ResolvedTarget<'a> {
+    Objects(PerCategory<Resolved<'a>>),
+    Global(GlobalId),
+    Unscoped,
+}
+
+pub(crate) fn response(reason: Reason) -> Response {
+    Response {
+        effect: if reason == Reason::Allowed {
+            Effect::Allow
+        } else {
+            Effect::Deny
+        },
+        reason,
+        explanation: None,
+    }
+}
+
+fn reason(allowed: bool, denied: bool) -> Reason {
+    if denied {
+        Reason::ExplicitDeny
+    } else if allowed {
+        Reason::Allowed
+    } else {
+        Reason::NoAllowRule
+    }
+}
+
+impl Tables {
+    pub(crate) fn store(&self) -> SetStore<'_> {
+        SetStore {
+            blocks: &self.data.blocks.0,
+            lists: &self.data.block_lists.0,
+        }
+    }
+
+    pub(crate) fn rule_view(&self) -> RuleView<'_> {
+        RuleView {
+            rules: &self.data.rules,
+            entries: &self.data.entries,
+            entry_rules: &self.data.entry_rules.0,
+            classes: Category::ALL.map(|c| c.of(&self.data.categories).classes),
+            store: self.store(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn class_of(&self, object: ObjectId) -> u32 {
+        object
+            .category
+            .of(&self.data.categories)
+            .object_class
+            .0
+            .get(object.index())
+            .copied()
+            .unwrap_or(u32::MAX)
+    }
+
+    /// The row of a principal and action (ids already checked to be ours).
+    #[inline]
+    pub(crate) fn row(&self, principal: u32, action: u32) -> Option<&RowData> {
+        let class = self.data.principals.get(principal as usize)?.class as usize;
+        let slot = class * self.data.actions.len() + action as usize;
+        let row = *self.data.row_of.0.get(slot)?;
+        self.data.rows.get(row as usize)
+    }
+
+    /// The pair table of a row for a pair of categories, with its index.
+    #[inline]
+    pub(crate) fn pair_table(
+        &self,
+        row: &RowData,
+        shape: PairShape,
+    ) -> Option<(u32, &PairTableData)> {
+        let id = row.pairs.get(shape.index()).copied()?.checked_sub(1)?;
+        self.data.pair_tables.get(id as usize).map(|t| (id, t))
+    }
+
+    /// A pair table's exception for a first-category class.
+    #[inline]
+    pub(crate) fn pair_exception(
+        &self,
+        table: (u32, &PairTableData),
+        first_class: u32,
+    ) -> Option<&PairExceptionData> {
+        if table.1.exceptions.len == 0 {
+            return None;
+        }
+        self.exceptions
+            .get(table.0, first_class)
+            .and_then(|i| self.data.pair_exceptions.get(i as usize))
+    }
+
+    /// The rules a row was computed from.
+    pub(crate) fn row_rules<'s>(
+        &'s self,
+        row: &'s RowData,
+    ) -> impl Iterator<Item = (u32, &'s RuleData)> + 's {
+        let entries = self
+            .data
+            .row_entries
+            .0
+            .get(row.entries.range())
+            .unwrap_or(&[]);
+        self.rule_view().rules_of(entries)
+    }
+
+    /// Decides a request by resolved ids: the fast path. Errors only for ids that belong
+    /// to other tables (resolve names again after a reload).
+    ///
+    /// ```
+    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), rampart_runtime::RequestError> {
+    /// use rampart_runtime::{Category, IdTarget};
+    /// let john = tables.principal("john@doe.com")?;
+    /// let read = tables.action("read")?;
+    /// let pod = tables.object(Category::Config, "c-mc-pod")?;
+    /// let allowed = tables.check_ids(john, read, &IdTarget::from(pod))?.is_allowed();
+    /// # let _ = allowed; Ok(()) }
+    /// ```
+    pub fn check_ids(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        target: &IdTarget,
+    ) -> Result<Response, RequestError> {
+        if principal.tag != self.tag || action.tag != self.tag {
+            return Err(RequestError::stale_id());
+        }
+        let Some(row) = self.row(principal.index, action.index) else {
+            return Ok(response(Reason::NoAllowRule));
+        };
+        let reason = match target {
+            IdTarget::Global(g) => {
+                if g.tag != self.tag {
+                    return Err(RequestError::stale_id());
+                }
+                let bit = 1u64.checked_shl(g.index).unwrap_or(0);
+                reason(row.allow_globals & bit != 0, row.deny_globals & bit != 0)
+            }
+            IdTarget::Unscoped => reason(row.allow_unscoped, row.deny_unscoped),
+            IdTarget::Objects(objects) => {
+                if objects.iter().any(|o| o.tag != self.tag) {
+                    return Err(RequestError::stale_id());
+                }
+                let mut present = objects.iter();
+                match (present.next(), present.next(), present.next()) {
+                    (Some(one), None, _) => self.single(row, one),
+                    (Some(a), Some(b), None) => self.pair(row, a, b),
+                    _ => {
+                        let mut targets = PerCategory::default();
+                        for o in objects.iter() {
+                            targets.set(o.category, Resolved::Known(o));
+                        }
+                        self.by_rules(row, &targets)
+                    }
+                }
+            }
+        };
+        Ok(response(reason))
+    }
+
+    #[inline]
+    fn single(&self, row: &RowData, object: ObjectId) -> Reason {
+        let class = self.class_of(object);
+        let store = self.store();
+        let c = object.category;
+        reason(
+            store.contains(*c.of(&row.allow), class),
+            store.contains(*c.of(&row.deny), class),
+        )
+    }
+
+    #[inline]
+    fn pair(&self, row: &RowData, a: ObjectId, b: ObjectId) -> Reason {
+        let Some(shape) = PairShape::new(a.category, b.category) else {
+            return Reason::NoAllowRule;
+        };
+        let (first, second) = if a.category == shape.first() {
+            (a, b)
+        } else {
+            (b, a)
+        };
+        let Some(table) = self.pair_table(row, shape) else {
+            return Reason::NoAllowRule;
+        };
+        let (allowed, denied) =
+            self.pair_answer(table, self.class_of(first), self.class_of(second));
+        reason(allowed, denied)
+    }
+
+    /// Whether the pair table allows, and whether it denies, first class `x` with second
+    /// class `y`.
+    #[inline]
+    pub(crate) fn pair_answer(&self, table: (u32, &PairTableData), x: u32, y: u32) -> (bool, bool) {
+        let store = self.store();
+        let t = table.1;
+        let exception = self.pair_exception(table, x);
+        let denied = store.contains(t.deny_first, x)
+            || store.contains(t.deny_second, y)
+            || exception.is_some_and(|e| store.contains(e.deny, y));
+        let allowed = store.contains(t.allow_first, x)
+            || store.contains(t.allow_second, y)
+            || exception.is_some_and(|e| store.contains(e.allow, y));
+        (allowed, denied)
+    }
+
+    /// The second-category classes the pair table allows with first class `x`.
+    pub(crate) fn pair_seconds(
+        &self,
+        table: (u32, &PairTableData),
+        x: u32,
+        seconds: u32,
+    ) -> crate::class_set::DenseSet {
+        use crate::class_set::DenseSet;
+        let store = self.store();
+        let t = table.1;
+        let mut allowed = DenseSet::empty(seconds);
+        if store.contains(t.allow_first, x) {
+            allowed.fill();
+        }
+        store.or_into(&mut allowed, t.allow_second);
+        let mut denied = DenseSet::empty(seconds);
+        if store.contains(t.deny_first, x) {
+            denied.fill();
+        }
+        store.or_into(&mut denied, t.deny_second);
+        if let Some(e) = self.pair_exception(table, x) {
+            store.or_into(&mut allowed, e.allow);
+            store.or_into(&mut denied, e.deny);
+        }
+        allowed.subtract(&denied);
+        allowed
+    }
+
+    /// Whether one rule matches resolved objects.
+    pub(crate) fn rule_matches(
+        &self,
+        rule: &RuleData,
+        targets: &PerCategory<Resolved<'_>>,
+    ) -> bool {
+        if !rule.objects || rule.required & !targets.mask() != 0 {
+            return false;
+        }
+        let store = self.store();
+        targets.iter().all(|(c, target)| {
+            let set = *c.of(&rule.sets);
+            match target {
+                Resolved::Known(o) => store.contains(set, self.class_of(*o)),
+                Resolved::Unknown(view) => match (set, c.of(&rule.predicates)) {
+                    (crate::schema::SetRef::All, _) => true,
+                    (_, Some(p)) => self
+                        .predicates
+                        .get(*p as usize)
+                        .is_some_and(|p| p.matches(view, &self.selectors)),
+                    (_, None) => false,
+                },
+            }
+        })
+    }
+
+    fn by_rules(&self, row: &RowData, targets: &PerCategory<Resolved<'_>>) -> Reason {
+        let (mut allowed, mut denied) = (false, false);
+        for (_, rule) in self.row_rules(row) {
+            if self.rule_matches(rule, targets) {
+                if rule.deny {
+                    denied = true;
+                    break;
+                }
+                allowed = true;
+            }
+        }
+        reason(allowed, denied)
+    }
+
+    /// Resolves a request's names: every name that does not resolve is an error.
+    pub(crate) fn resolve<'v>(
+        &'v self,
+        request: &Request<'v>,
+    ) -> Result<(PrincipalId, ActionId, ResolvedTarget<'v>), RequestError> {
+        let principal = self.principal(request.subject())?;
+        let action = self.action(request.action())?;
+        let target = match request.target() {
+            Target::Global(g) => ResolvedTarget::Global(self.global(g)?),
+            Target::Unscoped => ResolvedTarget::Unscoped,
+            Target::Objects(objects) => {
+                if objects.is_empty() {
+                    return Err(RequestError::invalid(
+                        "the request names no object (a request about nothing is `Target::Unscoped`)",
+                    ));
+                }
+                let mut targets = PerCategory::default();
+                for (c, object) in objects.iter() {
+                    let resolved = match object {
+                        ObjectRef::Key(key) => Resolved::Known(self.object(c, key)?),
+                        ObjectRef::Attributes(attributes) => self.classify(c, attributes),
+                    };
+                    targets.set(c, resolved);
+                }
+                ResolvedTarget::Objects(targets)
+            }
+        };
+        Ok((principal, action, target))
+    }
+
+    fn classify<'v>(
+        &'v self,
+        category: Category,
+        attributes: &'v ObjectAttributes,
+    ) -> Resolved<'v> {
+        if let Some(known) = attributes
+            .id
+            .as_deref()
+            .and_then(|id| self.object(category, id).ok())
+        {
+            return Resolved::Known(known);
+        }
+        let (agent_id, agent_name) = match attributes.agent.as_deref() {
+            None => (None, None),
+            Some(key) => match self.agent(key) {
+                Some((id, name)) => (Some(id), Some(name)),
+                None => (Some(key), None),
+            },
+        };
+        Resolved::Unknown(ObjectView {
+            category,
+            attributes,
+            agent_id,
+            agent_name,
+        })
+    }
+
+    /// Decides resolved targets (the fast path where it applies).
+    pub(crate) fn decide_resolved(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        target: &ResolvedTarget<'_>,
+    ) -> Result<Response, RequestError> {
+        match target {
+            ResolvedTarget::Global(g) => self.check_ids(principal, action, &IdTarget::Global(*g)),
+            ResolvedTarget::Unscoped => self.check_ids(principal, action, &IdTarget::Unscoped),
+            ResolvedTarget::Objects(targets) => {
+                let mut known: Option<crate::ObjectIds> = None;
+                let mut all_known = true;
+                for (_, t) in targets.iter() {
+                    match t {
+                        Resolved::Known(o) => {
+                            known = Some(match known {
+                                None => crate::ObjectIds::one(*o),
+                                Some(ids) => ids.and(*o)?,
+                            })
+                        }
+                        Resolved::Unknown(_) => all_known = false,
+                    }
+                }
+                match (all_known, known) {
+                    (true, Some(ids)) => self.check_ids(principal, action, &IdTarget::Objects(ids)),
+                    _ => {
+                        let Some(row) = self.row(principal.index, action.index) else {
+                            return Ok(response(Reason::NoAllowRule));
+                        };
+                        Ok(response(self.by_rules(row, targets)))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decides a request given by names: the call a service reaches for first. A name
+    /// that does not resolve (subject, action, object, global object) is an error, never
+    /// a denial; the response says allowed or denied and why (`allowed`,
+    /// `explicit_deny`, `no_allow_rule`). Use [`Tables::explain`] to learn which
+    /// permissions decided.
+    ///
+    /// ```
+    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), rampart_runtime::RequestError> {
+    /// use rampart_runtime::{Objects, Request, Target};
+    /// let request = Request::new(
+    ///     "john@doe.com",
+    ///     "playbook:run",
+    ///     Target::Objects(Objects::new().playbook("mc/echo-config").config("c-mc-pod")),
+    /// );
+    /// if tables.is_authorized(&request)?.is_allowed() {
+    ///     // run it
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_authorized(&self, request: &Request<'_>) -> Result<Response, RequestError> {
+        let (principal, action, target) = self.resolve(request)?;
+        self.decide_resolved(principal, action, &target)
+    }
+}

@@ -1,0 +1,389 @@
+//! Listing and reverse queries, from the same rows the check path reads, so that they
+//! equal `check` by construction: which known objects a principal may act on (for one
+//! object, or together with a fixed object of another category), the residual rules that
+//! would admit objects the catalog does not know yet, who may act on an object, and what a
+//! principal may do action by action.
+
+use roaring::RoaringBitmap;
+
+use crate::category::PairShape;
+use crate::class_set::DenseSet;
+use crate::error::RequestError;
+use crate::request::IdTarget;
+use crate::response::Reason;
+use crate::schema::{RowData, SelectorData, SetRef};
+use crate::tables::Tables;
+use crate::{ActionId, Category, ObjectId, PrincipalId};
+
+/// The canonical text of a stored selector (`name=x,namespace=y`-like, field by field).
+pub(crate) fn selector_text(s: &SelectorData) -> String {
+    let fields = [
+        ("id", &s.id),
+        ("name", &s.name),
+        ("namespace", &s.namespace),
+        ("types", &s.types),
+        ("agent", &s.agent),
+        ("tagSelector", &s.tag_selector),
+        ("labelSelector", &s.label_selector),
+        ("fieldSelector", &s.field_selector),
+        ("statuses", &s.statuses),
+        ("health", &s.health),
+        ("search", &s.search),
+    ];
+    fields
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What admits objects the catalog does not know yet: the rules' selectors, as text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Residual {
+    /// An allow rule admits every object of the category whatever it is.
+    pub allow_all: bool,
+    /// Allow rules' requirements (each: selectors ORed, narrowing ANDed).
+    pub allow: Vec<String>,
+    /// A deny rule forbids every object of the category.
+    pub deny_all: bool,
+    /// Deny rules' requirements.
+    pub deny: Vec<String>,
+}
+
+/// The known objects of one category a principal may act on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listing {
+    category: Category,
+    objects: RoaringBitmap,
+    residual: Residual,
+    tag: crate::ids::TablesTag,
+}
+
+impl Listing {
+    /// The category listed.
+    pub fn category(&self) -> Category {
+        self.category
+    }
+
+    /// The objects, as a bitmap of object indexes.
+    pub fn bitmap(&self) -> &RoaringBitmap {
+        &self.objects
+    }
+
+    /// How many objects.
+    pub fn len(&self) -> u64 {
+        self.objects.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    /// The objects in order.
+    pub fn iter(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        let (category, tag) = (self.category, self.tag);
+        self.objects.iter().map(move |index| ObjectId {
+            category,
+            index,
+            tag,
+        })
+    }
+
+    /// One page: up to `limit` objects after `after` (exclusive), in order.
+    pub fn page(&self, after: Option<ObjectId>, limit: usize) -> Vec<ObjectId> {
+        let start = after.map(|o| o.index.saturating_add(1)).unwrap_or(0);
+        let (category, tag) = (self.category, self.tag);
+        self.objects
+            .range(start..)
+            .take(limit)
+            .map(|index| ObjectId {
+                category,
+                index,
+                tag,
+            })
+            .collect()
+    }
+
+    /// What would admit objects the catalog does not know.
+    pub fn residual(&self) -> &Residual {
+        &self.residual
+    }
+}
+
+/// What a principal may do with one action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActionAccess {
+    /// The action.
+    pub action: ActionId,
+    /// Global objects allowed.
+    pub globals: Vec<String>,
+    /// Per category, the known objects a one-object request is allowed on.
+    pub objects: [RoaringBitmap; 4],
+    /// Pairs of categories some allow rule grants two-object requests on.
+    pub pairs: Vec<PairShape>,
+    /// Whether a request naming no object is allowed.
+    pub unscoped: bool,
+}
+
+impl Tables {
+    fn our(&self, principal: PrincipalId, action: ActionId) -> Result<(), RequestError> {
+        if principal.tag != self.tag || action.tag != self.tag {
+            return Err(RequestError::stale_id());
+        }
+        Ok(())
+    }
+
+    fn classes(&self, c: Category) -> u32 {
+        c.of(&self.data.categories).classes
+    }
+
+    /// The objects of `category` whose class is in `classes`.
+    fn objects_of(&self, category: Category, classes: &DenseSet) -> RoaringBitmap {
+        let of = &category.of(&self.data.categories).object_class.0;
+        let mut out = RoaringBitmap::new();
+        if classes.is_empty() {
+            return out;
+        }
+        for (i, class) in of.iter().enumerate() {
+            if classes.contains(*class) {
+                out.insert(i as u32);
+            }
+        }
+        out
+    }
+
+    fn residual(&self, row: &RowData, category: Category) -> Residual {
+        let mut residual = Residual::default();
+        for (_, rule) in self.row_rules(row) {
+            if !rule.objects || rule.required & !category.bit() != 0 {
+                continue;
+            }
+            let set = *category.of(&rule.sets);
+            let text = self.selects(rule, category).join(" | ");
+            match (rule.deny, set) {
+                (_, SetRef::Empty) if category.of(&rule.predicates).is_none() => {}
+                (false, SetRef::All) => residual.allow_all = true,
+                (true, SetRef::All) => residual.deny_all = true,
+                (false, _) => residual.allow.push(text),
+                (true, _) => residual.deny.push(text),
+            }
+        }
+        residual.allow.sort();
+        residual.allow.dedup();
+        residual.deny.sort();
+        residual.deny.dedup();
+        residual
+    }
+
+    /// The known objects of `category` that `principal` may do `action` on in a
+    /// one-object request, and the residual rules for objects the catalog does not know.
+    pub fn list(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+    ) -> Result<Listing, RequestError> {
+        self.our(principal, action)?;
+        let classes = self.classes(category);
+        let (objects, residual) = match self.row(principal.index, action.index) {
+            None => (RoaringBitmap::new(), Residual::default()),
+            Some(row) => {
+                let store = self.store();
+                let mut allowed = store.dense(*category.of(&row.allow), classes);
+                allowed.subtract(&store.dense(*category.of(&row.deny), classes));
+                (
+                    self.objects_of(category, &allowed),
+                    self.residual(row, category),
+                )
+            }
+        };
+        Ok(Listing {
+            category,
+            objects,
+            residual,
+            tag: self.tag,
+        })
+    }
+
+    /// The known objects of `category` that `principal` may do `action` on together with
+    /// `with` (of another category): "on which configs may john run playbook X".
+    pub fn list_with(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        with: ObjectId,
+    ) -> Result<Listing, RequestError> {
+        self.our(principal, action)?;
+        if with.tag != self.tag {
+            return Err(RequestError::stale_id());
+        }
+        let shape = PairShape::new(category, with.category).ok_or_else(|| {
+            RequestError::invalid(format!("a {category} listed together with a {category}"))
+        })?;
+        let k = self.classes(category);
+        let table = self
+            .row(principal.index, action.index)
+            .and_then(|row| self.pair_table(row, shape));
+        let mut allowed = DenseSet::empty(k);
+        if let Some(table) = table {
+            let fixed = self.class_of(with);
+            if with.category == shape.first() {
+                allowed = self.pair_seconds(table, fixed, k);
+            } else {
+                for x in 0..k {
+                    let (allow, denied) = self.pair_answer(table, x, fixed);
+                    if allow && !denied {
+                        allowed.insert(x);
+                    }
+                }
+            }
+        }
+        Ok(Listing {
+            category,
+            objects: self.objects_of(category, &allowed),
+            residual: Residual::default(),
+            tag: self.tag,
+        })
+    }
+
+    /// The principal's class: principals of one class get the same answer to every
+    /// request, so tools that ask for many principals can ask once per class.
+    pub fn principal_class(&self, principal: PrincipalId) -> Option<u32> {
+        (principal.tag == self.tag)
+            .then(|| self.data.principals.get(principal.index()).map(|p| p.class))
+            .flatten()
+    }
+
+    /// Two-object grants of one pair of categories, grouped: each entry is a set of
+    /// first-category objects and the second-category objects every one of them may be
+    /// paired with (entries with nothing allowed are left out). "Which configs may john run
+    /// each playbook on", in one call.
+    pub fn pair_grants(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        shape: PairShape,
+    ) -> Result<Vec<(RoaringBitmap, RoaringBitmap)>, RequestError> {
+        self.our(principal, action)?;
+        let (a, b) = (shape.first(), shape.second());
+        let (ka, kb) = (self.classes(a), self.classes(b));
+        let Some(table) = self
+            .row(principal.index, action.index)
+            .and_then(|row| self.pair_table(row, shape))
+        else {
+            return Ok(Vec::new());
+        };
+        let mut groups: Vec<(DenseSet, DenseSet)> = Vec::new();
+        for x in 0..ka {
+            let allowed = self.pair_seconds(table, x, kb);
+            if allowed.is_empty() {
+                continue;
+            }
+            match groups.iter_mut().find(|(_, set)| *set == allowed) {
+                Some((firsts, _)) => firsts.insert(x),
+                None => {
+                    let mut firsts = DenseSet::empty(ka);
+                    firsts.insert(x);
+                    groups.push((firsts, allowed));
+                }
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(firsts, seconds)| (self.objects_of(a, &firsts), self.objects_of(b, &seconds)))
+            .collect())
+    }
+
+    /// Every principal allowed `action` on `target`. Decided once per principal class
+    /// (every principal of a class gets the same answers), so the cost grows with the
+    /// number of classes.
+    pub fn who_can(
+        &self,
+        action: ActionId,
+        target: &IdTarget,
+    ) -> Result<Vec<PrincipalId>, RequestError> {
+        let classes = self.data.classes as usize;
+        let mut verdict: Vec<Option<bool>> = vec![None; classes];
+        let mut out = Vec::new();
+        for principal in self.principals() {
+            let Some(class) = self
+                .data
+                .principals
+                .get(principal.index())
+                .map(|p| p.class as usize)
+            else {
+                continue;
+            };
+            let allowed = match verdict.get(class).copied().flatten() {
+                Some(v) => v,
+                None => {
+                    let v = self.check_ids(principal, action, target)?.reason() == Reason::Allowed;
+                    if let Some(slot) = verdict.get_mut(class) {
+                        *slot = Some(v);
+                    }
+                    v
+                }
+            };
+            if allowed {
+                out.push(principal);
+            }
+        }
+        Ok(out)
+    }
+
+    /// What `principal` may do, action by action (actions allowing nothing left out).
+    pub fn access(&self, principal: PrincipalId) -> Result<Vec<ActionAccess>, RequestError> {
+        let mut out = Vec::new();
+        for (action, _) in self.actions() {
+            self.our(principal, action)?;
+            let Some(row) = self.row(principal.index, action.index) else {
+                continue;
+            };
+            let globals = self
+                .data
+                .globals
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| (row.allow_globals & !row.deny_globals) >> i & 1 == 1)
+                .map(|(_, g)| g.clone())
+                .collect();
+            let mut objects: [RoaringBitmap; 4] = Default::default();
+            for c in Category::ALL {
+                *c.of_mut(&mut objects) = self.list(principal, action, c)?.objects;
+            }
+            let pairs = PairShape::ALL
+                .into_iter()
+                .filter(|shape| {
+                    self.pair_table(row, *shape)
+                        .map(|(_, t)| t)
+                        .is_some_and(|t| {
+                            t.allow_first != SetRef::Empty
+                                || t.allow_second != SetRef::Empty
+                                || self
+                                    .data
+                                    .pair_exceptions
+                                    .get(t.exceptions.range())
+                                    .is_some_and(|e| e.iter().any(|e| e.allow != SetRef::Empty))
+                        })
+                })
+                .collect();
+            let access = ActionAccess {
+                action,
+                globals,
+                objects,
+                pairs,
+                unscoped: row.allow_unscoped && !row.deny_unscoped,
+            };
+            if !access.globals.is_empty()
+                || !access.pairs.is_empty()
+                || access.unscoped
+                || access.objects.iter().any(|o| !o.is_empty())
+            {
+                out.push(access);
+            }
+        }
+        Ok(out)
+    }
+}

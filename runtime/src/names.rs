@@ -1,0 +1,202 @@
+//! Name -> id lookup for the by-strings check path: a flat open-addressing table built at
+//! load. A lookup hashes the name once and reads one slot (which holds the hash tag, the
+//! id and where the stored name is), then compares the name's bytes: two cache lines in
+//! the common case, no allocation.
+//!
+//! Keys are fixed at load and a request can only look keys up, so probing stays short
+//! (load factor at most 2/3) whatever names requests bring.
+
+use crate::schema::NameList;
+
+const EMPTY: u32 = 0;
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    /// Low bits of the name's hash, with bit 0 forced on; 0 marks an empty slot.
+    tag: u32,
+    value: u32,
+    /// The name's bytes in the arena: `start..start + len`; the top bit of `len` says
+    /// which of the two arenas.
+    start: u32,
+    len: u32,
+}
+
+const SECOND_ARENA: u32 = 1 << 31;
+
+/// The hash of a name: word-at-a-time multiply-rotate, finished with the splitmix64
+/// mixer so that every input bit reaches the bits used for the slot and the tag.
+pub(crate) fn hash(name: &str) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes = name.as_bytes();
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    for (slot, byte) in tail.iter_mut().zip(chunks.remainder()) {
+        *slot = *byte;
+    }
+    h = (h.rotate_left(23) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
+/// An open-addressing index from names (held in one or two [`NameList`] arenas) to `u32`
+/// values.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NameIndex {
+    slots: Vec<Slot>,
+}
+
+impl NameIndex {
+    /// Indexes `names`: `(arena, string index, value)`, arena 0 or 1. A name inserted
+    /// twice keeps its first value; [`NameIndex::insert_or`] decides otherwise.
+    pub(crate) fn build(
+        arenas: [&NameList; 2],
+        names: impl ExactSizeIterator<Item = (usize, usize, u32)>,
+        mut on_duplicate: impl FnMut(u32, u32) -> u32,
+    ) -> NameIndex {
+        let count = names.len();
+        let capacity = (count + count / 2).max(4);
+        let mut index = NameIndex {
+            slots: vec![Slot::default(); capacity],
+        };
+        for (arena, i, value) in names {
+            let Some(list) = arenas.get(arena) else {
+                continue;
+            };
+            let Some((start, end)) = list.range(i) else {
+                continue;
+            };
+            let name = list.text.get(start..end).unwrap_or("");
+            let len = (end - start) as u32 | if arena == 1 { SECOND_ARENA } else { 0 };
+            index.insert_or(arenas, name, value, start as u32, len, &mut on_duplicate);
+        }
+        index
+    }
+
+    fn home(&self, h: u64) -> usize {
+        ((u128::from(h) * self.slots.len() as u128) >> 64) as usize
+    }
+
+    fn insert_or(
+        &mut self,
+        arenas: [&NameList; 2],
+        name: &str,
+        value: u32,
+        start: u32,
+        len: u32,
+        on_duplicate: &mut impl FnMut(u32, u32) -> u32,
+    ) {
+        let h = hash(name);
+        let tag = (h as u32) | 1;
+        let slots = self.slots.len();
+        let mut i = self.home(h);
+        for _ in 0..slots {
+            let Some(slot) = self.slots.get_mut(i) else {
+                return;
+            };
+            if slot.tag == EMPTY {
+                *slot = Slot {
+                    tag,
+                    value,
+                    start,
+                    len,
+                };
+                return;
+            }
+            if slot.tag == tag && stored(arenas, slot) == Some(name) {
+                slot.value = on_duplicate(slot.value, value);
+                return;
+            }
+            i = if i + 1 == slots { 0 } else { i + 1 };
+        }
+    }
+
+    /// The value of `name`, or `None`.
+    pub(crate) fn get(&self, arenas: [&NameList; 2], name: &str) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let h = hash(name);
+        let tag = (h as u32) | 1;
+        let slots = self.slots.len();
+        let mut i = self.home(h);
+        for _ in 0..slots {
+            let slot = self.slots.get(i)?;
+            if slot.tag == EMPTY {
+                return None;
+            }
+            if slot.tag == tag && stored(arenas, slot) == Some(name) {
+                return Some(slot.value);
+            }
+            i = if i + 1 == slots { 0 } else { i + 1 };
+        }
+        None
+    }
+
+    /// Bytes of memory held, for statistics.
+    pub(crate) fn memory(&self) -> usize {
+        self.slots.len() * std::mem::size_of::<Slot>()
+    }
+}
+
+fn stored<'a>(arenas: [&'a NameList; 2], slot: &Slot) -> Option<&'a str> {
+    let arena = if slot.len & SECOND_ARENA != 0 { 1 } else { 0 };
+    let len = (slot.len & !SECOND_ARENA) as usize;
+    let start = slot.start as usize;
+    arenas.get(arena)?.text.get(start..start + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_name_and_nothing_else() {
+        let keys = NameList::from_strings(
+            (0..5000)
+                .map(|i| format!("cfg-{i:05}"))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str),
+        );
+        let aliases = NameList::from_strings(["alias-a", "cfg-00007"]);
+        let names = (0..keys.len())
+            .map(|i| (0, i, i as u32))
+            .chain([(1, 0, 42), (1, 1, 9999)]);
+        let names: Vec<_> = names.collect();
+        let index = NameIndex::build([&keys, &aliases], names.into_iter(), |first, _| first);
+        for i in 0..5000u32 {
+            assert_eq!(
+                index.get([&keys, &aliases], &format!("cfg-{i:05}")),
+                Some(i)
+            );
+        }
+        assert_eq!(index.get([&keys, &aliases], "alias-a"), Some(42));
+        assert_eq!(
+            index.get([&keys, &aliases], "cfg-00007"),
+            Some(7),
+            "first value kept"
+        );
+        assert_eq!(index.get([&keys, &aliases], "cfg-5000"), None);
+        assert_eq!(index.get([&keys, &aliases], ""), None);
+    }
+
+    #[test]
+    fn an_empty_index_finds_nothing() {
+        let empty = NameList::default();
+        let index = NameIndex::build(
+            [&empty, &empty],
+            std::iter::empty::<(usize, usize, u32)>(),
+            |a, _| a,
+        );
+        assert_eq!(index.get([&empty, &empty], "x"), None);
+    }
+}

@@ -1,0 +1,66 @@
+//! Showing user input inside messages: control characters escaped (a name can never
+//! drive the terminal it is printed on) and very long input cut short.
+
+use std::fmt;
+
+/// The most characters of one piece of user input a message shows.
+const SHOWN_LIMIT: usize = 200;
+
+/// User input as a message shows it: control characters escaped as `\u{..}`, cut after
+/// 200 characters with `…`.
+#[derive(Clone, Copy)]
+pub struct Shown<'a>(pub &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, c) in self.0.chars().enumerate() {
+            if i == SHOWN_LIMIT {
+                return f.write_str("…");
+            }
+            if c.is_control() || is_invisible_format(c) {
+                write!(f, "\\u{{{:x}}}", c as u32)?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// Characters that change how a terminal shows text without being control characters:
+/// bidirectional overrides and zero-width marks.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// True when `text` holds a character [`Shown`] would escape.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+}
+
+/// `text` as [`Shown`] renders it, as an owned string.
+pub fn shown(text: &str) -> String {
+    Shown(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_long_input_cut() {
+        assert_eq!(shown("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\u{a}");
+        assert_eq!(shown("x\u{202e}y"), "x\\u{202e}y");
+        let long = "z".repeat(500);
+        assert_eq!(shown(&long).chars().count(), SHOWN_LIMIT + 1);
+        assert!(has_control_characters("a\tb"));
+        assert!(!has_control_characters("plain é"));
+    }
+}

@@ -1,0 +1,361 @@
+//! Load-time validation. [`structure`] checks every cross-reference of a decoded payload
+//! (ids in range, spans inside their arrays, sets sized for their category, sorted
+//! indexes), so nothing past it can read out of range. [`rows`] recomputes every decision
+//! row from its rules with [`crate::rows`] and requires the stored row to be identical, so
+//! that the fast path and the rule-by-rule explanation cannot disagree on any table that
+//! loads. Both run in time proportional to the file: [`rows`] spends a budget of block
+//! reads and refuses a file that would exceed it.
+
+use crate::category::{Category, PairShape};
+use crate::class_set::{blocks_for, DenseSet, SetStore};
+use crate::error::LoadError;
+use crate::rows::{PairContent, RuleView, Work};
+use crate::schema::{CategoryData, NameList, PairTableData, SetRef, Span, TablesData, BLOCK_WORDS};
+
+fn corrupt(why: impl Into<String>) -> LoadError {
+    LoadError::corrupt(why)
+}
+
+fn span_ok(span: Span, len: usize) -> bool {
+    (span.start as usize)
+        .checked_add(span.len as usize)
+        .is_some_and(|end| end <= len)
+}
+
+fn names_ok(list: &NameList) -> bool {
+    let mut previous = 0usize;
+    for end in &list.ends.0 {
+        let end = *end as usize;
+        if end < previous || end > list.text.len() || !list.text.is_char_boundary(end) {
+            return false;
+        }
+        previous = end;
+    }
+    previous == list.text.len()
+}
+
+struct Sets<'a> {
+    classes: [u32; 4],
+    blocks: usize,
+    lists: &'a [u32],
+}
+
+impl Sets<'_> {
+    fn check(&self, set: SetRef, category: Category, what: &str) -> Result<(), LoadError> {
+        if let SetRef::Blocks(offset) = set {
+            let needed = blocks_for(*category.of(&self.classes));
+            let start = offset as usize;
+            let fits = start
+                .checked_add(needed)
+                .is_some_and(|end| end <= self.lists.len());
+            if !fits || needed == 0 {
+                return Err(corrupt(format!(
+                    "{what} names a {category} set out of range"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn category(c: Category, data: &CategoryData) -> Result<(), LoadError> {
+    if !names_ok(&data.keys) {
+        return Err(corrupt(format!("the {c} names are malformed")));
+    }
+    let objects = data.keys.len();
+    if data.object_class.0.len() != objects {
+        return Err(corrupt(format!("{c}s and their classes differ in number")));
+    }
+    if data.classes as usize > objects {
+        return Err(corrupt(format!("more {c} classes than {c}s")));
+    }
+    if data.object_class.0.iter().any(|k| *k >= data.classes) {
+        return Err(corrupt(format!("a {c} names a class out of range")));
+    }
+    if data.aliases.iter().any(|(o, _)| *o as usize >= objects) {
+        return Err(corrupt(format!("a {c} alias names an object out of range")));
+    }
+    Ok(())
+}
+
+/// Checks every cross-reference; after this nothing can be read out of range.
+pub(crate) fn structure(d: &TablesData) -> Result<(), LoadError> {
+    if d.globals.len() > 64 {
+        return Err(corrupt("more than 64 global objects"));
+    }
+    let units = d.units.len();
+    let actions = d.actions.len();
+    for p in &d.principals {
+        if p.class >= d.classes || p.unit as usize >= units {
+            return Err(corrupt("a principal names a class or unit out of range"));
+        }
+    }
+    if d.classes as usize > d.principals.len() {
+        return Err(corrupt("more principal classes than principals"));
+    }
+    for c in Category::ALL {
+        category(c, c.of(&d.categories))?;
+    }
+    if !d.blocks.0.len().is_multiple_of(BLOCK_WORDS) {
+        return Err(corrupt("the blocks are not whole"));
+    }
+    let blocks = d.blocks.0.len() / BLOCK_WORDS;
+    if d.blocks.0.iter().take(BLOCK_WORDS).any(|w| *w != 0) {
+        return Err(corrupt("block 0 is not empty"));
+    }
+    if d.block_lists.0.iter().any(|b| *b as usize >= blocks) {
+        return Err(corrupt("a set names a block out of range"));
+    }
+    let sets = Sets {
+        classes: Category::ALL.map(|c| c.of(&d.categories).classes),
+        blocks,
+        lists: &d.block_lists.0,
+    };
+    let _ = sets.blocks;
+    for p in &d.predicates {
+        if p.selectors.iter().any(|s| *s as usize >= d.selectors.len()) {
+            return Err(corrupt("a predicate names a selector out of range"));
+        }
+    }
+    for (r, rule) in d.rules.iter().enumerate() {
+        if rule.permission as usize >= d.permissions.len() || rule.unit as usize >= units {
+            return Err(corrupt(format!(
+                "rule {r} names a permission or unit out of range"
+            )));
+        }
+        if rule.required >= 16 || (d.globals.len() < 64 && rule.globals >> d.globals.len() != 0) {
+            return Err(corrupt(format!("rule {r} has bits out of range")));
+        }
+        for c in Category::ALL {
+            let set = *c.of(&rule.sets);
+            sets.check(set, c, "a rule")?;
+            match (set, c.of(&rule.predicates)) {
+                (SetRef::All, None) => {}
+                (_, Some(p)) if set != SetRef::All && (*p as usize) < d.predicates.len() => {}
+                _ => {
+                    return Err(corrupt(format!(
+                        "rule {r} has a predicate that does not fit its {c} set"
+                    )))
+                }
+            }
+        }
+    }
+    let mut previous: Option<(u32, u32)> = None;
+    for e in &d.entries {
+        if e.unit as usize >= units || e.action as usize >= actions {
+            return Err(corrupt("an entry names a unit or action out of range"));
+        }
+        if previous.is_some_and(|p| p >= (e.unit, e.action)) {
+            return Err(corrupt("entries are not sorted and unique"));
+        }
+        previous = Some((e.unit, e.action));
+        if !span_ok(e.rules, d.entry_rules.0.len()) {
+            return Err(corrupt("an entry's rules are out of range"));
+        }
+        for r in d.entry_rules.0.get(e.rules.range()).unwrap_or(&[]) {
+            match d.rules.get(*r as usize) {
+                Some(rule) if rule.unit == e.unit => {}
+                _ => {
+                    return Err(corrupt(
+                        "an entry names a rule out of range or of another unit",
+                    ))
+                }
+            }
+        }
+    }
+    if d.row_entries
+        .0
+        .iter()
+        .any(|e| *e as usize >= d.entries.len())
+    {
+        return Err(corrupt("a row names an entry out of range"));
+    }
+    let mut checked_pairs = vec![0u8; d.pair_tables.len()];
+    for row in &d.rows {
+        if !span_ok(row.entries, d.row_entries.0.len()) {
+            return Err(corrupt("a row's entries are out of range"));
+        }
+        for c in Category::ALL {
+            sets.check(*c.of(&row.allow), c, "a row")?;
+            sets.check(*c.of(&row.deny), c, "a row")?;
+        }
+        if d.globals.len() < 64 && (row.allow_globals | row.deny_globals) >> d.globals.len() != 0 {
+            return Err(corrupt("a row has global bits out of range"));
+        }
+        for shape in PairShape::ALL {
+            let id = row.pairs.get(shape.index()).copied().unwrap_or(0);
+            if id == 0 {
+                continue;
+            }
+            let slot = checked_pairs
+                .get_mut(id as usize - 1)
+                .ok_or_else(|| corrupt("a row names a pair table out of range"))?;
+            let bit = 1u8 << shape.index();
+            if *slot & bit == 0 {
+                let table = d
+                    .pair_tables
+                    .get(id as usize - 1)
+                    .ok_or_else(|| corrupt("a pair table is missing"))?;
+                pair_table(d, &sets, table, shape)?;
+                *slot |= bit;
+            }
+        }
+    }
+    let expected = (d.classes as usize)
+        .checked_mul(actions)
+        .ok_or_else(|| corrupt("too many classes and actions"))?;
+    if d.row_of.0.len() != expected {
+        return Err(corrupt(
+            "the row index does not cover every class and action",
+        ));
+    }
+    if d.row_of.0.iter().any(|r| *r as usize >= d.rows.len()) {
+        return Err(corrupt("the row index names a row out of range"));
+    }
+    Ok(())
+}
+
+fn pair_table(
+    d: &TablesData,
+    sets: &Sets<'_>,
+    table: &PairTableData,
+    shape: PairShape,
+) -> Result<(), LoadError> {
+    let (a, b) = (shape.first(), shape.second());
+    sets.check(table.allow_first, a, "a pair table")?;
+    sets.check(table.deny_first, a, "a pair table")?;
+    sets.check(table.allow_second, b, "a pair table")?;
+    sets.check(table.deny_second, b, "a pair table")?;
+    if !span_ok(table.exceptions, d.pair_exceptions.len()) {
+        return Err(corrupt("a pair table's exceptions are out of range"));
+    }
+    let classes = a.of(&d.categories).classes;
+    let mut previous: Option<u32> = None;
+    for e in d
+        .pair_exceptions
+        .get(table.exceptions.range())
+        .unwrap_or(&[])
+    {
+        if e.first_class >= classes || previous.is_some_and(|p| p >= e.first_class) {
+            return Err(corrupt("pair exceptions are out of range or not sorted"));
+        }
+        previous = Some(e.first_class);
+        sets.check(e.allow, b, "a pair exception")?;
+        sets.check(e.deny, b, "a pair exception")?;
+    }
+    Ok(())
+}
+
+/// Recomputes every row from its rules and requires the stored one to be identical.
+pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
+    let view = RuleView {
+        rules: &d.rules,
+        entries: &d.entries,
+        entry_rules: &d.entry_rules.0,
+        classes: Category::ALL.map(|c| c.of(&d.categories).classes),
+        store: SetStore {
+            blocks: &d.blocks.0,
+            lists: &d.block_lists.0,
+        },
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let threads = if d.rows.len() < 4096 { 1 } else { threads };
+    let chunk = d.rows.len().div_ceil(threads).max(1);
+    let results: Vec<Result<(), LoadError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = d
+            .rows
+            .chunks(chunk)
+            .map(|rows| {
+                let share = budget / threads as u64;
+                scope.spawn(move || {
+                    let mut work = Work::budget(share);
+                    for row in rows {
+                        let entries = d.row_entries.0.get(row.entries.range()).unwrap_or(&[]);
+                        let content = view.row(entries, &mut work)?;
+                        if !stored_row_equals(d, &view, row, &content) {
+                            return Err(corrupt(
+                                "a decision row does not match the rules it was computed from",
+                            ));
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(corrupt("row validation failed")))
+            })
+            .collect()
+    });
+    results.into_iter().collect()
+}
+
+fn stored_row_equals(
+    d: &TablesData,
+    view: &RuleView<'_>,
+    row: &crate::schema::RowData,
+    content: &crate::rows::RowContent,
+) -> bool {
+    let classes = |c: Category| *c.of(&view.classes);
+    let dense = |set: SetRef, c: Category| view.store.dense(set, classes(c));
+    let singles = Category::ALL.iter().all(|c| {
+        dense(*c.of(&row.allow), *c) == *c.of(&content.allow)
+            && dense(*c.of(&row.deny), *c) == *c.of(&content.deny)
+    });
+    if !singles
+        || row.allow_globals != content.allow_globals
+        || row.deny_globals != content.deny_globals
+        || row.allow_unscoped != content.allow_unscoped
+        || row.deny_unscoped != content.deny_unscoped
+    {
+        return false;
+    }
+    PairShape::ALL.iter().all(|shape| {
+        let stored = row.pairs.get(shape.index()).copied().unwrap_or(0);
+        let computed = content.pairs.get(shape.index()).and_then(Option::as_ref);
+        match (stored, computed) {
+            (0, None) => true,
+            (0, Some(_)) | (_, None) => false,
+            (id, Some(computed)) => d
+                .pair_tables
+                .get(id as usize - 1)
+                .is_some_and(|t| pair_equals(d, view, t, *shape, computed)),
+        }
+    })
+}
+
+fn pair_equals(
+    d: &TablesData,
+    view: &RuleView<'_>,
+    table: &PairTableData,
+    shape: PairShape,
+    computed: &PairContent,
+) -> bool {
+    let (a, b) = (shape.first(), shape.second());
+    let (ka, kb) = (*a.of(&view.classes), *b.of(&view.classes));
+    let dense = |set: SetRef, k: u32| -> DenseSet { view.store.dense(set, k) };
+    if dense(table.allow_first, ka) != computed.allow_first
+        || dense(table.deny_first, ka) != computed.deny_first
+        || dense(table.allow_second, kb) != computed.allow_second
+        || dense(table.deny_second, kb) != computed.deny_second
+    {
+        return false;
+    }
+    let stored = d
+        .pair_exceptions
+        .get(table.exceptions.range())
+        .unwrap_or(&[]);
+    stored.len() == computed.exceptions.len()
+        && stored
+            .iter()
+            .zip(&computed.exceptions)
+            .all(|(s, (x, allow, deny))| {
+                s.first_class == *x && dense(s.allow, kb) == *allow && dense(s.deny, kb) == *deny
+            })
+}
