@@ -18,7 +18,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{Location, SourceFile};
 
 /// A person; the key is the email, else the id.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
     /// The person's id.
@@ -44,7 +44,7 @@ impl Person {
 }
 
 /// A team; the key is the name.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Team {
     /// The team's id.
@@ -57,7 +57,7 @@ pub struct Team {
 }
 
 /// An agent, named by id or name in selectors and requests.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Agent {
     /// Its id.
@@ -67,7 +67,7 @@ pub struct Agent {
 }
 
 /// A playbook or notification: `namespace/name`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NamedObject {
     /// Its id.
@@ -92,7 +92,7 @@ impl NamedObject {
 }
 
 /// A connection known to the catalog (in addition to Connection documents).
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogConnection {
     /// Its id.
@@ -107,7 +107,7 @@ pub struct CatalogConnection {
 }
 
 /// The whole catalog.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Catalog {
     /// People.

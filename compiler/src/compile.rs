@@ -85,7 +85,8 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
-/// Loads and checks everything without building tables (`rampart validate`).
+/// Loads and checks everything without building tables (`rampart validate`). Without a
+/// catalog, names are not looked up: the documents are checked by themselves.
 pub fn check(
     paths: &[PathBuf],
     catalog: Option<&Path>,
@@ -120,7 +121,8 @@ pub fn check(
     let (world, mut found) = World::build(loaded, &documents, connections);
     diagnostics.append(&mut found);
     progress(Phase::Resolve);
-    let (model, mut found) = resolve(&world, &documents);
+    let lookups = catalog.is_some();
+    let (model, mut found) = resolve(&world, &documents, lookups);
     diagnostics.append(&mut found);
     for u in &documents.uses {
         match &u.reference {
@@ -132,15 +134,18 @@ pub fn check(
                 );
                 diagnostics.push(Diagnostic::at(location, e.to_string()));
             }
-            Ok(r) => {
+            Ok(r) if lookups => {
                 let key = r.key(&u.namespace);
-                if !Category::Connection.of(&world.keys).contains_key(&key) {
+                if !Category::Connection.of(&world.keys).contains_key(&key)
+                    && !legacy_reference(&world, r)
+                {
                     diagnostics.push(Diagnostic::at(
                         u.location.clone(),
                         format!("{} refers to unknown connection `{key}`", u.document),
                     ));
                 }
             }
+            Ok(_) => {}
         }
     }
     if diagnostics.is_empty() {
@@ -152,6 +157,28 @@ pub fn check(
     } else {
         Err(diagnostics)
     }
+}
+
+/// Whether `connection://<type>/<name>` names exactly one connection of that name and
+/// type (the legacy form upstream falls back to).
+fn legacy_reference(world: &World, reference: &rampart_grammar::ConnectionRef) -> bool {
+    let rampart_grammar::ConnectionRef::Named {
+        namespace: Some(kind),
+        name,
+        deprecated_type: None,
+    } = reference
+    else {
+        return false;
+    };
+    Category::Connection
+        .of(&world.objects)
+        .iter()
+        .filter(|o| {
+            o.attributes.name.as_deref() == Some(name)
+                && o.attributes.object_type.as_deref() == Some(kind)
+        })
+        .count()
+        == 1
 }
 
 /// Compiles documents and a catalog into tables.

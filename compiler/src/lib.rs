@@ -25,6 +25,7 @@ pub mod lower_connections;
 pub mod membership;
 pub mod resolve;
 pub mod roles;
+pub mod schema;
 pub mod secrets;
 pub mod source;
 pub mod tabulate;

@@ -90,6 +90,8 @@ pub struct Model {
 
 struct Resolver<'a> {
     world: &'a World,
+    /// False without a catalog: grammars and shapes are checked, names are not looked up.
+    lookups: bool,
     model: Model,
     diagnostics: Vec<Diagnostic>,
     person_units: Vec<UnitId>,
@@ -99,10 +101,13 @@ struct Resolver<'a> {
     group_names: BTreeMap<String, (String, Location)>,
 }
 
-/// Builds units, edges and rules from the world and the documents.
-pub fn resolve(world: &World, documents: &Documents) -> (Model, Vec<Diagnostic>) {
+/// Builds units, edges and rules from the world and the documents. Without `lookups`
+/// (no catalog), names are not looked up: only what the documents say by themselves is
+/// checked (grammars, one subject, non-empty objects and selectors).
+pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, Vec<Diagnostic>) {
     let mut r = Resolver {
         world,
+        lookups,
         model: Model::default(),
         diagnostics: Vec::new(),
         person_units: Vec::new(),
@@ -360,6 +365,9 @@ impl<'a> Resolver<'a> {
     fn group_members(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
         let spec = &g.value.spec;
         let people = spec.people.as_deref().unwrap_or(&[]);
+        if !self.lookups {
+            return;
+        }
         if let [only] = people {
             if only.value == "*" {
                 let everyone = self.model.units.unit(UnitKind::Role, "everyone");
@@ -484,6 +492,21 @@ impl<'a> Resolver<'a> {
         };
         let field = format!("spec.subject.{kind}");
         let value = text.value.as_str();
+        if !self.lookups {
+            if matches!(kind, "notification" | "playbook")
+                && !(value.matches('/').count() == 1
+                    && value.split('/').all(|s| !s.trim().is_empty()))
+            {
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        p.at(text),
+                        format!("a {kind} subject is `namespace/name`, not `{value}`"),
+                    )
+                    .field(field),
+                );
+            }
+            return None;
+        }
         let found = match kind {
             "person" => self.person(value),
             "team" => self
@@ -669,7 +692,7 @@ impl<'a> Resolver<'a> {
             return None;
         }
         let mut agents = None;
-        if let Some(list) = &spec.agents {
+        if let Some(list) = spec.agents.as_ref().filter(|_| self.lookups) {
             let mut names = Vec::new();
             for (i, a) in list.iter().enumerate() {
                 if self.world.agent_keys.contains_key(&a.value) {

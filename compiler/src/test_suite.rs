@@ -16,106 +16,158 @@ use crate::documents::policy::Metadata;
 use crate::documents::yaml::Text;
 
 /// `kind: PermissionTest`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestDocument {
+    /// `rampart.dev/v1`.
     #[serde(rename = "apiVersion")]
     pub api_version: String,
+    /// `PermissionTest`.
     pub kind: String,
+    /// Its name and namespace.
     pub metadata: Metadata,
+    /// The cases.
     pub spec: TestSpec,
+    /// Ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub status: Option<IgnoredAny>,
 }
 
 /// `PermissionTest.spec`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestSpec {
+    /// Free text.
     pub description: Option<String>,
+    /// Named cases.
+    #[schemars(with = "Vec<TestCase>")]
     pub cases: Vec<Spanned<TestCase>>,
 }
 
 /// One named case.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("minProperties" = 2, "maxProperties" = 2))]
 pub struct TestCase {
+    /// The case's name (shown when it fails).
+    #[schemars(with = "String")]
     pub name: Text,
+    /// A decision.
     pub check: Option<CheckCase>,
+    /// The exact subjects allowed.
     pub who_can: Option<WhoCanCase>,
+    /// The exact objects allowed.
     pub list: Option<ListCase>,
+    /// Whether a subject may resolve a connection.
     pub resolve: Option<ResolveCase>,
 }
 
 /// An object of a case: a key, or attributes of an object the catalog does not know.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum CaseObject {
+    /// `ns/name` or an id.
     Key(String),
+    /// The attributes of an object the catalog does not know.
     Attributes(Box<ObjectAttributes>),
 }
 
 /// The objects of a case, at most one per category.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseObjects {
+    /// A playbook.
     pub playbook: Option<CaseObject>,
+    /// A config.
     pub config: Option<CaseObject>,
+    /// A component.
     pub component: Option<CaseObject>,
+    /// A connection.
     pub connection: Option<CaseObject>,
 }
 
 /// `allow` or `deny`.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Expectation {
+    /// Allowed.
     Allow,
+    /// Denied.
     Deny,
 }
 
 /// `check`: one decision.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CheckCase {
+    /// The subject.
+    #[schemars(with = "String")]
     pub subject: Text,
+    /// The action.
+    #[schemars(with = "String")]
     pub action: Text,
+    /// The objects (none: a request about nothing).
     pub objects: Option<CaseObjects>,
+    /// A global object instead of objects.
+    #[schemars(with = "Option<String>")]
     pub global: Option<Text>,
+    /// `allow` or `deny`.
     pub expect: Expectation,
     /// `namespace/name` of a permission that must be among those that decide.
+    #[schemars(with = "Option<String>")]
     pub decided_by: Option<Text>,
 }
 
 /// `whoCan`: the exact set of subjects allowed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhoCanCase {
+    /// The action.
+    #[schemars(with = "String")]
     pub action: Text,
+    /// The objects.
     pub objects: Option<CaseObjects>,
+    /// A global object instead of objects.
+    #[schemars(with = "Option<String>")]
     pub global: Option<Text>,
+    /// Every subject allowed, as `rampart who-can` names them.
+    #[schemars(with = "Vec<String>")]
     pub expect: Vec<Text>,
 }
 
 /// `list`: the exact known objects of a category a subject may act on.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListCase {
+    /// The subject.
+    #[schemars(with = "String")]
     pub subject: Text,
+    /// The action.
+    #[schemars(with = "String")]
     pub action: Text,
     /// `playbooks`, `configs`, `components` or `connections`.
+    #[schemars(with = "String")]
     pub category: Text,
     /// A fixed object of another category (`{playbook: mc/echo-config}`): the objects
     /// allowed together with it.
     pub with: Option<BTreeMap<String, String>>,
+    /// Every object allowed, by key.
+    #[schemars(with = "Vec<String>")]
     pub expect: Vec<Text>,
 }
 
 /// `resolve`: whether a subject may resolve a connection reference.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveCase {
+    /// The subject.
+    #[schemars(with = "String")]
     pub subject: Text,
+    /// The reference.
+    #[schemars(with = "String")]
     pub reference: Text,
     /// The namespace of a reference that names none (default `default`).
     pub namespace: Option<String>,
+    /// `allow` (resolves) or `deny` (refused).
     pub expect: Expectation,
 }

@@ -12,6 +12,7 @@ use crate::Category;
 
 /// The attributes of an object, as a request or a catalog entry gives them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "build", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ObjectAttributes {
     /// The object's id (a config's or component's key).

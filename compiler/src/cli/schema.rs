@@ -1,174 +1,55 @@
-//! `rampart schema [permission|permissiongroup|connection|catalog]`: JSON Schemas
-//! (draft-07) of the input formats, for editors (`# yaml-language-server: $schema=...`).
-//! They mirror the strict parser: unknown fields are refused (`additionalProperties: false`).
+//! `rampart schema [KIND] [--write DIR]`: JSON Schemas (draft-07) for editors, derived from
+//! the parser's own types. KIND is `permission`, `permissiongroup`, `connection`,
+//! `playbook`, `notification`, `permissiontest`, `catalog`, or `all` (the default: one
+//! schema for every document kind, chosen by `kind`, for editors that take one schema per
+//! file). `--write DIR` writes `<kind>.schema.json` for every kind and `all.schema.json`,
+//! where a `# yaml-language-server: $schema=DIR/permission.schema.json` modeline finds them.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use serde_json::{json, Value};
+use super::output::Output;
+use super::{Failure, Outcome};
+use crate::schema::{schema, KINDS};
 
 /// Arguments of `schema`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `permission`, `permissiongroup`, `connection` or `catalog`.
+    /// The kind (default `all`).
+    #[arg(default_value = "all")]
     kind: String,
+    /// Write every schema into this directory instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    write: Option<PathBuf>,
 }
 
-fn strict(properties: Value, required: &[&str]) -> Value {
-    json!({"type": "object", "additionalProperties": false, "properties": properties, "required": required})
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-fn strings() -> Value {
-    json!({"type": "array", "items": {"type": "string"}})
-}
-
-fn metadata() -> Value {
-    json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "namespace": {"type": "string"}, "labels": {"type": "object"}, "annotations": {"type": "object"}}})
-}
-
-fn document(kind: &str, spec: Value) -> Value {
-    json!({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": kind,
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": crate::documents::API_VERSION},
-            "kind": {"const": kind},
-            "metadata": metadata(),
-            "spec": spec,
-            "status": {"type": "object"}
+pub fn run(args: Args) -> Outcome {
+    if let Some(dir) = &args.write {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Error(format!("cannot create `{}`: {e}", dir.display())))?;
+        let mut out = Output::new();
+        for kind in KINDS.iter().chain(&["all"]) {
+            let path = dir.join(format!("{kind}.schema.json"));
+            let text = schema(kind).map(|s| pretty(&s)).unwrap_or_default();
+            crate::emit::write_atomically(format!("{text}\n").as_bytes(), &path)
+                .map_err(|e| Failure::Error(e.to_string()))?;
+            out.line(format!("wrote {}", path.display()))?;
         }
-    })
-}
-
-fn selector() -> Value {
-    let s = json!({"type": "string"});
-    strict(
-        json!({"id": s, "name": s, "namespace": s, "types": strings(), "type": s, "agent": s, "tagSelector": s, "labelSelector": s, "fieldSelector": s, "statuses": strings(), "health": s, "search": s}),
-        &[],
-    )
-}
-
-fn env_var() -> Value {
-    let key_ref = strict(
-        json!({"name": {"type": "string"}, "key": {"type": "string"}}),
-        &["name", "key"],
-    );
-    strict(
-        json!({"name": {"type": "string"}, "value": {"type": "string"}, "valueFrom": strict(json!({"secretKeyRef": key_ref, "configMapKeyRef": key_ref, "helmRef": key_ref}), &[])}),
-        &[],
-    )
-}
-
-fn schema(kind: &str) -> Option<Value> {
-    let s = json!({"type": "string"});
-    Some(match kind {
-        "permission" => {
-            let subject = strict(
-                json!({"person": s, "team": s, "group": s, "notification": s, "playbook": s}),
-                &[],
-            );
-            let list = json!({"type": "array", "minItems": 1, "items": selector()});
-            let object = strict(
-                json!({"playbooks": list, "configs": list, "components": list, "connections": list, "mcp": {"type": "boolean"}}),
-                &[],
-            );
-            let spec = strict(
-                json!({"description": s, "subject": subject, "actions": {"type": "array", "minItems": 1, "items": s}, "object": object, "deny": {"type": "boolean"}, "agents": strings(), "tags": {"type": "object", "additionalProperties": {"type": "string"}}}),
-                &["subject", "actions", "object"],
-            );
-            document("Permission", spec)
-        }
-        "permissiongroup" => {
-            let service = strict(json!({"name": s, "namespace": s}), &[]);
-            let services = json!({"type": "array", "items": service});
-            document(
-                "PermissionGroup",
-                strict(
-                    json!({"name": s, "people": strings(), "teams": strings(), "notifications": services, "playbooks": services}),
-                    &[],
-                ),
-            )
-        }
-        "connection" => {
-            let e = env_var();
-            let mut properties = json!({"url": e, "port": e, "type": s, "username": e, "password": e, "certificate": e, "properties": {"type": "object", "additionalProperties": s}, "insecure_tls": {"type": "boolean"}});
-            let sections = [
-                "aws",
-                "azure",
-                "gcp",
-                "kubernetes",
-                "git",
-                "github",
-                "gitlab",
-                "azureDevops",
-                "postgres",
-                "opensearch",
-                "sftp",
-                "smb",
-                "openai",
-                "anthropic",
-                "ollama",
-                "slack",
-                "discord",
-                "telegram",
-                "smtp",
-                "ntfy",
-                "pushbullet",
-                "pushover",
-                "http",
-            ];
-            if let Some(map) = properties.as_object_mut() {
-                for name in sections {
-                    let description =
-                        format!("typed section `{name}`: credential fields take an EnvVar");
-                    map.insert(
-                        name.into(),
-                        json!({"type": "object", "description": description}),
-                    );
-                }
-            }
-            document(
-                "Connection",
-                json!({"type": "object", "additionalProperties": false, "properties": properties}),
-            )
-        }
-        "catalog" => {
-            let item = json!({"type": "object", "required": ["id"], "properties": {"id": s, "name": s, "namespace": s, "type": s, "class": s, "tags": {"type": "object"}, "labels": {"type": "object"}, "agent": s, "status": s, "health": s, "properties": {"type": "object"}}, "additionalProperties": false});
-            let named = json!({"type": "object", "required": ["name"], "properties": {"id": s, "namespace": s, "name": s, "category": s}, "additionalProperties": false});
-            let array = |items: Value| json!({"type": "array", "items": items});
-            json!({
-                "$schema": "http://json-schema.org/draft-07/schema#",
-                "title": "Rampart catalog",
-                "type": "object",
-                "additionalProperties": false,
-                "properties": {
-                    "people": array(strict(json!({"id": s, "name": s, "email": s, "roles": strings(), "teams": strings()}), &[])),
-                    "teams": array(strict(json!({"id": s, "name": s, "members": strings()}), &["name"])),
-                    "agents": array(strict(json!({"id": s, "name": s}), &["id"])),
-                    "playbooks": array(named.clone()),
-                    "notifications": array(named),
-                    "configs": array(item.clone()),
-                    "components": array(item),
-                    "connections": array(strict(json!({"id": s, "namespace": s, "name": s, "type": s}), &["name"]))
-                }
-            })
-        }
-        _ => return None,
-    })
-}
-
-pub fn run(args: Args) -> super::Outcome {
+        return Ok(ExitCode::SUCCESS);
+    }
     match schema(&args.kind.to_ascii_lowercase()) {
         Some(s) => {
-            super::output::Output::new()
-                .line(serde_json::to_string_pretty(&s).unwrap_or_default())?;
+            Output::new().line(pretty(&s))?;
             Ok(ExitCode::SUCCESS)
         }
-        None => Err(super::Failure::Error(format!(
-            "unknown schema `{}`: permission, permissiongroup, connection or catalog",
-            args.kind
+        None => Err(Failure::Error(format!(
+            "unknown schema `{}`: {}, or all",
+            args.kind,
+            KINDS.join(", ")
         ))),
     }
 }

@@ -46,6 +46,11 @@ pub fn run(args: Args) -> Outcome {
                         checked.model.units.principals.len(),
                         checked.model.rules.len()
                     ))?;
+                    if args.inputs.catalog.is_none() {
+                        out.line(
+                            "(no catalog: names were not looked up; pass --catalog to check them)",
+                        )?;
+                    }
                     if !skipped.is_empty() {
                         out.line(format!(
                             "skipped (other API groups): {}",

@@ -17,15 +17,23 @@ use super::Located;
 use crate::diagnostic::Diagnostic;
 use crate::source::Location;
 
-/// `kind: Connection`.
-#[derive(Debug, Deserialize)]
+/// `kind: Connection`: how to reach an external system, with every credential from a
+/// source (a Secret, ConfigMap, Helm value or service account).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionDocument {
+    /// `mission-control.flanksource.com/v1`.
     #[serde(rename = "apiVersion")]
     pub api_version: String,
+    /// `Connection`.
     pub kind: String,
+    /// Its name, namespace and `uid` (its id).
     pub metadata: Metadata,
+    /// The generic fields and at most one typed section.
+    #[schemars(schema_with = "crate::schema::connection_spec")]
     pub spec: Spanned<Node>,
+    /// Set by the controller (`status.ref`); ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub status: Option<IgnoredAny>,
 }
 

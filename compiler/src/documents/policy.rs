@@ -1,157 +1,286 @@
-//! The YAML-facing shapes of `Permission` and `PermissionGroup` documents, with spans
-//! on every string that a grammar parses or a resolver looks up.
+//! The YAML-facing shapes of `Permission`, `PermissionGroup`, `Playbook` and
+//! `Notification` documents, with spans on every string that a grammar parses or a
+//! resolver looks up. The JSON Schemas of `rampart schema` are derived from these same
+//! types (schemars), so the parser and the schemas cannot disagree.
 //!
 //! These types are the input format only; nothing past the resolve phase sees them.
-//! Optional fields are `Option`s (serde leaves them `None` when absent); unknown fields are
-//! errors.
+//! Optional fields are `Option`s (absent means `None`); unknown fields are errors.
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::yaml::Text;
+use crate::schema::ActionText;
 
-/// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, which is a
+/// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, a
 /// connection's id); the fields the API server sets are accepted and ignored.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {
+    /// The object's name.
+    #[schemars(with = "String")]
     pub name: Text,
+    /// Its namespace (`default` when absent).
+    #[schemars(with = "Option<String>")]
     pub namespace: Option<Text>,
+    /// Set by the API server; a Connection's `uid` is its id.
+    #[schemars(with = "Option<String>")]
     pub uid: Option<Text>,
+    /// Labels.
     pub labels: Option<BTreeMap<String, String>>,
+    /// Annotations (the last-applied configuration among them).
     pub annotations: Option<BTreeMap<String, String>>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub resource_version: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub generation: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub creation_timestamp: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub deletion_timestamp: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub deletion_grace_period_seconds: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub finalizers: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub owner_references: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub managed_fields: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub generate_name: Option<IgnoredAny>,
+    /// Set by the API server; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub self_link: Option<IgnoredAny>,
 }
 
-/// `kind: Permission`.
-#[derive(Debug, Deserialize)]
+/// `kind: Permission`: who (subject) may or may not (deny) do what (actions) on which
+/// objects.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionDocument {
+    /// `mission-control.flanksource.com/v1`.
     #[serde(rename = "apiVersion")]
     pub api_version: String,
+    /// `Permission`.
     pub kind: String,
+    /// Its name and namespace.
     pub metadata: Metadata,
+    /// The rule.
     pub spec: PermissionSpec,
+    /// Set by the controller; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub status: Option<IgnoredAny>,
 }
 
 /// `Permission.spec`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionSpec {
+    /// Free text.
     pub description: Option<String>,
+    /// Exactly one subject.
+    #[schemars(with = "SubjectSpec")]
     pub subject: Spanned<SubjectSpec>,
+    /// The actions, each an action pattern; at least one.
+    #[schemars(with = "Vec<ActionText>", length(min = 1))]
     pub actions: Spanned<Vec<Text>>,
+    /// The objects: within a category any selector may match, across categories all
+    /// must.
+    #[schemars(with = "ObjectSpec")]
     pub object: Spanned<ObjectSpec>,
+    /// A deny rule; deny wins over every allow.
     pub deny: Option<bool>,
+    /// Configs and components must have one of these agents (names or ids).
+    #[schemars(with = "Option<Vec<String>>")]
     pub agents: Option<Vec<Text>>,
+    /// Configs and components must carry every one of these tags.
     pub tags: Option<BTreeMap<String, String>>,
 }
 
-/// `Permission.spec.subject`: exactly one field must be set.
-#[derive(Debug, Deserialize)]
+/// `Permission.spec.subject`: exactly one field.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
 pub struct SubjectSpec {
+    /// A person by email, id or unique name.
+    #[schemars(with = "Option<String>")]
     pub person: Option<Text>,
+    /// A team by name or id.
+    #[schemars(with = "Option<String>")]
     pub team: Option<Text>,
+    /// A PermissionGroup, or a built-in role (`admin`, `editor`, `viewer`, ...).
+    #[schemars(with = "Option<String>")]
     pub group: Option<Text>,
+    /// A notification as `namespace/name`, when it acts as a service.
+    #[schemars(with = "Option<String>")]
     pub notification: Option<Text>,
+    /// A playbook as `namespace/name`, when it acts as a service.
+    #[schemars(with = "Option<String>")]
     pub playbook: Option<Text>,
 }
 
-/// `Permission.spec.object`.
-#[derive(Debug, Deserialize)]
+/// `Permission.spec.object`: at least one category, or `mcp: true` alone.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub struct ObjectSpec {
+    /// Playbook selectors.
+    #[schemars(with = "Option<Vec<SelectorSpec>>", length(min = 1))]
     pub playbooks: Option<Vec<Spanned<SelectorSpec>>>,
+    /// Config selectors.
+    #[schemars(with = "Option<Vec<SelectorSpec>>", length(min = 1))]
     pub configs: Option<Vec<Spanned<SelectorSpec>>>,
+    /// Component selectors.
+    #[schemars(with = "Option<Vec<SelectorSpec>>", length(min = 1))]
     pub components: Option<Vec<Spanned<SelectorSpec>>>,
+    /// Connection selectors.
+    #[schemars(with = "Option<Vec<SelectorSpec>>", length(min = 1))]
     pub connections: Option<Vec<Spanned<SelectorSpec>>>,
+    /// The global object `mcp`; not combined with selectors.
     pub mcp: Option<bool>,
     /// Not supported: reported as an error rather than silently dropped.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub scopes: Option<Spanned<IgnoredAny>>,
 }
 
-/// A resource selector.
-#[derive(Debug, Default, Deserialize)]
+/// A resource selector: every field present must match. String fields take item
+/// patterns (`*`, `prefix*`, `*suffix`, `!negation`, comma lists).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(extend("minProperties" = 1))]
 pub struct SelectorSpec {
+    /// Object id pattern.
+    #[schemars(with = "Option<String>")]
     pub id: Option<Text>,
+    /// Name pattern; `*` alone selects every object.
+    #[schemars(with = "Option<String>")]
     pub name: Option<Text>,
+    /// Namespace pattern.
+    #[schemars(with = "Option<String>")]
     pub namespace: Option<Text>,
+    /// Type patterns (`Kubernetes::Pod`).
+    #[schemars(with = "Option<Vec<String>>")]
     pub types: Option<Vec<Text>>,
+    /// One type pattern (the connections document's spelling).
     #[serde(rename = "type")]
+    #[schemars(with = "Option<String>")]
     pub type_name: Option<Text>,
+    /// Agent pattern (names or ids).
+    #[schemars(with = "Option<String>")]
     pub agent: Option<Text>,
+    /// Kubernetes label selector over tags.
+    #[schemars(with = "Option<String>")]
     pub tag_selector: Option<Text>,
+    /// Kubernetes label selector over labels.
+    #[schemars(with = "Option<String>")]
     pub label_selector: Option<Text>,
+    /// Kubernetes label selector over catalog fields (`class`, `type`, `status`, ...).
+    #[schemars(with = "Option<String>")]
     pub field_selector: Option<Text>,
+    /// Status patterns.
+    #[schemars(with = "Option<Vec<String>>")]
     pub statuses: Option<Vec<Text>>,
+    /// Health pattern.
+    #[schemars(with = "Option<String>")]
     pub health: Option<Text>,
+    /// A Mission Control search query.
+    #[schemars(with = "Option<String>")]
     pub search: Option<Text>,
 }
 
-/// `kind: PermissionGroup`.
-#[derive(Debug, Deserialize)]
+/// `kind: PermissionGroup`: a named set of people, teams and services.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionGroupDocument {
+    /// `mission-control.flanksource.com/v1`.
     #[serde(rename = "apiVersion")]
     pub api_version: String,
+    /// `PermissionGroup`.
     pub kind: String,
+    /// Its name (cluster-wide) and namespace.
     pub metadata: Metadata,
+    /// The members.
     pub spec: PermissionGroupSpec,
+    /// Set by the controller; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub status: Option<IgnoredAny>,
 }
 
 /// `PermissionGroup.spec`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionGroupSpec {
+    /// Deprecated; must equal `metadata.name`.
+    #[schemars(with = "Option<String>")]
     pub name: Option<Text>,
+    /// People by email, id or name; `["*"]` is every person.
+    #[schemars(with = "Option<Vec<String>>")]
     pub people: Option<Vec<Text>>,
+    /// Team names.
+    #[schemars(with = "Option<Vec<String>>")]
     pub teams: Option<Vec<Text>>,
+    /// Notifications, as services.
+    #[schemars(with = "Option<Vec<ServiceSelector>>")]
     pub notifications: Option<Vec<Spanned<ServiceSelector>>>,
+    /// Playbooks, as services.
+    #[schemars(with = "Option<Vec<ServiceSelector>>")]
     pub playbooks: Option<Vec<Spanned<ServiceSelector>>>,
 }
 
 /// `{namespace, name}` of a notification or playbook; `name: "*"` means all.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSelector {
+    /// The name, or `*`.
+    #[schemars(with = "Option<String>")]
     pub name: Option<Text>,
+    /// The namespace (any when absent).
+    #[schemars(with = "Option<String>")]
     pub namespace: Option<Text>,
 }
 
-/// `Playbook` and `Notification` documents: only metadata matters.
-#[derive(Debug, Deserialize)]
+/// `Playbook` and `Notification` documents register those objects; only metadata
+/// matters to permissions.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationDocument {
+    /// `mission-control.flanksource.com/v1`.
     #[serde(rename = "apiVersion")]
     pub api_version: String,
+    /// `Playbook` or `Notification`.
     pub kind: String,
+    /// Its name and namespace.
     pub metadata: Metadata,
+    /// Not read.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub spec: Option<IgnoredAny>,
+    /// Set by the controller; ignored.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub status: Option<IgnoredAny>,
 }
 
 /// Enough of any document to dispatch on its kind and name it.
 #[derive(Debug, Deserialize)]
 pub struct DocumentHeader {
+    /// The API group and version.
     #[serde(rename = "apiVersion")]
     pub api_version: Option<Text>,
+    /// The kind.
     pub kind: Option<Text>,
+    /// Its name and namespace.
     pub metadata: Option<HeaderMetadata>,
     /// The items of a `kind: List`.
     pub items: Option<Vec<Spanned<IgnoredAny>>>,
@@ -160,6 +289,8 @@ pub struct DocumentHeader {
 /// The name and namespace of a document of any kind.
 #[derive(Debug, Default, Deserialize)]
 pub struct HeaderMetadata {
+    /// The name.
     pub name: Option<String>,
+    /// The namespace.
     pub namespace: Option<String>,
 }
