@@ -387,6 +387,11 @@ impl Catalog {
             Diagnostic::in_file(path, format!("cannot read the catalog: {}", e.trim_start_matches("cannot read file: ")))
                 .help("the catalog is a YAML or JSON file with `people`, `teams`, `configs`, ... (see docs/catalog.md)")
         })?;
+        Catalog::from_text(path, text)
+    }
+
+    /// Reads a catalog from text (JSON when it starts with `{` or the path says `.json`).
+    pub fn from_text(path: &Path, text: String) -> Result<LoadedCatalog, Diagnostic> {
         let file = SourceFile::new(path, text);
         let json = path.extension().is_some_and(|x| x == "json")
             || file.text.trim_start().starts_with('{');

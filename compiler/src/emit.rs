@@ -61,6 +61,17 @@ fn random_suffix() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A test seam: `RAMPART_PAUSE_BEFORE_RENAME_MS` holds a write between the temporary file
+/// and the rename, so a test can interrupt a compile at that moment.
+fn pause_for_tests() {
+    if let Some(ms) = std::env::var("RAMPART_PAUSE_BEFORE_RENAME_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 /// Writes `bytes` to `output` through an exclusively created temporary file in the same
 /// directory, then renames it over `output`. On any error `output` is untouched and the
 /// temporary file is gone.
@@ -106,6 +117,7 @@ pub fn write_atomically(bytes: &[u8], output: &Path) -> Result<(), EmitError> {
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
+        pause_for_tests();
         std::fs::rename(&temporary, output)
     })();
     if let Ok(mut list) = IN_FLIGHT.lock() {

@@ -77,15 +77,25 @@ impl ManifestDirectory {
         for path in files(dir) {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            let file = SourceFile::new(&path, text);
-            for doc in split_documents(&file) {
-                let manifest: Manifest = doc
-                    .parse()
-                    .map_err(|d| format!("`{}`: {}", path.display(), d.message))?;
-                out.add(manifest, &path)?;
-            }
+            out.add_text(&path, text)?;
         }
         Ok(out)
+    }
+
+    /// Reads the manifests of one file's text. A manifest that does not parse is reported
+    /// by position only: the parser's own message could quote a value.
+    pub fn add_text(&mut self, path: &Path, text: String) -> Result<(), String> {
+        let file = SourceFile::new(path, text);
+        for doc in split_documents(&file) {
+            let manifest: Manifest = doc.parse().map_err(|d| {
+                format!(
+                    "{}: not a Secret or ConfigMap manifest Rampart can read (values are not shown)",
+                    d.position()
+                )
+            })?;
+            self.add(manifest, path)?;
+        }
+        Ok(())
     }
 
     fn add(&mut self, manifest: Manifest, path: &Path) -> Result<(), String> {

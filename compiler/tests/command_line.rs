@@ -416,3 +416,81 @@ fn completions_are_generated() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("rampart"));
 }
+
+#[test]
+fn signed_tables_from_keygen_to_verify() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let key = dir.path().join("ci").display().to_string();
+    let other = dir.path().join("other").display().to_string();
+    assert_eq!(run(&["keygen", "--out", &key]).status.code(), Some(0));
+    assert_eq!(run(&["keygen", "--out", &other]).status.code(), Some(0));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(format!("{key}.key"))
+            .expect("private key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the private key is not readable by others");
+    }
+    let signed = dir.path().join("signed.rampart").display().to_string();
+    let unsigned = dir.path().join("unsigned.rampart").display().to_string();
+    let out = run(&[
+        "compile",
+        "../fixtures/policy",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "-o",
+        &signed,
+        "--sign",
+        &format!("{key}.key"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("(signed)"));
+    assert_eq!(
+        run(&[
+            "compile",
+            "../fixtures/policy",
+            "--catalog",
+            "../fixtures/catalog.yaml",
+            "-o",
+            &unsigned
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    let check = |tables: &str, public: &str| {
+        run(&[
+            "check",
+            "-t",
+            tables,
+            "--verify",
+            public,
+            "--as",
+            "john@doe.com",
+            "--action",
+            "playbook:run",
+            "--playbook",
+            "mc/echo-config",
+            "--config",
+            "c-mc-pod",
+        ])
+    };
+    assert_eq!(check(&signed, &format!("{key}.pub")).status.code(), Some(0));
+    let wrong = check(&signed, &format!("{other}.pub"));
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("signature does not verify"),
+        "{}",
+        stderr(&wrong)
+    );
+    let bare = check(&unsigned, &format!("{key}.pub"));
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(stderr(&bare).contains("not signed"), "{}", stderr(&bare));
+    assert_eq!(
+        run(&["keygen", "--out", &key]).status.code(),
+        Some(2),
+        "keygen never overwrites a key"
+    );
+}

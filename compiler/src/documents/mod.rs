@@ -261,13 +261,23 @@ pub fn load(paths: &[PathBuf], catalog: Option<&Path>) -> (Documents, Vec<Diagno
                 continue;
             }
         };
-        documents.files += 1;
-        let file = SourceFile::new(&path, text);
-        for doc in split_documents(&file) {
-            read_document(&doc, &mut documents, &mut diagnostics, 0);
-        }
+        read_text_into(&path, text, &mut documents, &mut diagnostics);
     }
     (documents, diagnostics)
+}
+
+/// Reads the documents of one file's text into `documents`.
+pub fn read_text_into(
+    path: &Path,
+    text: String,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    documents.files += 1;
+    let file = SourceFile::new(path, text);
+    for doc in split_documents(&file) {
+        read_document(&doc, documents, diagnostics, 0);
+    }
 }
 
 /// What every policy kind has: an API version and Kubernetes metadata.
