@@ -5,13 +5,18 @@
 //! playbook + config pairs) and about 10 % deny rules.
 //!
 //! The generator also decides every request it writes with its own reference evaluator,
-//! which works from the generated model (never from tables), so `rampart check --batch`
-//! can be compared against it.
+//! which works from the generated model (never from tables): [`Workload`] is an
+//! [`Oracle`], so `rampart check --batch` can be compared against it, and the tables can
+//! be compared in process with [`rampart_compiler::oracle::disagreements`].
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
+
+use rampart_compiler::oracle::Oracle;
+use rampart_compiler::request_format::{JsonObject, JsonObjects, JsonRequest};
+use rampart_runtime::Category;
 
 use crate::random::Random;
 
@@ -157,7 +162,7 @@ pub struct Workload {
     pub person_groups: Vec<Vec<usize>>,
 }
 
-/// A generated request and the reference's decision.
+/// A generated request (the oracle decides it: [`Workload`] implements [`Oracle`]).
 #[derive(Clone, Debug)]
 pub struct GeneratedRequest {
     pub person: usize,
@@ -165,7 +170,6 @@ pub struct GeneratedRequest {
     pub playbook: Option<usize>,
     pub config: Option<usize>,
     pub connection: Option<usize>,
-    pub allowed: bool,
 }
 
 impl Workload {
@@ -428,14 +432,12 @@ impl Workload {
                     _ => (person, action, None, Some(r.below(self.size.configs)), None),
                 }
             };
-            let allowed = self.decide(person, action, playbook, config, connection);
             out.push(GeneratedRequest {
                 person,
                 action,
                 playbook,
                 config,
                 connection,
-                allowed,
             });
         }
         out
@@ -554,26 +556,41 @@ impl Workload {
         let mut expected =
             std::io::BufWriter::new(std::fs::File::create(dir.join("expected.jsonl"))?);
         for q in self.requests(seed) {
-            let mut objects = Vec::new();
-            if let Some(p) = q.playbook {
-                objects.push(format!("\"playbook\":\"{}\"", self.playbook_key(p)));
-            }
-            if let Some(c) = q.config {
-                objects.push(format!("\"config\":\"cfg-{c}\""));
-            }
-            if let Some(n) = q.connection {
-                objects.push(format!("\"connection\":\"{}\"", self.connection_key(n)));
-            }
-            writeln!(
-                requests,
-                "{{\"subject\":\"user{}@example.com\",\"action\":\"{}\",\"objects\":{{{}}}}}",
-                q.person,
-                q.action,
-                objects.join(",")
-            )?;
-            writeln!(expected, "{{\"allowed\":{}}}", q.allowed)?;
+            serde_json::to_writer(&mut requests, &self.request(&q))?;
+            writeln!(requests)?;
+            writeln!(expected, "{{\"allowed\":{}}}", self.allowed(&q))?;
         }
         requests.flush()?;
         expected.flush()
+    }
+}
+
+impl Oracle for Workload {
+    type Case = GeneratedRequest;
+
+    fn request(&self, q: &GeneratedRequest) -> JsonRequest {
+        let mut objects = JsonObjects::default();
+        if let Some(p) = q.playbook {
+            objects.set(Category::Playbook, JsonObject::Key(self.playbook_key(p)));
+        }
+        if let Some(c) = q.config {
+            objects.set(Category::Config, JsonObject::Key(format!("cfg-{c}")));
+        }
+        if let Some(n) = q.connection {
+            objects.set(
+                Category::Connection,
+                JsonObject::Key(self.connection_key(n)),
+            );
+        }
+        JsonRequest {
+            subject: format!("user{}@example.com", q.person),
+            action: q.action.to_string(),
+            objects: Some(objects),
+            global: None,
+        }
+    }
+
+    fn allowed(&self, q: &GeneratedRequest) -> bool {
+        self.decide(q.person, q.action, q.playbook, q.config, q.connection)
     }
 }

@@ -23,6 +23,8 @@ pub mod json_path;
 pub mod lint;
 pub mod lower_connections;
 pub mod membership;
+pub mod oracle;
+pub mod request_format;
 pub mod resolve;
 pub mod roles;
 pub mod schema;

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use rampart_runtime::connection::{LookupError, SecretSource, SecretValue, SourceKind};
+use rampart_runtime::connection::{
+    LookupError, MemorySource, SecretSource, SecretValue, SourceKind,
+};
 use serde::Deserialize;
 
 use crate::documents::yaml::split_documents;
@@ -36,12 +38,11 @@ struct Manifest {
     items: Option<Vec<Manifest>>,
 }
 
-type ObjectKey = (SourceKind, String, String);
-
-/// Secrets and ConfigMaps read from a directory of manifests.
+/// Secrets and ConfigMaps read from a directory of manifests, held in the runtime's
+/// [`MemorySource`] (the one in-memory secret store).
 #[derive(Debug, Default)]
 pub struct ManifestDirectory {
-    objects: BTreeMap<ObjectKey, BTreeMap<String, SecretValue>>,
+    objects: MemorySource,
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -112,10 +113,6 @@ impl ManifestDirectory {
             .name
             .ok_or_else(|| format!("`{}`: a {kind} without `metadata.name`", path.display()))?;
         let namespace = metadata.namespace.unwrap_or_else(|| "default".into());
-        let values = self
-            .objects
-            .entry((kind, namespace, name.clone()))
-            .or_default();
         for (key, encoded) in manifest.data.into_iter().flatten() {
             let value = if kind == SourceKind::Secret {
                 let bytes = base64::engine::general_purpose::STANDARD
@@ -135,10 +132,10 @@ impl ManifestDirectory {
             } else {
                 encoded
             };
-            values.insert(key, SecretValue::new(value));
+            self.objects.insert(kind, &namespace, &name, &key, value);
         }
         for (key, value) in manifest.string_data.into_iter().flatten() {
-            values.insert(key, SecretValue::new(value));
+            self.objects.insert(kind, &namespace, &name, &key, value);
         }
         Ok(())
     }
@@ -155,11 +152,7 @@ impl SecretSource for ManifestDirectory {
         if kind == SourceKind::Helm {
             return Err(LookupError::Unsupported);
         }
-        let object = self
-            .objects
-            .get(&(kind, namespace.to_string(), name.to_string()))
-            .ok_or(LookupError::NotFound)?;
-        object.get(key).cloned().ok_or(LookupError::MissingKey)
+        self.objects.lookup(kind, namespace, name, key)
     }
 }
 

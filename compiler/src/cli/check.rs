@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use rampart_runtime::{Request, Tables};
 
 use super::output::Output;
-use super::request_format::{response_json, response_text, JsonRequest};
 use super::{Failure, Format, Outcome, TablesArgs, TargetArgs};
+use crate::request_format::{response_json, response_text, JsonRequest};
 
 /// The longest batch line read (longer lines are errors).
 const LINE_LIMIT: usize = 1 << 20;

@@ -15,7 +15,6 @@ mod keygen;
 mod lint;
 mod list;
 pub mod output;
-pub mod request_format;
 mod resolve;
 mod schema;
 mod validate;

@@ -173,16 +173,76 @@ fn req() -> impl Strategy<Value = Req> {
     })
 }
 
+fn field_req() -> impl Strategy<Value = Req> {
+    let key = pick(&["type", "status", "health", "namespace"]).prop_map(str::to_string);
+    let values: &'static [&'static str] = &["running", "Healthy", "aws-s3", "ns-a", "ns-b"];
+    let value = || pick(values).prop_map(str::to_string);
+    (key, value(), value(), 0..5).prop_map(|(k, v, w, kind)| match kind {
+        0 => Req::Eq(k, v),
+        1 => Req::NotEq(k, v),
+        2 => Req::Exists(k),
+        3 => Req::NotExists(k),
+        _ => Req::In(k, if v == w { vec![v] } else { vec![v, w] }),
+    })
+}
+
+fn term() -> impl Strategy<Value = Term> {
+    let plain = prop_oneof![
+        pick(&["cfg", "play", "comp-1", "CONN", "cfg-1"]).prop_map(|w| Term::Word(w.to_string())),
+        (
+            pick(&[
+                "name",
+                "type",
+                "status",
+                "health",
+                "namespace",
+                "tags.env",
+                "labels.app"
+            ]),
+            pick(&[
+                "cfg-1",
+                "Kubernetes::Pod",
+                "aws-s3",
+                "running",
+                "healthy",
+                "ns-a",
+                "prod",
+                "web"
+            ]),
+            prop::bool::weighted(0.2),
+        )
+            .prop_map(|(field, value, negated)| Term::Compare {
+                field: field.to_string(),
+                value: value.to_string(),
+                negated,
+            }),
+    ];
+    (plain, prop::bool::weighted(0.2))
+        .prop_map(|(t, not)| if not { Term::Not(Box::new(t)) } else { t })
+}
+
+fn search() -> impl Strategy<Value = Search> {
+    (
+        prop::collection::vec(prop::collection::vec(term(), 1..3), 1..3),
+        any::<bool>(),
+    )
+        .prop_map(|(alternatives, grouped)| Search {
+            alternatives,
+            grouped,
+        })
+}
+
 fn selector() -> impl Strategy<Value = Selector> {
     prop_oneof![
         2 => Just(Selector { name: Some(vec![(false, Glob::Any)]), ..Selector::default() }),
         8 => (
             opt(pattern(), 0.1), opt(pattern(), 0.4), opt(pattern(), 0.35), opt(pattern(), 0.3), opt(pattern(), 0.15),
             opt(pattern(), 0.1), opt(pattern(), 0.1), opt(prop::collection::vec(req(), 1..3), 0.25), opt(prop::collection::vec(req(), 1..2), 0.1),
+            opt(prop::collection::vec(field_req(), 1..3), 0.1), opt(search(), 0.12),
         )
-            .prop_map(|(id, name, namespace, types, agent, statuses, health, tags, labels)| Selector { id, name, namespace, types, agent, statuses, health, tags, labels })
+            .prop_map(|(id, name, namespace, types, agent, statuses, health, tags, labels, fields, search)| Selector { id, name, namespace, types, agent, statuses, health, tags, labels, fields, search })
             .prop_filter("not empty", |s| {
-                s.id.is_some() || s.name.is_some() || s.namespace.is_some() || s.types.is_some() || s.agent.is_some() || s.statuses.is_some() || s.health.is_some() || s.tags.is_some() || s.labels.is_some()
+                s.id.is_some() || s.name.is_some() || s.namespace.is_some() || s.types.is_some() || s.agent.is_some() || s.statuses.is_some() || s.health.is_some() || s.tags.is_some() || s.labels.is_some() || s.fields.is_some() || s.search.is_some()
             }),
     ]
 }
@@ -596,6 +656,15 @@ fn selector_yaml(s: &Selector, indent: &str) -> String {
             "labelSelector: {}",
             q(&l.iter().map(Req::text).collect::<Vec<_>>().join(","))
         ));
+    }
+    if let Some(f) = &s.fields {
+        lines.push(format!(
+            "fieldSelector: {}",
+            q(&f.iter().map(Req::text).collect::<Vec<_>>().join(","))
+        ));
+    }
+    if let Some(search) = &s.search {
+        lines.push(format!("search: {}", q(&search.text())));
     }
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {

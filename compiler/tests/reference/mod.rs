@@ -109,6 +109,121 @@ pub struct Selector {
     pub health: Option<Pattern>,
     pub tags: Option<Vec<Req>>,
     pub labels: Option<Vec<Req>>,
+    /// `fieldSelector`: requirements on the catalog fields (`type`, `status`, ...).
+    pub fields: Option<Vec<Req>>,
+    pub search: Option<Search>,
+}
+
+/// One term of a search query in structured form.
+#[derive(Clone, Debug)]
+pub enum Term {
+    /// A bare word: the name starts with it.
+    Word(String),
+    /// `field="value"`, or `field!="value"` when `negated`.
+    Compare {
+        field: String,
+        value: String,
+        negated: bool,
+    },
+    /// `-term`.
+    Not(Box<Term>),
+}
+
+/// A search query: alternatives (`|`) of conjunctions (terms separated by spaces);
+/// `grouped` writes each conjunction of several terms in parentheses.
+#[derive(Clone, Debug)]
+pub struct Search {
+    pub alternatives: Vec<Vec<Term>>,
+    pub grouped: bool,
+}
+
+impl Term {
+    fn text(&self) -> String {
+        match self {
+            Term::Word(w) => w.clone(),
+            Term::Compare {
+                field,
+                value,
+                negated,
+            } => format!("{field}{}\"{value}\"", if *negated { "!=" } else { "=" }),
+            Term::Not(inner) => format!("-{}", inner.text()),
+        }
+    }
+
+    fn holds(&self, category: usize, o: &Object) -> bool {
+        match self {
+            Term::Word(w) => o.name.to_lowercase().starts_with(&w.to_lowercase()),
+            Term::Compare {
+                field,
+                value,
+                negated,
+            } => {
+                let actual = search_field(category, o, field).unwrap_or_default();
+                (actual.to_lowercase() == value.to_lowercase()) != *negated
+            }
+            Term::Not(inner) => !inner.holds(category, o),
+        }
+    }
+}
+
+impl Search {
+    pub fn text(&self) -> String {
+        self.alternatives
+            .iter()
+            .map(|terms| {
+                let joined = terms.iter().map(Term::text).collect::<Vec<_>>().join(" ");
+                if self.grouped && terms.len() > 1 {
+                    format!("({joined})")
+                } else {
+                    joined
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    fn holds(&self, category: usize, o: &Object) -> bool {
+        self.alternatives
+            .iter()
+            .any(|terms| terms.iter().all(|t| t.holds(category, o)))
+    }
+}
+
+/// A config's namespace is its own, else its `namespace` tag.
+fn effective_namespace(category: usize, o: &Object) -> Option<String> {
+    o.namespace.clone().or_else(|| {
+        if category == CONFIG {
+            o.tags.get("namespace").cloned()
+        } else {
+            None
+        }
+    })
+}
+
+/// The value of a search field (`name`, `type`, `tags.env`, ...); playbooks carry no tags
+/// or labels.
+fn search_field(category: usize, o: &Object, field: &str) -> Option<String> {
+    let maps = category != PLAYBOOK;
+    match field.split_once('.') {
+        Some(("tags", key)) if maps => o.tags.get(key).cloned(),
+        Some(("labels", key)) if maps => o.labels.get(key).cloned(),
+        Some(_) => None,
+        None => catalog_fields(category, o).remove(field),
+    }
+}
+
+/// The catalog fields `fieldSelector` and `search` read, those the object has.
+fn catalog_fields(category: usize, o: &Object) -> BTreeMap<String, String> {
+    [
+        ("name", Some(o.name.clone())),
+        ("type", o.kind.clone()),
+        ("status", o.status.clone()),
+        ("health", o.health.clone()),
+        ("namespace", effective_namespace(category, o)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+    .collect()
 }
 
 impl Selector {
@@ -123,6 +238,8 @@ impl Selector {
             && self.health.is_none()
             && self.tags.is_none()
             && self.labels.is_none()
+            && self.fields.is_none()
+            && self.search.is_none()
     }
 }
 
@@ -152,13 +269,7 @@ fn field(p: &Option<Pattern>, value: Option<&str>) -> bool {
 }
 
 pub fn selector_matches(s: &Selector, category: usize, o: &Object) -> bool {
-    let namespace = o.namespace.clone().or_else(|| {
-        if category == CONFIG {
-            o.tags.get("namespace").cloned()
-        } else {
-            None
-        }
-    });
+    let namespace = effective_namespace(category, o);
     let (tags, labels) = if category == PLAYBOOK {
         (None, None)
     } else {
@@ -177,6 +288,11 @@ pub fn selector_matches(s: &Selector, category: usize, o: &Object) -> bool {
         && s.agent.as_ref().is_none_or(|p| pattern_matches(p, &agents))
         && s.tags.iter().flatten().all(|r| r.holds(tags))
         && s.labels.iter().flatten().all(|r| r.holds(labels))
+        && s.fields
+            .iter()
+            .flatten()
+            .all(|r| r.holds(Some(&catalog_fields(category, o))))
+        && s.search.as_ref().is_none_or(|q| q.holds(category, o))
 }
 
 /// Who a permission is for.
@@ -502,7 +618,12 @@ impl World {
     }
 
     /// The permissions that match (for failure messages).
-    pub fn matching(&self, principal: &Principal, action: &str, target: &Target) -> Vec<String> {
+    pub fn matching_permissions(
+        &self,
+        principal: &Principal,
+        action: &str,
+        target: &Target,
+    ) -> Vec<String> {
         self.permissions
             .iter()
             .filter(|perm| {
@@ -515,7 +636,7 @@ impl World {
     }
 
     /// The reference decision.
-    pub fn allowed(&self, principal: &Principal, action: &str, target: &Target) -> bool {
+    pub fn decide(&self, principal: &Principal, action: &str, target: &Target) -> bool {
         let mut allow = false;
         let mut deny = false;
         for perm in &self.permissions {

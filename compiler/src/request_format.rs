@@ -8,11 +8,11 @@ use rampart_runtime::{
     Candidate, Category, DecidingPermission, ObjectAttributes, ObjectRef, Objects, Request,
     Response, Target,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// An object named by key (`ns/name` or id), or described by attributes.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum JsonObject {
     /// A key.
@@ -22,16 +22,20 @@ pub enum JsonObject {
 }
 
 /// The objects of a request, at most one per category.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct JsonObjects {
     /// A playbook.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub playbook: Option<JsonObject>,
     /// A config.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<JsonObject>,
     /// A component.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub component: Option<JsonObject>,
     /// A connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection: Option<JsonObject>,
 }
 
@@ -46,6 +50,17 @@ impl JsonObjects {
         ]
         .into_iter()
         .filter_map(|(c, o)| o.as_ref().map(|o| (c, o)))
+    }
+
+    /// Sets the object of `category`.
+    pub fn set(&mut self, category: Category, object: JsonObject) {
+        let slot = match category {
+            Category::Playbook => &mut self.playbook,
+            Category::Config => &mut self.config,
+            Category::Component => &mut self.component,
+            Category::Connection => &mut self.connection,
+        };
+        *slot = Some(object);
     }
 
     /// The runtime's borrowed form.
@@ -63,7 +78,7 @@ impl JsonObjects {
 }
 
 /// One request.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct JsonRequest {
     /// `email|id|name`, `playbook:ns/name` or `notification:ns/name`.
@@ -71,8 +86,10 @@ pub struct JsonRequest {
     /// The action.
     pub action: String,
     /// The objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub objects: Option<JsonObjects>,
     /// A global object.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub global: Option<String>,
 }
 
