@@ -33,15 +33,21 @@ pub const GLOBAL_OBJECTS: [&str; 26] = [
 
 /// One line of a role's policy: objects (or `*`), actions, and whether it denies.
 pub struct RolePolicy {
+    /// Global object names, or `*` for every object.
     pub objects: &'static [&'static str],
+    /// An action pattern (`create,read,update,delete`, `*`).
     pub actions: &'static str,
+    /// Whether the line denies.
     pub deny: bool,
 }
 
 /// A built-in role: its policies and the roles it inherits.
 pub struct Role {
+    /// The role's name as the catalog's `roles` spell it.
     pub name: &'static str,
+    /// Its policy lines.
     pub policies: &'static [RolePolicy],
+    /// The roles whose policies it also has.
     pub inherits: &'static [&'static str],
 }
 

@@ -18,23 +18,17 @@ use crate::source::SourceFile;
 
 #[derive(Debug, Default, Deserialize)]
 struct ManifestMetadata {
-    #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
     namespace: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Manifest {
-    #[serde(default)]
     kind: Option<String>,
-    #[serde(default)]
     metadata: Option<ManifestMetadata>,
-    #[serde(default)]
     data: Option<BTreeMap<String, String>>,
     #[serde(default, rename = "stringData")]
     string_data: Option<BTreeMap<String, String>>,
-    #[serde(default)]
     items: Option<Vec<Manifest>>,
 }
 

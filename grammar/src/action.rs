@@ -16,15 +16,25 @@ use crate::lex::offset_of;
 /// The fixed action vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BuiltinAction {
+    /// `read`
     Read,
+    /// `write` (also grants `create` and `update`)
     Write,
+    /// `create`
     Create,
+    /// `update`
     Update,
+    /// `delete`
     Delete,
+    /// `playbook:run`
     PlaybookRun,
+    /// `playbook:approve`
     PlaybookApprove,
+    /// `playbook:cancel`
     PlaybookCancel,
+    /// `mcp:run`
     McpRun,
+    /// `mcp:use`
     McpUse,
 }
 
@@ -67,10 +77,13 @@ impl BuiltinAction {
 /// One concrete action a request asks for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
+    /// One of the fixed vocabulary.
     Builtin(BuiltinAction),
     /// `invoke:<plugin>:<operation>`, lowercased.
     Invoke {
+        /// The plugin of `invoke:<plugin>:<op>`.
         plugin: String,
+        /// The operation of `invoke:<plugin>:<op>`.
         operation: String,
     },
 }

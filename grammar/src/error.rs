@@ -5,11 +5,17 @@ use std::fmt;
 /// Which small language a [`GrammarError`] comes from; shown in the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Language {
+    /// Action patterns (`actions:`).
     Action,
+    /// Item patterns (selector string fields).
     ItemPattern,
+    /// Label and tag selectors.
     LabelSelector,
+    /// The search query language.
     SearchQuery,
+    /// `connection://` references.
     ConnectionRef,
+    /// URL templates (`$(field)`).
     UrlTemplate,
 }
 

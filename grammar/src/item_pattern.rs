@@ -73,7 +73,9 @@ impl fmt::Display for Glob {
 /// One item of a list: a glob that includes, or (`!glob`) one that excludes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PatternItem {
+    /// `!` in front: the item excludes.
     pub negated: bool,
+    /// What the item matches.
     pub glob: Glob,
 }
 

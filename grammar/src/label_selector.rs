@@ -19,21 +19,32 @@ use crate::lex::eq_fold;
 /// Requirement operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Operator {
+    /// `key`
     Exists,
+    /// `!key`
     DoesNotExist,
+    /// `key=value`
     Equals,
+    /// `key==value`
     DoubleEquals,
+    /// `key!=value`
     NotEquals,
+    /// `key in (a,b)`
     In,
+    /// `key notin (a,b)`
     NotIn,
+    /// `key>n`
     GreaterThan,
+    /// `key<n`
     LessThan,
 }
 
 /// One requirement: `key op values`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Requirement {
+    /// The label key.
     pub key: String,
+    /// The operator.
     pub operator: Operator,
     /// Sorted and de-duplicated; one value for the equality operators and `>`/`<`.
     pub values: Vec<String>,

@@ -13,6 +13,24 @@
 //! | the search query language | [`SearchQuery`] | `type=Kubernetes::Pod tags.env=prod` |
 //! | connection references | [`ConnectionRef`] | `connection://default/payments` |
 //! | URL templates | [`UrlTemplate`] | `postgres://$(username):$(password)@host` |
+//!
+//! ```
+//! use rampart_grammar::{ItemPattern, LabelSelector};
+//!
+//! let names = ItemPattern::parse("prod-*,!prod-legacy").unwrap();
+//! assert!(names.matches("PROD-payments"));      // case-insensitive
+//! assert!(!names.matches("prod-legacy"));       // a negation wins
+//!
+//! let tags = LabelSelector::parse("env in (prod,staging),!legacy").unwrap();
+//! assert!(tags.matches(&|key| (key == "env").then_some("prod")));
+//!
+//! // Errors say where and what was expected; no parser panics.
+//! let error = LabelSelector::parse("env in (prod").unwrap_err();
+//! assert_eq!(error.offset(), 12);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod action;
 mod error;

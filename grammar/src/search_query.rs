@@ -28,11 +28,17 @@ use crate::lex::offset_of;
 /// Comparison operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CompareOp {
+    /// `=`
     Eq,
+    /// `!=`
     NotEq,
+    /// `>`
     Gt,
+    /// `<`
     Lt,
+    /// `>=`
     GtEq,
+    /// `<=`
     LtEq,
 }
 
@@ -71,14 +77,22 @@ impl FieldPath {
 /// One node of a parsed query.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SearchExpr {
+    /// Terms separated by whitespace: all must hold.
     And(Vec<SearchExpr>),
+    /// Alternatives separated by `|`.
     Or(Vec<SearchExpr>),
+    /// `-term`, or `!key` (as `Not(Exists)`).
     Not(Box<SearchExpr>),
+    /// `field op value`.
     Compare {
+        /// The field path.
         field: FieldPath,
+        /// The operator.
         op: CompareOp,
+        /// The value as written (unquoted).
         value: String,
     },
+    /// A `tags.`/`labels.`/`properties.` key that must be present.
     Exists(FieldPath),
     /// A bare word `w`: `name=w*`.
     Bare(String),
