@@ -16,7 +16,7 @@ use std::path::Path;
 
 use rampart_compiler::oracle::Oracle;
 use rampart_compiler::request_format::{JsonObject, JsonObjects, JsonRequest};
-use rampart_runtime::Category;
+use rampart_runtime::{Category, ObjectAttributes};
 
 use crate::random::Random;
 
@@ -449,6 +449,71 @@ impl Workload {
 
     fn connection_key(&self, n: usize) -> String {
         format!("ns-{}/conn-{n}", self.connection_namespace[n])
+    }
+
+    /// The attributes of every object of `category`, as the catalog gives them.
+    pub fn objects(&self, category: Category) -> Vec<ObjectAttributes> {
+        match category {
+            Category::Config => (0..self.configs.len())
+                .map(|i| {
+                    self.config_attributes(
+                        &format!("cfg-{i}"),
+                        &format!("config-{i}"),
+                        self.configs[i],
+                    )
+                })
+                .collect(),
+            Category::Playbook => (0..self.size.playbooks)
+                .map(|p| ObjectAttributes {
+                    id: Some(format!("pb{p}")),
+                    name: Some(format!("playbook-{p}")),
+                    namespace: Some(format!("ns-{}", self.playbook_namespace[p])),
+                    ..ObjectAttributes::default()
+                })
+                .collect(),
+            Category::Connection => (0..self.size.connections)
+                .map(|n| ObjectAttributes {
+                    id: Some(format!("cn{n}")),
+                    name: Some(format!("conn-{n}")),
+                    namespace: Some(format!("ns-{}", self.connection_namespace[n])),
+                    object_type: Some(CONNECTION_TYPES[self.connection_type[n]].to_string()),
+                    ..ObjectAttributes::default()
+                })
+                .collect(),
+            Category::Component => Vec::new(),
+        }
+    }
+
+    /// Configs the catalog does not hold (`new-cfg-N`), drawn like the catalog's, as
+    /// rows a database gains after a compile.
+    pub fn fresh_configs(&self, count: usize, seed: u64) -> Vec<ObjectAttributes> {
+        let mut r = Random::new(seed ^ 0xF8E5);
+        (0..count)
+            .map(|i| {
+                let config = Config {
+                    namespace: r.below(NAMESPACES),
+                    kind: r.below(CONFIG_TYPES.len()),
+                    env: r.below(ENVS.len()),
+                };
+                let name = if r.chance(20) {
+                    format!("config-{}", r.below(self.size.configs))
+                } else {
+                    format!("new-config-{i}")
+                };
+                self.config_attributes(&format!("new-cfg-{i}"), &name, config)
+            })
+            .collect()
+    }
+
+    fn config_attributes(&self, id: &str, name: &str, c: Config) -> ObjectAttributes {
+        ObjectAttributes {
+            id: Some(id.to_string()),
+            name: Some(name.to_string()),
+            namespace: Some(format!("ns-{}", c.namespace)),
+            object_type: Some(CONFIG_TYPES[c.kind].to_string()),
+            tags: [("env".to_string(), ENVS[c.env].to_string())].into(),
+            ..ObjectAttributes::default()
+        }
     }
 
     /// The catalog as JSON.

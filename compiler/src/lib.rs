@@ -52,6 +52,7 @@ pub mod resolve;
 pub mod roles;
 pub mod schema;
 pub mod secrets;
+pub mod serve;
 pub mod source;
 pub mod tabulate;
 pub mod test_suite;

@@ -20,72 +20,11 @@ use rampart_compiler::compile::compile;
 use rampart_compiler::emit::encode;
 use rampart_compiler::oracle::{disagreements, Oracle};
 use rampart_compiler::request_format::{JsonObject, JsonObjects, JsonRequest};
-use rampart_runtime::{Category, IdTarget, ObjectAttributes, ObjectIds, Reason, Tables};
-use reference::generate::{catalog_yaml, documents_yaml, requests, world, GeneratedRequest};
-use reference::{Object, Principal, World};
-
-fn compile_world(w: &World) -> Tables {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let catalog = dir.path().join("catalog.yaml");
-    let documents = dir.path().join("policy.yaml");
-    std::fs::write(&catalog, catalog_yaml(w)).expect("write catalog");
-    std::fs::write(&documents, documents_yaml(w)).expect("write documents");
-    let compiled = match compile(&[documents.clone()], Some(&catalog), &|_| {}) {
-        Ok(c) => c,
-        Err(diagnostics) => {
-            let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
-            panic!(
-                "generated input does not compile:\n{}\n--- documents\n{}\n--- catalog\n{}",
-                text.join("\n"),
-                documents_yaml(w),
-                catalog_yaml(w)
-            );
-        }
-    };
-    let bytes = encode(&compiled.data, None).expect("encode");
-    Tables::from_bytes(&bytes).expect("tables load")
-}
-
-fn attributes(o: &Object) -> ObjectAttributes {
-    ObjectAttributes {
-        id: o.id.clone(),
-        name: Some(o.name.clone()),
-        namespace: o.namespace.clone(),
-        object_type: o.kind.clone(),
-        agent: o.agent_id.clone(),
-        status: o.status.clone(),
-        health: o.health.clone(),
-        tags: o.tags.clone(),
-        labels: o.labels.clone(),
-        ..ObjectAttributes::default()
-    }
-}
-
-fn subject(w: &World, p: &Principal) -> String {
-    match p {
-        Principal::Person(i) => w.people[*i].email.clone(),
-        Principal::Playbook(i) => {
-            let o = &w.objects[0][*i];
-            format!(
-                "playbook:{}/{}",
-                o.namespace.clone().unwrap_or_default(),
-                o.name
-            )
-        }
-        Principal::Notification(i) => format!(
-            "notification:{}/{}",
-            w.notifications[*i].0, w.notifications[*i].1
-        ),
-    }
-}
-
-fn object_key(w: &World, c: usize, i: usize) -> String {
-    let o = &w.objects[c][i];
-    match c {
-        0 | 3 => format!("{}/{}", o.namespace.clone().unwrap_or_default(), o.name),
-        _ => o.id.clone().unwrap_or_default(),
-    }
-}
+use rampart_runtime::{Category, IdTarget, ObjectIds, Reason, Tables};
+use reference::generate::{
+    catalog_yaml, compile_tables, documents_yaml, requests, world, GeneratedRequest,
+};
+use reference::{Object, World};
 
 /// The reference's view of a generated request's target.
 fn reference_target(w: &World, r: &GeneratedRequest) -> reference::Target {
@@ -112,17 +51,17 @@ impl Oracle for World {
         for (c, category) in Category::ALL.into_iter().enumerate() {
             match &r.objects[c] {
                 Some((Some(i), _)) => {
-                    objects.set(category, JsonObject::Key(object_key(self, c, *i)))
+                    objects.set(category, JsonObject::Key(self.object_key(c, *i)))
                 }
                 Some((None, described)) => objects.set(
                     category,
-                    JsonObject::Attributes(Box::new(attributes(described))),
+                    JsonObject::Attributes(Box::new(described.attributes())),
                 ),
                 None => {}
             }
         }
         JsonRequest {
-            subject: subject(self, &r.principal),
+            subject: self.subject_name(&r.principal),
             action: r.action.clone(),
             objects: r.global.is_none().then_some(objects),
             global: r.global.clone(),
@@ -290,7 +229,7 @@ proptest! {
 
     #[test]
     fn tables_agree_with_the_reference((w, batch) in world().prop_flat_map(|w| { let r = requests(&w, 60); (Just(w), r) })) {
-        let tables = compile_world(&w);
+        let tables = compile_tables(&w);
         let wrong = disagreements(&w, &tables, &batch);
         prop_assert!(wrong.is_empty(), "{} disagreements with the reference, first: {:#?}", wrong.len(), wrong.first());
         for r in &batch {

@@ -43,7 +43,8 @@ pub enum CompareOp {
 }
 
 impl CompareOp {
-    fn symbol(self) -> &'static str {
+    /// The operator as written (`=`, `!=`, `>`, `<`, `>=`, `<=`).
+    pub fn symbol(self) -> &'static str {
         match self {
             CompareOp::Eq => "=",
             CompareOp::NotEq => "!=",

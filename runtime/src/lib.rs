@@ -63,6 +63,7 @@ mod schema;
 pub mod selector;
 #[cfg(not(feature = "build"))]
 mod selector;
+pub mod sql;
 mod tables;
 pub mod text;
 mod unit;

@@ -379,6 +379,24 @@ impl Tables {
             .ok_or_else(|| RequestError::unknown_global(name))
     }
 
+    /// Every agent of the catalog, as `(id, name)`.
+    pub(crate) fn agents(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.data
+            .agents
+            .iter()
+            .map(|a| (a.id.as_str(), a.name.as_str()))
+    }
+
+    /// A compiled selector by index.
+    pub(crate) fn compiled_selector(&self, index: u32) -> Option<&CompiledSelector> {
+        self.selectors.get(index as usize)
+    }
+
+    /// A compiled predicate by index.
+    pub(crate) fn compiled_predicate(&self, index: u32) -> Option<&CompiledPredicate> {
+        self.predicates.get(index as usize)
+    }
+
     /// The agent `(id, name)` a key (id or name) names, when the catalog knows it.
     pub(crate) fn agent(&self, key: &str) -> Option<(&str, &str)> {
         let i = self

@@ -9,16 +9,13 @@ use rampart_runtime::text::Shown;
 use rampart_runtime::{Category, ObjectId, Tables};
 
 use super::output::Output;
-use super::{Format, Outcome, TablesArgs};
+use super::{Format, Outcome, SubjectArgs};
 
 /// Arguments of `access`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    tables: TablesArgs,
-    /// The subject.
-    #[arg(long = "as")]
-    subject: String,
+    subject: SubjectArgs,
     /// List the objects by name, not only count them.
     #[arg(long)]
     list: bool,
@@ -41,8 +38,7 @@ pub(crate) fn keys(
 }
 
 pub fn run(args: Args) -> Outcome {
-    let tables = args.tables.load()?;
-    let principal = tables.principal(&args.subject)?;
+    let (tables, principal) = args.subject.resolve()?;
     let access = tables.access(principal)?;
     let mut out = Output::new();
     let mut report = serde_json::Map::new();

@@ -70,6 +70,13 @@ fn signing_key(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey, Fail
 }
 
 pub fn run(args: Args) -> Outcome {
+    // An interrupted compile (Ctrl-C, SIGTERM, SIGHUP) removes the temporary file it was
+    // writing; the output file is untouched, as on any other failure. Installed here only:
+    // `rampart serve` handles those signals itself (graceful stop, reload).
+    let _ = ctrlc::set_handler(|| {
+        crate::emit::remove_in_flight();
+        std::process::exit(130);
+    });
     let key = args.sign.as_deref().map(signing_key).transpose()?;
     let bar = progress_bar();
     let shown = Arc::clone(&bar);

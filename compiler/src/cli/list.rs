@@ -7,25 +7,15 @@
 use std::process::ExitCode;
 
 use rampart_runtime::text::Shown;
-use rampart_runtime::Category;
 
 use super::output::Output;
-use super::{Failure, Format, Outcome, TablesArgs, TargetArgs};
+use super::{Failure, Format, Listed, ListingArgs, Outcome, TargetArgs};
 
 /// Arguments of `list`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    tables: TablesArgs,
-    /// The subject.
-    #[arg(long = "as")]
-    subject: String,
-    /// The action.
-    #[arg(long)]
-    action: String,
-    /// `playbooks`, `configs`, `components` or `connections`.
-    #[arg(long, value_parser = parse_category)]
-    category: Category,
+    listing: ListingArgs,
     #[command(flatten)]
     with: TargetArgs,
     /// Start after this object (pagination).
@@ -39,17 +29,13 @@ pub struct Args {
     format: Format,
 }
 
-/// A category by its singular or plural name.
-pub(crate) fn parse_category(text: &str) -> Result<Category, String> {
-    Category::from_name(text).ok_or_else(|| {
-        format!("`{text}` is not a category: playbooks, configs, components or connections")
-    })
-}
-
 pub fn run(args: Args) -> Outcome {
-    let tables = args.tables.load()?;
-    let principal = tables.principal(&args.subject)?;
-    let action = tables.action(&args.action)?;
+    let Listed {
+        tables,
+        principal,
+        action,
+    } = args.listing.resolve()?;
+    let category = args.listing.category;
     if args.with.global.is_some() {
         return Err(Failure::Error(
             "`list` takes objects to pair with, not a global object".into(),
@@ -57,10 +43,10 @@ pub fn run(args: Args) -> Outcome {
     }
     let fixed = args.with.objects();
     let listing = match fixed.as_slice() {
-        [] => tables.list(principal, action, args.category)?,
+        [] => tables.list(principal, action, category)?,
         [(c, key)] => {
             let with = tables.object(*c, key)?;
-            tables.list_with(principal, action, args.category, with)?
+            tables.list_with(principal, action, category, with)?
         }
         _ => {
             return Err(Failure::Error(
@@ -71,7 +57,7 @@ pub fn run(args: Args) -> Outcome {
     let after = args
         .after
         .as_deref()
-        .map(|k| tables.object(args.category, k))
+        .map(|k| tables.object(category, k))
         .transpose()?;
     let page = listing.page(after, args.limit.unwrap_or(usize::MAX));
     let keys: Vec<&str> = page.iter().filter_map(|o| tables.object_key(*o)).collect();
@@ -79,9 +65,9 @@ pub fn run(args: Args) -> Outcome {
     let mut out = Output::new();
     match args.format {
         Format::Json => out.line(serde_json::json!({
-            "subject": args.subject,
-            "action": args.action,
-            "category": args.category.plural(),
+            "subject": args.listing.subject.subject,
+            "action": args.listing.action,
+            "category": category.plural(),
             "total": listing.len(),
             "objects": keys,
             "next": if page.len() < listing.len() as usize && !page.is_empty() { page.last().and_then(|o| tables.object_key(*o)) } else { None },
@@ -98,9 +84,9 @@ pub fn run(args: Args) -> Outcome {
             }
             if !residual.allow.is_empty() || residual.allow_all {
                 let admits = if residual.allow_all { vec!["every object".to_string()] } else { residual.allow.clone() };
-                let mut line = format!("# {} not in the catalog are allowed when they match: {}", args.category.plural(), admits.join(" | "));
+                let mut line = format!("# {} not in the catalog are allowed when they match: {}", category.plural(), admits.join(" | "));
                 if residual.deny_all {
-                    line = format!("# {} not in the catalog are denied", args.category.plural());
+                    line = format!("# {} not in the catalog are denied", category.plural());
                 } else if !residual.deny.is_empty() {
                     line.push_str(&format!("; and none of: {}", residual.deny.join(" | ")));
                 }

@@ -10,6 +10,7 @@ mod completions;
 mod connections;
 mod diff;
 mod export;
+mod filter;
 mod inspect;
 mod keygen;
 mod lint;
@@ -55,6 +56,8 @@ enum Command {
     Access(access::Args),
     /// The objects of a category a subject may act on.
     List(list::Args),
+    /// A SQL `WHERE` predicate for the rows of a catalog table a subject may act on.
+    Filter(filter::Args),
     /// Bulk exports (`export access`: every subject, action, category and object allowed).
     Export(export::Args),
     /// Unused groups, selectors that match nothing, allow rules a deny always overrides.
@@ -67,6 +70,9 @@ enum Command {
     Resolve(resolve::Args),
     /// Which documents use which connections.
     Connections(connections::Args),
+    /// Serve decisions over HTTP (AuthZEN and Mission Control endpoints), reloading the
+    /// tables when they change.
+    Serve(crate::serve::Args),
     /// Make an Ed25519 key pair for signing tables (`compile --sign`, `--verify`).
     Keygen(keygen::Args),
     /// Shell completions.
@@ -98,11 +104,13 @@ pub fn run() -> ExitCode {
         Command::Access(args) => access::run(args),
         Command::List(args) => list::run(args),
         Command::Export(args) => export::run(args),
+        Command::Filter(args) => filter::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Resolve(args) => resolve::run(args),
         Command::Connections(args) => connections::run(args),
+        Command::Serve(args) => crate::serve::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Completions(args) => completions::run(args),
     };
@@ -190,6 +198,67 @@ pub(crate) struct TablesArgs {
     /// Refuse tables not signed with this public key (a file `rampart keygen` wrote).
     #[arg(long, value_name = "PUBKEY")]
     pub verify: Option<PathBuf>,
+}
+
+/// `-t TABLES --as SUBJECT`: a question about one subject.
+#[derive(clap::Args, Clone, Debug)]
+pub(crate) struct SubjectArgs {
+    #[command(flatten)]
+    pub tables: TablesArgs,
+    /// The subject: a person (email, id or unique name), `playbook:NS/NAME` or
+    /// `notification:NS/NAME`.
+    #[arg(long = "as", value_name = "SUBJECT")]
+    pub subject: String,
+}
+
+impl SubjectArgs {
+    /// The tables and the subject resolved in them.
+    pub fn resolve(&self) -> Result<(Tables, rampart_runtime::PrincipalId), Failure> {
+        let tables = self.tables.load()?;
+        let principal = tables.principal(&self.subject)?;
+        Ok((tables, principal))
+    }
+}
+
+/// `-t TABLES --as SUBJECT --action ACTION --category CATEGORY`: what `list` and
+/// `filter` ask about.
+#[derive(clap::Args, Clone, Debug)]
+pub(crate) struct ListingArgs {
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// The action.
+    #[arg(long)]
+    pub action: String,
+    /// `playbooks`, `configs`, `components` or `connections`.
+    #[arg(long, value_parser = parse_category)]
+    pub category: Category,
+}
+
+/// What [`ListingArgs`] resolve to.
+pub(crate) struct Listed {
+    pub tables: Tables,
+    pub principal: rampart_runtime::PrincipalId,
+    pub action: rampart_runtime::ActionId,
+}
+
+impl ListingArgs {
+    /// The tables, the subject and the action resolved in them.
+    pub fn resolve(&self) -> Result<Listed, Failure> {
+        let (tables, principal) = self.subject.resolve()?;
+        let action = tables.action(&self.action)?;
+        Ok(Listed {
+            tables,
+            principal,
+            action,
+        })
+    }
+}
+
+/// A category by its singular or plural name.
+pub(crate) fn parse_category(text: &str) -> Result<Category, String> {
+    Category::from_name(text).ok_or_else(|| {
+        format!("`{text}` is not a category: playbooks, configs, components or connections")
+    })
 }
 
 impl TablesArgs {

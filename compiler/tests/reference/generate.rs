@@ -121,6 +121,14 @@ fn object_strategy(category: usize, index: usize, agents: usize) -> impl Strateg
         )
 }
 
+/// Objects the catalog does not know (indexes from 900), with agents the catalog partly
+/// knows.
+pub fn fresh_objects(category: usize, count: usize) -> impl Strategy<Value = Vec<Object>> {
+    (0..count)
+        .map(|i| object_strategy(category, 900 + i, 3))
+        .collect::<Vec<_>>()
+}
+
 fn glob() -> impl Strategy<Value = Glob> {
     prop_oneof![
         Just(Glob::Any),
@@ -140,9 +148,20 @@ fn glob() -> impl Strategy<Value = Glob> {
             "agent-id-1"
         ])
         .prop_map(|s| Glob::Exact(s.to_string())),
-        pick(&["play", "cfg", "ns-", "kubernetes", "AWS", "agent"])
-            .prop_map(|s| Glob::Prefix(s.to_string())),
-        pick(&["-1", "-2", "-a", "::pod", "s3", "ing"]).prop_map(|s| Glob::Suffix(s.to_string())),
+        pick(&[
+            "play",
+            "cfg",
+            "ns-",
+            "kubernetes",
+            "AWS",
+            "agent",
+            "s-",
+            "fg"
+        ])
+        .prop_map(|s| Glob::Prefix(s.to_string())),
+        pick(&["-1", "-2", "-a", "::pod", "s3", "ing", "s-", "ns"])
+            .prop_map(|s| Glob::Suffix(s.to_string())),
+        pick(&["s-", "-", "od", "NNING", "fg-"]).prop_map(|s| Glob::Contains(s.to_string())),
     ]
 }
 
@@ -796,4 +815,28 @@ pub fn documents_yaml(w: &World) -> String {
         }
     }
     out
+}
+
+/// Compiles the world's documents and catalog and loads the tables through the file
+/// format.
+pub fn compile_tables(w: &World) -> rampart_runtime::Tables {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = dir.path().join("catalog.yaml");
+    let documents = dir.path().join("policy.yaml");
+    std::fs::write(&catalog, catalog_yaml(w)).expect("write catalog");
+    std::fs::write(&documents, documents_yaml(w)).expect("write documents");
+    let compiled = match rampart_compiler::compile::compile(&[documents], Some(&catalog), &|_| {}) {
+        Ok(c) => c,
+        Err(diagnostics) => {
+            let text: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+            panic!(
+                "generated input does not compile:\n{}\n--- documents\n{}\n--- catalog\n{}",
+                text.join("\n"),
+                documents_yaml(w),
+                catalog_yaml(w)
+            );
+        }
+    };
+    let bytes = rampart_compiler::emit::encode(&compiled.data, None).expect("encode");
+    rampart_runtime::Tables::from_bytes(&bytes).expect("tables load")
 }

@@ -2,6 +2,20 @@
 //! indexes, nothing clever. Each function restates DESIGN section 3 directly. The
 //! compiled tables must agree with it on every request.
 
+// Shared by several test binaries, each of which uses a part; test code that restates
+// the semantics plainly, indexes included.
+#![allow(
+    dead_code,
+    clippy::large_enum_variant,
+    clippy::needless_range_loop,
+    clippy::option_as_ref_deref,
+    clippy::cloned_ref_to_slice_refs,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
 pub mod generate;
 
 use std::collections::BTreeMap;
@@ -13,6 +27,7 @@ pub enum Glob {
     Exact(String),
     Prefix(String),
     Suffix(String),
+    Contains(String),
 }
 
 impl Glob {
@@ -22,6 +37,7 @@ impl Glob {
             Glob::Exact(t) => t.clone(),
             Glob::Prefix(t) => format!("{t}*"),
             Glob::Suffix(t) => format!("*{t}"),
+            Glob::Contains(t) => format!("*{t}*"),
         }
     }
 
@@ -32,6 +48,7 @@ impl Glob {
             Glob::Exact(t) => v == t.to_lowercase(),
             Glob::Prefix(t) => v.starts_with(&t.to_lowercase()),
             Glob::Suffix(t) => v.ends_with(&t.to_lowercase()),
+            Glob::Contains(t) => v.contains(&t.to_lowercase()),
         }
     }
 }
@@ -258,6 +275,24 @@ pub struct Object {
     pub labels: BTreeMap<String, String>,
 }
 
+impl Object {
+    /// The attributes a request (or a table row) describes the object by.
+    pub fn attributes(&self) -> rampart_runtime::ObjectAttributes {
+        rampart_runtime::ObjectAttributes {
+            id: self.id.clone(),
+            name: Some(self.name.clone()),
+            namespace: self.namespace.clone(),
+            object_type: self.kind.clone(),
+            agent: self.agent_id.clone(),
+            status: self.status.clone(),
+            health: self.health.clone(),
+            tags: self.tags.clone(),
+            labels: self.labels.clone(),
+            ..rampart_runtime::ObjectAttributes::default()
+        }
+    }
+}
+
 /// Categories in the order playbook, config, component, connection.
 pub const PLAYBOOK: usize = 0;
 pub const CONFIG: usize = 1;
@@ -477,6 +512,44 @@ pub fn actions_grant(actions: &[String], action: &str) -> bool {
 }
 
 impl World {
+    /// The name the tables know a principal by.
+    pub fn subject_name(&self, p: &Principal) -> String {
+        match p {
+            Principal::Person(i) => self.people[*i].email.clone(),
+            Principal::Playbook(i) => {
+                let o = &self.objects[PLAYBOOK][*i];
+                format!(
+                    "playbook:{}/{}",
+                    o.namespace.clone().unwrap_or_default(),
+                    o.name
+                )
+            }
+            Principal::Notification(i) => format!(
+                "notification:{}/{}",
+                self.notifications[*i].0, self.notifications[*i].1
+            ),
+        }
+    }
+
+    /// Every principal.
+    pub fn principals(&self) -> Vec<Principal> {
+        (0..self.people.len())
+            .map(Principal::Person)
+            .chain((0..self.objects[PLAYBOOK].len()).map(Principal::Playbook))
+            .chain((0..self.notifications.len()).map(Principal::Notification))
+            .collect()
+    }
+
+    /// The key a known object is named by: `namespace/name` for playbooks and
+    /// connections, the id for configs and components.
+    pub fn object_key(&self, c: usize, i: usize) -> String {
+        let o = &self.objects[c][i];
+        match c {
+            PLAYBOOK | 3 => format!("{}/{}", o.namespace.clone().unwrap_or_default(), o.name),
+            _ => o.id.clone().unwrap_or_default(),
+        }
+    }
+
     fn person_roles(&self, p: usize) -> Vec<String> {
         let mut roles: Vec<String> = self.people[p].roles.clone();
         roles.push("everyone".into());

@@ -1,0 +1,354 @@
+//! `rampart serve -t TABLES [--listen ADDR | --unix PATH]`: the HTTP sidecar.
+//!
+//! Endpoints: AuthZEN 1.0 ([`authzen`]: `/access/v1/evaluation`, `/evaluations`,
+//! `/search/{subject,resource,action}`, `/.well-known/authzen-configuration`), Mission
+//! Control's ([`rbac`]: `/rbac/subject-access-reviews`, `/rbac/subject-access-search`),
+//! and `/health`, `/ready`, `/metrics`. Every answer carries the `x-rampart-revision` of
+//! the tables that gave it; every refusal is a JSON error ([`api_error`]).
+//!
+//! Robustness: bodies are limited (`--max-body-bytes`), at most `--max-concurrent`
+//! requests are answered at once (the rest wait up to a second, then get 503), an
+//! optional bearer token (`--token-file`) guards everything but `/health` and `/ready`,
+//! `SIGTERM`/`SIGINT` stop accepting and finish the requests in flight, and the tables
+//! reload on change or `SIGHUP` ([`reload`]).
+
+pub mod api_error;
+pub mod app;
+pub mod authzen;
+pub mod decision_log;
+pub mod metrics;
+pub mod model;
+pub mod rbac;
+pub mod reload;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use rampart_runtime::{PublicKey, Tables, TablesHandle};
+use serde_json::Value;
+
+use crate::cli::{Failure, Outcome};
+use api_error::{ApiError, ErrorCode};
+use app::{read_json, Answer, App, REVISION_HEADER};
+
+/// Arguments of `serve`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The table file (watched: a new file is swapped in when it loads and verifies).
+    #[arg(short = 't', long = "tables")]
+    tables: PathBuf,
+    /// Refuse tables not signed with this public key (`rampart keygen`).
+    #[arg(long)]
+    verify: Option<PathBuf>,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8181", conflicts_with = "unix")]
+    listen: String,
+    /// Listen on a Unix socket instead.
+    #[arg(long)]
+    unix: Option<PathBuf>,
+    /// A file holding the bearer token every API request must present.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Log one JSON line per decision to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    decision_log: Option<String>,
+    /// The largest request body accepted.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+    /// The most evaluations (or subjects) in one batch.
+    #[arg(long, default_value_t = 10_000)]
+    max_batch: usize,
+    /// At most this many requests answered at once.
+    #[arg(long, default_value_t = 256)]
+    max_concurrent: usize,
+    /// The base URL the discovery document advertises (default: from the Host header).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn read_token(path: &PathBuf) -> Result<Vec<u8>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Error(format!("cannot read `{}`: {e}", path.display())))?;
+    let token = text.trim();
+    if token.len() < 16 {
+        return Err(Failure::Error(format!(
+            "the token in `{}` is shorter than 16 characters",
+            path.display()
+        )));
+    }
+    Ok(token.as_bytes().to_vec())
+}
+
+/// Compares in time independent of where the first difference is.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+/// Runs the server until `SIGTERM` or `SIGINT`.
+pub fn run(args: Args) -> Outcome {
+    let key: Option<PublicKey> = args
+        .verify
+        .as_deref()
+        .map(crate::cli::public_key)
+        .transpose()?;
+    let started = Instant::now();
+    let tables = match &key {
+        Some(k) => Tables::load_verified(&args.tables, k),
+        None => Tables::load(&args.tables),
+    }
+    .map_err(|e| Failure::Error(format!("`{}`: {e}", args.tables.display())))?;
+    let token = args.token_file.as_ref().map(read_token).transpose()?;
+    let decision_log = args
+        .decision_log
+        .as_deref()
+        .map(decision_log::DecisionLog::open)
+        .transpose()
+        .map_err(|e| Failure::Error(format!("cannot open the decision log: {e}")))?;
+    let app = Arc::new(App {
+        handle: TablesHandle::new(tables),
+        metrics: metrics::Metrics::default(),
+        token,
+        decision_log,
+        max_body: args.max_body_bytes,
+        max_batch: args.max_batch.max(1),
+        permits: tokio::sync::Semaphore::new(args.max_concurrent.max(1)),
+        public_url: args.public_url.clone(),
+    });
+    app.metrics.loaded(started.elapsed(), false);
+    let (reloads, _watcher) =
+        reload::start(Arc::clone(&app), args.tables.clone(), key).map_err(Failure::Error)?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Error(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(serve(app, args, reloads))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(
+    app: Arc<App>,
+    args: Args,
+    reloads: std::sync::mpsc::Sender<reload::Trigger>,
+) -> Result<(), Failure> {
+    let router = router(Arc::clone(&app));
+    let revision = app.tables().revision().to_string();
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let _ = reloads.send(reload::Trigger::Signal);
+        }
+    });
+    let failed = |e: std::io::Error| Failure::Error(format!("server: {e}"));
+    match &args.unix {
+        Some(path) => {
+            let _ = std::fs::remove_file(path);
+            let listener = tokio::net::UnixListener::bind(path).map_err(|e| {
+                Failure::Error(format!("cannot listen on `{}`: {e}", path.display()))
+            })?;
+            eprintln!(
+                "rampart serve: listening on unix:{} (tables {revision})",
+                path.display()
+            );
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown())
+                .await
+                .map_err(failed)?;
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind(&args.listen)
+                .await
+                .map_err(|e| Failure::Error(format!("cannot listen on `{}`: {e}", args.listen)))?;
+            let address = listener.local_addr().map_err(failed)?;
+            eprintln!("rampart serve: listening on http://{address} (tables {revision})");
+            axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown())
+                .await
+                .map_err(failed)?;
+        }
+    }
+    eprintln!("rampart serve: stopped");
+    Ok(())
+}
+
+/// Resolves on `SIGTERM` or `SIGINT`.
+async fn shutdown() {
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    eprintln!("rampart serve: shutting down after the requests in flight");
+}
+
+type Handler = fn(&App, Value) -> Result<Answer, ApiError>;
+
+/// A JSON endpoint: the body read with the size limit, then `handler`.
+async fn json_endpoint(app: Arc<App>, body: Body, handler: Handler) -> Result<Answer, ApiError> {
+    let value = read_json(&app, body).await?;
+    handler(&app, value)
+}
+
+macro_rules! endpoint {
+    ($handler:path) => {
+        post(|State(app): State<Arc<App>>, body: Body| json_endpoint(app, body, $handler))
+    };
+}
+
+/// The routes and middleware.
+pub fn router(app: Arc<App>) -> Router {
+    let api = Router::new()
+        .route("/access/v1/evaluation", endpoint!(authzen::evaluation))
+        .route("/access/v1/evaluations", endpoint!(authzen::evaluations))
+        .route(
+            "/access/v1/search/subject",
+            endpoint!(authzen::search_subject),
+        )
+        .route(
+            "/access/v1/search/resource",
+            endpoint!(authzen::search_resource),
+        )
+        .route(
+            "/access/v1/search/action",
+            endpoint!(authzen::search_action),
+        )
+        .route(
+            "/rbac/subject-access-reviews",
+            endpoint!(rbac::subject_access_reviews),
+        )
+        .route(
+            "/rbac/subject-access-search",
+            endpoint!(rbac::subject_access_search),
+        )
+        .route("/.well-known/authzen-configuration", get(discovery))
+        .route("/metrics", get(metrics_text))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&app),
+            authenticate,
+        ));
+    Router::new()
+        .merge(api)
+        .route(
+            "/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/ready", get(ready))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+        })
+        .layer(middleware::from_fn_with_state(Arc::clone(&app), admit))
+        .with_state(app)
+}
+
+async fn ready(State(app): State<Arc<App>>) -> Answer {
+    let tables = app.tables();
+    Answer {
+        body: serde_json::json!({"status": "ready", "revision": tables.revision()}),
+        revision: tables.revision().to_string(),
+    }
+}
+
+async fn discovery(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {
+    let base = app.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            })
+            .unwrap_or("127.0.0.1:8181");
+        format!("http://{host}")
+    });
+    Answer {
+        body: authzen::configuration(base.trim_end_matches('/')),
+        revision: app.tables().revision().to_string(),
+    }
+}
+
+async fn metrics_text(State(app): State<Arc<App>>) -> Response {
+    let tables = app.tables();
+    let mut response = app.metrics.render(tables.revision()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}
+
+/// The bearer token, when one is required.
+async fn authenticate(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    if let Some(expected) = &app.token {
+        let presented = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::as_bytes);
+        if !presented.is_some_and(|p| same_secret(p, expected)) {
+            let mut response = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid `Authorization: Bearer` token is required",
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    }
+    next.run(request).await
+}
+
+/// Bounded concurrency, latency and error metrics, and the revision header.
+async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let permit = match tokio::time::timeout(Duration::from_secs(1), app.permits.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            app.metrics.error("busy");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many requests in flight; retry",
+            )
+            .into_response();
+        }
+    };
+    let mut response = next.run(request).await;
+    drop(permit);
+    if let Some(ErrorCode(code)) = response.extensions().get::<ErrorCode>().copied() {
+        app.metrics.error(code);
+    }
+    if !response.headers().contains_key(REVISION_HEADER) {
+        if let Ok(v) = HeaderValue::from_str(app.tables().revision()) {
+            response.headers_mut().insert(REVISION_HEADER, v);
+        }
+    }
+    app.metrics.latency(started.elapsed());
+    response
+}

@@ -1,0 +1,147 @@
+//! A throwaway PostgreSQL server for tests, and running a SQL filter against it.
+//!
+//! `RAMPART_TEST_POSTGRES` names a running server (`.ci/run` starts one); without it the
+//! test starts its own with `scripts/postgres` and stops it when done. A test that cannot
+//! get a server fails: it never skips silently.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+use postgres::types::ToSql;
+use postgres::{Client, NoTls};
+use rampart_runtime::sql::{SqlFilter, SqlParam};
+
+/// A server for the length of a test.
+pub struct Server {
+    dir: Option<tempfile::TempDir>,
+    url: String,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("scripts")
+        .join("postgres")
+}
+
+impl Server {
+    /// The server named by `RAMPART_TEST_POSTGRES`, or a new one.
+    pub fn start() -> Server {
+        if let Ok(url) = std::env::var("RAMPART_TEST_POSTGRES") {
+            return Server { dir: None, url };
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let out = Command::new("bash")
+            .arg(script())
+            .arg("start")
+            .arg(dir.path())
+            .output()
+            .expect("run scripts/postgres");
+        assert!(
+            out.status.success(),
+            "no PostgreSQL server for the filter tests (set RAMPART_TEST_POSTGRES or install Debian's postgresql package):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Server {
+            dir: Some(dir),
+            url,
+        }
+    }
+
+    /// A client in a fresh schema of its own, so tests sharing a server do not meet.
+    pub fn client(&self, schema: &str) -> Client {
+        let mut client = Client::connect(&self.url, NoTls).expect("connect to PostgreSQL");
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema};"
+            ))
+            .expect("schema");
+        client
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = Command::new("bash")
+                .arg(script())
+                .arg("stop")
+                .arg(dir.path())
+                .status();
+        }
+    }
+}
+
+/// The ids of the rows of `table` the filter admits.
+pub fn select_ids(client: &mut Client, table: &str, filter: &SqlFilter) -> BTreeSet<String> {
+    let params: Vec<Box<dyn ToSql + Sync>> = filter
+        .params()
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync> {
+            match p {
+                SqlParam::Text(t) => Box::new(t.clone()),
+                SqlParam::TextArray(items) => Box::new(items.clone()),
+            }
+        })
+        .collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
+    let query = format!("SELECT id::text FROM {table} WHERE {}", filter.sql());
+    client
+        .query(query.as_str(), &refs)
+        .unwrap_or_else(|e| panic!("{query}\n{e:?}"))
+        .iter()
+        .map(|row| row.get::<_, String>(0))
+        .collect()
+}
+
+/// What `check` allows of one category, one object per request: the known objects asked
+/// by `(key, id)`, the rows the compiled catalog never saw by their attributes. Returns
+/// the ids of each.
+pub fn allowed_by_check(
+    tables: &rampart_runtime::Tables,
+    subject: &str,
+    action: &str,
+    category: rampart_runtime::Category,
+    known: &[(String, String)],
+    fresh: &[rampart_runtime::ObjectAttributes],
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    use rampart_runtime::{ObjectRef, Objects, Request, Target};
+    let decide = |o: ObjectRef<'_>| {
+        tables
+            .is_authorized(&Request::new(
+                subject,
+                action,
+                Target::Objects(Objects::new().with(category, o)),
+            ))
+            .expect("check")
+            .is_allowed()
+    };
+    let known_allowed = known
+        .iter()
+        .filter(|(key, _)| decide(ObjectRef::Key(key)))
+        .map(|(_, id)| id.clone())
+        .collect();
+    let fresh_allowed = fresh
+        .iter()
+        .filter(|o| decide(ObjectRef::Attributes(o)))
+        .filter_map(|o| o.id.clone())
+        .collect();
+    (known_allowed, fresh_allowed)
+}
+
+/// The catalog ids of the known objects `list` returns.
+pub fn listed_ids(
+    tables: &rampart_runtime::Tables,
+    principal: rampart_runtime::PrincipalId,
+    action: rampart_runtime::ActionId,
+    category: rampart_runtime::Category,
+) -> BTreeSet<String> {
+    tables
+        .list(principal, action, category)
+        .expect("list")
+        .iter()
+        .filter_map(|o| tables.object_id(o).map(str::to_string))
+        .collect()
+}

@@ -1,0 +1,230 @@
+//! SQL filters: "the rows of my catalog table this subject may act on" as a `WHERE`
+//! predicate for PostgreSQL, with every value bound as a parameter.
+//!
+//! [`Tables::sql_filter`] returns one of four forms:
+//! - `TRUE`: an allow rule admits every object of the category and no deny rule applies;
+//! - `FALSE`: no allow rule of the subject applies to one-object requests of the category;
+//! - a predicate built from the rules' selectors, `(allow₁ OR allow₂ ...) AND NOT (deny₁
+//!   OR ...)`, which judges every row — also rows inserted after the compile — as
+//!   [`Tables::is_authorized`] judges an object described by its attributes;
+//! - `id = ANY($1)` with the ids of the known objects [`Tables::list`] returns, when some
+//!   rule cannot be restated in SQL (a field without a column, a numeric comparison in a
+//!   search). Rows the compiled catalog does not know are then excluded, never guessed:
+//!   the filter fails closed and [`SqlFilter::note`] says why.
+//!
+//! Case-insensitive comparisons use `lower()`; the database's locale must fold case as
+//! Rust's `to_lowercase` does for non-ASCII text (any UTF-8 locale, `C.UTF-8` included).
+
+mod columns;
+mod condition;
+mod translate;
+
+use std::fmt;
+
+pub use columns::{ColumnMap, ColumnMapError, Field};
+pub use condition::SqlParam;
+
+use crate::error::RequestError;
+use crate::schema::SetRef;
+use crate::tables::Tables;
+use crate::{ActionId, Category, PrincipalId};
+use condition::{Cond, Params};
+use translate::Translator;
+
+/// Which form a filter took (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterForm {
+    /// Every row.
+    All,
+    /// No row.
+    Nothing,
+    /// The known objects' ids.
+    Ids,
+    /// A predicate over the columns.
+    Predicate,
+}
+
+impl FilterForm {
+    /// The form's name (`all`, `nothing`, `ids`, `predicate`).
+    pub fn word(self) -> &'static str {
+        match self {
+            FilterForm::All => "all",
+            FilterForm::Nothing => "nothing",
+            FilterForm::Ids => "ids",
+            FilterForm::Predicate => "predicate",
+        }
+    }
+}
+
+/// Which forms a caller accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FilterPreference {
+    /// A predicate where every rule translates, else the id list.
+    #[default]
+    Predicate,
+    /// Always the id list (exactly the compiled catalog's answer; new rows excluded).
+    Ids,
+}
+
+/// A `WHERE` predicate and its parameters.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SqlFilter {
+    form: FilterForm,
+    sql: String,
+    params: Vec<SqlParam>,
+    note: Option<String>,
+}
+
+impl SqlFilter {
+    /// The form.
+    pub fn form(&self) -> FilterForm {
+        self.form
+    }
+
+    /// The predicate, with `$n` placeholders.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The parameters, `$first` first.
+    pub fn params(&self) -> &[SqlParam] {
+        &self.params
+    }
+
+    /// Why the filter is an id list although a predicate was preferred.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+}
+
+impl fmt::Debug for SqlFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqlFilter")
+            .field("form", &self.form)
+            .field("sql", &self.sql)
+            .field("params", &self.params.len())
+            .finish()
+    }
+}
+
+impl Tables {
+    /// The SQL filter for the rows of `category` that `principal` may do `action` on in a
+    /// one-object request. Errors only for ids of other tables.
+    ///
+    /// ```
+    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), Box<dyn std::error::Error>> {
+    /// use rampart_runtime::sql::{ColumnMap, FilterPreference};
+    /// use rampart_runtime::Category;
+    /// let john = tables.principal("john@doe.com")?;
+    /// let read = tables.action("read")?;
+    /// let columns = ColumnMap::mission_control(Category::Config);
+    /// let filter = tables.sql_filter(john, read, Category::Config, &columns, FilterPreference::Predicate)?;
+    /// let query = format!("SELECT id FROM config_items WHERE {}", filter.sql());
+    /// // run `query` with `filter.params()` bound as $1, $2, ...
+    /// # let _ = query; Ok(()) }
+    /// ```
+    pub fn sql_filter(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        columns: &ColumnMap,
+        preference: FilterPreference,
+    ) -> Result<SqlFilter, RequestError> {
+        let listing = self.list(principal, action, category)?;
+        let constant = |form, sql: &str| SqlFilter {
+            form,
+            sql: sql.into(),
+            params: Vec::new(),
+            note: None,
+        };
+        let note = match preference {
+            FilterPreference::Ids => None,
+            FilterPreference::Predicate => {
+                let mut translator = Translator::new(self, columns, category);
+                match self.rules_condition(principal, action, category, &mut translator) {
+                    Ok(Cond::True) => return Ok(constant(FilterForm::All, "TRUE")),
+                    Ok(Cond::False) => return Ok(constant(FilterForm::Nothing, "FALSE")),
+                    Ok(cond) => {
+                        let mut sql = String::new();
+                        cond.render(&mut sql);
+                        let (sql, params) =
+                            translator.params.finish(&sql, columns.first_parameter());
+                        return Ok(SqlFilter {
+                            form: FilterForm::Predicate,
+                            sql,
+                            params,
+                            note: None,
+                        });
+                    }
+                    Err(why) => Some(format!(
+                        "{}; the filter lists the known objects' ids, and rows the compiled catalog does not know are excluded",
+                        why.0
+                    )),
+                }
+            }
+        };
+        if listing.is_empty() {
+            return Ok(SqlFilter {
+                note,
+                ..constant(FilterForm::Nothing, "FALSE")
+            });
+        }
+        let ids: Vec<String> = listing
+            .iter()
+            .filter_map(|o| self.object_id(o).map(str::to_string))
+            .collect();
+        let column = columns.column(Field::Id).ok_or_else(|| {
+            RequestError::invalid("the column map has no `id` column to list objects by")
+        })?;
+        let mut params = Params::new();
+        let placeholder = params.array(ids);
+        let sql = match columns.id_type() {
+            Some(t) => format!("({column} = ANY(({placeholder})::{t}[]))"),
+            None => format!("(({column})::text = ANY({placeholder}))"),
+        };
+        let (sql, params) = params.finish(&sql, columns.first_parameter());
+        Ok(SqlFilter {
+            form: FilterForm::Ids,
+            sql,
+            params,
+            note,
+        })
+    }
+
+    /// `(allow₁ OR ...) AND NOT (deny₁ OR ...)` over the rules of the principal's row that
+    /// apply to one-object requests of `category`, as `rule_matches` applies them to an
+    /// object the catalog does not know.
+    fn rules_condition(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        translator: &mut Translator<'_>,
+    ) -> Result<Cond, translate::Untranslatable> {
+        let Some(row) = self.row(principal.index, action.index) else {
+            return Ok(Cond::False);
+        };
+        let mut allow = Vec::new();
+        let mut deny = Vec::new();
+        for (_, rule) in self.row_rules(row) {
+            if !rule.objects || rule.required & !category.bit() != 0 {
+                continue;
+            }
+            let cond = match (*category.of(&rule.sets), *category.of(&rule.predicates)) {
+                (SetRef::All, _) => Cond::True,
+                (_, Some(p)) => match self.compiled_predicate(p) {
+                    Some(p) => translator.predicate(p)?,
+                    None => Cond::False,
+                },
+                (_, None) => Cond::False,
+            };
+            if rule.deny {
+                deny.push(cond);
+            } else {
+                allow.push(cond);
+            }
+        }
+        Ok(Cond::all([Cond::any(allow), Cond::any(deny).negate()]))
+    }
+}
