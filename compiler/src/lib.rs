@@ -56,4 +56,5 @@ pub mod serve;
 pub mod source;
 pub mod tabulate;
 pub mod test_suite;
+pub mod testing;
 pub mod world;

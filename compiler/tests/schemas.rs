@@ -78,6 +78,7 @@ fn fixture_documents() -> Vec<(PathBuf, String)> {
         "../fixtures/invalid",
         "../fixtures/lint",
         "../fixtures/kubectl",
+        "../fixtures/tests",
     ] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("fixtures")

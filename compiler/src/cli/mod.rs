@@ -18,6 +18,7 @@ mod list;
 pub mod output;
 mod resolve;
 mod schema;
+mod test;
 mod validate;
 mod who_can;
 
@@ -60,6 +61,8 @@ enum Command {
     Filter(filter::Args),
     /// Bulk exports (`export access`: every subject, action, category and object allowed).
     Export(export::Args),
+    /// Compile and run the `kind: PermissionTest` suites among the documents.
+    Test(test::Args),
     /// Unused groups, selectors that match nothing, allow rules a deny always overrides.
     Lint(lint::Args),
     /// Access gained and lost between two table files.
@@ -105,6 +108,7 @@ pub fn run() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Export(args) => export::run(args),
         Command::Filter(args) => filter::run(args),
+        Command::Test(args) => test::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Schema(args) => schema::run(args),

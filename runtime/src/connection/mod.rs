@@ -6,7 +6,7 @@ mod secret;
 mod source;
 mod template;
 
-pub use resolve::{ResolveError, ResolvedConnection};
+pub use resolve::{ResolveError, ResolveErrorKind, ResolvedConnection};
 pub use secret::{SecretValue, MASK};
 pub use source::{
     EnvironmentSource, LookupError, MemorySource, SecretSource, SourceChain, SourceKind,

@@ -1,0 +1,273 @@
+//! `rampart test` as a CI job runs it: the fixture suite passes with full coverage; a
+//! wrong expectation, a typo'd subject, a wrong decider and a wrong subject set each fail
+//! with the request, what was expected, what came and why; JSON and JUnit carry the same
+//! verdicts; `--min-coverage` fails a run that leaves permissions untested; a malformed
+//! suite, or one naming a connection no document defines, is an input error, not a pass.
+
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+mod support;
+
+use support::{run, stderr, stdout};
+
+const CATALOG: &str = "../fixtures/catalog.yaml";
+
+fn suite(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("suite.yaml");
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+const FAILING: &str = "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: failing, namespace: mc}
+spec:
+  cases:
+    - name: holds
+      check: {subject: john@doe.com, action: playbook:run, objects: {playbook: mc/echo-config, config: c-mc-pod}, expect: allow}
+    - name: wrong expectation
+      check: {subject: john@doe.com, action: playbook:run, objects: {playbook: mc/echo-config, config: c-default-pod}, expect: allow}
+    - name: typo subject
+      check: {subject: jon@doe.com, action: read, global: catalog, expect: deny}
+    - name: wrong decider
+      check: {subject: admin@example.com, action: read, objects: {connection: mc/loki-bucket}, expect: allow, decidedBy: mc/allow-playbook-run}
+    - name: wrong subjects
+      whoCan: {action: read, objects: {connection: mc/loki-bucket}, expect: [admin@example.com]}
+    - name: wrong objects
+      list: {subject: playbook:mc/loki-logs, action: read, category: connections, expect: [mc/loki-bucket]}
+    - name: two assertions
+      check: {subject: john@doe.com, action: read, global: catalog, expect: deny}
+      list: {subject: john@doe.com, action: read, category: configs, expect: []}
+";
+
+#[test]
+fn the_fixture_suite_passes_with_every_permission_exercised() {
+    let out = run(&[
+        "test",
+        "../fixtures/policy",
+        "../fixtures/tests",
+        "--catalog",
+        CATALOG,
+        "--secrets",
+        "../fixtures/secrets",
+        "--min-coverage",
+        "100",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("22 passed, 0 failed"), "{text}");
+    assert!(text.contains("coverage: 100.0% of 4 permissions"), "{text}");
+}
+
+#[test]
+fn every_failing_case_says_what_was_asked_expected_and_got() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = suite(&dir, FAILING);
+    let out = run(&["test", "../fixtures/policy", &path, "--catalog", CATALOG]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("1 passed, 6 failed"), "{text}");
+    assert!(
+        text.contains(
+            "FAIL mc/failing / wrong expectation (") && text.contains(
+            "check john@doe.com playbook:run playbook=mc/echo-config config=c-default-pod: expected allow, got deny (no_allow_rule)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("- config `c-default-pod` is not selected by `namespace: mission-control`"),
+        "the explanation names the failing clause: {text}"
+    );
+    assert!(
+        text.contains("ERROR mc/failing / typo subject")
+            && text.contains("unknown subject `jon@doe.com`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected allow decided by mc/allow-playbook-run, got allow (allowed; decided by role:admin)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("also allowed: jane.doe@example.com, playbook:mc/loki-logs"),
+        "{text}"
+    );
+    assert!(
+        text.contains("also allowed: default/archive-bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a case holds exactly one of check, whoCan, list, resolve"),
+        "{text}"
+    );
+    assert!(!text.contains("FAIL mc/failing / holds"), "{text}");
+}
+
+#[test]
+fn json_and_junit_carry_the_same_verdicts() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = suite(&dir, FAILING);
+    let junit = dir.path().join("junit.xml");
+    let out = run(&[
+        "test",
+        "../fixtures/policy",
+        &path,
+        "--catalog",
+        CATALOG,
+        "--format",
+        "json",
+        "--junit",
+        &junit.display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
+    assert_eq!(report["passed"], 1);
+    assert_eq!(report["failed"], 6);
+    let statuses: Vec<&str> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["passed", "failed", "error", "failed", "failed", "failed", "error"]
+    );
+    assert_eq!(report["cases"][1]["got"], "deny (no_allow_rule)");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.contains("<testsuites name=\"rampart\" tests=\"7\" failures=\"6\">"),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<failure ").count(), 4, "{xml}");
+    assert_eq!(xml.matches("<error ").count(), 2, "{xml}");
+    assert!(xml.contains("name=\"wrong expectation\""), "{xml}");
+}
+
+#[test]
+fn a_run_below_the_minimum_coverage_fails_and_names_what_was_missed() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = suite(
+        &dir,
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: thin}
+spec:
+  cases:
+    - name: john
+      check: {subject: john@doe.com, action: playbook:run, objects: {playbook: mc/echo-config, config: c-mc-pod}, expect: allow}
+",
+    );
+    let args = ["test", "../fixtures/policy", &path, "--catalog", CATALOG];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = run(&[&args[..], &["--min-coverage", "50"]].concat());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 passed, 0 failed"), "{text}");
+    assert!(
+        text.contains("coverage: 25.0% of 4 permissions decided a case; not exercised: default/allow-check-notification-playbook-run, default/allow-config-notifications-to-run-playbook, mc/allow-playbook-run (below the minimum 50%)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_malformed_suite_or_none_at_all_is_an_input_error() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = suite(
+        &dir,
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: typo}
+spec:
+  cases:
+    - name: typo
+      check: {subject: john@doe.com, action: read, global: catalog, expect: alow}
+",
+    );
+    let out = run(&["test", "../fixtures/policy", &path, "--catalog", CATALOG]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("unknown variant `alow`"), "{err}");
+    assert!(err.contains("suite.yaml:7:"), "{err}");
+
+    let out = run(&["test", "../fixtures/policy", "--catalog", CATALOG]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("no `kind: PermissionTest` document"));
+
+    // A case about a connection no document defines is a mistake in the suite.
+    let path = suite(
+        &dir,
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: ghost}
+spec:
+  cases:
+    - name: ghost
+      resolve: {subject: john@doe.com, reference: connection://default/paymnets-database, expect: deny}
+",
+    );
+    let out = run(&["test", "../fixtures/policy", &path, "--catalog", CATALOG]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("unknown connection `default/paymnets-database`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn resolve_cases_follow_read_on_the_connection() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = suite(
+        &dir,
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: resolve}
+spec:
+  cases:
+    - name: admin resolves
+      resolve: {subject: admin@example.com, reference: connection://default/payments-database, expect: allow}
+    - name: wrongly expected
+      resolve: {subject: john@doe.com, reference: connection://default/payments-database, expect: allow}
+    - name: unknown subject
+      resolve: {subject: jon@doe.com, reference: connection://default/payments-database, expect: deny}
+",
+    );
+    let out = run(&[
+        "test",
+        "../fixtures/policy",
+        &path,
+        "--catalog",
+        CATALOG,
+        "--secrets",
+        "../fixtures/secrets",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 passed, 2 failed"), "{text}");
+    assert!(
+        text.contains(
+            "resolve john@doe.com connection://default/payments-database: expected allow, got deny"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("ERROR default/resolve / unknown subject"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains("POSTGRES_PASSWORD"),
+        "{text}"
+    );
+}
