@@ -10,6 +10,7 @@
 //! | ids resolved once ([`Tables::principal`], [`Tables::action`], [`Tables::object`]) | [`Tables::check_ids`] | the same [`Response`], without hashing a name |
 //! | "what may this subject see" | [`Tables::list`], [`Tables::list_with`] | a [`Listing`] of objects and the residual rules |
 //! | "who may do this" | [`Tables::who_can`] | principals |
+//! | "only the rows of my SQL table this subject may see" | [`Tables::sql_filter`] | a [`sql::SqlFilter`]: a PostgreSQL `WHERE` predicate with bound parameters (or the id list) |
 //! | a `connection://` reference | [`Tables::resolve_connection`] | a [`connection::ResolvedConnection`] with masked secrets |
 //! | tables that change on disk | [`TablesHandle`] | atomic swaps that keep the last good tables |
 //!
