@@ -11,7 +11,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rampart_benches::fixture::{Fixture, Named, STREAM};
+use rampart_benches::fixture::{Fixture, STREAM};
 use rampart_runtime::{Category, ObjectAttributes, ObjectRef, Objects, Request, Tables, Target};
 
 fn sizes() -> Vec<&'static str> {
@@ -20,17 +20,6 @@ fn sizes() -> Vec<&'static str> {
         sizes.push("large");
     }
     sizes
-}
-
-fn by_strings(t: &Tables, n: &Named) -> bool {
-    let objects = match &n.playbook {
-        Some(p) => Objects::new().playbook(p).config(&n.config),
-        None => Objects::new().config(&n.config),
-    };
-    let request = Request::new(&n.subject, n.action, Target::Objects(objects));
-    t.is_authorized(&request)
-        .map(|r| r.is_allowed())
-        .unwrap_or(false)
 }
 
 fn check(c: &mut Criterion) {
@@ -60,7 +49,7 @@ fn check(c: &mut Criterion) {
                 b.iter(|| {
                     let mut allowed = 0usize;
                     for n in &named {
-                        allowed += usize::from(by_strings(&f.tables, n));
+                        allowed += usize::from(n.is_allowed_by_strings(&f.tables));
                     }
                     black_box(allowed)
                 })
@@ -73,7 +62,7 @@ fn check(c: &mut Criterion) {
             });
             let first = named[0].clone();
             hot.bench_function("strings", |b| {
-                b.iter(|| black_box(by_strings(&f.tables, &first)))
+                b.iter(|| black_box(first.is_allowed_by_strings(&f.tables)))
             });
             hot.finish();
         }

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_runtime::{ActionId, Category, IdTarget, ObjectIds, PrincipalId, Tables};
+use rampart_runtime::{
+    ActionId, Category, IdTarget, ObjectIds, Objects, PrincipalId, Request, Tables, Target,
+};
 
 use crate::random::Random;
 use crate::workload::{Size, Workload, REQUEST_ACTIONS};
@@ -38,6 +40,19 @@ pub struct Named {
     pub playbook: Option<String>,
     /// The config id.
     pub config: String,
+}
+
+impl Named {
+    /// Decides the request by its names, as a service holding strings does (an error
+    /// counts as not allowed).
+    pub fn is_allowed_by_strings(&self, tables: &Tables) -> bool {
+        let objects = match &self.playbook {
+            Some(p) => Objects::new().playbook(p).config(&self.config),
+            None => Objects::new().config(&self.config),
+        };
+        let request = Request::new(&self.subject, self.action, Target::Objects(objects));
+        tables.is_authorized(&request).is_ok_and(|r| r.is_allowed())
+    }
 }
 
 /// One request of a stream, resolved.

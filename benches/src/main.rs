@@ -1,14 +1,19 @@
 //! `rampart-workload gen --size small|default|large --out DIR [--seed N]` writes a
 //! deterministic workload; `rampart-workload compare EXPECTED DECISIONS` checks the JSON
-//! lines of `rampart check --batch` against the generator's reference decisions.
+//! lines of `rampart check --batch` against the generator's reference decisions;
+//! `rampart-workload stream --size S --by ids|strings --shape one|two --passes N` runs the
+//! bench stream of 20,000 distinct requests N times over the cached bench tables, for
+//! instruction and cache-miss counts under `valgrind --tool=cachegrind` (run it with N = 0
+//! and N = 1; the difference divided by 20,000 is the cost of one check).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use rampart_benches::fixture::{Fixture, STREAM};
 use rampart_benches::workload::{Size, Workload};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl");
+    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N");
     ExitCode::from(2)
 }
 
@@ -102,6 +107,48 @@ fn main() -> ExitCode {
                 );
                 ExitCode::from(1)
             }
+        }
+        Some("stream") => {
+            let (Some(size), Some(by), Some(shape), Some(passes)) = (
+                flag(&args, "--size"),
+                flag(&args, "--by"),
+                flag(&args, "--shape"),
+                flag(&args, "--passes").and_then(|p| p.parse::<usize>().ok()),
+            ) else {
+                return usage();
+            };
+            if Size::named(&size).is_none()
+                || !["ids", "strings"].contains(&by.as_str())
+                || !["one", "two"].contains(&shape.as_str())
+            {
+                return usage();
+            }
+            let fixture = Fixture::load(&size);
+            let named = fixture.stream(shape == "two", 11);
+            let resolved: Vec<_> = named.iter().filter_map(|n| fixture.resolve(n)).collect();
+            let mut allowed = 0usize;
+            for _ in 0..passes {
+                if by == "ids" {
+                    for r in &resolved {
+                        allowed += usize::from(
+                            fixture
+                                .tables
+                                .check_ids(r.principal, r.action, &r.target)
+                                .is_ok_and(|x| x.is_allowed()),
+                        );
+                    }
+                } else {
+                    for n in &named {
+                        allowed += usize::from(n.is_allowed_by_strings(&fixture.tables));
+                    }
+                }
+            }
+            println!(
+                "{} checks ({} passes of {STREAM}), {allowed} allowed",
+                passes * STREAM,
+                passes
+            );
+            ExitCode::SUCCESS
         }
         _ => usage(),
     }

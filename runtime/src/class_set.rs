@@ -81,6 +81,66 @@ impl SetStore<'_> {
         .max(1)
     }
 
+    /// Whether `set` holds exactly the classes of `dense` (what `self.dense(set,
+    /// dense.classes) == *dense` says, without building the dense form).
+    pub(crate) fn equals(&self, set: SetRef, dense: &DenseSet) -> bool {
+        match set {
+            SetRef::Empty => dense.is_empty(),
+            SetRef::All => {
+                let mut full = true;
+                let last = dense.words.len().saturating_sub(1);
+                let rest = dense.classes % 64;
+                for (i, w) in dense.words.iter().enumerate() {
+                    let want = if i == last && rest != 0 {
+                        (1u64 << rest) - 1
+                    } else {
+                        u64::MAX
+                    };
+                    full &= *w == want;
+                }
+                full
+            }
+            SetRef::Blocks(offset) => {
+                let blocks = dense.words.len().div_ceil(BLOCK_WORDS);
+                let start = offset as usize;
+                let Some(list) = self.lists.get(start..start + blocks) else {
+                    return dense.is_empty();
+                };
+                let rest = dense.classes % 64;
+                let words = dense.words.len();
+                dense
+                    .words
+                    .chunks(BLOCK_WORDS)
+                    .zip(list)
+                    .enumerate()
+                    .all(|(b, (chunk, block))| {
+                        let from = *block as usize * BLOCK_WORDS;
+                        let source = match *block {
+                            0 => None,
+                            _ => self
+                                .blocks
+                                .get(from..from + BLOCK_WORDS)
+                                .and_then(|block| block.get(..chunk.len())),
+                        };
+                        let Some(source) = source else {
+                            return chunk.iter().all(|w| *w == 0);
+                        };
+                        // Only the category's last word may hold bits past its classes,
+                        // which the dense form never has: mask them there.
+                        if (b + 1) * BLOCK_WORDS >= words && rest != 0 {
+                            let (head, tail) = chunk.split_at(chunk.len() - 1);
+                            let (shead, stail) = source.split_at(source.len() - 1);
+                            head == shead
+                                && tail.first().copied().unwrap_or(0)
+                                    == stail.first().copied().unwrap_or(0) & ((1u64 << rest) - 1)
+                        } else {
+                            chunk == source
+                        }
+                    })
+            }
+        }
+    }
+
     /// The set as a dense bitset over `classes` classes.
     pub(crate) fn dense(&self, set: SetRef, classes: u32) -> DenseSet {
         let mut dense = DenseSet::empty(classes);
@@ -88,9 +148,39 @@ impl SetStore<'_> {
         dense
     }
 
-    /// Every class of `set`, in order.
-    pub(crate) fn members(&self, set: SetRef, classes: u32) -> impl Iterator<Item = u32> {
-        self.dense(set, classes).into_members()
+    /// Every class of `set`, in order, read from the blocks without a dense copy.
+    pub(crate) fn members(&self, set: SetRef, classes: u32) -> impl Iterator<Item = u32> + '_ {
+        let blocks = blocks_for(classes);
+        let list: &[u32] = match set {
+            SetRef::Blocks(offset) => self
+                .lists
+                .get(offset as usize..offset as usize + blocks)
+                .unwrap_or(&[]),
+            _ => &[],
+        };
+        let all = (set == SetRef::All).then_some(0..classes);
+        let listed = list.iter().enumerate().flat_map(move |(b, block)| {
+            let from = *block as usize * BLOCK_WORDS;
+            let words = if *block == 0 {
+                &[][..]
+            } else {
+                self.blocks.get(from..from + BLOCK_WORDS).unwrap_or(&[])
+            };
+            words.iter().enumerate().flat_map(move |(i, w)| {
+                let base = (b * BLOCK_BITS + i * 64) as u32;
+                let mut rest = *w;
+                std::iter::from_fn(move || {
+                    (rest != 0).then(|| {
+                        let bit = rest.trailing_zeros();
+                        rest &= rest - 1;
+                        base + bit
+                    })
+                })
+            })
+        });
+        all.into_iter()
+            .flatten()
+            .chain(listed.filter(move |c| *c < classes))
     }
 }
 
@@ -193,9 +283,14 @@ impl DenseSet {
     /// The classes set, in order.
     pub fn into_members(self) -> impl Iterator<Item = u32> {
         self.words.into_iter().enumerate().flat_map(|(i, w)| {
-            (0..64u32)
-                .filter(move |b| (w >> b) & 1 == 1)
-                .map(move |b| i as u32 * 64 + b)
+            let mut rest = w;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let bit = rest.trailing_zeros();
+                    rest &= rest - 1;
+                    i as u32 * 64 + bit
+                })
+            })
         })
     }
 
@@ -297,6 +392,13 @@ mod tests {
         }
         assert!(!store.contains(ra, classes + 5));
         assert_eq!(store.dense(ra, classes), a);
+        for (set, dense) in [(ra, &a), (rb, &b)] {
+            assert!(store.equals(set, dense));
+        }
+        assert!(!store.equals(ra, &b) && !store.equals(rb, &a));
+        assert!(store.equals(SetRef::All, &b) && !store.equals(SetRef::All, &a));
+        assert!(store.equals(SetRef::Empty, &DenseSet::empty(classes)));
+        assert!(!store.equals(SetRef::Empty, &a));
         assert_eq!(
             store.members(ra, classes).collect::<Vec<_>>(),
             vec![0, 1, 511, 512, 1299]

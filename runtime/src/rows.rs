@@ -40,7 +40,7 @@ impl Work {
         }
     }
 
-    fn spend(&mut self, blocks: usize) -> Result<(), LoadError> {
+    pub(crate) fn spend(&mut self, blocks: usize) -> Result<(), LoadError> {
         match self.remaining.checked_sub(blocks as u64) {
             Some(left) => {
                 self.remaining = left;
@@ -97,10 +97,35 @@ impl<'a> RuleView<'a> {
     /// Computes the row of `entries`.
     pub(crate) fn row(&self, entries: &[u32], work: &mut Work) -> Result<RowContent, LoadError> {
         let rules: Vec<&RuleData> = self.rules_of(entries).map(|(_, r)| r).collect();
+        let mut content = self.singles(&rules, work)?;
+        for shape in PairShape::ALL {
+            if let Some(slot) = content.pairs.get_mut(shape.index()) {
+                *slot = self.pair(&rules, shape, work)?;
+            }
+        }
+        Ok(content)
+    }
+
+    /// The indexes of the rules of `rules` that apply to two-object requests of `shape`:
+    /// a pair's content depends on nothing else.
+    pub(crate) fn pair_rules(rules: &[(u32, &RuleData)], shape: PairShape) -> Vec<u32> {
+        rules
+            .iter()
+            .filter(|(_, r)| r.objects && r.required & !shape.mask() == 0)
+            .map(|(i, _)| *i)
+            .collect()
+    }
+
+    /// The row of `rules` without its pair tables (`pairs` all `None`).
+    pub(crate) fn singles(
+        &self,
+        rules: &[&RuleData],
+        work: &mut Work,
+    ) -> Result<RowContent, LoadError> {
         let mut allow = Category::ALL.map(|c| DenseSet::empty(self.classes(c)));
         let mut deny = Category::ALL.map(|c| DenseSet::empty(self.classes(c)));
         for c in Category::ALL {
-            for rule in &rules {
+            for rule in rules {
                 if rule.objects && rule.required & !c.bit() == 0 {
                     let target = if rule.deny {
                         c.of_mut(&mut deny)
@@ -113,19 +138,13 @@ impl<'a> RuleView<'a> {
         }
         let (mut allow_globals, mut deny_globals) = (0u64, 0u64);
         let (mut unscoped_allow, mut unscoped_deny) = (false, false);
-        for rule in &rules {
+        for rule in rules {
             if rule.deny {
                 deny_globals |= rule.globals;
                 unscoped_deny |= rule.objects && rule.required == 0;
             } else {
                 allow_globals |= rule.globals;
                 unscoped_allow |= rule.objects && rule.required == 0;
-            }
-        }
-        let mut pairs: [Option<PairContent>; 6] = Default::default();
-        for shape in PairShape::ALL {
-            if let Some(slot) = pairs.get_mut(shape.index()) {
-                *slot = self.pair(&rules, shape, work)?;
             }
         }
         work.spend(rules.len())?;
@@ -136,11 +155,12 @@ impl<'a> RuleView<'a> {
             deny_globals,
             allow_unscoped: unscoped_allow,
             deny_unscoped: unscoped_deny,
-            pairs,
+            pairs: Default::default(),
         })
     }
 
-    fn pair(
+    /// The pair table of `rules` for `shape`; `None` when no rule applies.
+    pub(crate) fn pair(
         &self,
         rules: &[&RuleData],
         shape: PairShape,
@@ -148,11 +168,8 @@ impl<'a> RuleView<'a> {
     ) -> Result<Option<PairContent>, LoadError> {
         let (a, b) = (shape.first(), shape.second());
         let (ka, kb) = (self.classes(a), self.classes(b));
-        let applicable: Vec<&&RuleData> = rules
-            .iter()
-            .filter(|r| r.objects && r.required & !shape.mask() == 0)
-            .collect();
-        if applicable.is_empty() {
+        let applies = |r: &&&RuleData| r.objects && r.required & !shape.mask() == 0;
+        if !rules.iter().any(|r| applies(&r)) {
             return Ok(None);
         }
         let mut content = PairContent {
@@ -163,7 +180,7 @@ impl<'a> RuleView<'a> {
             exceptions: Vec::new(),
         };
         let mut rectangles: BTreeMap<u32, (DenseSet, DenseSet)> = BTreeMap::new();
-        for rule in applicable {
+        for rule in rules.iter().filter(applies) {
             let (sa, sb) = (*a.of(&rule.sets), *b.of(&rule.sets));
             if sa == SetRef::Empty || sb == SetRef::Empty {
                 continue;
@@ -178,23 +195,16 @@ impl<'a> RuleView<'a> {
             } else if sa == SetRef::All {
                 work.spend(self.store.or_into(second, sb))?;
             } else {
-                let side = self.store.dense(sb, kb);
-                let members: Vec<u32> = self.store.members(sa, ka).collect();
-                work.spend(
-                    members
-                        .len()
-                        .saturating_mul(side.words().len().div_ceil(8).max(1)),
-                )?;
-                for x in members {
+                let mut spent = 0usize;
+                for x in self.store.members(sa, ka) {
                     let (allow, deny) = rectangles
                         .entry(x)
                         .or_insert_with(|| (DenseSet::empty(kb), DenseSet::empty(kb)));
-                    if rule.deny {
-                        deny.union_with(&side);
-                    } else {
-                        allow.union_with(&side);
-                    }
+                    spent = spent.saturating_add(
+                        self.store.or_into(if rule.deny { deny } else { allow }, sb),
+                    );
                 }
+                work.spend(spent.max(1))?;
             }
         }
         content.exceptions = rectangles

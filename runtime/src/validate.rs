@@ -6,11 +6,15 @@
 //! loads. Both run in time proportional to the file: [`rows`] spends a budget of block
 //! reads and refuses a file that would exceed it.
 
+use std::collections::HashMap;
+
 use crate::category::{Category, PairShape};
 use crate::class_set::{blocks_for, DenseSet, SetStore};
 use crate::error::LoadError;
 use crate::rows::{PairContent, RuleView, Work};
-use crate::schema::{CategoryData, NameList, PairTableData, SetRef, Span, TablesData, BLOCK_WORDS};
+use crate::schema::{
+    CategoryData, NameList, PairTableData, RuleData, SetRef, Span, TablesData, BLOCK_WORDS,
+};
 
 fn corrupt(why: impl Into<String>) -> LoadError {
     LoadError::corrupt(why)
@@ -272,13 +276,31 @@ pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
                 let share = budget / threads as u64;
                 scope.spawn(move || {
                     let mut work = Work::budget(share);
+                    // Pair tables proven equal to the content of a list of rules: a row
+                    // whose pair rules are the same list and which names the same table
+                    // needs no recomputation (rows share pair rules far more than rules).
+                    let mut proven: HashMap<(usize, Vec<u32>), u32, BuildRuleListHasher> =
+                        HashMap::default();
                     for row in rows {
                         let entries = d.row_entries.0.get(row.entries.range()).unwrap_or(&[]);
-                        let content = view.row(entries, &mut work)?;
-                        if !stored_row_equals(d, &view, row, &content) {
-                            return Err(corrupt(
-                                "a decision row does not match the rules it was computed from",
-                            ));
+                        let indexed: Vec<(u32, &RuleData)> = view.rules_of(entries).collect();
+                        let rules: Vec<&RuleData> = indexed.iter().map(|(_, r)| *r).collect();
+                        let content = view.singles(&rules, &mut work)?;
+                        if !stored_singles_equal(&view, row, &content) {
+                            return Err(mismatch());
+                        }
+                        for shape in PairShape::ALL {
+                            let stored = row.pairs.get(shape.index()).copied().unwrap_or(0);
+                            let key = (shape.index(), RuleView::pair_rules(&indexed, shape));
+                            work.spend(key.1.len())?;
+                            if proven.get(&key) == Some(&stored) {
+                                continue;
+                            }
+                            let computed = view.pair(&rules, shape, &mut work)?;
+                            if !stored_pair_equals(d, &view, stored, computed.as_ref()) {
+                                return Err(mismatch());
+                            }
+                            proven.insert(key, stored);
                         }
                     }
                     Ok(())
@@ -296,54 +318,86 @@ pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
     results.into_iter().collect()
 }
 
-fn stored_row_equals(
-    d: &TablesData,
+/// A multiplicative hasher for the proof cache's keys (short lists of rule indexes from
+/// a file already validated for structure): SipHash's flood resistance buys nothing there
+/// and costs a twentieth of the load.
+#[derive(Default)]
+struct RuleListHasher(u64);
+
+impl std::hash::Hasher for RuleListHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type BuildRuleListHasher = std::hash::BuildHasherDefault<RuleListHasher>;
+
+fn mismatch() -> LoadError {
+    corrupt("a decision row does not match the rules it was computed from")
+}
+
+/// The one-object sets, global objects and unscoped flags of a stored row against those
+/// computed from its rules.
+fn stored_singles_equal(
     view: &RuleView<'_>,
     row: &crate::schema::RowData,
     content: &crate::rows::RowContent,
 ) -> bool {
-    let classes = |c: Category| *c.of(&view.classes);
-    let dense = |set: SetRef, c: Category| view.store.dense(set, classes(c));
-    let singles = Category::ALL.iter().all(|c| {
-        dense(*c.of(&row.allow), *c) == *c.of(&content.allow)
-            && dense(*c.of(&row.deny), *c) == *c.of(&content.deny)
-    });
-    if !singles
-        || row.allow_globals != content.allow_globals
-        || row.deny_globals != content.deny_globals
-        || row.allow_unscoped != content.allow_unscoped
-        || row.deny_unscoped != content.deny_unscoped
-    {
-        return false;
+    Category::ALL.iter().all(|c| {
+        view.store.equals(*c.of(&row.allow), c.of(&content.allow))
+            && view.store.equals(*c.of(&row.deny), c.of(&content.deny))
+    }) && row.allow_globals == content.allow_globals
+        && row.deny_globals == content.deny_globals
+        && row.allow_unscoped == content.allow_unscoped
+        && row.deny_unscoped == content.deny_unscoped
+}
+
+/// A stored pair table reference (0: none) against the content computed for it.
+fn stored_pair_equals(
+    d: &TablesData,
+    view: &RuleView<'_>,
+    stored: u32,
+    computed: Option<&PairContent>,
+) -> bool {
+    match (stored, computed) {
+        (0, None) => true,
+        (0, Some(_)) | (_, None) => false,
+        (id, Some(computed)) => d
+            .pair_tables
+            .get(id as usize - 1)
+            .is_some_and(|t| pair_equals(d, view, t, computed)),
     }
-    PairShape::ALL.iter().all(|shape| {
-        let stored = row.pairs.get(shape.index()).copied().unwrap_or(0);
-        let computed = content.pairs.get(shape.index()).and_then(Option::as_ref);
-        match (stored, computed) {
-            (0, None) => true,
-            (0, Some(_)) | (_, None) => false,
-            (id, Some(computed)) => d
-                .pair_tables
-                .get(id as usize - 1)
-                .is_some_and(|t| pair_equals(d, view, t, *shape, computed)),
-        }
-    })
 }
 
 fn pair_equals(
     d: &TablesData,
     view: &RuleView<'_>,
     table: &PairTableData,
-    shape: PairShape,
     computed: &PairContent,
 ) -> bool {
-    let (a, b) = (shape.first(), shape.second());
-    let (ka, kb) = (*a.of(&view.classes), *b.of(&view.classes));
-    let dense = |set: SetRef, k: u32| -> DenseSet { view.store.dense(set, k) };
-    if dense(table.allow_first, ka) != computed.allow_first
-        || dense(table.deny_first, ka) != computed.deny_first
-        || dense(table.allow_second, kb) != computed.allow_second
-        || dense(table.deny_second, kb) != computed.deny_second
+    let equals = |set: SetRef, dense: &DenseSet| view.store.equals(set, dense);
+    if !equals(table.allow_first, &computed.allow_first)
+        || !equals(table.deny_first, &computed.deny_first)
+        || !equals(table.allow_second, &computed.allow_second)
+        || !equals(table.deny_second, &computed.deny_second)
     {
         return false;
     }
@@ -356,6 +410,6 @@ fn pair_equals(
             .iter()
             .zip(&computed.exceptions)
             .all(|(s, (x, allow, deny))| {
-                s.first_class == *x && dense(s.allow, kb) == *allow && dense(s.deny, kb) == *deny
+                s.first_class == *x && equals(s.allow, allow) && equals(s.deny, deny)
             })
 }

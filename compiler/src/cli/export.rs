@@ -1,4 +1,5 @@
-//! `rampart export access -t TABLES [--format csv|jsonl]`: every (subject, action,
+//! `rampart export access -t TABLES [--format csv|jsonl] [--category C]... [--action A]...`:
+//! every (subject, action,
 //! category, object) a one-object request is allowed on, ready for PostgreSQL `COPY`
 //! (`COPY access FROM STDIN WITH (FORMAT csv)`). Computed once per principal class and
 //! written for each principal of the class.
@@ -22,6 +23,12 @@ pub struct Args {
     /// `csv` (no header) or `jsonl`.
     #[arg(long, value_enum, default_value_t)]
     format: ExportFormat,
+    /// Only these categories (repeatable; default all four).
+    #[arg(long, value_parser = super::parse_category)]
+    category: Vec<Category>,
+    /// Only these actions (repeatable; default every action).
+    #[arg(long)]
+    action: Vec<String>,
 }
 
 /// Export formats.
@@ -60,7 +67,23 @@ pub fn run(args: Args) -> Outcome {
                 .collect()
         })
         .collect();
-    let actions: Vec<_> = tables.actions().map(|(a, n)| (a, n.to_string())).collect();
+    let mut wanted = Vec::new();
+    for name in &args.action {
+        wanted.push(tables.action(name)?);
+    }
+    let actions: Vec<_> = tables
+        .actions()
+        .filter(|(a, _)| wanted.is_empty() || wanted.contains(a))
+        .map(|(a, n)| (a, n.to_string()))
+        .collect();
+    let categories: Vec<Category> = if args.category.is_empty() {
+        Category::ALL.to_vec()
+    } else {
+        Category::ALL
+            .into_iter()
+            .filter(|c| args.category.contains(c))
+            .collect()
+    };
     let mut by_class: HashMap<u32, Vec<(usize, Category, roaring::RoaringBitmap)>> = HashMap::new();
     let mut out = Output::new();
     for principal in tables.principals() {
@@ -71,7 +94,7 @@ pub fn run(args: Args) -> Outcome {
         if let std::collections::hash_map::Entry::Vacant(slot) = by_class.entry(class) {
             let mut grants = Vec::new();
             for (i, (action, _)) in actions.iter().enumerate() {
-                for c in Category::ALL {
+                for &c in &categories {
                     let listing = tables.list(principal, *action, c)?;
                     if !listing.is_empty() {
                         grants.push((i, c, listing.bitmap().clone()));
