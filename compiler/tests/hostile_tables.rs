@@ -167,6 +167,54 @@ fn a_row_that_disagrees_with_its_rules_is_refused() {
     );
 }
 
+#[test]
+fn a_pair_table_that_disagrees_with_its_rules_is_refused_whichever_row_names_it() {
+    let data = fixture_data();
+    // Every row naming a pair table, as (row, shape).
+    let named: Vec<(usize, usize)> = data
+        .rows
+        .iter()
+        .enumerate()
+        .flat_map(|(r, row)| {
+            row.pairs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| **p != 0)
+                .map(move |(shape, _)| (r, shape))
+        })
+        .collect();
+    assert!(
+        !named.is_empty(),
+        "the fixtures have playbook + config rules"
+    );
+    // Load proves a pair table once per list of rules and then trusts rows that name the
+    // same table for the same rules: a lying copy named by any one row, first or last,
+    // must still be refused.
+    for &(row, shape) in [named[0], named[named.len() - 1]].iter() {
+        let mut lying = data.clone();
+        let id = lying.rows[row].pairs[shape] as usize - 1;
+        let mut copy = lying.pair_tables[id].clone();
+        copy.allow_first = SetRef::All;
+        lying.pair_tables.push(copy);
+        lying.rows[row].pairs[shape] = lying.pair_tables.len() as u32;
+        let bytes = encode(&lying, None).expect("encode");
+        let error = Tables::from_bytes(&bytes).map(|_| ()).expect_err("refused");
+        assert!(
+            error.to_string().contains("does not match the rules"),
+            "{error}"
+        );
+    }
+    // A faithful copy under another id is not a lie: it loads.
+    let (row, shape) = named[named.len() - 1];
+    let mut copied = data.clone();
+    let id = copied.rows[row].pairs[shape] as usize - 1;
+    let copy = copied.pair_tables[id].clone();
+    copied.pair_tables.push(copy);
+    copied.rows[row].pairs[shape] = copied.pair_tables.len() as u32;
+    let bytes = encode(&copied, None).expect("encode");
+    assert!(Tables::from_bytes(&bytes).is_ok());
+}
+
 fn key_pair(dir: &std::path::Path) -> (ed25519_dalek::SigningKey, PublicKey) {
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let public = PublicKey::from_bytes(&key.verifying_key().to_bytes()).expect("a key");

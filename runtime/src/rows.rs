@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::category::{Category, PairShape};
-use crate::class_set::{DenseSet, SetStore};
+use crate::class_set::{blocks_for, DenseSet, SetStore};
 use crate::error::LoadError;
 use crate::schema::{EntryData, RuleData, SetRef};
 
@@ -195,16 +195,16 @@ impl<'a> RuleView<'a> {
             } else if sa == SetRef::All {
                 work.spend(self.store.or_into(second, sb))?;
             } else {
-                let mut spent = 0usize;
-                for x in self.store.members(sa, ka) {
+                // Spend before the work: a crafted rule must be refused before it costs
+                // (first classes × second blocks) reads, not after.
+                let members: Vec<u32> = self.store.members(sa, ka).collect();
+                work.spend(members.len().saturating_mul(blocks_for(kb)).max(1))?;
+                for x in members {
                     let (allow, deny) = rectangles
                         .entry(x)
                         .or_insert_with(|| (DenseSet::empty(kb), DenseSet::empty(kb)));
-                    spent = spent.saturating_add(
-                        self.store.or_into(if rule.deny { deny } else { allow }, sb),
-                    );
+                    self.store.or_into(if rule.deny { deny } else { allow }, sb);
                 }
-                work.spend(spent.max(1))?;
             }
         }
         content.exceptions = rectangles
