@@ -192,25 +192,7 @@ fn class_set(classes: &Classes, objects: &RoaringBitmap) -> DenseSet {
 /// Expands the model over the world.
 pub fn expand(world: &World, model: &Model) -> Expanded {
     let (action_names, actions) = action_vocabulary(&model.rules);
-
-    // Distinct selectors per category, in first-seen order.
-    let mut selector_ids: HashMap<(Category, &CompiledSelector), u32> = HashMap::new();
-    let mut selectors: Vec<(Category, CompiledSelector)> = Vec::new();
-    for rule in &model.rules {
-        for c in Category::ALL {
-            for s in c
-                .of(&rule.categories)
-                .iter()
-                .flat_map(|r| r.selectors.iter())
-            {
-                if let std::collections::hash_map::Entry::Vacant(slot) = selector_ids.entry((c, s))
-                {
-                    slot.insert(selectors.len() as u32);
-                    selectors.push((c, s.clone()));
-                }
-            }
-        }
-    }
+    let (selectors, selector_ids) = distinct_selectors(model);
     let indexes: Vec<CategoryIndex<'_>> = Category::ALL
         .par_iter()
         .map(|c| CategoryIndex::build(*c, c.of(&world.objects).as_slice()))
@@ -224,38 +206,9 @@ pub fn expand(world: &World, model: &Model) -> Expanded {
                 .unwrap_or_default()
         })
         .collect();
+    let (narrowings, narrowed) = narrowing_sets(model, &indexes);
 
-    // Narrowing sets, one per distinct narrowing, for configs and components.
-    let mut narrowings: Vec<&Narrowing> = model
-        .rules
-        .iter()
-        .filter_map(|r| r.narrowing.as_ref())
-        .collect();
-    narrowings.sort();
-    narrowings.dedup();
-    let narrowed: Vec<[RoaringBitmap; 2]> = narrowings
-        .par_iter()
-        .map(|n| {
-            [Category::Config, Category::Component].map(|c| {
-                indexes
-                    .get(c.index())
-                    .map(|i| i.narrowed(n.agents.as_deref(), &n.tags))
-                    .unwrap_or_default()
-            })
-        })
-        .collect();
-    let narrowing_index: HashMap<&Narrowing, usize> = narrowings
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (*n, i))
-        .collect();
-    let narrow_slot = |c: Category| match c {
-        Category::Config => Some(0),
-        Category::Component => Some(1),
-        _ => None,
-    };
-
-    // Object classes per category.
+    // Object classes per category: what every selector and narrowing separates.
     let classes: [Classes; 4] = Category::ALL.map(|c| {
         let mut atoms: Vec<&RoaringBitmap> = selectors
             .iter()
@@ -268,103 +221,199 @@ pub fn expand(world: &World, model: &Model) -> Expanded {
         }
         refine(c.of(&world.objects).len(), &atoms)
     });
-    let selector_classes: Vec<DenseSet> = selectors
-        .par_iter()
-        .zip(&selector_sets)
-        .map(|((c, _), set)| class_set(c.of(&classes), set))
-        .collect();
-    let narrowed_classes: Vec<[DenseSet; 2]> = narrowed
-        .iter()
-        .map(|[configs, components]| {
-            [
-                class_set(Category::Config.of(&classes), configs),
-                class_set(Category::Component.of(&classes), components),
-            ]
-        })
-        .collect();
+    let lookup = RuleSets {
+        classes: &classes,
+        selector_ids: &selector_ids,
+        selector_classes: selectors
+            .par_iter()
+            .zip(&selector_sets)
+            .map(|((c, _), set)| class_set(c.of(&classes), set))
+            .collect(),
+        narrowing_index: narrowings
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (*n, i))
+            .collect(),
+        narrowed_classes: narrowed
+            .iter()
+            .map(|[configs, components]| {
+                [
+                    class_set(Category::Config.of(&classes), configs),
+                    class_set(Category::Component.of(&classes), components),
+                ]
+            })
+            .collect(),
+    };
+    let rules: Vec<ExpandedRule> = model.rules.iter().map(|spec| lookup.rule(spec)).collect();
+    let entries = entries(model, &actions);
+    let (principal_class, principal_classes) = principal_classes(model, &entries);
+    let selectors = selectors.into_iter().map(|(c, s)| (c, s.clone())).collect();
+    Expanded {
+        actions: action_names,
+        classes,
+        selectors,
+        rules,
+        entries,
+        principal_class,
+        principal_classes,
+    }
+}
 
-    let rules: Vec<ExpandedRule> = model
+/// Selector ids of one category's distinct selectors.
+type SelectorIds<'m> = HashMap<(Category, &'m CompiledSelector), u32>;
+
+/// The distinct selectors of every category, in first-seen order, with their ids.
+fn distinct_selectors(model: &Model) -> (Vec<(Category, &CompiledSelector)>, SelectorIds<'_>) {
+    let mut selector_ids: SelectorIds<'_> = HashMap::new();
+    let mut selectors = Vec::new();
+    for rule in &model.rules {
+        for c in Category::ALL {
+            for s in c
+                .of(&rule.categories)
+                .iter()
+                .flat_map(|r| r.selectors.iter())
+            {
+                if let std::collections::hash_map::Entry::Vacant(slot) = selector_ids.entry((c, s))
+                {
+                    slot.insert(selectors.len() as u32);
+                    selectors.push((c, s));
+                }
+            }
+        }
+    }
+    (selectors, selector_ids)
+}
+
+/// The distinct narrowings (permission-level agents and tags), sorted, and the configs
+/// and components each admits.
+fn narrowing_sets<'m>(
+    model: &'m Model,
+    indexes: &[CategoryIndex<'_>],
+) -> (Vec<&'m Narrowing>, Vec<[RoaringBitmap; 2]>) {
+    let mut narrowings: Vec<&Narrowing> = model
         .rules
         .iter()
-        .map(|spec| {
-            let mut sets = [RuleSet::All, RuleSet::All, RuleSet::All, RuleSet::All];
-            let mut predicates: [Option<PredicateSpec>; 4] = Default::default();
-            let mut required = 0u8;
-            for c in Category::ALL {
-                let category = c.of(&spec.categories).as_ref();
-                if category.is_some() {
-                    required |= c.bit();
-                }
-                let k = c.of(&classes).count;
-                let narrow = match (&spec.narrowing, narrow_slot(c)) {
-                    (Some(n), Some(slot)) => narrowing_index
-                        .get(n)
-                        .and_then(|i| narrowed_classes.get(*i))
-                        .and_then(|s| s.get(slot))
-                        .map(|set| (n, set)),
-                    _ => None,
-                };
-                let selected = category.filter(|r| !r.wildcard).map(|r| {
-                    let ids: Vec<u32> = r
-                        .selectors
-                        .iter()
-                        .filter_map(|s| selector_ids.get(&(c, s)).copied())
-                        .collect();
-                    let mut union = DenseSet::empty(k);
-                    for i in &ids {
-                        if let Some(set) = selector_classes.get(*i as usize) {
-                            union.union_with(set);
-                        }
+        .filter_map(|r| r.narrowing.as_ref())
+        .collect();
+    narrowings.sort();
+    narrowings.dedup();
+    let narrowed = narrowings
+        .par_iter()
+        .map(|n| {
+            [Category::Config, Category::Component].map(|c| {
+                indexes
+                    .get(c.index())
+                    .map(|i| i.narrowed(n.agents.as_deref(), &n.tags))
+                    .unwrap_or_default()
+            })
+        })
+        .collect();
+    (narrowings, narrowed)
+}
+
+/// Which of a narrowing's two sets applies to a category (narrowings constrain configs
+/// and components only).
+fn narrow_slot(c: Category) -> Option<usize> {
+    match c {
+        Category::Config => Some(0),
+        Category::Component => Some(1),
+        _ => None,
+    }
+}
+
+/// What a rule's sets are made of, in classes.
+struct RuleSets<'a, 'm> {
+    classes: &'a [Classes; 4],
+    selector_ids: &'a SelectorIds<'m>,
+    selector_classes: Vec<DenseSet>,
+    narrowing_index: HashMap<&'m Narrowing, usize>,
+    narrowed_classes: Vec<[DenseSet; 2]>,
+}
+
+impl RuleSets<'_, '_> {
+    /// One rule's sets and predicates per category, required categories and globals.
+    fn rule(&self, spec: &RuleSpec) -> ExpandedRule {
+        let mut sets = [RuleSet::All, RuleSet::All, RuleSet::All, RuleSet::All];
+        let mut predicates: [Option<PredicateSpec>; 4] = Default::default();
+        let mut required = 0u8;
+        for c in Category::ALL {
+            let category = c.of(&spec.categories).as_ref();
+            if category.is_some() {
+                required |= c.bit();
+            }
+            let k = c.of(self.classes).count;
+            let narrow = match (&spec.narrowing, narrow_slot(c)) {
+                (Some(n), Some(slot)) => self
+                    .narrowing_index
+                    .get(n)
+                    .and_then(|i| self.narrowed_classes.get(*i))
+                    .and_then(|s| s.get(slot))
+                    .map(|set| (n, set)),
+                _ => None,
+            };
+            let selected = category.filter(|r| !r.wildcard).map(|r| {
+                let ids: Vec<u32> = r
+                    .selectors
+                    .iter()
+                    .filter_map(|s| self.selector_ids.get(&(c, s)).copied())
+                    .collect();
+                let mut union = DenseSet::empty(k);
+                for i in &ids {
+                    if let Some(set) = self.selector_classes.get(*i as usize) {
+                        union.union_with(set);
                     }
-                    (ids, union)
-                });
-                let (set, predicate) = match (selected, narrow) {
-                    (None, None) => continue,
-                    (Some((ids, union)), None) => (
+                }
+                (ids, union)
+            });
+            let (set, predicate) = match (selected, narrow) {
+                (None, None) => continue,
+                (Some((ids, union)), None) => (
+                    union,
+                    PredicateSpec {
+                        selectors: ids,
+                        narrowing: None,
+                    },
+                ),
+                (None, Some((n, set))) => (
+                    set.clone(),
+                    PredicateSpec {
+                        selectors: Vec::new(),
+                        narrowing: Some(n.clone()),
+                    },
+                ),
+                (Some((ids, mut union)), Some((n, set))) => {
+                    union.intersect(set);
+                    (
                         union,
                         PredicateSpec {
                             selectors: ids,
-                            narrowing: None,
-                        },
-                    ),
-                    (None, Some((n, set))) => (
-                        set.clone(),
-                        PredicateSpec {
-                            selectors: Vec::new(),
                             narrowing: Some(n.clone()),
                         },
-                    ),
-                    (Some((ids, mut union)), Some((n, set))) => {
-                        union.intersect(set);
-                        (
-                            union,
-                            PredicateSpec {
-                                selectors: ids,
-                                narrowing: Some(n.clone()),
-                            },
-                        )
-                    }
-                };
-                *c.of_mut(&mut sets) = RuleSet::Classes(set);
-                *c.of_mut(&mut predicates) = Some(predicate);
-            }
-            let globals = if spec.all_globals {
-                u64::MAX >> (64 - GLOBAL_OBJECTS.len())
-            } else {
-                spec.globals
-                    .iter()
-                    .filter_map(|g| GLOBAL_OBJECTS.iter().position(|x| x == g))
-                    .fold(0u64, |m, i| m | (1 << i))
+                    )
+                }
             };
-            ExpandedRule {
-                sets,
-                predicates,
-                required,
-                globals,
-            }
-        })
-        .collect();
+            *c.of_mut(&mut sets) = RuleSet::Classes(set);
+            *c.of_mut(&mut predicates) = Some(predicate);
+        }
+        let globals = if spec.all_globals {
+            u64::MAX >> (64 - GLOBAL_OBJECTS.len())
+        } else {
+            spec.globals
+                .iter()
+                .filter_map(|g| GLOBAL_OBJECTS.iter().position(|x| x == g))
+                .fold(0u64, |m, i| m | (1 << i))
+        };
+        ExpandedRule {
+            sets,
+            predicates,
+            required,
+            globals,
+        }
+    }
+}
 
+/// The rules of each (unit, action): one entry per pair that holds any.
+fn entries(model: &Model, actions: &[Action]) -> BTreeMap<(UnitId, u32), Vec<u32>> {
     let mut entries: BTreeMap<(UnitId, u32), Vec<u32>> = BTreeMap::new();
     for (r, spec) in model.rules.iter().enumerate() {
         for (a, action) in actions.iter().enumerate() {
@@ -376,6 +425,15 @@ pub fn expand(world: &World, model: &Model) -> Expanded {
             }
         }
     }
+    entries
+}
+
+/// Each principal's class, and each class's units with rules: principals whose
+/// membership closures hold the same units with rules share a class.
+fn principal_classes(
+    model: &Model,
+    entries: &BTreeMap<(UnitId, u32), Vec<u32>>,
+) -> (Vec<u32>, Vec<Vec<UnitId>>) {
     let with_entries: std::collections::HashSet<UnitId> = entries.keys().map(|(u, _)| *u).collect();
     let closures = model.units.closures(&|u| with_entries.contains(&u));
     let mut class_ids: HashMap<Vec<UnitId>, u32> = HashMap::new();
@@ -389,15 +447,7 @@ pub fn expand(world: &World, model: &Model) -> Expanded {
         });
         principal_class.push(class);
     }
-    Expanded {
-        actions: action_names,
-        classes,
-        selectors,
-        rules,
-        entries,
-        principal_class,
-        principal_classes,
-    }
+    (principal_class, principal_classes)
 }
 
 #[cfg(test)]

@@ -177,92 +177,108 @@ pub fn run(args: Args) -> Outcome {
     let covered = args.min_coverage.is_none_or(|min| coverage + 1e-9 >= min);
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(json!({
-            "passed": run.passed(),
-            "failed": run.failed(),
-            "cases": run.results.iter().map(|r| {
-                let mut case = json!({"suite": r.suite, "case": r.case, "location": r.location, "request": r.request});
-                if let Some(map) = case.as_object_mut() {
-                    match &r.verdict {
-                        Verdict::Passed => { map.insert("status".into(), "passed".into()); }
-                        Verdict::Failed { expected, got, explanation } => {
-                            map.insert("status".into(), "failed".into());
-                            map.insert("expected".into(), expected.clone().into());
-                            map.insert("got".into(), got.clone().into());
-                            map.insert("explanation".into(), explanation.clone().into());
-                        }
-                        Verdict::Error(e) => {
-                            map.insert("status".into(), "error".into());
-                            map.insert("error".into(), e.clone().into());
-                        }
-                    }
-                }
-                case
-            }).collect::<Vec<_>>(),
-            "coverage": {
-                "percent": (coverage * 10.0).round() / 10.0,
-                "permissions": run.coverage.permissions.len(),
-                "not_exercised": run.coverage.missed(),
-                "minimum": args.min_coverage,
-            },
-        }))?,
-        Format::Text => {
-            for r in &run.results {
-                match &r.verdict {
-                    Verdict::Passed => {}
-                    Verdict::Failed {
-                        expected,
-                        got,
-                        explanation,
-                    } => {
-                        out.line(format!(
-                            "FAIL {} / {} ({}): {}: expected {}, got {}",
-                            Shown(&r.suite),
-                            Shown(&r.case),
-                            r.location,
-                            Shown(&r.request),
-                            Shown(expected),
-                            Shown(got)
-                        ))?;
-                        for line in explanation {
-                            out.line(format!("    {}", Shown(line)))?;
-                        }
-                    }
-                    Verdict::Error(e) => out.line(format!(
-                        "ERROR {} / {} ({}): {}{}",
-                        Shown(&r.suite),
-                        Shown(&r.case),
-                        r.location,
-                        if r.request.is_empty() {
-                            String::new()
-                        } else {
-                            format!("{}: ", Shown(&r.request))
-                        },
-                        Shown(e)
-                    ))?,
-                }
-            }
-            out.line(summary(&run))?;
-            let missed = run.coverage.missed();
-            out.line(format!(
-                "coverage: {:.1}% of {} permissions decided a case{}{}",
-                coverage,
-                run.coverage.permissions.len(),
-                if missed.is_empty() {
-                    String::new()
-                } else {
-                    format!("; not exercised: {}", missed.join(", "))
-                },
-                match args.min_coverage {
-                    Some(min) if !covered => format!(" (below the minimum {min}%)"),
-                    _ => String::new(),
-                }
-            ))?;
-        }
+        Format::Json => out.line(json_report(&run, args.min_coverage))?,
+        Format::Text => text_report(&mut out, &run, args.min_coverage, covered)?,
     }
     Ok(if run.failed() == 0 && covered {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The run as one JSON document.
+fn json_report(run: &TestRun, min_coverage: Option<f64>) -> serde_json::Value {
+    let coverage = run.coverage.percent();
+    json!({
+        "passed": run.passed(),
+        "failed": run.failed(),
+        "cases": run.results.iter().map(|r| {
+            let mut case = json!({"suite": r.suite, "case": r.case, "location": r.location, "request": r.request});
+            if let Some(map) = case.as_object_mut() {
+                match &r.verdict {
+                    Verdict::Passed => { map.insert("status".into(), "passed".into()); }
+                    Verdict::Failed { expected, got, explanation } => {
+                        map.insert("status".into(), "failed".into());
+                        map.insert("expected".into(), expected.clone().into());
+                        map.insert("got".into(), got.clone().into());
+                        map.insert("explanation".into(), explanation.clone().into());
+                    }
+                    Verdict::Error(e) => {
+                        map.insert("status".into(), "error".into());
+                        map.insert("error".into(), e.clone().into());
+                    }
+                }
+            }
+            case
+        }).collect::<Vec<_>>(),
+        "coverage": {
+            "percent": (coverage * 10.0).round() / 10.0,
+            "permissions": run.coverage.permissions.len(),
+            "not_exercised": run.coverage.missed(),
+            "minimum": min_coverage,
+        },
+    })
+}
+
+/// The run for people: a line per failing case, the summary, the coverage.
+fn text_report(
+    out: &mut Output,
+    run: &TestRun,
+    min_coverage: Option<f64>,
+    covered: bool,
+) -> Result<(), super::output::Stop> {
+    let coverage = run.coverage.percent();
+    for r in &run.results {
+        match &r.verdict {
+            Verdict::Passed => {}
+            Verdict::Failed {
+                expected,
+                got,
+                explanation,
+            } => {
+                out.line(format!(
+                    "FAIL {} / {} ({}): {}: expected {}, got {}",
+                    Shown(&r.suite),
+                    Shown(&r.case),
+                    r.location,
+                    Shown(&r.request),
+                    Shown(expected),
+                    Shown(got)
+                ))?;
+                for line in explanation {
+                    out.line(format!("    {}", Shown(line)))?;
+                }
+            }
+            Verdict::Error(e) => out.line(format!(
+                "ERROR {} / {} ({}): {}{}",
+                Shown(&r.suite),
+                Shown(&r.case),
+                r.location,
+                if r.request.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", Shown(&r.request))
+                },
+                Shown(e)
+            ))?,
+        }
+    }
+    out.line(summary(run))?;
+    let missed = run.coverage.missed();
+    out.line(format!(
+        "coverage: {:.1}% of {} permissions decided a case{}{}",
+        coverage,
+        run.coverage.permissions.len(),
+        if missed.is_empty() {
+            String::new()
+        } else {
+            format!("; not exercised: {}", missed.join(", "))
+        },
+        match min_coverage {
+            Some(min) if !covered => format!(" (below the minimum {min}%)"),
+            _ => String::new(),
+        }
+    ))?;
+    Ok(())
 }
