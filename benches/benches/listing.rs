@@ -149,34 +149,11 @@ fn pick(t: &Tables, pairs: &[(PrincipalId, ActionId)], form: FilterForm) -> Opti
 fn postgres(c: &mut Criterion, f: &Fixture, pairs: &[(PrincipalId, ActionId)]) {
     let server = pg_server::Server::start();
     let mut client = server.client("bench");
-    client
-        .batch_execute(
-            "CREATE TABLE configs (id text PRIMARY KEY, name text, namespace text, type text, tags jsonb)",
-        )
-        .unwrap_or_else(|e| unreachable!("{e}"));
-    let mut text = String::new();
-    for o in f.workload.objects(Category::Config) {
-        let field = |v: &Option<String>| {
-            v.as_ref()
-                .map(|v| format!("\"{}\"", v.replace('"', "\"\"")))
-                .unwrap_or_default()
-        };
-        let tags = serde_json::to_string(&o.tags)
-            .unwrap_or_default()
-            .replace('"', "\"\"");
-        text.push_str(&format!(
-            "{},{},{},{},\"{tags}\"\n",
-            field(&o.id),
-            field(&o.name),
-            field(&o.namespace),
-            field(&o.object_type)
-        ));
-    }
-    let mut copy = client
-        .copy_in("COPY configs (id, name, namespace, type, tags) FROM STDIN WITH (FORMAT csv)")
-        .unwrap_or_else(|e| unreachable!("{e}"));
-    std::io::Write::write_all(&mut copy, text.as_bytes()).unwrap_or_else(|e| unreachable!("{e}"));
-    copy.finish().unwrap_or_else(|e| unreachable!("{e}"));
+    pg_server::create_and_copy(
+        &mut client,
+        "configs",
+        &f.workload.objects(Category::Config),
+    );
     client
         .batch_execute("ANALYZE configs")
         .unwrap_or_else(|e| unreachable!("{e}"));

@@ -9,7 +9,7 @@ mod pg_server;
 
 use std::collections::BTreeSet;
 
-use pg_server::{allowed_by_check, listed_ids, select_ids, Server};
+use pg_server::{allowed_by_check, create_and_copy, listed_ids, select_ids, Server};
 use rampart_benches::workload::{Size, Workload, REQUEST_ACTIONS};
 use rampart_compiler::compile::compile;
 use rampart_compiler::emit::encode;
@@ -64,35 +64,7 @@ fn workload_filters_agree_with_check_and_list_in_postgres() {
         ),
     ];
     for (_, table, known, fresh) in &categories {
-        client
-            .batch_execute(&format!("CREATE TABLE {table} (id text PRIMARY KEY, name text, namespace text, type text, tags jsonb)"))
-            .expect("table");
-        let mut copy = client
-            .copy_in(
-                format!(
-                    "COPY {table} (id, name, namespace, type, tags) FROM STDIN WITH (FORMAT csv)"
-                )
-                .as_str(),
-            )
-            .expect("copy");
-        let mut text = String::new();
-        for o in known.iter().chain(fresh) {
-            let field = |v: &Option<String>| {
-                v.as_ref()
-                    .map(|v| format!("\"{}\"", v.replace('"', "\"\"")))
-                    .unwrap_or_default()
-            };
-            let tags = serde_json::to_string(&o.tags).unwrap().replace('"', "\"\"");
-            text.push_str(&format!(
-                "{},{},{},{},\"{tags}\"\n",
-                field(&o.id),
-                field(&o.name),
-                field(&o.namespace),
-                field(&o.object_type)
-            ));
-        }
-        std::io::Write::write_all(&mut copy, text.as_bytes()).expect("copy rows");
-        copy.finish().expect("copy done");
+        create_and_copy(&mut client, table, known.iter().chain(fresh));
     }
 
     let (mut filters, mut predicates, mut fresh_admitted) = (0, 0, 0);

@@ -74,6 +74,49 @@ impl Drop for Server {
     }
 }
 
+/// Creates `table` with the workload layout (`id text primary key, name, namespace,
+/// type, tags jsonb`) and loads `objects` into it with `COPY`. (Used by the workload's
+/// test and bench, which include this module; the compiler's own tests lay tables out
+/// as Mission Control does.)
+#[allow(dead_code)]
+pub fn create_and_copy<'o>(
+    client: &mut Client,
+    table: &str,
+    objects: impl IntoIterator<Item = &'o rampart_runtime::ObjectAttributes>,
+) {
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE {table} (id text PRIMARY KEY, name text, namespace text, type text, tags jsonb)"
+        ))
+        .expect("table");
+    let field = |v: &Option<String>| {
+        v.as_ref()
+            .map(|v| format!("\"{}\"", v.replace('"', "\"\"")))
+            .unwrap_or_default()
+    };
+    let mut text = String::new();
+    for o in objects {
+        let tags = serde_json::to_string(&o.tags)
+            .expect("tags")
+            .replace('"', "\"\"");
+        text.push_str(&format!(
+            "{},{},{},{},\"{tags}\"\n",
+            field(&o.id),
+            field(&o.name),
+            field(&o.namespace),
+            field(&o.object_type)
+        ));
+    }
+    let mut copy = client
+        .copy_in(
+            format!("COPY {table} (id, name, namespace, type, tags) FROM STDIN WITH (FORMAT csv)")
+                .as_str(),
+        )
+        .expect("copy");
+    std::io::Write::write_all(&mut copy, text.as_bytes()).expect("copy rows");
+    copy.finish().expect("copy done");
+}
+
 /// The ids of the rows of `table` the filter admits.
 pub fn select_ids(client: &mut Client, table: &str, filter: &SqlFilter) -> BTreeSet<String> {
     let params: Vec<Box<dyn ToSql + Sync>> = filter
