@@ -35,11 +35,7 @@ pub(crate) fn hash(name: &str) -> u64 {
         word.copy_from_slice(chunk);
         h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(K);
     }
-    let mut tail = [0u8; 8];
-    for (slot, byte) in tail.iter_mut().zip(chunks.remainder()) {
-        *slot = *byte;
-    }
-    h = (h.rotate_left(23) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h = (h.rotate_left(23) ^ tail(bytes, chunks.remainder())).wrapping_mul(K);
     h ^= h >> 30;
     h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     h ^= h >> 27;
@@ -49,6 +45,37 @@ pub(crate) fn hash(name: &str) -> u64 {
 
 /// An open-addressing index from names (held in one or two [`NameList`] arenas) to `u32`
 /// values.
+/// The last bytes of a name as one word, read with whole-word loads: the last eight
+/// bytes (overlapping the chunks before) when there are eight, else two overlapping
+/// four-byte loads, else the bytes one by one. Copying the remainder into a buffer
+/// instead costs a library call and a store-forwarding stall on every lookup.
+fn tail(bytes: &[u8], remainder: &[u8]) -> u64 {
+    let word = |b: &[u8]| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(b);
+        u64::from_le_bytes(w)
+    };
+    let half = |b: &[u8]| -> u64 {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(b);
+        u64::from(u32::from_le_bytes(w))
+    };
+    let n = bytes.len();
+    if n >= 8 {
+        return bytes.get(n - 8..).map_or(0, word);
+    }
+    let r = remainder.len();
+    if r >= 4 {
+        let low = remainder.get(..4).map_or(0, half);
+        let high = remainder.get(r - 4..).map_or(0, half);
+        return low | (high << 32);
+    }
+    remainder
+        .iter()
+        .enumerate()
+        .fold(0u64, |w, (i, b)| w | (u64::from(*b) << (8 * i)))
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
     slots: Vec<Slot>,
