@@ -17,10 +17,14 @@ use support::{run, stderr, stdout};
 
 const CATALOG: &str = "../fixtures/catalog.yaml";
 
-fn suite(dir: &tempfile::TempDir, text: &str) -> String {
+/// Runs `rampart test` on the fixture policies and one suite, with extra arguments.
+fn run_suite(text: &str, extra: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("suite.yaml");
     std::fs::write(&path, text).expect("write");
-    path.display().to_string()
+    let path = path.display().to_string();
+    let args = ["test", "../fixtures/policy", &path, "--catalog", CATALOG];
+    run(&[&args[..], extra].concat())
 }
 
 const FAILING: &str = "apiVersion: rampart.dev/v1
@@ -72,9 +76,7 @@ fn the_fixture_suite_passes_with_every_permission_exercised() {
 
 #[test]
 fn every_failing_case_says_what_was_asked_expected_and_got() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = suite(&dir, FAILING);
-    let out = run(&["test", "../fixtures/policy", &path, "--catalog", CATALOG]);
+    let out = run_suite(FAILING, &[]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(text.contains("1 passed, 6 failed"), "{text}");
@@ -116,19 +118,11 @@ fn every_failing_case_says_what_was_asked_expected_and_got() {
 #[test]
 fn json_and_junit_carry_the_same_verdicts() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let path = suite(&dir, FAILING);
     let junit = dir.path().join("junit.xml");
-    let out = run(&[
-        "test",
-        "../fixtures/policy",
-        &path,
-        "--catalog",
-        CATALOG,
-        "--format",
-        "json",
-        "--junit",
-        &junit.display().to_string(),
-    ]);
+    let out = run_suite(
+        FAILING,
+        &["--format", "json", "--junit", &junit.display().to_string()],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON document");
     assert_eq!(report["passed"], 1);
@@ -156,22 +150,17 @@ fn json_and_junit_carry_the_same_verdicts() {
 
 #[test]
 fn a_run_below_the_minimum_coverage_fails_and_names_what_was_missed() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = suite(
-        &dir,
-        "apiVersion: rampart.dev/v1
+    let text = "apiVersion: rampart.dev/v1
 kind: PermissionTest
 metadata: {name: thin}
 spec:
   cases:
     - name: john
       check: {subject: john@doe.com, action: playbook:run, objects: {playbook: mc/echo-config, config: c-mc-pod}, expect: allow}
-",
-    );
-    let args = ["test", "../fixtures/policy", &path, "--catalog", CATALOG];
-    let out = run(&args);
+";
+    let out = run_suite(text, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let out = run(&[&args[..], &["--min-coverage", "50"]].concat());
+    let out = run_suite(text, &["--min-coverage", "50"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("1 passed, 0 failed"), "{text}");
@@ -183,19 +172,15 @@ spec:
 
 #[test]
 fn a_malformed_suite_or_none_at_all_is_an_input_error() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = suite(
-        &dir,
-        "apiVersion: rampart.dev/v1
+    let text = "apiVersion: rampart.dev/v1
 kind: PermissionTest
 metadata: {name: typo}
 spec:
   cases:
     - name: typo
       check: {subject: john@doe.com, action: read, global: catalog, expect: alow}
-",
-    );
-    let out = run(&["test", "../fixtures/policy", &path, "--catalog", CATALOG]);
+";
+    let out = run_suite(text, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("unknown variant `alow`"), "{err}");
@@ -206,18 +191,15 @@ spec:
     assert!(stderr(&out).contains("no `kind: PermissionTest` document"));
 
     // A case about a connection no document defines is a mistake in the suite.
-    let path = suite(
-        &dir,
-        "apiVersion: rampart.dev/v1
+    let text = "apiVersion: rampart.dev/v1
 kind: PermissionTest
 metadata: {name: ghost}
 spec:
   cases:
     - name: ghost
       resolve: {subject: john@doe.com, reference: connection://default/paymnets-database, expect: deny}
-",
-    );
-    let out = run(&["test", "../fixtures/policy", &path, "--catalog", CATALOG]);
+";
+    let out = run_suite(text, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(
         stderr(&out).contains("unknown connection `default/paymnets-database`"),
@@ -228,10 +210,7 @@ spec:
 
 #[test]
 fn resolve_cases_follow_read_on_the_connection() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = suite(
-        &dir,
-        "apiVersion: rampart.dev/v1
+    let text = "apiVersion: rampart.dev/v1
 kind: PermissionTest
 metadata: {name: resolve}
 spec:
@@ -242,17 +221,8 @@ spec:
       resolve: {subject: john@doe.com, reference: connection://default/payments-database, expect: allow}
     - name: unknown subject
       resolve: {subject: jon@doe.com, reference: connection://default/payments-database, expect: deny}
-",
-    );
-    let out = run(&[
-        "test",
-        "../fixtures/policy",
-        &path,
-        "--catalog",
-        CATALOG,
-        "--secrets",
-        "../fixtures/secrets",
-    ]);
+";
+    let out = run_suite(text, &["--secrets", "../fixtures/secrets"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("1 passed, 2 failed"), "{text}");

@@ -217,6 +217,42 @@ mod tests {
     }
 
     #[test]
+    fn names_of_every_tail_length_are_told_apart() {
+        // Names of 0 to 40 bytes exercise each way the hash reads a tail (none, bytes one
+        // by one, two overlapping halves, the last word overlapping the chunks), and
+        // names differing only in their last byte must not meet.
+        let mut names = Vec::new();
+        for len in 0..=40 {
+            for last in [b'a', b'b'] {
+                let mut name = "x".repeat(len);
+                if len > 0 {
+                    name.pop();
+                    name.push(last as char);
+                }
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        let keys = NameList::from_strings(names.iter().map(String::as_str));
+        let index = NameIndex::build(
+            [&keys, &keys],
+            (0..keys.len()).map(|i| (0, i, i as u32)),
+            |first, _| first,
+        );
+        let hashes: std::collections::HashSet<u64> = names.iter().map(|n| hash(n)).collect();
+        assert_eq!(
+            hashes.len(),
+            names.len(),
+            "no two of these names hash alike"
+        );
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(index.get([&keys, &keys], name), Some(i as u32), "{name:?}");
+            assert_eq!(index.get([&keys, &keys], &format!("{name}z")), None);
+        }
+    }
+
+    #[test]
     fn an_empty_index_finds_nothing() {
         let empty = NameList::default();
         let index = NameIndex::build(
