@@ -200,6 +200,11 @@ impl<T> PerCategory<T> {
         category.of_mut(&mut self.slots).replace(value)
     }
 
+    /// Every slot, in category order (for loops the compiler can unroll).
+    pub(crate) fn slots(&self) -> &[Option<T>; 4] {
+        &self.slots
+    }
+
     /// The categories that have a value, as a bit mask.
     pub fn mask(&self) -> u8 {
         Category::ALL

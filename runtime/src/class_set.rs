@@ -185,7 +185,7 @@ impl SetStore<'_> {
 }
 
 /// A plain bitset over the classes of one category.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DenseSet {
     classes: u32,
     words: Vec<u64>,
@@ -206,6 +206,20 @@ impl DenseSet {
         let mut set = DenseSet::empty(classes);
         set.fill();
         set
+    }
+
+    /// Empties the set and makes it one over `classes` classes (reusing its memory).
+    pub fn reset(&mut self, classes: u32) {
+        self.classes = classes;
+        self.words.clear();
+        self.words.resize((classes as usize).div_ceil(64), 0);
+    }
+
+    /// Removes every class.
+    pub fn clear(&mut self) {
+        for w in &mut self.words {
+            *w = 0;
+        }
     }
 
     /// Sets every class.

@@ -16,70 +16,9 @@ use crate::error::RequestError;
 use crate::request::{IdTarget, ObjectRef, Request, Target};
 use crate::response::{Reason, Response};
 use crate::rows::RuleView;
-use crate::schema::{PairExceptionData, PairTableData, RowData, RuleData, TablesData};
+use crate::schema::{PairExceptionData, PairTableData, RowData, RuleData};
 use crate::tables::Tables;
 use crate::{ActionId, Category, Effect, GlobalId, ObjectId, PrincipalId};
-
-/// Pair exceptions by (pair table, first class): one open-addressing probe.
-#[derive(Debug, Default)]
-pub(crate) struct ExceptionIndex {
-    /// `(key + 1, exception index)`; key 0 marks an empty slot.
-    slots: Vec<(u64, u32)>,
-}
-
-fn key_hash(key: u64, slots: usize) -> usize {
-    let mixed = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    ((u128::from(mixed) * slots as u128) >> 64) as usize
-}
-
-impl ExceptionIndex {
-    pub(crate) fn build(data: &TablesData) -> ExceptionIndex {
-        let count = data.pair_exceptions.len();
-        let mut slots = vec![(0u64, 0u32); (count * 2).max(4)];
-        let len = slots.len();
-        for (t, table) in data.pair_tables.iter().enumerate() {
-            for i in table.exceptions.range() {
-                let Some(e) = data.pair_exceptions.get(i) else {
-                    continue;
-                };
-                let key = ((t as u64) << 32 | u64::from(e.first_class)) + 1;
-                let mut at = key_hash(key, len);
-                for _ in 0..len {
-                    match slots.get_mut(at) {
-                        Some(slot) if slot.0 == 0 => {
-                            *slot = (key, i as u32);
-                            break;
-                        }
-                        _ => at = if at + 1 == len { 0 } else { at + 1 },
-                    }
-                }
-            }
-        }
-        ExceptionIndex { slots }
-    }
-
-    #[inline]
-    pub(crate) fn get(&self, table: u32, first_class: u32) -> Option<u32> {
-        let key = (u64::from(table) << 32 | u64::from(first_class)) + 1;
-        let len = self.slots.len();
-        let mut at = key_hash(key, len);
-        for _ in 0..len {
-            let (k, v) = *self.slots.get(at)?;
-            if k == key {
-                return Some(v);
-            }
-            if k == 0 {
-                return None;
-            }
-            at = if at + 1 == len { 0 } else { at + 1 };
-        }
-        None
-    }
-
-    pub(crate) fn memory(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<(u64, u32)>()
-    }
-}
 
 /// An object of a request after name resolution.
 #[derive(Clone, Copy, Debug)]
@@ -168,19 +107,22 @@ impl Tables {
         self.data.pair_tables.get(id as usize).map(|t| (id, t))
     }
 
-    /// A pair table's exception for a first-category class.
-    #[inline]
+    /// A pair table's exception for a first-category class (exceptions are sorted by
+    /// first class; the check path reads them from [`crate::check_layout`] instead).
     pub(crate) fn pair_exception(
         &self,
         table: (u32, &PairTableData),
         first_class: u32,
     ) -> Option<&PairExceptionData> {
-        if table.1.exceptions.len == 0 {
-            return None;
-        }
-        self.exceptions
-            .get(table.0, first_class)
-            .and_then(|i| self.data.pair_exceptions.get(i as usize))
+        let exceptions = self
+            .data
+            .pair_exceptions
+            .get(table.1.exceptions.range())
+            .unwrap_or(&[]);
+        exceptions
+            .binary_search_by_key(&first_class, |e| e.first_class)
+            .ok()
+            .and_then(|i| exceptions.get(i))
     }
 
     /// The rules a row was computed from.
@@ -218,32 +160,35 @@ impl Tables {
         if principal.tag != self.tag || action.tag != self.tag {
             return Err(RequestError::stale_id());
         }
-        let Some(row) = self.row(principal.index, action.index) else {
-            return Ok(response(Reason::NoAllowRule));
-        };
+        let (p, a) = (principal.index, action.index);
         let reason = match target {
             IdTarget::Global(g) => {
                 if g.tag != self.tag {
                     return Err(RequestError::stale_id());
                 }
                 let bit = 1u64.checked_shl(g.index).unwrap_or(0);
-                reason(row.allow_globals & bit != 0, row.deny_globals & bit != 0)
+                self.row(p, a).map_or(Reason::NoAllowRule, |row| {
+                    reason(row.allow_globals & bit != 0, row.deny_globals & bit != 0)
+                })
             }
-            IdTarget::Unscoped => reason(row.allow_unscoped, row.deny_unscoped),
+            IdTarget::Unscoped => self.row(p, a).map_or(Reason::NoAllowRule, |row| {
+                reason(row.allow_unscoped, row.deny_unscoped)
+            }),
             IdTarget::Objects(objects) => {
-                if objects.iter().any(|o| o.tag != self.tag) {
+                let (first, second, count, ours) = objects.first_two(self.tag);
+                if !ours {
                     return Err(RequestError::stale_id());
                 }
-                let mut present = objects.iter();
-                match (present.next(), present.next(), present.next()) {
-                    (Some(one), None, _) => self.single(row, one),
-                    (Some(a), Some(b), None) => self.pair(row, a, b),
+                match (first, second, count) {
+                    (Some(one), _, 1) => self.single(p, a, one),
+                    (Some(x), Some(y), 2) => self.pair(p, a, x, y),
                     _ => {
                         let mut targets = PerCategory::default();
                         for o in objects.iter() {
                             targets.set(o.category, Resolved::Known(o));
                         }
-                        self.by_rules(row, &targets)
+                        self.row(p, a)
+                            .map_or(Reason::NoAllowRule, |row| self.by_rules(row, &targets))
                     }
                 }
             }
@@ -251,19 +196,22 @@ impl Tables {
         Ok(response(reason))
     }
 
+    /// One object, from the check layout's line: its category's two sets.
     #[inline]
-    fn single(&self, row: &RowData, object: ObjectId) -> Reason {
+    fn single(&self, principal: u32, action: u32, object: ObjectId) -> Reason {
         let class = self.class_of(object);
-        let store = self.store();
-        let c = object.category;
-        reason(
-            store.contains(*c.of(&row.allow), class),
-            store.contains(*c.of(&row.deny), class),
-        )
+        let Some(slot) = self.layout.slot(principal, action) else {
+            return Reason::NoAllowRule;
+        };
+        let (allowed, denied) = self
+            .layout
+            .single(self.store(), slot, object.category, class);
+        reason(allowed, denied)
     }
 
+    /// Two objects, from the check layout: the line's pair table and its exception.
     #[inline]
-    fn pair(&self, row: &RowData, a: ObjectId, b: ObjectId) -> Reason {
+    fn pair(&self, principal: u32, action: u32, a: ObjectId, b: ObjectId) -> Reason {
         let Some(shape) = PairShape::new(a.category, b.category) else {
             return Reason::NoAllowRule;
         };
@@ -272,11 +220,11 @@ impl Tables {
         } else {
             (b, a)
         };
-        let Some(table) = self.pair_table(row, shape) else {
+        let (x, y) = (self.class_of(first), self.class_of(second));
+        let Some(slot) = self.layout.slot(principal, action) else {
             return Reason::NoAllowRule;
         };
-        let (allowed, denied) =
-            self.pair_answer(table, self.class_of(first), self.class_of(second));
+        let (allowed, denied) = self.layout.pair(self.store(), slot, shape, x, y);
         reason(allowed, denied)
     }
 

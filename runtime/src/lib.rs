@@ -42,6 +42,7 @@
 
 mod attributes;
 mod category;
+mod check_layout;
 mod class_set;
 mod codec;
 pub mod connection;

@@ -6,6 +6,7 @@
 use crate::attributes::ObjectAttributes;
 use crate::category::PerCategory;
 use crate::error::RequestError;
+use crate::ids::TablesTag;
 use crate::{Category, GlobalId, ObjectId};
 
 /// One object of a request: a key the catalog knows, or the attributes of an object it
@@ -162,6 +163,26 @@ impl ObjectIds {
     /// The objects with their categories.
     pub fn iter(&self) -> impl Iterator<Item = ObjectId> + '_ {
         self.slots.iter().map(|(_, o)| *o)
+    }
+
+    /// The first two objects in category order, how many there are, and whether every
+    /// one carries `tag`: the check path's one pass over the slots.
+    #[inline]
+    pub(crate) fn first_two(
+        &self,
+        tag: TablesTag,
+    ) -> (Option<ObjectId>, Option<ObjectId>, usize, bool) {
+        let (mut first, mut second, mut count, mut ours) = (None, None, 0usize, true);
+        for object in self.slots.slots().iter().flatten() {
+            ours &= object.tag == tag;
+            match count {
+                0 => first = Some(*object),
+                1 => second = Some(*object),
+                _ => {}
+            }
+            count += 1;
+        }
+        (first, second, count, ours)
     }
 
     /// The categories present, as a mask.

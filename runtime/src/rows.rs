@@ -3,8 +3,6 @@
 //! so that a row can never answer differently from its rules (and `check` never
 //! differently from `explain`). One implementation for both sides.
 
-use std::collections::BTreeMap;
-
 use crate::category::{Category, PairShape};
 use crate::class_set::{blocks_for, DenseSet, SetStore};
 use crate::error::LoadError;
@@ -106,14 +104,20 @@ impl<'a> RuleView<'a> {
         Ok(content)
     }
 
-    /// The indexes of the rules of `rules` that apply to two-object requests of `shape`:
-    /// a pair's content depends on nothing else.
-    pub(crate) fn pair_rules(rules: &[(u32, &RuleData)], shape: PairShape) -> Vec<u32> {
-        rules
-            .iter()
-            .filter(|(_, r)| r.objects && r.required & !shape.mask() == 0)
-            .map(|(i, _)| *i)
-            .collect()
+    /// The indexes of the rules of `rules` that apply to two-object requests of `shape`
+    /// (a pair's content depends on nothing else), into `out` (cleared first).
+    pub(crate) fn pair_rules_into(
+        rules: &[(u32, &RuleData)],
+        shape: PairShape,
+        out: &mut Vec<u32>,
+    ) {
+        out.clear();
+        out.extend(
+            rules
+                .iter()
+                .filter(|(_, r)| r.objects && r.required & !shape.mask() == 0)
+                .map(|(i, _)| *i),
+        );
     }
 
     /// The row of `rules` without its pair tables (`pairs` all `None`).
@@ -122,15 +126,37 @@ impl<'a> RuleView<'a> {
         rules: &[&RuleData],
         work: &mut Work,
     ) -> Result<RowContent, LoadError> {
-        let mut allow = Category::ALL.map(|c| DenseSet::empty(self.classes(c)));
-        let mut deny = Category::ALL.map(|c| DenseSet::empty(self.classes(c)));
+        let mut content = RowContent {
+            allow: Category::ALL.map(|c| DenseSet::empty(self.classes(c))),
+            deny: Category::ALL.map(|c| DenseSet::empty(self.classes(c))),
+            allow_globals: 0,
+            deny_globals: 0,
+            allow_unscoped: false,
+            deny_unscoped: false,
+            pairs: Default::default(),
+        };
+        self.singles_into(rules, work, &mut content)?;
+        Ok(content)
+    }
+
+    /// [`RuleView::singles`] into `content` (sets of this view's sizes, overwritten; its
+    /// `pairs` are left alone), so that a loop over rows allocates nothing per row.
+    pub(crate) fn singles_into(
+        &self,
+        rules: &[&RuleData],
+        work: &mut Work,
+        content: &mut RowContent,
+    ) -> Result<(), LoadError> {
+        for set in content.allow.iter_mut().chain(content.deny.iter_mut()) {
+            set.clear();
+        }
         for c in Category::ALL {
             for rule in rules {
                 if rule.objects && rule.required & !c.bit() == 0 {
                     let target = if rule.deny {
-                        c.of_mut(&mut deny)
+                        c.of_mut(&mut content.deny)
                     } else {
-                        c.of_mut(&mut allow)
+                        c.of_mut(&mut content.allow)
                     };
                     work.spend(self.store.or_into(target, *c.of(&rule.sets)))?;
                 }
@@ -148,15 +174,11 @@ impl<'a> RuleView<'a> {
             }
         }
         work.spend(rules.len())?;
-        Ok(RowContent {
-            allow,
-            deny,
-            allow_globals,
-            deny_globals,
-            allow_unscoped: unscoped_allow,
-            deny_unscoped: unscoped_deny,
-            pairs: Default::default(),
-        })
+        content.allow_globals = allow_globals;
+        content.deny_globals = deny_globals;
+        content.allow_unscoped = unscoped_allow;
+        content.deny_unscoped = unscoped_deny;
+        Ok(())
     }
 
     /// The pair table of `rules` for `shape`; `None` when no rule applies.
@@ -166,29 +188,54 @@ impl<'a> RuleView<'a> {
         shape: PairShape,
         work: &mut Work,
     ) -> Result<Option<PairContent>, LoadError> {
+        let mut scratch = PairScratch::default();
+        if !self.pair_into(rules, shape, work, &mut scratch)? {
+            return Ok(None);
+        }
+        let PairScratch {
+            allow_first,
+            allow_second,
+            deny_first,
+            deny_second,
+            ..
+        } = &scratch;
+        Ok(Some(PairContent {
+            allow_first: allow_first.clone(),
+            allow_second: allow_second.clone(),
+            deny_first: deny_first.clone(),
+            deny_second: deny_second.clone(),
+            exceptions: scratch
+                .exceptions()
+                .map(|(x, allow, deny)| (x, allow.clone(), deny.clone()))
+                .collect(),
+        }))
+    }
+
+    /// [`RuleView::pair`] into `scratch`, reusing its memory; `false` when no rule
+    /// applies (the scratch then holds nothing meaningful).
+    pub(crate) fn pair_into(
+        &self,
+        rules: &[&RuleData],
+        shape: PairShape,
+        work: &mut Work,
+        scratch: &mut PairScratch,
+    ) -> Result<bool, LoadError> {
         let (a, b) = (shape.first(), shape.second());
         let (ka, kb) = (self.classes(a), self.classes(b));
         let applies = |r: &&&RuleData| r.objects && r.required & !shape.mask() == 0;
         if !rules.iter().any(|r| applies(&r)) {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut content = PairContent {
-            allow_first: DenseSet::empty(ka),
-            allow_second: DenseSet::empty(kb),
-            deny_first: DenseSet::empty(ka),
-            deny_second: DenseSet::empty(kb),
-            exceptions: Vec::new(),
-        };
-        let mut rectangles: BTreeMap<u32, (DenseSet, DenseSet)> = BTreeMap::new();
+        scratch.reset(ka, kb);
         for rule in rules.iter().filter(applies) {
             let (sa, sb) = (*a.of(&rule.sets), *b.of(&rule.sets));
             if sa == SetRef::Empty || sb == SetRef::Empty {
                 continue;
             }
             let (first, second) = if rule.deny {
-                (&mut content.deny_first, &mut content.deny_second)
+                (&mut scratch.deny_first, &mut scratch.deny_second)
             } else {
-                (&mut content.allow_first, &mut content.allow_second)
+                (&mut scratch.allow_first, &mut scratch.allow_second)
             };
             if sb == SetRef::All {
                 work.spend(self.store.or_into(first, sa))?;
@@ -197,20 +244,89 @@ impl<'a> RuleView<'a> {
             } else {
                 // Spend before the work: a crafted rule must be refused before it costs
                 // (first classes × second blocks) reads, not after.
-                let members: Vec<u32> = self.store.members(sa, ka).collect();
-                work.spend(members.len().saturating_mul(blocks_for(kb)).max(1))?;
-                for x in members {
-                    let (allow, deny) = rectangles
-                        .entry(x)
-                        .or_insert_with(|| (DenseSet::empty(kb), DenseSet::empty(kb)));
-                    self.store.or_into(if rule.deny { deny } else { allow }, sb);
+                let members = self.store.members(sa, ka).count();
+                work.spend(members.saturating_mul(blocks_for(kb)).max(1))?;
+                for x in self.store.members(sa, ka) {
+                    if let Some((allow, deny)) = scratch.rectangle(x, kb) {
+                        self.store.or_into(if rule.deny { deny } else { allow }, sb);
+                    }
                 }
             }
         }
-        content.exceptions = rectangles
-            .into_iter()
-            .map(|(x, (allow, deny))| (x, allow, deny))
-            .collect();
-        Ok(Some(content))
+        scratch.firsts.sort_unstable();
+        Ok(true)
+    }
+}
+
+/// The working memory of [`RuleView::pair_into`]: the four sets, and per first class
+/// constrained by a rectangle its allowed and denied second classes. Reused across pair
+/// tables, so that validating a file allocates per growth, not per table.
+#[derive(Debug, Default)]
+pub(crate) struct PairScratch {
+    pub allow_first: DenseSet,
+    pub allow_second: DenseSet,
+    pub deny_first: DenseSet,
+    pub deny_second: DenseSet,
+    /// First classes with a rectangle, sorted once complete.
+    firsts: Vec<u32>,
+    /// Per first class: its position in `rectangles`, or `u32::MAX`.
+    position: Vec<u32>,
+    /// Allowed and denied second classes; the first `firsts.len()` are in use.
+    rectangles: Vec<(DenseSet, DenseSet)>,
+}
+
+impl PairScratch {
+    fn reset(&mut self, first_classes: u32, second_classes: u32) {
+        for (set, classes) in [
+            (&mut self.allow_first, first_classes),
+            (&mut self.deny_first, first_classes),
+            (&mut self.allow_second, second_classes),
+            (&mut self.deny_second, second_classes),
+        ] {
+            set.reset(classes);
+        }
+        for x in self.firsts.drain(..) {
+            if let Some(p) = self.position.get_mut(x as usize) {
+                *p = u32::MAX;
+            }
+        }
+        self.position.resize(first_classes as usize, u32::MAX);
+        self.position.truncate(first_classes as usize);
+    }
+
+    fn rectangle(&mut self, x: u32, second_classes: u32) -> Option<(&mut DenseSet, &mut DenseSet)> {
+        let used = self.firsts.len();
+        let at = match self.position.get(x as usize).copied() {
+            Some(p) if p != u32::MAX => p as usize,
+            _ => {
+                if let Some(p) = self.position.get_mut(x as usize) {
+                    *p = used as u32;
+                }
+                self.firsts.push(x);
+                match self.rectangles.get_mut(used) {
+                    Some((allow, deny)) => {
+                        allow.reset(second_classes);
+                        deny.reset(second_classes);
+                    }
+                    None => self.rectangles.push((
+                        DenseSet::empty(second_classes),
+                        DenseSet::empty(second_classes),
+                    )),
+                }
+                used
+            }
+        };
+        self.rectangles
+            .get_mut(at)
+            .map(|(allow, deny)| (allow, deny))
+    }
+
+    /// Per constrained first class, in order: the class, allowed and denied seconds.
+    pub(crate) fn exceptions(&self) -> impl Iterator<Item = (u32, &DenseSet, &DenseSet)> + '_ {
+        self.firsts.iter().filter_map(|x| {
+            let at = *self.position.get(*x as usize)? as usize;
+            let (allow, deny) = self.rectangles.get(at)?;
+            Some((*x, allow, deny))
+        })
     }
 }

@@ -97,7 +97,7 @@ pub struct Tables {
     agent_index: NameIndex,
     connection_names: NameList,
     connection_index: NameIndex,
-    pub(crate) exceptions: crate::decide::ExceptionIndex,
+    pub(crate) layout: crate::check_layout::CheckLayout,
     pub(crate) selectors: Vec<CompiledSelector>,
     pub(crate) predicates: Vec<CompiledPredicate>,
 }
@@ -233,7 +233,7 @@ impl Tables {
                 .into_iter(),
             |a, _| a,
         );
-        let exceptions = crate::decide::ExceptionIndex::build(&data);
+        let layout = crate::check_layout::CheckLayout::build(&data)?;
         Ok(Tables {
             data,
             tag: TablesTag::fresh(),
@@ -254,7 +254,7 @@ impl Tables {
             agent_index,
             connection_names,
             connection_index,
-            exceptions,
+            layout,
             selectors,
             predicates,
         })
@@ -548,7 +548,7 @@ impl Tables {
             connections: d.connections.len(),
             index_bytes: self.principal_index.memory()
                 + self.objects.iter().map(|o| o.index.memory()).sum::<usize>()
-                + self.exceptions.memory(),
+                + self.layout.memory(),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::category::{Category, PairShape};
 use crate::class_set::{blocks_for, DenseSet, SetStore};
 use crate::error::LoadError;
-use crate::rows::{PairContent, RuleView, Work};
+use crate::rows::{PairScratch, RuleView, Work};
 use crate::schema::{
     CategoryData, NameList, PairTableData, RuleData, SetRef, Span, TablesData, BLOCK_WORDS,
 };
@@ -280,27 +280,37 @@ pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
                     // whose pair rules are the same list and which names the same table
                     // needs no recomputation (rows share pair rules far more than rules).
                     let mut proven: HashMap<(usize, Vec<u32>), u32, BuildRuleListHasher> =
-                        HashMap::default();
+                        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
+                    // Scratch reused by every row: validation allocates per distinct
+                    // pair table, not per row.
+                    let mut indexed: Vec<(u32, &RuleData)> = Vec::new();
+                    let mut rules: Vec<&RuleData> = Vec::new();
+                    let mut key: (usize, Vec<u32>) = (0, Vec::new());
+                    let mut content = view.singles(&[], &mut Work::unlimited())?;
+                    let mut pair = PairScratch::default();
                     for row in rows {
                         let entries = d.row_entries.0.get(row.entries.range()).unwrap_or(&[]);
-                        let indexed: Vec<(u32, &RuleData)> = view.rules_of(entries).collect();
-                        let rules: Vec<&RuleData> = indexed.iter().map(|(_, r)| *r).collect();
-                        let content = view.singles(&rules, &mut work)?;
+                        indexed.clear();
+                        indexed.extend(view.rules_of(entries));
+                        rules.clear();
+                        rules.extend(indexed.iter().map(|(_, r)| *r));
+                        view.singles_into(&rules, &mut work, &mut content)?;
                         if !stored_singles_equal(&view, row, &content) {
                             return Err(mismatch());
                         }
                         for shape in PairShape::ALL {
                             let stored = row.pairs.get(shape.index()).copied().unwrap_or(0);
-                            let key = (shape.index(), RuleView::pair_rules(&indexed, shape));
+                            key.0 = shape.index();
+                            RuleView::pair_rules_into(&indexed, shape, &mut key.1);
                             work.spend(key.1.len())?;
                             if proven.get(&key) == Some(&stored) {
                                 continue;
                             }
-                            let computed = view.pair(&rules, shape, &mut work)?;
-                            if !stored_pair_equals(d, &view, stored, computed.as_ref()) {
+                            let applies = view.pair_into(&rules, shape, &mut work, &mut pair)?;
+                            if !stored_pair_equals(d, &view, stored, applies.then_some(&pair)) {
                                 return Err(mismatch());
                             }
-                            proven.insert(key, stored);
+                            proven.insert(key.clone(), stored);
                         }
                     }
                     Ok(())
@@ -375,7 +385,7 @@ fn stored_pair_equals(
     d: &TablesData,
     view: &RuleView<'_>,
     stored: u32,
-    computed: Option<&PairContent>,
+    computed: Option<&PairScratch>,
 ) -> bool {
     match (stored, computed) {
         (0, None) => true,
@@ -391,7 +401,7 @@ fn pair_equals(
     d: &TablesData,
     view: &RuleView<'_>,
     table: &PairTableData,
-    computed: &PairContent,
+    computed: &PairScratch,
 ) -> bool {
     let equals = |set: SetRef, dense: &DenseSet| view.store.equals(set, dense);
     if !equals(table.allow_first, &computed.allow_first)
@@ -405,11 +415,11 @@ fn pair_equals(
         .pair_exceptions
         .get(table.exceptions.range())
         .unwrap_or(&[]);
-    stored.len() == computed.exceptions.len()
+    stored.len() == computed.exceptions().count()
         && stored
             .iter()
-            .zip(&computed.exceptions)
+            .zip(computed.exceptions())
             .all(|(s, (x, allow, deny))| {
-                s.first_class == *x && equals(s.allow, allow) && equals(s.deny, deny)
+                s.first_class == x && equals(s.allow, allow) && equals(s.deny, deny)
             })
 }
