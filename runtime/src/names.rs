@@ -1,7 +1,8 @@
 //! Name -> id lookup for the by-strings check path: a flat open-addressing table built at
-//! load. A lookup hashes the name once and reads one slot (which holds the hash tag, the
-//! id and where the stored name is), then compares the name's bytes: two cache lines in
-//! the common case, no allocation.
+//! load. A lookup hashes the name once and reads one 32-byte slot (the hash tag, the id,
+//! and the name itself when it has at most 23 bytes, else where it is stored), then
+//! compares the name's bytes: one cache line for the common short name, two for a long
+//! one, no allocation.
 //!
 //! Keys are fixed at load and a request can only look keys up, so probing stays short
 //! (load factor at most 2/3) whatever names requests bring.
@@ -11,14 +12,59 @@ use crate::schema::NameList;
 const EMPTY: u32 = 0;
 
 #[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(32))]
 struct Slot {
     /// Low bits of the name's hash, with bit 0 forced on; 0 marks an empty slot.
     tag: u32,
     value: u32,
-    /// The name's bytes in the arena: `start..start + len`; the top bit of `len` says
-    /// which of the two arenas.
-    start: u32,
-    len: u32,
+    /// The name's length when it is stored inline (at most [`INLINE`]), else [`LONG`].
+    len: u8,
+    /// An inline name's bytes; for a long name, its place in the arenas: `start` (bytes
+    /// 0..4) and `len` (bytes 4..8, the top bit saying which of the two arenas).
+    bytes: [u8; INLINE],
+}
+
+/// The longest name a slot holds inline.
+const INLINE: usize = 23;
+/// [`Slot::len`] of a name stored in the arenas.
+const LONG: u8 = u8::MAX;
+
+impl Slot {
+    fn new(tag: u32, value: u32, name: &str, start: u32, len: u32) -> Slot {
+        let mut slot = Slot {
+            tag,
+            value,
+            len: LONG,
+            bytes: [0; INLINE],
+        };
+        match slot.bytes.get_mut(..name.len()) {
+            Some(inline) if name.len() <= INLINE => {
+                inline.copy_from_slice(name.as_bytes());
+                slot.len = name.len() as u8;
+            }
+            _ => {
+                let (head, rest) = slot.bytes.split_at_mut(4);
+                head.copy_from_slice(&start.to_le_bytes());
+                if let Some(l) = rest.get_mut(..4) {
+                    l.copy_from_slice(&len.to_le_bytes());
+                }
+            }
+        }
+        slot
+    }
+
+    /// Whether this slot holds `name` (its tag already compared).
+    #[inline]
+    fn holds(&self, arenas: [&NameList; 2], name: &str) -> bool {
+        if self.len != LONG {
+            return usize::from(self.len) == name.len()
+                && self
+                    .bytes
+                    .get(..name.len())
+                    .is_some_and(|b| same_bytes(b, name.as_bytes()));
+        }
+        stored(arenas, self).is_some_and(|s| same_bytes(s.as_bytes(), name.as_bytes()))
+    }
 }
 
 const SECOND_ARENA: u32 = 1 << 31;
@@ -76,6 +122,15 @@ fn tail(bytes: &[u8], remainder: &[u8]) -> u64 {
         .fold(0u64, |w, (i, b)| w | (u64::from(*b) << (8 * i)))
 }
 
+/// A lookup begun by [`NameIndex::begin`]: the name's tag, its home slot and that slot's
+/// tag (reading it is what brings the slot's line in early).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lookup {
+    tag: u32,
+    at: usize,
+    home_tag: u32,
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct NameIndex {
     slots: Vec<Slot>,
@@ -130,15 +185,10 @@ impl NameIndex {
                 return;
             };
             if slot.tag == EMPTY {
-                *slot = Slot {
-                    tag,
-                    value,
-                    start,
-                    len,
-                };
+                *slot = Slot::new(tag, value, name, start, len);
                 return;
             }
-            if slot.tag == tag && stored(arenas, slot) == Some(name) {
+            if slot.tag == tag && slot.holds(arenas, name) {
                 slot.value = on_duplicate(slot.value, value);
                 return;
             }
@@ -147,21 +197,42 @@ impl NameIndex {
     }
 
     /// The value of `name`, or `None`.
+    #[inline]
     pub(crate) fn get(&self, arenas: [&NameList; 2], name: &str) -> Option<u32> {
-        if self.slots.is_empty() {
+        self.finish(arenas, name, self.begin(name))
+    }
+
+    /// Starts looking `name` up: hashes it and reads its home slot. Beginning every
+    /// lookup of a request before finishing any lets their cache misses overlap instead
+    /// of following one another.
+    #[inline]
+    pub(crate) fn begin(&self, name: &str) -> Lookup {
+        let h = hash(name);
+        let at = self.home(h);
+        Lookup {
+            tag: (h as u32) | 1,
+            at,
+            home_tag: self.slots.get(at).map_or(EMPTY, |s| s.tag),
+        }
+    }
+
+    /// Finishes a lookup [`NameIndex::begin`] started for `name`. The home slot is the
+    /// match in the common case: its tag and length are compared first, then the bytes
+    /// (inline or in the arena) word by word (no library call, no indirect branch).
+    #[inline]
+    pub(crate) fn finish(&self, arenas: [&NameList; 2], name: &str, lookup: Lookup) -> Option<u32> {
+        if lookup.home_tag == EMPTY {
             return None;
         }
-        let h = hash(name);
-        let tag = (h as u32) | 1;
         let slots = self.slots.len();
-        let mut i = self.home(h);
+        let mut i = lookup.at;
         for _ in 0..slots {
             let slot = self.slots.get(i)?;
+            if slot.tag == lookup.tag && slot.holds(arenas, name) {
+                return Some(slot.value);
+            }
             if slot.tag == EMPTY {
                 return None;
-            }
-            if slot.tag == tag && stored(arenas, slot) == Some(name) {
-                return Some(slot.value);
             }
             i = if i + 1 == slots { 0 } else { i + 1 };
         }
@@ -174,10 +245,40 @@ impl NameIndex {
     }
 }
 
+/// Whether two byte strings are equal, compared a word at a time (the last word
+/// overlapping the one before, as in [`hash`]'s tail).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return tail(a, a) == tail(b, b);
+    }
+    let word = |s: &[u8]| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(s);
+        u64::from_le_bytes(w)
+    };
+    let mut diff = 0u64;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        diff |= word(x) ^ word(y);
+    }
+    let last = |s: &[u8]| s.get(n - 8..).map_or(0, word);
+    diff |= last(a) ^ last(b);
+    diff == 0
+}
+
+/// A long name's bytes in the arenas.
 fn stored<'a>(arenas: [&'a NameList; 2], slot: &Slot) -> Option<&'a str> {
-    let arena = if slot.len & SECOND_ARENA != 0 { 1 } else { 0 };
-    let len = (slot.len & !SECOND_ARENA) as usize;
-    let start = slot.start as usize;
+    let word = |at: usize| -> Option<u32> {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(slot.bytes.get(at..at + 4)?);
+        Some(u32::from_le_bytes(w))
+    };
+    let (start, len) = (word(0)? as usize, word(4)?);
+    let arena = if len & SECOND_ARENA != 0 { 1 } else { 0 };
+    let len = (len & !SECOND_ARENA) as usize;
     arenas.get(arena)?.text.get(start..start + len)
 }
 
@@ -194,10 +295,13 @@ mod tests {
                 .iter()
                 .map(String::as_str),
         );
-        let aliases = NameList::from_strings(["alias-a", "cfg-00007"]);
-        let names = (0..keys.len())
-            .map(|i| (0, i, i as u32))
-            .chain([(1, 0, 42), (1, 1, 9999)]);
+        // Short names sit inline in their slot, long ones in either arena.
+        let long = "an-alias-longer-than-a-slot-holds-inline";
+        let aliases = NameList::from_strings(["alias-a", "cfg-00007", long]);
+        let names =
+            (0..keys.len())
+                .map(|i| (0, i, i as u32))
+                .chain([(1, 0, 42), (1, 1, 9999), (1, 2, 77)]);
         let names: Vec<_> = names.collect();
         let index = NameIndex::build([&keys, &aliases], names.into_iter(), |first, _| first);
         for i in 0..5000u32 {
@@ -207,6 +311,9 @@ mod tests {
             );
         }
         assert_eq!(index.get([&keys, &aliases], "alias-a"), Some(42));
+        assert_eq!(index.get([&keys, &aliases], long), Some(77));
+        assert_eq!(index.get([&keys, &aliases], &long[..long.len() - 1]), None);
+        assert_eq!(index.get([&keys, &aliases], &long[..INLINE]), None);
         assert_eq!(
             index.get([&keys, &aliases], "cfg-00007"),
             Some(7),

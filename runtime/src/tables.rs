@@ -13,7 +13,7 @@ use rampart_grammar::Action;
 use crate::codec;
 use crate::error::{LoadError, RequestError};
 use crate::ids::TablesTag;
-use crate::names::NameIndex;
+use crate::names::{Lookup, NameIndex};
 use crate::schema::{CategoryData, ConnectionData, NameList, PrincipalKind, TablesData};
 use crate::selector::{CompiledPredicate, CompiledSelector};
 use crate::{ActionId, Category, GlobalId, ObjectId, PrincipalId};
@@ -69,6 +69,17 @@ impl ObjectNames {
 
     fn get(&self, category: &CategoryData, key: &str) -> Option<u32> {
         self.index.get([&category.keys, &self.aliases], key)
+    }
+
+    /// [`NameIndex::begin`] for a key of this category.
+    pub(crate) fn begin(&self, key: &str) -> Lookup {
+        self.index.begin(key)
+    }
+
+    /// [`NameIndex::finish`] for a key of this category.
+    pub(crate) fn finish(&self, category: &CategoryData, key: &str, lookup: Lookup) -> Option<u32> {
+        self.index
+            .finish([&category.keys, &self.aliases], key, lookup)
     }
 }
 
@@ -285,10 +296,37 @@ impl Tables {
     /// A subject: a person by email, id or unique name, or `playbook:ns/name` /
     /// `notification:ns/name` (or their ids after the prefix).
     pub fn principal(&self, subject: &str) -> Result<PrincipalId, RequestError> {
-        match self
+        let found = self
             .principal_index
-            .get([&self.principal_names, &self.principal_names], subject)
-        {
+            .get([&self.principal_names, &self.principal_names], subject);
+        self.principal_found(subject, found)
+    }
+
+    /// [`NameIndex::begin`] for a subject.
+    pub(crate) fn principal_begin(&self, subject: &str) -> Lookup {
+        self.principal_index.begin(subject)
+    }
+
+    /// [`Tables::principal`] from a lookup [`Tables::principal_begin`] started.
+    pub(crate) fn principal_finish(
+        &self,
+        subject: &str,
+        lookup: Lookup,
+    ) -> Result<PrincipalId, RequestError> {
+        let found = self.principal_index.finish(
+            [&self.principal_names, &self.principal_names],
+            subject,
+            lookup,
+        );
+        self.principal_found(subject, found)
+    }
+
+    fn principal_found(
+        &self,
+        subject: &str,
+        found: Option<u32>,
+    ) -> Result<PrincipalId, RequestError> {
+        match found {
             Some(v) if v & AMBIGUOUS == 0 => Ok(PrincipalId {
                 index: v,
                 tag: self.tag,
@@ -357,9 +395,38 @@ impl Tables {
     /// A known object by key (`ns/name` for playbooks and connections, the id for configs
     /// and components) or by catalog id / `metadata.uid`.
     pub fn object(&self, category: Category, key: &str) -> Result<ObjectId, RequestError> {
-        category
+        let found = category
             .of(&self.objects)
-            .get(category.of(&self.data.categories), key)
+            .get(category.of(&self.data.categories), key);
+        self.object_found(category, key, found)
+    }
+
+    /// [`NameIndex::begin`] for an object key.
+    pub(crate) fn object_begin(&self, category: Category, key: &str) -> Lookup {
+        category.of(&self.objects).begin(key)
+    }
+
+    /// [`Tables::object`] from a lookup [`Tables::object_begin`] started.
+    pub(crate) fn object_finish(
+        &self,
+        category: Category,
+        key: &str,
+        lookup: Lookup,
+    ) -> Result<ObjectId, RequestError> {
+        let found =
+            category
+                .of(&self.objects)
+                .finish(category.of(&self.data.categories), key, lookup);
+        self.object_found(category, key, found)
+    }
+
+    fn object_found(
+        &self,
+        category: Category,
+        key: &str,
+        found: Option<u32>,
+    ) -> Result<ObjectId, RequestError> {
+        found
             .map(|index| ObjectId {
                 category,
                 index,
