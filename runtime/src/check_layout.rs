@@ -135,10 +135,14 @@ impl CheckLayout {
         let mut shape_rank = [None; 6];
         let mut shapes = 0usize;
         for shape in PairShape::ALL {
-            let used = data
-                .rows
-                .iter()
-                .any(|r| r.pairs.get(shape.index()).is_some_and(|p| *p != 0));
+            // A shape over a category without objects is never asked by ids (no such id
+            // exists; objects given by attributes are decided rule by rule): no lines.
+            let asked = *shape.first().of(&classes) > 0 && *shape.second().of(&classes) > 0;
+            let used = asked
+                && data
+                    .rows
+                    .iter()
+                    .any(|r| r.pairs.get(shape.index()).is_some_and(|p| *p != 0));
             if used {
                 if let Some(rank) = shape_rank.get_mut(shape.index()) {
                     *rank = Some(shapes as u8);

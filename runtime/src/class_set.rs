@@ -73,6 +73,7 @@ impl SetStore<'_> {
                     for (t, s) in target.zip(source) {
                         *t |= *s;
                     }
+                    dense.mark(b);
                 }
                 dense.trim();
                 blocks
@@ -114,6 +115,11 @@ impl SetStore<'_> {
                     .zip(list)
                     .enumerate()
                     .all(|(b, (chunk, block))| {
+                        // A block the set never touched is all zeros: block 0 matches
+                        // without reading a word.
+                        if *block == 0 && !dense.is_touched(b) {
+                            return true;
+                        }
                         let from = *block as usize * BLOCK_WORDS;
                         let source = match *block {
                             0 => None,
@@ -184,19 +190,41 @@ impl SetStore<'_> {
     }
 }
 
-/// A plain bitset over the classes of one category.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// A plain bitset over the classes of one category, which remembers the blocks (of
+/// [`BLOCK_WORDS`] words) it may have bits in: clearing it, testing it for emptiness and
+/// comparing it with a stored set then cost the blocks it uses, not its whole width
+/// (row validation does all three for every row, over categories of a million objects).
+#[derive(Clone, Debug, Default)]
 pub struct DenseSet {
     classes: u32,
     words: Vec<u64>,
+    /// One bit per block; every word of a block whose bit is clear is zero.
+    touched: Vec<u64>,
+}
+
+impl PartialEq for DenseSet {
+    fn eq(&self, other: &DenseSet) -> bool {
+        self.classes == other.classes && self.words == other.words
+    }
+}
+
+impl Eq for DenseSet {}
+
+impl std::hash::Hash for DenseSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.classes.hash(state);
+        self.words.hash(state);
+    }
 }
 
 impl DenseSet {
     /// No class of `classes`.
     pub fn empty(classes: u32) -> DenseSet {
+        let words = (classes as usize).div_ceil(64);
         DenseSet {
             classes,
-            words: vec![0; (classes as usize).div_ceil(64)],
+            words: vec![0; words],
+            touched: vec![0; words.div_ceil(BLOCK_WORDS).div_ceil(64)],
         }
     }
 
@@ -210,15 +238,49 @@ impl DenseSet {
 
     /// Empties the set and makes it one over `classes` classes (reusing its memory).
     pub fn reset(&mut self, classes: u32) {
-        self.classes = classes;
-        self.words.clear();
-        self.words.resize((classes as usize).div_ceil(64), 0);
+        if classes == self.classes && self.words.len() == (classes as usize).div_ceil(64) {
+            self.clear();
+        } else {
+            *self = DenseSet::empty(classes);
+        }
+    }
+
+    fn mark(&mut self, block: usize) {
+        if let Some(t) = self.touched.get_mut(block / 64) {
+            *t |= 1 << (block % 64);
+        }
+    }
+
+    /// Whether block `block` may hold a class.
+    fn is_touched(&self, block: usize) -> bool {
+        self.touched
+            .get(block / 64)
+            .is_some_and(|t| (t >> (block % 64)) & 1 == 1)
+    }
+
+    /// The words of every block that may hold a class.
+    fn touched_words(&self) -> impl Iterator<Item = &[u64]> + '_ {
+        self.words
+            .chunks(BLOCK_WORDS)
+            .enumerate()
+            .filter(|(b, _)| self.is_touched(*b))
+            .map(|(_, words)| words)
     }
 
     /// Removes every class.
     pub fn clear(&mut self) {
-        for w in &mut self.words {
-            *w = 0;
+        for (i, mask) in self.touched.iter_mut().enumerate() {
+            let mut rest = *mask;
+            while rest != 0 {
+                let block = i * 64 + rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                let from = block * BLOCK_WORDS;
+                let to = (from + BLOCK_WORDS).min(self.words.len());
+                if let Some(words) = self.words.get_mut(from..to) {
+                    words.fill(0);
+                }
+            }
+            *mask = 0;
         }
     }
 
@@ -228,6 +290,9 @@ impl DenseSet {
             *w = u64::MAX;
         }
         self.trim();
+        for b in 0..self.words.len().div_ceil(BLOCK_WORDS) {
+            self.mark(b);
+        }
     }
 
     fn trim(&mut self) {
@@ -244,6 +309,7 @@ impl DenseSet {
         if class < self.classes {
             if let Some(w) = self.words.get_mut(class as usize / 64) {
                 *w |= 1 << (class % 64);
+                self.mark(class as usize / BLOCK_BITS);
             }
         }
     }
@@ -258,6 +324,9 @@ impl DenseSet {
     /// Adds every class of `other` (of the same category).
     pub fn union_with(&mut self, other: &DenseSet) {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= *b;
+        }
+        for (a, b) in self.touched.iter_mut().zip(&other.touched) {
             *a |= *b;
         }
     }
@@ -279,7 +348,8 @@ impl DenseSet {
 
     /// True when no class is set.
     pub fn is_empty(&self) -> bool {
-        self.words.iter().all(|w| *w == 0)
+        self.touched_words()
+            .all(|words| words.iter().all(|w| *w == 0))
     }
 
     /// True when every class is set.
@@ -418,5 +488,40 @@ mod tests {
             vec![0, 1, 511, 512, 1299]
         );
         assert!(b.is_full() && !a.is_full() && a.count() == 5);
+    }
+
+    #[test]
+    fn a_reused_set_forgets_its_blocks_and_still_compares_exactly() {
+        let classes = 2000;
+        let mut pool = SetPool::default();
+        let mut a = DenseSet::empty(classes);
+        a.insert(1999);
+        a.insert(3);
+        let stored = pool.intern(&a);
+        // A crafted all-zero block under a non-zero id still reads as empty.
+        let zero_id = (pool.blocks.len() / BLOCK_WORDS) as u32;
+        pool.blocks.extend_from_slice(&[0; BLOCK_WORDS]);
+        let offset = pool.lists.len() as u32;
+        pool.lists.extend_from_slice(&[zero_id, 0, 0, 0]);
+        let crafted_empty = SetRef::Blocks(offset);
+        let store = pool.store();
+        let mut scratch = DenseSet::empty(classes);
+        store.or_into(&mut scratch, stored);
+        assert!(store.equals(stored, &scratch) && scratch == a);
+        scratch.clear();
+        assert!(scratch.is_empty() && scratch == DenseSet::empty(classes));
+        assert!(store.equals(crafted_empty, &scratch));
+        assert!(!store.equals(stored, &scratch));
+        scratch.insert(1000);
+        assert!(!store.equals(crafted_empty, &scratch));
+        scratch.reset(classes);
+        assert!(scratch.is_empty());
+        scratch.fill();
+        assert!(scratch.is_full());
+        scratch.subtract(&DenseSet::full(classes));
+        assert!(scratch.is_empty(), "a touched block may be empty");
+        scratch.reset(10);
+        scratch.insert(9);
+        assert_eq!(scratch.clone().into_members().collect::<Vec<_>>(), vec![9]);
     }
 }

@@ -287,7 +287,8 @@ pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
                     let mut rules: Vec<&RuleData> = Vec::new();
                     let mut key: (usize, Vec<u32>) = (0, Vec::new());
                     let mut content = view.singles(&[], &mut Work::unlimited())?;
-                    let mut pair = PairScratch::default();
+                    // One scratch per shape: its sets keep their sizes between rows.
+                    let mut pairs: [PairScratch; 6] = Default::default();
                     for row in rows {
                         let entries = d.row_entries.0.get(row.entries.range()).unwrap_or(&[]);
                         indexed.clear();
@@ -306,8 +307,11 @@ pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
                             if proven.get(&key) == Some(&stored) {
                                 continue;
                             }
-                            let applies = view.pair_into(&rules, shape, &mut work, &mut pair)?;
-                            if !stored_pair_equals(d, &view, stored, applies.then_some(&pair)) {
+                            let pair = pairs
+                                .get_mut(shape.index())
+                                .ok_or_else(|| corrupt("a pair shape out of range"))?;
+                            let applies = view.pair_into(&rules, shape, &mut work, pair)?;
+                            if !stored_pair_equals(d, &view, stored, applies.then_some(&*pair)) {
                                 return Err(mismatch());
                             }
                             proven.insert(key.clone(), stored);
