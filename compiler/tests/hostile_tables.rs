@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use rampart_compiler::compile::compile;
 use rampart_compiler::emit::{encode, write_tables};
-use rampart_runtime::schema::{SetRef, TablesData};
+use rampart_runtime::schema::{Ids, SetRef, TablesData};
 use rampart_runtime::{LoadErrorKind, PublicKey, Tables, TablesHandle, FORMAT_VERSION, HEADER_LEN};
 
 fn fixture_data() -> TablesData {
@@ -164,6 +164,40 @@ fn a_row_that_disagrees_with_its_rules_is_refused() {
     assert!(
         error.to_string().contains("does not match the rules"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_row_index_out_of_proportion_to_the_file_cannot_claim_gigabytes_of_layout() {
+    let mut data = fixture_data();
+    // Twenty thousand principals, each its own class, and two thousand actions, every
+    // (class, action) naming row 0: every cross-reference is in range and every row
+    // matches its rules, but each one-byte entry of the row index would become a 32-byte
+    // line (and pair lines) of the check layout.
+    let template = data.principals[0].clone();
+    for i in 0..20_000u32 {
+        let mut p = template.clone();
+        p.key = format!("extra-{i}@example.com");
+        p.id = None;
+        p.name = None;
+        data.principals.push(p);
+    }
+    for (class, p) in data.principals.iter_mut().enumerate() {
+        p.class = class as u32;
+    }
+    data.classes = data.principals.len() as u32;
+    data.actions
+        .extend((0..2_000).map(|i| format!("extra-action-{i}")));
+    data.row_of = Ids(vec![0; data.classes as usize * data.actions.len()]);
+    let bytes = encode(&data, None).expect("encode");
+    let started = std::time::Instant::now();
+    let error = Tables::from_bytes(&bytes).map(|_| ()).expect_err("refused");
+    assert_eq!(error.kind(), LoadErrorKind::Corrupt);
+    assert!(error.to_string().contains("more memory"), "{error}");
+    eprintln!(
+        "{} MB file refused in {:?}",
+        bytes.len() / 1_000_000,
+        started.elapsed()
     );
 }
 

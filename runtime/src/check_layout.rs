@@ -95,8 +95,9 @@ fn exception_key(pair_slot: usize, first_class: u32) -> u64 {
 }
 
 impl CheckLayout {
-    /// Lays out validated tables (cross-references already checked).
-    pub(crate) fn build(data: &TablesData) -> Result<CheckLayout, LoadError> {
+    /// Lays out validated tables (cross-references already checked), refusing to use
+    /// more than `max_bytes` for it.
+    pub(crate) fn build(data: &TablesData, max_bytes: u64) -> Result<CheckLayout, LoadError> {
         let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
         let lists = &data.block_lists.0;
         // Encoded sets by list offset: `(length << 32 | encoded + 1)`, 0 when not yet
@@ -166,6 +167,34 @@ impl CheckLayout {
         let mut table_lines = vec![(0usize, PairLine::default()); data.pair_tables.len()];
         let mut exception_sets = vec![(0usize, [EMPTY; 2]); data.pair_exceptions.len()];
         let slots = data.row_of.0.len();
+        // What the layout will hold, counted before anything is allocated.
+        let mut exceptions_named = 0u64;
+        for row in &data.row_of.0 {
+            let row = data.rows.get(*row as usize).ok_or_else(too_large)?;
+            for shape in PairShape::ALL {
+                let ranked = shape_rank.get(shape.index()).copied().flatten().is_some();
+                let table = row.pairs.get(shape.index()).and_then(|p| p.checked_sub(1));
+                if let (true, Some(table)) = (ranked, table) {
+                    let table = data.pair_tables.get(table as usize).ok_or_else(too_large)?;
+                    exceptions_named += u64::from(table.exceptions.len);
+                }
+            }
+        }
+        let needed = (slots as u64)
+            .saturating_mul(std::mem::size_of::<RowLine>() as u64)
+            .saturating_add(
+                (slots as u64)
+                    .saturating_mul(shapes as u64)
+                    .saturating_mul(std::mem::size_of::<PairLine>() as u64),
+            )
+            .saturating_add(
+                exceptions_named.saturating_mul(3 * std::mem::size_of::<ExceptionSlot>() as u64),
+            );
+        if needed > max_bytes {
+            return Err(LoadError::corrupt(
+                "the tables would take more memory to index than a file of this size can need",
+            ));
+        }
         let mut lines = Vec::with_capacity(slots);
         let mut pairs = vec![PairLine::default(); slots.checked_mul(shapes).ok_or_else(too_large)?];
         let mut named = Vec::new();

@@ -93,6 +93,7 @@ impl<'a> RuleView<'a> {
     }
 
     /// Computes the row of `entries`.
+    #[cfg_attr(not(feature = "build"), allow(dead_code))]
     pub(crate) fn row(&self, entries: &[u32], work: &mut Work) -> Result<RowContent, LoadError> {
         let rules: Vec<&RuleData> = self.rules_of(entries).map(|(_, r)| r).collect();
         let mut content = self.singles(&rules, work)?;
@@ -182,6 +183,7 @@ impl<'a> RuleView<'a> {
     }
 
     /// The pair table of `rules` for `shape`; `None` when no rule applies.
+    #[cfg_attr(not(feature = "build"), allow(dead_code))]
     pub(crate) fn pair(
         &self,
         rules: &[&RuleData],

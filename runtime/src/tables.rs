@@ -147,6 +147,12 @@ impl Tables {
         let budget = (checked.payload.len() as u64)
             .saturating_mul(64)
             .saturating_add(1 << 22);
+        // The check layout's memory, likewise proportional to the file (a legitimate
+        // table needs about its own size; a crafted row index of one-byte entries must not
+        // become gigabytes of lines).
+        let layout_bytes = (checked.payload.len() as u64)
+            .saturating_mul(16)
+            .saturating_add(1 << 26);
         let revision = format!("{:016x}", checked.header.checksum);
         Tables::index(
             data,
@@ -154,13 +160,21 @@ impl Tables {
             revision,
             checked.header.signed,
             key.is_none().then_some(budget),
+            layout_bytes,
         )
     }
 
     /// Validates tables built in memory (the compiler's output) and indexes them.
     #[cfg(feature = "build")]
     pub fn from_data(data: TablesData) -> Result<Tables, LoadError> {
-        Tables::index(data, String::new(), String::new(), false, Some(u64::MAX))
+        Tables::index(
+            data,
+            String::new(),
+            String::new(),
+            false,
+            Some(u64::MAX),
+            u64::MAX,
+        )
     }
 
     fn index(
@@ -169,6 +183,7 @@ impl Tables {
         revision: String,
         signed: bool,
         recompute_rows: Option<u64>,
+        layout_bytes: u64,
     ) -> Result<Tables, LoadError> {
         crate::validate::structure(&data)?;
         let selectors = data
@@ -244,7 +259,7 @@ impl Tables {
                 .into_iter(),
             |a, _| a,
         );
-        let layout = crate::check_layout::CheckLayout::build(&data)?;
+        let layout = crate::check_layout::CheckLayout::build(&data, layout_bytes)?;
         Ok(Tables {
             data,
             tag: TablesTag::fresh(),
