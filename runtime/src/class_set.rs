@@ -322,6 +322,7 @@ impl DenseSet {
     }
 
     /// Adds every class of `other` (of the same category).
+    #[cfg_attr(not(feature = "build"), allow(dead_code))]
     pub fn union_with(&mut self, other: &DenseSet) {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
             *a |= *b;
@@ -365,6 +366,7 @@ impl DenseSet {
     }
 
     /// The classes set, in order.
+    #[cfg_attr(not(feature = "build"), allow(dead_code))]
     pub fn into_members(self) -> impl Iterator<Item = u32> {
         self.words.into_iter().enumerate().flat_map(|(i, w)| {
             let mut rest = w;
@@ -379,6 +381,7 @@ impl DenseSet {
     }
 
     /// The words, for interning.
+    #[cfg_attr(not(feature = "build"), allow(dead_code))]
     pub fn words(&self) -> &[u64] {
         &self.words
     }

@@ -1,13 +1,13 @@
 //! The check path: resolved ids in, a [`Response`] out; no allocation, no IO, no panic.
 //!
 //! A principal belongs to a class (principals whose units hold the same rules), and each
-//! (class, action) has one precomputed row. A one-object request reads the row's allow and
-//! deny sets of the object's category at the object's class: a fixed number of memory
-//! reads, whatever the number of permissions, memberships or objects. A two-object
-//! request reads the row's pair table for that pair of categories (sets per side, and at
-//! most one exception per first class found by one hash probe). Requests naming three or
-//! more objects, and objects the catalog did not know (classified from their attributes),
-//! are decided rule by rule from the row's rules.
+//! (class, action) has one precomputed row, laid out for this path by
+//! [`crate::check_layout`]. A one-object request reads the slot's line and tests the
+//! object's class in its category's allow and deny sets; a two-object request reads the
+//! slot's pair line and probes its exception table at once, then tests the two classes:
+//! a fixed number of memory reads, whatever the number of permissions, memberships or
+//! objects. Requests naming three or more objects, and objects the catalog did not know
+//! (classified from their attributes), are decided rule by rule from the row's rules.
 
 use crate::attributes::{ObjectAttributes, ObjectView};
 use crate::category::{PairShape, PerCategory};
