@@ -13,7 +13,7 @@
 
 mod support;
 
-use support::{run, stderr, stdout};
+use support::{assert_refused, run, stderr, stdout};
 
 const CATALOG: &str = "../fixtures/catalog.yaml";
 
@@ -200,12 +200,7 @@ spec:
       resolve: {subject: john@doe.com, reference: connection://default/paymnets-database, expect: deny}
 ";
     let out = run_suite(text, &[]);
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
-    assert!(
-        stderr(&out).contains("unknown connection `default/paymnets-database`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "unknown connection `default/paymnets-database`");
 }
 
 #[test]

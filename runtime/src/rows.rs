@@ -246,13 +246,16 @@ impl<'a> RuleView<'a> {
             } else {
                 // Spend before the work: a crafted rule must be refused before it costs
                 // (first classes × second blocks) reads, not after.
-                let members = self.store.members(sa, ka).count();
-                work.spend(members.saturating_mul(blocks_for(kb)).max(1))?;
-                for x in self.store.members(sa, ka) {
-                    if let Some((allow, deny)) = scratch.rectangle(x, kb) {
+                let mut members = std::mem::take(&mut scratch.members);
+                members.clear();
+                members.extend(self.store.members(sa, ka));
+                work.spend(members.len().saturating_mul(blocks_for(kb)).max(1))?;
+                for x in &members {
+                    if let Some((allow, deny)) = scratch.rectangle(*x, kb) {
                         self.store.or_into(if rule.deny { deny } else { allow }, sb);
                     }
                 }
+                scratch.members = members;
             }
         }
         scratch.firsts.sort_unstable();
@@ -275,6 +278,8 @@ pub(crate) struct PairScratch {
     position: Vec<u32>,
     /// Allowed and denied second classes; the first `firsts.len()` are in use.
     rectangles: Vec<(DenseSet, DenseSet)>,
+    /// The first classes of the rule being applied (read once, not counted then read).
+    members: Vec<u32>,
 }
 
 impl PairScratch {

@@ -118,3 +118,9 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Asserts a run was refused as a usage or input error: exit 2, `message` on stderr.
+pub fn assert_refused(o: &Output, message: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(o), stderr(o));
+    assert!(stderr(o).contains(message), "{}", stderr(o));
+}
