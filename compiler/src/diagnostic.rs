@@ -237,22 +237,7 @@ fn mask_value(line: &str) -> String {
 }
 
 /// Control characters as `\u{..}` escapes: a message can never drive the terminal.
-pub fn escape_controls(text: &str) -> String {
-    if !rampart_runtime::text::has_control_characters(text) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control()
-                || rampart_runtime::text::has_control_characters(c.encode_utf8(&mut [0; 4]))
-            {
-                format!("\\u{{{:x}}}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
+pub use rampart_runtime::text::escape_controls;
 
 fn floor_boundary(text: &str, mut at: usize) -> usize {
     at = at.min(text.len());

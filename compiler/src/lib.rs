@@ -35,7 +35,6 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
-pub mod cli;
 pub mod compile;
 pub mod diagnostic;
 pub mod documents;
@@ -47,12 +46,10 @@ pub mod lint;
 pub mod lower_connections;
 pub mod membership;
 pub mod oracle;
-pub mod request_format;
 pub mod resolve;
 pub mod roles;
 pub mod schema;
 pub mod secrets;
-pub mod serve;
 pub mod source;
 pub mod tabulate;
 pub mod test_suite;

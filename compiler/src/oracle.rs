@@ -12,7 +12,7 @@
 
 use rampart_runtime::Tables;
 
-use crate::request_format::JsonRequest;
+use rampart_runtime::json::JsonRequest;
 
 /// An independent evaluator of the documents' semantics.
 pub trait Oracle {

@@ -14,11 +14,11 @@ use rampart_runtime::{
 };
 
 use crate::documents::Located;
-use crate::request_format::response_text;
 use crate::test_suite::{
     CaseObject, CaseObjects, CheckCase, Expectation, ListCase, ResolveCase, TestCase, TestDocument,
     WhoCanCase,
 };
+use rampart_runtime::json::response_text;
 
 /// How one case ended.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rampart_compiler::compile::compile;
 use rampart_compiler::emit::encode;
 use rampart_compiler::oracle::{disagreements, Oracle};
-use rampart_compiler::request_format::{JsonObject, JsonObjects, JsonRequest};
+use rampart_runtime::json::{JsonObject, JsonObjects, JsonRequest};
 use rampart_runtime::{Category, IdTarget, ObjectIds, Reason, Tables};
 use reference::generate::{
     catalog_yaml, compile_tables, documents_yaml, requests, world, GeneratedRequest,

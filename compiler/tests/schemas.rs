@@ -14,9 +14,7 @@
     clippy::panic
 )]
 
-mod support;
-
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rampart_compiler::compile::check;
 use rampart_compiler::documents::connection_fields::{Field, Shape, SECTIONS};
@@ -226,16 +224,4 @@ fn the_catalog_fixture_validates_under_the_catalog_schema() {
     let text = std::fs::read_to_string("../fixtures/catalog.yaml").expect("catalog");
     assert!(schema_accepts(&v, &text));
     assert!(!schema_accepts(&v, "people: [{email: a, nickname: b}]"));
-}
-
-#[test]
-fn schema_write_puts_every_kind_where_the_modelines_look() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let out = support::run(&["schema", "--write", &dir.path().display().to_string()]);
-    assert_eq!(out.status.code(), Some(0), "{}", support::stderr(&out));
-    for kind in rampart_compiler::schema::KINDS.iter().chain(&["all"]) {
-        let path: &Path = &dir.path().join(format!("{kind}.schema.json"));
-        let text = std::fs::read_to_string(path).expect("written");
-        let _: serde_json::Value = serde_json::from_str(&text).expect("json");
-    }
 }

@@ -51,6 +51,8 @@ mod error;
 mod explain;
 mod handle;
 mod ids;
+#[cfg(feature = "json")]
+pub mod json;
 mod lexical;
 mod listing;
 mod names;

@@ -50,6 +50,23 @@ pub fn shown(text: &str) -> String {
     Shown(text).to_string()
 }
 
+/// Control characters (and invisible format characters) as `\u{..}` escapes, with no
+/// length limit: for whole messages, where [`Shown`] is for one piece of user input.
+pub fn escape_controls(text: &str) -> String {
+    if !has_control_characters(text) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() || is_invisible_format(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +79,6 @@ mod tests {
         assert_eq!(shown(&long).chars().count(), SHOWN_LIMIT + 1);
         assert!(has_control_characters("a\tb"));
         assert!(!has_control_characters("plain é"));
+        assert_eq!(escape_controls("a\u{7}b\u{202e}"), "a\\u{7}b\\u{202e}");
     }
 }

@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests: compiling inputs into loaded tables, running
-//! the `rampart` binary, and one-line request cases:
+//! Helpers shared by the integration tests: compiling inputs into loaded tables and
+//! one-line request cases:
 //!
 //! ```text
 //! SUBJECT ACTION [playbook=KEY] [config=KEY] [component=KEY] [connection=KEY] [global=NAME] => allow|deny|error CODE
@@ -16,7 +16,6 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use rampart_compiler::compile::compile;
 use rampart_compiler::emit::encode;
@@ -97,30 +96,4 @@ pub fn check(tables: &Tables, case: &str) {
         Err(e) => format!("error {}", e.code()),
     };
     assert_eq!(got, expected.trim(), "case: {case}");
-}
-
-/// The `rampart` binary.
-pub fn rampart() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rampart"))
-}
-
-/// Runs `rampart` with arguments.
-pub fn run(args: &[&str]) -> Output {
-    rampart().args(args).output().expect("rampart runs")
-}
-
-/// Standard output as text.
-pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Standard error as text.
-pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Asserts a run was refused as a usage or input error: exit 2, `message` on stderr.
-pub fn assert_refused(o: &Output, message: &str) {
-    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(o), stderr(o));
-    assert!(stderr(o).contains(message), "{}", stderr(o));
 }

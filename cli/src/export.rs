@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use rampart_runtime::Category;
 
-use super::output::Output;
-use super::{Failure, Outcome, TablesArgs};
+use crate::output::Output;
+use crate::{Failure, Outcome, TablesArgs};
 
 /// Arguments of `export`.
 #[derive(clap::Args)]
@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t)]
     format: ExportFormat,
     /// Only these categories (repeatable; default all four).
-    #[arg(long, value_parser = super::parse_category)]
+    #[arg(long, value_parser = crate::parse_category)]
     category: Vec<Category>,
     /// Only these actions (repeatable; default every action).
     #[arg(long)]
@@ -136,7 +136,7 @@ pub fn run(args: Args) -> Outcome {
                 };
                 w.write_all(prefix.as_bytes())
                     .and_then(|()| w.write_all(key.as_bytes()))
-                    .map_err(super::output::Stop::from)?;
+                    .map_err(crate::output::Stop::from)?;
             }
         }
     }

@@ -10,9 +10,9 @@ use rampart_runtime::connection::{EnvironmentSource, ResolvedConnection, SourceC
 use rampart_runtime::text::Shown;
 use serde_json::{json, Value};
 
-use super::output::Output;
-use super::{Failure, Format, Outcome, TablesArgs};
-use crate::secrets::{HelmValuesDirectory, ManifestDirectory};
+use crate::output::Output;
+use crate::{Failure, Format, Outcome, TablesArgs};
+use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
 
 /// Arguments of `resolve`.
 #[derive(clap::Args)]

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use rampart_runtime::text::Shown;
 
-use super::output::Output;
-use super::{report, Format, Inputs, Outcome};
+use crate::output::Output;
+use crate::{report, Format, Inputs, Outcome};
 
 /// Arguments of `connections`.
 #[derive(clap::Args)]
@@ -23,14 +23,17 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let checked =
-        match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref(), &|_| {}) {
-            Ok(checked) => checked,
-            Err(diagnostics) => {
-                report(&diagnostics, args.format);
-                return Ok(ExitCode::from(1));
-            }
-        };
+    let checked = match rampart_compiler::compile::check(
+        &args.inputs.paths,
+        args.inputs.catalog.as_deref(),
+        &|_| {},
+    ) {
+        Ok(checked) => checked,
+        Err(diagnostics) => {
+            report(&diagnostics, args.format);
+            return Ok(ExitCode::from(1));
+        }
+    };
     let _ = args.used_by;
     let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for u in &checked.documents.uses {

@@ -1,4 +1,6 @@
-//! `rampart serve -t TABLES [--listen ADDR | --unix PATH]`: the HTTP sidecar.
+//! The Rampart sidecar (`rampart serve`): an HTTP face over `rampart-runtime`. It depends
+//! on the runtime only (never on the compiler): a service that wants the sidecar builds
+//! no YAML parser, rayon or petgraph.
 //!
 //! Endpoints: AuthZEN 1.0 ([`authzen`]: `/access/v1/evaluation`, `/evaluations`,
 //! `/search/{subject,resource,action}`, `/.well-known/authzen-configuration`), Mission
@@ -12,6 +14,9 @@
 //! `SIGTERM`/`SIGINT` stop accepting and finish the requests in flight, and the tables
 //! reload on change or `SIGHUP` ([`reload`]).
 
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
 pub mod api_error;
 pub mod app;
 pub mod authzen;
@@ -21,8 +26,8 @@ pub mod model;
 pub mod rbac;
 pub mod reload;
 
+use std::fmt;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,54 +41,67 @@ use axum::Router;
 use rampart_runtime::{PublicKey, Tables, TablesHandle};
 use serde_json::Value;
 
-use crate::cli::{Failure, Outcome};
 use api_error::{ApiError, ErrorCode};
 use app::{read_json, Answer, App, REVISION_HEADER};
 
-/// Arguments of `serve`.
-#[derive(clap::Args)]
-pub struct Args {
+/// How the sidecar is run: what `rampart serve`'s flags say.
+#[derive(Clone, Debug)]
+pub struct Config {
     /// The table file (watched: a new file is swapped in when it loads and verifies).
-    #[arg(short = 't', long = "tables")]
-    tables: PathBuf,
-    /// Refuse tables not signed with this public key (`rampart keygen`).
-    #[arg(long)]
-    verify: Option<PathBuf>,
-    /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8181", conflicts_with = "unix")]
-    listen: String,
-    /// Listen on a Unix socket instead.
-    #[arg(long)]
-    unix: Option<PathBuf>,
+    pub tables: PathBuf,
+    /// Refuse tables not signed with this key.
+    pub verify: Option<PublicKey>,
+    /// Where to listen.
+    pub listen: Listen,
     /// A file holding the bearer token every API request must present.
-    #[arg(long)]
-    token_file: Option<PathBuf>,
-    /// Log one JSON line per decision to FILE (`-` for stdout).
-    #[arg(long, value_name = "FILE")]
-    decision_log: Option<String>,
+    pub token_file: Option<PathBuf>,
+    /// Log one JSON line per decision to this file (`-` for stdout).
+    pub decision_log: Option<String>,
     /// The largest request body accepted.
-    #[arg(long, default_value_t = 1 << 20)]
-    max_body_bytes: usize,
+    pub max_body_bytes: usize,
     /// The most evaluations (or subjects) in one batch.
-    #[arg(long, default_value_t = 10_000)]
-    max_batch: usize,
+    pub max_batch: usize,
     /// At most this many requests answered at once.
-    #[arg(long, default_value_t = 256)]
-    max_concurrent: usize,
+    pub max_concurrent: usize,
     /// The base URL the discovery document advertises (default: from the Host header).
-    #[arg(long)]
-    public_url: Option<String>,
+    pub public_url: Option<String>,
     /// Worker threads (default: one per core).
-    #[arg(long)]
-    threads: Option<usize>,
+    pub threads: Option<usize>,
 }
 
-fn read_token(path: &PathBuf) -> Result<Vec<u8>, Failure> {
+/// Where the sidecar listens.
+#[derive(Clone, Debug)]
+pub enum Listen {
+    /// A TCP address (`127.0.0.1:8181`).
+    Tcp(String),
+    /// A Unix socket path.
+    Unix(PathBuf),
+}
+
+/// Why the sidecar could not start or stopped with an error.
+#[derive(Debug)]
+pub struct ServeError(String);
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+impl From<String> for ServeError {
+    fn from(message: String) -> ServeError {
+        ServeError(message)
+    }
+}
+
+fn read_token(path: &PathBuf) -> Result<Vec<u8>, ServeError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Error(format!("cannot read `{}`: {e}", path.display())))?;
+        .map_err(|e| ServeError(format!("cannot read `{}`: {e}", path.display())))?;
     let token = text.trim();
     if token.len() < 16 {
-        return Err(Failure::Error(format!(
+        return Err(ServeError(format!(
             "the token in `{}` is shorter than 16 characters",
             path.display()
         )));
@@ -97,25 +115,21 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Runs the server until `SIGTERM` or `SIGINT`.
-pub fn run(args: Args) -> Outcome {
-    let key: Option<PublicKey> = args
-        .verify
-        .as_deref()
-        .map(crate::cli::public_key)
-        .transpose()?;
+pub fn run(args: Config) -> Result<(), ServeError> {
+    let key = args.verify.clone();
     let started = Instant::now();
     let tables = match &key {
         Some(k) => Tables::load_verified(&args.tables, k),
         None => Tables::load(&args.tables),
     }
-    .map_err(|e| Failure::Error(format!("`{}`: {e}", args.tables.display())))?;
+    .map_err(|e| ServeError(format!("`{}`: {e}", args.tables.display())))?;
     let token = args.token_file.as_ref().map(read_token).transpose()?;
     let decision_log = args
         .decision_log
         .as_deref()
         .map(decision_log::DecisionLog::open)
         .transpose()
-        .map_err(|e| Failure::Error(format!("cannot open the decision log: {e}")))?;
+        .map_err(|e| ServeError(format!("cannot open the decision log: {e}")))?;
     let app = Arc::new(App {
         handle: TablesHandle::new(tables),
         metrics: metrics::Metrics::default(),
@@ -128,7 +142,7 @@ pub fn run(args: Args) -> Outcome {
     });
     app.metrics.loaded(started.elapsed(), false);
     let (reloads, _watcher) =
-        reload::start(Arc::clone(&app), args.tables.clone(), key).map_err(Failure::Error)?;
+        reload::start(Arc::clone(&app), args.tables.clone(), key).map_err(ServeError)?;
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(n) = args.threads {
         runtime.worker_threads(n.max(1));
@@ -136,16 +150,15 @@ pub fn run(args: Args) -> Outcome {
     let runtime = runtime
         .enable_all()
         .build()
-        .map_err(|e| Failure::Error(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(app, args, reloads))?;
-    Ok(ExitCode::SUCCESS)
+        .map_err(|e| ServeError(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(serve(app, args, reloads))
 }
 
 async fn serve(
     app: Arc<App>,
-    args: Args,
+    args: Config,
     reloads: std::sync::mpsc::Sender<reload::Trigger>,
-) -> Result<(), Failure> {
+) -> Result<(), ServeError> {
     let router = router(Arc::clone(&app));
     let revision = app.tables().revision().to_string();
     tokio::spawn(async move {
@@ -157,13 +170,12 @@ async fn serve(
             let _ = reloads.send(reload::Trigger::Signal);
         }
     });
-    let failed = |e: std::io::Error| Failure::Error(format!("server: {e}"));
-    match &args.unix {
-        Some(path) => {
+    let failed = |e: std::io::Error| ServeError(format!("server: {e}"));
+    match &args.listen {
+        Listen::Unix(path) => {
             let _ = std::fs::remove_file(path);
-            let listener = tokio::net::UnixListener::bind(path).map_err(|e| {
-                Failure::Error(format!("cannot listen on `{}`: {e}", path.display()))
-            })?;
+            let listener = tokio::net::UnixListener::bind(path)
+                .map_err(|e| ServeError(format!("cannot listen on `{}`: {e}", path.display())))?;
             eprintln!(
                 "rampart serve: listening on unix:{} (tables {revision})",
                 path.display()
@@ -173,10 +185,10 @@ async fn serve(
                 .await
                 .map_err(failed)?;
         }
-        None => {
-            let listener = tokio::net::TcpListener::bind(&args.listen)
+        Listen::Tcp(address) => {
+            let listener = tokio::net::TcpListener::bind(address)
                 .await
-                .map_err(|e| Failure::Error(format!("cannot listen on `{}`: {e}", args.listen)))?;
+                .map_err(|e| ServeError(format!("cannot listen on `{address}`: {e}")))?;
             let address = listener.local_addr().map_err(failed)?;
             eprintln!("rampart serve: listening on http://{address} (tables {revision})");
             axum::serve(listener, router)

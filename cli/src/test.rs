@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use rampart_runtime::text::Shown;
 use serde_json::json;
 
-use super::output::Output;
-use super::{report, Failure, Format, Inputs, Outcome};
-use crate::testing::{TestRun, Verdict};
+use crate::output::Output;
+use crate::{report, Failure, Format, Inputs, Outcome};
+use rampart_compiler::testing::{TestRun, Verdict};
 
 /// Arguments of `test`.
 #[derive(clap::Args)]
@@ -128,7 +128,7 @@ fn summary(run: &TestRun) -> String {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let compiled = match crate::compile::compile(
+    let compiled = match rampart_compiler::compile::compile(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
         &|_| {},
@@ -147,11 +147,11 @@ pub fn run(args: Args) -> Outcome {
     let secrets = args
         .secrets
         .as_deref()
-        .map(crate::secrets::ManifestDirectory::load)
+        .map(rampart_compiler::secrets::ManifestDirectory::load)
         .transpose()
         .map_err(Failure::Error)?;
-    let bytes =
-        crate::emit::encode(&compiled.data, None).map_err(|e| Failure::Error(e.to_string()))?;
+    let bytes = rampart_compiler::emit::encode(&compiled.data, None)
+        .map_err(|e| Failure::Error(e.to_string()))?;
     let tables = rampart_runtime::Tables::from_bytes(&bytes)
         .map_err(|e| Failure::Error(format!("the compiled tables do not load: {e}")))?;
     let permissions = compiled
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> Outcome {
         .filter(|p| p.location.is_some())
         .map(|p| p.name.clone())
         .collect();
-    let run = crate::testing::run(
+    let run = rampart_compiler::testing::run(
         &tables,
         &compiled.documents.tests,
         permissions,
@@ -227,7 +227,7 @@ fn text_report(
     run: &TestRun,
     min_coverage: Option<f64>,
     covered: bool,
-) -> Result<(), super::output::Stop> {
+) -> Result<(), crate::output::Stop> {
     let coverage = run.coverage.percent();
     for r in &run.results {
         match &r.verdict {

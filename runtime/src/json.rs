@@ -1,15 +1,17 @@
-//! The JSON request format of `rampart check --batch`, `rampart test` and `rampart serve`:
+//! The JSON request and response format shared by every face that takes a request as
+//! data (`rampart check --batch`, `rampart test`, the sidecar, the bindings):
 //! `{subject, action, objects: {playbook?, config?, component?, connection?}}`,
 //! `{subject, action, global}`, or `{subject, action}` (no object at all). Objects are
 //! keys, or for objects the catalog does not know, attribute objects. Unknown fields are
-//! errors. The runtime's API borrows from these.
+//! errors. The runtime's [`Request`] borrows from these. Behind the `json` feature.
 
-use rampart_runtime::{
-    Candidate, Category, DecidingPermission, ObjectAttributes, ObjectRef, Objects, Request,
-    Response, Target,
-};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use crate::attributes::ObjectAttributes;
+use crate::category::Category;
+use crate::request::{ObjectRef, Objects, Request, Target};
+use crate::response::{Candidate, DecidingPermission, Response, Via};
 
 /// An object named by key (`ns/name` or id), or described by attributes.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -120,10 +122,10 @@ impl JsonRequest {
     }
 }
 
-fn via(v: &rampart_runtime::Via) -> Value {
+fn via(v: &Via) -> Value {
     match v {
-        rampart_runtime::Via::Direct => Value::Null,
-        rampart_runtime::Via::Member { kind, name } => json!({"kind": kind.word(), "name": name}),
+        Via::Direct => Value::Null,
+        Via::Member { kind, name } => json!({"kind": kind.word(), "name": name}),
     }
 }
 
@@ -186,7 +188,7 @@ pub fn response_text(response: &Response) -> Vec<String> {
             for f in &c.failed {
                 lines.push(format!(
                     "    - {}",
-                    crate::diagnostic::escape_controls(&f.to_string())
+                    crate::text::escape_controls(&f.to_string())
                 ));
             }
         }

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use base64::Engine;
 
-use super::output::Output;
-use super::{Failure, Outcome};
+use crate::output::Output;
+use crate::{Failure, Outcome};
 
 /// Arguments of `keygen`.
 #[derive(clap::Args)]

@@ -1,5 +1,6 @@
-//! Command-line entry points, one module per subcommand, and the preamble they share
-//! (loading tables, reading inputs, naming objects, choosing a format, writing output).
+//! The `rampart` command line: one module per subcommand over the compiler, the runtime
+//! and the sidecar, and the preamble they share (loading tables, reading inputs, naming
+//! objects, choosing a format, writing output).
 //! Exit codes follow `kubectl auth can-i`: 0 allowed (or success), 1 denied (or problems
 //! found, tests failed), 2 error (the message starts with `error:`).
 
@@ -15,9 +16,10 @@ mod inspect;
 mod keygen;
 mod lint;
 mod list;
-pub mod output;
+mod output;
 mod resolve;
 mod schema;
+mod serve;
 mod test;
 mod validate;
 mod who_can;
@@ -27,11 +29,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-pub use completions::command;
 use rampart_runtime::{Category, IdTarget, ObjectIds, PublicKey, Tables};
 
-use crate::diagnostic::Diagnostic;
 use output::Stop;
+use rampart_compiler::diagnostic::Diagnostic;
 
 /// Rampart: compile Mission Control style permissions into constant-time decision tables.
 #[derive(Parser)]
@@ -75,15 +76,14 @@ enum Command {
     Connections(connections::Args),
     /// Serve decisions over HTTP (AuthZEN and Mission Control endpoints), reloading the
     /// tables when they change.
-    Serve(crate::serve::Args),
+    Serve(serve::Args),
     /// Make an Ed25519 key pair for signing tables (`compile --sign`, `--verify`).
     Keygen(keygen::Args),
     /// Shell completions.
     Completions(completions::Args),
 }
 
-/// Runs the command line.
-pub fn run() -> ExitCode {
+fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
     let version: &'static str = Box::leak(
         format!(
@@ -114,7 +114,7 @@ pub fn run() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Resolve(args) => resolve::run(args),
         Command::Connections(args) => connections::run(args),
-        Command::Serve(args) => crate::serve::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Completions(args) => completions::run(args),
     };
@@ -126,7 +126,10 @@ pub fn run() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Error(message)) => {
-            eprintln!("error: {}", crate::diagnostic::escape_controls(&message));
+            eprintln!(
+                "error: {}",
+                rampart_compiler::diagnostic::escape_controls(&message)
+            );
             ExitCode::from(2)
         }
     }
@@ -169,7 +172,7 @@ pub enum Format {
 /// Prints every diagnostic (the first hundred in full) and a count to stderr.
 pub(crate) fn report(diagnostics: &[Diagnostic], format: Format) {
     match format {
-        Format::Text => eprint!("{}", crate::diagnostic::render_all(diagnostics)),
+        Format::Text => eprint!("{}", rampart_compiler::diagnostic::render_all(diagnostics)),
         Format::Json => {
             let list: Vec<serde_json::Value> =
                 diagnostics.iter().map(Diagnostic::to_json).collect();

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::api_error::ApiError;
 use super::app::{parse, Answer, App};
 use super::model::{category, subject_name, Action, OwnedRequest, OwnedTarget, Resource, Subject};
-use crate::request_format::{candidate_json, deciding_json};
+use rampart_runtime::json::{candidate_json, deciding_json};
 
 /// `context` of a request: a second resource for two-object checks, and whether to
 /// explain. Other members are accepted and ignored, as AuthZEN's context is open.

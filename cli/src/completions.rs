@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use super::{Cli, Outcome};
+use crate::{Cli, Outcome};
 
 /// Arguments of `completions`.
 #[derive(clap::Args)]

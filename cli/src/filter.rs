@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use rampart_runtime::sql::{ColumnMap, FilterPreference, SqlParam};
 use rampart_runtime::text::Shown;
 
-use super::output::Output;
-use super::{Failure, Format, Listed, ListingArgs, Outcome};
+use crate::output::Output;
+use crate::{Failure, Format, Listed, ListingArgs, Outcome};
 
 /// SQL dialects.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

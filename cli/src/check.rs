@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 use rampart_runtime::{Request, Tables};
 
-use super::output::Output;
-use super::{Failure, Format, Outcome, TablesArgs, TargetArgs};
-use crate::request_format::{response_json, response_text, JsonRequest};
+use crate::output::Output;
+use crate::{Failure, Format, Outcome, TablesArgs, TargetArgs};
+use rampart_runtime::json::{response_json, response_text, JsonRequest};
 
 /// The longest batch line read (longer lines are errors).
 const LINE_LIMIT: usize = 1 << 20;

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
-use super::output::Output;
-use super::{Format, Outcome, TablesArgs, TargetArgs};
+use crate::output::Output;
+use crate::{Format, Outcome, TablesArgs, TargetArgs};
 
 /// Arguments of `who-can`.
 #[derive(clap::Args)]

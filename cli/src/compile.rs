@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::output::Output;
-use super::{report, rounded, Failure, Format, Inputs, Outcome};
+use crate::output::Output;
+use crate::{report, rounded, Failure, Format, Inputs, Outcome};
 
 /// Arguments of `compile`.
 #[derive(clap::Args)]
@@ -74,13 +74,13 @@ pub fn run(args: Args) -> Outcome {
     // writing; the output file is untouched, as on any other failure. Installed here only:
     // `rampart serve` handles those signals itself (graceful stop, reload).
     let _ = ctrlc::set_handler(|| {
-        crate::emit::remove_in_flight();
+        rampart_compiler::emit::remove_in_flight();
         std::process::exit(130);
     });
     let key = args.sign.as_deref().map(signing_key).transpose()?;
     let bar = progress_bar();
     let shown = Arc::clone(&bar);
-    let compiled = crate::compile::compile(
+    let compiled = rampart_compiler::compile::compile(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
         &move |phase| {
@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::from(1));
         }
     };
-    let written = crate::emit::write_tables(&compiled.data, &args.output, key.as_ref());
+    let written = rampart_compiler::emit::write_tables(&compiled.data, &args.output, key.as_ref());
     bar.finish_and_clear();
     let size = written.map_err(|e| Failure::Error(e.to_string()))?;
     let s = &compiled.stats;

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::output::Output;
-use super::{Failure, Outcome};
-use crate::schema::{schema, KINDS};
+use crate::output::Output;
+use crate::{Failure, Outcome};
+use rampart_compiler::schema::{schema, KINDS};
 
 /// Arguments of `schema`.
 #[derive(clap::Args)]
@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Outcome {
         for kind in KINDS.iter().chain(&["all"]) {
             let path = dir.join(format!("{kind}.schema.json"));
             let text = schema(kind).map(|s| pretty(&s)).unwrap_or_default();
-            crate::emit::write_atomically(format!("{text}\n").as_bytes(), &path)
+            rampart_compiler::emit::write_atomically(format!("{text}\n").as_bytes(), &path)
                 .map_err(|e| Failure::Error(e.to_string()))?;
             out.line(format!("wrote {}", path.display()))?;
         }

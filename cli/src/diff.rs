@@ -12,8 +12,8 @@ use rampart_runtime::{Category, PairShape, PrincipalId, Tables};
 use roaring::RoaringBitmap;
 use serde_json::{json, Value};
 
-use super::output::Output;
-use super::{load_tables, Format, Outcome};
+use crate::output::Output;
+use crate::{load_tables, Format, Outcome};
 
 /// Arguments of `diff`.
 #[derive(clap::Args)]
@@ -112,7 +112,7 @@ fn grants(
     p: PrincipalId,
     action: &str,
     keys: &[Keys; 4],
-) -> Result<Grants, super::Failure> {
+) -> Result<Grants, crate::Failure> {
     let mut g = Grants::default();
     let Ok(action) = t.action(action) else {
         return Ok(g);

@@ -489,3 +489,15 @@ fn signed_tables_from_keygen_to_verify() {
         "keygen never overwrites a key"
     );
 }
+
+#[test]
+fn schema_write_puts_every_kind_where_the_modelines_look() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = run(&["schema", "--write", &dir.path().display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for kind in rampart_compiler::schema::KINDS.iter().chain(&["all"]) {
+        let path: &std::path::Path = &dir.path().join(format!("{kind}.schema.json"));
+        let text = std::fs::read_to_string(path).expect("written");
+        let _: serde_json::Value = serde_json::from_str(&text).expect("json");
+    }
+}

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use super::output::Output;
-use super::{report, Format, Inputs, Outcome};
+use crate::output::Output;
+use crate::{report, Format, Inputs, Outcome};
 
 /// Arguments of `validate`.
 #[derive(clap::Args)]
@@ -16,7 +16,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref(), &|_| {}) {
+    match rampart_compiler::compile::check(
+        &args.inputs.paths,
+        args.inputs.catalog.as_deref(),
+        &|_| {},
+    ) {
         Ok(checked) => {
             let d = &checked.documents;
             let mut out = Output::new();

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use rampart_runtime::text::Shown;
 use rampart_runtime::{Category, ObjectId, Tables};
 
-use super::output::Output;
-use super::{Format, Outcome, SubjectArgs};
+use crate::output::Output;
+use crate::{Format, Outcome, SubjectArgs};
 
 /// Arguments of `access`.
 #[derive(clap::Args)]

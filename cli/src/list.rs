@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use rampart_runtime::text::Shown;
 
-use super::output::Output;
-use super::{Failure, Format, Listed, ListingArgs, Outcome, TargetArgs};
+use crate::output::Output;
+use crate::{Failure, Format, Listed, ListingArgs, Outcome, TargetArgs};
 
 /// Arguments of `list`.
 #[derive(clap::Args)]

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use super::output::Output;
-use super::{rounded, Format, Outcome, TablesArgs};
+use crate::output::Output;
+use crate::{rounded, Format, Outcome, TablesArgs};
 
 /// Arguments of `inspect`.
 #[derive(clap::Args)]

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use super::output::Output;
-use super::{report, Format, Inputs, Outcome};
+use crate::output::Output;
+use crate::{report, Format, Inputs, Outcome};
 
 /// Arguments of `lint`.
 #[derive(clap::Args)]
@@ -19,27 +19,30 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let checked =
-        match crate::compile::check(&args.inputs.paths, args.inputs.catalog.as_deref(), &|_| {}) {
-            Ok(c) => c,
-            Err(diagnostics) => {
-                report(&diagnostics, args.format);
-                return Ok(ExitCode::from(1));
-            }
-        };
-    let expanded = crate::expand::expand(&checked.world, &checked.model);
-    let findings = crate::lint::lint(&checked.documents, &checked.model, &expanded);
+    let checked = match rampart_compiler::compile::check(
+        &args.inputs.paths,
+        args.inputs.catalog.as_deref(),
+        &|_| {},
+    ) {
+        Ok(c) => c,
+        Err(diagnostics) => {
+            report(&diagnostics, args.format);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let expanded = rampart_compiler::expand::expand(&checked.world, &checked.model);
+    let findings = rampart_compiler::lint::lint(&checked.documents, &checked.model, &expanded);
     let mut out = Output::new();
     match args.format {
         Format::Json => out.line(serde_json::json!({
             "findings": findings.len(),
-            "diagnostics": findings.iter().map(crate::diagnostic::Diagnostic::to_json).collect::<Vec<_>>(),
+            "diagnostics": findings.iter().map(rampart_compiler::diagnostic::Diagnostic::to_json).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
             if findings.is_empty() {
                 out.line("0 findings")?;
             } else {
-                out.line(crate::diagnostic::render_all(&findings).trim_end())?;
+                out.line(rampart_compiler::diagnostic::render_all(&findings).trim_end())?;
             }
         }
     }
