@@ -162,8 +162,8 @@ impl LoadedCatalog {
             crate::json_path::locate(&self.file.text, path)
         } else {
             let plain = path.split('[').next().unwrap_or(path);
-            crate::documents::path::locate_indexed(&self.file.text, path)
-                .or_else(|| crate::documents::path::locate(&self.file.text, plain))
+            crate::field_path::locate_indexed(&self.file.text, path)
+                .or_else(|| crate::field_path::locate(&self.file.text, plain))
         };
         Location::new(&self.file, offset.unwrap_or(0), 1)
     }
@@ -383,7 +383,7 @@ impl LoadedCatalog {
 impl Catalog {
     /// Reads a catalog from a `.json` file (or any file starting with `{`) or YAML.
     pub fn load(path: &Path) -> Result<LoadedCatalog, Diagnostic> {
-        let text = crate::documents::read_text(path).map_err(|e| {
+        let text = crate::source::read_text(path).map_err(|e| {
             Diagnostic::in_file(path, format!("cannot read the catalog: {}", e.trim_start_matches("cannot read file: ")))
                 .help("the catalog is a YAML or JSON file with `people`, `teams`, `configs`, ... (see docs/catalog.md)")
         })?;
@@ -421,7 +421,7 @@ impl Catalog {
     }
 
     fn from_yaml(file: &Arc<SourceFile>) -> Result<Catalog, Diagnostic> {
-        let docs = crate::documents::yaml::split_documents(file);
+        let docs = crate::yaml::split_documents(file);
         match docs.as_slice() {
             [] => Ok(Catalog::default()),
             [only] => only.parse::<Catalog>(),

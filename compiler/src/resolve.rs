@@ -14,12 +14,12 @@ use crate::diagnostic::Diagnostic;
 use crate::documents::policy::{
     PermissionDocument, PermissionGroupDocument, SelectorSpec, ServiceSelector, SubjectSpec,
 };
-use crate::documents::yaml::Text;
 use crate::documents::{at_grammar_error, namespace_of, Documents, Located};
 use crate::membership::{UnitId, Units};
 use crate::roles::{is_role, ROLES};
 use crate::source::Location;
 use crate::world::World;
+use crate::yaml::Text;
 
 /// A permission's `agents`/`tags` narrowing: agent names or ids, and tag pairs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -564,7 +564,9 @@ impl<'a> Resolver<'a> {
                     _ => Vec::new(),
                 };
                 let mut d = Diagnostic::at(p.at(text), why).field(field);
-                if let Some(help) = nearest(value, candidates.iter().map(String::as_str)) {
+                if let Some(help) =
+                    rampart_runtime::suggest::nearest(value, candidates.iter().map(String::as_str))
+                {
                     d = d.help(format!("did you mean `{help}`?"));
                 }
                 self.diagnostics.push(d);
@@ -790,42 +792,11 @@ fn describe_service(s: &ServiceSelector) -> String {
     }
 }
 
-/// The candidate closest to `word` by edit distance, when it is close enough to be a typo.
-pub fn nearest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
-    let limit = (word.chars().count() / 5).max(1);
-    candidates
-        .map(|c| (strsim(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-}
-
 fn nearest_help<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> String {
-    match nearest(word, candidates) {
+    match rampart_runtime::suggest::nearest(word, candidates) {
         Some(c) => format!("did you mean `{c}`?"),
         None => "check the catalog".to_string(),
     }
-}
-
-/// Levenshtein distance, case-insensitive (short strings only: names and kinds).
-fn strsim(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.to_lowercase().chars().take(64).collect();
-    let b: Vec<char> = b.to_lowercase().chars().take(64).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            let best = (previous.get(j).copied().unwrap_or(0) + cost)
-                .min(previous.get(j + 1).copied().unwrap_or(0) + 1)
-                .min(current.get(j).copied().unwrap_or(0) + 1);
-            if let Some(slot) = current.get_mut(j + 1) {
-                *slot = best;
-            }
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
 }
 
 /// Parses a selector's strings with the grammars; `None` for an empty selector. Errors
@@ -914,17 +885,4 @@ pub fn compile_selector<T>(
         search,
     };
     Ok((compiled != CompiledSelector::default()).then_some(compiled))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_names_a_likely_typo_only() {
-        let kinds = ["Permission", "PermissionGroup", "Connection"];
-        assert_eq!(nearest("Permision", kinds.into_iter()), Some("Permission"));
-        assert_eq!(nearest("permission", kinds.into_iter()), Some("Permission"));
-        assert_eq!(nearest("Canary", kinds.into_iter()), None);
-    }
 }

@@ -3,37 +3,12 @@
 //! ([`crate::documents::connection_fields`]). So the schemas and the parser cannot
 //! disagree; a test holds every fixture to "accepted by both or by neither".
 
-use std::borrow::Cow;
-
-use rampart_grammar::BuiltinAction;
 use schemars::generate::SchemaSettings;
-use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
 use crate::documents::connection_fields::{Field, Shape, GENERIC, SECTIONS};
 use crate::documents::{API_VERSION, RAMPART_API_VERSION};
-
-/// One entry of `Permission.spec.actions`, for the schema: the action vocabulary.
-pub struct ActionText;
-
-impl JsonSchema for ActionText {
-    fn schema_name() -> Cow<'static, str> {
-        "Action".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let builtin: Vec<&str> = BuiltinAction::ALL.iter().map(|b| b.name()).collect();
-        let word = format!("(?i:!?({}|\\*|playbook:\\*|mcp:\\*|invoke:\\*|invoke:[a-z0-9._-]+:(\\*|[a-z0-9._-]+)))", builtin.join("|"));
-        json_schema!({
-            "type": "string",
-            "description": format!(
-                "An action pattern: {}, `*`, `playbook:*`, `mcp:*`, `invoke:<plugin>:<operation>`, `invoke:<plugin>:*`; `!x` excludes; a comma list in one entry.",
-                builtin.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
-            ),
-            "pattern": format!("^\\s*{word}(\\s*,\\s*{word})*\\s*$"),
-        })
-    }
-}
 
 fn env_var(secret: bool) -> Value {
     let key_ref = json!({"type": "object", "additionalProperties": false, "required": ["name", "key"], "properties": {"name": {"type": "string"}, "key": {"type": "string"}}});
@@ -190,9 +165,10 @@ pub fn schema(kind: &str) -> Option<Value> {
         "connection" => document::<ConnectionDocument>("Connection", API_VERSION),
         "playbook" => document::<RegistrationDocument>("Playbook", API_VERSION),
         "notification" => document::<RegistrationDocument>("Notification", API_VERSION),
-        "permissiontest" => {
-            document::<crate::test_suite::TestDocument>("PermissionTest", RAMPART_API_VERSION)
-        }
+        "permissiontest" => document::<crate::documents::permission_test::TestDocument>(
+            "PermissionTest",
+            RAMPART_API_VERSION,
+        ),
         "catalog" => {
             let mut schema = generator()
                 .into_root_schema_for::<crate::catalog::Catalog>()

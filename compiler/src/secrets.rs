@@ -13,8 +13,8 @@ use rampart_runtime::connection::{
 };
 use serde::Deserialize;
 
-use crate::documents::yaml::split_documents;
 use crate::source::SourceFile;
+use crate::yaml::split_documents;
 
 #[derive(Debug, Default, Deserialize)]
 struct ManifestMetadata {

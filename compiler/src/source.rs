@@ -5,6 +5,7 @@
 //! constant in the length of the line (character counts are kept at every 4 KiB), so a
 //! hundred thousand problems on one 200 MB line cost no more than on short lines.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -160,6 +161,19 @@ impl Location {
         let (line, column) = self.file.line_column(self.offset);
         format!("{}:{line}:{column}", self.file.path.display())
     }
+}
+
+/// Reads the text of a file, or of standard input for `-`.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .lock()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read file: {e}"))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Runs `kind: PermissionTest` suites ([`crate::test_suite`]) against compiled tables:
+//! Runs `kind: PermissionTest` suites ([`crate::documents::permission_test`]) against compiled tables:
 //! every case is one assertion, answered through the same runtime calls a service makes
 //! (`explain`, `who_can`, `list`, `resolve_connection`), and every case that does not
 //! hold says what was asked, what was expected, what came, and why.
@@ -13,11 +13,11 @@ use rampart_runtime::{
     Category, Effect, IdTarget, ObjectIds, ObjectRef, Objects, Request, Response, Tables, Target,
 };
 
-use crate::documents::Located;
-use crate::test_suite::{
+use crate::documents::permission_test::{
     CaseObject, CaseObjects, CheckCase, Expectation, ListCase, ResolveCase, TestCase, TestDocument,
     WhoCanCase,
 };
+use crate::documents::Located;
 use rampart_runtime::json::response_text;
 
 /// How one case ended.

@@ -86,7 +86,7 @@ fn fixture_documents() -> Vec<(PathBuf, String)> {
         for file in files {
             let text = std::fs::read_to_string(&file).expect("read");
             let source = rampart_compiler::source::SourceFile::new(&file, text);
-            for doc in rampart_compiler::documents::yaml::split_documents(&source) {
+            for doc in rampart_compiler::yaml::split_documents(&source) {
                 out.push((file.clone(), doc.text().to_string()));
             }
         }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rampart_grammar::SearchSubject;
 use serde::{Deserialize, Serialize};
 
-use crate::Category;
+use crate::category::Category;
 
 /// The attributes of an object, as a request or a catalog entry gives them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,15 +10,17 @@
 //! (classified from their attributes), are decided rule by rule from the row's rules.
 
 use crate::attributes::{ObjectAttributes, ObjectView};
+use crate::category::Category;
 use crate::category::{PairShape, PerCategory};
 use crate::class_set::SetStore;
 use crate::error::RequestError;
+use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId};
 use crate::request::{IdTarget, ObjectRef, Request, Target};
+use crate::response::Effect;
 use crate::response::{Reason, Response};
 use crate::rows::RuleView;
 use crate::schema::{PairExceptionData, PairTableData, RowData, RuleData};
 use crate::tables::Tables;
-use crate::{ActionId, Category, Effect, GlobalId, ObjectId, PrincipalId};
 
 /// An object of a request after name resolution.
 #[derive(Clone, Copy, Debug)]
@@ -380,13 +382,13 @@ impl Tables {
             ResolvedTarget::Global(g) => self.check_ids(principal, action, &IdTarget::Global(*g)),
             ResolvedTarget::Unscoped => self.check_ids(principal, action, &IdTarget::Unscoped),
             ResolvedTarget::Objects(targets) => {
-                let mut known: Option<crate::ObjectIds> = None;
+                let mut known: Option<crate::request::ObjectIds> = None;
                 let mut all_known = true;
                 for (_, t) in targets.iter() {
                     match t {
                         Resolved::Known(o) => {
                             known = Some(match known {
-                                None => crate::ObjectIds::one(*o),
+                                None => crate::request::ObjectIds::one(*o),
                                 Some(ids) => ids.and(*o)?,
                             })
                         }
@@ -459,12 +461,12 @@ impl Tables {
         let answer = (|| {
             let principal = self.principal_finish(subject, principal)?;
             let action = self.action(request.action())?;
-            let mut ids: Option<crate::ObjectIds> = None;
+            let mut ids: Option<crate::request::ObjectIds> = None;
             for c in Category::ALL {
                 if let Some((key, lookup)) = *c.of(&lookups) {
                     let id = self.object_finish(c, key, lookup)?;
                     ids = Some(match ids {
-                        None => crate::ObjectIds::one(id),
+                        None => crate::request::ObjectIds::one(id),
                         Some(ids) => ids.and(id)?,
                     });
                 }

@@ -5,8 +5,8 @@
 
 use std::fmt;
 
+use crate::category::Category;
 use crate::text::Shown;
-use crate::Category;
 
 /// Why a table file could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -7,15 +7,17 @@
 //! they not (a verified table from a faulty compiler), the call is an error, never an
 //! explanation that contradicts its decision.
 
+use crate::category::Category;
 use crate::decide::{Resolved, ResolvedTarget};
 use crate::error::RequestError;
+use crate::ids::{ActionId, PrincipalId};
 use crate::request::Request;
+use crate::response::Effect;
 use crate::response::{
     Candidate, DecidingPermission, Explanation, FailedClause, Reason, Response, Via,
 };
 use crate::schema::{RuleData, SetRef};
 use crate::tables::Tables;
-use crate::{ActionId, Category, Effect, PrincipalId};
 
 /// At most this many candidates are listed for a `no_allow_rule` denial.
 const CANDIDATES: usize = 10;

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::Category;
+use crate::category::Category;
 
 /// Which loaded tables an id belongs to: a number unique in this process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -68,6 +68,7 @@ pub mod selector;
 #[cfg(not(feature = "build"))]
 mod selector;
 pub mod sql;
+pub mod suggest;
 mod tables;
 pub mod text;
 mod unit;

@@ -6,14 +6,15 @@
 
 use roaring::RoaringBitmap;
 
+use crate::category::Category;
 use crate::category::PairShape;
 use crate::class_set::DenseSet;
 use crate::error::RequestError;
+use crate::ids::{ActionId, ObjectId, PrincipalId};
 use crate::request::IdTarget;
 use crate::response::Reason;
 use crate::schema::{RowData, SelectorData, SetRef};
 use crate::tables::Tables;
-use crate::{ActionId, Category, ObjectId, PrincipalId};
 
 /// The canonical text of a stored selector (`name=x,namespace=y`-like, field by field).
 pub(crate) fn selector_text(s: &SelectorData) -> String {

@@ -4,10 +4,11 @@
 //! a request names objects, one global object, or explicitly none ([`Target::Unscoped`]).
 
 use crate::attributes::ObjectAttributes;
+use crate::category::Category;
 use crate::category::PerCategory;
 use crate::error::RequestError;
 use crate::ids::TablesTag;
-use crate::{Category, GlobalId, ObjectId};
+use crate::ids::{GlobalId, ObjectId};
 
 /// One object of a request: a key the catalog knows, or the attributes of an object it
 /// does not know (classified by the rules' selectors, as a recompile would).

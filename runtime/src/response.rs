@@ -5,8 +5,8 @@
 
 use std::fmt;
 
+use crate::category::Category;
 use crate::unit::UnitKind;
-use crate::Category;
 
 /// Allowed or denied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

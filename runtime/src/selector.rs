@@ -210,7 +210,7 @@ pub fn narrowing_matches(
     tags: &[(String, String)],
     object: &ObjectView<'_>,
 ) -> bool {
-    use crate::Category;
+    use crate::category::Category;
     if !matches!(object.category, Category::Config | Category::Component) {
         return true;
     }

@@ -10,13 +10,14 @@ use std::path::Path;
 
 use rampart_grammar::Action;
 
+use crate::category::Category;
 use crate::codec;
 use crate::error::{LoadError, RequestError};
 use crate::ids::TablesTag;
+use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId};
 use crate::names::{Lookup, NameIndex};
 use crate::schema::{CategoryData, ConnectionData, NameList, PrincipalKind, TablesData};
 use crate::selector::{CompiledPredicate, CompiledSelector};
-use crate::{ActionId, Category, GlobalId, ObjectId, PrincipalId};
 
 /// A public key that table signatures are verified with (Ed25519).
 #[derive(Clone, Debug, PartialEq, Eq)]

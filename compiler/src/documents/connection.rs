@@ -248,7 +248,7 @@ impl Reader<'_> {
             if known.contains(&k.value.as_str()) {
                 out.push((k.value.clone(), v));
             } else {
-                let help = crate::resolve::nearest(&k.value, known.iter().copied())
+                let help = rampart_runtime::suggest::nearest(&k.value, known.iter().copied())
                     .map(|n| format!("did you mean `{n}`?"))
                     .unwrap_or_else(|| format!("known fields: {}", known.join(", ")));
                 self.error(

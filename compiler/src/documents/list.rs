@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::yaml::{Dedented, DocumentText};
+use crate::yaml::{Dedented, DocumentText};
 
 /// Where the item that starts at `start` (a file offset) ends: for a flow mapping, after
 /// its closing brace; for a block mapping, at the first line indented less than it.

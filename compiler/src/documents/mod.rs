@@ -13,12 +13,10 @@ pub mod connection;
 pub mod connection_fields;
 pub mod list;
 pub mod node;
-pub mod path;
+pub mod permission_test;
 pub mod policy;
-pub mod yaml;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -26,10 +24,11 @@ use rampart_grammar::{ConnectionRef, GrammarError};
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
+use crate::source::read_text;
 use crate::source::{Location, SourceFile};
+use crate::yaml::{split_documents, DocumentText, Text};
 use connection::ConnectionDocument;
 use policy::{DocumentHeader, PermissionDocument, PermissionGroupDocument, RegistrationDocument};
-use yaml::{split_documents, DocumentText, Text};
 
 /// The API group of Mission Control's kinds.
 pub const API_GROUP: &str = "mission-control.flanksource.com";
@@ -94,7 +93,7 @@ impl<T> Located<T> {
     pub fn locate_field(&self, field: &str) -> Location {
         let plain: String = field.split('[').next().unwrap_or(field).to_string();
         let text = self.doc.text();
-        match path::locate(text, &plain) {
+        match crate::field_path::locate(text, &plain) {
             Some(offset) => {
                 let len = plain.rsplit('.').next().unwrap_or("").len().max(1);
                 let file_offset = self.doc.map_offset(offset);
@@ -159,7 +158,7 @@ pub struct Documents {
     /// `kind: Connection`.
     pub connections: Vec<Located<ConnectionDocument>>,
     /// `kind: PermissionTest`.
-    pub tests: Vec<Located<crate::test_suite::TestDocument>>,
+    pub tests: Vec<Located<crate::documents::permission_test::TestDocument>>,
     /// `kind: Playbook`.
     pub playbooks: Vec<Registration>,
     /// `kind: Notification`.
@@ -222,19 +221,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
-}
-
-/// Reads the text of a file, or of standard input for `-`.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .lock()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        return Ok(text);
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read file: {e}"))
 }
 
 /// Reads every document under `paths` (skipping the catalog file if it is among them).
@@ -300,7 +286,7 @@ policy_document!(
     PermissionGroupDocument,
     ConnectionDocument,
     RegistrationDocument,
-    crate::test_suite::TestDocument
+    crate::documents::permission_test::TestDocument
 );
 
 /// Parses a document of a policy kind; returns it located, or records why not. A
@@ -429,7 +415,7 @@ fn read_document(
         .map(|k| doc.text_location(k))
         .unwrap_or_else(|| start.clone());
     if !known.contains(&kind) {
-        let help = match crate::resolve::nearest(kind, known.iter().copied()) {
+        let help = match rampart_runtime::suggest::nearest(kind, known.iter().copied()) {
             Some(near) => format!("did you mean `{near}`? {group} kinds: {}", known.join(", ")),
             None => format!("{group} kinds Rampart reads: {}", known.join(", ")),
         };

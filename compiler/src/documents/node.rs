@@ -7,7 +7,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::yaml::Text;
+use crate::yaml::Text;
 
 /// One YAML value.
 #[derive(Debug, Clone, PartialEq)]

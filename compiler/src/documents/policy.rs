@@ -6,6 +6,7 @@
 //! These types are the input format only; nothing past the resolve phase sees them.
 //! Optional fields are `Option`s (absent means `None`); unknown fields are errors.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -13,8 +14,10 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::yaml::Text;
-use crate::schema::ActionText;
+use rampart_grammar::BuiltinAction;
+use schemars::{json_schema, Schema, SchemaGenerator};
+
+use crate::yaml::Text;
 
 /// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, a
 /// connection's id); the fields the API server sets are accepted and ignored.
@@ -293,4 +296,26 @@ pub struct HeaderMetadata {
     pub name: Option<String>,
     /// The namespace.
     pub namespace: Option<String>,
+}
+
+/// One entry of `Permission.spec.actions`, for the schema: the action vocabulary.
+pub struct ActionText;
+
+impl JsonSchema for ActionText {
+    fn schema_name() -> Cow<'static, str> {
+        "Action".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let builtin: Vec<&str> = BuiltinAction::ALL.iter().map(|b| b.name()).collect();
+        let word = format!("(?i:!?({}|\\*|playbook:\\*|mcp:\\*|invoke:\\*|invoke:[a-z0-9._-]+:(\\*|[a-z0-9._-]+)))", builtin.join("|"));
+        json_schema!({
+            "type": "string",
+            "description": format!(
+                "An action pattern: {}, `*`, `playbook:*`, `mcp:*`, `invoke:<plugin>:<operation>`, `invoke:<plugin>:*`; `!x` excludes; a comma list in one entry.",
+                builtin.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+            ),
+            "pattern": format!("^\\s*{word}(\\s*,\\s*{word})*\\s*$"),
+        })
+    }
 }

@@ -14,11 +14,12 @@ use rampart_grammar::{ConnectionRef, UrlTemplate};
 use super::secret::{SecretValue, MASK};
 use super::source::{LookupError, SecretSource, SourceKind};
 use super::template::{render, Variables};
+use crate::category::Category;
+use crate::ids::ObjectId;
 use crate::request::{IdTarget, ObjectIds};
 use crate::schema::{ConnectionData, FieldSource};
 use crate::tables::Tables;
 use crate::text::Shown;
-use crate::{Category, ObjectId};
 
 /// A connection with every field filled in. Values are [`SecretValue`]s: printing the
 /// connection shows masks, never credentials.

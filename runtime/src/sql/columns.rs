@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::Category;
+use crate::category::Category;
 
 /// An object field a filter may read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

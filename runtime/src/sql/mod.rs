@@ -24,10 +24,11 @@ use std::fmt;
 pub use columns::{ColumnMap, ColumnMapError, Field};
 pub use condition::SqlParam;
 
+use crate::category::Category;
 use crate::error::RequestError;
+use crate::ids::{ActionId, PrincipalId};
 use crate::schema::SetRef;
 use crate::tables::Tables;
-use crate::{ActionId, Category, PrincipalId};
 use condition::{Cond, Params};
 use translate::Translator;
 

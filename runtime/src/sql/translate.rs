@@ -12,10 +12,10 @@ use rampart_grammar::{
 
 use super::columns::{ColumnMap, Field};
 use super::condition::{Cond, Params};
+use crate::category::Category;
 use crate::lexical::eq_fold;
 use crate::selector::{CompiledPredicate, CompiledSelector};
 use crate::tables::Tables;
-use crate::Category;
 
 /// Why a rule cannot be written as SQL.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -206,8 +206,8 @@ impl DocumentText {
             Some(l) => {
                 let offset = self.file_offset(&l);
                 let path = match (&self.dedented, l.span().byte_offset()) {
-                    (Some(d), Some(b)) => super::path::path_at(&d.text, b as usize),
-                    _ => super::path::path_at(self.text(), offset.saturating_sub(self.start)),
+                    (Some(d), Some(b)) => crate::field_path::path_at(&d.text, b as usize),
+                    _ => crate::field_path::path_at(self.text(), offset.saturating_sub(self.start)),
                 };
                 let diagnostic = Diagnostic::at(Location::new(&self.file, offset, 1), message);
                 match path {

@@ -12,8 +12,8 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use crate::documents::policy::Metadata;
-use crate::documents::yaml::Text;
+use super::policy::Metadata;
+use crate::yaml::Text;
 
 /// `kind: PermissionTest`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
