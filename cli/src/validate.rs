@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Outcome {
                     "documents": d.documents,
                     "permissions": d.permissions.len(),
                     "groups": d.groups.len(),
-                    "connections": checked.world.connections.len(),
+                    "connections": checked.connections.len(),
                     "tests": d.tests.len(),
                     "principals": checked.model.units.principals.len(),
                     "rules": checked.model.rules.len(),
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Outcome {
                         d.documents,
                         d.permissions.len(),
                         d.groups.len(),
-                        checked.world.connections.len(),
+                        checked.connections.len(),
                         d.tests.len(),
                         checked.model.units.principals.len(),
                         checked.model.rules.len()

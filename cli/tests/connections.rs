@@ -15,8 +15,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use rampart_compiler::connections::lower::lower;
+use rampart_compiler::connections::stored::connection_data;
 use rampart_compiler::documents;
-use rampart_compiler::lower_connections::lower;
 use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
 use rampart_runtime::connection::{
     EnvironmentSource, LookupError, MemorySource, SecretSource, SourceChain, SourceKind,
@@ -49,7 +50,9 @@ fn lower_spec(spec: &str) -> Result<ConnectionData, Vec<String>> {
     if !found.is_empty() {
         return Err(found.iter().map(|d| d.to_string()).collect());
     }
-    lower(&docs.connections[0]).map_err(|d| d.iter().map(|x| x.to_string()).collect())
+    lower(&docs.connections[0])
+        .map(|c| connection_data(&c))
+        .map_err(|d| d.iter().map(|x| x.to_string()).collect())
 }
 
 fn show(source: &Option<FieldSource>) -> Option<String> {
@@ -209,12 +212,11 @@ fn every_typed_section_reads_its_upstream_shapes_and_maps_as_the_reference_says(
         .iter()
         .map(|c| c.spec.split(':').next().unwrap_or(""))
         .collect();
-    let table: std::collections::BTreeSet<&str> =
-        rampart_compiler::documents::connection_fields::SECTIONS
-            .iter()
-            .map(|s| s.key)
-            .filter(|k| *k != "discord")
-            .collect();
+    let table: std::collections::BTreeSet<&str> = rampart_compiler::connections::fields::SECTIONS
+        .iter()
+        .map(|s| s.key)
+        .filter(|k| *k != "discord")
+        .collect();
     assert_eq!(
         sections, table,
         "one case per section (discord: see the literal-credential test)"

@@ -10,10 +10,12 @@ use rampart_runtime::schema::TablesData;
 use rampart_runtime::Category;
 
 use crate::catalog::{Catalog, LoadedCatalog};
+use crate::connections::model::LoweredConnection;
+use crate::connections::uses::KnownConnections;
 use crate::diagnostic::Diagnostic;
 use crate::documents::{self, Documents};
 use crate::resolve::{resolve, Model};
-use crate::world::World;
+use crate::world::{ConnectionRegistration, World};
 
 /// The phases, for progress reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub struct Checked {
     pub world: World,
     /// The resolved model.
     pub model: Model,
+    /// The Connection documents, lowered.
+    pub connections: Vec<LoweredConnection>,
 }
 
 /// What a successful compile produced.
@@ -113,72 +117,54 @@ pub fn check(
     };
     let mut connections = Vec::new();
     for c in &documents.connections {
-        match crate::lower_connections::lower(c) {
-            Ok(data) => connections.push(data),
+        match crate::connections::lower::lower(c) {
+            Ok(lowered) => connections.push(lowered),
             Err(mut found) => diagnostics.append(&mut found),
         }
     }
-    let (world, mut found) = World::build(loaded, &documents, connections);
+    let registrations: Vec<ConnectionRegistration> = connections
+        .iter()
+        .map(|c| ConnectionRegistration {
+            namespace: c.namespace.clone(),
+            name: c.name.clone(),
+            uid: c.uid.clone(),
+            connection_type: c.connection_type.clone(),
+        })
+        .collect();
+    let (world, mut found) = World::build(loaded, &documents, &registrations);
     diagnostics.append(&mut found);
     progress(Phase::Resolve);
     let lookups = catalog.is_some();
     let (model, mut found) = resolve(&world, &documents, lookups);
     diagnostics.append(&mut found);
-    for u in &documents.uses {
-        match &u.reference {
-            Err(e) => {
-                let location = crate::source::Location::new(
-                    &u.location.file,
-                    u.location.offset + e.offset(),
-                    1,
-                );
-                diagnostics.push(Diagnostic::at(location, e.to_string()));
-            }
-            Ok(r) if lookups => {
-                let key = r.key(&u.namespace);
-                if !Category::Connection.of(&world.keys).contains_key(&key)
-                    && !legacy_reference(&world, r)
-                {
-                    diagnostics.push(Diagnostic::at(
-                        u.location.clone(),
-                        format!("{} refers to unknown connection `{key}`", u.document),
-                    ));
-                }
-            }
-            Ok(_) => {}
-        }
-    }
+    let known = lookups.then(|| known_connections(&world));
+    diagnostics.append(&mut crate::connections::uses::check(
+        &documents.uses,
+        known.as_ref(),
+    ));
     if diagnostics.is_empty() {
         Ok(Checked {
             documents,
             world,
             model,
+            connections,
         })
     } else {
         Err(diagnostics)
     }
 }
 
-/// Whether `connection://<type>/<name>` names exactly one connection of that name and
-/// type (the legacy form upstream falls back to).
-fn legacy_reference(world: &World, reference: &rampart_grammar::ConnectionRef) -> bool {
-    let rampart_grammar::ConnectionRef::Named {
-        namespace: Some(kind),
-        name,
-        deprecated_type: None,
-    } = reference
-    else {
-        return false;
-    };
-    Category::Connection
-        .of(&world.objects)
-        .iter()
-        .filter(|o| {
-            o.attributes.name.as_deref() == Some(name)
-                && o.attributes.object_type.as_deref() == Some(kind)
-        })
-        .count()
-        == 1
+/// The connections of the world, as references may name them.
+fn known_connections(world: &World) -> KnownConnections {
+    KnownConnections::new(
+        Category::Connection.of(&world.keys).keys().cloned(),
+        Category::Connection.of(&world.objects).iter().map(|o| {
+            (
+                o.attributes.name.clone().unwrap_or_default(),
+                o.attributes.object_type.clone(),
+            )
+        }),
+    )
 }
 
 /// Compiles documents and a catalog into tables.
@@ -192,11 +178,12 @@ pub fn compile(
         documents,
         world,
         model,
+        connections,
     } = check(paths, catalog, progress)?;
     progress(Phase::Expand);
     let expanded = crate::expand::expand(&world, &model);
     progress(Phase::Tabulate);
-    let data = crate::tabulate::tabulate(&world, &model, expanded);
+    let data = crate::tabulate::tabulate(&world, &model, expanded, &connections);
     let stats = Stats {
         files: documents.files,
         documents: documents.documents,

@@ -36,6 +36,7 @@
 
 pub mod catalog;
 pub mod compile;
+pub mod connections;
 pub mod diagnostic;
 pub mod documents;
 pub mod emit;
@@ -44,8 +45,9 @@ pub mod field_path;
 pub mod index;
 pub mod json_path;
 pub mod lint;
-pub mod lower_connections;
+pub mod located;
 pub mod membership;
+pub mod metadata;
 pub mod oracle;
 pub mod resolve;
 pub mod roles;

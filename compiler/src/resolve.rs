@@ -14,8 +14,10 @@ use crate::diagnostic::Diagnostic;
 use crate::documents::policy::{
     PermissionDocument, PermissionGroupDocument, SelectorSpec, ServiceSelector, SubjectSpec,
 };
-use crate::documents::{at_grammar_error, namespace_of, Documents, Located};
+use crate::documents::Documents;
+use crate::located::{at_grammar_error, Located};
 use crate::membership::{UnitId, Units};
+use crate::metadata::namespace_of;
 use crate::roles::{is_role, ROLES};
 use crate::source::Location;
 use crate::world::World;

@@ -1,13 +1,13 @@
 //! JSON Schemas (draft-07) of every input format, derived from the types the parser uses
 //! (schemars) and, for Connection sections, from the same field table the parser reads
-//! ([`crate::documents::connection_fields`]). So the schemas and the parser cannot
+//! ([`crate::connections::fields`]). So the schemas and the parser cannot
 //! disagree; a test holds every fixture to "accepted by both or by neither".
 
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Map, Value};
 
-use crate::documents::connection_fields::{Field, Shape, GENERIC, SECTIONS};
+use crate::connections::fields::{Field, Shape, GENERIC, SECTIONS};
 use crate::documents::{API_VERSION, RAMPART_API_VERSION};
 
 fn env_var(secret: bool) -> Value {
@@ -155,7 +155,7 @@ pub const KINDS: [&str; 7] = [
 /// The schema of one kind (`permission`, ..., `catalog`), or of every document kind
 /// (`all`).
 pub fn schema(kind: &str) -> Option<Value> {
-    use crate::documents::connection::ConnectionDocument;
+    use crate::connections::document::ConnectionDocument;
     use crate::documents::policy::{
         PermissionDocument, PermissionGroupDocument, RegistrationDocument,
     };

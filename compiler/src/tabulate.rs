@@ -12,13 +12,20 @@ use rampart_runtime::schema::{
 };
 use rampart_runtime::Category;
 
+use crate::connections::model::LoweredConnection;
+use crate::connections::stored::connection_data;
 use crate::expand::{Expanded, PredicateSpec, RuleSet};
 use crate::resolve::Model;
 use crate::roles::GLOBAL_OBJECTS;
 use crate::world::World;
 
-/// Builds the tables.
-pub fn tabulate(world: &World, model: &Model, expanded: Expanded) -> TablesData {
+/// Builds the tables; `connections` are the lowered Connection documents.
+pub fn tabulate(
+    world: &World,
+    model: &Model,
+    expanded: Expanded,
+    connections: &[LoweredConnection],
+) -> TablesData {
     let mut data = TablesData {
         permissions: model
             .permissions
@@ -67,7 +74,7 @@ pub fn tabulate(world: &World, model: &Model, expanded: Expanded) -> TablesData 
             .iter()
             .map(|(_, s)| s.to_data())
             .collect(),
-        connections: world.connections.clone(),
+        connections: connections.iter().map(connection_data).collect(),
         ..TablesData::default()
     };
     let mut pool = SetPool::default();

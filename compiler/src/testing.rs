@@ -17,7 +17,7 @@ use crate::documents::permission_test::{
     CaseObject, CaseObjects, CheckCase, Expectation, ListCase, ResolveCase, TestCase, TestDocument,
     WhoCanCase,
 };
-use crate::documents::Located;
+use crate::located::Located;
 use rampart_runtime::json::response_text;
 
 /// How one case ended.

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use rampart_runtime::schema::{AgentData, ConnectionData};
+use rampart_runtime::schema::AgentData;
 use rampart_runtime::{Category, ObjectAttributes, ObjectView};
 
 use crate::catalog::{LoadedCatalog, Person, Team};
@@ -51,6 +51,19 @@ pub struct Notification {
     pub id: Option<String>,
 }
 
+/// A connection a Connection document defines: it joins the catalog's connections.
+#[derive(Clone, Debug)]
+pub struct ConnectionRegistration {
+    /// Its namespace.
+    pub namespace: String,
+    /// Its name.
+    pub name: String,
+    /// Its `metadata.uid`, when given.
+    pub uid: Option<String>,
+    /// Its stored type.
+    pub connection_type: String,
+}
+
 /// Everything the documents can name.
 #[derive(Debug)]
 pub struct World {
@@ -68,8 +81,6 @@ pub struct World {
     pub agents: Vec<AgentData>,
     /// Agent id or name -> agent.
     pub agent_keys: HashMap<String, usize>,
-    /// Connection definitions.
-    pub connections: Vec<ConnectionData>,
     /// The catalog, for diagnostics that point into it.
     pub catalog: LoadedCatalog,
 }
@@ -128,7 +139,7 @@ impl World {
     pub fn build(
         mut catalog: LoadedCatalog,
         documents: &Documents,
-        connections: Vec<ConnectionData>,
+        connections: &[ConnectionRegistration],
     ) -> (World, Vec<Diagnostic>) {
         let mut diagnostics = catalog.integrity();
         // The catalog's lists move into the world; its text stays for diagnostics.
@@ -216,7 +227,7 @@ impl World {
             .enumerate()
             .map(|(i, o)| (o.key.clone(), i))
             .collect();
-        for d in &connections {
+        for d in connections {
             let key = format!("{}/{}", d.namespace, d.name);
             match index.get(&key).and_then(|i| connection_objects.get_mut(*i)) {
                 Some(existing) => {
@@ -304,7 +315,6 @@ impl World {
             notifications,
             agents,
             agent_keys,
-            connections,
             catalog,
         };
         (world, diagnostics)

@@ -54,6 +54,28 @@ pub struct DocumentText {
     pub dedented: Option<Arc<Dedented>>,
 }
 
+impl std::fmt::Debug for DocumentText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}..{}",
+            self.file.path.display(),
+            self.start,
+            self.end
+        )
+    }
+}
+
+impl DocumentText {
+    /// The file offset of a byte offset in [`DocumentText::text`].
+    pub fn map_offset(&self, offset: usize) -> usize {
+        match &self.dedented {
+            Some(d) => d.file_offset_of(offset),
+            None => self.start + offset,
+        }
+    }
+}
+
 /// A copy of an indented block with the indentation removed, and the file offset of each
 /// of its lines, so spans in the copy map back to the file.
 #[derive(Debug)]

@@ -116,7 +116,7 @@ fn documents_catalogs_secrets_and_tables() {
             &mut diagnostics,
         );
         for c in &documents.connections {
-            let _ = rampart_compiler::lower_connections::lower(c);
+            let _ = rampart_compiler::connections::lower::lower(c);
         }
         for d in &diagnostics {
             let _ = d.render();

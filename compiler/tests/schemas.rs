@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 
 use rampart_compiler::compile::check;
-use rampart_compiler::documents::connection_fields::{Field, Shape, SECTIONS};
+use rampart_compiler::connections::fields::{Field, Shape, SECTIONS};
 use rampart_compiler::schema::schema;
 
 /// Findings about string contents (grammars), which a schema cannot express.

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let mut diagnostics = Vec::new();
     read_text_into(std::path::Path::new("fuzz.yaml"), text.to_string(), &mut documents, &mut diagnostics);
     for c in &documents.connections {
-        if let Err(found) = rampart_compiler::lower_connections::lower(c) {
+        if let Err(found) = rampart_compiler::connections::lower::lower(c) {
             diagnostics.extend(found);
         }
     }

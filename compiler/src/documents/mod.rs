@@ -1,33 +1,30 @@
 //! Parse: reading policy documents from files, directories (recursively, in sorted path
 //! order) and standard input (`-`), split into YAML documents, `kind: List` documents
 //! unpacked into their items, dispatched on `apiVersion` and `kind`, parsed strictly into
-//! the typed shapes of [`policy`] and [`connection`]. Every `connection://` string in any
-//! document is recorded for the connection audit.
+//! the typed shapes of [`policy`] and of [`crate::connections::document`] (a Connection's
+//! sections are typed here, when the document is read). Every `connection://` string in
+//! any document is recorded ([`crate::connections::uses`]).
 //!
 //! Nothing is dropped silently: a document of the Mission Control API group (or of
 //! Rampart's own) with a kind Rampart does not know, or a document without `apiVersion`
 //! or `kind`, is an error naming the nearest known kind. Documents of other API groups
 //! are skipped and counted by kind.
 
-pub mod connection;
-pub mod connection_fields;
 pub mod list;
-pub mod node;
 pub mod permission_test;
 pub mod policy;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use rampart_grammar::{ConnectionRef, GrammarError};
-use serde_saphyr::Spanned;
-
+use crate::connections::document::{Connection, ConnectionDocument};
+use crate::connections::uses::{self, ConnectionUse};
 use crate::diagnostic::Diagnostic;
+use crate::located::Located;
+use crate::metadata::{namespace_of, Metadata};
 use crate::source::read_text;
 use crate::source::{Location, SourceFile};
-use crate::yaml::{split_documents, DocumentText, Text};
-use connection::ConnectionDocument;
+use crate::yaml::{split_documents, DocumentText};
 use policy::{DocumentHeader, PermissionDocument, PermissionGroupDocument, RegistrationDocument};
 
 /// The API group of Mission Control's kinds.
@@ -53,73 +50,6 @@ pub const RAMPART_KINDS: [&str; 1] = ["PermissionTest"];
 /// How deeply `kind: List` documents may nest.
 const LIST_DEPTH: usize = 4;
 
-/// A parsed document with the document it came from.
-#[derive(Debug)]
-pub struct Located<T> {
-    /// The parsed value.
-    pub value: T,
-    /// The file.
-    pub file: Arc<SourceFile>,
-    /// Where the document starts.
-    pub start: Location,
-    doc: DocumentText,
-}
-
-impl std::fmt::Debug for DocumentText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}..{}",
-            self.file.path.display(),
-            self.start,
-            self.end
-        )
-    }
-}
-
-impl<T> Located<T> {
-    /// The location of a spanned string in this document (quotes excluded).
-    pub fn at(&self, text: &Text) -> Location {
-        self.doc.text_location(text)
-    }
-
-    /// The location of any spanned value (one character long).
-    pub fn at_node<V>(&self, value: &Spanned<V>) -> Location {
-        self.doc.location(value, 1)
-    }
-
-    /// The location of the key at a dotted field path (list indexes ignored), or of the
-    /// document when the key is not written (a default, say).
-    pub fn locate_field(&self, field: &str) -> Location {
-        let plain: String = field.split('[').next().unwrap_or(field).to_string();
-        let text = self.doc.text();
-        match crate::field_path::locate(text, &plain) {
-            Some(offset) => {
-                let len = plain.rsplit('.').next().unwrap_or("").len().max(1);
-                let file_offset = self.doc.map_offset(offset);
-                Location::new(&self.file, file_offset, len)
-            }
-            None => self.start.clone(),
-        }
-    }
-}
-
-impl DocumentText {
-    /// The file offset of a byte offset in [`DocumentText::text`].
-    pub fn map_offset(&self, offset: usize) -> usize {
-        match &self.dedented {
-            Some(d) => d.file_offset_of(offset),
-            None => self.start + offset,
-        }
-    }
-}
-
-/// The location of a grammar error inside a spanned string: the exact bytes.
-pub fn at_grammar_error<T>(doc: &Located<T>, text: &Text, error: &GrammarError) -> Location {
-    let start = doc.at(text);
-    Location::new(&doc.file, start.offset + error.offset(), 1)
-}
-
 /// A Playbook or Notification registered by a document.
 #[derive(Debug, Clone)]
 pub struct Registration {
@@ -133,21 +63,6 @@ pub struct Registration {
     pub location: Location,
 }
 
-/// One `connection://` string found in a document.
-#[derive(Debug, Clone)]
-pub struct ConnectionUse {
-    /// The string.
-    pub text: String,
-    /// It, parsed.
-    pub reference: Result<ConnectionRef, GrammarError>,
-    /// `Kind namespace/name` of the document that holds it.
-    pub document: String,
-    /// The namespace of that document (for references without one).
-    pub namespace: String,
-    /// Where it is written.
-    pub location: Location,
-}
-
 /// Everything read from the document paths.
 #[derive(Debug, Default)]
 pub struct Documents {
@@ -155,8 +70,8 @@ pub struct Documents {
     pub permissions: Vec<Located<PermissionDocument>>,
     /// `kind: PermissionGroup`.
     pub groups: Vec<Located<PermissionGroupDocument>>,
-    /// `kind: Connection`.
-    pub connections: Vec<Located<ConnectionDocument>>,
+    /// `kind: Connection`, its sections typed.
+    pub connections: Vec<Located<Connection>>,
     /// `kind: PermissionTest`.
     pub tests: Vec<Located<crate::documents::permission_test::TestDocument>>,
     /// `kind: Playbook`.
@@ -171,15 +86,6 @@ pub struct Documents {
     pub documents: usize,
     /// Documents of other API groups, skipped, by kind.
     pub skipped: BTreeMap<String, usize>,
-}
-
-/// The namespace of a document: `metadata.namespace`, else `default`.
-pub fn namespace_of(metadata: &policy::Metadata) -> String {
-    metadata
-        .namespace
-        .as_ref()
-        .map(|n| n.value.clone())
-        .unwrap_or_else(|| "default".to_string())
 }
 
 fn collect_files(
@@ -268,13 +174,13 @@ pub fn read_text_into(
 
 /// What every policy kind has: an API version and Kubernetes metadata.
 trait PolicyDocument: serde::de::DeserializeOwned {
-    fn metadata(&self) -> &policy::Metadata;
+    fn metadata(&self) -> &Metadata;
 }
 
 macro_rules! policy_document {
     ($($t:ty),*) => {
         $(impl PolicyDocument for $t {
-            fn metadata(&self) -> &policy::Metadata {
+            fn metadata(&self) -> &Metadata {
                 &self.metadata
             }
         })*
@@ -298,12 +204,7 @@ fn parse_policy<T: PolicyDocument>(
 ) -> Option<Located<T>> {
     match doc.parse::<T>() {
         Ok(value) => {
-            let located = Located {
-                value,
-                file: Arc::clone(&doc.file),
-                start: doc.start_location(),
-                doc: doc.clone(),
-            };
+            let located = Located::new(value, doc);
             let metadata = located.value.metadata();
             for (field, text) in [
                 ("metadata.name", Some(&metadata.name)),
@@ -405,7 +306,7 @@ fn read_document(
         RAMPART_GROUP => &RAMPART_KINDS,
         _ => {
             *out.skipped.entry(kind.to_string()).or_default() += 1;
-            index_connection_uses(doc, kind, &header, out);
+            index_uses(doc, kind, &header, out);
             return;
         }
     };
@@ -460,7 +361,10 @@ fn read_document(
         }
         "Connection" => {
             if let Some(c) = parse_policy::<ConnectionDocument>(doc, true, diagnostics) {
-                out.connections.push(c);
+                match crate::connections::document::read(c) {
+                    Ok(c) => out.connections.push(c),
+                    Err(mut found) => diagnostics.append(&mut found),
+                }
             }
         }
         "PermissionTest" => {
@@ -484,48 +388,17 @@ fn read_document(
             }
         }
     }
-    index_connection_uses(doc, kind, &header, out);
+    index_uses(doc, kind, &header, out);
 }
 
-/// Records every `connection://` string outside comments.
-fn index_connection_uses(
-    doc: &DocumentText,
-    kind: &str,
-    header: &DocumentHeader,
-    out: &mut Documents,
-) {
+/// Records every `connection://` string of a document of any kind.
+fn index_uses(doc: &DocumentText, kind: &str, header: &DocumentHeader, out: &mut Documents) {
     let metadata = header.metadata.as_ref();
-    let namespace = metadata
-        .and_then(|m| m.namespace.clone())
-        .unwrap_or_else(|| "default".to_string());
-    let name = metadata
-        .and_then(|m| m.name.clone())
-        .unwrap_or_else(|| format!("(line {})", doc.file.line_column(doc.start).0));
-    let label = format!("{kind} {namespace}/{name}");
-    let text = doc.text();
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let comment = line
-            .find(" #")
-            .or_else(|| line.trim_start().starts_with('#').then_some(0));
-        for (i, _) in line.match_indices("connection://") {
-            if comment.is_some_and(|c| c < i) {
-                continue;
-            }
-            let rest = line.get(i..).unwrap_or("");
-            let end = rest
-                .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ']' | '}'))
-                .unwrap_or(rest.len());
-            let token = rest.get(..end).unwrap_or("");
-            let offset = doc.map_offset(line_start + i);
-            out.uses.push(ConnectionUse {
-                text: token.to_string(),
-                reference: ConnectionRef::parse(token),
-                document: label.clone(),
-                namespace: namespace.clone(),
-                location: Location::new(&doc.file, offset, token.len()),
-            });
-        }
-        line_start += line.len();
-    }
+    uses::index(
+        doc,
+        kind,
+        metadata.and_then(|m| m.namespace.clone()),
+        metadata.and_then(|m| m.name.clone()),
+        &mut out.uses,
+    );
 }

@@ -12,7 +12,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::policy::Metadata;
+use crate::metadata::Metadata;
 use crate::yaml::Text;
 
 /// `kind: PermissionTest`.

@@ -17,57 +17,8 @@ use serde_saphyr::Spanned;
 use rampart_grammar::BuiltinAction;
 use schemars::{json_schema, Schema, SchemaGenerator};
 
+use crate::metadata::Metadata;
 use crate::yaml::Text;
-
-/// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, a
-/// connection's id); the fields the API server sets are accepted and ignored.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Metadata {
-    /// The object's name.
-    #[schemars(with = "String")]
-    pub name: Text,
-    /// Its namespace (`default` when absent).
-    #[schemars(with = "Option<String>")]
-    pub namespace: Option<Text>,
-    /// Set by the API server; a Connection's `uid` is its id.
-    #[schemars(with = "Option<String>")]
-    pub uid: Option<Text>,
-    /// Labels.
-    pub labels: Option<BTreeMap<String, String>>,
-    /// Annotations (the last-applied configuration among them).
-    pub annotations: Option<BTreeMap<String, String>>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub resource_version: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub generation: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub creation_timestamp: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub deletion_timestamp: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub deletion_grace_period_seconds: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub finalizers: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub owner_references: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub managed_fields: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub generate_name: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub self_link: Option<IgnoredAny>,
-}
 
 /// `kind: Permission`: who (subject) may or may not (deny) do what (actions) on which
 /// objects.

@@ -1,4 +1,4 @@
-//! Lowering Connection documents to the stored model ([`ConnectionData`]): each typed
+//! Lowering Connection documents to the stored model ([`LoweredConnection`]): each typed
 //! section mapped to url, username, password, certificate and properties as upstream maps
 //! it (reference section 12.2), the generic properties merged under the typed ones, and
 //! `insecure_tls` always a property (`"true"` / `"false"`).
@@ -16,18 +16,18 @@
 use std::collections::BTreeMap;
 
 use rampart_grammar::{TemplateVariable, UrlTemplate};
-use rampart_runtime::schema::{ConnectionData, FieldSource};
+use rampart_runtime::schema::FieldSource;
 
+use super::document::{Connection, EnvValue, FieldValue, ReadField, SpecFields};
+use super::fields::{secret_name, Slot};
+use super::model::LoweredConnection;
 use crate::diagnostic::Diagnostic;
-use crate::documents::connection::{
-    read_spec, ConnectionDocument, EnvValue, FieldValue, ReadField, SpecFields,
-};
-use crate::documents::connection_fields::{secret_name, Slot};
-use crate::documents::{namespace_of, Located};
+use crate::located::Located;
+use crate::metadata::namespace_of;
 use crate::source::Location;
 
 struct Lowering {
-    data: ConnectionData,
+    data: LoweredConnection,
     properties: BTreeMap<String, (FieldSource, Option<Location>)>,
     url_at: Option<Location>,
     insecure_tls: bool,
@@ -323,15 +323,20 @@ fn refuse_secret_named(path: &str, at: &Location) -> Diagnostic {
 }
 
 /// Lowers one Connection document.
-pub fn lower(doc: &Located<ConnectionDocument>) -> Result<ConnectionData, Vec<Diagnostic>> {
-    let spec = read_spec(doc)?;
+pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnostic>> {
+    let spec = &doc.value.spec;
     let mut l = Lowering {
-        data: ConnectionData {
+        data: LoweredConnection {
             namespace: namespace_of(&doc.value.metadata),
             name: doc.value.metadata.name.value.clone(),
             uid: doc.value.metadata.uid.as_ref().map(|u| u.value.clone()),
-            source: doc.at(&doc.value.metadata.name).display(),
-            ..ConnectionData::default()
+            connection_type: String::new(),
+            url: None,
+            username: None,
+            password: None,
+            certificate: None,
+            properties: BTreeMap::new(),
+            location: doc.at(&doc.value.metadata.name),
         },
         properties: BTreeMap::new(),
         url_at: None,
@@ -368,7 +373,7 @@ pub fn lower(doc: &Located<ConnectionDocument>) -> Result<ConnectionData, Vec<Di
     if l.data.connection_type.is_empty() {
         l.diagnostics.push(
             Diagnostic::at(
-                doc.at_node(&doc.value.spec),
+                doc.value.spec_at.clone(),
                 "a connection needs a `type` or a typed section (postgres, aws, http, ...)",
             )
             .field("spec.type"),

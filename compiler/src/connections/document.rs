@@ -1,7 +1,8 @@
 //! `kind: Connection`: the document, and reading its `spec` against the field table of
-//! [`super::connection_fields`] so that every field has exactly its upstream shape. The
-//! result is a typed view ([`SpecFields`]) that `crate::lower_connections` maps to the
-//! stored model.
+//! [`super::fields`] so that every field has exactly its upstream shape. This happens when
+//! the document is read: what the rest of the compiler sees is a [`Connection`], its
+//! generic fields and its typed section ([`SpecFields`]), which [`super::lower`] maps to
+//! the stored model.
 
 use std::collections::BTreeMap;
 
@@ -10,11 +11,11 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::connection_fields::{self, Field, Section, Shape};
+use super::fields::{self, Field, Section, Shape};
 use super::node::Node;
-use super::policy::Metadata;
-use super::Located;
 use crate::diagnostic::Diagnostic;
+use crate::located::Located;
+use crate::metadata::Metadata;
 use crate::source::Location;
 
 /// `kind: Connection`: how to reach an external system, with every credential from a
@@ -449,21 +450,43 @@ impl Reader<'_> {
     }
 }
 
+/// A Connection as read: its metadata and its `spec` in typed sections.
+#[derive(Debug)]
+pub struct Connection {
+    /// Its name, namespace and `uid` (its id).
+    pub metadata: Metadata,
+    /// The generic fields and the typed section.
+    pub spec: ConnectionSpec,
+    /// Where `spec` is written.
+    pub spec_at: Location,
+}
+
+/// Reads a parsed Connection document's `spec` into typed sections.
+pub fn read(doc: Located<ConnectionDocument>) -> Result<Located<Connection>, Vec<Diagnostic>> {
+    let spec = read_spec(&doc)?;
+    let spec_at = doc.at_node(&doc.value.spec);
+    Ok(doc.map(|d| Connection {
+        metadata: d.metadata,
+        spec,
+        spec_at,
+    }))
+}
+
 /// Reads a Connection's `spec` against the field tables.
-pub fn read_spec(doc: &Located<ConnectionDocument>) -> Result<ConnectionSpec, Vec<Diagnostic>> {
+fn read_spec(doc: &Located<ConnectionDocument>) -> Result<ConnectionSpec, Vec<Diagnostic>> {
     let mut reader = Reader {
         doc,
         diagnostics: Vec::new(),
     };
     let spec = &doc.value.spec;
-    let mut known: Vec<&str> = connection_fields::GENERIC.iter().map(|f| f.name).collect();
-    known.extend(connection_fields::SECTIONS.iter().map(|s| s.key));
+    let mut known: Vec<&str> = fields::GENERIC.iter().map(|f| f.name).collect();
+    known.extend(fields::SECTIONS.iter().map(|s| s.key));
     let Some(entries) = reader.mapping(spec, "spec", &known) else {
         return Err(reader.diagnostics);
     };
     let sections: Vec<&'static Section> = entries
         .iter()
-        .filter_map(|(k, _)| connection_fields::section(k))
+        .filter_map(|(k, _)| fields::section(k))
         .collect();
     if sections.len() > 1 {
         let names: Vec<&str> = sections.iter().map(|s| s.key).collect();
@@ -484,14 +507,14 @@ pub fn read_spec(doc: &Located<ConnectionDocument>) -> Result<ConnectionSpec, Ve
                 .entries()
                 .unwrap_or(&[])
                 .iter()
-                .filter(|(k, _)| connection_fields::section(&k.value).is_none())
+                .filter(|(k, _)| fields::section(&k.value).is_none())
                 .cloned()
                 .collect(),
         ),
         referenced: spec.referenced,
         defined: spec.defined,
     };
-    let generic = reader.fields(&generic_node, "spec", connection_fields::GENERIC);
+    let generic = reader.fields(&generic_node, "spec", fields::GENERIC);
     let section = sections.first().and_then(|section| {
         let node = spec.value.get(section.key)?;
         let path = format!("spec.{}", section.key);
