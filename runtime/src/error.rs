@@ -114,12 +114,41 @@ impl LoadError {
         }
     }
 
+    /// A stable machine-readable code (`io`, `not_a_table`, `bad_signature`, ...).
+    pub fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
     /// `(expected, found)` format versions, for a [`LoadErrorKind::VersionMismatch`].
     pub fn version_mismatch(&self) -> Option<(u32, u32)> {
         match &self.inner {
             LoadProblem::VersionMismatch { expected, found } => Some((*expected, *found)),
             _ => None,
         }
+    }
+}
+
+impl LoadErrorKind {
+    /// A stable machine-readable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            LoadErrorKind::Io => "io",
+            LoadErrorKind::NotATable => "not_a_table",
+            LoadErrorKind::Truncated => "truncated",
+            LoadErrorKind::Endianness => "endianness",
+            LoadErrorKind::VersionMismatch => "version_mismatch",
+            LoadErrorKind::Checksum => "checksum",
+            LoadErrorKind::Corrupt => "corrupt",
+            LoadErrorKind::Unsigned => "unsigned",
+            LoadErrorKind::BadSignature => "bad_signature",
+            LoadErrorKind::Encode => "encode",
+        }
+    }
+}
+
+impl fmt::Display for LoadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
     }
 }
 
@@ -256,5 +285,33 @@ impl fmt::Display for RequestErrorKind {
 impl From<RequestProblem> for RequestError {
     fn from(inner: RequestProblem) -> Self {
         RequestError { inner }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_error_codes_are_distinct_and_follow_the_kind() {
+        let kinds = [
+            LoadErrorKind::Io,
+            LoadErrorKind::NotATable,
+            LoadErrorKind::Truncated,
+            LoadErrorKind::Endianness,
+            LoadErrorKind::VersionMismatch,
+            LoadErrorKind::Checksum,
+            LoadErrorKind::Corrupt,
+            LoadErrorKind::Unsigned,
+            LoadErrorKind::BadSignature,
+            LoadErrorKind::Encode,
+        ];
+        let codes: std::collections::BTreeSet<_> = kinds.iter().map(|k| k.code()).collect();
+        assert_eq!(codes.len(), kinds.len());
+        assert!(codes
+            .iter()
+            .all(|c| c.chars().all(|x| x.is_ascii_lowercase() || x == '_')));
+        assert_eq!(LoadError::not_a_table().code(), "not_a_table");
+        assert_eq!(LoadError::version(2, 1).code(), "version_mismatch");
     }
 }

@@ -18,6 +18,11 @@ impl TablesTag {
     pub(crate) fn fresh() -> TablesTag {
         TablesTag(NEXT_TAG.fetch_add(1, Ordering::Relaxed))
     }
+
+    /// The tag's lowest `bits` bits (what an id's integer form carries).
+    pub(crate) fn low_bits(self, bits: u32) -> u32 {
+        self.0 & 1u32.checked_shl(bits).map_or(u32::MAX, |b| b - 1)
+    }
 }
 
 /// A person, or a playbook or notification acting as a service.

@@ -12,6 +12,7 @@
 //! | "who may do this" | [`Tables::who_can`] | principals |
 //! | "only the rows of my SQL table this subject may see" | [`Tables::sql_filter`] | a [`sql::SqlFilter`]: a PostgreSQL `WHERE` predicate with bound parameters (or the id list) |
 //! | a `connection://` reference | [`Tables::resolve_connection`] | a [`connection::ResolvedConnection`] with masked secrets |
+//! | ids to hand across a foreign-function boundary (C, Go, Python) | `to_bits` on an id, [`Tables::principal_from_bits`] and its siblings | a `u64` that refuses other tables, another kind and a forged index |
 //! | tables that change on disk | [`TablesHandle`] | atomic swaps that keep the last good tables |
 //!
 //! A name that does not resolve is always an error, never a denial: a typo in a subject,
@@ -50,6 +51,7 @@ mod decide;
 mod error;
 mod explain;
 mod handle;
+mod id_bits;
 mod ids;
 #[cfg(feature = "json")]
 pub mod json;
@@ -83,6 +85,7 @@ pub use category::{Category, PairShape, PerCategory};
 pub use codec::{read_header, Header, FORMAT_VERSION, HEADER_LEN, MAGIC};
 pub use error::{LoadError, LoadErrorKind, RequestError, RequestErrorKind};
 pub use handle::TablesHandle;
+pub use id_bits::IdBits;
 pub use ids::{ActionId, GlobalId, ObjectId, PrincipalId};
 pub use listing::{ActionAccess, Listing, Residual};
 pub use request::{IdTarget, ObjectIds, ObjectRef, Objects, Request, Target};

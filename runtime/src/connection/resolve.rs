@@ -106,6 +106,24 @@ impl ResolveError {
     pub fn kind(&self) -> ResolveErrorKind {
         self.kind
     }
+
+    /// A stable machine-readable code (`invalid_reference`, `denied`, ...).
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+}
+
+impl ResolveErrorKind {
+    /// A stable machine-readable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ResolveErrorKind::InvalidReference => "invalid_reference",
+            ResolveErrorKind::Denied => "denied",
+            ResolveErrorKind::Source => "source",
+            ResolveErrorKind::Template => "template",
+            ResolveErrorKind::NoDefinition => "no_definition",
+        }
+    }
 }
 
 impl fmt::Display for ResolveError {

@@ -1,0 +1,212 @@
+//! Ids as 64-bit integers, for callers on the far side of a foreign-function boundary
+//! (the C, Go and Python bindings) that cannot hold the Rust id types. The bits are
+//! opaque to the caller; they carry which tables the id came from (the low 29 bits of the
+//! tables' tag), what it identifies (a principal, an action, a global object, or an object
+//! of one category) and its index, so that decoding refuses an id of other tables, an id
+//! of the wrong kind, and a forged index, instead of answering for something else.
+//!
+//! Layout, most significant first: 29 bits of tag, 3 bits of kind (0 to 3: an object of
+//! the category of that index; 4 principal, 5 action, 6 global), 32 bits of index.
+
+use crate::category::Category;
+use crate::error::RequestError;
+use crate::ids::TablesTag;
+use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId};
+use crate::tables::Tables;
+
+const TAG_BITS: u32 = 29;
+const KIND_PRINCIPAL: u64 = 4;
+const KIND_ACTION: u64 = 5;
+const KIND_GLOBAL: u64 = 6;
+
+fn pack(tag: TablesTag, kind: u64, index: u32) -> u64 {
+    (u64::from(tag.low_bits(TAG_BITS)) << 35) | (kind << 32) | u64::from(index)
+}
+
+/// What a kind number stands for, in words (for errors).
+fn kind_word(kind: u64) -> &'static str {
+    match kind {
+        0..=3 => "an object id",
+        KIND_PRINCIPAL => "a principal id",
+        KIND_ACTION => "an action id",
+        KIND_GLOBAL => "a global object id",
+        _ => "not an id",
+    }
+}
+
+impl PrincipalId {
+    /// The id as opaque bits ([`Tables::principal_from_bits`] reads them back).
+    pub fn to_bits(self) -> u64 {
+        pack(self.tag, KIND_PRINCIPAL, self.index)
+    }
+}
+
+impl ActionId {
+    /// The id as opaque bits ([`Tables::action_from_bits`] reads them back).
+    pub fn to_bits(self) -> u64 {
+        pack(self.tag, KIND_ACTION, self.index)
+    }
+}
+
+impl GlobalId {
+    /// The id as opaque bits ([`Tables::global_from_bits`] reads them back).
+    pub fn to_bits(self) -> u64 {
+        pack(self.tag, KIND_GLOBAL, self.index)
+    }
+}
+
+impl ObjectId {
+    /// The id as opaque bits, category included ([`Tables::object_from_bits`]).
+    pub fn to_bits(self) -> u64 {
+        pack(self.tag, self.category.index() as u64, self.index)
+    }
+}
+
+/// What bits say they are: an object of a category, or one of the other kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdBits {
+    /// A principal id.
+    Principal,
+    /// An action id.
+    Action,
+    /// A global object id.
+    Global,
+    /// An object id of this category.
+    Object(Category),
+}
+
+impl Tables {
+    /// Splits `bits` into kind and index after checking they come from these tables.
+    fn unpack(&self, bits: u64) -> Result<(u64, u32), RequestError> {
+        if (bits >> 35) as u32 != self.tag.low_bits(TAG_BITS) {
+            return Err(RequestError::stale_id());
+        }
+        Ok(((bits >> 32) & 0b111, bits as u32))
+    }
+
+    /// What `bits` identify, when they come from these tables.
+    pub fn bits_kind(&self, bits: u64) -> Result<IdBits, RequestError> {
+        let (kind, _) = self.unpack(bits)?;
+        match kind {
+            KIND_PRINCIPAL => Ok(IdBits::Principal),
+            KIND_ACTION => Ok(IdBits::Action),
+            KIND_GLOBAL => Ok(IdBits::Global),
+            _ => Category::ALL
+                .into_iter()
+                .find(|c| c.index() as u64 == kind)
+                .map(IdBits::Object)
+                .ok_or_else(|| RequestError::invalid("bits that are not an id")),
+        }
+    }
+
+    fn decode_bits(&self, bits: u64, want: u64, count: usize) -> Result<u32, RequestError> {
+        let (kind, index) = self.unpack(bits)?;
+        if kind != want {
+            return Err(RequestError::invalid(format!(
+                "{} where {} was expected",
+                kind_word(kind),
+                kind_word(want)
+            )));
+        }
+        if index as usize >= count {
+            return Err(RequestError::invalid(format!(
+                "{} out of range (index {index} of {count})",
+                kind_word(want)
+            )));
+        }
+        Ok(index)
+    }
+
+    /// A principal id from [`PrincipalId::to_bits`] of these tables.
+    pub fn principal_from_bits(&self, bits: u64) -> Result<PrincipalId, RequestError> {
+        let index = self.decode_bits(bits, KIND_PRINCIPAL, self.data.principals.len())?;
+        Ok(PrincipalId {
+            index,
+            tag: self.tag,
+        })
+    }
+
+    /// An action id from [`ActionId::to_bits`] of these tables.
+    pub fn action_from_bits(&self, bits: u64) -> Result<ActionId, RequestError> {
+        let index = self.decode_bits(bits, KIND_ACTION, self.data.actions.len())?;
+        Ok(ActionId {
+            index,
+            tag: self.tag,
+        })
+    }
+
+    /// A global object id from [`GlobalId::to_bits`] of these tables.
+    pub fn global_from_bits(&self, bits: u64) -> Result<GlobalId, RequestError> {
+        let index = self.decode_bits(bits, KIND_GLOBAL, self.data.globals.len())?;
+        Ok(GlobalId {
+            index,
+            tag: self.tag,
+        })
+    }
+
+    /// An object id from [`ObjectId::to_bits`] of these tables.
+    pub fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
+        let IdBits::Object(category) = self.bits_kind(bits)? else {
+            let (kind, _) = self.unpack(bits)?;
+            return Err(RequestError::invalid(format!(
+                "{} where an object id was expected",
+                kind_word(kind)
+            )));
+        };
+        let count = category.of(&self.data.categories).keys.len();
+        let index = self.decode_bits(bits, category.index() as u64, count)?;
+        Ok(ObjectId {
+            category,
+            index,
+            tag: self.tag,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn tables() -> Tables {
+        Tables::load("../fixtures/tables/format-v2.rampart").unwrap()
+    }
+
+    #[test]
+    fn ids_survive_the_round_trip() {
+        let t = tables();
+        let john = t.principal("john@doe.com").unwrap();
+        let read = t.action("read").unwrap();
+        let pod = t.object(Category::Config, "c-mc-pod").unwrap();
+        let catalog = t.global("catalog").unwrap();
+        assert_eq!(t.principal_from_bits(john.to_bits()).unwrap(), john);
+        assert_eq!(t.action_from_bits(read.to_bits()).unwrap(), read);
+        assert_eq!(t.object_from_bits(pod.to_bits()).unwrap(), pod);
+        assert_eq!(t.global_from_bits(catalog.to_bits()).unwrap(), catalog);
+        assert_eq!(
+            t.bits_kind(pod.to_bits()).unwrap(),
+            IdBits::Object(Category::Config)
+        );
+    }
+
+    #[test]
+    fn bits_of_other_tables_another_kind_or_out_of_range_are_refused() {
+        let (a, b) = (tables(), tables());
+        let john = a.principal("john@doe.com").unwrap();
+        let read = a.action("read").unwrap();
+        let stale = b.principal_from_bits(john.to_bits()).unwrap_err();
+        assert_eq!(stale.code(), "invalid_request");
+        assert!(stale.to_string().contains("other tables"), "{stale}");
+        let kind = a.action_from_bits(john.to_bits()).unwrap_err();
+        assert!(
+            kind.to_string()
+                .contains("a principal id where an action id was expected"),
+            "{kind}"
+        );
+        let forged = (read.to_bits() & !0xffff_ffff) | 0xffff_fff0;
+        let range = a.action_from_bits(forged).unwrap_err();
+        assert!(range.to_string().contains("out of range"), "{range}");
+        assert!(a.object_from_bits(read.to_bits()).is_err());
+        assert!(a.bits_kind(u64::MAX).is_err());
+    }
+}
