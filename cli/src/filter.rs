@@ -5,7 +5,8 @@
 
 use std::process::ExitCode;
 
-use rampart_runtime::sql::{ColumnMap, FilterPreference, SqlParam};
+use rampart_runtime::json_answers::{sql_filter_json, sql_param_json};
+use rampart_runtime::sql::{ColumnMap, FilterPreference};
 use rampart_runtime::text::Shown;
 
 use crate::output::Output;
@@ -46,13 +47,6 @@ pub struct Args {
     format: Format,
 }
 
-fn param_json(p: &SqlParam) -> serde_json::Value {
-    match p {
-        SqlParam::Text(t) => serde_json::json!(t),
-        SqlParam::TextArray(items) => serde_json::json!(items),
-    }
-}
-
 pub fn run(args: Args) -> Outcome {
     let Dialect::Postgres = args.dialect;
     let category = args.listing.category;
@@ -79,23 +73,20 @@ pub fn run(args: Args) -> Outcome {
     let filter = tables.sql_filter(principal, action, category, &columns, preference)?;
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(serde_json::json!({
-            "subject": args.listing.subject.subject,
-            "action": args.listing.action,
-            "category": category.plural(),
-            "form": filter.form().word(),
-            "sql": filter.sql(),
-            "params": filter.params().iter().map(param_json).collect::<Vec<_>>(),
-            "first_param": columns.first_parameter(),
-            "note": filter.note(),
-        }))?,
+        Format::Json => out.line(sql_filter_json(
+            &args.listing.subject.subject,
+            &args.listing.action,
+            category,
+            &filter,
+            columns.first_parameter(),
+        ))?,
         Format::Text => {
             out.line(filter.sql())?;
             for (i, p) in filter.params().iter().enumerate() {
                 out.line(format!(
                     "-- ${} = {}",
                     columns.first_parameter() + i,
-                    Shown(&param_json(p).to_string())
+                    Shown(&sql_param_json(p).to_string())
                 ))?;
             }
             if let Some(note) = filter.note() {

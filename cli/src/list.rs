@@ -6,6 +6,7 @@
 
 use std::process::ExitCode;
 
+use rampart_runtime::json_answers::listing_json;
 use rampart_runtime::text::Shown;
 
 use crate::output::Output;
@@ -64,27 +65,28 @@ pub fn run(args: Args) -> Outcome {
     let residual = listing.residual();
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(serde_json::json!({
-            "subject": args.listing.subject.subject,
-            "action": args.listing.action,
-            "category": category.plural(),
-            "total": listing.len(),
-            "objects": keys,
-            "next": if page.len() < listing.len() as usize && !page.is_empty() { page.last().and_then(|o| tables.object_key(*o)) } else { None },
-            "unknown_objects": {
-                "allow_all": residual.allow_all,
-                "allow": residual.allow,
-                "deny_all": residual.deny_all,
-                "deny": residual.deny,
-            },
-        }))?,
+        Format::Json => out.line(listing_json(
+            &tables,
+            &args.listing.subject.subject,
+            &args.listing.action,
+            &listing,
+            &page,
+        ))?,
         Format::Text => {
             for key in &keys {
                 out.line(Shown(key))?;
             }
             if !residual.allow.is_empty() || residual.allow_all {
-                let admits = if residual.allow_all { vec!["every object".to_string()] } else { residual.allow.clone() };
-                let mut line = format!("# {} not in the catalog are allowed when they match: {}", category.plural(), admits.join(" | "));
+                let admits = if residual.allow_all {
+                    vec!["every object".to_string()]
+                } else {
+                    residual.allow.clone()
+                };
+                let mut line = format!(
+                    "# {} not in the catalog are allowed when they match: {}",
+                    category.plural(),
+                    admits.join(" | ")
+                );
                 if residual.deny_all {
                     line = format!("# {} not in the catalog are denied", category.plural());
                 } else if !residual.deny.is_empty() {

@@ -6,9 +6,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_runtime::connection::{EnvironmentSource, ResolvedConnection, SourceChain};
+use rampart_runtime::connection::{EnvironmentSource, SourceChain};
+use rampart_runtime::json_answers::connection_json;
 use rampart_runtime::text::Shown;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::output::Output;
 use crate::{Failure, Format, Outcome, TablesArgs};
@@ -42,34 +43,6 @@ pub struct Args {
     /// `text` or `json`.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
-}
-
-/// A resolved connection as JSON, secrets masked unless `show`.
-pub fn connection_json(c: &ResolvedConnection, show: bool) -> Value {
-    let field = |name: &str, v: &Option<rampart_runtime::connection::SecretValue>| {
-        v.as_ref()
-            .map(|v| Value::String(c.shown(name, v, show)))
-            .unwrap_or(Value::Null)
-    };
-    let properties: serde_json::Map<String, Value> = c
-        .properties
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                Value::String(c.shown(&format!("properties.{k}"), v, show)),
-            )
-        })
-        .collect();
-    json!({
-        "reference": format!("connection://{}/{}", c.namespace, c.name),
-        "type": c.connection_type,
-        "url": c.shown_url(show),
-        "username": field("username", &c.username),
-        "password": field("password", &c.password),
-        "certificate": field("certificate", &c.certificate),
-        "properties": properties,
-    })
 }
 
 pub fn run(args: Args) -> Outcome {

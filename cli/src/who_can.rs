@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use rampart_runtime::json_answers::principal_names;
+
 use crate::output::Output;
 use crate::{Format, Outcome, TablesArgs, TargetArgs};
 
@@ -25,11 +27,7 @@ pub fn run(args: Args) -> Outcome {
     let tables = args.tables.load()?;
     let action = tables.action(&args.action)?;
     let target = args.target.ids(&tables)?;
-    let names: Vec<String> = tables
-        .who_can(action, &target)?
-        .into_iter()
-        .filter_map(|p| tables.principal_name(p))
-        .collect();
+    let names = principal_names(&tables, &tables.who_can(action, &target)?);
     let mut out = Output::new();
     match args.format {
         Format::Json => out.line(serde_json::json!(names))?,

@@ -55,6 +55,8 @@ mod id_bits;
 mod ids;
 #[cfg(feature = "json")]
 pub mod json;
+#[cfg(feature = "json")]
+pub mod json_answers;
 mod lexical;
 mod listing;
 mod names;
