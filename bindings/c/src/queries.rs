@@ -1,0 +1,162 @@
+//! The query calls, answered as JSON in the shapes of `rampart list|who-can|filter|resolve
+//! --format json`: the objects a subject may act on, who may act, a SQL filter, and an
+//! authorized `connection://` resolution.
+
+use rampart_bindings::parts::{category_number, NamedTarget};
+use rampart_bindings::queries::{self, FilterOptions, ResolveOptions};
+use serde_json::Value;
+
+use crate::buffer::RampartBuffer;
+use crate::check::{named_target, tables_of, RampartTarget};
+use crate::error::RampartError;
+use crate::ffi::{answer, optional_text, text, RampartStr};
+use crate::tables::RampartTables;
+
+/// `flags` of `rampart_sql_filter_json`: always the id list of the known objects.
+pub const RAMPART_FILTER_IDS: u32 = 1;
+/// `flags` of `rampart_resolve_connection_json`: after the given secrets, look in the
+/// process environment (`NAME_KEY`).
+pub const RAMPART_RESOLVE_ENVIRONMENT: u32 = 1;
+/// `flags` of `rampart_resolve_connection_json`: values instead of masks.
+pub const RAMPART_RESOLVE_SHOW_SECRETS: u32 = 2;
+
+/// The known objects of `category` (`RAMPART_CATEGORY_*`) the subject may do the action
+/// on, as `{subject, action, category, total, objects, next, unknown_objects}`. With
+/// `with` non-NULL naming one object of another category: the objects allowed together
+/// with it ("on which configs may john run this playbook").
+///
+/// # Safety
+/// `tables` NULL or live; strings NULL or valid for their lengths; `with` NULL or valid;
+/// `out` writable; `error` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn rampart_list_json(
+    tables: *const RampartTables,
+    subject: RampartStr,
+    action: RampartStr,
+    category: u32,
+    with: *const RampartTarget,
+    out: *mut RampartBuffer,
+    error: *mut *mut RampartError,
+) -> i32 {
+    // SAFETY: the contract is forwarded to each reader.
+    unsafe {
+        answer(out, error, || {
+            let t = tables_of(tables)?;
+            let subject = text(subject.ptr, subject.len, "subject")?;
+            let action = text(action.ptr, action.len, "action")?;
+            let with = match with.as_ref() {
+                Some(w) => named_target(w)?,
+                None => NamedTarget::default(),
+            };
+            queries::list(t, subject, action, category_number(category)?, &with)
+        })
+    }
+}
+
+/// Every subject allowed the action on the target (NULL: a request about nothing), as a
+/// JSON array of the names they are looked up by.
+///
+/// # Safety
+/// As `rampart_list_json`.
+#[no_mangle]
+pub unsafe extern "C" fn rampart_who_can_json(
+    tables: *const RampartTables,
+    action: RampartStr,
+    target: *const RampartTarget,
+    out: *mut RampartBuffer,
+    error: *mut *mut RampartError,
+) -> i32 {
+    // SAFETY: the contract is forwarded to each reader.
+    unsafe {
+        answer(out, error, || {
+            let t = tables_of(tables)?;
+            let action = text(action.ptr, action.len, "action")?;
+            let target = match target.as_ref() {
+                Some(w) => named_target(w)?,
+                None => NamedTarget::default(),
+            };
+            Ok(Value::from(queries::who_can(t, action, &target)?))
+        })
+    }
+}
+
+/// A PostgreSQL `WHERE` predicate for the rows of `category` the subject may do the
+/// action on: `{subject, action, category, form, sql, params, first_param, note}`.
+/// `columns` holds `columns_len` `FIELD=COLUMN` assignments over Mission Control's
+/// defaults; `id_type` (NULL: `uuid`) is the SQL type of the id columns; parameters are
+/// numbered from `first_param` (0 is taken as 1); `RAMPART_FILTER_IDS` in `flags` asks for
+/// the id list.
+///
+/// # Safety
+/// As `rampart_list_json`; `columns` NULL or valid for `columns_len` strings.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn rampart_sql_filter_json(
+    tables: *const RampartTables,
+    subject: RampartStr,
+    action: RampartStr,
+    category: u32,
+    columns: *const RampartStr,
+    columns_len: usize,
+    id_type: RampartStr,
+    first_param: u32,
+    flags: u32,
+    out: *mut RampartBuffer,
+    error: *mut *mut RampartError,
+) -> i32 {
+    // SAFETY: the contract is forwarded to each reader.
+    unsafe {
+        answer(out, error, || {
+            let t = tables_of(tables)?;
+            let subject = text(subject.ptr, subject.len, "subject")?;
+            let action = text(action.ptr, action.len, "action")?;
+            let assignments = crate::ffi::strs(columns, columns_len, "columns")?;
+            let options = FilterOptions {
+                columns: assignments,
+                id_type: optional_text(id_type, "id_type")?,
+                first_param: Some((first_param as usize).max(1)),
+                ids: flags & RAMPART_FILTER_IDS != 0,
+            };
+            queries::sql_filter(t, subject, action, category_number(category)?, &options)
+        })
+    }
+}
+
+/// Resolves a `connection://` reference for a subject that may `read` the connection:
+/// `{reference, type, url, username, password, certificate, properties}`, secrets masked
+/// unless `RAMPART_RESOLVE_SHOW_SECRETS`. `namespace` (NULL: `default`) is the namespace
+/// of a reference that names none; `secrets` (NULL: none) is a JSON list of `{kind,
+/// namespace, name, key, value}`; `RAMPART_RESOLVE_ENVIRONMENT` also reads `NAME_KEY`
+/// variables. A subject that may not read the connection gets `RAMPART_DENIED` whether or
+/// not it exists.
+///
+/// # Safety
+/// As `rampart_list_json`.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn rampart_resolve_connection_json(
+    tables: *const RampartTables,
+    reference: RampartStr,
+    subject: RampartStr,
+    namespace: RampartStr,
+    secrets: RampartStr,
+    flags: u32,
+    out: *mut RampartBuffer,
+    error: *mut *mut RampartError,
+) -> i32 {
+    // SAFETY: the contract is forwarded to each reader.
+    unsafe {
+        answer(out, error, || {
+            let t = tables_of(tables)?;
+            let reference = text(reference.ptr, reference.len, "reference")?;
+            let subject = text(subject.ptr, subject.len, "subject")?;
+            let options = ResolveOptions {
+                namespace: optional_text(namespace, "namespace")?,
+                secrets: optional_text(secrets, "secrets")?,
+                environment: flags & RAMPART_RESOLVE_ENVIRONMENT != 0,
+                show_secrets: flags & RAMPART_RESOLVE_SHOW_SECRETS != 0,
+            };
+            queries::resolve_connection(t, reference, subject, &options)
+        })
+    }
+}

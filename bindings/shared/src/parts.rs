@@ -1,0 +1,125 @@
+//! Requests from their parts, for callers that hold names rather than a JSON document (the
+//! C ABI's request struct, Python's keyword arguments): a subject, an action, at most one
+//! key per category or one global object. They become the runtime's [`Target`] (decided
+//! by names) or [`IdTarget`] (resolved once); a request as JSON is read with the runtime's
+//! own model, [`rampart_runtime::json::JsonRequest`], so that every face refuses the same
+//! things.
+
+use rampart_runtime::json::{response_json, JsonRequest};
+use rampart_runtime::{Category, IdTarget, ObjectIds, ObjectRef, Objects, Tables, Target};
+use serde_json::Value;
+
+use crate::codes::BindingError;
+
+/// What a request is about, by name: keys by category, or a global object, or neither
+/// (a request about nothing, decided by the rules that constrain no category).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NamedTarget<'a> {
+    /// A key per category, in [`Category::ALL`] order.
+    pub objects: [Option<&'a str>; 4],
+    /// A global object (`catalog`, `mcp`, ...).
+    pub global: Option<&'a str>,
+}
+
+/// The refusal of a target with both objects and a global object (the runtime's JSON
+/// model refuses it in the same words).
+pub fn objects_and_global() -> BindingError {
+    BindingError::new(
+        "invalid_request",
+        "invalid request: a request names objects or a global object, not both",
+    )
+}
+
+impl<'a> NamedTarget<'a> {
+    /// Sets the key of a category.
+    pub fn with(mut self, category: Category, key: &'a str) -> NamedTarget<'a> {
+        if let Some(slot) = self.objects.get_mut(category.index()) {
+            *slot = Some(key);
+        }
+        self
+    }
+
+    /// The objects named, by category.
+    pub fn keys(&self) -> impl Iterator<Item = (Category, &'a str)> + '_ {
+        Category::ALL
+            .into_iter()
+            .zip(self.objects)
+            .filter_map(|(c, k)| k.map(|k| (c, k)))
+    }
+
+    /// The runtime's target, decided by names.
+    pub fn target(&self) -> Result<Target<'a>, BindingError> {
+        let mut objects = Objects::new();
+        for (c, key) in self.keys() {
+            objects = objects.with(c, ObjectRef::Key(key));
+        }
+        match (self.global, objects.is_empty()) {
+            (Some(_), false) => Err(objects_and_global()),
+            (Some(global), true) => Ok(Target::Global(global)),
+            (None, false) => Ok(Target::Objects(objects)),
+            (None, true) => Ok(Target::Unscoped),
+        }
+    }
+
+    /// The target resolved to ids, with the same errors as a decision by names.
+    pub fn ids(&self, tables: &Tables) -> Result<IdTarget, BindingError> {
+        if let Some(global) = self.global {
+            if self.keys().next().is_some() {
+                return Err(objects_and_global());
+            }
+            return Ok(IdTarget::Global(tables.global(global)?));
+        }
+        let mut ids: Option<ObjectIds> = None;
+        for (c, key) in self.keys() {
+            let id = tables.object(c, key)?;
+            ids = Some(match ids {
+                None => ObjectIds::one(id),
+                Some(ids) => ids.and(id)?,
+            });
+        }
+        Ok(ids.map_or(IdTarget::Unscoped, IdTarget::Objects))
+    }
+}
+
+/// A category by its name, singular or plural (`config`, `configs`).
+pub fn category(name: &str) -> Result<Category, BindingError> {
+    Category::from_name(name).ok_or_else(|| {
+        BindingError::invalid_argument(format!(
+            "unknown category `{}`\nhelp: write one of playbook, config, component, connection",
+            rampart_runtime::text::Shown(name)
+        ))
+    })
+}
+
+/// A category by its number in [`Category::ALL`] (the C ABI's `RAMPART_CATEGORY_*`).
+pub fn category_number(number: u32) -> Result<Category, BindingError> {
+    Category::ALL
+        .into_iter()
+        .find(|c| c.index() as u64 == u64::from(number))
+        .ok_or_else(|| {
+            BindingError::invalid_argument(format!(
+                "category number {number} is not one of 0 (playbook), 1 (config), 2 (component), 3 (connection)"
+            ))
+        })
+}
+
+/// Reads one request in the runtime's JSON model.
+pub fn parse_request(text: &str) -> Result<JsonRequest, BindingError> {
+    serde_json::from_str(text).map_err(|e| BindingError::malformed(e.to_string()))
+}
+
+/// Decides one JSON request as `rampart check --batch` does a line: the response as JSON
+/// (`{allowed, decision, reason}`, and with `explain` the deciding permissions and the
+/// nearest candidates).
+pub fn check_json(tables: &Tables, text: &str, explain: bool) -> Result<Value, BindingError> {
+    let request = parse_request(text)?;
+    let request = request
+        .to_request()
+        .map_err(|why| BindingError::new("invalid_request", format!("invalid request: {why}")))?;
+    let response = if explain {
+        tables.explain(&request)
+    } else {
+        tables.is_authorized(&request)
+    }?;
+    Ok(response_json(&response))
+}
