@@ -4,12 +4,14 @@
 //! described by attributes, explanations).
 
 use rampart_bindings::codes::BindingError;
-use rampart_bindings::parts::{category_number, check_json, objects_and_global, NamedTarget};
-use rampart_runtime::{IdBits, IdTarget, ObjectIds, Request, Response, Tables};
+use rampart_bindings::parts::{category_number, check_json, id_target, NamedTarget};
+use rampart_runtime::{Request, Response, Tables};
 
 use crate::buffer::RampartBuffer;
 use crate::error::RampartError;
-use crate::ffi::{answer, optional_text, reference, required_out, run, store, text, RampartStr};
+use crate::ffi::{
+    answer, known_flags, optional_text, reference, required_out, run, store, text, RampartStr,
+};
 use crate::tables::RampartTables;
 
 /// `category` of `rampart_object`: playbooks (`namespace/name` or id).
@@ -233,36 +235,6 @@ pub unsafe extern "C" fn rampart_object(
     }
 }
 
-/// The target of ids: object ids (at most one per category), or one global id, or none.
-fn id_target(t: &Tables, ids: &[u64]) -> Result<IdTarget, BindingError> {
-    let mut objects: Option<ObjectIds> = None;
-    let mut global = None;
-    for bits in ids {
-        match t.bits_kind(*bits)? {
-            IdBits::Global if global.is_none() => global = Some(t.global_from_bits(*bits)?),
-            IdBits::Object(_) => {
-                let id = t.object_from_bits(*bits)?;
-                objects = Some(match objects {
-                    None => ObjectIds::one(id),
-                    Some(o) => o.and(id)?,
-                });
-            }
-            _ => {
-                return Err(BindingError::new(
-                    "invalid_request",
-                    "invalid request: targets are object ids (one per category) or one global object id",
-                ))
-            }
-        }
-    }
-    match (objects, global) {
-        (Some(_), Some(_)) => Err(objects_and_global()),
-        (Some(o), None) => Ok(IdTarget::Objects(o)),
-        (None, Some(g)) => Ok(IdTarget::Global(g)),
-        (None, None) => Ok(IdTarget::Unscoped),
-    }
-}
-
 /// Decides a request by ids (the fast path): `targets` holds `targets_len` object ids
 /// (at most one per category) or one global id; none is a request about nothing. Ids of
 /// other tables, of the wrong kind, or forged are errors, never denials.
@@ -350,6 +322,7 @@ pub unsafe extern "C" fn rampart_check_json(
     // SAFETY: the contract is forwarded to each reader.
     unsafe {
         answer(out, error, || {
+            known_flags(flags, RAMPART_EXPLAIN)?;
             let t = tables_of(tables)?;
             let request = text(json, len, "json")?;
             check_json(t, request, flags & RAMPART_EXPLAIN != 0)

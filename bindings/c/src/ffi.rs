@@ -157,6 +157,17 @@ pub(crate) unsafe fn store<T>(out: *mut T, value: T) {
     }
 }
 
+/// Refuses flag bits outside `known`: a flag a newer caller means must not be ignored
+/// by an older library.
+pub(crate) fn known_flags(flags: u32, known: u32) -> Result<(), BindingError> {
+    match flags & !known {
+        0 => Ok(()),
+        unknown => Err(BindingError::invalid_argument(format!(
+            "unknown flag bits {unknown:#x} (this library knows {known:#x})"
+        ))),
+    }
+}
+
 /// An output pointer the call cannot do without.
 pub(crate) fn required_out<T>(out: *mut T, what: &str) -> Result<(), BindingError> {
     if out.is_null() {

@@ -9,7 +9,8 @@
 //!   caller passes a non-null `RampartError **error`, a failed call stores an error there
 //!   (code and message) that the caller frees with `rampart_error_free`; a successful
 //!   call stores NULL.
-//! - **Fail closed.** Before any work, outputs are set to their refusing value: a
+//! - **Fail closed.** Flag bits the library does not know are refused
+//!   (`RAMPART_INVALID_ARGUMENT`), not ignored. Before any work, outputs are set to their refusing value: a
 //!   decision to denied, a handle to NULL, a buffer to empty. A caller that ignores the
 //!   return code still reads a denial.
 //! - **No panic crosses the boundary.** Every export runs inside `catch_unwind`; a panic

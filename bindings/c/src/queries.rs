@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::buffer::RampartBuffer;
 use crate::check::{named_target, tables_of, RampartTarget};
 use crate::error::RampartError;
-use crate::ffi::{answer, optional_text, text, RampartStr};
+use crate::ffi::{answer, known_flags, optional_text, text, RampartStr};
 use crate::tables::RampartTables;
 
 /// `flags` of `rampart_sql_filter_json`: always the id list of the known objects.
@@ -110,6 +110,7 @@ pub unsafe extern "C" fn rampart_sql_filter_json(
             let t = tables_of(tables)?;
             let subject = text(subject.ptr, subject.len, "subject")?;
             let action = text(action.ptr, action.len, "action")?;
+            known_flags(flags, RAMPART_FILTER_IDS)?;
             let assignments = crate::ffi::strs(columns, columns_len, "columns")?;
             let options = FilterOptions {
                 columns: assignments,
@@ -148,6 +149,10 @@ pub unsafe extern "C" fn rampart_resolve_connection_json(
     unsafe {
         answer(out, error, || {
             let t = tables_of(tables)?;
+            known_flags(
+                flags,
+                RAMPART_RESOLVE_ENVIRONMENT | RAMPART_RESOLVE_SHOW_SECRETS,
+            )?;
             let reference = text(reference.ptr, reference.len, "reference")?;
             let subject = text(subject.ptr, subject.len, "subject")?;
             let options = ResolveOptions {
