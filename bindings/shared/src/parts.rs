@@ -6,7 +6,7 @@
 //! things.
 
 use rampart_runtime::json::{response_json, JsonRequest};
-use rampart_runtime::{Category, IdTarget, ObjectIds, ObjectRef, Objects, Tables, Target};
+use rampart_runtime::{Category, IdBits, IdTarget, ObjectIds, ObjectRef, Objects, Tables, Target};
 use serde_json::Value;
 
 use crate::codes::BindingError;
@@ -78,6 +78,36 @@ impl<'a> NamedTarget<'a> {
             });
         }
         Ok(ids.map_or(IdTarget::Unscoped, IdTarget::Objects))
+    }
+}
+
+/// The target of ids (as the C ABI and Python take them): object ids (at most one per category), or one global id, or none.
+pub fn id_target(t: &Tables, ids: &[u64]) -> Result<IdTarget, BindingError> {
+    let mut objects: Option<ObjectIds> = None;
+    let mut global = None;
+    for bits in ids {
+        match t.bits_kind(*bits)? {
+            IdBits::Global if global.is_none() => global = Some(t.global_from_bits(*bits)?),
+            IdBits::Object(_) => {
+                let id = t.object_from_bits(*bits)?;
+                objects = Some(match objects {
+                    None => ObjectIds::one(id),
+                    Some(o) => o.and(id)?,
+                });
+            }
+            _ => {
+                return Err(BindingError::new(
+                    "invalid_request",
+                    "invalid request: targets are object ids (one per category) or one global object id",
+                ))
+            }
+        }
+    }
+    match (objects, global) {
+        (Some(_), Some(_)) => Err(objects_and_global()),
+        (Some(o), None) => Ok(IdTarget::Objects(o)),
+        (None, Some(g)) => Ok(IdTarget::Global(g)),
+        (None, None) => Ok(IdTarget::Unscoped),
     }
 }
 

@@ -1,0 +1,191 @@
+"""Type stubs of the native module (re-exported by ``rampart``)."""
+
+import os
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, TypedDict, Union
+
+__version__: str
+FORMAT_VERSION: int
+
+Object = Union[str, Mapping[str, Any]]
+"""An object: its key (``ns/name`` or id), or the attributes of an object the catalog
+does not know (``{"id", "name", "namespace", "type", "tags", ...}``)."""
+
+Request = Union[Mapping[str, Any], str]
+"""A request in the JSON model of ``rampart check --batch``, as a dict or JSON text."""
+
+class Error(Exception):
+    """Every error of rampart."""
+
+    code: str
+    """The stable code (``unknown_object``, ``bad_signature``, ...)."""
+    message: str
+    index: int
+    """For ``check_batch``: the position of the request that caused the error."""
+
+class LoadError(Error):
+    """The tables could not be loaded."""
+
+class RequestError(Error):
+    """A request could not be decided: never a denial."""
+
+class ResolveError(Error):
+    """A connection reference could not be resolved."""
+
+class ArgumentError(Error):
+    """An argument rampart cannot take."""
+
+class InternalError(Error):
+    """A bug in rampart."""
+
+class Response:
+    """A decision; true when allowed."""
+
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def decision(self) -> str:
+        """``allow`` or ``deny``."""
+    @property
+    def reason(self) -> str:
+        """``allowed``, ``explicit_deny`` or ``no_allow_rule``."""
+    @property
+    def permissions(self) -> Optional[List[Mapping[str, Any]]]:
+        """Explained responses: the deciding permissions."""
+    @property
+    def candidates(self) -> Optional[List[Mapping[str, Any]]]:
+        """Explained denials without a matching allow rule: the nearest allow rules."""
+    def to_dict(self) -> dict[str, Any]: ...
+    def __bool__(self) -> bool: ...
+
+class UnknownObjects(TypedDict):
+    allow_all: bool
+    allow: List[str]
+    deny_all: bool
+    deny: List[str]
+
+class Listing(TypedDict):
+    subject: str
+    action: str
+    category: str
+    total: int
+    objects: List[str]
+    next: Optional[str]
+    unknown_objects: UnknownObjects
+
+class SqlFilter(TypedDict):
+    subject: str
+    action: str
+    category: str
+    form: str
+    sql: str
+    params: List[Union[str, List[str]]]
+    first_param: int
+    note: Optional[str]
+
+class Connection(TypedDict):
+    reference: str
+    type: str
+    url: str
+    username: Optional[str]
+    password: Optional[str]
+    certificate: Optional[str]
+    properties: dict[str, str]
+
+class Secret(TypedDict):
+    kind: str
+    """``secret``, ``configmap``, ``helm`` or ``serviceaccount``."""
+    namespace: str
+    name: str
+    key: str
+    value: str
+
+class Tables:
+    """Loaded, validated, immutable decision tables; safe to share between threads.
+
+    Object keywords are left out for "no such object": an explicit ``None`` raises
+    ``ArgumentError``, so that an object that is ``None`` by accident cannot drop out of a
+    request."""
+
+    @property
+    def revision(self) -> str: ...
+    @property
+    def compiler_version(self) -> str: ...
+    @property
+    def signed(self) -> bool: ...
+    def is_authorized(
+        self,
+        subject: str,
+        action: str,
+        *,
+        playbook: Object = ...,
+        config: Object = ...,
+        component: Object = ...,
+        connection: Object = ...,
+        global_: str = ...,
+    ) -> Response: ...
+    def explain(
+        self,
+        subject: str,
+        action: str,
+        *,
+        playbook: Object = ...,
+        config: Object = ...,
+        component: Object = ...,
+        connection: Object = ...,
+        global_: str = ...,
+    ) -> Response: ...
+    def check(self, request: Request, *, explain: bool = False) -> Response: ...
+    def check_batch(self, requests: Iterable[Request], *, explain: bool = False) -> List[Response]: ...
+    def principal(self, subject: str) -> int: ...
+    def action(self, action: str) -> int: ...
+    def object(self, category: str, key: str) -> int: ...
+    def global_object(self, name: str) -> int: ...
+    def check_ids(self, principal: int, action: int, *targets: int) -> Response: ...
+    def list(
+        self,
+        subject: str,
+        action: str,
+        category: str,
+        *,
+        playbook: str = ...,
+        config: str = ...,
+        component: str = ...,
+        connection: str = ...,
+    ) -> Listing: ...
+    def who_can(
+        self,
+        action: str,
+        *,
+        playbook: str = ...,
+        config: str = ...,
+        component: str = ...,
+        connection: str = ...,
+        global_: str = ...,
+    ) -> List[str]: ...
+    def sql_filter(
+        self,
+        subject: str,
+        action: str,
+        category: str,
+        *,
+        columns: Sequence[str] = (),
+        id_type: Optional[str] = None,
+        first_param: Optional[int] = None,
+        ids: bool = False,
+    ) -> SqlFilter: ...
+    def resolve_connection(
+        self,
+        reference: str,
+        subject: str,
+        *,
+        namespace: Optional[str] = None,
+        secrets: Optional[Sequence[Secret]] = None,
+        environment: bool = False,
+        show_secrets: bool = False,
+    ) -> Connection: ...
+
+def load(path: Union[str, "os.PathLike[str]"], public_key: Optional[Union[str, bytes]] = None) -> Tables:
+    """Loads a table file, verified with ``public_key`` when given."""
+
+def load_bytes(data: bytes, public_key: Optional[Union[str, bytes]] = None) -> Tables:
+    """Loads a table file's bytes, verified with ``public_key`` when given."""
