@@ -1,0 +1,3 @@
+module rampart.dev/go
+
+go 1.19

@@ -1,0 +1,53 @@
+/* C helpers of the cgo package: the request structs are built on the C side, so that Go
+ * passes only pointers to bytes (cgo forbids passing Go memory that holds Go pointers). */
+#ifndef RAMPART_GO_HELPERS_H
+#define RAMPART_GO_HELPERS_H
+
+#include "rampart.h"
+
+static int32_t go_rampart_check(const RampartTables *t, const uint8_t *s, size_t sl,
+                                const uint8_t *a, size_t al, const uint8_t *pb, size_t pbl,
+                                const uint8_t *cf, size_t cfl, const uint8_t *cp, size_t cpl,
+                                const uint8_t *cn, size_t cnl, const uint8_t *g, size_t gl,
+                                RampartDecision *out, RampartError **error) {
+	RampartRequest r = {{s, sl}, {a, al}, {{pb, pbl}, {cf, cfl}, {cp, cpl}, {cn, cnl}, {g, gl}}};
+	return rampart_check(t, &r, out, error);
+}
+
+static int32_t go_rampart_who_can(const RampartTables *t, const uint8_t *a, size_t al,
+                                  const uint8_t *pb, size_t pbl, const uint8_t *cf, size_t cfl,
+                                  const uint8_t *cp, size_t cpl, const uint8_t *cn, size_t cnl,
+                                  const uint8_t *g, size_t gl, RampartBuffer *out, RampartError **error) {
+	RampartStr action = {a, al};
+	RampartTarget target = {{pb, pbl}, {cf, cfl}, {cp, cpl}, {cn, cnl}, {g, gl}};
+	return rampart_who_can_json(t, action, &target, out, error);
+}
+
+static int32_t go_rampart_list(const RampartTables *t, const uint8_t *s, size_t sl,
+                               const uint8_t *a, size_t al, uint32_t category, int with,
+                               const uint8_t *pb, size_t pbl, const uint8_t *cf, size_t cfl,
+                               const uint8_t *cp, size_t cpl, const uint8_t *cn, size_t cnl,
+                               RampartBuffer *out, RampartError **error) {
+	RampartStr subject = {s, sl}, action = {a, al}, none = {NULL, 0};
+	RampartTarget target = {{pb, pbl}, {cf, cfl}, {cp, cpl}, {cn, cnl}, none};
+	return rampart_list_json(t, subject, action, category, with ? &target : NULL, out, error);
+}
+
+static int32_t go_rampart_sql_filter(const RampartTables *t, const uint8_t *s, size_t sl,
+                                     const uint8_t *a, size_t al, uint32_t category,
+                                     const RampartStr *columns, size_t columns_len,
+                                     const uint8_t *id, size_t idl, uint32_t first, uint32_t flags,
+                                     RampartBuffer *out, RampartError **error) {
+	RampartStr subject = {s, sl}, action = {a, al}, id_type = {id, idl};
+	return rampart_sql_filter_json(t, subject, action, category, columns, columns_len, id_type, first,
+	                               flags, out, error);
+}
+
+static int32_t go_rampart_resolve(const RampartTables *t, const uint8_t *r, size_t rl,
+                                  const uint8_t *s, size_t sl, const uint8_t *ns, size_t nsl,
+                                  const uint8_t *sec, size_t secl, uint32_t flags,
+                                  RampartBuffer *out, RampartError **error) {
+	RampartStr reference = {r, rl}, subject = {s, sl}, namespace_ = {ns, nsl}, secrets = {sec, secl};
+	return rampart_resolve_connection_json(t, reference, subject, namespace_, secrets, flags, out, error);
+}
+#endif

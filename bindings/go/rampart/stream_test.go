@@ -1,0 +1,89 @@
+package rampart_test
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"rampart.dev/go/rampart"
+)
+
+// TestStream times the bench stream through cgo (the same stream and method as
+// `rampart-workload stream --time`; see benches/README.md): set RAMPART_STREAM to the file
+// `rampart-workload stream --export` wrote and RAMPART_STREAM_TABLES to its tables, and
+// run `go test -run TestStream -v ./rampart`.
+func TestStream(t *testing.T) {
+	path, tablesPath := os.Getenv("RAMPART_STREAM"), os.Getenv("RAMPART_STREAM_TABLES")
+	if path == "" || tablesPath == "" {
+		t.Skip("RAMPART_STREAM and RAMPART_STREAM_TABLES are not set (a measurement, not a test)")
+	}
+	tables, err := rampart.Load(tablesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	type item struct {
+		request   rampart.Request
+		principal rampart.PrincipalID
+		action    rampart.ActionID
+		targets   []rampart.TargetID
+	}
+	var items []item
+	lines := bufio.NewScanner(file)
+	for lines.Scan() {
+		f := strings.Split(lines.Text(), "\t")
+		it := item{}
+		var objects []rampart.Object
+		if len(f) == 4 {
+			objects = append(objects, rampart.Playbook(f[2]))
+		}
+		objects = append(objects, rampart.Config(f[len(f)-1]))
+		it.request = rampart.Request{Subject: f[0], Action: f[1], Target: rampart.Objects(objects...)}
+		if it.principal, err = tables.Principal(f[0]); err != nil {
+			t.Fatal(err)
+		}
+		if it.action, err = tables.Action(f[1]); err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objects {
+			id, err := tables.Object(o.Category, o.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it.targets = append(it.targets, id)
+		}
+		items = append(items, it)
+	}
+	best := func(f func(item) bool) (time.Duration, int) {
+		bestPass, allowed := time.Duration(1<<62), 0
+		for pass := 0; pass < 20; pass++ {
+			allowed = 0
+			start := time.Now()
+			for _, it := range items {
+				if f(it) {
+					allowed++
+				}
+			}
+			if d := time.Since(start); d < bestPass {
+				bestPass = d
+			}
+		}
+		return bestPass / time.Duration(len(items)), allowed
+	}
+	ids, allowedIDs := best(func(it item) bool {
+		d, _ := tables.CheckIDs(it.principal, it.action, it.targets...)
+		return d.Allowed
+	})
+	names, allowedNames := best(func(it item) bool {
+		d, _ := tables.IsAuthorized(it.request)
+		return d.Allowed
+	})
+	t.Logf("go (cgo): %d requests, best of 20 passes: by ids %d ns, by names %d ns per check (%d/%d allowed)",
+		len(items), ids.Nanoseconds(), names.Nanoseconds(), allowedIDs, allowedNames)
+}
