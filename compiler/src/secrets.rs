@@ -3,11 +3,16 @@
 //! base64 `data`, plain `stringData`, `kind: List` wrappers), and a directory of Helm
 //! values files per release (`<release>.yaml`, or `<namespace>/<release>.yaml`) read with
 //! dotted key paths such as `database.password`.
+//!
+//! Both read nothing outside their directory: names are checked against the Kubernetes
+//! and Helm rules before they become paths, and every path is canonicalised and must stay
+//! under the directory (symlinks included).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
+use rampart_runtime::connection::kubernetes_names::NameRule;
 use rampart_runtime::connection::{
     LookupError, MemorySource, SecretSource, SecretValue, SourceKind,
 };
@@ -39,27 +44,58 @@ pub struct ManifestDirectory {
     objects: MemorySource,
 }
 
-fn files(dir: &Path) -> Vec<PathBuf> {
+/// Every manifest file under `dir` (`.yaml`, `.yml`, `.json`), in sorted order. Paths are
+/// followed through symlinks and must stay under `dir`: a link that leads outside is an
+/// error naming it, and a directory reached twice (a link loop) is read once.
+fn files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let root =
+        std::fs::canonicalize(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![root.clone()];
     while let Some(d) = stack.pop() {
+        if !seen.insert(d.clone()) {
+            continue;
+        }
         let Ok(entries) = std::fs::read_dir(&d) else {
             continue;
         };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
+            let is_dir = p.is_dir();
+            let manifest = p
                 .extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-            {
-                out.push(p);
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
+            if !is_dir && !manifest {
+                continue;
+            }
+            let real = confined(&root, &p, "the secrets directory")?;
+            if is_dir {
+                stack.push(real);
+            } else {
+                out.push(real);
             }
         }
     }
     out.sort();
-    out
+    out.dedup();
+    Ok(out)
+}
+
+/// `path` with every symlink followed, when it stays under `root` (itself canonical);
+/// an error naming the path (never its content) when it leads elsewhere.
+fn confined(root: &Path, path: &Path, what: &str) -> Result<PathBuf, String> {
+    let real = std::fs::canonicalize(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    if real.starts_with(root) {
+        Ok(real)
+    } else {
+        Err(format!(
+            "`{}` leads outside {what} (to `{}`); Rampart reads nothing outside it",
+            path.display(),
+            real.display()
+        ))
+    }
 }
 
 impl ManifestDirectory {
@@ -69,7 +105,7 @@ impl ManifestDirectory {
             return Err(format!("`{}` is not a directory", dir.display()));
         }
         let mut out = ManifestDirectory::default();
-        for path in files(dir) {
+        for path in files(dir)? {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
             out.add_text(&path, text)?;
@@ -150,9 +186,13 @@ impl SecretSource for ManifestDirectory {
     }
 }
 
-/// Helm values files, one per release.
+/// Helm values files, one per release. Namespaces and release names are checked against
+/// the Kubernetes and Helm rules before they become paths, and every file is read through
+/// its canonical path, which must stay under the directory (symlinks included), whatever
+/// the tables say: tables may have been compiled elsewhere.
 #[derive(Debug)]
 pub struct HelmValuesDirectory {
+    /// The directory, canonical.
     dir: PathBuf,
 }
 
@@ -162,24 +202,44 @@ impl HelmValuesDirectory {
         if !dir.is_dir() {
             return Err(format!("`{}` is not a directory", dir.display()));
         }
-        Ok(HelmValuesDirectory {
-            dir: dir.to_path_buf(),
-        })
+        let dir = std::fs::canonicalize(dir)
+            .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        Ok(HelmValuesDirectory { dir })
     }
 
     fn values(&self, namespace: &str, release: &str) -> Result<serde_json::Value, LookupError> {
-        let candidates = ["yaml", "yml", "json"].iter().flat_map(|ext| {
-            [
-                self.dir.join(namespace).join(format!("{release}.{ext}")),
-                self.dir.join(format!("{release}.{ext}")),
-            ]
+        for (name, rule) in [
+            (namespace, NameRule::Namespace),
+            (release, NameRule::HelmRelease),
+        ] {
+            rule.check(name)
+                .map_err(|e| LookupError::Failed(format!("the {rule} of the reference is {e}")))?;
+        }
+        // `<namespace>/<release>` first, then `<release>` at the top.
+        let candidates = [true, false].into_iter().flat_map(|in_namespace| {
+            ["yaml", "yml", "json"].into_iter().map(move |ext| {
+                let file = format!("{release}.{ext}");
+                if in_namespace {
+                    self.dir.join(namespace).join(file)
+                } else {
+                    self.dir.join(file)
+                }
+            })
         });
-        let mut found: Vec<PathBuf> = candidates.filter(|p| p.is_file()).collect();
-        found.sort_by_key(|p| p.components().count() == self.dir.components().count() + 1);
-        let path = found.first().ok_or(LookupError::NotFound)?;
-        let text = std::fs::read_to_string(path)
+        let mut found = None;
+        for candidate in candidates {
+            if candidate.is_file() {
+                found = Some(
+                    confined(&self.dir, &candidate, "the Helm values directory")
+                        .map_err(LookupError::Failed)?,
+                );
+                break;
+            }
+        }
+        let path = found.ok_or(LookupError::NotFound)?;
+        let text = std::fs::read_to_string(&path)
             .map_err(|e| LookupError::Failed(format!("`{}`: {e}", path.display())))?;
-        let file = SourceFile::new(path, text);
+        let file = SourceFile::new(&path, text);
         match split_documents(&file).first() {
             None => Ok(serde_json::Value::Null),
             Some(doc) => doc

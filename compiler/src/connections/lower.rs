@@ -8,6 +8,9 @@
 //! name says it is a secret are all refused. Templates (the URL and every property value)
 //! are parsed here, so an unknown variable, or `properties.x` for a property the connection
 //! does not define, is reported by `validate` and `compile` at the field's location.
+//! Every name a source is given (the namespace, Secret, ConfigMap, service account and
+//! Helm release names, Secret and ConfigMap keys) must follow its Kubernetes rule
+//! ([`NameRule`]), so that no `../` or absolute path reaches a source.
 //!
 //! Where upstream has a visible bug this lowering does what was meant: `slack.icon` sets
 //! `Icon` (upstream sets it from `color`), and MySQL's `insecureTLS` suffix gets its `?`
@@ -16,6 +19,7 @@
 use std::collections::BTreeMap;
 
 use rampart_grammar::{TemplateVariable, UrlTemplate};
+use rampart_runtime::connection::kubernetes_names::{NameError, NameRule};
 use rampart_runtime::schema::FieldSource;
 
 use super::document::{Connection, EnvValue, FieldValue, ReadField, SpecFields};
@@ -63,6 +67,39 @@ fn userinfo_password(url: &str) -> bool {
     }
 }
 
+/// Every name a source gives, with the rule it follows and its field path under
+/// `valueFrom`: the object's name and, for Secrets and ConfigMaps, the key (a Helm key is
+/// a dotted path into the values, not a name).
+fn source_names(source: &FieldSource) -> Vec<(&str, NameRule, &'static str)> {
+    match source {
+        FieldSource::SecretKeyRef { name, key } => vec![
+            (name.as_str(), NameRule::ObjectName, "secretKeyRef.name"),
+            (key.as_str(), NameRule::DataKey, "secretKeyRef.key"),
+        ],
+        FieldSource::ConfigMapKeyRef { name, key } => vec![
+            (name.as_str(), NameRule::ObjectName, "configMapKeyRef.name"),
+            (key.as_str(), NameRule::DataKey, "configMapKeyRef.key"),
+        ],
+        FieldSource::HelmRef { name, .. } => {
+            vec![(name.as_str(), NameRule::HelmRelease, "helmRef.name")]
+        }
+        FieldSource::ServiceAccount { name } => {
+            vec![(name.as_str(), NameRule::ObjectName, "serviceAccount")]
+        }
+        FieldSource::Value(_) => Vec::new(),
+    }
+}
+
+/// A name that breaks its Kubernetes rule: sources look names up as they are, and a
+/// directory-backed source would otherwise turn `../` into a path. Like every diagnostic
+/// about a Connection, it names the field, not the value.
+fn invalid_name(path: &str, error: NameError, at: &Location) -> Diagnostic {
+    Diagnostic::at(at.clone(), format!("`{path}` is {error}"))
+        .field(path)
+        .masked(true)
+        .help(error.help())
+}
+
 impl Lowering {
     fn env(&mut self, read: &ReadField, env: &EnvValue) -> Option<FieldSource> {
         if read.field.secret && env.literal.is_some() {
@@ -70,7 +107,20 @@ impl Lowering {
                 .push(refuse_literal_secret(&read.path, &env.at));
             return None;
         }
-        Some(env.field_source())
+        self.source(&read.path, env)
+    }
+
+    /// The stored source of an EnvVar whose names follow their rules.
+    fn source(&mut self, path: &str, env: &EnvValue) -> Option<FieldSource> {
+        let source = env.field_source();
+        let before = self.diagnostics.len();
+        for (name, rule, field) in source_names(&source) {
+            if let Err(e) = rule.check(name) {
+                let path = format!("{path}.valueFrom.{field}");
+                self.diagnostics.push(invalid_name(&path, e, &env.at));
+            }
+        }
+        (self.diagnostics.len() == before).then_some(source)
     }
 
     fn property(&mut self, name: &str, source: FieldSource, at: Option<Location>) {
@@ -130,11 +180,14 @@ impl Lowering {
                                 ));
                                 continue;
                             }
-                            self.property(
-                                &format!("headers.{name}"),
-                                env.field_source(),
-                                Some(env.at.clone()),
-                            );
+                            let path = format!("{}[{name}]", read.path);
+                            if let Some(source) = self.source(&path, env) {
+                                self.property(
+                                    &format!("headers.{name}"),
+                                    source,
+                                    Some(env.at.clone()),
+                                );
+                            }
                         }
                         return;
                     }
@@ -325,6 +378,12 @@ fn refuse_secret_named(path: &str, at: &Location) -> Diagnostic {
 /// Lowers one Connection document.
 pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnostic>> {
     let spec = &doc.value.spec;
+    let namespace_error = doc.value.metadata.namespace.as_ref().and_then(|n| {
+        NameRule::Namespace
+            .check(&n.value)
+            .err()
+            .map(|e| invalid_name("metadata.namespace", e, &doc.at(n)))
+    });
     let mut l = Lowering {
         data: LoweredConnection {
             namespace: namespace_of(&doc.value.metadata),
@@ -341,7 +400,7 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
         properties: BTreeMap::new(),
         url_at: None,
         insecure_tls: false,
-        diagnostics: Vec::new(),
+        diagnostics: namespace_error.into_iter().collect(),
     };
     for read in &spec.generic.fields {
         l.apply(read);
