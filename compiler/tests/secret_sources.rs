@@ -293,3 +293,121 @@ fn manifest_directories_refuse_links_that_leave_them_and_survive_loops() {
         std::fs::remove_file(&link).expect("unlink");
     }
 }
+
+/// A Connection whose `spec` is `spec` (YAML, indented under `spec:`).
+fn with_spec(spec: &str) -> String {
+    let indented: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    format!("apiVersion: mission-control.flanksource.com/v1\nkind: Connection\nmetadata:\n  name: c\n  namespace: default\nspec:\n{indented}")
+}
+
+#[test]
+fn credentials_written_into_urls_connection_strings_and_webhooks_are_refused() {
+    let refused = [
+        ("type: http\nurl: {value: 'https://api.example.com/v1?password=hunter2'}", "spec.url", "the `password` parameter"),
+        ("type: http\nurl: {value: 'https://api.example.com/v1?a=1&pass%77ord=hunter2'}", "spec.url", "the `pass%77ord` parameter"),
+        ("type: http\nurl: {value: 'https://x/v1?access_token=hunter2'}", "spec.url", "the `access_token` parameter"),
+        ("type: http\nurl: {value: 'https://api.example.com/v1?api_key=hunter2'}", "spec.url", "the `api_key` parameter"),
+        ("type: http\nurl: {value: 'https://acct.blob.core.windows.net/c?sv=2022&sig=hunter2'}", "spec.url", "the `sig` parameter"),
+        ("type: sql_server\nurl: {value: 'Server=db;Database=x;User Id=sa;Password=hunter2;'}", "spec.url", "the `Password` parameter"),
+        ("type: postgres\nproperties: {dsn: 'host=db dbname=x password=hunter2'}", "spec.properties.dsn", "the `password` parameter"),
+        ("http:\n  url: https://hooks.slack.com/services/T000/B000/hunter2", "spec.http.url", "webhook URL"),
+        ("http:\n  url: https://discord.com/api/webhooks/123/hunter2", "spec.http.url", "webhook URL"),
+        ("http:\n  url: https://acme.webhook.office.com/webhookb2/a@b/IncomingWebhook/c/hunter2", "spec.http.url", "webhook URL"),
+        ("type: slack\nurl: {value: 'slack://xoxb-hunter2@alerts'}", "spec.url", "`slack://`"),
+        ("http:\n  url: https://x\n  headers: [{name: X-Custom, value: 'Bearer hunter2hunter2'}]", "spec.http.headers[X-Custom]", "`Authorization` value"),
+        ("git:\n  url: https://github.com/acme/repo.git\n  ref: main\n  username: {value: ghp_abcdefghijklmnopqrstuvwxyz0123456789}", "spec.git.username", "`ghp_`"),
+        ("http:\n  url: https://x\n  oauth: {tokenURL: 'https://idp/token?client_secret=hunter2'}", "spec.http.oauth.tokenURL", "the `client_secret` parameter"),
+        ("smtp:\n  host: 'bob:hunter2@mail'\n  fromAddress: a@b\n  fromName: A", "spec", "userinfo"),
+    ];
+    for (spec, field, what) in refused {
+        let yaml = with_spec(spec);
+        let rendered = lower_document(&yaml).expect_err(spec);
+        assert!(rendered.contains(field), "{spec}\n--- got\n{rendered}");
+        assert!(rendered.contains(what), "{spec}\n--- got\n{rendered}");
+        assert!(rendered.contains("literal credential"), "{rendered}");
+        assert!(rendered.contains("valueFrom"), "{rendered}");
+        // The value never appears: not in the message, not in the snippet.
+        assert!(!rendered.contains("hunter2"), "{spec}\n--- got\n{rendered}");
+    }
+}
+
+#[test]
+fn ordinary_connections_carry_no_credential() {
+    for spec in [
+        "type: http\nurl: {value: 'https://api.example.com/v1?limit=10&orgId=1'}",
+        "type: http\nurl: {value: 'https://$(username):$(password)@api.example.com'}",
+        "type: http\nurl: {value: 'https://api.example.com/v1?token=$(password)'}",
+        "type: sql_server\nurl: {value: 'Server=db;Database=x;User Id=$(username);Password=$(password);'}",
+        "type: postgres\nproperties: {dsn: 'host=db dbname=x sslmode=require'}",
+        "http:\n  url: https://hooks.example.com/webhooks/incoming",
+        "http:\n  url: $(password)\n  password: {valueFrom: {secretKeyRef: {name: slack, key: webhook}}}",
+        "http:\n  url: https://x\n  oauth: {tokenURL: 'https://login.microsoftonline.com/t/oauth2/v2.0/token', scope: [openid]}",
+        "http:\n  url: https://x\n  headers: [{name: X-Team, value: payments}, {name: Accept, value: 'application/json'}]",
+        "git:\n  url: https://github.com/acme/repo.git\n  ref: main\n  username: {value: bot}",
+        "mongo:\n  host: {value: mongo}\n  database: {value: app}\n  replicaSet: rs0\n  insecureTLS: true",
+        "mssql:\n  host: {value: sql}\n  database: {value: app}\n  trustServerCertificate: true",
+        "smtp:\n  host: mail.example.com\n  port: 587\n  fromAddress: a@example.com\n  fromName: Alerts\n  toAddresses: [b@example.com]\n  subject: 'Basic health check failed'",
+        "opensearch:\n  urls: ['https://a:9200', 'https://b:9200']\n  index: logs-*",
+        "prometheus:\n  url: {value: 'http://prom:9090/api/v1/query?query=up'}",
+        "loki:\n  url: 'http://loki:3100/loki/api/v1/query_range?direction=backward'",
+    ] {
+        let yaml = with_spec(spec);
+        assert!(lower_document(&yaml).is_ok(), "{spec}: {:?}", lower_document(&yaml));
+    }
+}
+
+#[test]
+fn a_credential_in_a_literal_of_tables_compiled_elsewhere_is_masked_when_shown() {
+    use rampart_runtime::schema::FieldSource;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(
+        dir.path().join("c.yaml"),
+        with_spec("type: http\nurl: {value: 'https://api.example.com/v1?limit=1'}\nproperties: {dsn: 'host=db'}")
+            + "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: read, namespace: default}\nspec:\n  subject: {person: admin@example.com}\n  actions: [read]\n  object: {connections: [{name: \"*\"}]}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("catalog.yaml"),
+        "people: [{id: p-admin, email: admin@example.com}]\nconnections: [{id: cn-c, namespace: default, name: c, type: http}]\n",
+    )
+    .expect("write");
+    let mut compiled = rampart_compiler::compile::compile(
+        &[dir.path().join("c.yaml")],
+        Some(&dir.path().join("catalog.yaml")),
+        &|_| {},
+    )
+    .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.render()).collect::<String>()));
+    // What an older compiler, or a hand-made table, could store.
+    let connection = &mut compiled.data.connections[0];
+    connection.url = Some(FieldSource::Value(
+        "https://bob:hunter2@api.example.com/v1?api_key=hunter3".into(),
+    ));
+    for (name, source) in &mut connection.properties {
+        if name == "dsn" {
+            *source = FieldSource::Value("Server=db;Password=hunter4;".into());
+        }
+    }
+    let tables = rampart_runtime::Tables::from_data(compiled.data).expect("tables");
+    let resolved = tables
+        .resolve_connection(
+            "connection://default/c",
+            "admin@example.com",
+            "default",
+            &rampart_runtime::connection::MemorySource::new(),
+        )
+        .expect("resolves");
+    let url = resolved.shown_url(false);
+    let dsn = resolved.shown("properties.dsn", &resolved.properties["dsn"], false);
+    for secret in ["hunter2", "hunter3", "hunter4"] {
+        assert!(
+            !url.contains(secret) && !dsn.contains(secret),
+            "{url} {dsn}"
+        );
+    }
+    assert!(
+        url.starts_with("https://bob:********@api.example.com"),
+        "{url}"
+    );
+    assert_eq!(dsn, "Server=db;Password=********;");
+    assert!(resolved.shown_url(true).contains("hunter2"));
+}

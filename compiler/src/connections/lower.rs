@@ -4,8 +4,10 @@
 //! `insecure_tls` always a property (`"true"` / `"false"`).
 //!
 //! Secrets stay out of the tables: a literal `value` in a field that holds a credential,
-//! a literal URL whose userinfo carries a password, and a literal header or property whose
-//! name says it is a secret are all refused. Templates (the URL and every property value)
+//! a literal header or property whose name says it is a secret, and a credential written
+//! into any literal text the tables store (a URL's userinfo or query, a connection
+//! string's `Password=`, a webhook path, found by the runtime's one detector,
+//! `credentials::find`) are all refused. Templates (the URL and every property value)
 //! are parsed here, so an unknown variable, or `properties.x` for a property the connection
 //! does not define, is reported by `validate` and `compile` at the field's location.
 //! Every name a source is given (the namespace, Secret, ConfigMap, service account and
@@ -19,11 +21,12 @@
 use std::collections::BTreeMap;
 
 use rampart_grammar::{TemplateVariable, UrlTemplate};
+use rampart_runtime::connection::credentials::{self, is_secret_name};
 use rampart_runtime::connection::kubernetes_names::{NameError, NameRule};
 use rampart_runtime::schema::FieldSource;
 
 use super::document::{Connection, EnvValue, FieldValue, ReadField, SpecFields};
-use super::fields::{secret_name, Slot};
+use super::fields::Slot;
 use super::model::LoweredConnection;
 use crate::diagnostic::Diagnostic;
 use crate::located::Located;
@@ -33,7 +36,15 @@ use crate::source::Location;
 struct Lowering {
     data: LoweredConnection,
     properties: BTreeMap<String, (FieldSource, Option<Location>)>,
+    /// Field paths of properties, where a document field set them.
+    property_paths: BTreeMap<String, String>,
     url_at: Option<Location>,
+    /// The field path of the URL (`spec.url`, `spec.http.url`).
+    url_path: String,
+    /// The field path and location of a username a field set.
+    username_field: Option<(String, Location)>,
+    /// Where `spec` is: the location of values no field wrote (section templates).
+    spec_at: Location,
     insecure_tls: bool,
     diagnostics: Vec<Diagnostic>,
 }
@@ -45,26 +56,17 @@ fn refuse_literal_secret(path: &str, at: &Location) -> Diagnostic {
         .help("use `valueFrom: {secretKeyRef: {name: ..., key: ...}}` (or configMapKeyRef, helmRef)")
 }
 
-/// Whether a literal URL carries a password in its userinfo (`scheme://user:pass@host`)
-/// that is text, not a template variable.
-fn userinfo_password(url: &str) -> bool {
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let Some((userinfo, _)) = authority.rsplit_once('@') else {
-        return false;
-    };
-    let Some((_, password)) = userinfo.split_once(':') else {
-        return false;
-    };
-    match UrlTemplate::parse(password) {
-        Ok(t) => t
-            .parts()
-            .iter()
-            .any(|p| matches!(p, rampart_grammar::TemplatePart::Literal(l) if !l.is_empty())),
-        Err(_) => !password.is_empty(),
-    }
+/// A literal value that carries a credential where the connection's URL, a property or
+/// a header is text: a URL's userinfo or query, a connection string's keyword, a webhook
+/// path, an `Authorization` value ([`credentials::find`], the one detector).
+fn refuse_literal_credential(path: &str, what: &str, at: &Location) -> Diagnostic {
+    Diagnostic::at(
+        at.clone(),
+        format!("`{path}` carries a literal credential ({what}); it would be stored in the tables"),
+    )
+    .field(path)
+    .masked(true)
+    .help("write `$(password)` where the credential goes and give `password: {valueFrom: {secretKeyRef: {name: ..., key: ...}}}`; a URL that is itself a secret (a webhook) goes whole into the secret: `url: $(password)`")
 }
 
 /// Every name a source gives, with the rule it follows and its field path under
@@ -161,7 +163,7 @@ impl Lowering {
                     FieldValue::StrList(list) => literal(list.join(",")),
                     FieldValue::StrMap(map) => {
                         for (k, v) in map {
-                            if secret_name(k) && !v.is_empty() {
+                            if is_secret_name(k) && !v.is_empty() {
                                 self.diagnostics.push(refuse_secret_named(
                                     &format!("{}.{k}", read.path),
                                     &read.at,
@@ -173,7 +175,7 @@ impl Lowering {
                     }
                     FieldValue::EnvList(headers) => {
                         for (name, env) in headers {
-                            if env.literal.is_some() && secret_name(name) {
+                            if env.literal.is_some() && is_secret_name(name) {
                                 self.diagnostics.push(refuse_secret_named(
                                     &format!("{}[{name}]", read.path),
                                     &env.at,
@@ -182,6 +184,7 @@ impl Lowering {
                             }
                             let path = format!("{}[{name}]", read.path);
                             if let Some(source) = self.source(&path, env) {
+                                self.property_paths.insert(format!("headers.{name}"), path);
                                 self.property(
                                     &format!("headers.{name}"),
                                     source,
@@ -197,11 +200,19 @@ impl Lowering {
                     Slot::Url => {
                         self.data.url = Some(source);
                         self.url_at = Some(read.at.clone());
+                        self.url_path = read.path.clone();
                     }
-                    Slot::Username => self.data.username = Some(source),
+                    Slot::Username => {
+                        self.data.username = Some(source);
+                        self.username_field = Some((read.path.clone(), read.at.clone()));
+                    }
                     Slot::Password => self.data.password = Some(source),
                     Slot::Certificate => self.data.certificate = Some(source),
-                    Slot::Property(name) => self.property(name, source, Some(read.at.clone())),
+                    Slot::Property(name) => {
+                        self.property_paths
+                            .insert(name.to_string(), read.path.clone());
+                        self.property(name, source, Some(read.at.clone()))
+                    }
                     Slot::InsecureTls | Slot::Template => {}
                 }
             }
@@ -342,17 +353,7 @@ impl Lowering {
         };
         let mut found = Vec::new();
         if let Some(FieldSource::Value(url)) = &self.data.url {
-            check(url, "spec.url", self.url_at.as_ref(), &mut found);
-            if userinfo_password(url) {
-                if let Some(at) = &self.url_at {
-                    found.push(
-                        Diagnostic::at(at.clone(), "a literal URL carries a password in its userinfo (it would be stored in the tables)")
-                            .field("spec.url")
-                            .masked(true)
-                            .help("write `$(password)` in the URL and give `password: {valueFrom: ...}`"),
-                    );
-                }
-            }
+            check(url, &self.url_path, self.url_at.as_ref(), &mut found);
         }
         for (name, (source, at)) in &self.properties {
             if let FieldSource::Value(text) = source {
@@ -362,6 +363,46 @@ impl Lowering {
                     at.as_ref(),
                     &mut found,
                 );
+            }
+        }
+        self.diagnostics.extend(found);
+        self.check_literal_credentials();
+    }
+
+    /// Every literal text the tables would store (the URL, the username, every property
+    /// and header) through the one credential detector: a credential written into text is
+    /// refused like a literal in a credential field.
+    fn check_literal_credentials(&mut self) {
+        let mut texts: Vec<(String, &str, Option<&Location>)> = Vec::new();
+        if let Some(FieldSource::Value(url)) = &self.data.url {
+            texts.push((self.url_path.clone(), url, self.url_at.as_ref()));
+        }
+        if let (Some(FieldSource::Value(username)), Some((path, at))) =
+            (&self.data.username, &self.username_field)
+        {
+            texts.push((path.clone(), username, Some(at)));
+        }
+        for (name, (source, at)) in &self.properties {
+            if let FieldSource::Value(text) = source {
+                let path = self
+                    .property_paths
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| format!("spec.properties.{name}"));
+                texts.push((path, text, at.as_ref()));
+            }
+        }
+        let mut found = Vec::new();
+        for (path, text, at) in texts {
+            let mut seen = std::collections::BTreeSet::new();
+            for credential in credentials::find(text) {
+                if seen.insert(credential.what.clone()) {
+                    found.push(refuse_literal_credential(
+                        &path,
+                        &credential.what,
+                        at.unwrap_or(&self.spec_at),
+                    ));
+                }
             }
         }
         self.diagnostics.extend(found);
@@ -398,7 +439,11 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
             location: doc.at(&doc.value.metadata.name),
         },
         properties: BTreeMap::new(),
+        property_paths: BTreeMap::new(),
         url_at: None,
+        url_path: "spec.url".into(),
+        username_field: None,
+        spec_at: doc.value.spec_at.clone(),
         insecure_tls: false,
         diagnostics: namespace_error.into_iter().collect(),
     };
@@ -410,12 +455,15 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
     if let Some(read) = spec.generic.get("properties") {
         if let FieldValue::StrMap(map) = &read.value {
             for (k, v) in map {
-                if secret_name(k) && !v.is_empty() {
+                if is_secret_name(k) && !v.is_empty() {
                     l.diagnostics.push(refuse_secret_named(
                         &format!("spec.properties.{k}"),
                         &read.at,
                     ));
                 } else {
+                    l.property_paths
+                        .entry(k.clone())
+                        .or_insert_with(|| format!("spec.properties.{k}"));
                     generic_properties.push((k.clone(), v.clone(), read.at.clone()));
                 }
             }

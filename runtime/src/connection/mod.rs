@@ -1,6 +1,7 @@
 //! Connections: credential sources, masked values, templating, and authorized
 //! `connection://` resolution.
 
+pub mod credentials;
 pub mod kubernetes_names;
 mod resolve;
 mod secret;

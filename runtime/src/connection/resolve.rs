@@ -54,11 +54,14 @@ impl ResolvedConnection {
         self.literal_fields.contains(field)
     }
 
-    /// A field's value as it may be shown: the value for literals (or with
-    /// `show_secrets`), else the mask.
+    /// A field's value as it may be shown: the value with `show_secrets`; for literals,
+    /// the value with any credential written into it masked (tables compiled elsewhere
+    /// may hold one); else the mask.
     pub fn shown(&self, field: &str, value: &SecretValue, show_secrets: bool) -> String {
-        if show_secrets || self.is_literal(field) {
+        if show_secrets {
             value.expose().to_string()
+        } else if self.is_literal(field) {
+            super::credentials::mask(value.expose())
         } else {
             MASK.to_string()
         }
@@ -379,7 +382,8 @@ fn hydrate(
                     properties: &masked_properties,
                     ..vars
                 };
-                render(&template, &masked).expose().replace("%2A", "*")
+                // A credential written into the literal URL itself is masked too.
+                super::credentials::mask(&render(&template, &masked).expose().replace("%2A", "*"))
             } else {
                 MASK.to_string()
             };
