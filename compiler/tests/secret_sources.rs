@@ -13,8 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_compiler::documents;
 use rampart_compiler::connections::lower::lower;
+use rampart_compiler::documents;
 use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
 use rampart_runtime::connection::{LookupError, SecretSource, SourceKind};
 
