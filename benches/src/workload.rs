@@ -15,7 +15,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use rampart_compiler::oracle::Oracle;
-use rampart_runtime::json::{JsonObject, JsonObjects, JsonRequest};
+use rampart_runtime::json::request::{JsonObject, JsonObjects, JsonRequest};
 use rampart_runtime::{Category, ObjectAttributes};
 
 use crate::random::Random;

@@ -11,7 +11,9 @@ use rampart_runtime::{Request, Tables};
 
 use crate::output::Output;
 use crate::{Failure, Format, Outcome, TablesArgs, TargetArgs};
-use rampart_runtime::json::{response_json, response_text, JsonRequest};
+use rampart_runtime::json::batch::{decide_line, error_line};
+use rampart_runtime::json::response::{response_json, response_text};
+use rampart_runtime::json::strict::Problems;
 
 /// The longest batch line read (longer lines are errors).
 const LINE_LIMIT: usize = 1 << 20;
@@ -109,22 +111,6 @@ fn next_line(reader: &mut dyn BufRead) -> std::io::Result<Option<Result<String, 
     ))
 }
 
-fn decide_line(tables: &Tables, line: &str, explain: bool) -> Result<serde_json::Value, String> {
-    if line.trim().is_empty() {
-        return Err("a blank line is not a request".into());
-    }
-    let request: JsonRequest =
-        serde_json::from_str(line).map_err(|e| format!("malformed request: {e}"))?;
-    let request = request.to_request()?;
-    let response = if explain {
-        tables.explain(&request)
-    } else {
-        tables.is_authorized(&request)
-    }
-    .map_err(|e| e.to_string())?;
-    Ok(response_json(&response))
-}
-
 fn run_batch(tables: &Tables, path: &PathBuf, explain: bool) -> Outcome {
     let mut reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
@@ -141,11 +127,14 @@ fn run_batch(tables: &Tables, path: &PathBuf, explain: bool) -> Outcome {
             .map_err(|e| Failure::Error(format!("cannot read line {}: {e}", n + 1)))?;
         let Some(line) = line else { break };
         n += 1;
-        let json = match line.and_then(|l| decide_line(tables, &l, explain)) {
+        let json = match line
+            .map_err(|error| Problems::one(error, None))
+            .and_then(|l| decide_line(tables, &l, explain))
+        {
             Ok(json) => json,
-            Err(error) => {
+            Err(problems) => {
                 errors += 1;
-                serde_json::json!({"line": n, "error": error})
+                error_line(n, &problems)
             }
         };
         out.line(json)?;

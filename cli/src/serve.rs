@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use crate::{public_key, Failure, Outcome};
 
@@ -30,6 +31,16 @@ pub struct Args {
     /// The largest request body accepted.
     #[arg(long, default_value_t = 1 << 20)]
     max_body_bytes: usize,
+    /// Seconds a client has to send a request's head, from its connection's start or
+    /// from the previous answer (so also how long an idle kept-alive connection stays).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body, from the end of its head.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Seconds a client may take none of an answer's bytes before its connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    write_timeout: u64,
     /// The most evaluations (or subjects) in one batch.
     #[arg(long, default_value_t = 10_000)]
     max_batch: usize,
@@ -58,6 +69,9 @@ pub fn run(args: Args) -> Outcome {
         token_file: args.token_file,
         decision_log: args.decision_log,
         max_body_bytes: args.max_body_bytes,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        write_timeout: Duration::from_secs(args.write_timeout),
         max_batch: args.max_batch,
         max_concurrent: args.max_concurrent,
         public_url: args.public_url,

@@ -13,146 +13,17 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rampart_compiler::compile::compile;
-use rampart_compiler::emit::encode;
 use serde_json::{json, Value};
-
-/// A running sidecar; killed when dropped.
-struct Sidecar {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<String>>,
-}
-
-impl Sidecar {
-    fn start(tables: &Path, extra: &[&str]) -> Sidecar {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rampart"))
-            .args(["serve", "-t"])
-            .arg(tables)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start rampart serve");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let first = lines.next().expect("a line").expect("text");
-        let base = first
-            .split("listening on ")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-            .to_string();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        Sidecar { child, base, log }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn post(&self, path: &str, body: &Value) -> (u16, Value, String) {
-        let response = client()
-            .post(self.url(path))
-            .json(body)
-            .send()
-            .expect("request");
-        let status = response.status().as_u16();
-        let revision = header(&response);
-        (status, response.json().expect("a JSON body"), revision)
-    }
-
-    fn wait_for_log(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.log.lock().unwrap().contains(needle) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("no `{needle}` in the log:\n{}", self.log.lock().unwrap());
-    }
-}
-
-impl Drop for Sidecar {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client")
-}
-
-fn header(response: &reqwest::blocking::Response) -> String {
-    response
-        .headers()
-        .get("x-rampart-revision")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Compiles policy text and catalog text into table bytes.
-fn table_bytes(policy: &str, catalog: &str) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::write(dir.path().join("policy.yaml"), policy).expect("write");
-    std::fs::write(dir.path().join("catalog.yaml"), catalog).expect("write");
-    let compiled = compile(
-        &[dir.path().join("policy.yaml")],
-        Some(&dir.path().join("catalog.yaml")),
-        &|_| {},
-    )
-    .unwrap_or_else(|d| panic!("{d:?}"));
-    encode(&compiled.data, None).expect("encode")
-}
-
-fn revision_of(bytes: &[u8]) -> String {
-    rampart_runtime::Tables::from_bytes(bytes)
-        .expect("load")
-        .revision()
-        .to_string()
-}
-
-/// Writes `bytes` to `path` atomically (temp file + rename), as `rampart compile` does.
-fn replace(path: &Path, bytes: &[u8]) {
-    let temp = path.with_extension("tmp");
-    std::fs::write(&temp, bytes).expect("write");
-    std::fs::rename(&temp, path).expect("rename");
-}
-
-fn fixture_tables(dir: &Path) -> PathBuf {
-    let out = dir.join("fixtures.rampart");
-    let o = support::run(&[
-        "compile",
-        "../fixtures/policy",
-        "--catalog",
-        "../fixtures/catalog.yaml",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", support::stderr(&o));
-    out
-}
+use support::sidecar::{
+    client, fixture_tables, header, replace, revision_of, table_bytes, Sidecar,
+};
 
 /// An AuthZEN evaluation for a batch line of `rampart check --batch`.
 fn authzen(line: &Value) -> Value {
@@ -170,7 +41,14 @@ fn authzen(line: &Value) -> Value {
             resources.push(match o {
                 Value::String(key) => json!({"type": kind, "id": key}),
                 attributes => {
-                    json!({"type": kind, "id": attributes["id"], "properties": attributes})
+                    // AuthZEN gives the identity outside the properties: `resource.id`,
+                    // and the object's own type as `object_type`.
+                    let mut properties = attributes.as_object().unwrap().clone();
+                    let id = properties.remove("id").unwrap();
+                    if let Some(t) = properties.remove("type") {
+                        properties.insert("object_type".into(), t);
+                    }
+                    json!({"type": kind, "id": id, "properties": properties})
                 }
             });
         }
@@ -417,7 +295,7 @@ fn every_endpoint_answers() {
     let described = json!({
         "subject": {"type": "user", "id": "admin@example.com"},
         "action": {"name": "read"},
-        "resource": {"type": "config", "id": "c-new", "properties": {"name": "new", "type": "Kubernetes::Pod", "namespace": "default"}},
+        "resource": {"type": "config", "id": "c-new", "properties": {"name": "new", "object_type": "Kubernetes::Pod", "namespace": "default"}},
     });
     let (status, body, _) = sidecar.post("/access/v1/evaluation", &described);
     assert_eq!(

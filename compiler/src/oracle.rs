@@ -12,7 +12,7 @@
 
 use rampart_runtime::Tables;
 
-use rampart_runtime::json::JsonRequest;
+use rampart_runtime::json::request::JsonRequest;
 
 /// An independent evaluator of the documents' semantics.
 pub trait Oracle {
@@ -61,6 +61,7 @@ pub fn disagreements<O: Oracle>(
             let expected = oracle.allowed(case);
             let answered = request
                 .to_request()
+                .map_err(|e| e.to_string())
                 .and_then(|r| {
                     tables
                         .is_authorized(&r)

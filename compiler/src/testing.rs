@@ -14,11 +14,12 @@ use rampart_runtime::{
 };
 
 use crate::documents::permission_test::{
-    CaseObject, CaseObjects, CheckCase, Expectation, ListCase, ResolveCase, TestCase, TestDocument,
-    WhoCanCase,
+    CheckCase, Expectation, ListCase, ResolveCase, TestCase, TestDocument, WhoCanCase,
 };
 use crate::located::Located;
-use rampart_runtime::json::response_text;
+use rampart_runtime::json::request::{self as request_model, target, JsonObject, JsonObjects};
+use rampart_runtime::json::response::response_text;
+use rampart_runtime::json::strict::{At, Problems};
 
 /// How one case ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,51 +157,23 @@ struct Asker<'a> {
     exercised: &'a mut BTreeSet<String>,
 }
 
-/// The objects of a case, owned, for the runtime to borrow.
+/// The objects of a case, owned, for the runtime to borrow: the request model every
+/// face shares ([`JsonObjects`]), so a case reads as a `check --batch` line does.
 struct CaseTarget {
-    objects: Vec<(Category, CaseObject)>,
+    objects: JsonObjects,
     global: Option<String>,
 }
 
 impl CaseTarget {
-    fn new(objects: Option<&CaseObjects>, global: Option<&str>) -> CaseTarget {
-        let objects = objects
-            .map(|o| {
-                [
-                    (Category::Playbook, &o.playbook),
-                    (Category::Config, &o.config),
-                    (Category::Component, &o.component),
-                    (Category::Connection, &o.connection),
-                ]
-                .into_iter()
-                .filter_map(|(c, x)| x.clone().map(|x| (c, x)))
-                .collect()
-            })
-            .unwrap_or_default();
+    fn new(objects: Option<&JsonObjects>, global: Option<&str>) -> CaseTarget {
         CaseTarget {
-            objects,
+            objects: objects.cloned().unwrap_or_default(),
             global: global.map(str::to_string),
         }
     }
 
     fn target(&self) -> Result<Target<'_>, String> {
-        match (&self.global, self.objects.is_empty()) {
-            (Some(_), false) => Err("a case names objects or a global object, not both".into()),
-            (Some(g), true) => Ok(Target::Global(g)),
-            (None, true) => Ok(Target::Unscoped),
-            (None, false) => Ok(Target::Objects(self.objects.iter().fold(
-                Objects::new(),
-                |o, (c, x)| {
-                    o.with(
-                        *c,
-                        match x {
-                            CaseObject::Key(k) => ObjectRef::Key(k),
-                            CaseObject::Attributes(a) => ObjectRef::Attributes(a),
-                        },
-                    )
-                },
-            ))),
-        }
+        target(self.objects.to_objects(), self.global.as_deref()).map_err(|p| p.with_help())
     }
 
     /// `config=c1 playbook=mc/x` or `global=catalog`.
@@ -209,8 +182,8 @@ impl CaseTarget {
             .objects
             .iter()
             .map(|(c, x)| match x {
-                CaseObject::Key(k) => format!("{}={k}", c.name()),
-                CaseObject::Attributes(a) => format!(
+                JsonObject::Key(k) => format!("{}={k}", c.name()),
+                JsonObject::Attributes(a) => format!(
                     "{}={{{}}}",
                     c.name(),
                     serde_json::to_string(a).unwrap_or_default()
@@ -232,15 +205,15 @@ impl CaseTarget {
                 .map_err(|e| e.to_string());
         }
         let mut ids: Option<ObjectIds> = None;
-        for (c, x) in &self.objects {
+        for (c, x) in self.objects.iter() {
             let key = match x {
-                CaseObject::Key(k) => k.as_str(),
-                CaseObject::Attributes(a) => match a.id.as_deref() {
-                    Some(id) if tables.object(*c, id).is_ok() => id,
+                JsonObject::Key(k) => k.as_str(),
+                JsonObject::Attributes(a) => match a.id.as_deref() {
+                    Some(id) if tables.object(c, id).is_ok() => id,
                     _ => return Ok(None),
                 },
             };
-            let id = tables.object(*c, key).map_err(|e| e.to_string())?;
+            let id = tables.object(c, key).map_err(|e| e.to_string())?;
             ids = Some(match ids {
                 None => ObjectIds::one(id),
                 Some(ids) => ids.and(id).map_err(|e| e.to_string())?,
@@ -485,8 +458,12 @@ impl Asker<'_> {
             {
                 None | Some([]) => tables.list(principal, action, category),
                 Some([(k, v)]) => {
+                    let mut problems = Problems::new();
                     let with_category =
-                        Category::from_name(k).ok_or_else(|| format!("`{k}` is not a category"))?;
+                        request_model::category(k, At::ROOT.member("with"), &mut problems);
+                    let with_category = problems
+                        .into_result(with_category)
+                        .map_err(|p| p.with_help())?;
                     let with = tables.object(with_category, v).map_err(|e| e.to_string())?;
                     tables.list_with(principal, action, category, with)
                 }

@@ -19,7 +19,7 @@ use proptest::prelude::*;
 use rampart_compiler::compile::compile;
 use rampart_compiler::emit::encode;
 use rampart_compiler::oracle::{disagreements, Oracle};
-use rampart_runtime::json::{JsonObject, JsonObjects, JsonRequest};
+use rampart_runtime::json::request::{JsonObject, JsonObjects, JsonRequest};
 use rampart_runtime::{Category, IdTarget, ObjectIds, Reason, Tables};
 use reference::generate::{
     catalog_yaml, compile_tables, documents_yaml, requests, world, GeneratedRequest,
@@ -81,7 +81,9 @@ impl Oracle for World {
 /// who-can, listings and pair grants must tell the same story.
 fn check_request(w: &World, tables: &Tables, r: &GeneratedRequest) -> Result<(), TestCaseError> {
     let json = Oracle::request(w, r);
-    let request = json.to_request().map_err(TestCaseError::fail)?;
+    let request = json
+        .to_request()
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let expected = Oracle::allowed(w, r);
     let response = tables
         .is_authorized(&request)

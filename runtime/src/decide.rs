@@ -330,6 +330,7 @@ impl Tables {
                         "the request names no object (a request about nothing is `Target::Unscoped`)",
                     ));
                 }
+                objects.one_per_category()?;
                 let mut targets = PerCategory::default();
                 for (c, object) in objects.iter() {
                     let resolved = match object {
@@ -446,6 +447,7 @@ impl Tables {
             return None;
         };
         if objects.is_empty()
+            || objects.one_per_category().is_err()
             || objects
                 .iter()
                 .any(|(_, o)| matches!(o, ObjectRef::Attributes(_)))

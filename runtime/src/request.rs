@@ -9,6 +9,7 @@ use crate::category::PerCategory;
 use crate::error::RequestError;
 use crate::ids::TablesTag;
 use crate::ids::{GlobalId, ObjectId};
+use crate::text::Shown;
 
 /// One object of a request: a key the catalog knows, or the attributes of an object it
 /// does not know (classified by the rules' selectors, as a recompile would).
@@ -20,10 +21,13 @@ pub enum ObjectRef<'a> {
     Attributes(&'a ObjectAttributes),
 }
 
-/// The objects of a request, at most one per category.
+/// The objects of a request, at most one per category. A second object of a category
+/// is kept aside, not swapped in: deciding such objects is an `invalid_request` error
+/// naming both ([`Objects::one_per_category`]), never a decision on either of them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Objects<'a> {
     slots: PerCategory<ObjectRef<'a>>,
+    second: Option<(Category, ObjectRef<'a>)>,
 }
 
 impl<'a> Objects<'a> {
@@ -32,10 +36,31 @@ impl<'a> Objects<'a> {
         Objects::default()
     }
 
-    /// Sets the object of `category` (replacing one set before).
+    /// Adds the object of `category`. A second object of the same category does not
+    /// replace the first: the request becomes an error (see [`Objects::one_per_category`]).
     pub fn with(mut self, category: Category, object: ObjectRef<'a>) -> Objects<'a> {
-        self.slots.set(category, object);
+        if self.slots.get(category).is_none() {
+            self.slots.set(category, object);
+        } else if self.second.is_none() {
+            self.second = Some((category, object));
+        }
         self
+    }
+
+    /// `Ok` when no category was given twice; else the `invalid_request` error that
+    /// deciding these objects is, naming both objects of the category.
+    pub fn one_per_category(&self) -> Result<(), RequestError> {
+        match self.second {
+            None => Ok(()),
+            Some((category, second)) => {
+                let first = self.slots.get(category).copied().unwrap_or(second);
+                Err(RequestError::invalid(format!(
+                    "two {category} objects in one request, {} and {}; a request holds at most one object per category",
+                    object_shown(&first),
+                    object_shown(&second),
+                )))
+            }
+        }
     }
 
     /// A playbook by `ns/name` or id.
@@ -58,7 +83,7 @@ impl<'a> Objects<'a> {
         self.with(Category::Connection, ObjectRef::Key(key))
     }
 
-    /// The object of a category.
+    /// The object of a category (the first one given).
     pub fn get(&self, category: Category) -> Option<&ObjectRef<'a>> {
         self.slots.get(category)
     }
@@ -76,6 +101,17 @@ impl<'a> Objects<'a> {
     /// True when no object was set.
     pub fn is_empty(&self) -> bool {
         self.slots.is_empty()
+    }
+}
+
+/// An object as an error message names it: its key, or the id its attributes give.
+fn object_shown(object: &ObjectRef<'_>) -> String {
+    match object {
+        ObjectRef::Key(key) => format!("`{}`", Shown(key)),
+        ObjectRef::Attributes(attributes) => match attributes.id.as_deref() {
+            Some(id) => format!("`{}` (by attributes)", Shown(id)),
+            None => "an object described by attributes".to_string(),
+        },
     }
 }
 

@@ -1,9 +1,10 @@
-//! The sidecar's errors: every refusal is a JSON body `{"error": {"code", "message"}}`
+//! The sidecar's errors: every refusal is a JSON body `{"error": {"code", "message", "help"?}}`
 //! with a status that says whose fault it is; an unknown name is a 400 with its code,
 //! never a denial and never a 500 without a body.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rampart_runtime::json::strict::Problems;
 use rampart_runtime::RequestError;
 
 /// An API error.
@@ -12,6 +13,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    help: Option<String>,
 }
 
 impl ApiError {
@@ -26,7 +28,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            help: None,
         }
+    }
+
+    /// With a line saying what to write instead.
+    pub fn with_help(mut self, help: Option<String>) -> ApiError {
+        self.help = help;
+        self
     }
 
     /// The stable code.
@@ -34,9 +43,13 @@ impl ApiError {
         self.code
     }
 
-    /// The error as the `error` member of a JSON body.
+    /// The error as the `error` member of a JSON body: `{code, message, help?}`.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::json!({"code": self.code, "message": self.message})
+        let mut out = serde_json::json!({"code": self.code, "message": self.message});
+        if let (Some(help), Some(map)) = (&self.help, out.as_object_mut()) {
+            map.insert("help".into(), serde_json::Value::String(help.clone()));
+        }
+        out
     }
 }
 
@@ -48,6 +61,13 @@ impl From<RequestError> for ApiError {
             StatusCode::BAD_REQUEST
         };
         ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<Problems> for ApiError {
+    /// Every problem of a body that is not a request (400 `malformed_request`).
+    fn from(problems: Problems) -> ApiError {
+        ApiError::malformed(problems.message()).with_help(problems.help())
     }
 }
 

@@ -1,12 +1,16 @@
 //! The sidecar's shared state and the pieces every endpoint uses: one snapshot of the
-//! tables per request, bodies read with a size limit into JSON, answers that carry the
-//! revision of the tables that gave them.
+//! tables per request, bodies read with a size limit and a deadline into strict JSON,
+//! answers that carry the revision of the tables that gave them, and the cancellation
+//! a request's work watches so that it stops when its client has gone.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError};
 use rampart_runtime::{Tables, TablesHandle};
 use serde_json::Value;
 
@@ -30,10 +34,13 @@ pub struct App {
     pub decision_log: Option<DecisionLog>,
     /// The largest request body accepted, in bytes.
     pub max_body: usize,
+    /// How long a client may take to send a body, from the end of its head.
+    pub body_timeout: Duration,
     /// The most evaluations (or subjects) one batch may hold.
     pub max_batch: usize,
-    /// At most this many requests are answered at once; the rest wait briefly, then get 503.
-    pub permits: tokio::sync::Semaphore,
+    /// At most this many requests are decided at once (a permit is taken once the body
+    /// is read); the rest wait briefly, then get 503.
+    pub permits: Arc<tokio::sync::Semaphore>,
     /// The URL the discovery document advertises (else taken from the `Host` header).
     pub public_url: Option<String>,
 }
@@ -71,22 +78,94 @@ impl IntoResponse for Answer {
     }
 }
 
-/// Reads a body of at most `app.max_body` bytes as JSON.
-pub async fn read_json(app: &App, body: Body) -> Result<Value, ApiError> {
-    let bytes = axum::body::to_bytes(body, app.max_body)
-        .await
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("the request body is larger than {} bytes", app.max_body),
-            )
-        })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::malformed(format!("the body is not JSON: {e}")))
+/// Set when the client of a request has gone (its connection closed before the answer):
+/// work that takes long (a batch, a search) checks it between steps and stops.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// Not cancelled.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Marks the work as no longer wanted.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// True once the client has gone: stop, the answer would not be read.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// An error for work stopped because its client went.
+    pub fn gone() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "client_gone",
+            "the client closed the connection before the answer",
+        )
+    }
 }
 
-/// Parses a JSON value into a request type, naming the problem.
-pub fn parse<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::malformed(format!("{what}: {e}")))
+/// Watches one request from its start: dropped before [`ClientWatch::answered`] (the
+/// server drops a request's future when its client closes the connection), it cancels
+/// the request's work and counts a `client_gone` error.
+#[derive(Debug)]
+pub struct ClientWatch {
+    app: Arc<App>,
+    cancel: Cancel,
+    answered: bool,
+}
+
+impl ClientWatch {
+    /// Watches a request of `app` whose work watches `cancel`.
+    pub fn new(app: Arc<App>, cancel: Cancel) -> ClientWatch {
+        ClientWatch {
+            app,
+            cancel,
+            answered: false,
+        }
+    }
+
+    /// The request was answered: its client did not go.
+    pub fn answered(mut self) {
+        self.answered = true;
+    }
+}
+
+impl Drop for ClientWatch {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.cancel.cancel();
+            self.app.metrics.error("client_gone");
+        }
+    }
+}
+
+/// Reads a body of at most `app.max_body` bytes within `app.body_timeout`.
+pub async fn read_body(app: &App, body: Body) -> Result<Bytes, ApiError> {
+    let limited = http_body_util::Limited::new(body, app.max_body);
+    match tokio::time::timeout(app.body_timeout, limited.collect()).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                app.body_timeout.as_secs_f64()
+            ),
+        )
+        .with_help(Some("send the whole body at once".into()))),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the request body is larger than {} bytes", app.max_body),
+        )
+        .with_help(Some("split a batch into smaller ones".into()))),
+        Ok(Err(e)) => Err(ApiError::malformed(format!(
+            "the request body could not be read: {e}"
+        ))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
 }

@@ -1,38 +1,24 @@
 //! OpenID AuthZEN 1.0: access evaluation (one and a batch), the three search APIs and the
-//! discovery document.
+//! discovery document. Bodies are read by [`crate::model`] onto the one request model.
 //!
 //! A name that does not resolve is an error (HTTP 400 with its code) for a single
 //! evaluation; inside a batch it is that item's `{"decision": false, "context": {"error"}}`
-//! so that one bad item neither fails the batch nor reads as an allow.
+//! so that one bad item neither fails the batch nor reads as an allow. A body whose
+//! top level is not a request (an unknown member, a default that does not read) fails
+//! the whole batch.
 
-use rampart_runtime::{Category, IdTarget, ObjectIds, Response, Tables};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use rampart_runtime::json::request::required;
+use rampart_runtime::json::response::{candidate_json, deciding_json};
+use rampart_runtime::json::strict::{self, At, Members, Problems};
+use rampart_runtime::{IdTarget, ObjectIds, ObjectRef, Request, Response, Tables, Target};
+use serde_json::{json, Value};
 
 use super::api_error::ApiError;
-use super::app::{parse, Answer, App};
-use super::model::{category, subject_name, Action, OwnedRequest, OwnedTarget, Resource, Subject};
-use rampart_runtime::json::{candidate_json, deciding_json};
-
-/// `context` of a request: a second resource for two-object checks, and whether to
-/// explain. Other members are accepted and ignored, as AuthZEN's context is open.
-#[derive(Clone, Debug, Default, Deserialize)]
-struct Context {
-    #[serde(default)]
-    resources: Vec<Resource>,
-    #[serde(default)]
-    explain: bool,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Evaluation {
-    subject: Subject,
-    action: Action,
-    resource: Resource,
-    #[serde(default)]
-    context: Option<Context>,
-}
+use super::app::{Answer, App, Cancel};
+use super::model::{
+    action, context, decidable, describe, page, resource, resource_type, subject, subject_type,
+    target, ContextUse, Evaluation, Page, ResourceKind,
+};
 
 /// The `context` of an answer: the reason code, and with `explain` the deciding
 /// permissions (or for a denial the nearest rules and the clause that failed).
@@ -50,27 +36,31 @@ fn answer_context(response: &Response, revision: &str) -> Value {
     context
 }
 
-/// Decides one evaluation against one snapshot.
-fn decide(app: &App, tables: &Tables, e: &Evaluation) -> Result<Value, ApiError> {
-    let context = e.context.clone().unwrap_or_default();
-    let request = OwnedRequest {
-        subject: subject_name(&e.subject)?,
-        action: e.action.name.clone(),
-        target: OwnedTarget::new(&e.resource, &context.resources)?,
-    };
-    let response = if context.explain {
-        tables.explain(&request.request())?
+/// Decides `item` (with `defaults` filling what it leaves out) against one snapshot;
+/// `problems` holds what reading them found.
+fn decide(
+    app: &App,
+    tables: &Tables,
+    defaults: &Evaluation,
+    item: &Evaluation,
+    mut problems: Problems,
+) -> Result<Value, ApiError> {
+    let decidable = decidable(defaults, item, &mut problems);
+    let decidable = problems.into_result(decidable)?;
+    let request = &decidable.request;
+    let response = if decidable.explain {
+        tables.explain(request)?
     } else {
-        tables.is_authorized(&request.request())?
+        tables.is_authorized(request)?
     };
     let allowed = response.is_allowed();
     app.metrics.decision(allowed);
     app.log_decision(|| {
         json!({
             "revision": tables.revision(),
-            "subject": request.subject,
-            "action": request.action,
-            "resources": request.target.describe(),
+            "subject": request.subject(),
+            "action": request.action(),
+            "resources": describe(request.target()),
             "effect": response.effect().word(),
             "reason": response.reason().code(),
         })
@@ -79,10 +69,11 @@ fn decide(app: &App, tables: &Tables, e: &Evaluation) -> Result<Value, ApiError>
 }
 
 /// `POST /access/v1/evaluation`.
-pub fn evaluation(app: &App, body: Value) -> Result<Answer, ApiError> {
-    let e: Evaluation = parse(body, "evaluation")?;
+pub fn evaluation(app: &App, body: Value, _cancel: &Cancel) -> Result<Answer, ApiError> {
+    let mut problems = Problems::new();
+    let item = Evaluation::read(body, At::ROOT, &mut problems);
     let tables = app.tables();
-    let body = decide(app, &tables, &e)?;
+    let body = decide(app, &tables, &Evaluation::default(), &item, problems)?;
     Ok(Answer {
         body,
         revision: tables.revision().to_string(),
@@ -96,67 +87,103 @@ enum Semantic {
     PermitOnFirstPermit,
 }
 
-/// `POST /access/v1/evaluations`: top-level `subject`, `action`, `resource` and
-/// `context` are defaults each item may override; answers come in order.
-pub fn evaluations(app: &App, body: Value) -> Result<Answer, ApiError> {
-    let Value::Object(mut top) = body else {
-        return Err(ApiError::malformed("the body must be a JSON object"));
+const SEMANTICS: [&str; 3] = [
+    "execute_all",
+    "deny_on_first_deny",
+    "permit_on_first_permit",
+];
+
+/// `options: {evaluations_semantic?}`.
+fn options(value: Value, at: At<'_>, problems: &mut Problems) -> Semantic {
+    let Some(mut members) = Members::new(value, at, problems) else {
+        return Semantic::ExecuteAll;
     };
-    if let Some(k) = top.keys().find(|k| {
-        !matches!(
-            k.as_str(),
-            "subject" | "action" | "resource" | "context" | "evaluations" | "options"
-        )
-    }) {
-        return Err(ApiError::malformed(format!("unknown field `{k}`")));
-    }
-    let items = match top.remove("evaluations") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(ApiError::malformed("`evaluations` must be an array")),
-    };
-    let semantic = match top
-        .remove("options")
-        .as_ref()
-        .and_then(|o| o.get("evaluations_semantic"))
+    let name = "evaluations_semantic";
+    let semantic = match members
+        .take(name)
+        .and_then(|v| strict::string(v, at.member(name), problems))
+        .as_deref()
     {
-        None => Semantic::ExecuteAll,
-        Some(v) => match v.as_str() {
-            Some("execute_all") => Semantic::ExecuteAll,
-            Some("deny_on_first_deny") => Semantic::DenyOnFirstDeny,
-            Some("permit_on_first_permit") => Semantic::PermitOnFirstPermit,
-            _ => {
-                return Err(ApiError::malformed(
-                    "`options.evaluations_semantic` is one of execute_all, deny_on_first_deny, permit_on_first_permit",
-                ))
-            }
-        },
+        None | Some("execute_all") => Semantic::ExecuteAll,
+        Some("deny_on_first_deny") => Semantic::DenyOnFirstDeny,
+        Some("permit_on_first_permit") => Semantic::PermitOnFirstPermit,
+        Some(other) => {
+            problems.push(
+                format!(
+                    "{} is `{}`, which is not one of {}",
+                    at.member(name),
+                    rampart_runtime::text::shown(other),
+                    SEMANTICS.map(|s| format!("`{s}`")).join(", ")
+                ),
+                rampart_runtime::suggest::did_you_mean(other, SEMANTICS.into_iter()),
+            );
+            Semantic::ExecuteAll
+        }
     };
+    members.finish(&[name], problems);
+    semantic
+}
+
+/// The members of an `/evaluations` body.
+const EVALUATIONS_MEMBERS: [&str; 6] = [
+    "subject",
+    "action",
+    "resource",
+    "context",
+    "evaluations",
+    "options",
+];
+
+/// `POST /access/v1/evaluations`: top-level `subject`, `action`, `resource` and
+/// `context` are defaults each item may leave out (merged member by member, see
+/// [`decidable`](crate::model::decidable)); answers come in order. The defaults are read
+/// once and every item borrows them: the work is linear in the body. Stops between
+/// items when the client has gone.
+pub fn evaluations(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, ApiError> {
+    let at = At::ROOT;
+    let mut problems = Problems::new();
+    let Some(mut members) = Members::new(body, at, &mut problems) else {
+        return Err(problems.into());
+    };
+    let defaults = Evaluation::take(&mut members, &mut problems);
+    let items = members
+        .take("evaluations")
+        .and_then(|v| strict::array(v, at.member("evaluations"), &mut problems))
+        .unwrap_or_default();
+    let semantic = members.take("options").map_or(Semantic::ExecuteAll, |v| {
+        options(v, at.member("options"), &mut problems)
+    });
+    members.finish(&EVALUATIONS_MEMBERS, &mut problems);
+    let tables = app.tables();
     if items.is_empty() {
-        return evaluation(app, Value::Object(top));
+        let body = decide(app, &tables, &Evaluation::default(), &defaults, problems)?;
+        return Ok(Answer {
+            body,
+            revision: tables.revision().to_string(),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems.into());
     }
     if items.len() > app.max_batch {
         return Err(ApiError::malformed(format!(
             "{} evaluations in one batch; at most {}",
             items.len(),
             app.max_batch
-        )));
+        ))
+        .with_help(Some("split the batch, or raise `--max-batch`".into())));
     }
-    let tables = app.tables();
+    let evaluations_at = at.member("evaluations");
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let Value::Object(fields) = item else {
-            out.push(item_error(
-                app,
-                &ApiError::malformed("an evaluation must be a JSON object"),
-            ));
-            continue;
-        };
-        let mut merged: Map<String, Value> = top.clone();
-        merged.extend(fields);
-        let answer = parse::<Evaluation>(Value::Object(merged), "evaluation")
-            .and_then(|e| decide(app, &tables, &e));
-        let answer = answer.unwrap_or_else(|e| item_error(app, &e));
+    for (i, item) in items.into_iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(Cancel::gone());
+        }
+        let mut problems = Problems::new();
+        let item_at = evaluations_at.index(i);
+        let item = Evaluation::read(item, item_at, &mut problems);
+        let answer = decide(app, &tables, &defaults, &item, problems)
+            .unwrap_or_else(|e| item_error(app, &e));
         let decision = answer.get("decision").and_then(Value::as_bool) == Some(true);
         out.push(answer);
         match semantic {
@@ -176,23 +203,12 @@ fn item_error(app: &App, e: &ApiError) -> Value {
     json!({"decision": false, "context": {"error": e.json()}})
 }
 
-/// `page` of a search request.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Page {
-    #[serde(default)]
-    token: Option<String>,
-    #[serde(default)]
-    limit: Option<usize>,
-}
-
 const DEFAULT_PAGE: usize = 1000;
 const MAX_PAGE: usize = 10_000;
 
 /// One page of `items`; tokens name the tables' revision, so a page of other tables is
 /// refused rather than silently skipping or repeating results.
-fn paginate(items: Vec<Value>, page: Option<&Page>, revision: &str) -> Result<Value, ApiError> {
-    let page = page.cloned().unwrap_or_default();
+fn paginate(items: Vec<Value>, page: &Page, revision: &str) -> Result<Value, ApiError> {
     let limit = page.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
     let prefix: String = revision.chars().take(16).collect();
     let start = match page.token.as_deref() {
@@ -223,29 +239,6 @@ fn paginate(items: Vec<Value>, page: Option<&Page>, revision: &str) -> Result<Va
     )
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubjectKind {
-    #[serde(rename = "type")]
-    kind: String,
-    /// Accepted as AuthZEN allows it; a search does not depend on it.
-    #[serde(default)]
-    #[allow(dead_code)]
-    properties: Option<Value>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubjectSearch {
-    subject: SubjectKind,
-    action: Action,
-    resource: Resource,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    page: Option<Page>,
-}
-
 /// The subject type and id of a principal name.
 fn principal_type(name: &str) -> (&'static str, &str) {
     if let Some(rest) = name.strip_prefix("playbook:") {
@@ -259,19 +252,21 @@ fn principal_type(name: &str) -> (&'static str, &str) {
 
 /// Known objects by id, for the fast reverse query; `None` when one is described by
 /// attributes and unknown to the catalog.
-fn known_target(tables: &Tables, target: &OwnedTarget) -> Result<Option<IdTarget>, ApiError> {
+fn known_target(tables: &Tables, target: &Target<'_>) -> Result<Option<IdTarget>, ApiError> {
     match target {
-        OwnedTarget::Global(g) => Ok(Some(IdTarget::Global(tables.global(g)?))),
-        OwnedTarget::Objects(objects) => {
+        Target::Global(g) => Ok(Some(IdTarget::Global(tables.global(g)?))),
+        Target::Unscoped => Ok(Some(IdTarget::Unscoped)),
+        Target::Objects(objects) => {
             let mut ids: Option<ObjectIds> = None;
-            for o in objects {
-                let id = match tables.object(o.category(), o.key()) {
-                    Ok(id) => id,
-                    Err(_) if matches!(o.as_ref(), rampart_runtime::ObjectRef::Attributes(_)) => {
-                        return Ok(None)
-                    }
-                    Err(e) => return Err(e.into()),
+            for (category, object) in objects.iter() {
+                let key = match object {
+                    ObjectRef::Key(key) => *key,
+                    ObjectRef::Attributes(a) => match a.id.as_deref() {
+                        Some(id) if tables.object(category, id).is_ok() => id,
+                        _ => return Ok(None),
+                    },
                 };
+                let id = tables.object(category, key)?;
                 ids = Some(match ids {
                     None => ObjectIds::one(id),
                     Some(ids) => ids.and(id)?,
@@ -282,25 +277,88 @@ fn known_target(tables: &Tables, target: &OwnedTarget) -> Result<Option<IdTarget
     }
 }
 
+/// A reader of one member of a body.
+type Reader<T> = fn(Value, At<'_>, &mut Problems) -> Option<T>;
+
+/// The members of a search body: `subject`, `action` (on searches that take one) and
+/// `resource`, each read by its reader, then `context` and `page`; with every problem.
+struct SearchBody<S, R> {
+    subject: Option<S>,
+    action: Option<String>,
+    resource: Option<R>,
+    context: super::model::Context,
+    page: Page,
+    problems: Problems,
+}
+
+fn search_body<S, R>(
+    body: Value,
+    read_subject: Reader<S>,
+    takes_action: bool,
+    read_resource: Reader<R>,
+) -> Result<SearchBody<S, R>, ApiError> {
+    let at = At::ROOT;
+    let mut problems = Problems::new();
+    let Some(mut members) = Members::new(body, at, &mut problems) else {
+        return Err(problems.into());
+    };
+    let subject = required(&mut members, "subject", &mut problems)
+        .and_then(|v| read_subject(v, at.member("subject"), &mut problems));
+    let action = if takes_action {
+        required(&mut members, "action", &mut problems)
+            .and_then(|v| action(v, at.member("action"), &mut problems))
+    } else {
+        None
+    };
+    let resource = required(&mut members, "resource", &mut problems)
+        .and_then(|v| read_resource(v, at.member("resource"), &mut problems));
+    let context = members
+        .take("context")
+        .map(|v| context(v, at.member("context"), ContextUse::Search, &mut problems))
+        .unwrap_or_default();
+    let page = members
+        .take("page")
+        .map(|v| page(v, at.member("page"), &mut problems))
+        .unwrap_or_default();
+    let known: &[&str] = if takes_action {
+        &["subject", "action", "resource", "context", "page"]
+    } else {
+        &["subject", "resource", "context", "page"]
+    };
+    members.finish(known, &mut problems);
+    Ok(SearchBody {
+        subject,
+        action,
+        resource,
+        context,
+        page,
+        problems,
+    })
+}
+
 /// `POST /access/v1/search/subject`: the subjects of a type that may do the action.
-pub fn search_subject(app: &App, body: Value) -> Result<Answer, ApiError> {
-    let s: SubjectSearch = parse(body, "subject search")?;
-    if !matches!(
-        s.subject.kind.as_str(),
-        "user" | "playbook" | "notification"
-    ) {
-        return Err(ApiError::malformed(format!(
-            "subject type `{}` is not one of user, playbook, notification",
-            s.subject.kind
-        )));
-    }
+pub fn search_subject(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, ApiError> {
+    let SearchBody {
+        subject: kind,
+        action: action_name,
+        resource: the_resource,
+        context: the_context,
+        page: the_page,
+        mut problems,
+    } = search_body(body, subject_type, true, resource)?;
+    let target = the_resource
+        .as_ref()
+        .and_then(|r| target(r, the_context.resources.iter(), &mut problems));
+    let (kind, action_name, target) = problems.into_result(
+        kind.zip(action_name)
+            .zip(target)
+            .map(|((k, a), t)| (k, a, t)),
+    )?;
     let tables = app.tables();
-    let context = s.context.unwrap_or_default();
-    let target = OwnedTarget::new(&s.resource, &context.resources)?;
-    let action = tables.action(&s.action.name)?;
+    let action_id = tables.action(&action_name)?;
     let names: Vec<String> = match known_target(&tables, &target)? {
         Some(ids) => tables
-            .who_can(action, &ids)?
+            .who_can(action_id, &ids)?
             .into_iter()
             .filter_map(|p| tables.principal_name(p))
             .collect(),
@@ -308,10 +366,13 @@ pub fn search_subject(app: &App, body: Value) -> Result<Answer, ApiError> {
             // An object only described by attributes: each principal is decided by rules.
             let mut out = Vec::new();
             for p in tables.principals() {
+                if cancel.is_cancelled() {
+                    return Err(Cancel::gone());
+                }
                 let Some(name) = tables.principal_name(p) else {
                     continue;
                 };
-                let request = rampart_runtime::Request::new(&name, &s.action.name, target.target());
+                let request = Request::new(&name, &action_name, target);
                 if tables.is_authorized(&request)?.is_allowed() {
                     out.push(name);
                 }
@@ -322,58 +383,76 @@ pub fn search_subject(app: &App, body: Value) -> Result<Answer, ApiError> {
     let items = names
         .iter()
         .map(|n| principal_type(n))
-        .filter(|(kind, _)| *kind == s.subject.kind)
-        .map(|(kind, id)| json!({"type": kind, "id": id}))
+        .filter(|(k, _)| *k == kind)
+        .map(|(k, id)| json!({"type": k, "id": id}))
         .collect();
     Ok(Answer {
-        body: paginate(items, s.page.as_ref(), tables.revision())?,
+        body: paginate(items, &the_page, tables.revision())?,
         revision: tables.revision().to_string(),
     })
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResourceSearch {
-    subject: Subject,
-    action: Action,
-    resource: ResourceKind,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    page: Option<Page>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResourceKind {
-    #[serde(rename = "type")]
-    kind: String,
-    /// Accepted as AuthZEN allows it; a search does not depend on it.
-    #[serde(default)]
-    #[allow(dead_code)]
-    properties: Option<Value>,
-}
-
 /// `POST /access/v1/search/resource`: the known objects of a type the subject may act
-/// on (with `context.resources`, together with that fixed object), and the rules that
-/// admit objects the catalog does not know, in `context.unknown_objects`.
-pub fn search_resource(app: &App, body: Value) -> Result<Answer, ApiError> {
-    let s: ResourceSearch = parse(body, "resource search")?;
-    let tables = app.tables();
-    let wanted: Category = category(&s.resource.kind)?;
-    let principal = tables.principal(&subject_name(&s.subject)?)?;
-    let action = tables.action(&s.action.name)?;
-    let context = s.context.unwrap_or_default();
-    let listing = match context.resources.as_slice() {
-        [] => tables.list(principal, action, wanted)?,
-        [fixed] => {
-            let with = tables.object(category(&fixed.kind)?, fixed.id.as_deref().unwrap_or(""))?;
-            tables.list_with(principal, action, wanted, with)?
+/// on (with `context.resources`, together with that one fixed known object of another
+/// category), and the rules that admit objects the catalog does not know, in
+/// `context.unknown_objects`.
+pub fn search_resource(app: &App, body: Value, _cancel: &Cancel) -> Result<Answer, ApiError> {
+    let SearchBody {
+        subject: the_subject,
+        action: action_name,
+        resource: wanted,
+        context: the_context,
+        page: the_page,
+        mut problems,
+    } = search_body(body, subject, true, resource_type)?;
+    let fixed = match the_context.resources.as_slice() {
+        [] => None,
+        [fixed] => match (&fixed.kind, wanted) {
+            (ResourceKind::Key(c, key), Some(w)) if *c != w => Some((*c, key.as_str())),
+            (ResourceKind::Key(..), Some(_)) => {
+                problems.push(
+                    format!("{} is of the category searched", fixed.place),
+                    Some("pair the search with an object of another category".into()),
+                );
+                None
+            }
+            (ResourceKind::Key(..), None) => None,
+            _ => {
+                problems.push(
+                    format!(
+                        "{} must be a known object named by `type` and `id`",
+                        fixed.place
+                    ),
+                    Some(
+                        "a search pairs with an object of the catalog; remove its `properties`"
+                            .into(),
+                    ),
+                );
+                None
+            }
+        },
+        [_, extra, ..] => {
+            problems.push(
+                format!("{} is a second object to pair with", extra.place),
+                Some("`context.resources` holds at most one object to pair with".into()),
+            );
+            None
         }
-        _ => {
-            return Err(ApiError::malformed(
-                "`context.resources` holds at most one object to pair with",
-            ))
+    };
+    let (the_subject, action_name, wanted) = problems.into_result(
+        the_subject
+            .zip(action_name)
+            .zip(wanted)
+            .map(|((s, a), w)| (s, a, w)),
+    )?;
+    let tables = app.tables();
+    let principal = tables.principal(&the_subject)?;
+    let action_id = tables.action(&action_name)?;
+    let listing = match fixed {
+        None => tables.list(principal, action_id, wanted)?,
+        Some((c, key)) => {
+            let with = tables.object(c, key)?;
+            tables.list_with(principal, action_id, wanted, with)?
         }
     };
     let items = listing
@@ -381,7 +460,7 @@ pub fn search_resource(app: &App, body: Value) -> Result<Answer, ApiError> {
         .filter_map(|o| tables.object_key(o))
         .map(|key| json!({"type": wanted.name(), "id": key}))
         .collect();
-    let mut body = paginate(items, s.page.as_ref(), tables.revision())?;
+    let mut body = paginate(items, &the_page, tables.revision())?;
     let residual = listing.residual();
     if let Some(map) = body.as_object_mut() {
         map.insert(
@@ -400,27 +479,27 @@ pub fn search_resource(app: &App, body: Value) -> Result<Answer, ApiError> {
     })
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActionSearch {
-    subject: Subject,
-    resource: Resource,
-    #[serde(default)]
-    context: Option<Context>,
-    #[serde(default)]
-    page: Option<Page>,
-}
-
 /// `POST /access/v1/search/action`: the actions the subject may do on the resource.
-pub fn search_action(app: &App, body: Value) -> Result<Answer, ApiError> {
-    let s: ActionSearch = parse(body, "action search")?;
+pub fn search_action(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, ApiError> {
+    let SearchBody {
+        subject: the_subject,
+        resource: the_resource,
+        context: the_context,
+        page: the_page,
+        mut problems,
+        ..
+    } = search_body(body, subject, false, resource)?;
+    let target = the_resource
+        .as_ref()
+        .and_then(|r| target(r, the_context.resources.iter(), &mut problems));
+    let (the_subject, target) = problems.into_result(the_subject.zip(target))?;
     let tables = app.tables();
-    let subject = subject_name(&s.subject)?;
-    let context = s.context.unwrap_or_default();
-    let target = OwnedTarget::new(&s.resource, &context.resources)?;
     let mut items = Vec::new();
     for (_, name) in tables.actions() {
-        let request = rampart_runtime::Request::new(&subject, name, target.target());
+        if cancel.is_cancelled() {
+            return Err(Cancel::gone());
+        }
+        let request = Request::new(&the_subject, name, target);
         match tables.is_authorized(&request) {
             Ok(response) if response.is_allowed() => items.push(json!({"name": name})),
             Ok(_) => {}
@@ -431,7 +510,7 @@ pub fn search_action(app: &App, body: Value) -> Result<Answer, ApiError> {
         }
     }
     Ok(Answer {
-        body: paginate(items, s.page.as_ref(), tables.revision())?,
+        body: paginate(items, &the_page, tables.revision())?,
         revision: tables.revision().to_string(),
     })
 }
@@ -446,4 +525,86 @@ pub fn configuration(base: &str) -> Value {
         "search_resource_endpoint": format!("{base}/access/v1/search/resource"),
         "search_action_endpoint": format!("{base}/access/v1/search/action"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use rampart_runtime::TablesHandle;
+
+    use super::*;
+    use crate::metrics::Metrics;
+
+    fn app() -> App {
+        let tables = Tables::load("../fixtures/tables/format-v2.rampart").unwrap();
+        App {
+            handle: TablesHandle::new(tables),
+            metrics: Metrics::default(),
+            token: None,
+            decision_log: None,
+            max_body: 1 << 20,
+            body_timeout: Duration::from_secs(10),
+            max_batch: 1000,
+            permits: Arc::new(tokio::sync::Semaphore::new(1)),
+            public_url: None,
+        }
+    }
+
+    fn batch(items: usize) -> Value {
+        json!({
+            "subject": {"type": "user", "id": "john@doe.com"},
+            "action": {"name": "read"},
+            "resource": {"type": "config", "id": "c-mc-pod"},
+            "evaluations": vec![json!({}); items],
+        })
+    }
+
+    #[test]
+    fn a_batch_whose_client_has_gone_decides_nothing_more() {
+        let app = app();
+        let cancel = Cancel::new();
+        let answer = evaluations(&app, batch(100), &cancel).unwrap();
+        assert_eq!(answer.body["evaluations"].as_array().unwrap().len(), 100);
+        cancel.cancel();
+        let error = evaluations(&app, batch(100), &cancel).unwrap_err();
+        assert_eq!(error.code(), "client_gone");
+        let text = app.metrics.render("r");
+        let decided: u64 = text
+            .lines()
+            .filter(|l| l.starts_with("rampart_decisions_total{"))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(decided, 100, "only the first batch was decided: {text}");
+    }
+
+    #[test]
+    fn defaults_merge_member_by_member_and_never_drop_an_object() {
+        let app = app();
+        let cancel = Cancel::new();
+        // The default pairs the playbook with a config; the item adds `explain` only.
+        let body = json!({
+            "subject": {"type": "user", "id": "john@doe.com"},
+            "action": {"name": "playbook:run"},
+            "resource": {"type": "playbook", "id": "mc/echo-config"},
+            "context": {"resources": [{"type": "config", "id": "c-mc-pod"}]},
+            "evaluations": [{"context": {"explain": true}}, {"subject": {"type": "user", "id": "nobody@example.com"}}],
+        });
+        let answer = evaluations(&app, body, &cancel).unwrap();
+        let items = answer.body["evaluations"].as_array().unwrap();
+        assert_eq!(items[0]["decision"], json!(true), "{}", answer.body);
+        let permissions = &items[0]["context"]["reason_user"]["permissions"];
+        assert!(
+            !permissions.as_array().unwrap().is_empty(),
+            "{}",
+            answer.body
+        );
+        assert_eq!(
+            items[1]["context"]["error"]["code"],
+            json!("unknown_subject")
+        );
+    }
 }

@@ -8,9 +8,15 @@
 //! and `/health`, `/ready`, `/metrics`. Every answer carries the `x-rampart-revision` of
 //! the tables that gave it; every refusal is a JSON error ([`api_error`]).
 //!
-//! Robustness: bodies are limited (`--max-body-bytes`), at most `--max-concurrent`
-//! requests are answered at once (the rest wait up to a second, then get 503), an
-//! optional bearer token (`--token-file`) guards everything but `/health` and `/ready`,
+//! Robustness against slow and hostile clients: a request head must arrive within
+//! `--header-timeout` (which bounds idle kept-alive connections too), its body within
+//! `--body-timeout` and under `--max-body-bytes`, and a client that takes no bytes of
+//! an answer for `--write-timeout` loses the connection ([`listen`]). Only then is a
+//! decision permit taken: at most `--max-concurrent` requests are decided at once (the
+//! rest wait up to a second, then get 503), on a pool of threads of their own, so that
+//! `/health`, `/ready` and the reading of other requests never wait behind decisions.
+//! Work stops between the items of a batch when its client has gone. An optional bearer
+//! token (`--token-file`) guards everything but `/health` and `/ready`,
 //! `SIGTERM`/`SIGINT` stop accepting and finish the requests in flight, and the tables
 //! reload on change or `SIGHUP` ([`reload`]).
 
@@ -21,6 +27,7 @@ pub mod api_error;
 pub mod app;
 pub mod authzen;
 pub mod decision_log;
+pub mod listen;
 pub mod metrics;
 pub mod model;
 pub mod rbac;
@@ -42,7 +49,8 @@ use rampart_runtime::{PublicKey, Tables, TablesHandle};
 use serde_json::Value;
 
 use api_error::{ApiError, ErrorCode};
-use app::{read_json, Answer, App, REVISION_HEADER};
+use app::{read_body, Answer, App, Cancel, ClientWatch, REVISION_HEADER};
+use rampart_runtime::json::strict;
 
 /// How the sidecar is run: what `rampart serve`'s flags say.
 #[derive(Clone, Debug)]
@@ -59,6 +67,12 @@ pub struct Config {
     pub decision_log: Option<String>,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
+    /// From a connection's start (or the previous answer) to a complete request head.
+    pub header_timeout: Duration,
+    /// From a request's head to the end of its body.
+    pub body_timeout: Duration,
+    /// How long a client may take none of an answer's bytes.
+    pub write_timeout: Duration,
     /// The most evaluations (or subjects) in one batch.
     pub max_batch: usize,
     /// At most this many requests answered at once.
@@ -118,6 +132,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 pub fn run(args: Config) -> Result<(), ServeError> {
     let key = args.verify.clone();
     let started = Instant::now();
+    let identity = reload::FileIdentity::of(&args.tables);
     let tables = match &key {
         Some(k) => Tables::load_verified(&args.tables, k),
         None => Tables::load(&args.tables),
@@ -136,17 +151,24 @@ pub fn run(args: Config) -> Result<(), ServeError> {
         token,
         decision_log,
         max_body: args.max_body_bytes,
+        body_timeout: args.body_timeout,
         max_batch: args.max_batch.max(1),
-        permits: tokio::sync::Semaphore::new(args.max_concurrent.max(1)),
+        permits: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent.max(1))),
         public_url: args.public_url.clone(),
     });
     app.metrics.loaded(started.elapsed(), false);
     let (reloads, _watcher) =
-        reload::start(Arc::clone(&app), args.tables.clone(), key).map_err(ServeError)?;
+        reload::start(Arc::clone(&app), args.tables.clone(), key, identity).map_err(ServeError)?;
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        |n| n.max(1),
+    );
+    // Connections are served by `threads` workers; decisions run on a pool of as many
+    // threads of their own (see `json_endpoint`), so they never hold up a worker.
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = args.threads {
-        runtime.worker_threads(n.max(1));
-    }
+    runtime
+        .worker_threads(threads)
+        .max_blocking_threads(threads);
     let runtime = runtime
         .enable_all()
         .build()
@@ -170,31 +192,37 @@ async fn serve(
             let _ = reloads.send(reload::Trigger::Signal);
         }
     });
-    let failed = |e: std::io::Error| ServeError(format!("server: {e}"));
+    let deadlines = listen::Deadlines {
+        header: args.header_timeout,
+        write: args.write_timeout,
+    };
     match &args.listen {
         Listen::Unix(path) => {
-            let _ = std::fs::remove_file(path);
+            listen::prepare_unix_path(path).map_err(ServeError)?;
             let listener = tokio::net::UnixListener::bind(path)
                 .map_err(|e| ServeError(format!("cannot listen on `{}`: {e}", path.display())))?;
             eprintln!(
                 "rampart serve: listening on unix:{} (tables {revision})",
                 path.display()
             );
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown())
-                .await
-                .map_err(failed)?;
+            let accept = || async { listener.accept().await.map(|(stream, _)| stream) };
+            listen::serve(accept, router, deadlines, shutdown()).await;
         }
         Listen::Tcp(address) => {
             let listener = tokio::net::TcpListener::bind(address)
                 .await
                 .map_err(|e| ServeError(format!("cannot listen on `{address}`: {e}")))?;
-            let address = listener.local_addr().map_err(failed)?;
+            let address = listener
+                .local_addr()
+                .map_err(|e| ServeError(format!("server: {e}")))?;
             eprintln!("rampart serve: listening on http://{address} (tables {revision})");
-            axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown())
-                .await
-                .map_err(failed)?;
+            let accept = || async {
+                let (stream, _) = listener.accept().await?;
+                // Answers are small and latency matters more than packet count.
+                let _ = stream.set_nodelay(true);
+                Ok(stream)
+            };
+            listen::serve(accept, router, deadlines, shutdown()).await;
         }
     }
     eprintln!("rampart serve: stopped");
@@ -216,12 +244,56 @@ async fn shutdown() {
     eprintln!("rampart serve: shutting down after the requests in flight");
 }
 
-type Handler = fn(&App, Value) -> Result<Answer, ApiError>;
+type Handler = fn(&App, Value, &Cancel) -> Result<Answer, ApiError>;
 
-/// A JSON endpoint: the body read with the size limit, then `handler`.
+/// A JSON endpoint. The body is read first (with its size limit and deadline), and only
+/// then is a decision permit taken, so that slow clients hold no permit; the body is
+/// parsed strictly and decided on the decision pool, which stops the work between
+/// steps once the client has gone (the server drops this future, and with it the
+/// [`ClientWatch`]).
 async fn json_endpoint(app: Arc<App>, body: Body, handler: Handler) -> Result<Answer, ApiError> {
-    let value = read_json(&app, body).await?;
-    handler(&app, value)
+    let cancel = Cancel::new();
+    let watch = ClientWatch::new(Arc::clone(&app), cancel.clone());
+    let answer = decide_body(app, body, handler, cancel).await;
+    watch.answered();
+    answer
+}
+
+/// The body read, a permit taken, the body parsed and decided on the decision pool.
+async fn decide_body(
+    app: Arc<App>,
+    body: Body,
+    handler: Handler,
+    cancel: Cancel,
+) -> Result<Answer, ApiError> {
+    let bytes = read_body(&app, body).await?;
+    let permit = match tokio::time::timeout(
+        Duration::from_secs(1),
+        Arc::clone(&app.permits).acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many requests in flight; retry",
+            ))
+        }
+    };
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let value = strict::parse(&bytes)?;
+        handler(&app, value, &cancel)
+    });
+    work.await.map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "other",
+            "the request could not be decided",
+        )
+    })?
 }
 
 macro_rules! endpoint {
@@ -271,16 +343,32 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
         })
-        .layer(middleware::from_fn_with_state(Arc::clone(&app), admit))
+        .layer(middleware::from_fn_with_state(Arc::clone(&app), account))
         .with_state(app)
 }
 
-async fn ready(State(app): State<Arc<App>>) -> Answer {
+/// Ready when the tables can answer: tables without a single principal (compiled
+/// without a catalog, say) would answer every request with an error, so they are not.
+async fn ready(State(app): State<Arc<App>>) -> Response {
     let tables = app.tables();
-    Answer {
-        body: serde_json::json!({"status": "ready", "revision": tables.revision()}),
-        revision: tables.revision().to_string(),
+    let revision = tables.revision().to_string();
+    if tables.principals().next().is_none() {
+        let body = serde_json::json!({
+            "status": "not_ready",
+            "reason": "the tables hold no principal, so every request would be an error; were they compiled without a catalog?",
+            "revision": revision,
+        });
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+        if let Ok(v) = HeaderValue::from_str(&revision) {
+            response.headers_mut().insert(REVISION_HEADER, v);
+        }
+        return response;
     }
+    Answer {
+        body: serde_json::json!({"status": "ready", "revision": revision}),
+        revision,
+    }
+    .into_response()
 }
 
 async fn discovery(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {
@@ -336,23 +424,10 @@ async fn authenticate(State(app): State<Arc<App>>, request: Request, next: Next)
     next.run(request).await
 }
 
-/// Bounded concurrency, latency and error metrics, and the revision header.
-async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+/// Latency and error metrics, and the revision header, for every answer.
+async fn account(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let permit = match tokio::time::timeout(Duration::from_secs(1), app.permits.acquire()).await {
-        Ok(Ok(permit)) => permit,
-        _ => {
-            app.metrics.error("busy");
-            return ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "too many requests in flight; retry",
-            )
-            .into_response();
-        }
-    };
     let mut response = next.run(request).await;
-    drop(permit);
     if let Some(ErrorCode(code)) = response.extensions().get::<ErrorCode>().copied() {
         app.metrics.error(code);
     }

@@ -12,7 +12,7 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// Error codes counted (anything else counts as `other`).
-pub const ERROR_CODES: [&str; 12] = [
+pub const ERROR_CODES: [&str; 14] = [
     "unknown_subject",
     "ambiguous_subject",
     "unknown_action",
@@ -22,6 +22,8 @@ pub const ERROR_CODES: [&str; 12] = [
     "inconsistent_tables",
     "malformed_request",
     "body_too_large",
+    "body_timeout",
+    "client_gone",
     "unauthorized",
     "busy",
     "other",
@@ -38,6 +40,7 @@ pub struct Metrics {
     latency_sum_nanos: AtomicU64,
     reloads: AtomicU64,
     reload_failures: AtomicU64,
+    table_reads: AtomicU64,
     load_nanos: AtomicU64,
     loaded_at_seconds: AtomicU64,
 }
@@ -92,6 +95,11 @@ impl Metrics {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         self.loaded_at_seconds.store(now, Ordering::Relaxed);
+    }
+
+    /// Counts one read of the table file for a reload.
+    pub fn table_read(&self) {
+        self.table_reads.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a reload that failed (the previous tables stay).
@@ -158,6 +166,8 @@ impl Metrics {
             "rampart_reload_failures_total {}",
             get(&self.reload_failures)
         );
+        out.push_str("# HELP rampart_table_reads_total Reads of the table file for a reload (only a changed file, or SIGHUP, is read).\n# TYPE rampart_table_reads_total counter\n");
+        let _ = writeln!(out, "rampart_table_reads_total {}", get(&self.table_reads));
         out.push_str("# HELP rampart_tables_info The tables in force, by revision (their checksum).\n# TYPE rampart_tables_info gauge\n");
         let _ = writeln!(out, "rampart_tables_info{{revision=\"{revision}\"}} 1");
         out.push_str("# HELP rampart_tables_load_seconds Time the tables in force took to load and validate.\n# TYPE rampart_tables_load_seconds gauge\n");

@@ -5,13 +5,22 @@
 //!
 //! Reloads run on a thread of their own: loading and validating a large table file must
 //! not hold up the threads that answer requests.
+//!
+//! A reload reads the file only when it is another file than the one read last (its
+//! device, inode, size, modification and change times differ) or on `SIGHUP`: events
+//! that change nothing, such as the reload's own reads (inotify reports every open and
+//! close), are ignored, so a reload never triggers the next one and a refused file is
+//! reported once per change, not many times a second. Every read is counted
+//! (`rampart_table_reads_total`).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use notify::{RecursiveMode, Watcher};
+use std::os::unix::fs::MetadataExt;
+
+use notify::{EventKind, RecursiveMode, Watcher};
 use rampart_runtime::{PublicKey, Tables};
 
 use super::app::App;
@@ -31,11 +40,12 @@ pub fn start(
     app: Arc<App>,
     path: PathBuf,
     key: Option<PublicKey>,
+    loaded: Option<FileIdentity>,
 ) -> Result<(Sender<Trigger>, notify::RecommendedWatcher), String> {
     let (tx, rx) = channel::<Trigger>();
     let changed = tx.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok() {
+        if event.is_ok_and(|e| changes_files(&e.kind)) {
             let _ = changed.send(Trigger::Changed);
         }
     })
@@ -48,14 +58,30 @@ pub fn start(
     watcher
         .watch(&dir, RecursiveMode::NonRecursive)
         .map_err(|e| format!("cannot watch `{}`: {e}", dir.display()))?;
+    // A change between the first load and the watch would otherwise wait for the next
+    // event: look once now (the identity check makes this free when nothing changed).
+    let _ = tx.send(Trigger::Changed);
     std::thread::Builder::new()
         .name("reload".into())
-        .spawn(move || reload_loop(&app, &path, key.as_ref(), &rx))
+        .spawn(move || reload_loop(&app, &path, key.as_ref(), loaded, &rx))
         .map_err(|e| format!("cannot start the reload thread: {e}"))?;
     Ok((tx, watcher))
 }
 
-fn reload_loop(app: &App, path: &Path, key: Option<&PublicKey>, rx: &Receiver<Trigger>) {
+/// Whether an event can mean another file at the watched path: not reads, opens and
+/// closes (`Access`), which the reload's own reads cause.
+fn changes_files(kind: &EventKind) -> bool {
+    !matches!(kind, EventKind::Access(_))
+}
+
+fn reload_loop(
+    app: &App,
+    path: &Path,
+    key: Option<&PublicKey>,
+    loaded: Option<FileIdentity>,
+    rx: &Receiver<Trigger>,
+) {
+    let mut last = loaded;
     while let Ok(first) = rx.recv() {
         // Writers rarely change a file in one event: wait for the burst to settle.
         std::thread::sleep(Duration::from_millis(150));
@@ -63,7 +89,38 @@ fn reload_loop(app: &App, path: &Path, key: Option<&PublicKey>, rx: &Receiver<Tr
         while let Ok(more) = rx.try_recv() {
             forced |= matches!(more, Trigger::Signal);
         }
+        let now = FileIdentity::of(path);
+        if !forced && now == last {
+            continue;
+        }
+        last = now;
         reload(app, path, key, forced);
+    }
+}
+
+/// What tells one file at a path from another without reading it: taken before the
+/// tables in force were read, so that a change while they were read is seen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    device: u64,
+    inode: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl FileIdentity {
+    /// The identity of the file `path` names now (through symbolic links), or `None`
+    /// when there is none (being replaced, say).
+    pub fn of(path: &Path) -> Option<FileIdentity> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileIdentity {
+            device: m.dev(),
+            inode: m.ino(),
+            size: m.size(),
+            modified: (m.mtime(), m.mtime_nsec()),
+            changed: (m.ctime(), m.ctime_nsec()),
+        })
     }
 }
 
@@ -71,6 +128,7 @@ fn reload_loop(app: &App, path: &Path, key: Option<&PublicKey>, rx: &Receiver<Tr
 /// `forced`); a file that fails to load or verify is reported and changes nothing.
 pub fn reload(app: &App, path: &Path, key: Option<&PublicKey>, forced: bool) {
     let started = Instant::now();
+    app.metrics.table_read();
     let loaded = match key {
         Some(key) => Tables::load_verified(path, key),
         None => Tables::load(path),
@@ -91,7 +149,7 @@ pub fn reload(app: &App, path: &Path, key: Option<&PublicKey>, forced: bool) {
             );
         }
         Err(e) => {
-            // A file being written shows up as truncated: the next event retries.
+            // A file being written shows up as truncated: its next change retries.
             app.metrics.reload_failed();
             eprintln!(
                 "rampart serve: kept tables {}: `{}` did not load: {e}",

@@ -2,10 +2,11 @@
 //! C ABI's request struct, Python's keyword arguments): a subject, an action, at most one
 //! key per category or one global object. They become the runtime's [`Target`] (decided
 //! by names) or [`IdTarget`] (resolved once); a request as JSON is read with the runtime's
-//! own model, [`rampart_runtime::json::JsonRequest`], so that every face refuses the same
+//! own model, [`rampart_runtime::json::request::JsonRequest`], so that every face refuses the same
 //! things.
 
-use rampart_runtime::json::{response_json, JsonRequest};
+use rampart_runtime::json::request::JsonRequest;
+use rampart_runtime::json::response::response_json;
 use rampart_runtime::{Category, IdBits, IdTarget, ObjectIds, ObjectRef, Objects, Tables, Target};
 use serde_json::Value;
 

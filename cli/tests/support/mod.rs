@@ -17,6 +17,8 @@ mod library;
 #[allow(unused_imports)]
 pub use library::*;
 
+pub mod sidecar;
+
 /// The `rampart` binary.
 pub fn rampart() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rampart"))

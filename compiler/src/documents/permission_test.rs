@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use rampart_runtime::ObjectAttributes;
+use rampart_runtime::json::request::JsonObjects;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -62,30 +62,6 @@ pub struct TestCase {
     pub resolve: Option<ResolveCase>,
 }
 
-/// An object of a case: a key, or attributes of an object the catalog does not know.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum CaseObject {
-    /// `ns/name` or an id.
-    Key(String),
-    /// The attributes of an object the catalog does not know.
-    Attributes(Box<ObjectAttributes>),
-}
-
-/// The objects of a case, at most one per category.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CaseObjects {
-    /// A playbook.
-    pub playbook: Option<CaseObject>,
-    /// A config.
-    pub config: Option<CaseObject>,
-    /// A component.
-    pub component: Option<CaseObject>,
-    /// A connection.
-    pub connection: Option<CaseObject>,
-}
-
 /// `allow` or `deny`.
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -107,7 +83,7 @@ pub struct CheckCase {
     #[schemars(with = "String")]
     pub action: Text,
     /// The objects (none: a request about nothing).
-    pub objects: Option<CaseObjects>,
+    pub objects: Option<JsonObjects>,
     /// A global object instead of objects.
     #[schemars(with = "Option<String>")]
     pub global: Option<Text>,
@@ -126,7 +102,7 @@ pub struct WhoCanCase {
     #[schemars(with = "String")]
     pub action: Text,
     /// The objects.
-    pub objects: Option<CaseObjects>,
+    pub objects: Option<JsonObjects>,
     /// A global object instead of objects.
     #[schemars(with = "Option<String>")]
     pub global: Option<Text>,

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 use rampart_bindings::codes::BindingError;
 use rampart_bindings::parts::{category, NamedTarget};
 use rampart_bindings::queries::{self, FilterOptions, ResolveOptions};
-use rampart_runtime::json::{response_json, JsonRequest};
+use rampart_runtime::json::request::JsonRequest;
+use rampart_runtime::json::response::response_json;
 use rampart_runtime::{Category, Tables};
 use serde_json::{json, Value};
 
