@@ -20,8 +20,9 @@
 
 use crate::category::{Category, PairShape};
 use crate::class_set::{blocks_for, SetStore};
+use crate::decision_data::DecisionData;
 use crate::error::LoadError;
-use crate::schema::{SetRef, TablesData, BLOCK_BITS, BLOCK_WORDS};
+use crate::schema::{SetRef, BLOCK_BITS, BLOCK_WORDS};
 
 /// The encoded empty set.
 pub(crate) const EMPTY: u32 = 0;
@@ -97,8 +98,12 @@ fn exception_key(pair_slot: usize, first_class: u32) -> u64 {
 impl CheckLayout {
     /// Lays out validated tables (cross-references already checked), refusing to use
     /// more than `max_bytes` for it.
-    pub(crate) fn build(data: &TablesData, max_bytes: u64) -> Result<CheckLayout, LoadError> {
-        let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
+    pub(crate) fn build(
+        data: &DecisionData,
+        actions: usize,
+        max_bytes: u64,
+    ) -> Result<CheckLayout, LoadError> {
+        let classes = data.object_classes;
         let lists = &data.block_lists.0;
         // Encoded sets by list offset: `(length << 32 | encoded + 1)`, 0 when not yet
         // encoded. Sets are shared, so most lists are read once; a list read as the set
@@ -256,8 +261,8 @@ impl CheckLayout {
             }
         }
         Ok(CheckLayout {
-            principal_class: data.principals.iter().map(|p| p.class).collect(),
-            actions: data.actions.len(),
+            principal_class: data.principal_class.clone(),
+            actions,
             lines,
             shape_rank,
             shapes,

@@ -1,4 +1,4 @@
-//! Explanations: the same decision as [`Tables::is_authorized`], with the permissions
+//! Explanations: the same decision as [`crate::Tables::is_authorized`], with the permissions
 //! that decided, through which membership each applied, and for a denial without any
 //! matching allow rule the nearest candidate rules and the clause each failed.
 //!
@@ -7,46 +7,53 @@
 //! they not (a verified table from a faulty compiler), the call is an error, never an
 //! explanation that contradicts its decision.
 
-use crate::category::Category;
-use crate::decide::{Resolved, ResolvedTarget};
+use crate::category::{Category, PerCategory};
+use crate::decide::{decide_resolved, resolve};
+use crate::decisions::{Resolved, ResolvedTarget};
 use crate::error::RequestError;
 use crate::ids::{ActionId, PrincipalId};
+use crate::parts::Parts;
 use crate::request::Request;
 use crate::response::Effect;
 use crate::response::{
     Candidate, DecidingPermission, Explanation, FailedClause, Reason, Response, Via,
 };
 use crate::schema::{RuleData, SetRef};
-use crate::tables::Tables;
 
 /// At most this many candidates are listed for a `no_allow_rule` denial.
 const CANDIDATES: usize = 10;
 
-impl Tables {
-    /// Decides a request like [`Tables::is_authorized`] and explains the decision.
-    pub fn explain(&self, request: &Request<'_>) -> Result<Response, RequestError> {
-        let (principal, action, target) = self.resolve(request)?;
-        self.explain_resolved(principal, action, &target)
-    }
+/// [`crate::Tables::explain`]: decides a request like [`crate::Tables::is_authorized`] and explains the
+/// decision.
+pub(crate) fn explain(tables: &Parts, request: &Request<'_>) -> Result<Response, RequestError> {
+    let (principal, action, target) = resolve(tables, request)?;
+    Explainer { tables }.explain_resolved(principal, action, &target)
+}
 
-    pub(crate) fn explain_resolved(
+/// Explanations over the parts of one [`crate::Tables`].
+struct Explainer<'t> {
+    tables: &'t Parts,
+}
+
+impl Explainer<'_> {
+    fn explain_resolved(
         &self,
         principal: PrincipalId,
         action: ActionId,
         target: &ResolvedTarget<'_>,
     ) -> Result<Response, RequestError> {
-        let mut response = self.decide_resolved(principal, action, target)?;
+        let mut response = decide_resolved(self.tables, principal, action, target)?;
         let own_unit = self
-            .data
-            .principals
-            .get(principal.index())
-            .map(|p| p.unit)
+            .tables
+            .provenance
+            .principal_unit(principal.index())
             .unwrap_or(u32::MAX);
         let mut allow = Vec::new();
         let mut deny = Vec::new();
         let mut misses = Vec::new();
-        if let Some(row) = self.row(principal.index, action.index) {
-            for (_, rule) in self.row_rules(row) {
+        let decisions = &self.tables.decisions;
+        if let Some(row) = decisions.row(principal.index, action.index) {
+            for (_, rule) in decisions.row_rules(row) {
                 let failed = self.failed_clauses(rule, target);
                 match (failed.is_empty(), rule.deny) {
                     (true, true) => deny.push(rule),
@@ -111,18 +118,18 @@ impl Tables {
     }
 
     fn via(&self, unit: u32, own_unit: u32) -> Via {
-        match self.data.units.get(unit as usize) {
+        match self.tables.provenance.unit(unit) {
             Some(_) if unit == own_unit => Via::Direct,
-            Some(u) => Via::Member {
-                kind: u.kind,
-                name: u.name.clone(),
+            Some((kind, name)) => Via::Member {
+                kind,
+                name: name.to_string(),
             },
             None => Via::Direct,
         }
     }
 
     fn deciding(&self, rule: &RuleData, own_unit: u32) -> DecidingPermission {
-        let p = self.data.permissions.get(rule.permission as usize);
+        let p = self.tables.provenance.permission(rule.permission);
         DecidingPermission {
             permission: p.map(|p| p.name.clone()).unwrap_or_default(),
             source: p.map(|p| p.source.clone()).unwrap_or_default(),
@@ -136,27 +143,11 @@ impl Tables {
     }
 
     /// What the rule selects in a category, as canonical selector text.
-    pub(crate) fn selects(&self, rule: &RuleData, category: Category) -> Vec<String> {
-        let Some(p) = category
+    fn selects(&self, rule: &RuleData, category: Category) -> Vec<String> {
+        category
             .of(&rule.predicates)
-            .and_then(|p| self.data.predicates.get(p as usize))
-        else {
-            return Vec::new();
-        };
-        let mut out: Vec<String> = p
-            .selectors
-            .iter()
-            .filter_map(|s| self.data.selectors.get(*s as usize))
-            .map(crate::listing::selector_text)
-            .collect();
-        if let Some(agents) = &p.agents {
-            out.push(format!("agents: {}", agents.join(",")));
-        }
-        if !p.tags.is_empty() {
-            let tags: Vec<String> = p.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            out.push(format!("tags: {}", tags.join(",")));
-        }
-        out
+            .map(|p| self.tables.selectors.describe(p))
+            .unwrap_or_default()
     }
 
     /// The clauses of `rule` the target fails; empty when the rule matches.
@@ -167,11 +158,7 @@ impl Tables {
                 let bit = 1u64.checked_shl(g.index).unwrap_or(0);
                 if rule.globals & bit == 0 {
                     failed.push(FailedClause::GlobalNotGranted(
-                        self.data
-                            .globals
-                            .get(g.index())
-                            .cloned()
-                            .unwrap_or_default(),
+                        self.tables.global_name(*g).unwrap_or_default().to_string(),
                     ));
                 }
             }
@@ -193,16 +180,22 @@ impl Tables {
                     }
                 }
                 for (c, t) in targets.iter() {
-                    let mut single = crate::category::PerCategory::default();
+                    let mut single = PerCategory::default();
                     single.set(c, *t);
                     let as_rule = RuleData {
                         required: rule.required & c.bit(),
                         ..rule.clone()
                     };
-                    if *c.of(&rule.sets) != SetRef::All && !self.rule_matches(&as_rule, &single) {
+                    if *c.of(&rule.sets) != SetRef::All
+                        && !self.tables.decisions.rule_matches(
+                            &as_rule,
+                            &single,
+                            Some(&self.tables.selectors),
+                        )
+                    {
                         let object = match t {
                             Resolved::Known(o) => {
-                                self.object_key(*o).unwrap_or_default().to_string()
+                                self.tables.object_key(*o).unwrap_or_default().to_string()
                             }
                             Resolved::Unknown(view) => view
                                 .attributes

@@ -9,34 +9,13 @@ use roaring::RoaringBitmap;
 use crate::category::Category;
 use crate::category::PairShape;
 use crate::class_set::DenseSet;
+use crate::decisions::Decisions;
 use crate::error::RequestError;
 use crate::ids::{ActionId, ObjectId, PrincipalId};
+use crate::parts::Parts;
 use crate::request::IdTarget;
 use crate::response::Reason;
-use crate::schema::{RowData, SelectorData, SetRef};
-use crate::tables::Tables;
-
-/// The canonical text of a stored selector (`name=x,namespace=y`-like, field by field).
-pub(crate) fn selector_text(s: &SelectorData) -> String {
-    let fields = [
-        ("id", &s.id),
-        ("name", &s.name),
-        ("namespace", &s.namespace),
-        ("types", &s.types),
-        ("agent", &s.agent),
-        ("tagSelector", &s.tag_selector),
-        ("labelSelector", &s.label_selector),
-        ("fieldSelector", &s.field_selector),
-        ("statuses", &s.statuses),
-        ("health", &s.health),
-        ("search", &s.search),
-    ];
-    fields
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
+use crate::schema::{RowData, SetRef};
 
 /// What admits objects the catalog does not know yet: the rules' selectors, as text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -127,21 +106,35 @@ pub struct ActionAccess {
     pub unscoped: bool,
 }
 
-impl Tables {
+/// Listings over the parts of one [`crate::Tables`].
+pub(crate) struct Lister<'t> {
+    tables: &'t Parts,
+    decisions: &'t Decisions,
+}
+
+impl<'t> Lister<'t> {
+    /// Listings of `tables`.
+    pub(crate) fn new(tables: &'t Parts) -> Lister<'t> {
+        Lister {
+            tables,
+            decisions: &tables.decisions,
+        }
+    }
+
     fn our(&self, principal: PrincipalId, action: ActionId) -> Result<(), RequestError> {
-        if principal.tag != self.tag || action.tag != self.tag {
+        if principal.tag != self.tables.tag || action.tag != self.tables.tag {
             return Err(RequestError::stale_id());
         }
         Ok(())
     }
 
     fn classes(&self, c: Category) -> u32 {
-        c.of(&self.data.categories).classes
+        self.decisions.classes(c)
     }
 
     /// The objects of `category` whose class is in `classes`.
     fn objects_of(&self, category: Category, classes: &DenseSet) -> RoaringBitmap {
-        let of = &category.of(&self.data.categories).object_class.0;
+        let of = self.decisions.object_classes(category);
         let mut out = RoaringBitmap::new();
         if classes.is_empty() {
             return out;
@@ -156,12 +149,16 @@ impl Tables {
 
     fn residual(&self, row: &RowData, category: Category) -> Residual {
         let mut residual = Residual::default();
-        for (_, rule) in self.row_rules(row) {
+        for (_, rule) in self.decisions.row_rules(row) {
             if !rule.objects || rule.required & !category.bit() != 0 {
                 continue;
             }
             let set = *category.of(&rule.sets);
-            let text = self.selects(rule, category).join(" | ");
+            let text = category
+                .of(&rule.predicates)
+                .map(|p| self.tables.selectors.describe(p))
+                .unwrap_or_default()
+                .join(" | ");
             match (rule.deny, set) {
                 (_, SetRef::Empty) if category.of(&rule.predicates).is_none() => {}
                 (false, SetRef::All) => residual.allow_all = true,
@@ -179,7 +176,7 @@ impl Tables {
 
     /// The known objects of `category` that `principal` may do `action` on in a
     /// one-object request, and the residual rules for objects the catalog does not know.
-    pub fn list(
+    pub(crate) fn list(
         &self,
         principal: PrincipalId,
         action: ActionId,
@@ -187,10 +184,10 @@ impl Tables {
     ) -> Result<Listing, RequestError> {
         self.our(principal, action)?;
         let classes = self.classes(category);
-        let (objects, residual) = match self.row(principal.index, action.index) {
+        let (objects, residual) = match self.decisions.row(principal.index, action.index) {
             None => (RoaringBitmap::new(), Residual::default()),
             Some(row) => {
-                let store = self.store();
+                let store = self.decisions.store();
                 let mut allowed = store.dense(*category.of(&row.allow), classes);
                 allowed.subtract(&store.dense(*category.of(&row.deny), classes));
                 (
@@ -203,13 +200,13 @@ impl Tables {
             category,
             objects,
             residual,
-            tag: self.tag,
+            tag: self.tables.tag,
         })
     }
 
     /// The known objects of `category` that `principal` may do `action` on together with
     /// `with` (of another category): "on which configs may john run playbook X".
-    pub fn list_with(
+    pub(crate) fn list_with(
         &self,
         principal: PrincipalId,
         action: ActionId,
@@ -217,24 +214,25 @@ impl Tables {
         with: ObjectId,
     ) -> Result<Listing, RequestError> {
         self.our(principal, action)?;
-        if with.tag != self.tag {
+        if with.tag != self.tables.tag {
             return Err(RequestError::stale_id());
         }
         let shape = PairShape::new(category, with.category).ok_or_else(|| {
             RequestError::invalid(format!("a {category} listed together with a {category}"))
         })?;
         let k = self.classes(category);
-        let table = self
+        let d = self.decisions;
+        let table = d
             .row(principal.index, action.index)
-            .and_then(|row| self.pair_table(row, shape));
+            .and_then(|row| d.pair_table(row, shape));
         let mut allowed = DenseSet::empty(k);
         if let Some(table) = table {
-            let fixed = self.class_of(with);
+            let fixed = d.class_of(with);
             if with.category == shape.first() {
-                allowed = self.pair_seconds(table, fixed, k);
+                allowed = d.pair_seconds(table, fixed, k);
             } else {
                 for x in 0..k {
-                    let (allow, denied) = self.pair_answer(table, x, fixed);
+                    let (allow, denied) = d.pair_answer(table, x, fixed);
                     if allow && !denied {
                         allowed.insert(x);
                     }
@@ -245,23 +243,15 @@ impl Tables {
             category,
             objects: self.objects_of(category, &allowed),
             residual: Residual::default(),
-            tag: self.tag,
+            tag: self.tables.tag,
         })
-    }
-
-    /// The principal's class: principals of one class get the same answer to every
-    /// request, so tools that ask for many principals can ask once per class.
-    pub fn principal_class(&self, principal: PrincipalId) -> Option<u32> {
-        (principal.tag == self.tag)
-            .then(|| self.data.principals.get(principal.index()).map(|p| p.class))
-            .flatten()
     }
 
     /// Two-object grants of one pair of categories, grouped: each entry is a set of
     /// first-category objects and the second-category objects every one of them may be
     /// paired with (entries with nothing allowed are left out). "Which configs may john run
     /// each playbook on", in one call.
-    pub fn pair_grants(
+    pub(crate) fn pair_grants(
         &self,
         principal: PrincipalId,
         action: ActionId,
@@ -270,15 +260,16 @@ impl Tables {
         self.our(principal, action)?;
         let (a, b) = (shape.first(), shape.second());
         let (ka, kb) = (self.classes(a), self.classes(b));
-        let Some(table) = self
+        let d = self.decisions;
+        let Some(table) = d
             .row(principal.index, action.index)
-            .and_then(|row| self.pair_table(row, shape))
+            .and_then(|row| d.pair_table(row, shape))
         else {
             return Ok(Vec::new());
         };
         let mut groups: Vec<(DenseSet, DenseSet)> = Vec::new();
         for x in 0..ka {
-            let allowed = self.pair_seconds(table, x, kb);
+            let allowed = d.pair_seconds(table, x, kb);
             if allowed.is_empty() {
                 continue;
             }
@@ -300,27 +291,27 @@ impl Tables {
     /// Every principal allowed `action` on `target`. Decided once per principal class
     /// (every principal of a class gets the same answers), so the cost grows with the
     /// number of classes.
-    pub fn who_can(
+    pub(crate) fn who_can(
         &self,
         action: ActionId,
         target: &IdTarget,
     ) -> Result<Vec<PrincipalId>, RequestError> {
-        let classes = self.data.classes as usize;
+        let classes = self.decisions.principal_classes();
         let mut verdict: Vec<Option<bool>> = vec![None; classes];
         let mut out = Vec::new();
-        for principal in self.principals() {
+        for principal in self.tables.principals() {
             let Some(class) = self
-                .data
-                .principals
-                .get(principal.index())
-                .map(|p| p.class as usize)
+                .decisions
+                .principal_class(principal.index())
+                .map(|c| c as usize)
             else {
                 continue;
             };
             let allowed = match verdict.get(class).copied().flatten() {
                 Some(v) => v,
                 None => {
-                    let v = self.check_ids(principal, action, target)?.reason() == Reason::Allowed;
+                    let v = self.tables.check_ids(principal, action, target)?.reason()
+                        == Reason::Allowed;
                     if let Some(slot) = verdict.get_mut(class) {
                         *slot = Some(v);
                     }
@@ -335,20 +326,19 @@ impl Tables {
     }
 
     /// What `principal` may do, action by action (actions allowing nothing left out).
-    pub fn access(&self, principal: PrincipalId) -> Result<Vec<ActionAccess>, RequestError> {
+    pub(crate) fn access(&self, principal: PrincipalId) -> Result<Vec<ActionAccess>, RequestError> {
         let mut out = Vec::new();
-        for (action, _) in self.actions() {
+        let d = self.decisions;
+        for (action, _) in self.tables.actions() {
             self.our(principal, action)?;
-            let Some(row) = self.row(principal.index, action.index) else {
+            let Some(row) = d.row(principal.index, action.index) else {
                 continue;
             };
             let globals = self
-                .data
-                .globals
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| (row.allow_globals & !row.deny_globals) >> i & 1 == 1)
-                .map(|(_, g)| g.clone())
+                .tables
+                .globals()
+                .filter(|(g, _)| (row.allow_globals & !row.deny_globals) >> g.index() & 1 == 1)
+                .map(|(_, g)| g.to_string())
                 .collect();
             let mut objects: [RoaringBitmap; 4] = Default::default();
             for c in Category::ALL {
@@ -357,17 +347,13 @@ impl Tables {
             let pairs = PairShape::ALL
                 .into_iter()
                 .filter(|shape| {
-                    self.pair_table(row, *shape)
-                        .map(|(_, t)| t)
-                        .is_some_and(|t| {
-                            t.allow_first != SetRef::Empty
-                                || t.allow_second != SetRef::Empty
-                                || self
-                                    .data
-                                    .pair_exceptions
-                                    .get(t.exceptions.range())
-                                    .is_some_and(|e| e.iter().any(|e| e.allow != SetRef::Empty))
-                        })
+                    d.pair_table(row, *shape).map(|(_, t)| t).is_some_and(|t| {
+                        t.allow_first != SetRef::Empty
+                            || t.allow_second != SetRef::Empty
+                            || d.pair_exceptions(t)
+                                .iter()
+                                .any(|e| e.allow != SetRef::Empty)
+                    })
                 })
                 .collect();
             let access = ActionAccess {

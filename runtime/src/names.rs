@@ -1,372 +1,424 @@
-//! Name -> id lookup for the by-strings check path: a flat open-addressing table built at
-//! load. A lookup hashes the name once and reads one 32-byte slot (the hash tag, the id,
-//! and the name itself when it has at most 23 bytes, else where it is stored), then
-//! compares the name's bytes: one cache line for the common short name, two for a long
-//! one, no allocation.
-//!
-//! Keys are fixed at load and a request can only look keys up, so probing stays short
-//! (load factor at most 2/3) whatever names requests bring.
+//! The names part of the tables: every name a request can use (subjects, actions, global
+//! objects, objects of the catalog) and the names the tables give back (listings,
+//! explanations). [`Names`] owns the names and their lookup indexes
+//! ([`crate::name_index`]), validates them and builds the indexes at load; it answers with
+//! positions, which [`crate::Tables`] turns into ids.
 
-use crate::schema::NameList;
+use rampart_grammar::Action;
 
-const EMPTY: u32 = 0;
+use crate::category::Category;
+use crate::error::{LoadError, RequestError};
+use crate::name_index::{Lookup, NameIndex};
+use crate::schema::{NameList, PrincipalKind};
 
-#[derive(Clone, Copy, Debug, Default)]
-#[repr(C, align(32))]
-struct Slot {
-    /// Low bits of the name's hash, with bit 0 forced on; 0 marks an empty slot.
-    tag: u32,
-    value: u32,
-    /// The name's length when it is stored inline (at most [`INLINE`]), else [`LONG`].
-    len: u8,
-    /// An inline name's bytes; for a long name, its place in the arenas: `start` (bytes
-    /// 0..4) and `len` (bytes 4..8, the top bit saying which of the two arenas).
-    bytes: [u8; INLINE],
+/// Marks a principal-name value that several principals share.
+const AMBIGUOUS: u32 = 1 << 31;
+
+/// What a principal is called.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PrincipalName {
+    /// Person, playbook or notification.
+    pub kind: PrincipalKind,
+    /// Person: email (or id). Services: `namespace/name`.
+    pub key: String,
+    /// The catalog id, when there is one.
+    pub id: Option<String>,
+    /// A person's display name.
+    pub name: Option<String>,
 }
 
-/// The longest name a slot holds inline.
-const INLINE: usize = 23;
-/// [`Slot::len`] of a name stored in the arenas.
-const LONG: u8 = u8::MAX;
+/// The names of one category's objects: keys, other names (aliases), and their index.
+#[derive(Debug, Default)]
+pub(crate) struct ObjectNames {
+    keys: NameList,
+    aliases: Vec<(u32, String)>,
+    alias_names: NameList,
+    index: NameIndex,
+}
 
-impl Slot {
-    fn new(tag: u32, value: u32, name: &str, start: u32, len: u32) -> Slot {
-        let mut slot = Slot {
-            tag,
-            value,
-            len: LONG,
-            bytes: [0; INLINE],
-        };
-        match slot.bytes.get_mut(..name.len()) {
-            Some(inline) if name.len() <= INLINE => {
-                inline.copy_from_slice(name.as_bytes());
-                slot.len = name.len() as u8;
-            }
-            _ => {
-                let (head, rest) = slot.bytes.split_at_mut(4);
-                head.copy_from_slice(&start.to_le_bytes());
-                if let Some(l) = rest.get_mut(..4) {
-                    l.copy_from_slice(&len.to_le_bytes());
-                }
-            }
+impl ObjectNames {
+    fn build(c: Category, keys: NameList, aliases: Vec<(u32, String)>) -> Result<Self, LoadError> {
+        if !names_ok(&keys) {
+            return Err(LoadError::corrupt(format!("the {c} names are malformed")));
         }
-        slot
-    }
-
-    /// Whether this slot holds `name` (its tag already compared).
-    #[inline]
-    fn holds(&self, arenas: [&NameList; 2], name: &str) -> bool {
-        if self.len != LONG {
-            return usize::from(self.len) == name.len()
-                && self
-                    .bytes
-                    .get(..name.len())
-                    .is_some_and(|b| same_bytes(b, name.as_bytes()));
+        let objects = keys.len();
+        if aliases.iter().any(|(o, _)| *o as usize >= objects) {
+            return Err(LoadError::corrupt(format!(
+                "a {c} alias names an object out of range"
+            )));
         }
-        stored(arenas, self).is_some_and(|s| same_bytes(s.as_bytes(), name.as_bytes()))
+        let alias_names = NameList::from_strings(aliases.iter().map(|(_, a)| a.as_str()));
+        let names = (0..objects)
+            .map(|i| (0, i, i as u32))
+            .chain(aliases.iter().enumerate().map(|(i, (o, _))| (1, i, *o)))
+            .collect::<Vec<_>>();
+        let index = NameIndex::build([&keys, &alias_names], names.into_iter(), |first, _| first);
+        Ok(ObjectNames {
+            keys,
+            aliases,
+            alias_names,
+            index,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<u32> {
+        self.index.get([&self.keys, &self.alias_names], key)
     }
 }
 
-const SECOND_ARENA: u32 = 1 << 31;
-
-/// The hash of a name: word-at-a-time multiply-rotate, finished with the splitmix64
-/// mixer so that every input bit reaches the bits used for the slot and the tag.
-pub(crate) fn hash(name: &str) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let bytes = name.as_bytes();
-    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = (h.rotate_left(23) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-    }
-    h = (h.rotate_left(23) ^ tail(bytes, chunks.remainder())).wrapping_mul(K);
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
-    h ^ (h >> 31)
-}
-
-/// An open-addressing index from names (held in one or two [`NameList`] arenas) to `u32`
-/// values.
-/// The last bytes of a name as one word, read with whole-word loads: the last eight
-/// bytes (overlapping the chunks before) when there are eight, else two overlapping
-/// four-byte loads, else the bytes one by one. Copying the remainder into a buffer
-/// instead costs a library call and a store-forwarding stall on every lookup.
-fn tail(bytes: &[u8], remainder: &[u8]) -> u64 {
-    let word = |b: &[u8]| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(b);
-        u64::from_le_bytes(w)
-    };
-    let half = |b: &[u8]| -> u64 {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(b);
-        u64::from(u32::from_le_bytes(w))
-    };
-    let n = bytes.len();
-    if n >= 8 {
-        return bytes.get(n - 8..).map_or(0, word);
-    }
-    let r = remainder.len();
-    if r >= 4 {
-        let low = remainder.get(..4).map_or(0, half);
-        let high = remainder.get(r - 4..).map_or(0, half);
-        return low | (high << 32);
-    }
-    remainder
-        .iter()
-        .enumerate()
-        .fold(0u64, |w, (i, b)| w | (u64::from(*b) << (8 * i)))
-}
-
-/// A lookup begun by [`NameIndex::begin`]: the name's tag, its home slot and that slot's
-/// tag (reading it is what brings the slot's line in early).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Lookup {
-    tag: u32,
-    at: usize,
-    home_tag: u32,
-}
-
-#[derive(Clone, Debug, Default)]
-pub(crate) struct NameIndex {
-    slots: Vec<Slot>,
-}
-
-impl NameIndex {
-    /// Indexes `names`: `(arena, string index, value)`, arena 0 or 1. A name inserted
-    /// twice keeps its first value; [`NameIndex::insert_or`] decides otherwise.
-    pub(crate) fn build(
-        arenas: [&NameList; 2],
-        names: impl ExactSizeIterator<Item = (usize, usize, u32)>,
-        mut on_duplicate: impl FnMut(u32, u32) -> u32,
-    ) -> NameIndex {
-        let count = names.len();
-        let capacity = (count + count / 2).max(4);
-        let mut index = NameIndex {
-            slots: vec![Slot::default(); capacity],
-        };
-        for (arena, i, value) in names {
-            let Some(list) = arenas.get(arena) else {
-                continue;
-            };
-            let Some((start, end)) = list.range(i) else {
-                continue;
-            };
-            let name = list.text.get(start..end).unwrap_or("");
-            let len = (end - start) as u32 | if arena == 1 { SECOND_ARENA } else { 0 };
-            index.insert_or(arenas, name, value, start as u32, len, &mut on_duplicate);
+/// Whether a name list's ends are increasing, within its text and on character boundaries.
+pub(crate) fn names_ok(list: &NameList) -> bool {
+    let mut previous = 0usize;
+    for end in &list.ends.0 {
+        let end = *end as usize;
+        if end < previous || end > list.text.len() || !list.text.is_char_boundary(end) {
+            return false;
         }
-        index
+        previous = end;
     }
-
-    fn home(&self, h: u64) -> usize {
-        ((u128::from(h) * self.slots.len() as u128) >> 64) as usize
-    }
-
-    fn insert_or(
-        &mut self,
-        arenas: [&NameList; 2],
-        name: &str,
-        value: u32,
-        start: u32,
-        len: u32,
-        on_duplicate: &mut impl FnMut(u32, u32) -> u32,
-    ) {
-        let h = hash(name);
-        let tag = (h as u32) | 1;
-        let slots = self.slots.len();
-        let mut i = self.home(h);
-        for _ in 0..slots {
-            let Some(slot) = self.slots.get_mut(i) else {
-                return;
-            };
-            if slot.tag == EMPTY {
-                *slot = Slot::new(tag, value, name, start, len);
-                return;
-            }
-            if slot.tag == tag && slot.holds(arenas, name) {
-                slot.value = on_duplicate(slot.value, value);
-                return;
-            }
-            i = if i + 1 == slots { 0 } else { i + 1 };
-        }
-    }
-
-    /// The value of `name`, or `None`.
-    #[inline]
-    pub(crate) fn get(&self, arenas: [&NameList; 2], name: &str) -> Option<u32> {
-        self.finish(arenas, name, self.begin(name))
-    }
-
-    /// Starts looking `name` up: hashes it and reads its home slot. Beginning every
-    /// lookup of a request before finishing any lets their cache misses overlap instead
-    /// of following one another.
-    #[inline]
-    pub(crate) fn begin(&self, name: &str) -> Lookup {
-        let h = hash(name);
-        let at = self.home(h);
-        Lookup {
-            tag: (h as u32) | 1,
-            at,
-            home_tag: self.slots.get(at).map_or(EMPTY, |s| s.tag),
-        }
-    }
-
-    /// Finishes a lookup [`NameIndex::begin`] started for `name`. The home slot is the
-    /// match in the common case: its tag and length are compared first, then the bytes
-    /// (inline or in the arena) word by word (no library call, no indirect branch).
-    #[inline]
-    pub(crate) fn finish(&self, arenas: [&NameList; 2], name: &str, lookup: Lookup) -> Option<u32> {
-        if lookup.home_tag == EMPTY {
-            return None;
-        }
-        let slots = self.slots.len();
-        let mut i = lookup.at;
-        for _ in 0..slots {
-            let slot = self.slots.get(i)?;
-            if slot.tag == lookup.tag && slot.holds(arenas, name) {
-                return Some(slot.value);
-            }
-            if slot.tag == EMPTY {
-                return None;
-            }
-            i = if i + 1 == slots { 0 } else { i + 1 };
-        }
-        None
-    }
-
-    /// Bytes of memory held, for statistics.
-    pub(crate) fn memory(&self) -> usize {
-        self.slots.len() * std::mem::size_of::<Slot>()
-    }
+    previous == list.text.len()
 }
 
-/// Whether two byte strings are equal, compared a word at a time (the last word
-/// overlapping the one before, as in [`hash`]'s tail).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        return tail(a, a) == tail(b, b);
-    }
-    let word = |s: &[u8]| -> u64 {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(s);
-        u64::from_le_bytes(w)
-    };
-    let mut diff = 0u64;
-    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        diff |= word(x) ^ word(y);
-    }
-    let last = |s: &[u8]| s.get(n - 8..).map_or(0, word);
-    diff |= last(a) ^ last(b);
-    diff == 0
+/// Every name of the tables and its lookup index.
+#[derive(Debug)]
+pub(crate) struct Names {
+    principals: Vec<PrincipalName>,
+    principal_names: NameList,
+    principal_index: NameIndex,
+    ambiguous: Vec<(String, Vec<u32>)>,
+    actions: Vec<String>,
+    action_names: NameList,
+    action_index: NameIndex,
+    plugin_fallback: Vec<(String, u32)>,
+    any_invoke: Option<u32>,
+    globals: Vec<String>,
+    global_names: NameList,
+    global_index: NameIndex,
+    objects: [ObjectNames; 4],
 }
 
-/// A long name's bytes in the arenas.
-fn stored<'a>(arenas: [&'a NameList; 2], slot: &Slot) -> Option<&'a str> {
-    let word = |at: usize| -> Option<u32> {
-        let mut w = [0u8; 4];
-        w.copy_from_slice(slot.bytes.get(at..at + 4)?);
-        Some(u32::from_le_bytes(w))
-    };
-    let (start, len) = (word(0)? as usize, word(4)?);
-    let arena = if len & SECOND_ARENA != 0 { 1 } else { 0 };
-    let len = (len & !SECOND_ARENA) as usize;
-    arenas.get(arena)?.text.get(start..start + len)
+/// What [`Names::build`] is built from: the name fields of a table file.
+pub(crate) struct NameData {
+    pub principals: Vec<PrincipalName>,
+    pub actions: Vec<String>,
+    pub globals: Vec<String>,
+    /// Per category: keys and aliases.
+    pub objects: [(NameList, Vec<(u32, String)>); 4],
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_every_name_and_nothing_else() {
-        let keys = NameList::from_strings(
-            (0..5000)
-                .map(|i| format!("cfg-{i:05}"))
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str),
-        );
-        // Short names sit inline in their slot, long ones in either arena.
-        let long = "an-alias-longer-than-a-slot-holds-inline";
-        let aliases = NameList::from_strings(["alias-a", "cfg-00007", long]);
-        let names =
-            (0..keys.len())
-                .map(|i| (0, i, i as u32))
-                .chain([(1, 0, 42), (1, 1, 9999), (1, 2, 77)]);
-        let names: Vec<_> = names.collect();
-        let index = NameIndex::build([&keys, &aliases], names.into_iter(), |first, _| first);
-        for i in 0..5000u32 {
-            assert_eq!(
-                index.get([&keys, &aliases], &format!("cfg-{i:05}")),
-                Some(i)
-            );
+impl Names {
+    /// Validates the names and builds their indexes.
+    pub(crate) fn build(data: NameData) -> Result<Names, LoadError> {
+        let NameData {
+            principals,
+            actions,
+            globals,
+            objects,
+        } = data;
+        if globals.len() > 64 {
+            return Err(LoadError::corrupt("more than 64 global objects"));
         }
-        assert_eq!(index.get([&keys, &aliases], "alias-a"), Some(42));
-        assert_eq!(index.get([&keys, &aliases], long), Some(77));
-        assert_eq!(index.get([&keys, &aliases], &long[..long.len() - 1]), None);
-        assert_eq!(index.get([&keys, &aliases], &long[..INLINE]), None);
-        assert_eq!(
-            index.get([&keys, &aliases], "cfg-00007"),
-            Some(7),
-            "first value kept"
-        );
-        assert_eq!(index.get([&keys, &aliases], "cfg-5000"), None);
-        assert_eq!(index.get([&keys, &aliases], ""), None);
-    }
-
-    #[test]
-    fn names_of_every_tail_length_are_told_apart() {
-        // Names of 0 to 40 bytes exercise each way the hash reads a tail (none, bytes one
-        // by one, two overlapping halves, the last word overlapping the chunks), and
-        // names differing only in their last byte must not meet.
-        let mut names = Vec::new();
-        for len in 0..=40 {
-            for last in [b'a', b'b'] {
-                let mut name = "x".repeat(len);
-                if len > 0 {
-                    name.pop();
-                    name.push(last as char);
-                }
-                if !names.contains(&name) {
-                    names.push(name);
-                }
+        let mut built: [ObjectNames; 4] = Default::default();
+        for (c, (keys, aliases)) in Category::ALL.into_iter().zip(objects) {
+            *c.of_mut(&mut built) = ObjectNames::build(c, keys, aliases)?;
+        }
+        let (principal_names, principal_index, ambiguous) = principal_index(&principals);
+        let action_names = NameList::from_strings(actions.iter().map(String::as_str));
+        let mut plugin_fallback = Vec::new();
+        let mut any_invoke = None;
+        let mut concrete = Vec::new();
+        for (i, name) in actions.iter().enumerate() {
+            if name == "invoke:*" {
+                any_invoke = Some(i as u32);
+            } else if let Some(plugin) = name
+                .strip_prefix("invoke:")
+                .and_then(|r| r.strip_suffix(":*"))
+            {
+                plugin_fallback.push((plugin.to_string(), i as u32));
+            } else {
+                concrete.push((0, i, i as u32));
             }
         }
-        let keys = NameList::from_strings(names.iter().map(String::as_str));
-        let index = NameIndex::build(
-            [&keys, &keys],
-            (0..keys.len()).map(|i| (0, i, i as u32)),
-            |first, _| first,
-        );
-        let hashes: std::collections::HashSet<u64> = names.iter().map(|n| hash(n)).collect();
-        assert_eq!(
-            hashes.len(),
-            names.len(),
-            "no two of these names hash alike"
-        );
-        for (i, name) in names.iter().enumerate() {
-            assert_eq!(index.get([&keys, &keys], name), Some(i as u32), "{name:?}");
-            assert_eq!(index.get([&keys, &keys], &format!("{name}z")), None);
-        }
-    }
-
-    #[test]
-    fn an_empty_index_finds_nothing() {
-        let empty = NameList::default();
-        let index = NameIndex::build(
-            [&empty, &empty],
-            std::iter::empty::<(usize, usize, u32)>(),
+        plugin_fallback.sort();
+        let action_index = NameIndex::build(
+            [&action_names, &action_names],
+            concrete.into_iter(),
             |a, _| a,
         );
-        assert_eq!(index.get([&empty, &empty], "x"), None);
+        let global_names = NameList::from_strings(globals.iter().map(String::as_str));
+        let global_index = NameIndex::build(
+            [&global_names, &global_names],
+            (0..global_names.len()).map(|i| (0, i, i as u32)),
+            |a, _| a,
+        );
+        Ok(Names {
+            principals,
+            principal_names,
+            principal_index,
+            ambiguous,
+            actions,
+            action_names,
+            action_index,
+            plugin_fallback,
+            any_invoke,
+            globals,
+            global_names,
+            global_index,
+            objects: built,
+        })
     }
+
+    /// The number of principals.
+    pub(crate) fn principal_count(&self) -> usize {
+        self.principals.len()
+    }
+
+    /// The number of actions.
+    pub(crate) fn action_count(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// The number of global objects.
+    pub(crate) fn global_count(&self) -> usize {
+        self.globals.len()
+    }
+
+    /// The number of known objects of a category.
+    pub(crate) fn object_count(&self, category: Category) -> usize {
+        category.of(&self.objects).keys.len()
+    }
+
+    /// A subject: a person by email, id or unique name, or `playbook:ns/name` /
+    /// `notification:ns/name` (or their ids after the prefix).
+    pub(crate) fn principal(&self, subject: &str) -> Result<u32, RequestError> {
+        let found = self
+            .principal_index
+            .get([&self.principal_names, &self.principal_names], subject);
+        self.principal_found(subject, found)
+    }
+
+    /// [`NameIndex::begin`] for a subject.
+    pub(crate) fn principal_begin(&self, subject: &str) -> Lookup {
+        self.principal_index.begin(subject)
+    }
+
+    /// [`Names::principal`] from a lookup [`Names::principal_begin`] started.
+    pub(crate) fn principal_finish(
+        &self,
+        subject: &str,
+        lookup: Lookup,
+    ) -> Result<u32, RequestError> {
+        let found = self.principal_index.finish(
+            [&self.principal_names, &self.principal_names],
+            subject,
+            lookup,
+        );
+        self.principal_found(subject, found)
+    }
+
+    fn principal_found(&self, subject: &str, found: Option<u32>) -> Result<u32, RequestError> {
+        match found {
+            Some(v) if v & AMBIGUOUS == 0 => Ok(v),
+            Some(v) => {
+                let candidates = self
+                    .ambiguous
+                    .get((v & !AMBIGUOUS) as usize)
+                    .map(|(_, list)| {
+                        list.iter()
+                            .filter_map(|p| self.principal_name(*p as usize))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Err(RequestError::ambiguous_subject(subject, candidates))
+            }
+            None => Err(RequestError::unknown_subject(subject)),
+        }
+    }
+
+    /// A person by email, id or unique name (services are refused).
+    pub(crate) fn person(&self, person: &str) -> Result<u32, RequestError> {
+        let index = self.principal(person)?;
+        match self.principals.get(index as usize) {
+            Some(p) if p.kind == PrincipalKind::Person => Ok(index),
+            _ => Err(RequestError::unknown_subject(person)),
+        }
+    }
+
+    /// An action by name. Case and spelling variants are accepted (`Playbook:Run`);
+    /// `invoke:` operations no document names map to their plugin's stand-in.
+    pub(crate) fn action(&self, action: &str) -> Result<u32, RequestError> {
+        self.action_index
+            .get([&self.action_names, &self.action_names], action)
+            .or_else(|| self.parsed_action(action))
+            .ok_or_else(|| RequestError::unknown_action(action))
+    }
+
+    fn parsed_action(&self, action: &str) -> Option<u32> {
+        match Action::parse(action).ok()? {
+            Action::Builtin(b) => self
+                .action_index
+                .get([&self.action_names, &self.action_names], b.name()),
+            Action::Invoke { plugin, operation } => {
+                let canonical = format!("invoke:{plugin}:{operation}");
+                self.action_index
+                    .get([&self.action_names, &self.action_names], &canonical)
+                    .or_else(|| {
+                        self.plugin_fallback
+                            .binary_search_by(|(p, _)| p.as_str().cmp(plugin.as_str()))
+                            .ok()
+                            .and_then(|i| self.plugin_fallback.get(i))
+                            .map(|(_, id)| *id)
+                    })
+                    .or(self.any_invoke)
+            }
+        }
+    }
+
+    /// A known object by key (`ns/name` for playbooks and connections, the id for configs
+    /// and components) or by catalog id / `metadata.uid`.
+    pub(crate) fn object(&self, category: Category, key: &str) -> Result<u32, RequestError> {
+        category
+            .of(&self.objects)
+            .get(key)
+            .ok_or_else(|| RequestError::unknown_object(category, key))
+    }
+
+    /// [`NameIndex::begin`] for an object key.
+    pub(crate) fn object_begin(&self, category: Category, key: &str) -> Lookup {
+        category.of(&self.objects).index.begin(key)
+    }
+
+    /// [`Names::object`] from a lookup [`Names::object_begin`] started.
+    pub(crate) fn object_finish(
+        &self,
+        category: Category,
+        key: &str,
+        lookup: Lookup,
+    ) -> Result<u32, RequestError> {
+        let names = category.of(&self.objects);
+        names
+            .index
+            .finish([&names.keys, &names.alias_names], key, lookup)
+            .ok_or_else(|| RequestError::unknown_object(category, key))
+    }
+
+    /// A global object by name (`catalog`, `mcp`, ...).
+    pub(crate) fn global(&self, name: &str) -> Result<u32, RequestError> {
+        self.global_index
+            .get([&self.global_names, &self.global_names], name)
+            .ok_or_else(|| RequestError::unknown_global(name))
+    }
+
+    /// The name a principal is looked up by (`email`, `playbook:ns/name`, ...).
+    pub(crate) fn principal_name(&self, index: usize) -> Option<String> {
+        let p = self.principals.get(index)?;
+        Some(match p.kind {
+            PrincipalKind::Person => p.key.clone(),
+            PrincipalKind::Playbook => format!("playbook:{}", p.key),
+            PrincipalKind::Notification => format!("notification:{}", p.key),
+        })
+    }
+
+    /// The name of an action.
+    pub(crate) fn action_name(&self, index: usize) -> Option<&str> {
+        self.actions.get(index).map(String::as_str)
+    }
+
+    /// The name of a global object.
+    pub(crate) fn global_name(&self, index: usize) -> Option<&str> {
+        self.globals.get(index).map(String::as_str)
+    }
+
+    /// The key of a known object.
+    pub(crate) fn object_key(&self, category: Category, index: usize) -> Option<&str> {
+        category.of(&self.objects).keys.get(index)
+    }
+
+    /// The catalog id of a known object (the key for configs and components).
+    pub(crate) fn object_id(&self, category: Category, index: u32) -> Option<&str> {
+        let names = category.of(&self.objects);
+        names
+            .aliases
+            .iter()
+            .find(|(o, _)| *o == index)
+            .map(|(_, a)| a.as_str())
+            .or_else(|| names.keys.get(index as usize))
+    }
+
+    /// Bytes of the name indexes, for statistics.
+    pub(crate) fn memory(&self) -> usize {
+        self.principal_index.memory() + self.objects.iter().map(|o| o.index.memory()).sum::<usize>()
+    }
+
+    /// The names as the file stores them (the compiler's tools).
+    #[cfg(feature = "build")]
+    pub(crate) fn to_data(&self) -> NameData {
+        NameData {
+            principals: self.principals.clone(),
+            actions: self.actions.clone(),
+            globals: self.globals.clone(),
+            objects: Category::ALL.map(|c| {
+                let o = c.of(&self.objects);
+                (o.keys.clone(), o.aliases.clone())
+            }),
+        }
+    }
+}
+
+type PrincipalIndex = (NameList, NameIndex, Vec<(String, Vec<u32>)>);
+
+/// Every name a principal is looked up by. A person's display name counts only when no
+/// other principal has it; a name shared by several becomes an "ambiguous" entry whose
+/// lookup is an error naming the candidates.
+fn principal_index(principals: &[PrincipalName]) -> PrincipalIndex {
+    use std::collections::BTreeMap;
+    let mut by_name: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut exact: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (i, p) in principals.iter().enumerate() {
+        let i = i as u32;
+        let prefix = match p.kind {
+            PrincipalKind::Person => "",
+            PrincipalKind::Playbook => "playbook:",
+            PrincipalKind::Notification => "notification:",
+        };
+        exact
+            .entry(format!("{prefix}{}", p.key))
+            .or_default()
+            .push(i);
+        if let Some(id) = p.id.as_ref().filter(|id| **id != p.key) {
+            exact.entry(format!("{prefix}{id}")).or_default().push(i);
+        }
+        if let (PrincipalKind::Person, Some(name)) = (p.kind, &p.name) {
+            by_name.entry(name.clone()).or_default().push(i);
+        }
+    }
+    for (name, list) in by_name {
+        // An email or id always wins over a display name.
+        exact.entry(name).or_insert(list);
+    }
+    let mut names = NameList::default();
+    let mut values = Vec::new();
+    let mut ambiguous = Vec::new();
+    for (name, mut list) in exact {
+        list.dedup();
+        names.push(&name);
+        match list.as_slice() {
+            [one] => values.push(*one),
+            _ => {
+                values.push(AMBIGUOUS | ambiguous.len() as u32);
+                ambiguous.push((name, list));
+            }
+        }
+    }
+    let index = NameIndex::build(
+        [&names, &names],
+        values
+            .iter()
+            .enumerate()
+            .map(|(n, v)| (0, n, *v))
+            .collect::<Vec<_>>()
+            .into_iter(),
+        |a, _| a,
+    );
+    (names, index, ambiguous)
 }

@@ -53,6 +53,18 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The reason for what the matching rules say: any deny wins, else any allow.
+    #[inline]
+    pub(crate) fn of(allowed: bool, denied: bool) -> Reason {
+        if denied {
+            Reason::ExplicitDeny
+        } else if allowed {
+            Reason::Allowed
+        } else {
+            Reason::NoAllowRule
+        }
+    }
+
     /// The stable code (`allowed`, `explicit_deny`, `no_allow_rule`).
     pub fn code(self) -> &'static str {
         match self {
@@ -210,6 +222,19 @@ pub struct Response {
 }
 
 impl Response {
+    /// The response for a reason, without explanation.
+    pub(crate) fn of(reason: Reason) -> Response {
+        Response {
+            effect: if reason == Reason::Allowed {
+                Effect::Allow
+            } else {
+                Effect::Deny
+            },
+            reason,
+            explanation: None,
+        }
+    }
+
     /// Allowed or denied.
     pub fn effect(&self) -> Effect {
         self.effect

@@ -1,23 +1,49 @@
-//! [`Tables`]: a table file loaded, validated and indexed for lookups by name.
+//! [`Tables`]: a table file loaded, validated and indexed, as a thin composite of parts
+//! that own their data and are built and validated in their own modules:
+//!
+//! | part | module | owns |
+//! | --- | --- | --- |
+//! | [`Names`] | [`crate::names`] | every name and its lookup index |
+//! | [`Decisions`] | [`crate::decisions`] | classes, rules, rows, sets, the check layout |
+//! | [`Selectors`] | [`crate::selectors`] | compiled selectors, predicates, agents |
+//! | [`Provenance`] | [`crate::provenance`] | permissions and units, for explanations |
+//! | [`Connections`] | [`crate::connection::definitions`] | Connection definitions (beside the parts: only connection resolution reads them) |
+//!
+//! Queries over several parts live in their own modules ([`crate::decide`],
+//! [`crate::explain`], [`crate::listing`], [`crate::sql`],
+//! [`crate::connection::resolve`]); every public method here delegates to one of them.
 //!
 //! Loading checks the header before reading the file whole, the checksum (and, with a
-//! key, the signature), then every cross-reference in the payload, and, for files that
-//! are not verified by signature, recomputes every decision row from its rules
-//! ([`crate::validate`]). After that the check path can index without fear; it still
-//! reads with `get`, so that a bug denies instead of panicking.
+//! key, the signature), then each part's data, and, for files that are not verified by
+//! signature, recomputes every decision row from its rules ([`crate::validate`]). After
+//! that the check path can index without fear; it still reads with `get`, so that a bug
+//! denies instead of panicking.
 
 use std::path::Path;
 
-use rampart_grammar::Action;
+use roaring::RoaringBitmap;
 
-use crate::category::Category;
+use crate::category::{Category, PairShape};
 use crate::codec;
+use crate::connection::definitions::Connections;
+use crate::connection::resolve::{ResolveError, ResolvedConnection};
+use crate::connection::source::SecretSource;
+use crate::decision_data::{DecisionData, Limits};
+use crate::decisions::Decisions;
 use crate::error::{LoadError, RequestError};
-use crate::ids::TablesTag;
-use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId};
-use crate::names::{Lookup, NameIndex};
-use crate::schema::{CategoryData, ConnectionData, NameList, PrincipalKind, TablesData};
-use crate::selector::{CompiledPredicate, CompiledSelector};
+use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId, TablesTag};
+use crate::listing::{ActionAccess, Lister, Listing};
+use crate::names::{NameData, Names, PrincipalName};
+use crate::parts::Parts;
+use crate::provenance::Provenance;
+use crate::request::{IdTarget, Request};
+use crate::response::Response;
+use crate::schema::TablesData;
+#[cfg(feature = "build")]
+use crate::schema::{CategoryData, PrincipalData};
+use crate::selectors::Selectors;
+use crate::sql::columns::ColumnMap;
+use crate::sql::{FilterPreference, Filters, SqlFilter};
 
 /// A public key that table signatures are verified with (Ed25519).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,76 +68,14 @@ impl PublicKey {
     }
 }
 
-/// The names a category's objects are looked up by.
-#[derive(Debug, Default)]
-pub(crate) struct ObjectNames {
-    aliases: NameList,
-    index: NameIndex,
-}
-
-impl ObjectNames {
-    fn build(category: &CategoryData) -> ObjectNames {
-        let aliases = NameList::from_strings(category.aliases.iter().map(|(_, a)| a.as_str()));
-        let names = (0..category.keys.len())
-            .map(|i| (0, i, i as u32))
-            .chain(
-                category
-                    .aliases
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (o, _))| (1, i, *o)),
-            )
-            .collect::<Vec<_>>();
-        let index = NameIndex::build([&category.keys, &aliases], names.into_iter(), |first, _| {
-            first
-        });
-        ObjectNames { aliases, index }
-    }
-
-    fn get(&self, category: &CategoryData, key: &str) -> Option<u32> {
-        self.index.get([&category.keys, &self.aliases], key)
-    }
-
-    /// [`NameIndex::begin`] for a key of this category.
-    pub(crate) fn begin(&self, key: &str) -> Lookup {
-        self.index.begin(key)
-    }
-
-    /// [`NameIndex::finish`] for a key of this category.
-    pub(crate) fn finish(&self, category: &CategoryData, key: &str, lookup: Lookup) -> Option<u32> {
-        self.index
-            .finish([&category.keys, &self.aliases], key, lookup)
-    }
-}
-
-/// Marks a principal-name value that several principals share.
-const AMBIGUOUS: u32 = 1 << 31;
-
 /// Loaded, validated decision tables. Cheap to share: `Send + Sync`, read-only.
 #[derive(Debug)]
 pub struct Tables {
-    pub(crate) data: TablesData,
-    pub(crate) tag: TablesTag,
     compiler_version: String,
     revision: String,
     signed: bool,
-    principal_names: NameList,
-    principal_index: NameIndex,
-    ambiguous: Vec<(String, Vec<u32>)>,
-    action_names: NameList,
-    action_index: NameIndex,
-    plugin_fallback: Vec<(String, u32)>,
-    any_invoke: Option<u32>,
-    global_names: NameList,
-    global_index: NameIndex,
-    objects: [ObjectNames; 4],
-    agent_names: NameList,
-    agent_index: NameIndex,
-    connection_names: NameList,
-    connection_index: NameIndex,
-    pub(crate) layout: crate::check_layout::CheckLayout,
-    pub(crate) selectors: Vec<CompiledSelector>,
-    pub(crate) predicates: Vec<CompiledPredicate>,
+    parts: Parts,
+    connections: Connections,
 }
 
 impl Tables {
@@ -155,7 +119,7 @@ impl Tables {
             .saturating_mul(16)
             .saturating_add(1 << 26);
         let revision = format!("{:016x}", checked.header.checksum);
-        Tables::index(
+        Tables::assemble(
             data,
             checked.header.compiler_version,
             revision,
@@ -168,7 +132,7 @@ impl Tables {
     /// Validates tables built in memory (the compiler's output) and indexes them.
     #[cfg(feature = "build")]
     pub fn from_data(data: TablesData) -> Result<Tables, LoadError> {
-        Tables::index(
+        Tables::assemble(
             data,
             String::new(),
             String::new(),
@@ -178,7 +142,8 @@ impl Tables {
         )
     }
 
-    fn index(
+    /// Splits the file's data into the parts, each validating its own share.
+    fn assemble(
         data: TablesData,
         compiler_version: String,
         revision: String,
@@ -186,104 +151,98 @@ impl Tables {
         recompute_rows: Option<u64>,
         layout_bytes: u64,
     ) -> Result<Tables, LoadError> {
-        crate::validate::structure(&data)?;
-        let selectors = data
-            .selectors
-            .iter()
-            .map(|s| {
-                CompiledSelector::parse(s).map_err(|(field, e)| {
-                    LoadError::corrupt(format!("selector field `{field}`: {e}"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(budget) = recompute_rows {
-            crate::validate::rows(&data, budget)?;
+        let TablesData {
+            permissions,
+            units,
+            principals,
+            classes,
+            actions,
+            globals,
+            agents,
+            categories,
+            blocks,
+            block_lists,
+            selectors,
+            predicates,
+            rules,
+            entries,
+            entry_rules,
+            rows,
+            row_entries,
+            row_of,
+            pair_tables,
+            pair_exceptions,
+            connections,
+        } = data;
+        let mut principal_names = Vec::with_capacity(principals.len());
+        let mut principal_unit = Vec::with_capacity(principals.len());
+        let mut principal_class = Vec::with_capacity(principals.len());
+        for p in principals {
+            principal_unit.push(p.unit);
+            principal_class.push(p.class);
+            principal_names.push(PrincipalName {
+                kind: p.kind,
+                key: p.key,
+                id: p.id,
+                name: p.name,
+            });
         }
-        let predicates = data.predicates.iter().map(CompiledPredicate::new).collect();
-        let (principal_names, principal_index, ambiguous) = principal_index(&data);
-        let action_names = NameList::from_strings(data.actions.iter().map(String::as_str));
-        let mut plugin_fallback = Vec::new();
-        let mut any_invoke = None;
-        let mut concrete = Vec::new();
-        for (i, name) in data.actions.iter().enumerate() {
-            if name == "invoke:*" {
-                any_invoke = Some(i as u32);
-            } else if let Some(plugin) = name
-                .strip_prefix("invoke:")
-                .and_then(|r| r.strip_suffix(":*"))
-            {
-                plugin_fallback.push((plugin.to_string(), i as u32));
-            } else {
-                concrete.push((0, i, i as u32));
-            }
+        let object_classes = Category::ALL.map(|c| c.of(&categories).classes);
+        let mut object_names: [_; 4] = Default::default();
+        let mut object_class: [_; 4] = Default::default();
+        for (c, category) in Category::ALL.into_iter().zip(categories) {
+            *c.of_mut(&mut object_names) = (category.keys, category.aliases);
+            *c.of_mut(&mut object_class) = category.object_class;
         }
-        plugin_fallback.sort();
-        let action_index = NameIndex::build(
-            [&action_names, &action_names],
-            concrete.into_iter(),
-            |a, _| a,
-        );
-        let global_names = NameList::from_strings(data.globals.iter().map(String::as_str));
-        let global_index = NameIndex::build(
-            [&global_names, &global_names],
-            (0..global_names.len()).map(|i| (0, i, i as u32)),
-            |a, _| a,
-        );
-        let objects = Category::ALL.map(|c| ObjectNames::build(c.of(&data.categories)));
-        let agent_names = NameList::from_strings(
-            data.agents
-                .iter()
-                .flat_map(|a| [a.id.as_str(), a.name.as_str()]),
-        );
-        let agent_index = NameIndex::build(
-            [&agent_names, &agent_names],
-            (0..agent_names.len()).map(|i| (0, i, (i / 2) as u32)),
-            |a, _| a,
-        );
-        let mut connection_names = NameList::default();
-        let mut connection_values = Vec::new();
-        for (i, c) in data.connections.iter().enumerate() {
-            connection_names.push(&format!("{}/{}", c.namespace, c.name));
-            connection_values.push(i as u32);
-            if let Some(uid) = &c.uid {
-                connection_names.push(uid);
-                connection_values.push(i as u32);
-            }
-        }
-        let connection_index = NameIndex::build(
-            [&connection_names, &connection_names],
-            connection_values
-                .iter()
-                .enumerate()
-                .map(|(n, i)| (0, n, *i))
-                .collect::<Vec<_>>()
-                .into_iter(),
-            |a, _| a,
-        );
-        let layout = crate::check_layout::CheckLayout::build(&data, layout_bytes)?;
+        let names = Names::build(NameData {
+            principals: principal_names,
+            actions,
+            globals,
+            objects: object_names,
+        })?;
+        let provenance = Provenance::build(permissions, units, principal_unit)?;
+        let selectors = Selectors::build(selectors, predicates, agents)?;
+        let limits = Limits {
+            permissions: provenance.permission_count(),
+            units: provenance.unit_count(),
+            predicates: selectors.predicate_count(),
+            actions: names.action_count(),
+            globals: names.global_count(),
+            objects: Category::ALL.map(|c| names.object_count(c)),
+        };
+        let decisions = Decisions::build(
+            DecisionData {
+                classes,
+                principal_class,
+                object_class,
+                object_classes,
+                blocks,
+                block_lists,
+                rules,
+                entries,
+                entry_rules,
+                rows,
+                row_entries,
+                row_of,
+                pair_tables,
+                pair_exceptions,
+            },
+            &limits,
+            recompute_rows,
+            layout_bytes,
+        )?;
         Ok(Tables {
-            data,
-            tag: TablesTag::fresh(),
             compiler_version,
             revision,
             signed,
-            principal_names,
-            principal_index,
-            ambiguous,
-            action_names,
-            action_index,
-            plugin_fallback,
-            any_invoke,
-            global_names,
-            global_index,
-            objects,
-            agent_names,
-            agent_index,
-            connection_names,
-            connection_index,
-            layout,
-            selectors,
-            predicates,
+            parts: Parts {
+                tag: TablesTag::fresh(),
+                names,
+                decisions,
+                selectors,
+                provenance,
+            },
+            connections: Connections::build(connections),
         })
     }
 
@@ -303,335 +262,316 @@ impl Tables {
         self.signed
     }
 
-    /// The raw tables, for the compiler's tools (lint, inspect).
+    /// The tables as the file stores them, reassembled from the parts (the compiler's
+    /// tools: round trips, inspection).
     #[cfg(feature = "build")]
-    pub fn data(&self) -> &TablesData {
-        &self.data
+    pub fn to_data(&self) -> TablesData {
+        let names = self.parts.names.to_data();
+        let decisions = self.parts.decisions.to_data();
+        let (permissions, units, principal_unit) = self.parts.provenance.to_data();
+        let (selectors, predicates, agents) = self.parts.selectors.to_data();
+        let principals = names
+            .principals
+            .into_iter()
+            .zip(principal_unit)
+            .zip(&decisions.principal_class)
+            .map(|((p, unit), class)| PrincipalData {
+                kind: p.kind,
+                key: p.key,
+                id: p.id,
+                name: p.name,
+                unit,
+                class: *class,
+            })
+            .collect();
+        let mut categories: [CategoryData; 4] = Default::default();
+        for (c, (keys, aliases)) in Category::ALL.into_iter().zip(names.objects) {
+            *c.of_mut(&mut categories) = CategoryData {
+                keys,
+                aliases,
+                object_class: c.of(&decisions.object_class).clone(),
+                classes: *c.of(&decisions.object_classes),
+            };
+        }
+        TablesData {
+            permissions,
+            units,
+            principals,
+            classes: decisions.classes,
+            actions: names.actions,
+            globals: names.globals,
+            agents,
+            categories,
+            blocks: decisions.blocks,
+            block_lists: decisions.block_lists,
+            selectors,
+            predicates,
+            rules: decisions.rules,
+            entries: decisions.entries,
+            entry_rules: decisions.entry_rules,
+            rows: decisions.rows,
+            row_entries: decisions.row_entries,
+            row_of: decisions.row_of,
+            pair_tables: decisions.pair_tables,
+            pair_exceptions: decisions.pair_exceptions,
+            connections: self.connections.to_data(),
+        }
     }
 
     /// A subject: a person by email, id or unique name, or `playbook:ns/name` /
     /// `notification:ns/name` (or their ids after the prefix).
     pub fn principal(&self, subject: &str) -> Result<PrincipalId, RequestError> {
-        let found = self
-            .principal_index
-            .get([&self.principal_names, &self.principal_names], subject);
-        self.principal_found(subject, found)
-    }
-
-    /// [`NameIndex::begin`] for a subject.
-    pub(crate) fn principal_begin(&self, subject: &str) -> Lookup {
-        self.principal_index.begin(subject)
-    }
-
-    /// [`Tables::principal`] from a lookup [`Tables::principal_begin`] started.
-    pub(crate) fn principal_finish(
-        &self,
-        subject: &str,
-        lookup: Lookup,
-    ) -> Result<PrincipalId, RequestError> {
-        let found = self.principal_index.finish(
-            [&self.principal_names, &self.principal_names],
-            subject,
-            lookup,
-        );
-        self.principal_found(subject, found)
-    }
-
-    fn principal_found(
-        &self,
-        subject: &str,
-        found: Option<u32>,
-    ) -> Result<PrincipalId, RequestError> {
-        match found {
-            Some(v) if v & AMBIGUOUS == 0 => Ok(PrincipalId {
-                index: v,
-                tag: self.tag,
-            }),
-            Some(v) => {
-                let candidates = self
-                    .ambiguous
-                    .get((v & !AMBIGUOUS) as usize)
-                    .map(|(_, list)| {
-                        list.iter()
-                            .filter_map(|p| self.principal_name_at(*p as usize))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Err(RequestError::ambiguous_subject(subject, candidates))
-            }
-            None => Err(RequestError::unknown_subject(subject)),
-        }
+        self.parts.principal(subject)
     }
 
     /// A person by email, id or unique name (services are refused).
     pub fn person(&self, person: &str) -> Result<PrincipalId, RequestError> {
-        let id = self.principal(person)?;
-        match self.data.principals.get(id.index()) {
-            Some(p) if p.kind == PrincipalKind::Person => Ok(id),
-            _ => Err(RequestError::unknown_subject(person)),
-        }
+        self.parts.person(person)
     }
 
     /// An action by name. Case and spelling variants are accepted (`Playbook:Run`);
     /// `invoke:` operations no document names map to their plugin's stand-in.
     pub fn action(&self, action: &str) -> Result<ActionId, RequestError> {
-        let found = self
-            .action_index
-            .get([&self.action_names, &self.action_names], action)
-            .or_else(|| self.parsed_action(action));
-        found
-            .map(|index| ActionId {
-                index,
-                tag: self.tag,
-            })
-            .ok_or_else(|| RequestError::unknown_action(action))
-    }
-
-    fn parsed_action(&self, action: &str) -> Option<u32> {
-        match Action::parse(action).ok()? {
-            Action::Builtin(b) => self
-                .action_index
-                .get([&self.action_names, &self.action_names], b.name()),
-            Action::Invoke { plugin, operation } => {
-                let canonical = format!("invoke:{plugin}:{operation}");
-                self.action_index
-                    .get([&self.action_names, &self.action_names], &canonical)
-                    .or_else(|| {
-                        self.plugin_fallback
-                            .binary_search_by(|(p, _)| p.as_str().cmp(plugin.as_str()))
-                            .ok()
-                            .and_then(|i| self.plugin_fallback.get(i))
-                            .map(|(_, id)| *id)
-                    })
-                    .or(self.any_invoke)
-            }
-        }
+        self.parts.action(action)
     }
 
     /// A known object by key (`ns/name` for playbooks and connections, the id for configs
     /// and components) or by catalog id / `metadata.uid`.
     pub fn object(&self, category: Category, key: &str) -> Result<ObjectId, RequestError> {
-        let found = category
-            .of(&self.objects)
-            .get(category.of(&self.data.categories), key);
-        self.object_found(category, key, found)
-    }
-
-    /// [`NameIndex::begin`] for an object key.
-    pub(crate) fn object_begin(&self, category: Category, key: &str) -> Lookup {
-        category.of(&self.objects).begin(key)
-    }
-
-    /// [`Tables::object`] from a lookup [`Tables::object_begin`] started.
-    pub(crate) fn object_finish(
-        &self,
-        category: Category,
-        key: &str,
-        lookup: Lookup,
-    ) -> Result<ObjectId, RequestError> {
-        let found =
-            category
-                .of(&self.objects)
-                .finish(category.of(&self.data.categories), key, lookup);
-        self.object_found(category, key, found)
-    }
-
-    fn object_found(
-        &self,
-        category: Category,
-        key: &str,
-        found: Option<u32>,
-    ) -> Result<ObjectId, RequestError> {
-        found
-            .map(|index| ObjectId {
-                category,
-                index,
-                tag: self.tag,
-            })
-            .ok_or_else(|| RequestError::unknown_object(category, key))
+        self.parts.object(category, key)
     }
 
     /// A global object by name (`catalog`, `mcp`, ...).
     pub fn global(&self, name: &str) -> Result<GlobalId, RequestError> {
-        self.global_index
-            .get([&self.global_names, &self.global_names], name)
-            .map(|index| GlobalId {
-                index,
-                tag: self.tag,
-            })
-            .ok_or_else(|| RequestError::unknown_global(name))
-    }
-
-    /// Every agent of the catalog, as `(id, name)`.
-    pub(crate) fn agents(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.data
-            .agents
-            .iter()
-            .map(|a| (a.id.as_str(), a.name.as_str()))
-    }
-
-    /// A compiled selector by index.
-    pub(crate) fn compiled_selector(&self, index: u32) -> Option<&CompiledSelector> {
-        self.selectors.get(index as usize)
-    }
-
-    /// A compiled predicate by index.
-    pub(crate) fn compiled_predicate(&self, index: u32) -> Option<&CompiledPredicate> {
-        self.predicates.get(index as usize)
-    }
-
-    /// The agent `(id, name)` a key (id or name) names, when the catalog knows it.
-    pub(crate) fn agent(&self, key: &str) -> Option<(&str, &str)> {
-        let i = self
-            .agent_index
-            .get([&self.agent_names, &self.agent_names], key)?;
-        self.data
-            .agents
-            .get(i as usize)
-            .map(|a| (a.id.as_str(), a.name.as_str()))
-    }
-
-    /// A connection definition by `namespace/name` or id.
-    pub(crate) fn connection_definition(&self, key: &str) -> Option<&ConnectionData> {
-        let i = self
-            .connection_index
-            .get([&self.connection_names, &self.connection_names], key)?;
-        self.data.connections.get(i as usize)
+        self.parts.global(name)
     }
 
     /// Every principal, in table order.
     pub fn principals(&self) -> impl Iterator<Item = PrincipalId> + '_ {
-        (0..self.data.principals.len() as u32).map(|index| PrincipalId {
-            index,
-            tag: self.tag,
-        })
+        self.parts.principals()
     }
 
     /// Every action of the vocabulary, with its name.
     pub fn actions(&self) -> impl Iterator<Item = (ActionId, &str)> + '_ {
-        self.data.actions.iter().enumerate().map(|(i, name)| {
-            (
-                ActionId {
-                    index: i as u32,
-                    tag: self.tag,
-                },
-                name.as_str(),
-            )
-        })
+        self.parts.actions()
     }
 
     /// Every global object, with its name.
     pub fn globals(&self) -> impl Iterator<Item = (GlobalId, &str)> + '_ {
-        self.data.globals.iter().enumerate().map(|(i, name)| {
-            (
-                GlobalId {
-                    index: i as u32,
-                    tag: self.tag,
-                },
-                name.as_str(),
-            )
-        })
+        self.parts.globals()
     }
 
     /// Every known object of a category.
     pub fn objects(&self, category: Category) -> impl Iterator<Item = ObjectId> + '_ {
-        let count = category.of(&self.data.categories).keys.len() as u32;
-        let tag = self.tag;
-        (0..count).map(move |index| ObjectId {
-            category,
-            index,
-            tag,
-        })
+        self.parts.objects(category)
     }
 
     /// The object at `index` of a category (the indexes of [`crate::Listing::bitmap`]).
     pub fn object_at(&self, category: Category, index: u32) -> Option<ObjectId> {
-        ((index as usize) < category.of(&self.data.categories).keys.len()).then_some(ObjectId {
-            category,
-            index,
-            tag: self.tag,
-        })
+        self.parts.object_at(category, index)
     }
 
     /// The name a principal is looked up by (`email`, `playbook:ns/name`, ...).
     pub fn principal_name(&self, principal: PrincipalId) -> Option<String> {
-        (principal.tag == self.tag)
-            .then(|| self.principal_name_at(principal.index()))
-            .flatten()
-    }
-
-    fn principal_name_at(&self, index: usize) -> Option<String> {
-        let p = self.data.principals.get(index)?;
-        Some(match p.kind {
-            PrincipalKind::Person => p.key.clone(),
-            PrincipalKind::Playbook => format!("playbook:{}", p.key),
-            PrincipalKind::Notification => format!("notification:{}", p.key),
-        })
+        self.parts.principal_name(principal)
     }
 
     /// The key of a known object.
     pub fn object_key(&self, object: ObjectId) -> Option<&str> {
-        if object.tag != self.tag {
-            return None;
-        }
-        object
-            .category
-            .of(&self.data.categories)
-            .keys
-            .get(object.index())
+        self.parts.object_key(object)
     }
 
     /// The catalog id of a known object (the key for configs and components).
     pub fn object_id(&self, object: ObjectId) -> Option<&str> {
-        let category = object.category.of(&self.data.categories);
-        if object.tag != self.tag {
-            return None;
-        }
-        category
-            .aliases
-            .iter()
-            .find(|(o, _)| *o == object.index)
-            .map(|(_, a)| a.as_str())
-            .or_else(|| category.keys.get(object.index()))
+        self.parts.object_id(object)
     }
 
     /// The name of an action.
     pub fn action_name(&self, action: ActionId) -> Option<&str> {
-        (action.tag == self.tag)
-            .then(|| self.data.actions.get(action.index()).map(String::as_str))
-            .flatten()
+        self.parts.action_name(action)
     }
 
     /// The name of a global object.
     pub fn global_name(&self, global: GlobalId) -> Option<&str> {
-        (global.tag == self.tag)
-            .then(|| self.data.globals.get(global.index()).map(String::as_str))
-            .flatten()
+        self.parts.global_name(global)
+    }
+
+    /// The principal's class: principals of one class get the same answer to every
+    /// request, so tools that ask for many principals can ask once per class.
+    pub fn principal_class(&self, principal: PrincipalId) -> Option<u32> {
+        self.parts.principal_class(principal)
+    }
+
+    /// Decides a request by resolved ids: the fast path. Errors only for ids that belong
+    /// to other tables (resolve names again after a reload).
+    ///
+    /// ```
+    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), rampart_runtime::RequestError> {
+    /// use rampart_runtime::{Category, IdTarget};
+    /// let john = tables.principal("john@doe.com")?;
+    /// let read = tables.action("read")?;
+    /// let pod = tables.object(Category::Config, "c-mc-pod")?;
+    /// let allowed = tables.check_ids(john, read, &IdTarget::from(pod))?.is_allowed();
+    /// # let _ = allowed; Ok(()) }
+    /// ```
+    #[inline]
+    pub fn check_ids(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        target: &IdTarget,
+    ) -> Result<Response, RequestError> {
+        self.parts.check_ids(principal, action, target)
+    }
+
+    /// Decides a request given by names: the call a service reaches for first. A name
+    /// that does not resolve (subject, action, object, global object) is an error, never
+    /// a denial; the response says allowed or denied and why (`allowed`,
+    /// `explicit_deny`, `no_allow_rule`). Use [`Tables::explain`] to learn which
+    /// permissions decided.
+    ///
+    /// ```
+    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), rampart_runtime::RequestError> {
+    /// use rampart_runtime::{Objects, Request, Target};
+    /// let request = Request::new(
+    ///     "john@doe.com",
+    ///     "playbook:run",
+    ///     Target::Objects(Objects::new().playbook("mc/echo-config").config("c-mc-pod")),
+    /// );
+    /// if tables.is_authorized(&request)?.is_allowed() {
+    ///     // run it
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn is_authorized(&self, request: &Request<'_>) -> Result<Response, RequestError> {
+        crate::decide::is_authorized(&self.parts, request)
+    }
+
+    /// Decides a request like [`Tables::is_authorized`] and explains the decision.
+    pub fn explain(&self, request: &Request<'_>) -> Result<Response, RequestError> {
+        crate::explain::explain(&self.parts, request)
+    }
+
+    /// The known objects of `category` that `principal` may do `action` on in a
+    /// one-object request, and the residual rules for objects the catalog does not know.
+    pub fn list(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+    ) -> Result<Listing, RequestError> {
+        Lister::new(&self.parts).list(principal, action, category)
+    }
+
+    /// The known objects of `category` that `principal` may do `action` on together with
+    /// `with` (of another category): "on which configs may john run playbook X".
+    pub fn list_with(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        with: ObjectId,
+    ) -> Result<Listing, RequestError> {
+        Lister::new(&self.parts).list_with(principal, action, category, with)
+    }
+
+    /// Two-object grants of one pair of categories, grouped: each entry is a set of
+    /// first-category objects and the second-category objects every one of them may be
+    /// paired with (entries with nothing allowed are left out). "Which configs may john run
+    /// each playbook on", in one call.
+    pub fn pair_grants(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        shape: PairShape,
+    ) -> Result<Vec<(RoaringBitmap, RoaringBitmap)>, RequestError> {
+        Lister::new(&self.parts).pair_grants(principal, action, shape)
+    }
+
+    /// Every principal allowed `action` on `target`. Decided once per principal class
+    /// (every principal of a class gets the same answers), so the cost grows with the
+    /// number of classes.
+    pub fn who_can(
+        &self,
+        action: ActionId,
+        target: &IdTarget,
+    ) -> Result<Vec<PrincipalId>, RequestError> {
+        Lister::new(&self.parts).who_can(action, target)
+    }
+
+    /// What `principal` may do, action by action (actions allowing nothing left out).
+    pub fn access(&self, principal: PrincipalId) -> Result<Vec<ActionAccess>, RequestError> {
+        Lister::new(&self.parts).access(principal)
+    }
+
+    /// The SQL filter for the rows of `category` that `principal` may do `action` on in a
+    /// one-object request. Errors only for ids of other tables.
+    ///
+    /// ```
+    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), Box<dyn std::error::Error>> {
+    /// use rampart_runtime::sql::{ColumnMap, FilterPreference};
+    /// use rampart_runtime::Category;
+    /// let john = tables.principal("john@doe.com")?;
+    /// let read = tables.action("read")?;
+    /// let columns = ColumnMap::mission_control(Category::Config);
+    /// let filter = tables.sql_filter(john, read, Category::Config, &columns, FilterPreference::Predicate)?;
+    /// let query = format!("SELECT id FROM config_items WHERE {}", filter.sql());
+    /// // run `query` with `filter.params()` bound as $1, $2, ...
+    /// # let _ = query; Ok(()) }
+    /// ```
+    pub fn sql_filter(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        columns: &ColumnMap,
+        preference: FilterPreference,
+    ) -> Result<SqlFilter, RequestError> {
+        Filters::new(&self.parts).sql_filter(principal, action, category, columns, preference)
+    }
+
+    /// Resolves `reference` for `subject`: `read` on the connection is required first.
+    /// A reference without a namespace uses `context_namespace` (the namespace of the
+    /// object being processed, as upstream does).
+    pub fn resolve_connection(
+        &self,
+        reference: &str,
+        subject: &str,
+        context_namespace: &str,
+        secrets: &dyn SecretSource,
+    ) -> Result<ResolvedConnection, ResolveError> {
+        crate::connection::resolve::resolve_connection(
+            &self.parts,
+            &self.connections,
+            reference,
+            subject,
+            context_namespace,
+            secrets,
+        )
     }
 
     /// Counts, for statistics: principals, principal classes, actions, rules, rows, and
     /// per category objects and object classes.
     pub fn statistics(&self) -> Statistics {
-        let d = &self.data;
+        let [rules, entries, rows, pair_tables, pair_exceptions, blocks, block_list_entries] =
+            self.parts.decisions.counts();
         Statistics {
-            principals: d.principals.len(),
-            principal_classes: d.classes as usize,
-            actions: d.actions.len(),
-            permissions: d.permissions.len(),
-            rules: d.rules.len(),
-            entries: d.entries.len(),
-            rows: d.rows.len(),
-            pair_tables: d.pair_tables.len(),
-            pair_exceptions: d.pair_exceptions.len(),
-            blocks: d.blocks.0.len() / crate::schema::BLOCK_WORDS,
-            block_list_entries: d.block_lists.0.len(),
-            objects: Category::ALL.map(|c| c.of(&d.categories).keys.len()),
-            object_classes: Category::ALL.map(|c| c.of(&d.categories).classes as usize),
-            selectors: d.selectors.len(),
-            connections: d.connections.len(),
-            index_bytes: self.principal_index.memory()
-                + self.objects.iter().map(|o| o.index.memory()).sum::<usize>()
-                + self.layout.memory(),
+            principals: self.parts.names.principal_count(),
+            principal_classes: self.parts.decisions.principal_classes(),
+            actions: self.parts.names.action_count(),
+            permissions: self.parts.provenance.permission_count(),
+            rules,
+            entries,
+            rows,
+            pair_tables,
+            pair_exceptions,
+            blocks,
+            block_list_entries,
+            objects: Category::ALL.map(|c| self.parts.names.object_count(c)),
+            object_classes: Category::ALL.map(|c| self.parts.decisions.classes(c) as usize),
+            selectors: self.parts.selectors.count(),
+            connections: self.connections.count(),
+            index_bytes: self.parts.names.memory() + self.parts.decisions.memory(),
         }
     }
 }
@@ -671,62 +611,4 @@ pub struct Statistics {
     pub connections: usize,
     /// Bytes of the lookup indexes built at load.
     pub index_bytes: usize,
-}
-
-type PrincipalIndex = (NameList, NameIndex, Vec<(String, Vec<u32>)>);
-
-/// Every name a principal is looked up by. A person's display name counts only when no
-/// other principal has it; a name shared by several becomes an "ambiguous" entry whose
-/// lookup is an error naming the candidates.
-fn principal_index(data: &TablesData) -> PrincipalIndex {
-    use std::collections::BTreeMap;
-    let mut by_name: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    let mut exact: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for (i, p) in data.principals.iter().enumerate() {
-        let i = i as u32;
-        let prefix = match p.kind {
-            PrincipalKind::Person => "",
-            PrincipalKind::Playbook => "playbook:",
-            PrincipalKind::Notification => "notification:",
-        };
-        exact
-            .entry(format!("{prefix}{}", p.key))
-            .or_default()
-            .push(i);
-        if let Some(id) = p.id.as_ref().filter(|id| **id != p.key) {
-            exact.entry(format!("{prefix}{id}")).or_default().push(i);
-        }
-        if let (PrincipalKind::Person, Some(name)) = (p.kind, &p.name) {
-            by_name.entry(name.clone()).or_default().push(i);
-        }
-    }
-    for (name, list) in by_name {
-        // An email or id always wins over a display name.
-        exact.entry(name).or_insert(list);
-    }
-    let mut names = NameList::default();
-    let mut values = Vec::new();
-    let mut ambiguous = Vec::new();
-    for (name, mut list) in exact {
-        list.dedup();
-        names.push(&name);
-        match list.as_slice() {
-            [one] => values.push(*one),
-            _ => {
-                values.push(AMBIGUOUS | ambiguous.len() as u32);
-                ambiguous.push((name, list));
-            }
-        }
-    }
-    let index = NameIndex::build(
-        [&names, &names],
-        values
-            .iter()
-            .enumerate()
-            .map(|(n, v)| (0, n, *v))
-            .collect::<Vec<_>>()
-            .into_iter(),
-        |a, _| a,
-    );
-    (names, index, ambiguous)
 }

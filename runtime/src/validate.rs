@@ -1,4 +1,5 @@
-//! Load-time validation. [`structure`] checks every cross-reference of a decoded payload
+//! Load-time validation of the decision data ([`crate::decisions::Decisions`] calls it;
+//! each other part validates its own data). [`structure`] checks every cross-reference
 //! (ids in range, spans inside their arrays, sets sized for their category, sorted
 //! indexes), so nothing past it can read out of range. [`rows`] recomputes every decision
 //! row from its rules with [`crate::rows`] and requires the stored row to be identical, so
@@ -10,11 +11,10 @@ use std::collections::HashMap;
 
 use crate::category::{Category, PairShape};
 use crate::class_set::{blocks_for, DenseSet, SetStore};
+use crate::decision_data::{DecisionData, Limits};
 use crate::error::LoadError;
 use crate::rows::{PairScratch, RuleView, Work};
-use crate::schema::{
-    CategoryData, NameList, PairTableData, RuleData, SetRef, Span, TablesData, BLOCK_WORDS,
-};
+use crate::schema::{PairTableData, RuleData, SetRef, Span, BLOCK_WORDS};
 
 fn corrupt(why: impl Into<String>) -> LoadError {
     LoadError::corrupt(why)
@@ -24,18 +24,6 @@ fn span_ok(span: Span, len: usize) -> bool {
     (span.start as usize)
         .checked_add(span.len as usize)
         .is_some_and(|end| end <= len)
-}
-
-fn names_ok(list: &NameList) -> bool {
-    let mut previous = 0usize;
-    for end in &list.ends.0 {
-        let end = *end as usize;
-        if end < previous || end > list.text.len() || !list.text.is_char_boundary(end) {
-            return false;
-        }
-        previous = end;
-    }
-    previous == list.text.len()
 }
 
 struct Sets<'a> {
@@ -62,43 +50,35 @@ impl Sets<'_> {
     }
 }
 
-fn category(c: Category, data: &CategoryData) -> Result<(), LoadError> {
-    if !names_ok(&data.keys) {
-        return Err(corrupt(format!("the {c} names are malformed")));
-    }
-    let objects = data.keys.len();
-    if data.object_class.0.len() != objects {
+/// A category's object classes: one per object, each in range.
+fn object_classes(c: Category, d: &DecisionData, objects: usize) -> Result<(), LoadError> {
+    let classes = *c.of(&d.object_classes);
+    let of = &c.of(&d.object_class).0;
+    if of.len() != objects {
         return Err(corrupt(format!("{c}s and their classes differ in number")));
     }
-    if data.classes as usize > objects {
+    if classes as usize > objects {
         return Err(corrupt(format!("more {c} classes than {c}s")));
     }
-    if data.object_class.0.iter().any(|k| *k >= data.classes) {
+    if of.iter().any(|k| *k >= classes) {
         return Err(corrupt(format!("a {c} names a class out of range")));
-    }
-    if data.aliases.iter().any(|(o, _)| *o as usize >= objects) {
-        return Err(corrupt(format!("a {c} alias names an object out of range")));
     }
     Ok(())
 }
 
 /// Checks every cross-reference; after this nothing can be read out of range.
-pub(crate) fn structure(d: &TablesData) -> Result<(), LoadError> {
-    if d.globals.len() > 64 {
-        return Err(corrupt("more than 64 global objects"));
+pub(crate) fn structure(d: &DecisionData, limits: &Limits) -> Result<(), LoadError> {
+    let units = limits.units;
+    let actions = limits.actions;
+    let globals = limits.globals;
+    if d.principal_class.iter().any(|c| *c >= d.classes) {
+        return Err(corrupt("a principal names a class out of range"));
     }
-    let units = d.units.len();
-    let actions = d.actions.len();
-    for p in &d.principals {
-        if p.class >= d.classes || p.unit as usize >= units {
-            return Err(corrupt("a principal names a class or unit out of range"));
-        }
-    }
-    if d.classes as usize > d.principals.len() {
+    if d.classes as usize > d.principal_class.len() {
         return Err(corrupt("more principal classes than principals"));
     }
     for c in Category::ALL {
-        category(c, c.of(&d.categories))?;
+        object_classes(c, d, *c.of(&limits.objects))?;
     }
     if !d.blocks.0.len().is_multiple_of(BLOCK_WORDS) {
         return Err(corrupt("the blocks are not whole"));
@@ -111,23 +91,18 @@ pub(crate) fn structure(d: &TablesData) -> Result<(), LoadError> {
         return Err(corrupt("a set names a block out of range"));
     }
     let sets = Sets {
-        classes: Category::ALL.map(|c| c.of(&d.categories).classes),
+        classes: d.object_classes,
         blocks,
         lists: &d.block_lists.0,
     };
     let _ = sets.blocks;
-    for p in &d.predicates {
-        if p.selectors.iter().any(|s| *s as usize >= d.selectors.len()) {
-            return Err(corrupt("a predicate names a selector out of range"));
-        }
-    }
     for (r, rule) in d.rules.iter().enumerate() {
-        if rule.permission as usize >= d.permissions.len() || rule.unit as usize >= units {
+        if rule.permission as usize >= limits.permissions || rule.unit as usize >= units {
             return Err(corrupt(format!(
                 "rule {r} names a permission or unit out of range"
             )));
         }
-        if rule.required >= 16 || (d.globals.len() < 64 && rule.globals >> d.globals.len() != 0) {
+        if rule.required >= 16 || (globals < 64 && rule.globals >> globals != 0) {
             return Err(corrupt(format!("rule {r} has bits out of range")));
         }
         for c in Category::ALL {
@@ -135,7 +110,7 @@ pub(crate) fn structure(d: &TablesData) -> Result<(), LoadError> {
             sets.check(set, c, "a rule")?;
             match (set, c.of(&rule.predicates)) {
                 (SetRef::All, None) => {}
-                (_, Some(p)) if set != SetRef::All && (*p as usize) < d.predicates.len() => {}
+                (_, Some(p)) if set != SetRef::All && (*p as usize) < limits.predicates => {}
                 _ => {
                     return Err(corrupt(format!(
                         "rule {r} has a predicate that does not fit its {c} set"
@@ -183,7 +158,7 @@ pub(crate) fn structure(d: &TablesData) -> Result<(), LoadError> {
             sets.check(*c.of(&row.allow), c, "a row")?;
             sets.check(*c.of(&row.deny), c, "a row")?;
         }
-        if d.globals.len() < 64 && (row.allow_globals | row.deny_globals) >> d.globals.len() != 0 {
+        if globals < 64 && (row.allow_globals | row.deny_globals) >> globals != 0 {
             return Err(corrupt("a row has global bits out of range"));
         }
         for shape in PairShape::ALL {
@@ -220,7 +195,7 @@ pub(crate) fn structure(d: &TablesData) -> Result<(), LoadError> {
 }
 
 fn pair_table(
-    d: &TablesData,
+    d: &DecisionData,
     sets: &Sets<'_>,
     table: &PairTableData,
     shape: PairShape,
@@ -233,7 +208,7 @@ fn pair_table(
     if !span_ok(table.exceptions, d.pair_exceptions.len()) {
         return Err(corrupt("a pair table's exceptions are out of range"));
     }
-    let classes = a.of(&d.categories).classes;
+    let classes = *a.of(&d.object_classes);
     let mut previous: Option<u32> = None;
     for e in d
         .pair_exceptions
@@ -251,12 +226,12 @@ fn pair_table(
 }
 
 /// Recomputes every row from its rules and requires the stored one to be identical.
-pub(crate) fn rows(d: &TablesData, budget: u64) -> Result<(), LoadError> {
+pub(crate) fn rows(d: &DecisionData, budget: u64) -> Result<(), LoadError> {
     let view = RuleView {
         rules: &d.rules,
         entries: &d.entries,
         entry_rules: &d.entry_rules.0,
-        classes: Category::ALL.map(|c| c.of(&d.categories).classes),
+        classes: d.object_classes,
         store: SetStore {
             blocks: &d.blocks.0,
             lists: &d.block_lists.0,
@@ -386,7 +361,7 @@ fn stored_singles_equal(
 
 /// A stored pair table reference (0: none) against the content computed for it.
 fn stored_pair_equals(
-    d: &TablesData,
+    d: &DecisionData,
     view: &RuleView<'_>,
     stored: u32,
     computed: Option<&PairScratch>,
@@ -402,7 +377,7 @@ fn stored_pair_equals(
 }
 
 fn pair_equals(
-    d: &TablesData,
+    d: &DecisionData,
     view: &RuleView<'_>,
     table: &PairTableData,
     computed: &PairScratch,

@@ -2,10 +2,11 @@
 //! `connection://` resolution.
 
 pub mod credentials;
+pub(crate) mod definitions;
 pub mod kubernetes_names;
-mod resolve;
+pub(crate) mod resolve;
 mod secret;
-mod source;
+pub(crate) mod source;
 mod template;
 
 pub use resolve::{ResolveError, ResolveErrorKind, ResolvedConnection};

@@ -11,14 +11,15 @@ use std::fmt;
 
 use rampart_grammar::{ConnectionRef, UrlTemplate};
 
+use super::definitions::Connections;
 use super::secret::{SecretValue, MASK};
 use super::source::{LookupError, SecretSource, SourceKind};
 use super::template::{render, Variables};
 use crate::category::Category;
 use crate::ids::ObjectId;
+use crate::parts::Parts;
 use crate::request::{IdTarget, ObjectIds};
 use crate::schema::{ConnectionData, FieldSource};
-use crate::tables::Tables;
 use crate::text::Shown;
 
 /// A connection with every field filled in. Values are [`SecretValue`]s: printing the
@@ -186,87 +187,84 @@ fn fill(
         })
 }
 
-impl Tables {
-    /// Resolves `reference` for `subject`: `read` on the connection is required first.
-    /// A reference without a namespace uses `context_namespace` (the namespace of the
-    /// object being processed, as upstream does).
-    pub fn resolve_connection(
-        &self,
-        reference: &str,
-        subject: &str,
-        context_namespace: &str,
-        secrets: &dyn SecretSource,
-    ) -> Result<ResolvedConnection, ResolveError> {
-        let parsed = ConnectionRef::parse(reference)
-            .map_err(|e| ResolveError::new(ResolveErrorKind::InvalidReference, e.to_string()))?;
-        let refused = || {
-            ResolveError::new(
-                ResolveErrorKind::Denied,
-                format!(
-                    "access denied to `{}`: `read` permission required on `{}`",
-                    Shown(subject),
-                    Shown(reference)
-                ),
-            )
-        };
-        let object = self
-            .connection_object(&parsed, context_namespace)
-            .ok_or_else(refused)?;
-        let principal = self.principal(subject).map_err(|_| refused())?;
-        let read = self.action("read").map_err(|_| refused())?;
-        let allowed = self
-            .check_ids(principal, read, &IdTarget::Objects(ObjectIds::one(object)))
-            .map(|r| r.is_allowed())
-            .unwrap_or(false);
-        if !allowed {
-            return Err(refused());
-        }
-        let key = self.object_key(object).unwrap_or_default().to_string();
-        let definition = self.connection_definition(&key).ok_or_else(|| {
-            ResolveError::new(
-                ResolveErrorKind::NoDefinition,
-                format!(
-                    "connection `{}` is in the catalog but has no Connection document",
-                    Shown(&key)
-                ),
-            )
-        })?;
-        hydrate(definition, secrets)
+/// Resolves `reference` for `subject` ([`crate::Tables::resolve_connection`]): `read` on the
+/// connection is required first.
+pub(crate) fn resolve_connection(
+    tables: &Parts,
+    connections: &Connections,
+    reference: &str,
+    subject: &str,
+    context_namespace: &str,
+    secrets: &dyn SecretSource,
+) -> Result<ResolvedConnection, ResolveError> {
+    let parsed = ConnectionRef::parse(reference)
+        .map_err(|e| ResolveError::new(ResolveErrorKind::InvalidReference, e.to_string()))?;
+    let refused = || {
+        ResolveError::new(
+            ResolveErrorKind::Denied,
+            format!(
+                "access denied to `{}`: `read` permission required on `{}`",
+                Shown(subject),
+                Shown(reference)
+            ),
+        )
+    };
+    let object =
+        connection_object(tables, connections, &parsed, context_namespace).ok_or_else(refused)?;
+    let principal = tables.principal(subject).map_err(|_| refused())?;
+    let read = tables.action("read").map_err(|_| refused())?;
+    let allowed = tables
+        .check_ids(principal, read, &IdTarget::Objects(ObjectIds::one(object)))
+        .map(|r| r.is_allowed())
+        .unwrap_or(false);
+    if !allowed {
+        return Err(refused());
     }
+    let key = tables.object_key(object).unwrap_or_default().to_string();
+    let definition = connections.get(&key).ok_or_else(|| {
+        ResolveError::new(
+            ResolveErrorKind::NoDefinition,
+            format!(
+                "connection `{}` is in the catalog but has no Connection document",
+                Shown(&key)
+            ),
+        )
+    })?;
+    hydrate(definition, secrets)
+}
 
-    /// The connection a reference names: `namespace/name`, then the legacy
-    /// `type/name` fallback, or a bare id.
-    fn connection_object(
-        &self,
-        reference: &ConnectionRef,
-        context_namespace: &str,
-    ) -> Option<ObjectId> {
-        match reference {
-            ConnectionRef::Id(id) => self.object(Category::Connection, id).ok(),
-            ConnectionRef::Named {
-                namespace,
-                name,
-                deprecated_type,
-            } => {
-                let key = reference.key(context_namespace);
-                self.object(Category::Connection, &key).ok().or_else(|| {
-                    let kind = namespace.as_deref().filter(|_| deprecated_type.is_none())?;
-                    let mut found = self
-                        .data
-                        .connections
-                        .iter()
-                        .filter(|c| c.name == *name && c.connection_type == kind);
-                    let only = found.next()?;
-                    if found.next().is_some() {
-                        return None;
-                    }
-                    self.object(
+/// The connection a reference names: `namespace/name`, then the legacy `type/name`
+/// fallback, or a bare id.
+fn connection_object(
+    tables: &Parts,
+    connections: &Connections,
+    reference: &ConnectionRef,
+    context_namespace: &str,
+) -> Option<ObjectId> {
+    match reference {
+        ConnectionRef::Id(id) => tables.object(Category::Connection, id).ok(),
+        ConnectionRef::Named {
+            namespace,
+            name,
+            deprecated_type,
+        } => {
+            let key = reference.key(context_namespace);
+            tables.object(Category::Connection, &key).ok().or_else(|| {
+                let kind = namespace.as_deref().filter(|_| deprecated_type.is_none())?;
+                let mut found = connections
+                    .iter()
+                    .filter(|c| c.name == *name && c.connection_type == kind);
+                let only = found.next()?;
+                if found.next().is_some() {
+                    return None;
+                }
+                tables
+                    .object(
                         Category::Connection,
                         &format!("{}/{}", only.namespace, only.name),
                     )
                     .ok()
-                })
-            }
+            })
         }
     }
 }

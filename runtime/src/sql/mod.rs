@@ -1,13 +1,13 @@
 //! SQL filters: "the rows of my catalog table this subject may act on" as a `WHERE`
 //! predicate for PostgreSQL, with every value bound as a parameter.
 //!
-//! [`Tables::sql_filter`] returns one of four forms:
+//! [`crate::Tables::sql_filter`] returns one of four forms:
 //! - `TRUE`: an allow rule admits every object of the category and no deny rule applies;
 //! - `FALSE`: no allow rule of the subject applies to one-object requests of the category;
 //! - a predicate built from the rules' selectors, `(allow₁ OR allow₂ ...) AND NOT (deny₁
 //!   OR ...)`, which judges every row — also rows inserted after the compile — as
-//!   [`Tables::is_authorized`] judges an object described by its attributes;
-//! - `id = ANY($1)` with the ids of the known objects [`Tables::list`] returns, when some
+//!   [`crate::Tables::is_authorized`] judges an object described by its attributes;
+//! - `id = ANY($1)` with the ids of the known objects [`crate::Tables::list`] returns, when some
 //!   rule cannot be restated in SQL (a field without a column, a numeric comparison in a
 //!   search). Rows the compiled catalog does not know are then excluded, never guessed:
 //!   the filter fails closed and [`SqlFilter::note`] says why.
@@ -15,7 +15,7 @@
 //! Case-insensitive comparisons use `lower()`; the database's locale must fold case as
 //! Rust's `to_lowercase` does for non-ASCII text (any UTF-8 locale, `C.UTF-8` included).
 
-mod columns;
+pub(crate) mod columns;
 mod condition;
 mod translate;
 
@@ -27,8 +27,8 @@ pub use condition::SqlParam;
 use crate::category::Category;
 use crate::error::RequestError;
 use crate::ids::{ActionId, PrincipalId};
+use crate::parts::Parts;
 use crate::schema::SetRef;
-use crate::tables::Tables;
 use condition::{Cond, Params};
 use translate::Translator;
 
@@ -108,12 +108,22 @@ impl fmt::Debug for SqlFilter {
     }
 }
 
-impl Tables {
+/// SQL filters over the parts of one [`crate::Tables`].
+pub(crate) struct Filters<'t> {
+    tables: &'t Parts,
+}
+
+impl<'t> Filters<'t> {
+    /// Filters of `tables`.
+    pub(crate) fn new(tables: &'t Parts) -> Filters<'t> {
+        Filters { tables }
+    }
+
     /// The SQL filter for the rows of `category` that `principal` may do `action` on in a
     /// one-object request. Errors only for ids of other tables.
     ///
     /// ```
-    /// # fn demo(tables: &rampart_runtime::Tables) -> Result<(), Box<dyn std::error::Error>> {
+    /// # fn demo(tables: &rampart_runtime::Parts) -> Result<(), Box<dyn std::error::Error>> {
     /// use rampart_runtime::sql::{ColumnMap, FilterPreference};
     /// use rampart_runtime::Category;
     /// let john = tables.principal("john@doe.com")?;
@@ -124,7 +134,7 @@ impl Tables {
     /// // run `query` with `filter.params()` bound as $1, $2, ...
     /// # let _ = query; Ok(()) }
     /// ```
-    pub fn sql_filter(
+    pub(crate) fn sql_filter(
         &self,
         principal: PrincipalId,
         action: ActionId,
@@ -132,7 +142,7 @@ impl Tables {
         columns: &ColumnMap,
         preference: FilterPreference,
     ) -> Result<SqlFilter, RequestError> {
-        let listing = self.list(principal, action, category)?;
+        let listing = crate::listing::Lister::new(self.tables).list(principal, action, category)?;
         let constant = |form, sql: &str| SqlFilter {
             form,
             sql: sql.into(),
@@ -142,7 +152,7 @@ impl Tables {
         let note = match preference {
             FilterPreference::Ids => None,
             FilterPreference::Predicate => {
-                let mut translator = Translator::new(self, columns, category);
+                let mut translator = Translator::new(&self.tables.selectors, columns, category);
                 match self.rules_condition(principal, action, category, &mut translator) {
                     Ok(Cond::True) => return Ok(constant(FilterForm::All, "TRUE")),
                     Ok(Cond::False) => return Ok(constant(FilterForm::Nothing, "FALSE")),
@@ -173,7 +183,7 @@ impl Tables {
         }
         let ids: Vec<String> = listing
             .iter()
-            .filter_map(|o| self.object_id(o).map(str::to_string))
+            .filter_map(|o| self.tables.object_id(o).map(str::to_string))
             .collect();
         let column = columns.column(Field::Id).ok_or_else(|| {
             RequestError::invalid("the column map has no `id` column to list objects by")
@@ -203,18 +213,19 @@ impl Tables {
         category: Category,
         translator: &mut Translator<'_>,
     ) -> Result<Cond, translate::Untranslatable> {
-        let Some(row) = self.row(principal.index, action.index) else {
+        let decisions = &self.tables.decisions;
+        let Some(row) = decisions.row(principal.index, action.index) else {
             return Ok(Cond::False);
         };
         let mut allow = Vec::new();
         let mut deny = Vec::new();
-        for (_, rule) in self.row_rules(row) {
+        for (_, rule) in decisions.row_rules(row) {
             if !rule.objects || rule.required & !category.bit() != 0 {
                 continue;
             }
             let cond = match (*category.of(&rule.sets), *category.of(&rule.predicates)) {
                 (SetRef::All, _) => Cond::True,
-                (_, Some(p)) => match self.compiled_predicate(p) {
+                (_, Some(p)) => match self.tables.selectors.predicate(p) {
                     Some(p) => translator.predicate(p)?,
                     None => Cond::False,
                 },

@@ -15,7 +15,7 @@ use super::condition::{Cond, Params};
 use crate::category::Category;
 use crate::lexical::eq_fold;
 use crate::selector::{CompiledPredicate, CompiledSelector};
-use crate::tables::Tables;
+use crate::selectors::Selectors;
 
 /// Why a rule cannot be written as SQL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,16 +54,20 @@ fn like_escape(text: &str) -> String {
 
 /// Turns rule predicates into conditions for one category and one column map.
 pub(crate) struct Translator<'t> {
-    tables: &'t Tables,
+    selectors: &'t Selectors,
     columns: &'t ColumnMap,
     category: Category,
     pub(crate) params: Params,
 }
 
 impl<'t> Translator<'t> {
-    pub(crate) fn new(tables: &'t Tables, columns: &'t ColumnMap, category: Category) -> Self {
+    pub(crate) fn new(
+        selectors: &'t Selectors,
+        columns: &'t ColumnMap,
+        category: Category,
+    ) -> Self {
         Translator {
-            tables,
+            selectors,
             columns,
             category,
             params: Params::new(),
@@ -239,7 +243,7 @@ impl<'t> Translator<'t> {
                 self.glob(Some(&folded), glob),
             ]);
             let named: Vec<String> = self
-                .tables
+                .selectors
                 .agents()
                 .filter(|(_, name)| glob.matches(name))
                 .map(|(id, _)| id.to_lowercase())
@@ -267,7 +271,7 @@ impl<'t> Translator<'t> {
         if let Some(agents) = agents {
             let mut ids: Vec<String> = agents.iter().map(|a| a.to_lowercase()).collect();
             ids.extend(
-                self.tables
+                self.selectors
                     .agents()
                     .filter(|(_, name)| agents.iter().any(|a| eq_fold(a, name)))
                     .map(|(id, _)| id.to_lowercase()),
@@ -449,7 +453,7 @@ impl<'t> Translator<'t> {
         } else {
             let mut any = Vec::new();
             for i in &p.selectors {
-                match self.tables.compiled_selector(*i) {
+                match self.selectors.selector(*i) {
                     Some(s) => any.push(self.selector(s)?),
                     None => any.push(Cond::False),
                 }

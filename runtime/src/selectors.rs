@@ -1,0 +1,162 @@
+//! The selectors part of the tables: what classifies objects the catalog did not know
+//! (rule predicates over resource selectors, and the catalog's agents that selectors name
+//! by id or by name). [`Selectors`] owns them, compiles every selector when the tables
+//! load (a selector that does not parse refuses the file), and answers whether an object
+//! described by its attributes satisfies a predicate.
+
+use crate::attributes::ObjectView;
+use crate::error::LoadError;
+use crate::name_index::NameIndex;
+use crate::schema::{AgentData, NameList, PredicateData, SelectorData};
+use crate::selector::{CompiledPredicate, CompiledSelector};
+
+/// Selectors, predicates and agents, compiled.
+#[derive(Debug)]
+pub(crate) struct Selectors {
+    stored: Vec<SelectorData>,
+    compiled: Vec<CompiledSelector>,
+    predicate_data: Vec<PredicateData>,
+    predicates: Vec<CompiledPredicate>,
+    agents: Vec<AgentData>,
+    agent_names: NameList,
+    agent_index: NameIndex,
+}
+
+impl Selectors {
+    /// Compiles every selector and checks every predicate's references.
+    pub(crate) fn build(
+        stored: Vec<SelectorData>,
+        predicate_data: Vec<PredicateData>,
+        agents: Vec<AgentData>,
+    ) -> Result<Selectors, LoadError> {
+        if predicate_data
+            .iter()
+            .any(|p| p.selectors.iter().any(|s| *s as usize >= stored.len()))
+        {
+            return Err(LoadError::corrupt(
+                "a predicate names a selector out of range",
+            ));
+        }
+        let compiled = stored
+            .iter()
+            .map(|s| {
+                CompiledSelector::parse(s).map_err(|(field, e)| {
+                    LoadError::corrupt(format!("selector field `{field}`: {e}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let predicates = predicate_data.iter().map(CompiledPredicate::new).collect();
+        let agent_names =
+            NameList::from_strings(agents.iter().flat_map(|a| [a.id.as_str(), a.name.as_str()]));
+        let agent_index = NameIndex::build(
+            [&agent_names, &agent_names],
+            (0..agent_names.len()).map(|i| (0, i, (i / 2) as u32)),
+            |a, _| a,
+        );
+        Ok(Selectors {
+            stored,
+            compiled,
+            predicate_data,
+            predicates,
+            agents,
+            agent_names,
+            agent_index,
+        })
+    }
+
+    /// The number of distinct selectors.
+    pub(crate) fn count(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// The number of predicates.
+    pub(crate) fn predicate_count(&self) -> usize {
+        self.predicates.len()
+    }
+
+    /// A compiled selector by index.
+    pub(crate) fn selector(&self, index: u32) -> Option<&CompiledSelector> {
+        self.compiled.get(index as usize)
+    }
+
+    /// A compiled predicate by index.
+    pub(crate) fn predicate(&self, index: u32) -> Option<&CompiledPredicate> {
+        self.predicates.get(index as usize)
+    }
+
+    /// Whether an object described by its attributes satisfies predicate `index` (an
+    /// index out of range matches nothing).
+    pub(crate) fn matches(&self, index: u32, object: &ObjectView<'_>) -> bool {
+        self.predicate(index)
+            .is_some_and(|p| p.matches(object, &self.compiled))
+    }
+
+    /// What predicate `index` selects, as canonical selector text: one entry per
+    /// selector, then the narrowing.
+    pub(crate) fn describe(&self, index: u32) -> Vec<String> {
+        let Some(p) = self.predicate_data.get(index as usize) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = p
+            .selectors
+            .iter()
+            .filter_map(|s| self.stored.get(*s as usize))
+            .map(selector_text)
+            .collect();
+        if let Some(agents) = &p.agents {
+            out.push(format!("agents: {}", agents.join(",")));
+        }
+        if !p.tags.is_empty() {
+            let tags: Vec<String> = p.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push(format!("tags: {}", tags.join(",")));
+        }
+        out
+    }
+
+    /// The agent `(id, name)` a key (id or name) names, when the catalog knows it.
+    pub(crate) fn agent(&self, key: &str) -> Option<(&str, &str)> {
+        let i = self
+            .agent_index
+            .get([&self.agent_names, &self.agent_names], key)?;
+        self.agents
+            .get(i as usize)
+            .map(|a| (a.id.as_str(), a.name.as_str()))
+    }
+
+    /// Every agent of the catalog, as `(id, name)`.
+    pub(crate) fn agents(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.agents.iter().map(|a| (a.id.as_str(), a.name.as_str()))
+    }
+
+    /// The selectors, predicates and agents as the file stores them.
+    #[cfg(feature = "build")]
+    pub(crate) fn to_data(&self) -> (Vec<SelectorData>, Vec<PredicateData>, Vec<AgentData>) {
+        (
+            self.stored.clone(),
+            self.predicate_data.clone(),
+            self.agents.clone(),
+        )
+    }
+}
+
+/// The canonical text of a stored selector (`name: x; namespace: y`, field by field).
+pub(crate) fn selector_text(s: &SelectorData) -> String {
+    let fields = [
+        ("id", &s.id),
+        ("name", &s.name),
+        ("namespace", &s.namespace),
+        ("types", &s.types),
+        ("agent", &s.agent),
+        ("tagSelector", &s.tag_selector),
+        ("labelSelector", &s.label_selector),
+        ("fieldSelector", &s.field_selector),
+        ("statuses", &s.statuses),
+        ("health", &s.health),
+        ("search", &s.search),
+    ];
+    fields
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
