@@ -12,7 +12,7 @@ use crate::category::Category;
 use crate::error::RequestError;
 use crate::ids::TablesTag;
 use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId};
-use crate::tables::Tables;
+use crate::parts::Parts;
 
 const TAG_BITS: u32 = 29;
 const KIND_PRINCIPAL: u64 = 4;
@@ -35,28 +35,28 @@ fn kind_word(kind: u64) -> &'static str {
 }
 
 impl PrincipalId {
-    /// The id as opaque bits ([`Tables::principal_from_bits`] reads them back).
+    /// The id as opaque bits ([`crate::Tables::principal_from_bits`] reads them back).
     pub fn to_bits(self) -> u64 {
         pack(self.tag, KIND_PRINCIPAL, self.index)
     }
 }
 
 impl ActionId {
-    /// The id as opaque bits ([`Tables::action_from_bits`] reads them back).
+    /// The id as opaque bits ([`crate::Tables::action_from_bits`] reads them back).
     pub fn to_bits(self) -> u64 {
         pack(self.tag, KIND_ACTION, self.index)
     }
 }
 
 impl GlobalId {
-    /// The id as opaque bits ([`Tables::global_from_bits`] reads them back).
+    /// The id as opaque bits ([`crate::Tables::global_from_bits`] reads them back).
     pub fn to_bits(self) -> u64 {
         pack(self.tag, KIND_GLOBAL, self.index)
     }
 }
 
 impl ObjectId {
-    /// The id as opaque bits, category included ([`Tables::object_from_bits`]).
+    /// The id as opaque bits, category included ([`crate::Tables::object_from_bits`]).
     pub fn to_bits(self) -> u64 {
         pack(self.tag, self.category.index() as u64, self.index)
     }
@@ -75,7 +75,8 @@ pub enum IdBits {
     Object(Category),
 }
 
-impl Tables {
+/// Decoding ids from bits, for [`crate::Tables`]'s `*_from_bits` methods.
+impl Parts {
     /// Splits `bits` into kind and index after checking they come from these tables.
     fn unpack(&self, bits: u64) -> Result<(u64, u32), RequestError> {
         if (bits >> 35) as u32 != self.tag.low_bits(TAG_BITS) {
@@ -85,7 +86,7 @@ impl Tables {
     }
 
     /// What `bits` identify, when they come from these tables.
-    pub fn bits_kind(&self, bits: u64) -> Result<IdBits, RequestError> {
+    pub(crate) fn bits_kind(&self, bits: u64) -> Result<IdBits, RequestError> {
         let (kind, _) = self.unpack(bits)?;
         match kind {
             KIND_PRINCIPAL => Ok(IdBits::Principal),
@@ -118,8 +119,8 @@ impl Tables {
     }
 
     /// A principal id from [`PrincipalId::to_bits`] of these tables.
-    pub fn principal_from_bits(&self, bits: u64) -> Result<PrincipalId, RequestError> {
-        let index = self.decode_bits(bits, KIND_PRINCIPAL, self.data.principals.len())?;
+    pub(crate) fn principal_from_bits(&self, bits: u64) -> Result<PrincipalId, RequestError> {
+        let index = self.decode_bits(bits, KIND_PRINCIPAL, self.names.principal_count())?;
         Ok(PrincipalId {
             index,
             tag: self.tag,
@@ -127,8 +128,8 @@ impl Tables {
     }
 
     /// An action id from [`ActionId::to_bits`] of these tables.
-    pub fn action_from_bits(&self, bits: u64) -> Result<ActionId, RequestError> {
-        let index = self.decode_bits(bits, KIND_ACTION, self.data.actions.len())?;
+    pub(crate) fn action_from_bits(&self, bits: u64) -> Result<ActionId, RequestError> {
+        let index = self.decode_bits(bits, KIND_ACTION, self.names.action_count())?;
         Ok(ActionId {
             index,
             tag: self.tag,
@@ -136,8 +137,8 @@ impl Tables {
     }
 
     /// A global object id from [`GlobalId::to_bits`] of these tables.
-    pub fn global_from_bits(&self, bits: u64) -> Result<GlobalId, RequestError> {
-        let index = self.decode_bits(bits, KIND_GLOBAL, self.data.globals.len())?;
+    pub(crate) fn global_from_bits(&self, bits: u64) -> Result<GlobalId, RequestError> {
+        let index = self.decode_bits(bits, KIND_GLOBAL, self.names.global_count())?;
         Ok(GlobalId {
             index,
             tag: self.tag,
@@ -145,7 +146,7 @@ impl Tables {
     }
 
     /// An object id from [`ObjectId::to_bits`] of these tables.
-    pub fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
+    pub(crate) fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
         let IdBits::Object(category) = self.bits_kind(bits)? else {
             let (kind, _) = self.unpack(bits)?;
             return Err(RequestError::invalid(format!(
@@ -153,7 +154,7 @@ impl Tables {
                 kind_word(kind)
             )));
         };
-        let count = category.of(&self.data.categories).keys.len();
+        let count = self.names.object_count(category);
         let index = self.decode_bits(bits, category.index() as u64, count)?;
         Ok(ObjectId {
             category,
@@ -167,6 +168,8 @@ impl Tables {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    use crate::tables::Tables;
 
     fn tables() -> Tables {
         Tables::load("../fixtures/tables/format-v2.rampart").unwrap()

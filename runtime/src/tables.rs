@@ -31,6 +31,7 @@ use crate::connection::source::SecretSource;
 use crate::decision_data::{DecisionData, Limits};
 use crate::decisions::Decisions;
 use crate::error::{LoadError, RequestError};
+use crate::id_bits::IdBits;
 use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId, TablesTag};
 use crate::listing::{ActionAccess, Lister, Listing};
 use crate::names::{NameData, Names, PrincipalName};
@@ -400,6 +401,32 @@ impl Tables {
     /// request, so tools that ask for many principals can ask once per class.
     pub fn principal_class(&self, principal: PrincipalId) -> Option<u32> {
         self.parts.principal_class(principal)
+    }
+
+    /// What `bits` ([`PrincipalId::to_bits`] and the like) identify, when they come from
+    /// these tables.
+    pub fn bits_kind(&self, bits: u64) -> Result<IdBits, RequestError> {
+        self.parts.bits_kind(bits)
+    }
+
+    /// A principal id from [`PrincipalId::to_bits`] of these tables.
+    pub fn principal_from_bits(&self, bits: u64) -> Result<PrincipalId, RequestError> {
+        self.parts.principal_from_bits(bits)
+    }
+
+    /// An action id from [`ActionId::to_bits`] of these tables.
+    pub fn action_from_bits(&self, bits: u64) -> Result<ActionId, RequestError> {
+        self.parts.action_from_bits(bits)
+    }
+
+    /// A global object id from [`GlobalId::to_bits`] of these tables.
+    pub fn global_from_bits(&self, bits: u64) -> Result<GlobalId, RequestError> {
+        self.parts.global_from_bits(bits)
+    }
+
+    /// An object id from [`ObjectId::to_bits`] of these tables.
+    pub fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
+        self.parts.object_from_bits(bits)
     }
 
     /// Decides a request by resolved ids: the fast path. Errors only for ids that belong
