@@ -120,20 +120,7 @@ impl<'t> Filters<'t> {
     }
 
     /// The SQL filter for the rows of `category` that `principal` may do `action` on in a
-    /// one-object request. Errors only for ids of other tables.
-    ///
-    /// ```
-    /// # fn demo(tables: &rampart_runtime::Parts) -> Result<(), Box<dyn std::error::Error>> {
-    /// use rampart_runtime::sql::{ColumnMap, FilterPreference};
-    /// use rampart_runtime::Category;
-    /// let john = tables.principal("john@doe.com")?;
-    /// let read = tables.action("read")?;
-    /// let columns = ColumnMap::mission_control(Category::Config);
-    /// let filter = tables.sql_filter(john, read, Category::Config, &columns, FilterPreference::Predicate)?;
-    /// let query = format!("SELECT id FROM config_items WHERE {}", filter.sql());
-    /// // run `query` with `filter.params()` bound as $1, $2, ...
-    /// # let _ = query; Ok(()) }
-    /// ```
+    /// one-object request ([`crate::Tables::sql_filter`]).
     pub(crate) fn sql_filter(
         &self,
         principal: PrincipalId,
