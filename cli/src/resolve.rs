@@ -74,6 +74,7 @@ pub fn run(args: Args) -> Outcome {
                 for (k, v) in map {
                     match v {
                         Value::String(s) => out.line(format!("{k:12} {}", Shown(s)))?,
+                        Value::Bool(b) => out.line(format!("{k:12} {b}"))?,
                         Value::Object(props) => {
                             out.line(format!("{k}:"))?;
                             for (pk, pv) in props {

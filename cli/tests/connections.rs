@@ -71,7 +71,7 @@ fn s(key: &str) -> String {
 }
 
 /// A section case: spec YAML, then the stored type, url, username, password,
-/// certificate and properties (insecure_tls included).
+/// certificate and properties (the property `insecure_tls` only where upstream writes it).
 struct Case {
     spec: String,
     stored: &'static str,
@@ -95,48 +95,48 @@ fn cases() -> Vec<Case> {
     vec![
         c(format!("aws:\n  region: eu-west-1\n  profile: default\n  assumeRole: arn:aws:iam::1:role/r\n  insecureTLS: true\n  accessKey: {}\n  secretKey: {}\n  sessionToken: {}", s("AK"), s("SK"), s("ST")),
           "aws", None, Some("s:creds/AK"), Some("s:creds/SK"), None,
-          &[("assumeRole", "v:arn:aws:iam::1:role/r"), ("insecure_tls", "v:true"), ("profile", "v:default"), ("region", "v:eu-west-1"), ("sessionToken", "s:creds/ST")]),
+          &[("assumeRole", "v:arn:aws:iam::1:role/r"), ("profile", "v:default"), ("region", "v:eu-west-1"), ("sessionToken", "s:creds/ST")]),
         c(format!("awskms:\n  keyID: alias/app\n  region: us-east-1\n  accessKey: {}\n  secretKey: {}", s("AK"), s("SK")),
-          "aws_kms", None, Some("s:creds/AK"), Some("s:creds/SK"), None, &[("insecure_tls", "v:false"), ("keyID", "v:alias/app"), ("region", "v:us-east-1")]),
+          "aws_kms", None, Some("s:creds/AK"), Some("s:creds/SK"), None, &[("keyID", "v:alias/app"), ("region", "v:us-east-1")]),
         c(format!("s3:\n  bucket: logs\n  usePathStyle: true\n  url: {{value: 'https://minio:9000'}}\n  accessKey: {}\n  secretKey: {}", s("AK"), s("SK")),
-          "s3", Some("v:https://minio:9000"), Some("s:creds/AK"), Some("s:creds/SK"), None, &[("bucket", "v:logs"), ("insecure_tls", "v:false"), ("usePathStyle", "v:true")]),
+          "s3", Some("v:https://minio:9000"), Some("s:creds/AK"), Some("s:creds/SK"), None, &[("bucket", "v:logs"), ("usePathStyle", "v:true")]),
         c(format!("azure:\n  clientID: {{value: app-id}}\n  clientSecret: {}\n  tenantID: {{value: tenant-1}}", s("SECRET")),
-          "azure", None, Some("v:app-id"), Some("s:creds/SECRET"), None, &[("insecure_tls", "v:false"), ("tenant", "v:tenant-1")]),
+          "azure", None, Some("v:app-id"), Some("s:creds/SECRET"), None, &[("tenant", "v:tenant-1")]),
         c(format!("azureKeyVault:\n  clientID: {{value: app-id}}\n  clientSecret: {}\n  tenantID: {{value: t}}\n  keyID: https://vault/keys/k", s("SECRET")),
-          "azure_key_vault", None, Some("v:app-id"), Some("s:creds/SECRET"), None, &[("insecure_tls", "v:false"), ("keyID", "v:https://vault/keys/k"), ("tenant", "v:t")]),
+          "azure_key_vault", None, Some("v:app-id"), Some("s:creds/SECRET"), None, &[("keyID", "v:https://vault/keys/k"), ("tenant", "v:t")]),
         c(format!("azureDevops:\n  url: https://dev.azure.com\n  organization: acme\n  personalAccessToken: {}", s("PAT")),
-          "azure_devops", Some("v:https://dev.azure.com"), Some("v:acme"), Some("s:creds/PAT"), None, &[("insecure_tls", "v:false")]),
+          "azure_devops", Some("v:https://dev.azure.com"), Some("v:acme"), Some("s:creds/PAT"), None, &[]),
         c(format!("gcp:\n  endpoint: {{value: 'https://gcp'}}\n  certificate: {}\n  project: p1", s("JSON")),
-          "google_cloud", Some("v:https://gcp"), None, None, Some("s:creds/JSON"), &[("insecure_tls", "v:false"), ("project", "v:p1")]),
+          "google_cloud", Some("v:https://gcp"), None, None, Some("s:creds/JSON"), &[("project", "v:p1")]),
         c(format!("gcpkms:\n  certificate: {}\n  keyID: projects/p/keys/k", s("JSON")),
-          "gcp_kms", None, None, None, Some("s:creds/JSON"), &[("insecure_tls", "v:false"), ("keyID", "v:projects/p/keys/k")]),
+          "gcp_kms", None, None, None, Some("s:creds/JSON"), &[("keyID", "v:projects/p/keys/k")]),
         c(format!("gcs:\n  certificate: {}\n  bucket: artifacts\n  project: p1", s("JSON")),
-          "gcs", None, None, None, Some("s:creds/JSON"), &[("bucket", "v:artifacts"), ("insecure_tls", "v:false"), ("project", "v:p1")]),
-        c(format!("anthropic:\n  model: claude-x\n  apiKey: {}", s("KEY")), "anthropic", None, None, Some("s:creds/KEY"), None, &[("insecure_tls", "v:false"), ("model", "v:claude-x")]),
-        c("ollama:\n  url: {value: 'http://ollama:11434'}\n  model: llama3".to_string(), "ollama", Some("v:http://ollama:11434"), None, None, None, &[("insecure_tls", "v:false"), ("model", "v:llama3")]),
-        c(format!("openai:\n  model: gpt-4o\n  apiKey: {}", s("KEY")), "openai", None, None, Some("s:creds/KEY"), None, &[("insecure_tls", "v:false"), ("model", "v:gpt-4o")]),
-        c(format!("gemini:\n  model: gemini-2\n  apiKey: {}", s("KEY")), "gemini", None, None, Some("s:creds/KEY"), None, &[("insecure_tls", "v:false"), ("model", "v:gemini-2")]),
+          "gcs", None, None, None, Some("s:creds/JSON"), &[("bucket", "v:artifacts"), ("project", "v:p1")]),
+        c(format!("anthropic:\n  model: claude-x\n  apiKey: {}", s("KEY")), "anthropic", None, None, Some("s:creds/KEY"), None, &[("model", "v:claude-x")]),
+        c("ollama:\n  url: {value: 'http://ollama:11434'}\n  model: llama3".to_string(), "ollama", Some("v:http://ollama:11434"), None, None, None, &[("model", "v:llama3")]),
+        c(format!("openai:\n  model: gpt-4o\n  apiKey: {}", s("KEY")), "openai", None, None, Some("s:creds/KEY"), None, &[("model", "v:gpt-4o")]),
+        c(format!("gemini:\n  model: gemini-2\n  apiKey: {}", s("KEY")), "gemini", None, None, Some("s:creds/KEY"), None, &[("model", "v:gemini-2")]),
         c(format!("elasticsearch:\n  url: https://es:9200\n  username: {{value: elastic}}\n  password: {}\n  insecureTLS: true", s("PW")),
-          "elasticsearch", Some("v:https://es:9200"), Some("v:elastic"), Some("s:creds/PW"), None, &[("insecure_tls", "v:true")]),
-        c(format!("facet:\n  url: https://facet\n  token: {}\n  timestampUrl: https://ts", s("T")), "facet", Some("v:https://facet"), None, Some("s:creds/T"), None, &[("insecure_tls", "v:false"), ("timestampUrl", "v:https://ts")]),
-        c("folder:\n  path: /data".to_string(), "folder", None, None, None, None, &[("insecure_tls", "v:false"), ("path", "v:/data")]),
+          "elasticsearch", Some("v:https://es:9200"), Some("v:elastic"), Some("s:creds/PW"), None, &[]),
+        c(format!("facet:\n  url: https://facet\n  token: {}\n  timestampUrl: https://ts", s("T")), "facet", Some("v:https://facet"), None, Some("s:creds/T"), None, &[("timestampUrl", "v:https://ts")]),
+        c("folder:\n  path: /data".to_string(), "folder", None, None, None, None, &[("path", "v:/data")]),
         c(format!("git:\n  url: https://github.com/acme/repo.git\n  ref: main\n  username: {{value: bot}}\n  password: {}", s("PW")),
-          "git", Some("v:https://github.com/acme/repo.git"), Some("v:bot"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("ref", "v:main")]),
-        c(format!("github:\n  url: https://api.github.com\n  personalAccessToken: {}", s("PAT")), "github", Some("v:https://api.github.com"), None, Some("s:creds/PAT"), None, &[("insecure_tls", "v:false")]),
-        c(format!("gitlab:\n  personalAccessToken: {}", s("PAT")), "gitlab", None, None, Some("s:creds/PAT"), None, &[("insecure_tls", "v:false")]),
+          "git", Some("v:https://github.com/acme/repo.git"), Some("v:bot"), Some("s:creds/PW"), None, &[("ref", "v:main")]),
+        c(format!("github:\n  url: https://api.github.com\n  personalAccessToken: {}", s("PAT")), "github", Some("v:https://api.github.com"), None, Some("s:creds/PAT"), None, &[]),
+        c(format!("gitlab:\n  personalAccessToken: {}", s("PAT")), "gitlab", None, None, Some("s:creds/PAT"), None, &[]),
         c(
             format!(
                 "http:\n  url: https://api.example.com\n  insecureTLS: true\n  username: {{value: u}}\n  password: {}\n  bearer: {}\n  headers:\n    - name: X-Team\n      value: payments\n    - name: Authorization\n      valueFrom: {{secretKeyRef: {{name: creds, key: AUTH}}}}\n  oauth:\n    clientID: {{value: cid}}\n    clientSecret: {}\n    tokenURL: https://idp/token\n    scope: [read, write]\n  tls:\n    ca: {{valueFrom: {{configMapKeyRef: {{name: ca, key: ca.crt}}}}}}\n    key: {}",
                 s("PW"), s("BEARER"), s("CS"), s("TLSKEY")
             ),
             "http", Some("v:https://api.example.com"), Some("v:u"), Some("s:creds/PW"), None,
-            &[("bearer", "s:creds/BEARER"), ("ca", "c:ca/ca.crt"), ("clientID", "v:cid"), ("clientSecret", "s:creds/CS"), ("headers.Authorization", "s:creds/AUTH"), ("headers.X-Team", "v:payments"), ("insecure_tls", "v:true"), ("key", "s:creds/TLSKEY"), ("scopes", "v:read,write"), ("tokenURL", "v:https://idp/token")],
+            &[("bearer", "s:creds/BEARER"), ("ca", "c:ca/ca.crt"), ("clientID", "v:cid"), ("clientSecret", "s:creds/CS"), ("headers", r#"v:[{"name":"X-Team","value":"payments"},{"name":"Authorization","valueFrom":{"secretKeyRef":{"name":"creds","key":"AUTH"}}}]"#), ("insecure_tls", "v:true"), ("key", "s:creds/TLSKEY"), ("scopes", "v:read,write"), ("tokenURL", "v:https://idp/token")],
         ),
-        c(format!("kubernetes:\n  certificate: {}", s("KUBECONFIG")), "kubernetes", None, None, None, Some("s:creds/KUBECONFIG"), &[("insecure_tls", "v:false")]),
-        c(format!("loki:\n  url: http://loki:3100\n  username: {{value: u}}\n  password: {}", s("PW")), "loki", Some("v:http://loki:3100"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false")]),
+        c(format!("kubernetes:\n  certificate: {}", s("KUBECONFIG")), "kubernetes", None, None, None, Some("s:creds/KUBECONFIG"), &[]),
+        c(format!("loki:\n  url: http://loki:3100\n  username: {{value: u}}\n  password: {}", s("PW")), "loki", Some("v:http://loki:3100"), Some("v:u"), Some("s:creds/PW"), None, &[]),
         c(format!("mssql:\n  host: {{value: sql}}\n  database: {{value: app}}\n  username: {{value: sa}}\n  password: {}\n  trustServerCertificate: true", s("PW")),
           "sql_server", Some("v:sqlserver://$(username):$(password)@$(properties.host)?database=$(properties.database)&TrustServerCertificate=$(properties.trust_server_certificate)"),
-          Some("v:sa"), Some("s:creds/PW"), None, &[("database", "v:app"), ("host", "v:sql"), ("insecure_tls", "v:false"), ("trust_server_certificate", "v:true")]),
+          Some("v:sa"), Some("s:creds/PW"), None, &[("database", "v:app"), ("host", "v:sql"), ("trust_server_certificate", "v:true")]),
         c(format!("mongo:\n  host: {{value: mongo}}\n  database: {{value: app}}\n  username: {{value: u}}\n  password: {}\n  replicaSet: rs0\n  insecureTLS: true", s("PW")),
           "mongo", Some("v:mongodb://$(username):$(password)@$(properties.host)/?$(properties.database)&replicaSet=rs0&tls=true"),
           Some("v:u"), Some("s:creds/PW"), None, &[("database", "v:app"), ("host", "v:mongo"), ("insecure_tls", "v:true"), ("replica_set", "v:rs0")]),
@@ -148,25 +148,25 @@ fn cases() -> Vec<Case> {
         c(format!("postgres:\n  host: {{value: db}}\n  database: {{value: app}}\n  username: {}\n  password: {}", s("U"), s("P")),
           "postgres", Some("v:postgres://$(username):$(password)@$(properties.host)/$(properties.database)"),
           Some("s:creds/U"), Some("s:creds/P"), None, &[("database", "v:app"), ("host", "v:db"), ("insecure_tls", "v:false")]),
-        c(format!("prometheus:\n  url: {{value: 'http://prom:9090'}}\n  bearer: {}", s("B")), "prometheus", Some("v:http://prom:9090"), None, None, None, &[("bearer", "s:creds/B"), ("insecure_tls", "v:false")]),
-        c(format!("redis:\n  url: redis://cache:6379\n  password: {}", s("PW")), "redis", Some("v:redis://cache:6379"), None, Some("s:creds/PW"), None, &[("insecure_tls", "v:false")]),
+        c(format!("prometheus:\n  url: {{value: 'http://prom:9090'}}\n  bearer: {}", s("B")), "prometheus", Some("v:http://prom:9090"), None, None, None, &[("bearer", "s:creds/B")]),
+        c(format!("redis:\n  url: redis://cache:6379\n  password: {}", s("PW")), "redis", Some("v:redis://cache:6379"), None, Some("s:creds/PW"), None, &[]),
         c(format!("sftp:\n  host: {{value: files.example.com}}\n  port: 22\n  username: {{value: u}}\n  password: {}\n  path: /upload", s("PW")),
-          "sftp", Some("v:files.example.com"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("path", "v:/upload"), ("port", "v:22")]),
+          "sftp", Some("v:files.example.com"), Some("v:u"), Some("s:creds/PW"), None, &[("path", "v:/upload"), ("port", "v:22")]),
         c(format!("smb:\n  server: {{value: fs.example.com}}\n  port: {{value: '445'}}\n  username: {{value: u}}\n  password: {}\n  share: docs", s("PW")),
-          "smb", Some("v:fs.example.com"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("port", "v:445"), ("share", "v:docs")]),
+          "smb", Some("v:fs.example.com"), Some("v:u"), Some("s:creds/PW"), None, &[("port", "v:445"), ("share", "v:docs")]),
         c(format!("ntfy:\n  host: ntfy.sh\n  topic: alerts\n  username: {{value: u}}\n  password: {}", s("PW")),
-          "ntfy", Some("v:ntfy://$(username):$(password)@ntfy.sh/alerts"), Some("v:u"), Some("s:creds/PW"), None, &[("insecure_tls", "v:false"), ("topic", "v:alerts")]),
-        c(format!("pushbullet:\n  token: {}\n  targets: [a, b]", s("T")), "pushbullet", Some("v:pushbullet://$(password)/a,b"), None, Some("s:creds/T"), None, &[("insecure_tls", "v:false"), ("targets", "v:a,b")]),
-        c(format!("pushover:\n  user: u1\n  token: {}", s("T")), "pushover", Some("v:pushover://:$(password)@$(username)"), Some("v:u1"), Some("s:creds/T"), None, &[("insecure_tls", "v:false")]),
+          "ntfy", Some("v:ntfy://$(username):$(password)@ntfy.sh/alerts"), Some("v:u"), Some("s:creds/PW"), None, &[("topic", "v:alerts")]),
+        c(format!("pushbullet:\n  token: {}\n  targets: [a, b]", s("T")), "pushbullet", Some("v:pushbullet://$(password)/a,b"), None, Some("s:creds/T"), None, &[("targets", "v:a,b")]),
+        c(format!("pushover:\n  user: u1\n  token: {}", s("T")), "pushover", Some("v:pushover://:$(password)@$(username)"), Some("v:u1"), Some("s:creds/T"), None, &[]),
         c(
             format!("smtp:\n  host: mail.example.com\n  port: 587\n  username: {{value: bot}}\n  password: {}\n  fromAddress: a@example.com\n  fromName: Alerts\n  toAddresses: [b@example.com]\n  subject: hi", s("P")),
             "email", Some("v:smtp://$(username):$(password)@mail.example.com:587/?UseStartTLS=false&Encryption=Auto&Auth=plain&from=a@example.com&to=b@example.com"),
             Some("v:bot"), Some("s:creds/P"), None,
-            &[("auth", "v:plain"), ("from", "v:a@example.com"), ("fromname", "v:Alerts"), ("insecure_tls", "v:false"), ("port", "v:587"), ("subject", "v:hi"), ("to", "v:b@example.com")],
+            &[("auth", "v:plain"), ("from", "v:a@example.com"), ("fromname", "v:Alerts"), ("port", "v:587"), ("subject", "v:hi"), ("to", "v:b@example.com")],
         ),
         c(format!("slack:\n  channel: alerts\n  token: {}\n  botName: rampart\n  icon: ':robot:'\n  color: good", s("TOKEN")),
-          "slack", Some("v:slack://$(password)@$(username)"), Some("v:alerts"), Some("s:creds/TOKEN"), None, &[("BotName", "v:rampart"), ("Color", "v:good"), ("Icon", "v::robot:"), ("insecure_tls", "v:false")]),
-        c(format!("telegram:\n  chats: {{value: '42'}}\n  token: {}", s("TOKEN")), "telegram", Some("v:telegram://$(password)@telegram/?Chats=$(username)"), Some("v:42"), Some("s:creds/TOKEN"), None, &[("insecure_tls", "v:false")]),
+          "slack", Some("v:slack://$(password)@$(username)"), Some("v:alerts"), Some("s:creds/TOKEN"), None, &[("BotName", "v:rampart"), ("Color", "v:good"), ("Icon", "v::robot:")]),
+        c(format!("telegram:\n  chats: {{value: '42'}}\n  token: {}", s("TOKEN")), "telegram", Some("v:telegram://$(password)@telegram/?Chats=$(username)"), Some("v:42"), Some("s:creds/TOKEN"), None, &[]),
     ]
 }
 
@@ -223,6 +223,17 @@ fn every_typed_section_reads_its_upstream_shapes_and_maps_as_the_reference_says(
     );
 }
 
+/// Each spec is refused with a diagnostic holding its message, and no secret value.
+fn assert_each_refused(cases: &[(&str, &str)]) {
+    for (spec, message) in cases {
+        let errors = lower_spec(spec).expect_err(spec).join("\n");
+        assert!(errors.contains(message), "{spec}\n--- got\n{errors}");
+        for secret in SECRET_VALUES {
+            assert!(!errors.contains(secret), "{errors}");
+        }
+    }
+}
+
 #[test]
 fn fields_take_exactly_their_upstream_shape() {
     let refused = [
@@ -238,10 +249,7 @@ fn fields_take_exactly_their_upstream_shape() {
         ("postgres: {}\nmysql: {}", "at most one typed section"),
         ("url: {value: x}", "needs a `type` or a typed section"),
     ];
-    for (spec, message) in refused {
-        let errors = lower_spec(spec).expect_err(spec).join("\n");
-        assert!(errors.contains(message), "{spec}\n--- got\n{errors}");
-    }
+    assert_each_refused(&refused);
     let typo = lower_spec("postgres:\n  hots: {value: db}")
         .expect_err("typo")
         .join("\n");
@@ -745,4 +753,263 @@ fn secrets_never_leak_into_tables_outputs_errors_or_debug() {
         stdout(&shown).contains("pg-S3cret!"),
         "--show-secrets shows them"
     );
+}
+
+/// Compiles Connection documents (YAML) beside the fixture catalog, through the file
+/// format; jane.doe@example.com is an editor and may read every connection.
+fn compile_connections(yaml: &str) -> rampart_runtime::Tables {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("connections.yaml");
+    std::fs::write(&path, yaml).expect("write");
+    let path = path.display().to_string();
+    support::compile_paths(&[path.as_str()], "../fixtures/catalog.yaml")
+}
+
+fn connection_yaml(name: &str, uid: Option<&str>, spec: &str) -> String {
+    let uid = uid.map(|u| format!("\n  uid: '{u}'")).unwrap_or_default();
+    let indented: String = spec.lines().map(|l| format!("  {l}\n")).collect();
+    format!("---\napiVersion: mission-control.flanksource.com/v1\nkind: Connection\nmetadata:\n  name: {name}\n  namespace: default{uid}\nspec:\n{indented}")
+}
+
+#[test]
+fn insecure_tls_is_stored_where_upstream_stores_it_and_nowhere_else() {
+    // (spec, the property `insecure_tls`, the column)
+    let cases: &[(&str, Option<&str>, bool)] = &[
+        ("folder:\n  path: /data", None, false),
+        ("postgres:\n  host: {value: db}", Some("v:false"), false),
+        (
+            "postgres:\n  host: {value: db}\n  insecureTLS: true",
+            Some("v:true"),
+            false,
+        ),
+        (
+            "http:\n  url: https://x\n  insecureTLS: true",
+            Some("v:true"),
+            true,
+        ),
+        ("http:\n  url: https://x", Some("v:false"), false),
+        // Upstream stores nothing of `http.tls` but the CA, the certificate and the key.
+        (
+            "http:\n  url: https://x\n  tls:\n    insecureSkipVerify: true",
+            Some("v:false"),
+            false,
+        ),
+        (
+            "opensearch:\n  urls: [https://a]\n  insecureSkipVerify: true",
+            Some("v:true"),
+            false,
+        ),
+        ("mongo:\n  host: {value: m}", Some("v:false"), false),
+        (
+            "mysql:\n  host: {value: m}\n  insecureTLS: true",
+            Some("v:true"),
+            false,
+        ),
+        ("aws:\n  region: eu-west-1\n  insecureTLS: true", None, true),
+        ("s3:\n  bucket: b\n  insecureTLS: true", None, true),
+        (
+            "elasticsearch:\n  url: https://es\n  insecureTLS: true",
+            None,
+            true,
+        ),
+        (
+            "smtp:\n  host: mail\n  fromAddress: a@b\n  fromName: A\n  insecureTLS: true",
+            None,
+            false,
+        ),
+        // The deprecated generic field: the column (Rampart keeps it; DESIGN section 9).
+        (
+            "type: postgres\nurl: {value: 'postgres://db/app'}\ninsecure_tls: true",
+            None,
+            true,
+        ),
+        // A generic property survives where no section writes the property ...
+        (
+            "folder:\n  path: /d\nproperties: {insecure_tls: 'yes'}",
+            Some("v:yes"),
+            false,
+        ),
+        // ... and the section's value wins where one does.
+        (
+            "postgres:\n  host: {value: db}\nproperties: {insecure_tls: 'yes'}",
+            Some("v:false"),
+            false,
+        ),
+    ];
+    for (spec, property, column) in cases {
+        let data = lower_spec(spec).unwrap_or_else(|e| panic!("{spec}\n{}", e.join("\n")));
+        let got = data
+            .properties
+            .iter()
+            .find(|(k, _)| k == "insecure_tls")
+            .map(|(_, v)| show(&Some(v.clone())).unwrap_or_default());
+        assert_eq!(got.as_deref(), *property, "property of\n{spec}");
+        assert_eq!(data.insecure_tls, *column, "column of\n{spec}");
+    }
+    // The generic flag does not change what a section builds (upstream reads only the
+    // section's own flag): no `sslmode=disable` here.
+    let data = lower_spec("insecure_tls: true\npostgres:\n  host: {value: db}").expect("lowers");
+    assert_eq!(
+        show(&data.url).as_deref(),
+        Some("v:postgres://$(username):$(password)@$(properties.host)/$(properties.database)")
+    );
+    let t = compile_connections(&connection_yaml(
+        "s3",
+        None,
+        "s3:\n  bucket: b\n  insecureTLS: true",
+    ));
+    let resolved = t
+        .resolve_connection(
+            "connection://default/s3",
+            "jane.doe@example.com",
+            "default",
+            &MemorySource::new(),
+        )
+        .expect("resolves");
+    assert!(resolved.insecure_tls);
+    assert!(!resolved.properties.contains_key("insecure_tls"));
+}
+
+#[test]
+fn http_headers_are_stored_as_upstreams_json_list_and_resolve_each_value() {
+    let t = compile_connections(&connection_yaml(
+        "api",
+        None,
+        "http:\n  url: https://api\n  headers:\n    - name: Accept\n      value: application/json\n    - name: Authorization\n      valueFrom: {secretKeyRef: {name: api, key: token}}",
+    ));
+    let stored = t
+        .data()
+        .connections
+        .iter()
+        .find(|c| c.name == "api")
+        .and_then(|c| c.properties.iter().find(|(k, _)| k == "headers"))
+        .map(|(_, v)| show(&Some(v.clone())).unwrap_or_default());
+    assert_eq!(
+        stored.as_deref(),
+        Some(
+            r#"v:[{"name":"Accept","value":"application/json"},{"name":"Authorization","valueFrom":{"secretKeyRef":{"name":"api","key":"token"}}}]"#
+        )
+    );
+    let mut memory = MemorySource::new();
+    memory.insert(
+        SourceKind::Secret,
+        "default",
+        "api",
+        "token",
+        "Bearer hunter2",
+    );
+    let resolved = t
+        .resolve_connection(
+            "connection://default/api",
+            "jane.doe@example.com",
+            "default",
+            &memory,
+        )
+        .expect("resolves");
+    let headers = resolved.properties.get("headers").expect("headers");
+    assert_eq!(
+        headers.expose(),
+        r#"[{"name":"Accept","value":"application/json"},{"name":"Authorization","value":"Bearer hunter2"}]"#
+    );
+    assert!(
+        !resolved.is_literal("properties.headers"),
+        "a header from a secret is masked"
+    );
+    let missing = t
+        .resolve_connection(
+            "connection://default/api",
+            "jane.doe@example.com",
+            "default",
+            &MemorySource::new(),
+        )
+        .expect_err("the secret is missing")
+        .to_string();
+    assert!(
+        missing.contains("properties.headers[Authorization]"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn an_http_connections_generic_headers_property_is_read_as_upstream_reads_it() {
+    let refused = [
+        ("http:\n  url: https://x\nproperties: {headers: 'X-A: b'}", "is not a JSON list of headers"),
+        ("http:\n  url: https://x\nproperties: {headers: '[{\"name\": \"Authorization\", \"value\": \"hunter2\"}]'}", "`spec.properties.headers[Authorization]` is named like a secret"),
+        ("type: http\nurl: {value: 'https://x'}\nproperties: {headers: '[{\"name\": \"X\", \"nope\": 1}]'}", "is not a JSON list of headers"),
+    ];
+    assert_each_refused(&refused);
+    let ok = lower_spec("http:\n  url: https://x\nproperties: {headers: '[{\"name\": \"X-Team\", \"value\": \"a\"}]'}");
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn a_connection_uid_must_be_a_uuid_and_is_stored_in_its_canonical_form() {
+    let errors = lower_spec_with_uid("not-a-uuid")
+        .expect_err("refused")
+        .join("\n");
+    assert!(
+        errors.contains("`metadata.uid` of a Connection is its id and must be a uuid"),
+        "{errors}"
+    );
+    let data = lower_spec_with_uid("{9C0D1E2F-3A4B-5C6D-7E8F-9A0B1C2D3E4F}").expect("a uuid");
+    assert_eq!(
+        data.uid.as_deref(),
+        Some("9c0d1e2f-3a4b-5c6d-7e8f-9a0b1c2d3e4f")
+    );
+}
+
+fn lower_spec_with_uid(uid: &str) -> Result<ConnectionData, Vec<String>> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("c.yaml");
+    std::fs::write(
+        &path,
+        connection_yaml("c", Some(uid), "folder:\n  path: /d"),
+    )
+    .expect("write");
+    let (docs, found) = documents::load(&[path], None);
+    if !found.is_empty() {
+        return Err(found.iter().map(|d| d.to_string()).collect());
+    }
+    lower(&docs.connections[0])
+        .map(|c| connection_data(&c))
+        .map_err(|d| d.iter().map(|x| x.to_string()).collect())
+}
+
+#[test]
+fn a_malformed_reference_is_malformed_before_any_question_of_access() {
+    let t = compile_connections(&connection_yaml(
+        "api",
+        Some("9c0d1e2f-3a4b-5c6d-7e8f-9a0b1c2d3e4f"),
+        "http:\n  url: https://api",
+    ));
+    let s = MemorySource::new();
+    // A bare word is neither `connection://...` nor a uuid: malformed for everyone, and
+    // whether or not a connection of that name exists.
+    for reference in [
+        "api",
+        "default/api",
+        "no-such-thing",
+        "connection://default/",
+    ] {
+        for subject in ["jane.doe@example.com", "john@doe.com", "nobody@example.com"] {
+            let e = t
+                .resolve_connection(reference, subject, "default", &s)
+                .expect_err("malformed");
+            assert_eq!(
+                e.kind(),
+                rampart_runtime::connection::ResolveErrorKind::InvalidReference,
+                "{reference} as {subject}: {e}"
+            );
+        }
+    }
+    // A uuid in any form upstream accepts names the connection by its id.
+    for reference in [
+        "9c0d1e2f-3a4b-5c6d-7e8f-9a0b1c2d3e4f",
+        "9C0D1E2F-3A4B-5C6D-7E8F-9A0B1C2D3E4F",
+        "{9c0d1e2f-3a4b-5c6d-7e8f-9a0b1c2d3e4f}",
+        "9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f",
+    ] {
+        let r = t.resolve_connection(reference, "jane.doe@example.com", "default", &s);
+        assert!(r.is_ok(), "{reference}: {:?}", r.err());
+    }
 }

@@ -8,6 +8,8 @@ use schemars::JsonSchema;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use crate::diagnostic::Diagnostic;
+use crate::located::{at_grammar_error, Located};
 use crate::yaml::Text;
 
 /// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, a
@@ -67,4 +69,29 @@ pub fn namespace_of(metadata: &Metadata) -> String {
         .as_ref()
         .map(|n| n.value.clone())
         .unwrap_or_else(|| "default".to_string())
+}
+
+/// `metadata.uid` in upstream's canonical form (lowercase, hyphenated), for the kinds
+/// whose uid is their id (Connection, Scope): upstream's `uuid.Parse` must accept it, or
+/// the object is not stored (`failed to parse uid`), so here it is an error.
+pub fn canonical_uid<T>(
+    doc: &Located<T>,
+    metadata: &Metadata,
+    kind: &str,
+) -> Result<Option<String>, Diagnostic> {
+    let Some(uid) = &metadata.uid else {
+        return Ok(None);
+    };
+    rampart_grammar::Uuid::parse(&uid.value)
+        .map(|u| Some(u.to_string()))
+        .map_err(|e| {
+            Diagnostic::at(
+                at_grammar_error(doc, uid, &e),
+                format!(
+                    "`metadata.uid` of a {kind} is its id and must be a uuid, as upstream requires ({e})"
+                ),
+            )
+            .field("metadata.uid")
+            .help("the API server sets `metadata.uid`; write one as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, or leave it out")
+        })
 }

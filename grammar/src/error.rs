@@ -17,6 +17,8 @@ pub enum Language {
     ConnectionRef,
     /// URL templates (`$(field)`).
     UrlTemplate,
+    /// UUIDs (`metadata.uid`, bare connection ids).
+    Uuid,
 }
 
 impl Language {
@@ -28,6 +30,7 @@ impl Language {
             Language::SearchQuery => "search query",
             Language::ConnectionRef => "connection reference",
             Language::UrlTemplate => "URL template",
+            Language::Uuid => "uuid",
         }
     }
 }

@@ -13,6 +13,7 @@
 //! | the search query language | [`SearchQuery`] | `type=Kubernetes::Pod tags.env=prod` |
 //! | connection references | [`ConnectionRef`] | `connection://default/payments` |
 //! | URL templates | [`UrlTemplate`] | `postgres://$(username):$(password)@host` |
+//! | UUIDs (as upstream's `uuid.Parse`) | [`Uuid`] | `{9C0D1E2F-3A4B-5C6D-7E8F-9A0B1C2D3E4F}` |
 //!
 //! ```
 //! use rampart_grammar::{ItemPattern, LabelSelector};
@@ -40,6 +41,7 @@ mod lex;
 mod reference;
 mod search_query;
 mod url_template;
+mod uuid;
 
 pub use action::{Action, ActionItem, ActionPattern, BuiltinAction};
 pub use error::{GrammarError, Language};
@@ -48,3 +50,4 @@ pub use label_selector::{LabelSelector, LabelSelectorOptions, Operator, Requirem
 pub use reference::ConnectionRef;
 pub use search_query::{CompareOp, FieldPath, SearchExpr, SearchQuery, SearchSubject};
 pub use url_template::{TemplatePart, TemplateVariable, UrlTemplate};
+pub use uuid::Uuid;

@@ -4,7 +4,10 @@
 //!   namespace means the context namespace);
 //! - `connection://<type>/<namespace>/<name>`, the deprecated three-part form, whose type
 //!   is ignored;
-//! - a bare connection id (a `metadata.uid` or catalog id), without the scheme.
+//! - a bare connection id, without the scheme: a UUID in any form upstream's `uuid.Parse`
+//!   accepts, held in its canonical form. Anything else without the scheme is malformed,
+//!   as upstream says (`Must be in connection://<namespace>/<name> format`), so a typo is
+//!   reported as malformed before any question of who may read what.
 //!
 //! A two-part reference may also be the legacy `connection://<type>/<name>` form; the
 //! resolver tries `namespace/name` first and falls back to "the connection of that name and
@@ -14,6 +17,7 @@
 use std::fmt;
 
 use crate::error::{GrammarError, Language};
+use crate::uuid::Uuid;
 
 /// A parsed reference.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -27,7 +31,7 @@ pub enum ConnectionRef {
         /// The type of the deprecated three-part form (ignored when resolving).
         deprecated_type: Option<String>,
     },
-    /// A bare id.
+    /// A bare id: a UUID, canonical (lowercase, hyphenated).
     Id(String),
 }
 
@@ -45,15 +49,10 @@ impl ConnectionRef {
         };
         let Some(body) = input.strip_prefix(SCHEME) else {
             let trimmed = input.trim();
-            if !trimmed.is_empty() && !trimmed.contains([':', '/']) {
-                let lead = input.len() - input.trim_start().len();
-                if let Some((i, _)) = trimmed.char_indices().find(|(_, c)| !is_name_char(*c)) {
-                    return Err(fail(
-                        lead + i,
-                        "a reference `connection://[namespace/]name` or a connection id",
-                    ));
+            if !trimmed.contains([':', '/']) || trimmed.len() == 45 {
+                if let Ok(id) = Uuid::parse(trimmed) {
+                    return Ok(ConnectionRef::Id(id.to_string()));
                 }
-                return Ok(ConnectionRef::Id(trimmed.to_string()));
             }
             let matched = SCHEME
                 .bytes()
@@ -62,7 +61,7 @@ impl ConnectionRef {
                 .count();
             return Err(fail(
                 matched,
-                "a reference of the form `connection://[namespace/]name`",
+                "a reference `connection://[namespace/]name` or a connection id (a UUID)",
             ));
         };
         let mut parts = Vec::new();
@@ -174,6 +173,14 @@ mod tests {
                 "3fa85f64-5717-4562-b3fc-2c963f66afa6",
                 ConnectionRef::Id("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()),
             ),
+            (
+                " {3FA85F64-5717-4562-B3FC-2C963F66AFA6} ",
+                ConnectionRef::Id("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()),
+            ),
+            (
+                "urn:uuid:3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                ConnectionRef::Id("3fa85f64-5717-4562-b3fc-2c963f66afa6".into()),
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(ConnectionRef::parse(input), Ok(expected.clone()), "{input}");
@@ -194,7 +201,12 @@ mod tests {
             ("connection://a/", 15),
             ("connection://a/b/c/d", 18),
             ("connection://a b", 14),
-            ("my connection", 2),
+            ("my connection", 0),
+            // A bare word is not an id: upstream says it must be `connection://ns/name`.
+            ("cn-s3", 1),
+            ("payments-database", 0),
+            ("3fa85f64-5717-4562-b3fc-2c963f66afa", 0),
+            ("connection", 10),
         ];
         for (input, offset) in cases {
             match ConnectionRef::parse(input) {

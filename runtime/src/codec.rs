@@ -32,7 +32,7 @@ use crate::schema::TablesData;
 pub const MAGIC: [u8; 8] = *b"RAMPART\0";
 /// The version of the layout of the schema; bump it on any change to that schema (the
 /// golden table files under `fixtures/tables/` hold the project to it).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const ENDIANNESS: u32 = 0xFEFF;
 const VERSION_FIELD: usize = 32;
 const FLAG_SIGNED: u32 = 1;

@@ -172,7 +172,7 @@ mod tests {
     use crate::tables::Tables;
 
     fn tables() -> Tables {
-        Tables::load("../fixtures/tables/format-v2.rampart").unwrap()
+        Tables::load("../fixtures/tables/format-v3.rampart").unwrap()
     }
 
     #[test]

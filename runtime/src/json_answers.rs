@@ -82,7 +82,8 @@ pub fn sql_filter_json(
 }
 
 /// A resolved connection: `{reference, type, url, username, password, certificate,
-/// properties}`, secrets masked unless `show_secrets` (literal values are shown).
+/// properties, insecure_tls}`, secrets masked unless `show_secrets` (literal values are
+/// shown).
 pub fn connection_json(c: &ResolvedConnection, show_secrets: bool) -> Value {
     let field = |name: &str, v: &Option<SecretValue>| {
         v.as_ref()
@@ -107,5 +108,6 @@ pub fn connection_json(c: &ResolvedConnection, show_secrets: bool) -> Value {
         "password": field("password", &c.password),
         "certificate": field("certificate", &c.certificate),
         "properties": properties,
+        "insecure_tls": c.insecure_tls,
     })
 }

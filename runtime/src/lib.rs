@@ -21,7 +21,7 @@
 //! ```
 //! use rampart_runtime::{Objects, Request, RequestErrorKind, Tables, Target};
 //!
-//! let tables = Tables::load("../fixtures/tables/format-v2.rampart")?;
+//! let tables = Tables::load("../fixtures/tables/format-v3.rampart")?;
 //! let run = Request::new(
 //!     "john@doe.com",
 //!     "playbook:run",

@@ -382,8 +382,12 @@ pub struct ConnectionData {
     pub password: Option<FieldSource>,
     /// The certificate source.
     pub certificate: Option<FieldSource>,
-    /// Property name -> source, sorted by name.
+    /// Property name -> source, sorted by name. An `http` connection's `headers` holds
+    /// upstream's JSON list of EnvVars.
     pub properties: Vec<(String, FieldSource)>,
+    /// Upstream's column `insecure_tls` (the string property of the same name is among
+    /// `properties` where upstream writes one).
+    pub insecure_tls: bool,
     /// Where the document was defined (`file:line:column`).
     pub source: String,
 }

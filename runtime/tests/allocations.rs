@@ -35,7 +35,7 @@ fn allocations_during(f: impl FnOnce()) -> usize {
 
 #[test]
 fn one_object_checks_allocate_nothing() {
-    let tables = Tables::load("../fixtures/tables/format-v2.rampart").expect("golden tables");
+    let tables = Tables::load("../fixtures/tables/format-v3.rampart").expect("golden tables");
     let john = tables.principal("john@doe.com").unwrap();
     let read = tables.action("read").unwrap();
     let run = tables.action("playbook:run").unwrap();

@@ -105,6 +105,9 @@
 // The connection is known to the catalog but has no definition.
 #define RAMPART_NO_DEFINITION 44
 
+// An `http` connection's stored headers are not a list of headers.
+#define RAMPART_INVALID_HEADERS 45
+
 // An argument the library cannot take: a null pointer where one is required, a
 // length without a pointer, bytes that are not UTF-8, a category number out of range.
 #define RAMPART_INVALID_ARGUMENT 60

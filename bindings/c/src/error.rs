@@ -58,6 +58,8 @@ pub const RAMPART_SOURCE: i32 = 42;
 pub const RAMPART_TEMPLATE: i32 = 43;
 /// The connection is known to the catalog but has no definition.
 pub const RAMPART_NO_DEFINITION: i32 = 44;
+/// An `http` connection's stored headers are not a list of headers.
+pub const RAMPART_INVALID_HEADERS: i32 = 45;
 /// An argument the library cannot take: a null pointer where one is required, a
 /// length without a pointer, bytes that are not UTF-8, a category number out of range.
 pub const RAMPART_INVALID_ARGUMENT: i32 = 60;

@@ -13,7 +13,7 @@ use rampart_runtime::{LoadError, RequestError};
 /// static pointer). Numbers never change meaning; new codes get new numbers.
 /// 0 is success; 1–19 request errors (a malformed JSON request among them), 20–39 load errors, 40–59 connection resolution,
 /// 60–79 caller mistakes, 99 a bug.
-pub const CODES: [(i32, &CStr); 28] = [
+pub const CODES: [(i32, &CStr); 29] = [
     (1, c"unknown_subject"),
     (2, c"ambiguous_subject"),
     (3, c"unknown_action"),
@@ -37,6 +37,7 @@ pub const CODES: [(i32, &CStr); 28] = [
     (42, c"source"),
     (43, c"template"),
     (44, c"no_definition"),
+    (45, c"invalid_headers"),
     (60, c"invalid_argument"),
     (61, c"closed"),
     (62, c"unsupported"),

@@ -15,7 +15,7 @@ use super::fields::{self, Field, Section, Shape};
 use super::node::Node;
 use crate::diagnostic::Diagnostic;
 use crate::located::Located;
-use crate::metadata::Metadata;
+use crate::metadata::{canonical_uid, Metadata};
 use crate::source::Location;
 
 /// `kind: Connection`: how to reach an external system, with every credential from a
@@ -453,8 +453,10 @@ impl Reader<'_> {
 /// A Connection as read: its metadata and its `spec` in typed sections.
 #[derive(Debug)]
 pub struct Connection {
-    /// Its name, namespace and `uid` (its id).
+    /// Its name, namespace and `uid`.
     pub metadata: Metadata,
+    /// `metadata.uid`, canonical: the connection's id.
+    pub uid: Option<String>,
     /// The generic fields and the typed section.
     pub spec: ConnectionSpec,
     /// Where `spec` is written.
@@ -463,10 +465,20 @@ pub struct Connection {
 
 /// Reads a parsed Connection document's `spec` into typed sections.
 pub fn read(doc: Located<ConnectionDocument>) -> Result<Located<Connection>, Vec<Diagnostic>> {
-    let spec = read_spec(&doc)?;
+    let uid = canonical_uid(&doc, &doc.value.metadata, "Connection");
+    let spec = read_spec(&doc);
+    let (uid, spec) = match (uid, spec) {
+        (Ok(uid), Ok(spec)) => (uid, spec),
+        (uid, spec) => {
+            let mut found: Vec<Diagnostic> = uid.err().into_iter().collect();
+            found.extend(spec.err().into_iter().flatten());
+            return Err(found);
+        }
+    };
     let spec_at = doc.at_node(&doc.value.spec);
     Ok(doc.map(|d| Connection {
         metadata: d.metadata,
+        uid,
         spec,
         spec_at,
     }))

@@ -100,7 +100,7 @@ pub const OAUTH: &[Field] = &[
 
 /// `http.tls`, `prometheus.tls`.
 pub const TLS: &[Field] = &[
-    f("insecureSkipVerify", Bool, InsecureTls),
+    f("insecureSkipVerify", Bool, Template),
     f("handshakeTimeout", Int, Property("handshakeTimeout")),
     f("ca", EnvVar, Property("ca")),
     f("cert", EnvVar, Property("cert")),
@@ -131,7 +131,38 @@ pub struct Section {
     pub upstream: &'static str,
     /// Its fields.
     pub fields: &'static [Field],
+    /// Where upstream stores the section's own insecure-TLS flag (its field of slot
+    /// [`Slot::InsecureTls`]).
+    pub insecure_tls: InsecureTlsStorage,
 }
+
+/// Where upstream stores a section's insecure-TLS flag: the string property
+/// `insecure_tls` (`"true"`/`"false"`, written whether or not the flag is set), the
+/// boolean column `insecure_tls`, both, or neither.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsecureTlsStorage {
+    /// Written as the property `insecure_tls`, always.
+    pub property: bool,
+    /// Written to the column `insecure_tls`.
+    pub column: bool,
+}
+
+const NOWHERE: InsecureTlsStorage = InsecureTlsStorage {
+    property: false,
+    column: false,
+};
+const PROPERTY: InsecureTlsStorage = InsecureTlsStorage {
+    property: true,
+    column: false,
+};
+const COLUMN: InsecureTlsStorage = InsecureTlsStorage {
+    property: false,
+    column: true,
+};
+const BOTH: InsecureTlsStorage = InsecureTlsStorage {
+    property: true,
+    column: true,
+};
 
 macro_rules! aws_fields {
     ($($extra:expr),*) => {
@@ -163,18 +194,21 @@ pub const SECTIONS: &[Section] = &[
         stored_type: "aws",
         upstream: "ConnectionAWS",
         fields: &AWS_FIELDS,
+        insecure_tls: COLUMN,
     },
     Section {
         key: "awskms",
         stored_type: "aws_kms",
         upstream: "ConnectionAWSKMS",
         fields: &AWSKMS_FIELDS,
+        insecure_tls: COLUMN,
     },
     Section {
         key: "s3",
         stored_type: "s3",
         upstream: "ConnectionAWSS3",
         fields: &S3_FIELDS,
+        insecure_tls: COLUMN,
     },
     Section {
         key: "azure",
@@ -185,6 +219,7 @@ pub const SECTIONS: &[Section] = &[
             secret(f("clientSecret", EnvVar, Password)),
             required(f("tenantID", EnvVar, Property("tenant"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "azureKeyVault",
@@ -196,6 +231,7 @@ pub const SECTIONS: &[Section] = &[
             required(f("tenantID", EnvVar, Property("tenant"))),
             required(f("keyID", Str, Property("keyID"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "azureDevops",
@@ -206,6 +242,7 @@ pub const SECTIONS: &[Section] = &[
             required(f("organization", Str, Username)),
             required(secret(f("personalAccessToken", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "gcp",
@@ -216,6 +253,7 @@ pub const SECTIONS: &[Section] = &[
             secret(f("certificate", EnvVar, Certificate)),
             f("project", Str, Property("project")),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "gcpkms",
@@ -227,6 +265,7 @@ pub const SECTIONS: &[Section] = &[
             f("project", Str, Property("project")),
             required(f("keyID", Str, Property("keyID"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "gcs",
@@ -238,6 +277,7 @@ pub const SECTIONS: &[Section] = &[
             f("project", Str, Property("project")),
             required(f("bucket", Str, Property("bucket"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "anthropic",
@@ -248,6 +288,7 @@ pub const SECTIONS: &[Section] = &[
             f("url", EnvVar, Url),
             required(secret(f("apiKey", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "ollama",
@@ -258,6 +299,7 @@ pub const SECTIONS: &[Section] = &[
             f("url", EnvVar, Url),
             secret(f("apiKey", EnvVar, Password)),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "openai",
@@ -268,6 +310,7 @@ pub const SECTIONS: &[Section] = &[
             f("url", EnvVar, Url),
             required(secret(f("apiKey", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "gemini",
@@ -277,6 +320,7 @@ pub const SECTIONS: &[Section] = &[
             f("model", Str, Property("model")),
             required(secret(f("apiKey", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "elasticsearch",
@@ -288,6 +332,7 @@ pub const SECTIONS: &[Section] = &[
             secret(f("password", EnvVar, Password)),
             f("insecureTLS", Bool, InsecureTls),
         ],
+        insecure_tls: COLUMN,
     },
     Section {
         key: "facet",
@@ -298,12 +343,14 @@ pub const SECTIONS: &[Section] = &[
             secret(f("token", EnvVar, Password)),
             f("timestampUrl", Str, Property("timestampUrl")),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "folder",
         stored_type: "folder",
         upstream: "ConnectionFolder",
         fields: &[required(f("path", Str, Property("path")))],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "git",
@@ -316,6 +363,7 @@ pub const SECTIONS: &[Section] = &[
             f("username", EnvVar, Username),
             secret(f("password", EnvVar, Password)),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "github",
@@ -325,6 +373,7 @@ pub const SECTIONS: &[Section] = &[
             f("url", Str, Url),
             required(secret(f("personalAccessToken", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "gitlab",
@@ -334,6 +383,7 @@ pub const SECTIONS: &[Section] = &[
             f("url", Str, Url),
             required(secret(f("personalAccessToken", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "http",
@@ -350,12 +400,14 @@ pub const SECTIONS: &[Section] = &[
             f("headers", Shape::EnvVarList, Property("headers")),
             f("awsSigV4", Shape::Nested(AWS_SIGV4), Template),
         ],
+        insecure_tls: BOTH,
     },
     Section {
         key: "kubernetes",
         stored_type: "kubernetes",
         upstream: "ConnectionKubernetes",
         fields: &[required(secret(f("certificate", EnvVar, Certificate)))],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "loki",
@@ -366,6 +418,7 @@ pub const SECTIONS: &[Section] = &[
             f("username", EnvVar, Username),
             secret(f("password", EnvVar, Password)),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "mssql",
@@ -383,6 +436,7 @@ pub const SECTIONS: &[Section] = &[
                 Property("trust_server_certificate"),
             ),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "mongo",
@@ -397,6 +451,7 @@ pub const SECTIONS: &[Section] = &[
             f("replicaSet", Str, Property("replica_set")),
             f("insecureTLS", Bool, InsecureTls),
         ],
+        insecure_tls: PROPERTY,
     },
     Section {
         key: "mysql",
@@ -410,6 +465,7 @@ pub const SECTIONS: &[Section] = &[
             f("database", EnvVar, Property("database")),
             f("insecureTLS", Bool, InsecureTls),
         ],
+        insecure_tls: PROPERTY,
     },
     Section {
         key: "opensearch",
@@ -425,6 +481,7 @@ pub const SECTIONS: &[Section] = &[
             f("index", Str, Property("index")),
             f("insecureSkipVerify", Bool, InsecureTls),
         ],
+        insecure_tls: PROPERTY,
     },
     Section {
         key: "postgres",
@@ -438,6 +495,7 @@ pub const SECTIONS: &[Section] = &[
             f("database", EnvVar, Property("database")),
             f("insecureTLS", Bool, InsecureTls),
         ],
+        insecure_tls: PROPERTY,
     },
     Section {
         key: "prometheus",
@@ -451,6 +509,7 @@ pub const SECTIONS: &[Section] = &[
             f("oauth", Shape::Nested(OAUTH), Template),
             f("tls", Shape::Nested(TLS), Template),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "redis",
@@ -461,6 +520,7 @@ pub const SECTIONS: &[Section] = &[
             f("username", EnvVar, Username),
             secret(f("password", EnvVar, Password)),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "sftp",
@@ -473,6 +533,7 @@ pub const SECTIONS: &[Section] = &[
             f("port", Int, Template),
             required(f("path", Str, Property("path"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "smb",
@@ -485,6 +546,7 @@ pub const SECTIONS: &[Section] = &[
             f("port", EnvVar, Property("port")),
             required(f("share", Str, Property("share"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "discord",
@@ -494,6 +556,7 @@ pub const SECTIONS: &[Section] = &[
             required(secret(f("token", Str, Password))),
             required(f("webhookID", Str, Username)),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "ntfy",
@@ -505,6 +568,7 @@ pub const SECTIONS: &[Section] = &[
             required(f("username", EnvVar, Username)),
             required(secret(f("password", EnvVar, Password))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "pushbullet",
@@ -514,6 +578,7 @@ pub const SECTIONS: &[Section] = &[
             required(secret(f("token", EnvVar, Password))),
             required(f("targets", StringList, Property("targets"))),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "pushover",
@@ -523,6 +588,7 @@ pub const SECTIONS: &[Section] = &[
             required(secret(f("token", EnvVar, Password))),
             required(f("user", Str, Username)),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "smtp",
@@ -542,6 +608,7 @@ pub const SECTIONS: &[Section] = &[
             f("auth", Str, Template),
             f("headers", StringMap, Property("headers")),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "slack",
@@ -556,6 +623,7 @@ pub const SECTIONS: &[Section] = &[
             f("thread_ts", Str, Property("ThreadTS")),
             f("title", Str, Property("Title")),
         ],
+        insecure_tls: NOWHERE,
     },
     Section {
         key: "telegram",
@@ -565,6 +633,7 @@ pub const SECTIONS: &[Section] = &[
             required(secret(f("token", EnvVar, Password))),
             required(f("chats", EnvVar, Username)),
         ],
+        insecure_tls: NOWHERE,
     },
 ];
 

@@ -1,7 +1,12 @@
 //! Lowering Connection documents to the stored model ([`LoweredConnection`]): each typed
 //! section mapped to url, username, password, certificate and properties as upstream maps
-//! it (reference section 12.2), the generic properties merged under the typed ones, and
-//! `insecure_tls` always a property (`"true"` / `"false"`).
+//! it (reference section 12.2), the generic properties merged under the typed ones.
+//! `insecure_tls` is stored where upstream stores it: the property (`"true"`/`"false"`)
+//! for http, postgres, mysql, mongo and opensearch, the column for http, aws, awskms, s3
+//! and elasticsearch, from the section's own flag only (`http.tls.insecureSkipVerify` is
+//! read but, as upstream, not stored); the deprecated generic `spec.insecure_tls` sets the
+//! column (upstream drops it; Rampart keeps it, DESIGN section 9). HTTP headers stay a
+//! typed list ([`super::model::Header`]) until the table stores them in upstream's JSON.
 //!
 //! Secrets stay out of the tables: a literal `value` in a field that holds a credential,
 //! a literal header or property whose name says it is a secret, and a credential written
@@ -27,7 +32,7 @@ use rampart_runtime::schema::FieldSource;
 
 use super::document::{Connection, EnvValue, FieldValue, ReadField, SpecFields};
 use super::fields::Slot;
-use super::model::LoweredConnection;
+use super::model::{Header, LoweredConnection};
 use crate::diagnostic::Diagnostic;
 use crate::located::Located;
 use crate::metadata::namespace_of;
@@ -45,6 +50,8 @@ struct Lowering {
     username_field: Option<(String, Location)>,
     /// Where `spec` is: the location of values no field wrote (section templates).
     spec_at: Location,
+    /// The field path and location of each header of `data.headers`.
+    header_fields: Vec<(String, Location)>,
     insecure_tls: bool,
     diagnostics: Vec<Diagnostic>,
 }
@@ -133,7 +140,8 @@ impl Lowering {
     fn apply(&mut self, read: &ReadField) {
         let literal = |v: String| FieldSource::Value(v);
         match (&read.field.slot, &read.value) {
-            (Slot::InsecureTls, FieldValue::Bool(b)) => self.insecure_tls |= *b,
+            // Read by `lower`: where it goes depends on the section.
+            (Slot::InsecureTls, _) => {}
             (Slot::Template, FieldValue::Nested(fields)) => {
                 for nested in &fields.fields {
                     self.apply(nested);
@@ -184,12 +192,11 @@ impl Lowering {
                             }
                             let path = format!("{}[{name}]", read.path);
                             if let Some(source) = self.source(&path, env) {
-                                self.property_paths.insert(format!("headers.{name}"), path);
-                                self.property(
-                                    &format!("headers.{name}"),
+                                self.data.headers.push(Header {
+                                    name: name.clone(),
                                     source,
-                                    Some(env.at.clone()),
-                                );
+                                });
+                                self.header_fields.push((path, env.at.clone()));
                             }
                         }
                         return;
@@ -318,10 +325,62 @@ impl Lowering {
         }
     }
 
+    /// An `http` connection's generic `properties.headers` (when its section writes
+    /// none) is read upstream as the JSON list of its headers: it must be one, a header
+    /// named like a secret may not hold a literal value there either, and every literal
+    /// value goes through the credential detector.
+    fn generic_headers(&mut self) -> Vec<(String, String, Option<Location>)> {
+        if !self.data.headers.is_empty() {
+            return Vec::new();
+        }
+        let Some((FieldSource::Value(text), at)) = self.properties.get("headers") else {
+            return Vec::new();
+        };
+        let at = at.clone();
+        let at_or_spec = at.clone().unwrap_or_else(|| self.spec_at.clone());
+        match rampart_runtime::connection::headers::header_literals(text) {
+            Err(why) => {
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        at_or_spec,
+                        format!("`spec.properties.headers` of an http connection is {why}"),
+                    )
+                    .field("spec.properties.headers")
+                    .masked(true)
+                    .help("write the headers under `http.headers` (a list of `{name, value}` or `{name, valueFrom}`)"),
+                );
+                Vec::new()
+            }
+            Ok(headers) => {
+                let mut literals = Vec::new();
+                for (name, value) in headers {
+                    let path = format!("spec.properties.headers[{name}]");
+                    match value {
+                        Some(v) if is_secret_name(&name) && !v.is_empty() => {
+                            self.diagnostics
+                                .push(refuse_secret_named(&path, &at_or_spec));
+                        }
+                        Some(v) => literals.push((path, v, at.clone())),
+                        None => {}
+                    }
+                }
+                literals
+            }
+        }
+    }
+
     /// Parses the URL and every literal property as a template; reports unknown
-    /// variables and references to properties the connection does not define.
+    /// variables and references to properties the connection does not define. An `http`
+    /// connection's `headers` is a header list, not a template (upstream fills each value
+    /// from its source and renders none).
     fn check_templates(&mut self) {
-        let defined: std::collections::BTreeSet<String> = self.properties.keys().cloned().collect();
+        let http = self.data.connection_type == "http";
+        let defined: std::collections::BTreeSet<String> = self
+            .properties
+            .keys()
+            .filter(|k| !(http && k.as_str() == "headers"))
+            .cloned()
+            .collect();
         let check = |text: &str,
                      path: &str,
                      at: Option<&Location>,
@@ -356,6 +415,9 @@ impl Lowering {
             check(url, &self.url_path, self.url_at.as_ref(), &mut found);
         }
         for (name, (source, at)) in &self.properties {
+            if http && name == "headers" {
+                continue;
+            }
             if let FieldSource::Value(text) = source {
                 check(
                     text,
@@ -373,7 +435,20 @@ impl Lowering {
     /// and header) through the one credential detector: a credential written into text is
     /// refused like a literal in a credential field.
     fn check_literal_credentials(&mut self) {
+        let generic_headers = if self.data.connection_type == "http" {
+            self.generic_headers()
+        } else {
+            Vec::new()
+        };
         let mut texts: Vec<(String, &str, Option<&Location>)> = Vec::new();
+        for (path, value, at) in &generic_headers {
+            texts.push((path.clone(), value, at.as_ref()));
+        }
+        for (header, (path, at)) in self.data.headers.iter().zip(&self.header_fields) {
+            if let FieldSource::Value(value) = &header.source {
+                texts.push((path.clone(), value, Some(at)));
+            }
+        }
         if let Some(FieldSource::Value(url)) = &self.data.url {
             texts.push((self.url_path.clone(), url, self.url_at.as_ref()));
         }
@@ -382,7 +457,12 @@ impl Lowering {
         {
             texts.push((path.clone(), username, Some(at)));
         }
+        let http = self.data.connection_type == "http";
         for (name, (source, at)) in &self.properties {
+            if http && name == "headers" {
+                // Read header by header above.
+                continue;
+            }
             if let FieldSource::Value(text) = source {
                 let path = self
                     .property_paths
@@ -429,13 +509,15 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
         data: LoweredConnection {
             namespace: namespace_of(&doc.value.metadata),
             name: doc.value.metadata.name.value.clone(),
-            uid: doc.value.metadata.uid.as_ref().map(|u| u.value.clone()),
+            uid: doc.value.uid.clone(),
             connection_type: String::new(),
             url: None,
             username: None,
             password: None,
             certificate: None,
             properties: BTreeMap::new(),
+            headers: Vec::new(),
+            insecure_tls: spec.generic.flag("insecure_tls"),
             location: doc.at(&doc.value.metadata.name),
         },
         properties: BTreeMap::new(),
@@ -444,6 +526,7 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
         url_path: "spec.url".into(),
         username_field: None,
         spec_at: doc.value.spec_at.clone(),
+        header_fields: Vec::new(),
         insecure_tls: false,
         diagnostics: namespace_error.into_iter().collect(),
     };
@@ -475,6 +558,18 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
         for read in &fields.fields {
             l.apply(read);
         }
+        // The section's own flag, stored where upstream stores it.
+        l.insecure_tls = fields.fields.iter().any(|f| {
+            f.field.slot == Slot::InsecureTls && matches!(f.value, FieldValue::Bool(true))
+        });
+        if section.insecure_tls.property {
+            l.property(
+                "insecure_tls",
+                FieldSource::Value(l.insecure_tls.to_string()),
+                None,
+            );
+        }
+        l.data.insecure_tls |= section.insecure_tls.column && l.insecure_tls;
         l.section_urls(section.key, fields);
     }
     if l.data.connection_type.is_empty() {
@@ -492,10 +587,6 @@ pub fn lower(doc: &Located<Connection>) -> Result<LoweredConnection, Vec<Diagnos
             .entry(k)
             .or_insert((FieldSource::Value(v), Some(at)));
     }
-    l.properties.insert(
-        "insecure_tls".into(),
-        (FieldSource::Value(l.insecure_tls.to_string()), None),
-    );
     l.check_templates();
     if !l.diagnostics.is_empty() {
         return Err(l.diagnostics);

@@ -31,6 +31,21 @@ pub struct LoweredConnection {
     pub certificate: Option<FieldSource>,
     /// Property name -> source.
     pub properties: BTreeMap<String, FieldSource>,
+    /// HTTP headers, in written order; stored as the property `headers`, upstream's JSON
+    /// list of EnvVars, when there is any.
+    pub headers: Vec<Header>,
+    /// The column `insecure_tls`: the flag of a section upstream stores it for (http,
+    /// aws, awskms, s3, elasticsearch), or the deprecated generic `spec.insecure_tls`.
+    pub insecure_tls: bool,
     /// Where the document names the connection.
     pub location: Location,
+}
+
+/// One HTTP header: a name and where its value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The header's name.
+    pub name: String,
+    /// Its value: a literal, or a source.
+    pub source: FieldSource,
 }

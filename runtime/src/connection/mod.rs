@@ -3,6 +3,7 @@
 
 pub mod credentials;
 pub(crate) mod definitions;
+pub mod headers;
 pub mod kubernetes_names;
 pub(crate) mod resolve;
 mod secret;

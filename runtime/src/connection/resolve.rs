@@ -40,8 +40,12 @@ pub struct ResolvedConnection {
     pub password: Option<SecretValue>,
     /// The certificate.
     pub certificate: Option<SecretValue>,
-    /// Rendered properties.
+    /// Rendered properties. An `http` connection's `headers` is the JSON list of its
+    /// headers, `[{"name": ..., "value": ...}]`, every value filled from its source (not
+    /// templated, as upstream).
     pub properties: BTreeMap<String, SecretValue>,
+    /// Whether TLS verification is skipped (upstream's column `insecure_tls`).
+    pub insecure_tls: bool,
     /// The URL rendered with every secret replaced by a mask: safe to show.
     pub redacted_url: String,
     /// Fields (`username`, `properties.host`, ...) whose value was a literal in the
@@ -92,6 +96,8 @@ pub enum ResolveErrorKind {
     Template,
     /// The connection is known to the catalog but has no definition.
     NoDefinition,
+    /// An `http` connection's stored `headers` is not a list of headers.
+    InvalidHeaders,
 }
 
 /// Why a reference could not be resolved.
@@ -126,6 +132,7 @@ impl ResolveErrorKind {
             ResolveErrorKind::Source => "source",
             ResolveErrorKind::Template => "template",
             ResolveErrorKind::NoDefinition => "no_definition",
+            ResolveErrorKind::InvalidHeaders => "invalid_headers",
         }
     }
 }
@@ -285,7 +292,12 @@ fn hydrate(
     let password = optional(&c.password, "password")?;
     let certificate = optional(&c.certificate, "certificate")?;
     let mut raw_properties = BTreeMap::new();
+    let mut headers = None;
     for (name, source) in &c.properties {
+        if holds_headers(c, name) {
+            headers = Some(resolve_headers(c, source, secrets)?);
+            continue;
+        }
         raw_properties.insert(
             name.clone(),
             fill(source, c, &format!("properties.{name}"), secrets)?,
@@ -317,7 +329,7 @@ fn hydrate(
                 })
             })
         };
-        if matches!(source, FieldSource::Value(v) if plain(v)) {
+        if !holds_headers(c, name) && matches!(source, FieldSource::Value(v) if plain(v)) {
             literal_fields.insert(format!("properties.{name}"));
         }
     }
@@ -344,6 +356,12 @@ fn hydrate(
         let template = UrlTemplate::parse(value.expose())
             .map_err(|_| template_error(&format!("properties.{name}")))?;
         properties.insert(name.clone(), render(&template, &vars));
+    }
+    if let Some((value, literal)) = headers {
+        if literal {
+            literal_fields.insert("properties.headers".to_string());
+        }
+        properties.insert("headers".to_string(), value);
     }
     let (url, redacted_url) = match &c.url {
         None => (SecretValue::default(), String::new()),
@@ -397,7 +415,47 @@ fn hydrate(
         password,
         certificate,
         properties,
+        insecure_tls: c.insecure_tls,
         redacted_url,
         literal_fields,
     })
+}
+
+/// Whether property `name` of `c` is an `http` connection's header list.
+fn holds_headers(c: &ConnectionData, name: &str) -> bool {
+    c.connection_type == "http" && name == "headers"
+}
+
+/// An `http` connection's headers with every value filled from its source, as a JSON
+/// list, and whether every value was a literal (so safe to show).
+fn resolve_headers(
+    c: &ConnectionData,
+    source: &FieldSource,
+    secrets: &dyn SecretSource,
+) -> Result<(SecretValue, bool), ResolveError> {
+    let text = fill(source, c, "properties.headers", secrets)?;
+    let parsed = super::headers::parse(text.expose()).map_err(|why| {
+        ResolveError::new(
+            ResolveErrorKind::InvalidHeaders,
+            format!(
+                "connection `{}/{}`: field `properties.headers`: {why}",
+                Shown(&c.namespace),
+                Shown(&c.name)
+            ),
+        )
+    })?;
+    let mut literal = matches!(source, FieldSource::Value(_));
+    let mut list = Vec::with_capacity(parsed.len());
+    for (name, header_source) in &parsed {
+        literal &= matches!(header_source, FieldSource::Value(_));
+        let value = fill(
+            header_source,
+            c,
+            &format!("properties.headers[{name}]"),
+            secrets,
+        )?;
+        list.push(serde_json::json!({"name": name, "value": value.expose()}));
+    }
+    let json = serde_json::Value::Array(list).to_string();
+    Ok((SecretValue::new(json), literal))
 }
