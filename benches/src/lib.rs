@@ -2,6 +2,7 @@
 //! decisions) and helpers shared by the criterion benches.
 
 pub mod fixture;
+pub mod mission_control;
 pub mod random;
 
 pub mod workload;

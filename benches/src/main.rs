@@ -13,7 +13,7 @@ use rampart_benches::fixture::{Fixture, STREAM};
 use rampart_benches::workload::{Size, Workload};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N");
+    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N\n       rampart-workload mission-control --size SIZE --postgres URL --schema NAME [--seed N] [--world-only]");
     ExitCode::from(2)
 }
 
@@ -50,6 +50,42 @@ fn main() -> ExitCode {
                 Ok(()) => {
                     println!(
                         "workload written to {out} in {:.2}s",
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
+        Some("mission-control") => {
+            let (Some(size), Some(url), Some(schema)) = (
+                flag(&args, "--size").and_then(|s| Size::named(&s)),
+                flag(&args, "--postgres"),
+                flag(&args, "--schema"),
+            ) else {
+                return usage();
+            };
+            let seed = flag(&args, "--seed")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(7);
+            let started = std::time::Instant::now();
+            let workload = Workload::generate(size, seed);
+            let written = (|| -> Result<(), rampart_benches::mission_control::Failure> {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+                rampart_benches::mission_control::create_schema(&mut client, &schema)?;
+                let policies = !args.iter().any(|a| a == "--world-only");
+                rampart_benches::mission_control::write_workload(&mut client, &workload, policies)?;
+                client.batch_execute("ANALYZE")?;
+                Ok(())
+            })();
+            match written {
+                Ok(()) => {
+                    println!(
+                        "{} written to schema {schema} in {:.2}s",
+                        rampart_benches::mission_control::describe(&workload),
                         started.elapsed().as_secs_f64()
                     );
                     ExitCode::SUCCESS

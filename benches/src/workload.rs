@@ -77,8 +77,8 @@ impl Size {
     }
 }
 
-const NAMESPACES: usize = 200;
-const CONFIG_TYPES: [&str; 6] = [
+pub const NAMESPACES: usize = 200;
+pub const CONFIG_TYPES: [&str; 6] = [
     "Kubernetes::Pod",
     "Kubernetes::Deployment",
     "Kubernetes::Service",
@@ -86,8 +86,8 @@ const CONFIG_TYPES: [&str; 6] = [
     "AWS::S3::Bucket",
     "AWS::RDS::DBInstance",
 ];
-const CONNECTION_TYPES: [&str; 5] = ["aws", "aws-s3", "postgres", "slack", "http"];
-const ENVS: [&str; 3] = ["prod", "staging", "dev"];
+pub const CONNECTION_TYPES: [&str; 5] = ["aws", "aws-s3", "postgres", "slack", "http"];
+pub const ENVS: [&str; 3] = ["prod", "staging", "dev"];
 const ACTION_SETS: [&[&str]; 7] = [
     &["read"],
     &["playbook:*"],

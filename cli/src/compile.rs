@@ -28,9 +28,9 @@ pub struct Args {
     format: Format,
 }
 
-/// A progress bar that appears only when the compile is still running after two seconds
+/// A progress bar that appears only when the command is still running after `delay`
 /// and standard error is a terminal.
-fn progress_bar() -> Arc<ProgressBar> {
+pub(crate) fn progress_bar(delay: Duration) -> Arc<ProgressBar> {
     let bar = Arc::new(ProgressBar::with_draw_target(
         None,
         ProgressDrawTarget::hidden(),
@@ -41,7 +41,7 @@ fn progress_bar() -> Arc<ProgressBar> {
     if std::io::stderr().is_terminal() {
         let delayed = Arc::clone(&bar);
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(2));
+            std::thread::sleep(delay);
             if !delayed.is_finished() {
                 delayed.set_draw_target(ProgressDrawTarget::stderr());
                 delayed.enable_steady_tick(Duration::from_millis(120));
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> Outcome {
         std::process::exit(130);
     });
     let key = args.sign.as_deref().map(signing_key).transpose()?;
-    let bar = progress_bar();
+    let bar = progress_bar(Duration::from_secs(2));
     let shown = Arc::clone(&bar);
     let compiled = rampart_compiler::compile::compile(
         &args.inputs.paths,

@@ -5,6 +5,7 @@
 //! found, tests failed), 2 error (the message starts with `error:`).
 
 mod access;
+mod catalog;
 mod check;
 mod compile;
 mod completions;
@@ -48,6 +49,9 @@ enum Command {
     Validate(validate::Args),
     /// Compile documents and a catalog into a table file.
     Compile(compile::Args),
+    /// The catalog from a Mission Control database (`pull`), and the role that may read
+    /// it (`grants`).
+    Catalog(catalog::Args),
     /// Decide a request (or a batch of JSON lines) against a table file.
     Check(check::Args),
     /// Print table statistics.
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Compile(args) => compile::run(args),
+        Command::Catalog(args) => catalog::run(args),
         Command::Check(args) => check::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::WhoCan(args) => who_can::run(args),

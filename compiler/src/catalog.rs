@@ -15,7 +15,7 @@ use rampart_runtime::ObjectAttributes;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
-use crate::source::{Location, SourceFile};
+use crate::source::{Location, RowOrigin, SourceFile};
 
 /// A person; the key is the email, else the id.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, schemars::JsonSchema)]
@@ -141,9 +141,87 @@ pub struct Catalog {
 pub struct LoadedCatalog {
     /// The catalog.
     pub catalog: Catalog,
-    /// Its file.
+    /// Its file (empty for a catalog read from a database).
     pub file: Arc<SourceFile>,
     json: bool,
+    /// For a catalog read from a database: the rows of its people and teams (the lists
+    /// the resolver still names after the world has taken the catalog's lists), by index.
+    rows: Option<DatabaseRows>,
+}
+
+/// Where the entries of a catalog read from a database came from.
+#[derive(Debug, Default)]
+struct DatabaseRows {
+    people: Vec<RowOrigin>,
+    teams: Vec<RowOrigin>,
+}
+
+/// The database table an entry of a catalog list was read from, and the name column's
+/// value, for messages.
+fn row_of(catalog: &Catalog, list: &str, index: usize) -> Option<(RowOrigin, String)> {
+    fn row(table: &str, id: Option<&str>, name: Option<&str>) -> Option<RowOrigin> {
+        Some(RowOrigin {
+            table: table.to_string(),
+            id: id?.to_string(),
+            name: name.map(str::to_string),
+            source: None,
+            columns: Vec::new(),
+        })
+    }
+    let text = |value: Result<String, serde_json::Error>| value.unwrap_or_default();
+    match list {
+        "people" => catalog.people.get(index).and_then(|p| {
+            Some((
+                row("people", p.id.as_deref(), p.name.as_deref())?,
+                text(serde_json::to_string_pretty(p)),
+            ))
+        }),
+        "teams" => catalog.teams.get(index).and_then(|t| {
+            Some((
+                row("teams", t.id.as_deref(), Some(&t.name))?,
+                text(serde_json::to_string_pretty(t)),
+            ))
+        }),
+        "agents" => catalog.agents.get(index).and_then(|a| {
+            Some((
+                row("agents", Some(&a.id), a.name.as_deref())?,
+                text(serde_json::to_string_pretty(a)),
+            ))
+        }),
+        "playbooks" | "notifications" => {
+            let items = if list == "playbooks" {
+                &catalog.playbooks
+            } else {
+                &catalog.notifications
+            };
+            items.get(index).and_then(|o| {
+                Some((
+                    row(list, o.id.as_deref(), Some(&o.name))?,
+                    text(serde_json::to_string_pretty(o)),
+                ))
+            })
+        }
+        "configs" | "components" => {
+            let (items, table) = if list == "configs" {
+                (&catalog.configs, "config_items")
+            } else {
+                (&catalog.components, "components")
+            };
+            items.get(index).and_then(|o| {
+                Some((
+                    row(table, o.id.as_deref(), o.name.as_deref())?,
+                    text(serde_json::to_string_pretty(o)),
+                ))
+            })
+        }
+        "connections" => catalog.connections.get(index).and_then(|c| {
+            Some((
+                row("connections", c.id.as_deref(), Some(&c.name))?,
+                text(serde_json::to_string_pretty(c)),
+            ))
+        }),
+        _ => None,
+    }
 }
 
 impl LoadedCatalog {
@@ -153,11 +231,57 @@ impl LoadedCatalog {
             catalog: Catalog::default(),
             file: SourceFile::new("<no catalog>", String::new()),
             json: true,
+            rows: None,
         }
     }
 
-    /// The location of a field path (`people[3].teams[1]`) in the catalog file.
+    /// A catalog read from a database (`label` names it, `postgres:people,...` say): its
+    /// problems are located by the row each entry was read from (every entry's `id` is
+    /// its row's primary key).
+    pub fn from_database(catalog: Catalog, label: &str) -> LoadedCatalog {
+        let origins = |list: &str, len: usize| -> Vec<RowOrigin> {
+            (0..len)
+                .filter_map(|i| row_of(&catalog, list, i).map(|(row, _)| row))
+                .collect()
+        };
+        let rows = DatabaseRows {
+            people: origins("people", catalog.people.len()),
+            teams: origins("teams", catalog.teams.len()),
+        };
+        LoadedCatalog {
+            file: SourceFile::new(label, String::new()),
+            catalog,
+            json: true,
+            rows: Some(rows),
+        }
+    }
+
+    /// The row a field path (`configs[3].agent`) of a catalog read from a database names.
+    fn locate_row(&self, rows: &DatabaseRows, path: &str) -> Option<Location> {
+        let (list, rest) = path.split_once('[')?;
+        let index: usize = rest.split(']').next()?.parse().ok()?;
+        let (row, text) = match row_of(&self.catalog, list, index) {
+            Some(found) => found,
+            None => {
+                let kept = match list {
+                    "people" => rows.people.get(index),
+                    "teams" => rows.teams.get(index),
+                    _ => None,
+                };
+                (kept?.clone(), String::new())
+            }
+        };
+        Some(Location::new(&SourceFile::for_row(row, text), 0, 1))
+    }
+
+    /// The location of a field path (`people[3].teams[1]`) in the catalog file, or the
+    /// row it was read from.
     pub fn locate(&self, path: &str) -> Location {
+        if let Some(rows) = &self.rows {
+            if let Some(location) = self.locate_row(rows, path) {
+                return location;
+            }
+        }
         let offset = if self.json {
             crate::json_path::locate(&self.file.text, path)
         } else {
@@ -404,6 +528,7 @@ impl Catalog {
             catalog,
             file,
             json,
+            rows: None,
         })
     }
 

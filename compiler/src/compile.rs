@@ -115,6 +115,38 @@ pub fn check(
         // wrong with the inputs themselves.
         return Err(diagnostics);
     };
+    check_loaded(
+        Loaded {
+            documents,
+            catalog: loaded,
+            lookups: catalog.is_some(),
+            diagnostics,
+        },
+        progress,
+    )
+}
+
+/// Documents and a catalog already read (from files, or from a database by the
+/// Mission Control source), with the problems found while reading them.
+pub struct Loaded {
+    /// The documents.
+    pub documents: Documents,
+    /// The catalog.
+    pub catalog: LoadedCatalog,
+    /// Whether names are looked up in the catalog (false: no catalog was given).
+    pub lookups: bool,
+    /// Problems found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks documents and a catalog already read: the phases after parsing.
+pub fn check_loaded(loaded: Loaded, progress: &dyn Fn(Phase)) -> Result<Checked, Vec<Diagnostic>> {
+    let Loaded {
+        documents,
+        catalog: loaded,
+        lookups,
+        mut diagnostics,
+    } = loaded;
     let mut connections = Vec::new();
     for c in &documents.connections {
         match crate::connections::lower::lower(c) {
@@ -134,7 +166,6 @@ pub fn check(
     let (world, mut found) = World::build(loaded, &documents, &registrations);
     diagnostics.append(&mut found);
     progress(Phase::Resolve);
-    let lookups = catalog.is_some();
     let (model, mut found) = resolve(&world, &documents, lookups);
     diagnostics.append(&mut found);
     let known = lookups.then(|| known_connections(&world));
@@ -174,12 +205,28 @@ pub fn compile(
     progress: &dyn Fn(Phase),
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let started = Instant::now();
+    let checked = check(paths, catalog, progress)?;
+    Ok(tabulate_checked(checked, started, progress))
+}
+
+/// Compiles documents and a catalog already read (see [`check_loaded`]).
+pub fn compile_loaded(
+    loaded: Loaded,
+    progress: &dyn Fn(Phase),
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let started = Instant::now();
+    let checked = check_loaded(loaded, progress)?;
+    Ok(tabulate_checked(checked, started, progress))
+}
+
+/// The phases after checking: expand and tabulate.
+fn tabulate_checked(checked: Checked, started: Instant, progress: &dyn Fn(Phase)) -> Compiled {
     let Checked {
         documents,
         world,
         model,
         connections,
-    } = check(paths, catalog, progress)?;
+    } = checked;
     progress(Phase::Expand);
     let expanded = crate::expand::expand(&world, &model);
     progress(Phase::Tabulate);
@@ -199,10 +246,10 @@ pub fn compile(
             .collect(),
         elapsed: started.elapsed(),
     };
-    Ok(Compiled {
+    Compiled {
         data,
         documents,
         model,
         stats,
-    })
+    }
 }

@@ -114,16 +114,31 @@ impl Diagnostic {
             self.position()
         );
         if let Some(field) = &self.field {
-            out.push_str(&format!(" (field `{}`)", Shown(field)));
+            out.push_str(&format!(" (field `{}`", Shown(field)));
+            if let Some(column) = self.column() {
+                out.push_str(&format!(", column `{}`", Shown(column)));
+            }
+            out.push(')');
         }
         out.push('\n');
-        if let Some(location) = &self.location {
+        if let Some(location) = self.location.as_ref().filter(|l| !l.file.text.is_empty()) {
             out.push_str(&snippet(location, self.masked));
         }
         if let Some(help) = &self.help {
             out.push_str(&format!("  = help: {}\n", escape_controls(help)));
         }
         out
+    }
+
+    /// The database row the problem is in, when it came from one.
+    pub fn row(&self) -> Option<&crate::source::RowOrigin> {
+        self.location.as_ref().and_then(|l| l.file.row.as_ref())
+    }
+
+    /// The row's column the problem's field was read from.
+    fn column(&self) -> Option<&str> {
+        let field = self.field.as_deref()?;
+        self.row()?.column_of(field)
     }
 
     /// The diagnostic as JSON (`--format json`).
@@ -134,6 +149,16 @@ impl Diagnostic {
             .map(|l| l.file.line_column(l.offset))
             .map(|(l, c)| (Some(l), Some(c)))
             .unwrap_or((None, None));
+        if let Some(row) = self.row() {
+            return serde_json::json!({
+                "severity": if self.warning { "warning" } else { "error" },
+                "message": self.message,
+                "row": {"table": row.table, "id": row.id, "name": row.name, "source": row.source},
+                "column": self.column(),
+                "field": self.field,
+                "help": self.help,
+            });
+        }
         let file = self
             .location
             .as_ref()
@@ -259,7 +284,11 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.position(), self.message)?;
         if let Some(field) = &self.field {
-            write!(f, " (field `{}`)", Shown(field))?;
+            write!(f, " (field `{}`", Shown(field))?;
+            if let Some(column) = self.column() {
+                write!(f, ", column `{}`", Shown(column))?;
+            }
+            f.write_str(")")?;
         }
         Ok(())
     }
@@ -322,6 +351,40 @@ mod tests {
         assert!(!d.render().contains("hunter2"), "{}", d.render());
         let d = Diagnostic::at(Location::new(&file, 35, 1), "x");
         assert!(!d.render().contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_problem_in_a_database_row_names_the_row_and_its_column() {
+        use crate::source::RowOrigin;
+        let row = RowOrigin {
+            table: "permissions".into(),
+            id: "0190a3c1".into(),
+            name: Some("ui-made".into()),
+            source: Some("UI".into()),
+            columns: vec![("spec.object".into(), "object_selector".into())],
+        };
+        let file = SourceFile::for_row(row, "{\n  \"spec\": {\"object\": 1}\n}".to_string());
+        let d = Diagnostic::at(Location::new(&file, 4, 1), "invalid type")
+            .field("spec.object.configs[0]");
+        let rendered = d.render();
+        assert!(
+            rendered.contains("--> permissions row `0190a3c1` (name `ui-made`, source `UI`) (field `spec.object.configs[0]`, column `object_selector`)"),
+            "{rendered}"
+        );
+        assert_eq!(d.to_json()["row"]["id"], "0190a3c1");
+        assert_eq!(d.to_json()["column"], "object_selector");
+        assert!(d.to_string().starts_with("permissions row `0190a3c1`"));
+        // A row without text shows no snippet.
+        let bare = SourceFile::for_row(
+            RowOrigin {
+                columns: Vec::new(),
+                ..file.row.clone().unwrap_or_else(|| unreachable!())
+            },
+            String::new(),
+        );
+        assert!(!Diagnostic::at(Location::new(&bare, 0, 1), "x")
+            .render()
+            .contains(" | "));
     }
 
     #[test]

@@ -76,6 +76,15 @@ fn pause_for_tests() {
 /// directory, then renames it over `output`. On any error `output` is untouched and the
 /// temporary file is gone.
 pub fn write_atomically(bytes: &[u8], output: &Path) -> Result<(), EmitError> {
+    write_atomically_with(output, |file| file.write_all(bytes))
+}
+
+/// Like [`write_atomically`], with the content written by `write` (which may stream it:
+/// a catalog of a million configs is never held whole).
+pub fn write_atomically_with(
+    output: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), EmitError> {
     let failed = |source: std::io::Error| EmitError::Write {
         path: output.to_path_buf(),
         source,
@@ -114,7 +123,7 @@ pub fn write_atomically(bytes: &[u8], output: &Path) -> Result<(), EmitError> {
         list.push(temporary.clone());
     }
     let result = (|| -> std::io::Result<()> {
-        file.write_all(bytes)?;
+        write(&mut file)?;
         file.sync_all()?;
         drop(file);
         pause_for_tests();

@@ -5,19 +5,72 @@
 //! constant in the length of the line (character counts are kept at every 4 KiB), so a
 //! hundred thousand problems on one 200 MB line cost no more than on short lines.
 
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 const CHECKPOINT: usize = 4096;
 
+/// A database row that input came from (a permission made in Mission Control's UI, a
+/// config item): named by table, id, name and source where a file is named by path and
+/// line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowOrigin {
+    /// The table (`permissions`).
+    pub table: String,
+    /// The row's primary key.
+    pub id: String,
+    /// Its `name` column, when it has one.
+    pub name: Option<String>,
+    /// Its `source` column (`KubernetesCRD`, `UI`, ...), when it has one.
+    pub source: Option<String>,
+    /// Document field prefixes and the columns they were read from
+    /// (`spec.object` -> `object_selector`), most specific first.
+    pub columns: Vec<(String, String)>,
+}
+
+impl RowOrigin {
+    /// The column a document field path was read from.
+    pub fn column_of(&self, field: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(prefix, _)| {
+                field == prefix
+                    || field
+                        .strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            })
+            .map(|(_, column)| column.as_str())
+    }
+}
+
+impl fmt::Display for RowOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use rampart_runtime::text::Shown;
+        write!(f, "{} row `{}`", Shown(&self.table), Shown(&self.id))?;
+        match (&self.name, &self.source) {
+            (Some(name), Some(source)) => {
+                write!(f, " (name `{}`, source `{}`)", Shown(name), Shown(source))
+            }
+            (Some(name), None) => write!(f, " (name `{}`)", Shown(name)),
+            (None, Some(source)) => write!(f, " (source `{}`)", Shown(source)),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
 /// A file's text with its line starts, shared by every diagnostic that points into it.
+/// Input read from a database row is a "file" too: its text is the row rendered as the
+/// document it stands for, and [`SourceFile::row`] names the row.
 #[derive(Debug)]
 pub struct SourceFile {
-    /// Where it was read from (`-` for standard input).
+    /// Where it was read from (`-` for standard input; empty for a row).
     pub path: PathBuf,
     /// Its text.
     pub text: String,
+    /// The database row it stands for, when it was not read from a file.
+    pub row: Option<RowOrigin>,
     line_starts: Vec<usize>,
     /// Characters before every multiple of [`CHECKPOINT`] bytes (snapped to a char
     /// boundary), built on first use.
@@ -27,15 +80,33 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps `text` read from `path`.
     pub fn new(path: impl AsRef<Path>, text: String) -> Arc<SourceFile> {
+        SourceFile::build(path.as_ref().to_path_buf(), text, None)
+    }
+
+    /// Wraps the text a database row stands for.
+    pub fn for_row(row: RowOrigin, text: String) -> Arc<SourceFile> {
+        SourceFile::build(PathBuf::new(), text, Some(row))
+    }
+
+    fn build(path: PathBuf, text: String, row: Option<RowOrigin>) -> Arc<SourceFile> {
         let line_starts = std::iter::once(0)
             .chain(memchr_newlines(&text).map(|i| i + 1))
             .collect();
         Arc::new(SourceFile {
-            path: path.as_ref().to_path_buf(),
+            path,
             text,
+            row,
             line_starts,
             checkpoints: OnceLock::new(),
         })
+    }
+
+    /// How the file is named in messages: its path, or the row it stands for.
+    pub fn name(&self) -> String {
+        match &self.row {
+            Some(row) => row.to_string(),
+            None => self.path.display().to_string(),
+        }
     }
 
     fn checkpoints(&self) -> &[(usize, usize)] {
@@ -156,8 +227,11 @@ impl Location {
         }
     }
 
-    /// `file:line:column`.
+    /// `file:line:column`, or the database row (a row has no lines of its own).
     pub fn display(&self) -> String {
+        if let Some(row) = &self.file.row {
+            return row.to_string();
+        }
         let (line, column) = self.file.line_column(self.offset);
         format!("{}:{line}:{column}", self.file.path.display())
     }

@@ -16,6 +16,7 @@ pub mod policy;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::connections::document::{Connection, ConnectionDocument};
 use crate::connections::uses::{self, ConnectionUse};
@@ -165,8 +166,17 @@ pub fn read_text_into(
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    read_file_into(SourceFile::new(path, text), documents, diagnostics);
+}
+
+/// Reads the documents of one source file (a file's text, or the text a database row
+/// stands for) into `documents`.
+pub fn read_file_into(
+    file: Arc<SourceFile>,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     documents.files += 1;
-    let file = SourceFile::new(path, text);
     for doc in split_documents(&file) {
         read_document(&doc, documents, diagnostics, 0);
     }

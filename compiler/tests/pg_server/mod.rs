@@ -50,6 +50,12 @@ impl Server {
         }
     }
 
+    /// The server's connection URL.
+    #[allow(dead_code)]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// A client in a fresh schema of its own, so tests sharing a server do not meet.
     pub fn client(&self, schema: &str) -> Client {
         let mut client = Client::connect(&self.url, NoTls).expect("connect to PostgreSQL");

@@ -1,0 +1,635 @@
+//! Reading the catalog from Mission Control's tables: people (with their built-in roles
+//! from casbin's `g` rows), teams (with their members from `team_members`), agents,
+//! playbooks, notifications, configs, components and connections, each list streamed
+//! into a [`CatalogSink`] (a JSON writer for `catalog pull`, the compiler's catalog for
+//! `compile --postgres`), so that memory does not grow with the number of configs.
+//!
+//! Rows are read as Mission Control reads them: soft-deleted rows do not exist; people are
+//! the live rows with an email that are not agents; memberships and role assignments of
+//! anyone else are skipped and counted, as are casbin rows that are not role
+//! assignments. A row whose JSON Mission Control's own types could not hold (a tag that
+//! is an object, `properties` that is not an array) is left out with a warning naming
+//! it: a request naming that object is then an error, never a guess.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use postgres::Row;
+use rampart_compiler::catalog::{Agent, CatalogConnection, NamedObject, Person, Team};
+use rampart_compiler::diagnostic::Diagnostic;
+use rampart_compiler::roles::ROLES;
+use rampart_compiler::source::{Location, RowOrigin, SourceFile};
+use rampart_runtime::ObjectAttributes;
+
+use crate::error::SourceError;
+use crate::session::{text, Snapshot};
+use crate::values::{properties, string_map};
+
+/// The id of Mission Control's local agent.
+pub const LOCAL_AGENT_ID: &str = "00000000-0000-0000-0000-000000000000";
+
+/// How many row warnings are kept (the rest are counted).
+const KEPT_WARNINGS: usize = 100;
+
+/// A catalog list, in the order they are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    /// `people`.
+    People,
+    /// `teams`.
+    Teams,
+    /// `playbooks`.
+    Playbooks,
+    /// `notifications`.
+    Notifications,
+    /// `connections`.
+    Connections,
+    /// `configs`.
+    Configs,
+    /// `components`.
+    Components,
+    /// `agents` (last: agents that are soft-deleted but still named by a config are
+    /// known only once the configs are read).
+    Agents,
+}
+
+impl List {
+    /// The catalog's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            List::People => "people",
+            List::Teams => "teams",
+            List::Playbooks => "playbooks",
+            List::Notifications => "notifications",
+            List::Connections => "connections",
+            List::Configs => "configs",
+            List::Components => "components",
+            List::Agents => "agents",
+        }
+    }
+}
+
+/// One catalog entry.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// A person.
+    Person(Person),
+    /// A team.
+    Team(Team),
+    /// A playbook.
+    Playbook(NamedObject),
+    /// A notification.
+    Notification(NamedObject),
+    /// A connection.
+    Connection(CatalogConnection),
+    /// A config item.
+    Config(ObjectAttributes),
+    /// A component.
+    Component(ObjectAttributes),
+    /// An agent.
+    Agent(Agent),
+}
+
+/// Where the catalog goes, list by list.
+pub trait CatalogSink {
+    /// Starts a list (each list is started once, in [`List`] order).
+    fn start(&mut self, list: List) -> Result<(), SourceError>;
+    /// One entry of the list last started.
+    fn entry(&mut self, entry: Entry) -> Result<(), SourceError>;
+    /// After the last list.
+    fn finish(&mut self) -> Result<(), SourceError>;
+}
+
+/// Progress of a read: rows of one list so far, and the planner's estimate of them.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// The list.
+    pub list: List,
+    /// Rows read so far.
+    pub rows: u64,
+    /// The estimated total (0 when the table was never analyzed).
+    pub estimate: u64,
+}
+
+/// What a read found: entries per list, rows skipped by reason, rows refused.
+#[derive(Debug, Default)]
+pub struct CatalogSummary {
+    /// Entries written, per list (and `memberships`, `role assignments`).
+    pub counts: BTreeMap<&'static str, u64>,
+    /// Rows left out as Mission Control leaves them out, by reason (non-zero only).
+    pub skipped: BTreeMap<String, u64>,
+    /// Rows that could not be represented (the first hundred).
+    pub warnings: Vec<Diagnostic>,
+    /// How many rows could not be represented.
+    pub warning_count: u64,
+    /// Custom roles and permission-group names assigned to people by casbin `g` rows:
+    /// (role, person ids), read when asked ([`ReadOptions::custom_roles`]).
+    pub custom_roles: BTreeMap<String, Vec<String>>,
+}
+
+impl CatalogSummary {
+    fn skip(&mut self, reason: &str, count: u64) {
+        if count > 0 {
+            *self.skipped.entry(reason.to_string()).or_default() += count;
+        }
+    }
+
+    fn count(&mut self, what: &'static str, count: u64) {
+        *self.counts.entry(what).or_default() += count;
+    }
+
+    /// Records a row that could not be represented.
+    fn refuse(&mut self, table: &str, id: &str, name: Option<&str>, message: String) {
+        self.warning_count += 1;
+        if self.warnings.len() < KEPT_WARNINGS {
+            let row = RowOrigin {
+                table: table.to_string(),
+                id: id.to_string(),
+                name: name.map(str::to_string),
+                source: None,
+                columns: Vec::new(),
+            };
+            let location = Location::new(&SourceFile::for_row(row, String::new()), 0, 1);
+            self.warnings.push(
+                Diagnostic::at(location, format!("{message}; the row is left out"))
+                    .help("a request naming it is an error until the row is fixed")
+                    .warning(),
+            );
+        }
+    }
+}
+
+/// What to read beside the catalog.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// Read the people assigned custom roles and permission groups by casbin (used by
+    /// `compile --postgres`, which turns them into group members).
+    pub custom_roles: bool,
+}
+
+/// The SQL condition of a person the catalog holds, for the table alias `a`.
+fn live_person(a: &str) -> String {
+    format!(
+        "{a}.deleted_at IS NULL AND {a}.email IS NOT NULL AND {a}.type IS DISTINCT FROM 'agent'"
+    )
+}
+
+/// A text value that looks like a canonical uuid, as a uuid (else NULL), for `x`.
+fn as_uuid(x: &str) -> String {
+    format!(
+        "CASE WHEN {x} ~ '^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$' THEN {x}::uuid END"
+    )
+}
+
+fn builtin_roles() -> Vec<String> {
+    ROLES.iter().map(|r| r.name.to_string()).collect()
+}
+
+fn required(row: &Row, index: usize, what: &str) -> Result<String, SourceError> {
+    text(row, index, what).map(Option::unwrap_or_default)
+}
+
+fn count_of(rows: &[Row], index: usize, what: &str) -> Result<u64, SourceError> {
+    let value: i64 = rows
+        .first()
+        .map(|r| r.try_get(index))
+        .transpose()
+        .map_err(|e| SourceError::query(what, &e))?
+        .unwrap_or(0);
+    Ok(value.max(0) as u64)
+}
+
+/// Reads the whole catalog into `sink`.
+pub fn read_catalog(
+    snapshot: &mut Snapshot<'_>,
+    sink: &mut dyn CatalogSink,
+    progress: &dyn Fn(Progress),
+    options: ReadOptions,
+) -> Result<CatalogSummary, SourceError> {
+    let mut summary = CatalogSummary::default();
+    let estimates = estimates(snapshot)?;
+    let estimate = |table: &str| estimates.get(table).copied().unwrap_or(0);
+    let people = snapshot.table("people");
+    let teams = snapshot.table("teams");
+    let members = snapshot.table("team_members");
+    let casbin = snapshot.table("casbin_rule");
+    let roles = builtin_roles();
+
+    // People and their built-in roles.
+    sink.start(List::People)?;
+    let sql = format!(
+        "SELECT p.id::text, p.name, p.email, \
+                ARRAY(SELECT DISTINCT c.v1::text FROM {casbin} c \
+                      WHERE c.ptype = 'g' AND c.v0 = p.id::text AND c.v1 = ANY($1) ORDER BY 1) \
+         FROM {people} p WHERE {} ORDER BY p.email, p.id",
+        live_person("p")
+    );
+    let total = estimate("people");
+    let mut assignments = 0u64;
+    let n = snapshot.stream("people", &sql, &[&roles], |row| {
+        let person_roles: Vec<String> = row
+            .try_get(3)
+            .map_err(|e| SourceError::query("people", &e))?;
+        assignments += person_roles.len() as u64;
+        sink.entry(Entry::Person(Person {
+            id: text(row, 0, "people")?,
+            name: text(row, 1, "people")?,
+            email: text(row, 2, "people")?,
+            roles: person_roles,
+            teams: Vec::new(),
+        }))
+    })?;
+    progress(Progress {
+        list: List::People,
+        rows: n,
+        estimate: total,
+    });
+    summary.count("people", n);
+    summary.count("role assignments", assignments);
+    let left_out = snapshot.query(
+        "people",
+        &format!(
+            "SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), \
+                    count(*) FILTER (WHERE deleted_at IS NULL AND type = 'agent'), \
+                    count(*) FILTER (WHERE deleted_at IS NULL AND type IS DISTINCT FROM 'agent' AND email IS NULL) \
+             FROM {people}"
+        ),
+        &[],
+    )?;
+    summary.skip("people soft-deleted", count_of(&left_out, 0, "people")?);
+    summary.skip("people of type `agent`", count_of(&left_out, 1, "people")?);
+    summary.skip(
+        "people without an email (the System person)",
+        count_of(&left_out, 2, "people")?,
+    );
+
+    // Teams and their members.
+    sink.start(List::Teams)?;
+    let sql = format!(
+        "SELECT t.id::text, t.name, \
+                coalesce(array_agg(m.person_id::text ORDER BY m.person_id) FILTER (WHERE p.id IS NOT NULL), '{{}}') \
+         FROM {teams} t \
+         LEFT JOIN {members} m ON m.team_id = t.id \
+         LEFT JOIN {people} p ON p.id = m.person_id AND {} \
+         WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
+        live_person("p")
+    );
+    let mut memberships = 0u64;
+    let n = snapshot.stream("teams", &sql, &[], |row| {
+        let team_members: Vec<String> = row
+            .try_get(2)
+            .map_err(|e| SourceError::query("teams", &e))?;
+        memberships += team_members.len() as u64;
+        sink.entry(Entry::Team(Team {
+            id: text(row, 0, "teams")?,
+            name: required(row, 1, "teams")?,
+            members: team_members,
+        }))
+    })?;
+    summary.count("teams", n);
+    summary.count("memberships", memberships);
+    let team_live = "t.id IS NOT NULL AND t.deleted_at IS NULL";
+    let skipped = snapshot.query(
+        "team_members",
+        &format!(
+            "SELECT count(*) FILTER (WHERE NOT ({team_live})), \
+                    count(*) FILTER (WHERE {team_live} AND (p.id IS NULL OR p.deleted_at IS NOT NULL)), \
+                    count(*) FILTER (WHERE {team_live} AND p.deleted_at IS NULL AND p.type = 'agent'), \
+                    count(*) FILTER (WHERE {team_live} AND p.deleted_at IS NULL AND p.type IS DISTINCT FROM 'agent' AND p.email IS NULL) \
+             FROM {members} m LEFT JOIN {teams} t ON t.id = m.team_id LEFT JOIN {people} p ON p.id = m.person_id"
+        ),
+        &[],
+    )?;
+    summary.skip(
+        "memberships of soft-deleted or missing teams",
+        count_of(&skipped, 0, "team_members")?,
+    );
+    summary.skip(
+        "memberships of soft-deleted or missing people",
+        count_of(&skipped, 1, "team_members")?,
+    );
+    summary.skip(
+        "memberships of people of type `agent`",
+        count_of(&skipped, 2, "team_members")?,
+    );
+    summary.skip(
+        "memberships of people without an email",
+        count_of(&skipped, 3, "team_members")?,
+    );
+    casbin_rows(snapshot, &mut summary, options, &roles)?;
+
+    // Playbooks, notifications, connections.
+    sink.start(List::Playbooks)?;
+    let table = snapshot.table("playbooks");
+    let n = snapshot.stream(
+        "playbooks",
+        &format!("SELECT id::text, namespace, name, category FROM {table} WHERE deleted_at IS NULL ORDER BY namespace, name, category, id"),
+        &[],
+        |row| {
+            sink.entry(Entry::Playbook(NamedObject {
+                id: text(row, 0, "playbooks")?,
+                namespace: text(row, 1, "playbooks")?,
+                name: required(row, 2, "playbooks")?,
+                category: text(row, 3, "playbooks")?,
+            }))
+        },
+    )?;
+    summary.count("playbooks", n);
+    soft_deleted(snapshot, &mut summary, "playbooks")?;
+    sink.start(List::Notifications)?;
+    let table = snapshot.table("notifications");
+    let n = snapshot.stream(
+        "notifications",
+        &format!("SELECT id::text, namespace, name FROM {table} WHERE deleted_at IS NULL ORDER BY namespace, name, id"),
+        &[],
+        |row| {
+            sink.entry(Entry::Notification(NamedObject {
+                id: text(row, 0, "notifications")?,
+                namespace: text(row, 1, "notifications")?,
+                name: required(row, 2, "notifications")?,
+                category: None,
+            }))
+        },
+    )?;
+    summary.count("notifications", n);
+    soft_deleted(snapshot, &mut summary, "notifications")?;
+    sink.start(List::Connections)?;
+    let table = snapshot.table("connections");
+    let n = snapshot.stream(
+        "connections",
+        &format!("SELECT id::text, namespace, name, type FROM {table} WHERE deleted_at IS NULL ORDER BY namespace, name, id"),
+        &[],
+        |row| {
+            sink.entry(Entry::Connection(CatalogConnection {
+                id: text(row, 0, "connections")?,
+                namespace: text(row, 1, "connections")?,
+                name: required(row, 2, "connections")?,
+                connection_type: text(row, 3, "connections")?,
+            }))
+        },
+    )?;
+    summary.count("connections", n);
+    soft_deleted(snapshot, &mut summary, "connections")?;
+
+    // Agents are read first (few), written last with any soft-deleted agent a live
+    // config or component still names.
+    let table = snapshot.table("agents");
+    let mut agents: BTreeMap<String, Option<String>> = BTreeMap::new();
+    snapshot.stream(
+        "agents",
+        &format!("SELECT id::text, name FROM {table} WHERE deleted_at IS NULL ORDER BY name, id"),
+        &[],
+        |row| {
+            agents.insert(required(row, 0, "agents")?, text(row, 1, "agents")?);
+            Ok(())
+        },
+    )?;
+    agents.insert(LOCAL_AGENT_ID.to_string(), Some("local".to_string()));
+    let mut named_agents: BTreeSet<String> = BTreeSet::new();
+
+    // Configs and components.
+    for (list, table_name) in [
+        (List::Configs, "config_items"),
+        (List::Components, "components"),
+    ] {
+        sink.start(list)?;
+        let table = snapshot.table(table_name);
+        let total = estimate(table_name);
+        let sql = if list == List::Configs {
+            format!(
+                "SELECT id::text, name, NULL::text, type, config_class, status, health, tags::text, labels::text, agent_id::text, properties::text \
+                 FROM {table} WHERE deleted_at IS NULL"
+            )
+        } else {
+            format!(
+                "SELECT id::text, name, namespace, type, NULL::text, status, health, NULL::text, labels::text, agent_id::text, properties::text \
+                 FROM {table} WHERE deleted_at IS NULL"
+            )
+        };
+        let mut read = 0u64;
+        let mut refused = Vec::new();
+        snapshot.stream(table_name, &sql, &[], |row| {
+            read += 1;
+            if read.is_multiple_of(20_000) {
+                progress(Progress {
+                    list,
+                    rows: read,
+                    estimate: total,
+                });
+            }
+            let raw = RawObject::of(row, table_name)?;
+            let id = raw.id.clone();
+            let name = raw.name.clone();
+            match raw.attributes() {
+                Ok(a) => {
+                    if let Some(agent) = a.agent.as_ref().filter(|a| !agents.contains_key(*a)) {
+                        named_agents.insert(agent.clone());
+                    }
+                    sink.entry(if list == List::Configs {
+                        Entry::Config(a)
+                    } else {
+                        Entry::Component(a)
+                    })
+                }
+                Err(why) => {
+                    refused.push((id, name, why));
+                    Ok(())
+                }
+            }
+        })?;
+        progress(Progress {
+            list,
+            rows: read,
+            estimate: total,
+        });
+        summary.count(list.name(), read - refused.len() as u64);
+        for (id, name, why) in refused {
+            summary.refuse(table_name, &id, name.as_deref(), why);
+        }
+        soft_deleted(snapshot, &mut summary, table_name)?;
+    }
+
+    sink.start(List::Agents)?;
+    let extra = named_agents.len() as u64;
+    for (id, name) in agents {
+        let name = if id == LOCAL_AGENT_ID {
+            Some("local".to_string())
+        } else {
+            name
+        };
+        sink.entry(Entry::Agent(Agent { id, name }))?;
+    }
+    for id in named_agents {
+        sink.entry(Entry::Agent(Agent { id, name: None }))?;
+    }
+    summary.skip(
+        "agents soft-deleted but still named by a config or component (kept by id, without their name)",
+        extra,
+    );
+    sink.finish()?;
+    Ok(summary)
+}
+
+/// The columns of a config or component row, before their JSON is read.
+struct RawObject {
+    id: String,
+    name: Option<String>,
+    namespace: Option<String>,
+    object_type: Option<String>,
+    class: Option<String>,
+    status: Option<String>,
+    health: Option<String>,
+    tags: Option<String>,
+    labels: Option<String>,
+    agent: Option<String>,
+    properties: Option<String>,
+}
+
+impl RawObject {
+    fn of(row: &Row, what: &str) -> Result<RawObject, SourceError> {
+        Ok(RawObject {
+            id: required(row, 0, what)?,
+            name: text(row, 1, what)?,
+            namespace: text(row, 2, what)?,
+            object_type: text(row, 3, what)?,
+            class: text(row, 4, what)?,
+            status: text(row, 5, what)?,
+            health: text(row, 6, what)?,
+            tags: text(row, 7, what)?,
+            labels: text(row, 8, what)?,
+            agent: text(row, 9, what)?,
+            properties: text(row, 10, what)?,
+        })
+    }
+
+    /// The attributes; a config's namespace is its `namespace` tag.
+    fn attributes(self) -> Result<ObjectAttributes, String> {
+        let tags = string_map("tags", self.tags.as_deref())?;
+        Ok(ObjectAttributes {
+            namespace: self.namespace.or_else(|| tags.get("namespace").cloned()),
+            labels: string_map("labels", self.labels.as_deref())?,
+            properties: properties(self.properties.as_deref())?,
+            tags,
+            id: Some(self.id),
+            name: self.name,
+            object_type: self.object_type,
+            class: self.class,
+            status: self.status,
+            health: self.health,
+            agent: self.agent,
+            category: None,
+        })
+    }
+}
+
+/// Counts the soft-deleted rows of a table.
+fn soft_deleted(
+    snapshot: &mut Snapshot<'_>,
+    summary: &mut CatalogSummary,
+    table: &str,
+) -> Result<(), SourceError> {
+    let qualified = snapshot.table(table);
+    let rows = snapshot.query(
+        table,
+        &format!("SELECT count(*) FROM {qualified} WHERE deleted_at IS NOT NULL"),
+        &[],
+    )?;
+    summary.skip(&format!("{table} soft-deleted"), count_of(&rows, 0, table)?);
+    Ok(())
+}
+
+/// The planner's row estimates of the catalog's tables.
+fn estimates(snapshot: &mut Snapshot<'_>) -> Result<BTreeMap<String, u64>, SourceError> {
+    let schema = snapshot.schema().to_string();
+    let rows = snapshot.query(
+        "the table sizes",
+        "SELECT c.relname::text, c.reltuples::float8 FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relname IN ('people', 'config_items', 'components')",
+        &[&schema],
+    )?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let name: String = row
+            .try_get(0)
+            .map_err(|e| SourceError::query("the table sizes", &e))?;
+        let tuples: f64 = row
+            .try_get(1)
+            .map_err(|e| SourceError::query("the table sizes", &e))?;
+        out.insert(name, tuples.max(0.0) as u64);
+    }
+    Ok(out)
+}
+
+/// Classifies casbin's rows: role assignments of catalog people were read with the
+/// people; every other row is counted by kind, and (when asked) the custom roles and
+/// permission-group names assigned to people are collected.
+fn casbin_rows(
+    snapshot: &mut Snapshot<'_>,
+    summary: &mut CatalogSummary,
+    options: ReadOptions,
+    roles: &[String],
+) -> Result<(), SourceError> {
+    let casbin = snapshot.table("casbin_rule");
+    let people = snapshot.table("people");
+    let teams = snapshot.table("teams");
+    let classified = format!(
+        "SELECT c.v0::text AS member, c.v1::text AS target, CASE \
+           WHEN c.ptype <> 'g' THEN 'policy' \
+           WHEN lp.id IS NOT NULL AND c.v1 = ANY($1) THEN 'role' \
+           WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {teams} t WHERE t.id = target.u) THEN 'team' \
+           WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {people} q WHERE q.id = target.u) THEN 'person' \
+           WHEN lp.id IS NOT NULL THEN 'custom' \
+           WHEN c.v0 = ANY($1) THEN 'inheritance' \
+           WHEN member.u IS NOT NULL THEN 'absent' \
+           ELSE 'other' END AS kind \
+         FROM {casbin} c \
+         CROSS JOIN LATERAL (SELECT {} AS u) member \
+         CROSS JOIN LATERAL (SELECT {} AS u) target \
+         LEFT JOIN {people} lp ON lp.id = member.u AND {}",
+        as_uuid("c.v0"),
+        as_uuid("c.v1"),
+        live_person("lp")
+    );
+    let rows = snapshot.query(
+        "casbin_rule",
+        &format!("SELECT k.kind, count(*) FROM ({classified}) k GROUP BY k.kind"),
+        &[&roles],
+    )?;
+    for row in rows {
+        let kind: String = row
+            .try_get(0)
+            .map_err(|e| SourceError::query("casbin_rule", &e))?;
+        let count: i64 = row
+            .try_get(1)
+            .map_err(|e| SourceError::query("casbin_rule", &e))?;
+        let count = count.max(0) as u64;
+        let reason = match kind.as_str() {
+            "role" => continue,
+            "policy" => "casbin `p` rows (role definitions and token scopes, not role assignments)",
+            "team" => "casbin rows putting a person in a team (`team_members` is authoritative)",
+            "person" => "casbin rows linking an access token to its creator (not carried over: a token keeps only its own roles)",
+            "custom" if options.custom_roles => {
+                summary.count("custom role assignments", count);
+                continue;
+            }
+            "custom" => "casbin rows assigning a custom role or a permission group (`compile --postgres` reads them; a catalog cannot hold them)",
+            "inheritance" => "casbin rows of built-in role inheritance (built into Rampart)",
+            "absent" => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
+            _ => "casbin rows whose member is neither a person nor a role",
+        };
+        summary.skip(reason, count);
+    }
+    if options.custom_roles {
+        let rows = snapshot.query(
+            "casbin_rule",
+            &format!("SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' ORDER BY 1, 2"),
+            &[&roles],
+        )?;
+        for row in rows {
+            let role = required(&row, 0, "casbin_rule")?;
+            let member = required(&row, 1, "casbin_rule")?;
+            summary.custom_roles.entry(role).or_default().push(member);
+        }
+    }
+    Ok(())
+}

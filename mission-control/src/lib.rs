@@ -1,0 +1,32 @@
+//! Mission Control's PostgreSQL database as a source for Rampart: the catalog (people,
+//! teams, memberships, roles, agents, playbooks, notifications, configs, components,
+//! connections) and the policy rows (permissions, permission groups, scopes), read
+//! read-only from one consistent snapshot, with only the columns Rampart needs.
+//!
+//! Which part do I want:
+//! - [`shape`]: the tables and columns read (and so the grants `rampart catalog grants`
+//!   prints); [`preflight`] checks them before any row is read and refuses a database
+//!   that hides rows (row-level security) or lacks a table, never producing a partial
+//!   world.
+//! - [`session`]: connecting, the read-only snapshot, the statement log.
+//! - [`catalog_read`]: the catalog, streamed list by list into a [`catalog_read::CatalogSink`];
+//!   [`pull`] writes it as the catalog JSON `rampart compile --catalog` reads.
+//!
+//! Nothing here writes to the database, and nothing selects a credential or a scraped
+//! document: the shape has no such column, and the tests read the statement log to prove
+//! it.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+// Diagnostics are large by design (see rampart-compiler); they are built on cold paths.
+#![allow(clippy::result_large_err)]
+
+pub mod catalog_read;
+pub mod error;
+pub mod grants;
+pub mod identifier;
+pub mod preflight;
+pub mod pull;
+pub mod session;
+pub mod shape;
+pub mod values;
