@@ -19,6 +19,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
+    // Without a catalog every selector matches nothing and no service subject exists:
+    // the findings would be noise, or silently absent.
+    if args.inputs.catalog.is_none() {
+        return Err(crate::Failure::Error(
+            "`lint` needs `--catalog FILE`: its findings are about the documents against the catalog (what selectors match, who is covered); `rampart validate` checks documents without one".into(),
+        ));
+    }
     let checked = match rampart_compiler::compile::check(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),

@@ -196,7 +196,8 @@ pub(crate) struct Inputs {
     /// standard input.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// The catalog (YAML or JSON).
+    /// The catalog (YAML or JSON). `compile`, `test` and `lint` need it (tables without
+    /// one could answer nothing); `validate` and `connections` run without it.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
 }

@@ -501,3 +501,50 @@ fn schema_write_puts_every_kind_where_the_modelines_look() {
         let _: serde_json::Value = serde_json::from_str(&text).expect("json");
     }
 }
+
+#[test]
+fn nothing_compiles_into_tables_that_could_answer_nothing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let tables = dir.path().join("t.rampart").display().to_string();
+    // Without a catalog the tables would hold no principal: every check an error.
+    let out = run(&["compile", "../fixtures/policy", "-o", &tables]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no catalog"), "{err}");
+    assert!(err.contains("--catalog"), "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    assert!(!std::path::Path::new(&tables).exists());
+    // A catalog that names no person, playbook or notification is the same table.
+    let empty = write(&dir, "empty.yaml", "configs: [{id: c1, name: x}]\n");
+    let out = run(&[
+        "compile",
+        "../fixtures/policy/connections.yaml",
+        "--catalog",
+        &empty,
+        "-o",
+        &tables,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no person, playbook or notification"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!std::path::Path::new(&tables).exists());
+    // Commands that compile or lint refuse too; `validate` checks documents alone.
+    let suite = write(
+        &dir,
+        "suite.yaml",
+        "apiVersion: rampart.dev/v1\nkind: PermissionTest\nmetadata: {name: s}\nspec:\n  cases:\n    - name: c\n      check: {subject: john@doe.com, action: read, global: catalog, expect: deny}\n",
+    );
+    let out = run(&["test", "../fixtures/policy", &suite]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("no catalog"), "{}", stderr(&out));
+    assert_refused(
+        &run(&["lint", "../fixtures/policy", "--deny-warnings"]),
+        "`lint` needs `--catalog FILE`",
+    );
+    let out = run(&["validate", "../fixtures/policy"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no catalog"), "{}", stdout(&out));
+}

@@ -198,24 +198,51 @@ fn known_connections(world: &World) -> KnownConnections {
     )
 }
 
-/// Compiles documents and a catalog into tables.
+/// Compiles documents and a catalog into tables. Tables that could answer nothing are
+/// never built: without a catalog, or with one that names no person, playbook or
+/// notification, there is no principal to ask about, and every check would be an error.
 pub fn compile(
     paths: &[PathBuf],
     catalog: Option<&Path>,
     progress: &dyn Fn(Phase),
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let started = Instant::now();
-    let checked = check(paths, catalog, progress)?;
+    let Some(catalog) = catalog else {
+        return Err(vec![Diagnostic::general(
+            "no catalog: tables compiled without one hold no person, playbook or notification and could answer no question",
+        )
+        .help("pass `--catalog FILE` (the people, teams, playbooks, notifications and objects the documents speak about); `rampart validate` checks the documents without one")]);
+    };
+    let checked = check(paths, Some(catalog), progress)?;
+    if checked.model.units.principals.is_empty() {
+        return Err(vec![no_principals(Diagnostic::in_file(
+            catalog,
+            NO_PRINCIPALS,
+        ))]);
+    }
     Ok(tabulate_checked(checked, started, progress))
 }
 
-/// Compiles documents and a catalog already read (see [`check_loaded`]).
+/// Why tables without a principal are refused.
+const NO_PRINCIPALS: &str =
+    "the catalog names no person, playbook or notification: the tables could answer no question";
+
+/// The help of the no-principal refusal.
+fn no_principals(diagnostic: Diagnostic) -> Diagnostic {
+    diagnostic.help("list the people (`people: [{email: ..., roles: [...]}]`) and the playbooks and notifications that act as subjects")
+}
+
+/// Compiles documents and a catalog already read (see [`check_loaded`]); like
+/// [`compile`], refuses tables that name no principal.
 pub fn compile_loaded(
     loaded: Loaded,
     progress: &dyn Fn(Phase),
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let started = Instant::now();
     let checked = check_loaded(loaded, progress)?;
+    if checked.model.units.principals.is_empty() {
+        return Err(vec![no_principals(Diagnostic::general(NO_PRINCIPALS))]);
+    }
     Ok(tabulate_checked(checked, started, progress))
 }
 
