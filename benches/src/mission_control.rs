@@ -15,7 +15,7 @@ use std::io::Write as _;
 
 use postgres::Client;
 use rampart_compiler::oracle::Oracle;
-use rampart_runtime::json::{JsonObject, JsonRequest};
+use rampart_runtime::json::request::{JsonObject, JsonRequest};
 use rampart_runtime::Category;
 
 use crate::workload::{

@@ -877,8 +877,8 @@ fn http_headers_are_stored_as_upstreams_json_list_and_resolve_each_value() {
         None,
         "http:\n  url: https://api\n  headers:\n    - name: Accept\n      value: application/json\n    - name: Authorization\n      valueFrom: {secretKeyRef: {name: api, key: token}}",
     ));
-    let stored = t
-        .data()
+    let data = t.to_data();
+    let stored = data
         .connections
         .iter()
         .find(|c| c.name == "api")
@@ -935,6 +935,7 @@ fn an_http_connections_generic_headers_property_is_read_as_upstream_reads_it() {
     let refused = [
         ("http:\n  url: https://x\nproperties: {headers: 'X-A: b'}", "is not a JSON list of headers"),
         ("http:\n  url: https://x\nproperties: {headers: '[{\"name\": \"Authorization\", \"value\": \"hunter2\"}]'}", "`spec.properties.headers[Authorization]` is named like a secret"),
+        ("http:\n  url: https://x\nproperties: {headers: '[{\"name\": \"X-Custom\", \"value\": \"Bearer hunter2hunter2\"}]'}", "`spec.properties.headers[X-Custom]` carries a literal credential"),
         ("type: http\nurl: {value: 'https://x'}\nproperties: {headers: '[{\"name\": \"X\", \"nope\": 1}]'}", "is not a JSON list of headers"),
     ];
     assert_each_refused(&refused);

@@ -21,7 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::sidecar::{replace, table_bytes, Sidecar};
+use support::sidecar::{principal_less_table_bytes, replace, table_bytes, Sidecar};
 
 /// Ann may run the `ops/restart` playbook (the rule names no config) and read every
 /// config, but nothing on the `prod` namespace: a request about the playbook *and*
@@ -517,7 +517,7 @@ fn tables_without_principals_are_not_ready() {
     let policy = "apiVersion: mission-control.flanksource.com/v1\nkind: Connection\nmetadata: {name: db, namespace: default}\nspec:\n  type: postgres\n  url:\n    value: postgres://db.example.com/x\n";
     std::fs::write(
         &path,
-        table_bytes(
+        principal_less_table_bytes(
             policy,
             "configs:\n  - {id: c-dev, name: dev-db, namespace: dev}\n",
         ),

@@ -10,7 +10,7 @@ use rampart_runtime::{
 };
 
 fn tables() -> Tables {
-    Tables::load("../fixtures/tables/format-v2.rampart").expect("golden tables")
+    Tables::load("../fixtures/tables/format-v3.rampart").expect("golden tables")
 }
 
 #[test]

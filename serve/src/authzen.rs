@@ -540,7 +540,7 @@ mod tests {
     use crate::metrics::Metrics;
 
     fn app() -> App {
-        let tables = Tables::load("../fixtures/tables/format-v2.rampart").unwrap();
+        let tables = Tables::load("../fixtures/tables/format-v3.rampart").unwrap();
         App {
             handle: TablesHandle::new(tables),
             metrics: Metrics::default(),

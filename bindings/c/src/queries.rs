@@ -124,9 +124,9 @@ pub unsafe extern "C" fn rampart_sql_filter_json(
 }
 
 /// Resolves a `connection://` reference for a subject that may `read` the connection:
-/// `{reference, type, url, username, password, certificate, properties}`, secrets masked
-/// unless `RAMPART_RESOLVE_SHOW_SECRETS`. `namespace` (NULL: `default`) is the namespace
-/// of a reference that names none; `secrets` (NULL: none) is a JSON list of `{kind,
+/// `{reference, type, url, username, password, certificate, properties, insecure_tls}`,
+/// secrets masked unless `RAMPART_RESOLVE_SHOW_SECRETS`. `namespace` (NULL: `default`) is
+/// the namespace of a reference that names none; `secrets` (NULL: none) is a JSON list of `{kind,
 /// namespace, name, key, value}`; `RAMPART_RESOLVE_ENVIRONMENT` also reads `NAME_KEY`
 /// variables. A subject that may not read the connection gets `RAMPART_DENIED` whether or
 /// not it exists.

@@ -21,7 +21,7 @@ fn s(text: &str) -> RampartStr {
 }
 
 fn load() -> *mut RampartTables {
-    let path = support::root().join("fixtures/tables/format-v2.rampart");
+    let path = support::root().join("fixtures/tables/format-v3.rampart");
     let path = path.to_str().unwrap();
     let mut tables = std::ptr::null_mut();
     // SAFETY: valid pointers.

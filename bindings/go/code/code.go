@@ -52,6 +52,7 @@ const (
 	Source             = "source"
 	Template           = "template"
 	NoDefinition       = "no_definition"
+	InvalidHeaders     = "invalid_headers"
 	InvalidArgument    = "invalid_argument"
 	Closed             = "closed"
 	Unsupported        = "unsupported"

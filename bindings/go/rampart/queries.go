@@ -196,6 +196,9 @@ type ResolvedConnection struct {
 	Password    *string           `json:"password"`
 	Certificate *string           `json:"certificate"`
 	Properties  map[string]string `json:"properties"`
+	// InsecureTLS is the connection's insecure_tls column (upstream sets it for http,
+	// aws, awskms, s3 and elasticsearch connections; false elsewhere).
+	InsecureTLS bool `json:"insecure_tls"`
 }
 
 // ResolveConnection resolves a `connection://` reference for a subject that may read

@@ -31,7 +31,7 @@ func serve(t *testing.T, extra ...string) (*sidecar.Client, string) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("no rampart binary at %s (cargo build --release -p rampart-cli, or set RAMPART_BIN): %v", bin, err)
 	}
-	args := append([]string{"serve", "-t", filepath.Join(root, "fixtures", "tables", "format-v2.rampart"), "--listen", "127.0.0.1:0"}, extra...)
+	args := append([]string{"serve", "-t", filepath.Join(root, "fixtures", "tables", "format-v3.rampart"), "--listen", "127.0.0.1:0"}, extra...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

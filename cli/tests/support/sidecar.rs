@@ -148,6 +148,29 @@ pub fn table_bytes(policy: &str, catalog: &str) -> Vec<u8> {
     encode(&compiled.data, None).expect("encode")
 }
 
+/// Table bytes that `compile` would refuse to write because they name no principal (as
+/// an older compiler or a hand-made file could): the phases after checking, run directly.
+pub fn principal_less_table_bytes(policy: &str, catalog: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("policy.yaml"), policy).expect("write");
+    std::fs::write(dir.path().join("catalog.yaml"), catalog).expect("write");
+    let checked = rampart_compiler::compile::check(
+        &[dir.path().join("policy.yaml")],
+        Some(&dir.path().join("catalog.yaml")),
+        &|_| {},
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let expanded = rampart_compiler::expand::expand(&checked.world, &checked.model);
+    let data = rampart_compiler::tabulate::tabulate(
+        &checked.world,
+        &checked.model,
+        expanded,
+        &checked.connections,
+    );
+    assert!(data.principals.is_empty());
+    encode(&data, None).expect("encode")
+}
+
 pub fn revision_of(bytes: &[u8]) -> String {
     rampart_runtime::Tables::from_bytes(bytes)
         .expect("load")

@@ -34,7 +34,7 @@ use rampart_serve::metrics::Metrics;
 use serde_json::{Map, Value};
 
 /// The fixture tables (people, teams, playbooks, configs, connections, denies).
-pub const TABLES: &[u8] = include_bytes!("../../../fixtures/tables/format-v2.rampart");
+pub const TABLES: &[u8] = include_bytes!("../../../fixtures/tables/format-v3.rampart");
 
 /// The sidecar's state over the fixture tables.
 pub fn app() -> App {

@@ -1,7 +1,7 @@
 """Rampart's authorization runtime, in-process.
 
 >>> import rampart
->>> tables = rampart.load("fixtures/tables/format-v2.rampart")
+>>> tables = rampart.load("fixtures/tables/format-v3.rampart")
 >>> tables.is_authorized("john@doe.com", "playbook:run", playbook="mc/echo-config", config="c-mc-pod").allowed
 True
 

@@ -90,6 +90,8 @@ class Connection(TypedDict):
     password: Optional[str]
     certificate: Optional[str]
     properties: dict[str, str]
+    insecure_tls: bool
+    """The connection's ``insecure_tls`` column (http, aws, awskms, s3, elasticsearch)."""
 
 class Secret(TypedDict):
     kind: str
