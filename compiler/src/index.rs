@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use rampart_grammar::fold::fold;
 use rampart_grammar::{ItemPattern, LabelSelector, Operator, Requirement};
 use rampart_runtime::selector::{agent_matches, narrowing_matches, CompiledSelector};
 use rampart_runtime::Category;
@@ -37,7 +38,7 @@ pub struct CategoryIndex<'w> {
 
 fn add(index: &mut ValueIndex, value: Option<&str>, object: u32) {
     index
-        .entry(value.unwrap_or("").to_lowercase())
+        .entry(fold(value.unwrap_or("")).into_owned())
         .or_default()
         .insert(object);
 }
@@ -79,7 +80,7 @@ impl<'w> CategoryIndex<'w> {
                     .tags
                     .entry(k.clone())
                     .or_default()
-                    .entry(v.to_lowercase())
+                    .entry(fold(v).into_owned())
                     .or_default()
                     .insert(i);
             }
@@ -88,7 +89,7 @@ impl<'w> CategoryIndex<'w> {
                     .labels
                     .entry(k.clone())
                     .or_default()
-                    .entry(v.to_lowercase())
+                    .entry(fold(v).into_owned())
                     .or_default()
                     .insert(i);
             }

@@ -20,7 +20,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use rampart_runtime::sql::{ColumnMap, FilterForm, FilterPreference};
 use rampart_runtime::{Category, Tables};
 
-use pg_server::{allowed_by_check, listed_ids, select_ids, Server};
+use pg_server::{allowed_by_check, compile_json, listed_ids, read_permission, select_ids, Server};
 use reference::generate::{compile_tables, fresh_objects, world, ACTIONS};
 use reference::{Object, World};
 
@@ -438,33 +438,11 @@ fn feature_tables(dir: &std::path::Path, uuid: bool) -> Tables {
             if spec.is_empty() {
                 continue;
             }
-            let mut spec: serde_json::Value = serde_json::from_str(spec).expect("feature JSON");
-            spec["subject"] = serde_json::json!({"person": format!("user{i}@example.com")});
-            spec["actions"] = serde_json::json!(["read"]);
-            spec["deny"] = serde_json::json!(effect == "deny");
-            policy.push_str(&format!(
-                "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {effect}-{i}, namespace: default}}\nspec: {spec}\n"
-            ));
+            let spec: serde_json::Value = serde_json::from_str(spec).expect("feature JSON");
+            policy.push_str(&read_permission(i, effect, &spec));
         }
     }
-    std::fs::write(dir.join("catalog.json"), catalog.to_string()).expect("write");
-    std::fs::write(dir.join("policy.yaml"), &policy).expect("write");
-    let compiled = rampart_compiler::compile::compile(
-        &[dir.join("policy.yaml")],
-        Some(&dir.join("catalog.json")),
-        &|_| {},
-    )
-    .unwrap_or_else(|d| {
-        panic!(
-            "{}",
-            d.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
-    Tables::from_bytes(&rampart_compiler::emit::encode(&compiled.data, None).expect("encode"))
-        .expect("load")
+    compile_json(dir, &catalog, &policy)
 }
 
 fn compare_features(uuid: bool) {

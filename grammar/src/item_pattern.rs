@@ -16,7 +16,7 @@ use nom::Parser as _;
 use crate::error::{GrammarError, Language};
 use crate::lex::{fold, offset_of};
 
-/// One glob: the shapes `MatchItems` understands. Text is stored lowercased.
+/// One glob: the shapes `MatchItems` understands. Text is stored folded ([`crate::fold`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Glob {
     /// `*`: anything.
@@ -38,7 +38,7 @@ impl Glob {
         self.matches_folded(&value)
     }
 
-    /// Whether an already lowercased `value` matches.
+    /// Whether an already folded `value` matches.
     pub fn matches_folded(&self, value: &str) -> bool {
         match self {
             Glob::Any => true,
@@ -165,7 +165,7 @@ impl ItemPattern {
         self.matches_folded(&fold(value))
     }
 
-    /// [`ItemPattern::matches`] for an already lowercased value.
+    /// [`ItemPattern::matches`] for an already folded value.
     pub fn matches_folded(&self, value: &str) -> bool {
         let mut has_positive = false;
         let mut positive_hit = false;
@@ -206,10 +206,10 @@ fn parse_item<'a>(input: &str, rest: &'a str) -> Result<(PatternItem, &'a str), 
         .map_err(|_| err(input, rest, "a pattern"))?;
     let glob = match (lead, body, trail) {
         (Some(_), None, None) => Glob::Any,
-        (None, Some(t), None) => Glob::Exact(t.to_lowercase()),
-        (None, Some(t), Some(_)) => Glob::Prefix(t.to_lowercase()),
-        (Some(_), Some(t), None) => Glob::Suffix(t.to_lowercase()),
-        (Some(_), Some(t), Some(_)) => Glob::Contains(t.to_lowercase()),
+        (None, Some(t), None) => Glob::Exact(fold(t).into_owned()),
+        (None, Some(t), Some(_)) => Glob::Prefix(fold(t).into_owned()),
+        (Some(_), Some(t), None) => Glob::Suffix(fold(t).into_owned()),
+        (Some(_), Some(t), Some(_)) => Glob::Contains(fold(t).into_owned()),
         (Some(_), None, Some(_)) => {
             let at = offset_of(input, after).saturating_sub(1);
             return Err(GrammarError::new(

@@ -35,6 +35,7 @@
 
 mod action;
 mod error;
+pub mod fold;
 mod item_pattern;
 mod label_selector;
 mod lex;

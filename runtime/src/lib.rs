@@ -59,7 +59,6 @@ mod ids;
 pub mod json;
 #[cfg(feature = "json")]
 pub mod json_answers;
-mod lexical;
 mod listing;
 mod name_index;
 mod names;

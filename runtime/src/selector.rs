@@ -9,8 +9,8 @@ use rampart_grammar::{
 };
 
 use crate::attributes::ObjectView;
-use crate::lexical::eq_fold;
 use crate::schema::{PredicateData, SelectorData};
+use rampart_grammar::fold::eq_fold;
 
 /// A selector with every field parsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

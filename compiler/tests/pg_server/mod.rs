@@ -57,11 +57,48 @@ impl Server {
     }
 
     /// A client in a fresh schema of its own, so tests sharing a server do not meet.
+    #[allow(dead_code)]
     pub fn client(&self, schema: &str) -> Client {
         let mut client = Client::connect(&self.url, NoTls).expect("connect to PostgreSQL");
         client
             .batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path TO {schema};"
+            ))
+            .expect("schema");
+        client
+    }
+}
+
+impl Server {
+    /// A client of database `name` (created afresh with `options`, such as `LOCALE_PROVIDER
+    /// icu ICU_LOCALE 'und' TEMPLATE template0`), in a fresh schema. Test names make the
+    /// database names, so tests sharing a server do not meet.
+    #[allow(dead_code)]
+    pub fn database_client(&self, name: &str, options: &str, schema: &str) -> Client {
+        let mut admin = Client::connect(&self.url, NoTls).expect("connect to PostgreSQL");
+        // One statement per call: a multi-statement string runs as one transaction, and
+        // neither statement may run inside one.
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name} {options}"),
+        ] {
+            admin
+                .batch_execute(&statement)
+                .unwrap_or_else(|e| panic!("{statement}: {e:?}"));
+        }
+        let (base, query) = match self.url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (self.url.as_str(), String::new()),
+        };
+        let server = match base.rsplit_once('/') {
+            Some((server, _)) if server.contains("//") && !server.ends_with('/') => server,
+            _ => base,
+        };
+        let url = format!("{server}/{name}{query}");
+        let mut client = Client::connect(&url, NoTls).expect("connect to the new database");
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA {schema}; SET search_path TO {schema};"
             ))
             .expect("schema");
         client
@@ -193,4 +230,40 @@ pub fn listed_ids(
         .iter()
         .filter_map(|o| tables.object_id(o).map(str::to_string))
         .collect()
+}
+
+/// A Permission document with `spec` (its object, perhaps `agents`/`tags`), made to allow
+/// or deny (`effect`) `read` to `user{i}@example.com`.
+#[allow(dead_code)]
+pub fn read_permission(i: usize, effect: &str, spec: &serde_json::Value) -> String {
+    let mut spec = spec.clone();
+    spec["subject"] = serde_json::json!({"person": format!("user{i}@example.com")});
+    spec["actions"] = serde_json::json!(["read"]);
+    spec["deny"] = serde_json::json!(effect == "deny");
+    format!(
+        "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {effect}-{i}, namespace: default}}\nspec: {spec}\n"
+    )
+}
+
+/// Compiles `policy` over the JSON `catalog` (both written to `dir`) and loads the
+/// tables through the file format; a compile error fails the test with its diagnostics.
+#[allow(dead_code)]
+pub fn compile_json(
+    dir: &std::path::Path,
+    catalog: &serde_json::Value,
+    policy: &str,
+) -> rampart_runtime::Tables {
+    std::fs::write(dir.join("catalog.json"), catalog.to_string()).expect("write");
+    std::fs::write(dir.join("policy.yaml"), policy).expect("write");
+    let compiled = rampart_compiler::compile::compile(
+        &[dir.join("policy.yaml")],
+        Some(&dir.join("catalog.json")),
+        &|_| {},
+    )
+    .unwrap_or_else(|d| {
+        let text: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+        panic!("{}\n{policy}", text.join("\n"))
+    });
+    let bytes = rampart_compiler::emit::encode(&compiled.data, None).expect("encode");
+    rampart_runtime::Tables::from_bytes(&bytes).expect("load")
 }

@@ -20,6 +20,21 @@ pub mod generate;
 
 use std::collections::BTreeMap;
 
+/// Case folding as DESIGN section 3 states it: each character on its own to its simple
+/// (one-character) Unicode lowercase; `İ`, whose full lowercase is two characters, to `i`.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ if c == '\u{130}' => 'i',
+                _ => c,
+            }
+        })
+        .collect()
+}
+
 /// A glob as written in a pattern list (already the generator's structured form).
 #[derive(Clone, Debug)]
 pub enum Glob {
@@ -42,13 +57,13 @@ impl Glob {
     }
 
     fn hits(&self, value: &str) -> bool {
-        let v = value.to_lowercase();
+        let v = fold(value);
         match self {
             Glob::Any => true,
-            Glob::Exact(t) => v == t.to_lowercase(),
-            Glob::Prefix(t) => v.starts_with(&t.to_lowercase()),
-            Glob::Suffix(t) => v.ends_with(&t.to_lowercase()),
-            Glob::Contains(t) => v.contains(&t.to_lowercase()),
+            Glob::Exact(t) => v == fold(t),
+            Glob::Prefix(t) => v.starts_with(&fold(t)),
+            Glob::Suffix(t) => v.ends_with(&fold(t)),
+            Glob::Contains(t) => v.contains(&fold(t)),
         }
     }
 }
@@ -101,8 +116,8 @@ impl Req {
     }
 
     fn holds(&self, map: Option<&BTreeMap<String, String>>) -> bool {
-        let get = |k: &String| map.and_then(|m| m.get(k)).map(|v| v.to_lowercase());
-        let eq = |a: &Option<String>, b: &str| a.as_deref() == Some(b.to_lowercase().as_str());
+        let get = |k: &String| map.and_then(|m| m.get(k)).map(|v| fold(v));
+        let eq = |a: &Option<String>, b: &str| a.as_deref() == Some(fold(b).as_str());
         match self {
             Req::Eq(k, v) => eq(&get(k), v),
             Req::NotEq(k, v) => !eq(&get(k), v),
@@ -169,14 +184,14 @@ impl Term {
 
     fn holds(&self, category: usize, o: &Object) -> bool {
         match self {
-            Term::Word(w) => o.name.to_lowercase().starts_with(&w.to_lowercase()),
+            Term::Word(w) => fold(&o.name).starts_with(&fold(w)),
             Term::Compare {
                 field,
                 value,
                 negated,
             } => {
                 let actual = search_field(category, o, field).unwrap_or_default();
-                (actual.to_lowercase() == value.to_lowercase()) != *negated
+                (fold(&actual) == fold(value)) != *negated
             }
             Term::Not(inner) => !inner.holds(category, o),
         }
@@ -655,19 +670,16 @@ impl World {
                     if let Some(o) = &objects[c] {
                         if let Some(agents) = &perm.agents {
                             let ok = agents.iter().any(|a| {
-                                o.agent_id
-                                    .as_deref()
-                                    .is_some_and(|x| x.eq_ignore_ascii_case(a))
-                                    || o.agent_name
-                                        .as_deref()
-                                        .is_some_and(|x| x.eq_ignore_ascii_case(a))
+                                o.agent_id.as_deref().is_some_and(|x| fold(x) == fold(a))
+                                    || o.agent_name.as_deref().is_some_and(|x| fold(x) == fold(a))
                             });
                             if !ok {
                                 return false;
                             }
                         }
                         for (k, v) in perm.tags.iter().flatten() {
-                            if !o.tags.get(k).is_some_and(|x| x.eq_ignore_ascii_case(v)) {
+                            let carried = o.tags.get(k).is_some_and(|x| fold(x) == fold(v));
+                            if !carried {
                                 return false;
                             }
                         }

@@ -12,11 +12,12 @@
 //!   search). Rows the compiled catalog does not know are then excluded, never guessed:
 //!   the filter fails closed and [`SqlFilter::note`] says why.
 //!
-//! Case-insensitive comparisons use `lower()`; the database's locale must fold case as
-//! Rust's `to_lowercase` does for non-ASCII text (any UTF-8 locale, `C.UTF-8` included).
+//! Case-insensitive comparisons fold with `translate()` exactly as the runtime folds
+//! ([`folding`]), never with the database's locale-dependent `lower()`.
 
 pub(crate) mod columns;
 mod condition;
+mod folding;
 mod translate;
 
 use std::fmt;
@@ -144,6 +145,13 @@ impl<'t> Filters<'t> {
                     Ok(Cond::True) => return Ok(constant(FilterForm::All, "TRUE")),
                     Ok(Cond::False) => return Ok(constant(FilterForm::Nothing, "FALSE")),
                     Ok(cond) => {
+                        // Folded comparisons mean what they mean here only in a UTF-8
+                        // database; anywhere else the predicate admits nothing.
+                        let cond = if translator.folds {
+                            Cond::all([Cond::Atom(folding::ENCODING_GUARD.into()), cond])
+                        } else {
+                            cond
+                        };
                         let mut sql = String::new();
                         cond.render(&mut sql);
                         let (sql, params) =

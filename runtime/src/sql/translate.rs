@@ -12,10 +12,11 @@ use rampart_grammar::{
 
 use super::columns::{ColumnMap, Field};
 use super::condition::{Cond, Params};
+use super::folding::{folded, folded_value};
 use crate::category::Category;
-use crate::lexical::eq_fold;
 use crate::selector::{CompiledPredicate, CompiledSelector};
 use crate::selectors::Selectors;
+use rampart_grammar::fold::eq_fold;
 
 /// Why a rule cannot be written as SQL.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +59,8 @@ pub(crate) struct Translator<'t> {
     columns: &'t ColumnMap,
     category: Category,
     pub(crate) params: Params,
+    /// Whether some condition folds case (and so needs a UTF-8 database).
+    pub(crate) folds: bool,
 }
 
 impl<'t> Translator<'t> {
@@ -71,6 +74,7 @@ impl<'t> Translator<'t> {
             columns,
             category,
             params: Params::new(),
+            folds: false,
         }
     }
 
@@ -155,13 +159,19 @@ impl<'t> Translator<'t> {
         }
     }
 
-    /// The value lowercased with absence read as `''`; `None` when the value is absent
-    /// for this kind of object (the constant `''`).
-    fn folded(v: &Value) -> Option<String> {
+    /// The value folded with absence read as `''`; `None` when the value is absent for
+    /// this kind of object (the constant `''`).
+    fn folded(&mut self, v: &Value) -> Option<String> {
         match v {
             Value::Absent => None,
-            Value::Sql(e) => Some(format!("lower(COALESCE({e}, ''))")),
+            Value::Sql(e) => Some(self.fold(&format!("COALESCE({e}, '')"))),
         }
+    }
+
+    /// `expr` folded in SQL ([`folded`]), noting that the filter folds.
+    fn fold(&mut self, expr: &str) -> String {
+        self.folds = true;
+        folded(expr)
     }
 
     fn present(v: &Value) -> Cond {
@@ -222,7 +232,7 @@ impl<'t> Translator<'t> {
     fn eq_fold(&mut self, folded: Option<&str>, text: &str) -> Cond {
         match folded {
             None => Cond::constant(eq_fold(text, "")),
-            Some(e) => Cond::Atom(format!("({e} = {})", self.params.text(text.to_lowercase()))),
+            Some(e) => Cond::Atom(format!("({e} = {})", self.params.text(folded_value(text)))),
         }
     }
 
@@ -230,7 +240,7 @@ impl<'t> Translator<'t> {
     /// id, matches; an object without an agent is matched as `''`.
     fn agent_pattern(&mut self, pattern: &ItemPattern) -> Translated<Cond> {
         let agent = format!("({})::text", self.column(Field::Agent)?);
-        let folded = format!("lower(COALESCE({agent}, ''))");
+        let folded = self.fold(&format!("COALESCE({agent}, '')"));
         let mut hits = Vec::new();
         for item in pattern.items() {
             let glob = &item.glob;
@@ -246,7 +256,7 @@ impl<'t> Translator<'t> {
                 .selectors
                 .agents()
                 .filter(|(_, name)| glob.matches(name))
-                .map(|(id, _)| id.to_lowercase())
+                .map(|(id, _)| folded_value(id))
                 .collect();
             let by_name = if named.is_empty() {
                 Cond::False
@@ -269,35 +279,35 @@ impl<'t> Translator<'t> {
         }
         let mut parts = Vec::new();
         if let Some(agents) = agents {
-            let mut ids: Vec<String> = agents.iter().map(|a| a.to_lowercase()).collect();
+            let mut ids: Vec<String> = agents.iter().map(|a| folded_value(a)).collect();
             ids.extend(
                 self.selectors
                     .agents()
                     .filter(|(_, name)| agents.iter().any(|a| eq_fold(a, name)))
-                    .map(|(id, _)| id.to_lowercase()),
+                    .map(|(id, _)| folded_value(id)),
             );
             ids.sort();
             ids.dedup();
             let agent = format!("({})::text", self.column(Field::Agent)?);
+            let folded = self.fold(&agent);
             parts.push(Cond::Atom(format!(
-                "COALESCE(lower({agent}) = ANY({}), FALSE)",
+                "COALESCE({folded} = ANY({}), FALSE)",
                 self.params.array(ids)
             )));
         }
         for (key, value) in tags {
             let column = self.column(Field::Tags)?;
             let key = self.params.text(key.as_str());
-            let value = self.params.text(value.to_lowercase());
-            parts.push(Cond::Atom(format!(
-                "COALESCE(lower({column} ->> {key}) = {value}, FALSE)"
-            )));
+            let value = self.params.text(folded_value(value));
+            let actual = self.fold(&format!("({column} ->> {key})"));
+            parts.push(Cond::Atom(format!("COALESCE({actual} = {value}, FALSE)")));
         }
         Ok(Cond::all(parts))
     }
 
     /// One selector value (`prod`, or with the extension `prod-*`) against a present value.
     fn label_value(&mut self, v: &Value, pattern: &str) -> Cond {
-        let folded = Self::folded(v);
+        let folded = self.folded(v);
         if pattern.contains('*') {
             match ItemPattern::parse(pattern) {
                 Ok(p) => self.pattern(folded.as_deref(), &p),
@@ -351,7 +361,7 @@ impl<'t> Translator<'t> {
 
     /// A search value pattern: an item pattern where it parses as one, else text equality.
     fn search_pattern(&mut self, pattern: &str, v: &Value) -> Cond {
-        let folded = Self::folded(v);
+        let folded = self.folded(v);
         match ItemPattern::parse(pattern) {
             Ok(p) => self.pattern(folded.as_deref(), &p),
             Err(_) => self.eq_fold(folded.as_deref(), pattern),
@@ -421,12 +431,14 @@ impl<'t> Translator<'t> {
         for (pattern, field) in scalars {
             if let Some(p) = pattern {
                 let v = self.text_column(field)?;
-                parts.push(self.pattern(Self::folded(&v).as_deref(), p));
+                let folded = self.folded(&v);
+                parts.push(self.pattern(folded.as_deref(), p));
             }
         }
         if let Some(p) = &s.namespace {
             let v = self.namespace()?;
-            parts.push(self.pattern(Self::folded(&v).as_deref(), p));
+            let folded = self.folded(&v);
+            parts.push(self.pattern(folded.as_deref(), p));
         }
         if let Some(p) = &s.agent {
             parts.push(self.agent_pattern(p)?);
