@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use rampart_runtime::identity::identity_key;
 use rampart_runtime::ObjectAttributes;
 use serde::{Deserialize, Serialize};
 
@@ -357,14 +358,47 @@ impl LoadedCatalog {
                 .collect(),
             &mut out,
         );
+        // Agents and the ids of configs and components are identities: two spellings that
+        // differ only in case or surrounding space name one thing (`crate::world`, and the
+        // runtime's `identity` module, find them that way), so two such keys collide.
+        let unique_identity = |what: &str,
+                               keys: Vec<(String, String)>,
+                               out: &mut Vec<Diagnostic>| {
+            let mut seen: HashMap<String, (String, String)> = HashMap::new();
+            for (key, path) in keys {
+                let identity = identity_key(&key).into_owned();
+                match seen.get(&identity) {
+                    Some((first_key, first)) if *first_key == key => out.push(self.diagnostic(
+                        &path,
+                        format!("{what} `{key}` is defined twice (first at `{first}`)"),
+                    )),
+                    Some((first_key, first)) => out.push(
+                        self.diagnostic(
+                            &path,
+                            format!(
+                                "{what} `{key}` and `{first_key}` (at `{first}`) differ only in case or surrounding space"
+                            ),
+                        )
+                        .help("ids and agents are compared trimmed and case-insensitively: keep one spelling"),
+                    ),
+                    None => {
+                        seen.insert(identity, (key, path));
+                    }
+                }
+            }
+        };
         let mut agent_keys = Vec::new();
         for (i, a) in c.agents.iter().enumerate() {
             agent_keys.push((a.id.clone(), format!("agents[{i}].id")));
-            if let Some(name) = a.name.as_ref().filter(|n| **n != a.id) {
+            if let Some(name) = a
+                .name
+                .as_ref()
+                .filter(|n| identity_key(n) != identity_key(&a.id))
+            {
                 agent_keys.push((name.clone(), format!("agents[{i}].name")));
             }
         }
-        unique("agent", agent_keys, &mut out);
+        unique_identity("agent", agent_keys, &mut out);
         unique(
             "playbook",
             c.playbooks
@@ -383,10 +417,11 @@ impl LoadedCatalog {
                 .collect(),
             &mut out,
         );
-        let agents: std::collections::HashSet<&str> = c
+        let agents: std::collections::HashSet<String> = c
             .agents
             .iter()
             .flat_map(|a| std::iter::once(a.id.as_str()).chain(a.name.as_deref()))
+            .map(|k| identity_key(k).into_owned())
             .collect();
         for (list, items) in [("configs", &c.configs), ("components", &c.components)] {
             let mut keys = Vec::new();
@@ -399,7 +434,7 @@ impl LoadedCatalog {
                     )),
                 }
                 if let Some(agent) = &item.agent {
-                    if !agents.contains(agent.as_str()) {
+                    if !agents.contains(identity_key(agent).as_ref()) {
                         out.push(
                             self.diagnostic(
                                 &format!("{list}[{i}].agent"),
@@ -410,7 +445,7 @@ impl LoadedCatalog {
                     }
                 }
             }
-            unique(&list[..list.len() - 1], keys, &mut out);
+            unique_identity(&list[..list.len() - 1], keys, &mut out);
         }
         unique(
             "connection",

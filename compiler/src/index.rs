@@ -64,7 +64,7 @@ impl<'w> CategoryIndex<'w> {
             let i = i as u32;
             let view = o.view(category);
             let a = &o.attributes;
-            add(&mut index.id, a.id.as_deref(), i);
+            add(&mut index.id, view.id(), i);
             add(&mut index.name, a.name.as_deref(), i);
             add(&mut index.namespace, a.effective_namespace(category), i);
             add(&mut index.object_type, a.object_type.as_deref(), i);

@@ -699,8 +699,15 @@ impl<'a> Resolver<'a> {
         if let Some(list) = spec.agents.as_ref().filter(|_| self.lookups) {
             let mut names = Vec::new();
             for (i, a) in list.iter().enumerate() {
-                if self.world.agent_keys.contains_key(&a.value) {
-                    names.push(a.value.clone());
+                // Stored as the agent's own id, however the document spells it.
+                let identity = rampart_runtime::identity::identity_key(&a.value);
+                let known = self
+                    .world
+                    .agent_keys
+                    .get(identity.as_ref())
+                    .and_then(|i| self.world.agents.get(*i));
+                if let Some(agent) = known {
+                    names.push(agent.id.clone());
                 } else {
                     self.diagnostics.push(
                         Diagnostic::at(p.at(a), format!("unknown agent `{}`", a.value))

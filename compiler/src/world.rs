@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use rampart_runtime::identity::identity_key;
 use rampart_runtime::schema::AgentData;
 use rampart_runtime::{Category, ObjectAttributes, ObjectView};
 
@@ -79,7 +80,7 @@ pub struct World {
     pub notifications: Vec<Notification>,
     /// Agents.
     pub agents: Vec<AgentData>,
-    /// Agent id or name -> agent.
+    /// Agent id or name, by identity ([`identity_key`]) -> agent.
     pub agent_keys: HashMap<String, usize>,
     /// The catalog, for diagnostics that point into it.
     pub catalog: LoadedCatalog,
@@ -152,16 +153,25 @@ impl World {
                 name: a.name.clone().unwrap_or_else(|| a.id.clone()),
             })
             .collect();
+        // Agents by identity (trimmed and folded), as the runtime finds them; the
+        // catalog's integrity check refuses two agents with one identity.
         let mut agent_keys = HashMap::new();
         for (i, a) in agents.iter().enumerate() {
-            agent_keys.entry(a.id.clone()).or_insert(i);
-            agent_keys.entry(a.name.clone()).or_insert(i);
+            agent_keys
+                .entry(identity_key(&a.id).into_owned())
+                .or_insert(i);
+            agent_keys
+                .entry(identity_key(&a.name).into_owned())
+                .or_insert(i);
         }
         let agent_of = |agent: &Option<String>| match agent {
             None => (None, None),
-            Some(key) => match agent_keys.get(key).and_then(|i| agents.get(*i)) {
+            Some(key) => match agent_keys
+                .get(identity_key(key).as_ref())
+                .and_then(|i| agents.get(*i))
+            {
                 Some(a) => (Some(a.id.clone()), Some(a.name.clone())),
-                None => (Some(key.clone()), None),
+                None => (Some(key.trim().to_string()), None),
             },
         };
 

@@ -63,10 +63,42 @@ fn rule() -> impl Strategy<Value = serde_json::Value> {
         text().prop_map(
             |v| serde_json::json!({"object": {"configs": [{"name": "*"}]}, "tags": {"env": v}})
         ),
+        prop::sample::select(ID_PATTERNS)
+            .prop_map(|p| serde_json::json!({"object": {"configs": [{"id": p}]}})),
+        prop::sample::select(AGENT_PATTERNS)
+            .prop_map(|p| serde_json::json!({"object": {"configs": [{"agent": p}]}})),
+        prop::sample::select(&["Agent-0", "AGENT-ID-0", " agent-id-0"][..]).prop_map(
+            |a| serde_json::json!({"object": {"configs": [{"name": "*"}]}, "agents": [a]})
+        ),
     ]
 }
 
-fn config() -> impl Strategy<Value = (String, String, String)> {
+/// Id and agent patterns: ids and agents are identities, trimmed and folded.
+const ID_PATTERNS: &[&str] = &["known-1", "KNOWN-2*", "*-3", "fresh-1*", "!fresh-2"];
+const AGENT_PATTERNS: &[&str] = &[
+    "agent-0",
+    "AGENT-0",
+    "agent-id-0",
+    "Agent-Id-*",
+    "*-9",
+    "!agent-0",
+];
+/// Spellings of ids (`{}` is the object's own) and agents (the catalog knows only
+/// `agent-id-0`, named `Agent-0`; `None`: no agent).
+const ID_SPELLINGS: &[&str] = &["{}", "{upper}", " {}\u{a0}", "{}\u{2003}"];
+const AGENT_SPELLINGS: &[Option<&str>] = &[
+    None,
+    Some("agent-id-0"),
+    Some("AGENT-ID-0"),
+    Some(" agent-id-0\u{2003}"),
+    Some("agent-id-9"),
+    Some("Agent-Id-9 "),
+];
+
+/// A config: name, type, `env` tag, id spelling, agent spelling.
+type Config = (String, String, String, usize, usize);
+
+fn config() -> impl Strategy<Value = Config> {
     (
         text(),
         text(),
@@ -74,6 +106,8 @@ fn config() -> impl Strategy<Value = (String, String, String)> {
             prop::sample::select(TAG_VALUES).prop_map(str::to_string),
             text()
         ],
+        0..ID_SPELLINGS.len(),
+        0..AGENT_SPELLINGS.len(),
     )
 }
 
@@ -87,11 +121,25 @@ struct FoldingWorld {
     rules: Vec<(serde_json::Value, Option<serde_json::Value>)>,
 }
 
-fn attributes(id: String, (name, kind, env): (String, String, String)) -> ObjectAttributes {
+/// A config's attributes; `known` ones only name the agent the catalog knows.
+fn attributes(
+    id: &str,
+    (name, kind, env, spelling, agent): Config,
+    known: bool,
+) -> ObjectAttributes {
+    let agent = match AGENT_SPELLINGS[agent] {
+        Some(a) if known && a.trim().ends_with('9') => None,
+        other => other,
+    };
     ObjectAttributes {
-        id: Some(id),
+        id: Some(
+            ID_SPELLINGS[spelling]
+                .replace("{upper}", &id.to_uppercase())
+                .replace("{}", id),
+        ),
         name: Some(name),
         object_type: Some(kind),
+        agent: agent.map(str::to_string),
         tags: [("env".to_string(), env)].into(),
         ..ObjectAttributes::default()
     }
@@ -107,12 +155,12 @@ fn folding_world() -> impl Strategy<Value = FoldingWorld> {
             known: known
                 .into_iter()
                 .enumerate()
-                .map(|(i, c)| attributes(format!("known-{i}"), c))
+                .map(|(i, c)| attributes(&format!("known-{i}"), c, true))
                 .collect(),
             fresh: fresh
                 .into_iter()
                 .enumerate()
-                .map(|(i, c)| attributes(format!("fresh-{i}"), c))
+                .map(|(i, c)| attributes(&format!("fresh-{i}"), c, false))
                 .collect(),
             rules,
         })
@@ -125,7 +173,11 @@ fn compile(w: &FoldingWorld) -> Tables {
             |i| serde_json::json!({"id": format!("p{i}"), "email": format!("user{i}@example.com")}),
         )
         .collect();
-    let catalog = serde_json::json!({"people": people, "configs": w.known});
+    let catalog = serde_json::json!({
+        "people": people,
+        "agents": [{"id": "agent-id-0", "name": "Agent-0"}],
+        "configs": w.known,
+    });
     let mut policy = String::new();
     for (i, (allow, deny)) in w.rules.iter().enumerate() {
         policy.push_str(&read_permission(i, "allow", allow));
@@ -150,11 +202,12 @@ fn load_rows<'o>(
     for o in rows {
         client
             .execute(
-                "INSERT INTO config_items (id, name, type, tags) VALUES ($1, $2, $3, $4::text::jsonb)",
+                "INSERT INTO config_items (id, name, type, agent_id, tags) VALUES ($1, $2, $3, $4, $5::text::jsonb)",
                 &[
                     &o.id,
                     &o.name,
                     &o.object_type,
+                    &o.agent,
                     &serde_json::to_string(&o.tags).unwrap(),
                 ],
             )
@@ -289,12 +342,14 @@ fn a_folding_filter_admits_nothing_in_a_database_that_is_not_utf8() {
     );
     let w = FoldingWorld {
         known: vec![attributes(
-            "known-0".into(),
-            ("ΟΔΟΣ".into(), "t".into(), "k".into()),
+            "known-0",
+            ("ΟΔΟΣ".into(), "t".into(), "k".into(), 0, 0),
+            true,
         )],
         fresh: vec![attributes(
-            "fresh-0".into(),
-            ("οδοσ-2".into(), "t".into(), "k".into()),
+            "fresh-0",
+            ("οδοσ-2".into(), "t".into(), "k".into(), 0, 0),
+            false,
         )],
         rules: vec![(
             serde_json::json!({"object": {"configs": [{"name": "οδοσ*"}]}}),

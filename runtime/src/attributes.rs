@@ -71,11 +71,16 @@ pub struct ObjectView<'a> {
 }
 
 impl ObjectView<'_> {
+    /// Its id, trimmed (an id is an identity: [`crate::identity`]).
+    pub fn id(&self) -> Option<&str> {
+        self.attributes.id.as_deref().map(str::trim)
+    }
+
     /// The value of a catalog field by its selector name (`fieldSelector`, `search`).
     pub fn field(&self, key: &str) -> Option<&str> {
         let a = self.attributes;
         match key.to_ascii_lowercase().as_str() {
-            "id" => a.id.as_deref(),
+            "id" => self.id(),
             "name" => a.name.as_deref(),
             "namespace" => a.effective_namespace(self.category),
             "type" => a.object_type.as_deref(),

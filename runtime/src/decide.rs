@@ -7,7 +7,7 @@
 use crate::attributes::{ObjectAttributes, ObjectView};
 use crate::category::{Category, PerCategory};
 use crate::decisions::{Resolved, ResolvedTarget};
-use crate::error::RequestError;
+use crate::error::{RequestError, RequestErrorKind};
 use crate::ids::{ActionId, PrincipalId};
 use crate::parts::Parts;
 use crate::request::{IdTarget, ObjectIds, ObjectRef, Request, Target};
@@ -34,7 +34,7 @@ pub(crate) fn resolve<'v>(
             for (c, object) in objects.iter() {
                 let resolved = match object {
                     ObjectRef::Key(key) => Resolved::Known(tables.object(c, key)?),
-                    ObjectRef::Attributes(attributes) => classify(tables, c, attributes),
+                    ObjectRef::Attributes(attributes) => classify(tables, c, attributes)?,
                 };
                 targets.set(c, resolved);
             }
@@ -44,33 +44,34 @@ pub(crate) fn resolve<'v>(
     Ok((principal, action, target))
 }
 
-/// An object given by attributes: the catalog's object when its id is known, else a view
-/// with its agent resolved.
+/// An object described by attributes: the catalog's object when its id names one (in any
+/// spelling [`crate::identity`] accepts; an id naming several is an error), else the
+/// attributes, with the agent resolved the same way and the id trimmed.
 fn classify<'v>(
     tables: &'v Parts,
     category: Category,
     attributes: &'v ObjectAttributes,
-) -> Resolved<'v> {
-    if let Some(known) = attributes
-        .id
-        .as_deref()
-        .and_then(|id| tables.object(category, id).ok())
-    {
-        return Resolved::Known(known);
+) -> Result<Resolved<'v>, RequestError> {
+    if let Some(id) = attributes.id.as_deref() {
+        match tables.object(category, id) {
+            Ok(known) => return Ok(Resolved::Known(known)),
+            Err(e) if e.kind() == RequestErrorKind::UnknownObject => {}
+            Err(e) => return Err(e),
+        }
     }
     let (agent_id, agent_name) = match attributes.agent.as_deref() {
         None => (None, None),
         Some(key) => match tables.selectors.agent(key) {
             Some((id, name)) => (Some(id), Some(name)),
-            None => (Some(key), None),
+            None => (Some(key.trim()), None),
         },
     };
-    Resolved::Unknown(ObjectView {
+    Ok(Resolved::Unknown(ObjectView {
         category,
         attributes,
         agent_id,
         agent_name,
-    })
+    }))
 }
 
 /// Decides resolved targets (the fast path where it applies).

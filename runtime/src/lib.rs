@@ -54,6 +54,7 @@ mod error;
 mod explain;
 mod handle;
 mod id_bits;
+pub mod identity;
 mod ids;
 #[cfg(feature = "json")]
 pub mod json;

@@ -8,6 +8,7 @@ use rampart_grammar::Action;
 
 use crate::category::Category;
 use crate::error::{LoadError, RequestError};
+use crate::identity::{Found, LooseKeys};
 use crate::name_index::{Lookup, NameIndex};
 use crate::schema::{NameList, PrincipalKind};
 
@@ -34,6 +35,8 @@ pub(crate) struct ObjectNames {
     aliases: Vec<(u32, String)>,
     alias_names: NameList,
     index: NameIndex,
+    /// Keys and aliases by identity, for keys spelled otherwise ([`crate::identity`]).
+    loose: LooseKeys,
 }
 
 impl ObjectNames {
@@ -53,16 +56,53 @@ impl ObjectNames {
             .chain(aliases.iter().enumerate().map(|(i, (o, _))| (1, i, *o)))
             .collect::<Vec<_>>();
         let index = NameIndex::build([&keys, &alias_names], names.into_iter(), |first, _| first);
+        let loose = LooseKeys::build(
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| (k, i as u32))
+                .chain(aliases.iter().map(|(o, a)| (a.as_str(), *o))),
+        );
         Ok(ObjectNames {
             keys,
             aliases,
             alias_names,
             index,
+            loose,
         })
     }
 
     fn get(&self, key: &str) -> Option<u32> {
         self.index.get([&self.keys, &self.alias_names], key)
+    }
+
+    /// The object an exact lookup found, else the one whose key `key` names once trimmed
+    /// and folded ([`crate::identity`]); several such objects are an error.
+    fn found(
+        &self,
+        category: Category,
+        key: &str,
+        exact: Option<u32>,
+    ) -> Result<u32, RequestError> {
+        let found = match exact {
+            Some(index) => Found::One(index),
+            None => self.loose.find(key, |k| self.get(k)),
+        };
+        match found {
+            Found::One(index) => Ok(index),
+            Found::None => Err(RequestError::unknown_object(category, key)),
+            Found::Ambiguous(indexes) => {
+                let keys: Vec<String> = indexes
+                    .iter()
+                    .filter_map(|i| self.keys.get(*i as usize))
+                    .map(|k| format!("`{}`", crate::text::Shown(k)))
+                    .collect();
+                Err(RequestError::invalid(format!(
+                    "{category} `{}` names several objects whose keys differ only in case or surrounding space: {}; write the key exactly",
+                    crate::text::Shown(key),
+                    keys.join(", ")
+                )))
+            }
+        }
     }
 }
 
@@ -277,10 +317,8 @@ impl Names {
     /// A known object by key (`ns/name` for playbooks and connections, the id for configs
     /// and components) or by catalog id / `metadata.uid`.
     pub(crate) fn object(&self, category: Category, key: &str) -> Result<u32, RequestError> {
-        category
-            .of(&self.objects)
-            .get(key)
-            .ok_or_else(|| RequestError::unknown_object(category, key))
+        let names = category.of(&self.objects);
+        names.found(category, key, names.get(key))
     }
 
     /// [`NameIndex::begin`] for an object key.
@@ -296,10 +334,10 @@ impl Names {
         lookup: Lookup,
     ) -> Result<u32, RequestError> {
         let names = category.of(&self.objects);
-        names
+        let exact = names
             .index
-            .finish([&names.keys, &names.alias_names], key, lookup)
-            .ok_or_else(|| RequestError::unknown_object(category, key))
+            .finish([&names.keys, &names.alias_names], key, lookup);
+        names.found(category, key, exact)
     }
 
     /// A global object by name (`catalog`, `mcp`, ...).

@@ -129,7 +129,6 @@ impl NameList {
     }
 
     /// Every string in order.
-    #[cfg(feature = "build")]
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len()).map(|i| self.get(i).unwrap_or(""))
     }

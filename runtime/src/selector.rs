@@ -128,7 +128,7 @@ impl CompiledSelector {
             s.as_ref()
                 .is_none_or(|s| s.matches(&|k| m.and_then(|m| m.get(k)).map(String::as_str)))
         };
-        scalar(&self.id, a.id.as_deref())
+        scalar(&self.id, object.id())
             && scalar(&self.name, a.name.as_deref())
             && scalar(&self.namespace, a.effective_namespace(object.category))
             && scalar(&self.types, a.object_type.as_deref())

@@ -6,6 +6,7 @@
 
 use crate::attributes::ObjectView;
 use crate::error::LoadError;
+use crate::identity::{Found, LooseKeys};
 use crate::name_index::NameIndex;
 use crate::schema::{AgentData, NameList, PredicateData, SelectorData};
 use crate::selector::{CompiledPredicate, CompiledSelector};
@@ -20,6 +21,7 @@ pub(crate) struct Selectors {
     agents: Vec<AgentData>,
     agent_names: NameList,
     agent_index: NameIndex,
+    agent_loose: LooseKeys,
 }
 
 impl Selectors {
@@ -53,6 +55,12 @@ impl Selectors {
             (0..agent_names.len()).map(|i| (0, i, (i / 2) as u32)),
             |a, _| a,
         );
+        let agent_loose = LooseKeys::build(
+            agents
+                .iter()
+                .enumerate()
+                .flat_map(|(i, a)| [(a.id.as_str(), i as u32), (a.name.as_str(), i as u32)]),
+        );
         Ok(Selectors {
             stored,
             compiled,
@@ -61,6 +69,7 @@ impl Selectors {
             agents,
             agent_names,
             agent_index,
+            agent_loose,
         })
     }
 
@@ -113,11 +122,17 @@ impl Selectors {
         out
     }
 
-    /// The agent `(id, name)` a key (id or name) names, when the catalog knows it.
+    /// The agent `(id, name)` a key (id or name) names, when the catalog knows it: by its
+    /// spelling, else by its identity ([`crate::identity`]; an identity several agents
+    /// share names none of them).
     pub(crate) fn agent(&self, key: &str) -> Option<(&str, &str)> {
-        let i = self
-            .agent_index
-            .get([&self.agent_names, &self.agent_names], key)?;
+        let exact = |k: &str| {
+            self.agent_index
+                .get([&self.agent_names, &self.agent_names], k)
+        };
+        let Found::One(i) = self.agent_loose.find(key, exact) else {
+            return None;
+        };
         self.agents
             .get(i as usize)
             .map(|a| (a.id.as_str(), a.name.as_str()))

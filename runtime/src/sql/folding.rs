@@ -1,4 +1,5 @@
-//! How a filter folds case in SQL: the one place that chooses the form.
+//! How a filter folds case (and trims identities) in SQL: the one place that chooses the
+//! form.
 //!
 //! The runtime compares names with [`rampart_grammar::fold`], a per-character simple
 //! lowercase mapping. PostgreSQL's `lower()` is not that function: its answer depends on
@@ -104,6 +105,20 @@ pub(crate) fn folded(expr: &str) -> String {
         "(CASE WHEN octet_length({expr}) = length({expr}) OR {c} !~ '{}' THEN {ascii} ELSE translate({ascii}, concat({from}), concat({to})) END)",
         l.changed
     )
+}
+
+/// `expr` (SQL of type `text`) without the leading and trailing white space Rust's
+/// `str::trim` removes (every character with Unicode's `White_Space` property), as the
+/// runtime trims ids and agents.
+pub(crate) fn trimmed(expr: &str) -> String {
+    static SPACE: OnceLock<String> = OnceLock::new();
+    let space = SPACE.get_or_init(|| {
+        ('\0'..=char::MAX)
+            .filter(|c| c.is_whitespace())
+            .map(|c| format!("\\u{:04X}", u32::from(c)))
+            .collect()
+    });
+    format!("btrim({expr}, E'{space}')")
 }
 
 /// A value from a document or a request, folded for comparison with [`folded`] SQL.

@@ -12,7 +12,7 @@ use rampart_grammar::{
 
 use super::columns::{ColumnMap, Field};
 use super::condition::{Cond, Params};
-use super::folding::{folded, folded_value};
+use super::folding::{folded, folded_value, trimmed};
 use crate::category::Category;
 use crate::selector::{CompiledPredicate, CompiledSelector};
 use crate::selectors::Selectors;
@@ -87,8 +87,24 @@ impl<'t> Translator<'t> {
         })
     }
 
-    fn text_column(&self, field: Field) -> Translated<Value> {
-        Ok(Value::Sql(format!("({})::text", self.column(field)?)))
+    /// A column as text; ids and agents trimmed, as the runtime reads identities
+    /// ([`crate::identity`]).
+    fn text_column(&mut self, field: Field) -> Translated<Value> {
+        let text = format!("({})::text", self.column(field)?);
+        Ok(Value::Sql(if matches!(field, Field::Id | Field::Agent) {
+            self.folds = true;
+            trimmed(&text)
+        } else {
+            text
+        }))
+    }
+
+    /// The agent column as trimmed text.
+    fn agent_column(&mut self) -> Translated<String> {
+        match self.text_column(Field::Agent)? {
+            Value::Sql(agent) => Ok(agent),
+            Value::Absent => Ok("NULL::text".into()),
+        }
     }
 
     /// `map ->> key`; playbooks carry no tags or labels, whatever the table holds.
@@ -239,7 +255,7 @@ impl<'t> Translator<'t> {
     /// An agent pattern: the object's agent id, or the name of a known agent with that
     /// id, matches; an object without an agent is matched as `''`.
     fn agent_pattern(&mut self, pattern: &ItemPattern) -> Translated<Cond> {
-        let agent = format!("({})::text", self.column(Field::Agent)?);
+        let agent = self.agent_column()?;
         let folded = self.fold(&format!("COALESCE({agent}, '')"));
         let mut hits = Vec::new();
         for item in pattern.items() {
@@ -288,7 +304,7 @@ impl<'t> Translator<'t> {
             );
             ids.sort();
             ids.dedup();
-            let agent = format!("({})::text", self.column(Field::Agent)?);
+            let agent = self.agent_column()?;
             let folded = self.fold(&agent);
             parts.push(Cond::Atom(format!(
                 "COALESCE({folded} = ANY({}), FALSE)",
