@@ -342,8 +342,11 @@ impl RuleSets<'_, '_> {
                 required |= c.bit();
             }
             let k = c.of(self.classes).count;
+            // An allow's narrowing holds every config and component of a request; a deny
+            // is not narrowed at all, so that neither naming more objects nor the
+            // deprecated fields can make a deny stop matching (docs/semantics.md).
             let narrow = match (&spec.narrowing, narrow_slot(c)) {
-                (Some(n), Some(slot)) => self
+                (Some(n), Some(slot)) if !spec.deny => self
                     .narrowing_index
                     .get(n)
                     .and_then(|i| self.narrowed_classes.get(*i))

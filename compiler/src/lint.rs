@@ -1,7 +1,8 @@
 //! Lints: valid input that is probably not what its author meant, found on the typed
 //! model with the documents' spans. Groups no permission names; permissions whose
 //! selectors match nothing in the catalog; allow rules a deny rule of the same subject
-//! always overrides; deprecated three-part `connection://type/namespace/name` references.
+//! always overrides; denies narrowed by the deprecated `agents`/`tags`; deprecated
+//! three-part `connection://type/namespace/name` references.
 
 use rampart_grammar::ConnectionRef;
 use rampart_runtime::build::DenseSet;
@@ -42,6 +43,31 @@ fn location(model: &Model, permission: u32) -> Option<crate::source::Location> {
         .and_then(|p| p.location.clone())
 }
 
+/// A deny narrowed by permission-level `agents`/`tags`: the narrowing does not restrict a
+/// deny at all (so that naming more objects, or the deprecated fields, can never make a
+/// deny stop matching), as Mission Control, which ignores these fields, decides too.
+fn narrowed_deny(
+    spec: &crate::resolve::RuleSpec,
+    name: &str,
+    at: &crate::source::Location,
+) -> Option<Diagnostic> {
+    let narrowing = spec.narrowing.as_ref().filter(|_| spec.deny)?;
+    let field = if narrowing.agents.is_some() {
+        "spec.agents"
+    } else {
+        "spec.tags"
+    };
+    Some(
+        Diagnostic::at(
+            at.clone(),
+            format!("`{name}`: `agents`/`tags` do not narrow a deny: it applies to every object its selectors match, whatever their agent and tags (Mission Control ignores these deprecated fields)"),
+        )
+        .help("to deny only some configs or components, say it in their selectors: `configs: [{agent: ..., tagSelector: ...}]`")
+        .field(field)
+        .warning(),
+    )
+}
+
 /// Runs every lint; findings are warnings.
 pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
@@ -80,6 +106,9 @@ pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Di
             .get(spec.permission as usize)
             .map(|p| p.name.as_str())
             .unwrap_or("");
+        if let Some(finding) = narrowed_deny(spec, name, &at) {
+            findings.push(finding);
+        }
         for c in Category::ALL {
             if let RuleSet::Classes(set) = c.of(&rule.sets) {
                 if set.is_empty() && rule.required & c.bit() != 0 {

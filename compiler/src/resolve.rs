@@ -638,7 +638,9 @@ impl<'a> Resolver<'a> {
             .filter_map(|c| c.of(&categories).as_ref().map(|r| (c, r)))
             .collect();
         if let [(c, rule)] = only.as_slice() {
-            if rule.wildcard && rule.written == 1 && narrowing.is_none() {
+            // A deny is not narrowed by `agents`/`tags` (docs/semantics.md): a wildcard
+            // deny denies every object of its category, and so its global object too.
+            if rule.wildcard && rule.written == 1 && (narrowing.is_none() || deny) {
                 globals.push(c.global_object().to_string());
             }
         }

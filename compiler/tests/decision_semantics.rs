@@ -211,3 +211,168 @@ fn a_catalog_with_two_ids_or_agents_of_one_identity_does_not_compile() {
         "{errors:?}"
     );
 }
+
+const NARROWING_CATALOG: &str = r#"
+people: [{id: john, email: john@example.com}]
+agents: [{id: agent-dev, name: dev}, {id: agent-prod, name: prod}]
+playbooks: [{namespace: mc, name: run}]
+configs:
+  - {id: c-dev, name: dev, agent: agent-dev, tags: {env: dev}}
+  - {id: c-prod, name: prod, agent: agent-prod, tags: {env: prod}}
+components:
+  - {id: k-web, name: web, agent: agent-prod}
+"#;
+
+fn narrowing_policy() -> String {
+    [
+        permission(
+            "read-all",
+            false,
+            "read",
+            "  object: {configs: [{name: \"*\"}]}",
+        ),
+        permission(
+            "run-all",
+            false,
+            "playbook:run",
+            "  object: {playbooks: [{name: \"*\"}]}",
+        ),
+        permission(
+            "no-dev-configs",
+            true,
+            "read",
+            "  agents: [agent-dev]\n  object: {configs: [{name: \"*\"}]}",
+        ),
+        permission(
+            "no-runs-on-dev",
+            true,
+            "playbook:run",
+            "  tags: {env: dev}\n  object: {playbooks: [{name: run}]}",
+        ),
+    ]
+    .concat()
+}
+
+#[test]
+fn a_narrowed_deny_still_matches_when_the_request_names_more_objects() {
+    let t = tables(NARROWING_CATALOG, &narrowing_policy());
+    for case in [
+        "john@example.com read config=c-dev => deny",
+        "john@example.com read config=c-dev component=k-web => deny",
+        // `agents`/`tags` do not narrow a deny: it applies to every object its selectors
+        // match (Mission Control ignores these deprecated fields).
+        "john@example.com read config=c-prod => deny",
+        "john@example.com read config=c-prod component=k-web => deny",
+        "john@example.com playbook:run playbook=mc/run => deny",
+        "john@example.com playbook:run playbook=mc/run config=c-dev => deny",
+        "john@example.com playbook:run playbook=mc/run config=c-prod => deny",
+        "john@example.com playbook:run playbook=mc/run component=k-web => deny",
+        // A wildcard deny denies the category's global object, narrowed or not.
+        "john@example.com read global=catalog => deny",
+    ] {
+        support::check(&t, case);
+    }
+    let web = ObjectAttributes {
+        id: Some("k-new".into()),
+        agent: Some("agent-prod".into()),
+        ..ObjectAttributes::default()
+    };
+    assert_eq!(
+        answer(
+            &t,
+            "read",
+            Objects::new()
+                .with(Category::Config, ObjectRef::Key("c-dev"))
+                .with(Category::Component, ObjectRef::Attributes(&web))
+        ),
+        "deny"
+    );
+}
+
+#[test]
+fn a_narrowed_allow_holds_every_config_and_component_of_the_request() {
+    let policy = [
+        permission(
+            "read-dev",
+            false,
+            "read",
+            "  agents: [agent-dev]\n  object: {configs: [{name: \"*\"}]}",
+        ),
+        permission(
+            "run-dev",
+            false,
+            "playbook:run",
+            "  tags: {env: dev}\n  object: {playbooks: [{name: run}]}",
+        ),
+    ]
+    .concat();
+    let t = tables(NARROWING_CATALOG, &policy);
+    for case in [
+        "john@example.com read config=c-dev => allow",
+        "john@example.com read config=c-prod => deny",
+        "john@example.com read config=c-dev component=k-web => deny",
+        "john@example.com read global=catalog => deny",
+        "john@example.com playbook:run playbook=mc/run => allow",
+        "john@example.com playbook:run playbook=mc/run config=c-dev => allow",
+        "john@example.com playbook:run playbook=mc/run config=c-prod => deny",
+    ] {
+        support::check(&t, case);
+    }
+}
+
+#[test]
+fn tables_with_a_narrowed_deny_are_refused() {
+    // What compilers before issue 20 wrote for a narrowed deny naming playbooks only: a
+    // constraint on configs, which a request could escape by naming one more config.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("catalog.yaml"), NARROWING_CATALOG).expect("write");
+    std::fs::write(dir.path().join("policy.yaml"), narrowing_policy()).expect("write");
+    let mut compiled = rampart_compiler::compile::compile(
+        &[dir.path().join("policy.yaml")],
+        Some(&dir.path().join("catalog.yaml")),
+        &|_| {},
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    fn encode(data: &rampart_runtime::schema::TablesData) -> Vec<u8> {
+        rampart_compiler::emit::encode(data, None).expect("encode")
+    }
+    assert!(Tables::from_bytes(&encode(&compiled.data)).is_ok());
+    let rule = compiled
+        .data
+        .rules
+        .iter_mut()
+        .find(|r| r.deny && r.required == Category::Playbook.bit())
+        .expect("the playbook deny");
+    *Category::Config.of_mut(&mut rule.sets) = rampart_runtime::schema::SetRef::Empty;
+    let error = Tables::from_bytes(&encode(&compiled.data)).expect_err("refused");
+    assert!(
+        error.to_string().contains("compile the policy again"),
+        "{error}"
+    );
+    // And what they wrote for a narrowed deny on configs: a predicate with the agents.
+    let mut compiled = rampart_compiler::compile::compile(
+        &[dir.path().join("policy.yaml")],
+        Some(&dir.path().join("catalog.yaml")),
+        &|_| {},
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    compiled
+        .data
+        .predicates
+        .push(rampart_runtime::schema::PredicateData {
+            selectors: Vec::new(),
+            agents: Some(vec!["agent-dev".into()]),
+            tags: Vec::new(),
+        });
+    let narrowing = (compiled.data.predicates.len() - 1) as u32;
+    let rule = compiled
+        .data
+        .rules
+        .iter_mut()
+        .find(|r| r.deny && r.required == Category::Config.bit())
+        .expect("the config deny");
+    *Category::Config.of_mut(&mut rule.sets) = rampart_runtime::schema::SetRef::Empty;
+    *Category::Config.of_mut(&mut rule.predicates) = Some(narrowing);
+    let error = Tables::from_bytes(&encode(&compiled.data)).expect_err("refused");
+    assert!(error.to_string().contains("`agents`/`tags`"), "{error}");
+}

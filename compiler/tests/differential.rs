@@ -21,27 +21,11 @@ use rampart_compiler::emit::encode;
 use rampart_compiler::oracle::{disagreements, Oracle};
 use rampart_runtime::json::request::{JsonObject, JsonObjects, JsonRequest};
 use rampart_runtime::{Category, IdTarget, ObjectIds, Reason, Tables};
+use reference::extend::target;
 use reference::generate::{
     catalog_yaml, compile_tables, documents_yaml, requests, world, GeneratedRequest,
 };
-use reference::{Object, World};
-
-/// The reference's view of a generated request's target.
-fn reference_target(w: &World, r: &GeneratedRequest) -> reference::Target {
-    if let Some(g) = &r.global {
-        return reference::Target::Global(g.clone());
-    }
-    let mut objects: [Option<Object>; 4] = Default::default();
-    for (c, slot) in objects.iter_mut().enumerate() {
-        if let Some((index, described)) = &r.objects[c] {
-            *slot = Some(match index {
-                Some(i) => w.objects[c][*i].clone(),
-                None => described.clone(),
-            });
-        }
-    }
-    reference::Target::Objects(objects)
-}
+use reference::World;
 
 impl Oracle for World {
     type Case = GeneratedRequest;
@@ -69,11 +53,11 @@ impl Oracle for World {
     }
 
     fn allowed(&self, r: &GeneratedRequest) -> bool {
-        self.decide(&r.principal, &r.action, &reference_target(self, r))
+        self.decide(&r.principal, &r.action, &target(self, r))
     }
 
     fn matching(&self, r: &GeneratedRequest) -> Vec<String> {
-        self.matching_permissions(&r.principal, &r.action, &reference_target(self, r))
+        self.matching_permissions(&r.principal, &r.action, &target(self, r))
     }
 }
 

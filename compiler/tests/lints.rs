@@ -1,5 +1,6 @@
-//! `rampart lint` finds unused groups, selectors that match nothing and allow rules a
-//! deny always overrides, and nothing in the source documents' fixtures.
+//! `rampart lint` finds unused groups, selectors that match nothing, allow rules a deny
+//! always overrides and denies narrowed by `agents`/`tags`, and nothing in the source
+//! documents' fixtures.
 
 use std::path::PathBuf;
 
@@ -38,6 +39,7 @@ fn each_lint_fires() {
         [
             "../fixtures/lint/findings.yaml:12:9: `default/nothing-matches`: the config selectors match nothing in the catalog (field `spec.object.configs`)",
             "../fixtures/lint/findings.yaml:24:9: `default/read-mc` never allows `read`: deny `default/deny-all-configs` (../fixtures/lint/findings.yaml:36:9) always overrides it",
+            "../fixtures/lint/findings.yaml:49:9: `default/deny-deletes-on-homelab`: `agents`/`tags` do not narrow a deny: it applies to every object its selectors match, whatever their agent and tags (Mission Control ignores these deprecated fields) (field `spec.agents`)",
             "../fixtures/lint/findings.yaml:5:9: group `nobody-uses-me` is not the subject of any permission (field `metadata.name`)",
         ]
     );

@@ -40,13 +40,16 @@ pub(crate) struct DecisionData {
 
 /// The sizes of the other parts that decision data refers into.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
+pub(crate) struct Limits<'a> {
     /// Permissions (rules name them).
     pub permissions: usize,
     /// Units (rules and entries name them).
     pub units: usize,
     /// Predicates (rules name them).
     pub predicates: usize,
+    /// Per predicate, whether it carries a permission-level `agents`/`tags` narrowing (a
+    /// deny's may not: docs/semantics.md).
+    pub narrowed_predicates: &'a [bool],
     /// Actions (entries name them; rows are per class and action).
     pub actions: usize,
     /// Global objects (bits of rules and rows).

@@ -61,7 +61,7 @@ impl Decisions {
     /// builds the check layout within `layout_bytes`.
     pub(crate) fn build(
         data: DecisionData,
-        limits: &Limits,
+        limits: &Limits<'_>,
         recompute_rows: Option<u64>,
         layout_bytes: u64,
     ) -> Result<Decisions, LoadError> {

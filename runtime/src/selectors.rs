@@ -83,6 +83,14 @@ impl Selectors {
         self.predicates.len()
     }
 
+    /// Per predicate, whether it carries a permission-level `agents`/`tags` narrowing.
+    pub(crate) fn narrowed_predicates(&self) -> Vec<bool> {
+        self.predicate_data
+            .iter()
+            .map(|p| p.agents.is_some() || !p.tags.is_empty())
+            .collect()
+    }
+
     /// A compiled selector by index.
     pub(crate) fn selector(&self, index: u32) -> Option<&CompiledSelector> {
         self.compiled.get(index as usize)

@@ -203,10 +203,12 @@ impl Tables {
         })?;
         let provenance = Provenance::build(permissions, units, principal_unit)?;
         let selectors = Selectors::build(selectors, predicates, agents)?;
+        let narrowed_predicates = selectors.narrowed_predicates();
         let limits = Limits {
             permissions: provenance.permission_count(),
             units: provenance.unit_count(),
             predicates: selectors.predicate_count(),
+            narrowed_predicates: &narrowed_predicates,
             actions: names.action_count(),
             globals: names.global_count(),
             objects: Category::ALL.map(|c| names.object_count(c)),

@@ -67,7 +67,7 @@ fn object_classes(c: Category, d: &DecisionData, objects: usize) -> Result<(), L
 }
 
 /// Checks every cross-reference; after this nothing can be read out of range.
-pub(crate) fn structure(d: &DecisionData, limits: &Limits) -> Result<(), LoadError> {
+pub(crate) fn structure(d: &DecisionData, limits: &Limits<'_>) -> Result<(), LoadError> {
     let units = limits.units;
     let actions = limits.actions;
     let globals = limits.globals;
@@ -104,6 +104,25 @@ pub(crate) fn structure(d: &DecisionData, limits: &Limits) -> Result<(), LoadErr
         }
         if rule.required >= 16 || (globals < 64 && rule.globals >> globals != 0) {
             return Err(corrupt(format!("rule {r} has bits out of range")));
+        }
+        if rule.deny
+            && rule.objects
+            && Category::ALL.into_iter().any(|c| {
+                let narrowed = c
+                    .of(&rule.predicates)
+                    .and_then(|p| limits.narrowed_predicates.get(p as usize))
+                    .is_some_and(|narrowed| *narrowed);
+                narrowed
+                    || (rule.required & c.bit() == 0
+                        && (*c.of(&rule.sets) != SetRef::All || c.of(&rule.predicates).is_some()))
+            })
+        {
+            // Compilers before issue 20 narrowed denies by `agents`/`tags`, over configs
+            // and components the deny did not name too, so that naming one more object
+            // could make a deny stop matching.
+            return Err(corrupt(format!(
+                "rule {r} is a deny narrowed by `agents`/`tags` or constraining a category it does not name (tables from an older compiler: compile the policy again)"
+            )));
         }
         for c in Category::ALL {
             let set = *c.of(&rule.sets);

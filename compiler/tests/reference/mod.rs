@@ -16,7 +16,9 @@
     clippy::panic
 )]
 
+pub mod extend;
 pub mod generate;
+pub mod monotonicity;
 
 use std::collections::BTreeMap;
 
@@ -643,8 +645,7 @@ impl World {
                             .unwrap_or(&[]);
                         sels.len() == 1
                             && sels[0].is_wildcard()
-                            && perm.agents.is_none()
-                            && perm.tags.is_none()
+                            && (perm.deny || (perm.agents.is_none() && perm.tags.is_none()))
                             && CATEGORY_GLOBALS[*c] == g
                     }
                     _ => false,
@@ -667,6 +668,10 @@ impl World {
                     }
                 }
                 for c in [CONFIG, COMPONENT] {
+                    // A deny is not narrowed (docs/semantics.md).
+                    if perm.deny {
+                        continue;
+                    }
                     if let Some(o) = &objects[c] {
                         if let Some(agents) = &perm.agents {
                             let ok = agents.iter().any(|a| {
@@ -722,6 +727,12 @@ impl World {
 
     /// The reference decision.
     pub fn decide(&self, principal: &Principal, action: &str, target: &Target) -> bool {
+        let (allow, deny) = self.verdict(principal, action, target);
+        allow && !deny
+    }
+
+    /// Whether some allow rule, and whether some deny rule, matches.
+    pub fn verdict(&self, principal: &Principal, action: &str, target: &Target) -> (bool, bool) {
         let mut allow = false;
         let mut deny = false;
         for perm in &self.permissions {
@@ -751,6 +762,6 @@ impl World {
                 }
             }
         }
-        allow && !deny
+        (allow, deny)
     }
 }
