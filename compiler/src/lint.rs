@@ -1,8 +1,9 @@
 //! Lints: valid input that is probably not what its author meant, found on the typed
 //! model with the documents' spans. Groups no permission names; permissions whose
 //! selectors match nothing in the catalog; allow rules a deny rule of the same subject
-//! always overrides; denies narrowed by the deprecated `agents`/`tags`; deprecated
-//! three-part `connection://type/namespace/name` references.
+//! always overrides; denies narrowed by the deprecated `agents`/`tags`; object denies
+//! that a grant on their category's global object outlives; deprecated three-part
+//! `connection://type/namespace/name` references.
 
 use rampart_grammar::ConnectionRef;
 use rampart_runtime::build::DenseSet;
@@ -66,6 +67,101 @@ fn narrowed_deny(
         .field(field)
         .warning(),
     )
+}
+
+/// Object denies a grant on the category's global object outlives: for every principal
+/// class and action, a deny that constrains a category's objects without denying its
+/// global object (`catalog` for configs, ...) while an allow of the same class grants the
+/// action on that global object. A check on the global object does not see object denies
+/// (docs/semantics.md), so a service that checks `catalog` where it acts on a config
+/// would let the denied subject through.
+fn denies_the_global_object_outlives(model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let global_bit = |c: Category| {
+        crate::roles::GLOBAL_OBJECTS
+            .iter()
+            .position(|g| *g == c.global_object())
+            .and_then(|i| 1u64.checked_shl(i as u32))
+            .unwrap_or(0)
+    };
+    let mut by_unit: BTreeMap<u32, Vec<(u32, &Vec<u32>)>> = BTreeMap::new();
+    for ((unit, action), rules) in &expanded.entries {
+        by_unit.entry(unit.0).or_default().push((*action, rules));
+    }
+    // (deny permission, category) -> the actions whose global grant outlives the deny.
+    let mut outlived: BTreeMap<(u32, usize), BTreeSet<u32>> = BTreeMap::new();
+    for units in &expanded.principal_classes {
+        let mut by_action: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for unit in units {
+            for (action, rules) in by_unit.get(&unit.0).into_iter().flatten() {
+                by_action.entry(*action).or_default().extend(rules.iter());
+            }
+        }
+        for (action, rules) in &by_action {
+            let rules: Vec<(&crate::resolve::RuleSpec, &crate::expand::ExpandedRule)> = rules
+                .iter()
+                .filter_map(|r| {
+                    Some((
+                        model.rules.get(*r as usize)?,
+                        expanded.rules.get(*r as usize)?,
+                    ))
+                })
+                .collect();
+            let (allowed, denied) = rules.iter().fold((0u64, 0u64), |(a, d), (spec, rule)| {
+                if spec.deny {
+                    (a, d | rule.globals)
+                } else {
+                    (a | rule.globals, d)
+                }
+            });
+            for (spec, rule) in rules.iter().filter(|(spec, _)| spec.deny && spec.objects) {
+                for (i, c) in Category::ALL.into_iter().enumerate() {
+                    let bit = global_bit(c);
+                    if rule.required & c.bit() != 0 && allowed & bit != 0 && denied & bit == 0 {
+                        outlived
+                            .entry((spec.permission, i))
+                            .or_default()
+                            .insert(*action);
+                    }
+                }
+            }
+        }
+    }
+    let mut findings = Vec::new();
+    for ((permission, i), actions) in outlived {
+        let (Some(at), Some(c)) = (location(model, permission), Category::ALL.get(i)) else {
+            continue;
+        };
+        let name = model
+            .permissions
+            .get(permission as usize)
+            .map(|p| p.name.as_str())
+            .unwrap_or("");
+        let actions: Vec<String> = actions
+            .iter()
+            .filter_map(|a| expanded.actions.get(*a as usize))
+            .map(|a| format!("`{a}`"))
+            .collect();
+        let global = c.global_object();
+        findings.push(
+            Diagnostic::at(
+                at,
+                format!(
+                    "`{name}` denies {} on some {} but not on the global object `{global}`, which another grant allows its subject: a check on `{global}` does not see this deny",
+                    actions.join(", "),
+                    c.plural()
+                ),
+            )
+            .help(format!(
+                "a service must check the {} it acts on, not `{global}`; to deny `{global}` too, deny every {} (`{}: [{{name: \"*\"}}]`)",
+                c.name(),
+                c.name(),
+                c.plural()
+            ))
+            .warning(),
+        );
+    }
+    findings
 }
 
 /// Runs every lint; findings are warnings.
@@ -176,6 +272,7 @@ pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Di
             );
         }
     }
+    findings.extend(denies_the_global_object_outlives(model, expanded));
     for u in &documents.uses {
         if let Ok(ConnectionRef::Named {
             deprecated_type: Some(kind),

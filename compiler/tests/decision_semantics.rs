@@ -1,7 +1,8 @@
 //! Corners of the decision semantics that failed open (issue 20), each as a small policy,
 //! a catalog, and the requests that must be decided as DESIGN section 3 and
 //! `docs/semantics.md` say: objects described by attributes whose id or agent is spelled
-//! differently from the catalog's.
+//! differently from the catalog's (item 13); denies narrowed by `agents`/`tags` (item 11);
+//! object denies and the category's global object (item 19).
 
 #![allow(
     clippy::unwrap_used,
@@ -375,4 +376,84 @@ fn tables_with_a_narrowed_deny_are_refused() {
     *Category::Config.of_mut(&mut rule.predicates) = Some(narrowing);
     let error = Tables::from_bytes(&encode(&compiled.data)).expect_err("refused");
     assert!(error.to_string().contains("`agents`/`tags`"), "{error}");
+}
+
+const GLOBAL_CATALOG: &str = r#"
+people: [{id: john, email: john@example.com, roles: [editor]}]
+configs:
+  - {id: c-dev, name: dev, tags: {env: dev}}
+  - {id: c-prod, name: prod, tags: {env: prod}}
+"#;
+
+/// Item 19: the global object `catalog` is decided by the grants on it (here the
+/// `editor` role's), not by object denies; a check about a config is decided with them.
+#[test]
+fn an_object_deny_holds_for_its_objects_and_does_not_reach_the_global_object() {
+    let policy = permission(
+        "no-prod",
+        true,
+        "\"*\"",
+        "  object: {configs: [{tagSelector: env=prod}]}",
+    );
+    let t = tables(GLOBAL_CATALOG, &policy);
+    for case in [
+        // The global grant applies to every config, and the deny wins on the prod ones.
+        "john@example.com delete config=c-dev => allow",
+        "john@example.com delete config=c-prod => deny",
+        // The global object is the category as a whole, decided by the grants on it.
+        "john@example.com delete global=catalog => allow",
+    ] {
+        support::check(&t, case);
+    }
+}
+
+/// Item 19, the footgun that remains: `lint` warns (and `lint --deny-warnings` fails)
+/// when a grant on the global object outlives an object deny of the same subject; a deny
+/// on every config reaches `catalog` and is not reported.
+#[test]
+fn lint_reports_an_object_deny_a_global_grant_outlives() {
+    let findings = |policy: &str| -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join("catalog.yaml"), GLOBAL_CATALOG).expect("write");
+        std::fs::write(dir.path().join("policy.yaml"), policy).expect("write");
+        let c = rampart_compiler::compile::check(
+            &[dir.path().join("policy.yaml")],
+            Some(&dir.path().join("catalog.yaml")),
+            &|_| {},
+        )
+        .unwrap_or_else(|d| panic!("{d:?}"));
+        let expanded = rampart_compiler::expand::expand(&c.world, &c.model);
+        rampart_compiler::lint::lint(&c.documents, &c.model, &expanded)
+            .into_iter()
+            .map(|f| f.to_string())
+            .collect()
+    };
+    let partial = findings(&permission(
+        "no-prod",
+        true,
+        "delete",
+        "  object: {configs: [{tagSelector: env=prod}]}",
+    ));
+    assert_eq!(partial.len(), 1, "{partial:?}");
+    assert!(
+        partial[0].contains("`default/no-prod` denies `delete` on some configs but not on the global object `catalog`"),
+        "{partial:?}"
+    );
+    let whole = findings(&permission(
+        "no-configs",
+        true,
+        "delete",
+        "  object: {configs: [{name: \"*\"}]}",
+    ));
+    assert_eq!(whole, Vec::<String>::new());
+    let t = tables(
+        GLOBAL_CATALOG,
+        &permission(
+            "no-configs",
+            true,
+            "delete",
+            "  object: {configs: [{name: \"*\"}]}",
+        ),
+    );
+    support::check(&t, "john@example.com delete global=catalog => deny");
 }

@@ -1,6 +1,6 @@
 //! `rampart lint` finds unused groups, selectors that match nothing, allow rules a deny
-//! always overrides and denies narrowed by `agents`/`tags`, and nothing in the source
-//! documents' fixtures.
+//! always overrides, denies narrowed by `agents`/`tags` and object denies a grant on the
+//! global object outlives, and nothing in the source documents' fixtures.
 
 use std::path::PathBuf;
 
@@ -41,6 +41,7 @@ fn each_lint_fires() {
             "../fixtures/lint/findings.yaml:24:9: `default/read-mc` never allows `read`: deny `default/deny-all-configs` (../fixtures/lint/findings.yaml:36:9) always overrides it",
             "../fixtures/lint/findings.yaml:49:9: `default/deny-deletes-on-homelab`: `agents`/`tags` do not narrow a deny: it applies to every object its selectors match, whatever their agent and tags (Mission Control ignores these deprecated fields) (field `spec.agents`)",
             "../fixtures/lint/findings.yaml:5:9: group `nobody-uses-me` is not the subject of any permission (field `metadata.name`)",
+            "../fixtures/lint/findings.yaml:63:9: `default/no-prod-deletes-for-admins` denies `update`, `delete` on some configs but not on the global object `catalog`, which another grant allows its subject: a check on `catalog` does not see this deny",
         ]
     );
 }
