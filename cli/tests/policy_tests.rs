@@ -236,3 +236,38 @@ spec:
         "{text}"
     );
 }
+
+#[test]
+fn a_resolve_case_about_no_connection_is_an_error_in_every_reference_form() {
+    // None of the first three names a connection; the bare id used to pass `expect: deny`
+    // because the runtime refuses an unknown connection as it refuses an unauthorized
+    // reader (so as not to tell a caller which connections exist).
+    let text = "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: ghosts}
+spec:
+  cases:
+    - name: bare id
+      resolve: {subject: john@doe.com, reference: 3fa85f64-5717-4562-b3fc-2c963f66afa6, expect: deny}
+    - name: two-part in the case's namespace
+      resolve: {subject: john@doe.com, reference: 'connection://payments-database', namespace: mc, expect: deny}
+    - name: malformed
+      resolve: {subject: john@doe.com, reference: 'connection:/payments-database', expect: deny}
+    - name: a known connection
+      resolve: {subject: john@doe.com, reference: 'connection://mc/loki-bucket', expect: deny}
+";
+    let out = run_suite(text, &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("1 passed, 3 failed"), "{text}");
+    for case in ["bare id", "two-part in the case's namespace", "malformed"] {
+        assert!(
+            text.contains(&format!("ERROR default/ghosts / {case}")),
+            "{case}\n{text}"
+        );
+    }
+    assert!(
+        text.contains("unknown connection `3fa85f64-5717-4562-b3fc-2c963f66afa6`"),
+        "{text}"
+    );
+}

@@ -511,6 +511,14 @@ impl Asker<'_> {
         if let Err(e) = self.tables.principal(&c.subject.value) {
             return (request, Verdict::Error(e.to_string()));
         }
+        // Likewise an unknown connection, in every form a reference takes (two-part in
+        // the case's namespace, legacy, three-part, a bare id) and a malformed one.
+        if let Err(e) = self
+            .tables
+            .connection_reference(&c.reference.value, namespace)
+        {
+            return (request, Verdict::Error(e.to_string()));
+        }
         let got = match self.tables.resolve_connection(
             &c.reference.value,
             &c.subject.value,

@@ -579,6 +579,27 @@ impl Tables {
         )
     }
 
+    /// The connection a reference names, without authorization, for tools that hold the
+    /// tables and must tell a reference to no connection from a refusal (a policy test
+    /// must not pass `expect: deny` on a typo). Every form [`Tables::resolve_connection`]
+    /// takes; a reference that does not parse is [`RequestErrorKind::InvalidRequest`], one
+    /// that names no connection [`RequestErrorKind::UnknownObject`].
+    ///
+    /// [`RequestErrorKind::InvalidRequest`]: crate::RequestErrorKind::InvalidRequest
+    /// [`RequestErrorKind::UnknownObject`]: crate::RequestErrorKind::UnknownObject
+    pub fn connection_reference(
+        &self,
+        reference: &str,
+        context_namespace: &str,
+    ) -> Result<ObjectId, RequestError> {
+        crate::connection::resolve::connection_reference(
+            &self.parts,
+            &self.connections,
+            reference,
+            context_namespace,
+        )
+    }
+
     /// Counts, for statistics: principals, principal classes, actions, rules, rows, and
     /// per category objects and object classes.
     pub fn statistics(&self) -> Statistics {

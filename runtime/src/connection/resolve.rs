@@ -16,6 +16,7 @@ use super::secret::{SecretValue, MASK};
 use super::source::{LookupError, SecretSource, SourceKind};
 use super::template::{render, Variables};
 use crate::category::Category;
+use crate::error::RequestError;
 use crate::ids::ObjectId;
 use crate::parts::Parts;
 use crate::request::{IdTarget, ObjectIds};
@@ -238,6 +239,26 @@ pub(crate) fn resolve_connection(
         )
     })?;
     hydrate(definition, secrets)
+}
+
+/// The connection a reference names, without authorization
+/// ([`crate::Tables::connection_reference`]): a reference that does not parse is an invalid
+/// request, one that names no connection an unknown object.
+pub(crate) fn connection_reference(
+    tables: &Parts,
+    connections: &Connections,
+    reference: &str,
+    context_namespace: &str,
+) -> Result<ObjectId, RequestError> {
+    let parsed =
+        ConnectionRef::parse(reference).map_err(|e| RequestError::invalid(e.to_string()))?;
+    connection_object(tables, connections, &parsed, context_namespace).ok_or_else(|| {
+        let key = match &parsed {
+            ConnectionRef::Id(id) => id.clone(),
+            ConnectionRef::Named { .. } => parsed.key(context_namespace),
+        };
+        RequestError::unknown_object(Category::Connection, &key)
+    })
 }
 
 /// The connection a reference names: `namespace/name`, then the legacy `type/name`
