@@ -1,14 +1,25 @@
 //! `rampart diff OLD NEW [--format text|json] [--exit-code] [--fail-on gained|lost|any]`:
 //! access gained and lost between two table files, grouped by subject and action, objects
-//! by name (tables compiled from different catalogs compare by key). Computed once per
-//! pair of principal classes. With `--exit-code` (or `--fail-on`) it gates a change in CI.
+//! by name (tables compiled from different catalogs compare by key). Every action is
+//! compared, the `invoke:` operations included (a name one side does not have is decided
+//! there by the stand-in that decides it: the plugin's `invoke:<plugin>:*`, else
+//! `invoke:*`), and so are the rules as their selectors state them
+//! ([`rampart_runtime::ResidualRule`]): a rule widened to objects the catalog does not hold
+//! yet is access gained even when no catalogued object changes. Computed once per pair of
+//! principal classes. With `--exit-code` (or `--fail-on`) it gates a change in CI.
+//!
+//! Counts are of things, not of request shapes: an object is counted once however many
+//! requests name it (a config gaining access is one config, not one grant per playbook
+//! it may now be run with), a two-object grant is counted by the fewer objects that
+//! account for it, and the summary counts each object and rule once over every subject
+//! and action.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use rampart_runtime::text::Shown;
-use rampart_runtime::{Category, PairShape, PrincipalId, Tables};
+use rampart_runtime::{ActionId, Category, PairShape, PrincipalId, ResidualRule, Tables};
 use roaring::RoaringBitmap;
 use serde_json::{json, Value};
 
@@ -47,10 +58,6 @@ pub enum FailOn {
     Any,
 }
 
-/// One action's change for a pair of principal classes: action, gained, lost, and how
-/// many grants each side counts.
-type Change = (String, Value, Value, usize, usize);
-
 /// A shared key space for one category's objects in both tables.
 struct Keys {
     names: Vec<String>,
@@ -88,11 +95,46 @@ impl Keys {
             .collect()
     }
 
+    fn name(&self, index: u32) -> String {
+        self.names.get(index as usize).cloned().unwrap_or_default()
+    }
+
     fn names(&self, objects: &RoaringBitmap) -> Vec<String> {
-        objects
-            .iter()
-            .filter_map(|i| self.names.get(i as usize).cloned())
-            .collect()
+        objects.iter().map(|i| self.name(i)).collect()
+    }
+}
+
+/// One table's action vocabulary by name.
+struct Vocabulary<'t> {
+    tables: &'t Tables,
+    by_name: HashMap<String, ActionId>,
+}
+
+impl<'t> Vocabulary<'t> {
+    fn new(tables: &'t Tables) -> Vocabulary<'t> {
+        Vocabulary {
+            tables,
+            by_name: tables
+                .actions()
+                .map(|(id, name)| (name.to_string(), id))
+                .collect(),
+        }
+    }
+
+    /// The action that decides `name` (a name of either table's vocabulary) here: the
+    /// action of that name; for an `invoke:` operation or plugin stand-in this table does
+    /// not name, the stand-in that decides it here (the plugin's, else `invoke:*`).
+    fn decides(&self, name: &str) -> Option<ActionId> {
+        if let Some(id) = self.by_name.get(name) {
+            return Some(*id);
+        }
+        let plugin_wide = name
+            .strip_prefix("invoke:")
+            .is_some_and(|rest| rest.ends_with(":*"));
+        if plugin_wide || name == "invoke:*" {
+            return self.by_name.get("invoke:*").copied();
+        }
+        self.tables.action(name).ok()
     }
 }
 
@@ -104,17 +146,19 @@ struct Grants {
     objects: [RoaringBitmap; 4],
     /// Per pair shape: first object -> second objects.
     pairs: BTreeMap<usize, BTreeMap<u32, RoaringBitmap>>,
+    /// The rules as their selectors state them (what decides uncatalogued objects).
+    rules: Vec<ResidualRule>,
 }
 
 fn grants(
     t: &Tables,
     old_side: bool,
     p: PrincipalId,
-    action: &str,
+    action: Option<ActionId>,
     keys: &[Keys; 4],
 ) -> Result<Grants, crate::Failure> {
     let mut g = Grants::default();
-    let Ok(action) = t.action(action) else {
+    let Some(action) = action else {
         return Ok(g);
     };
     let side = |c: Category| {
@@ -124,6 +168,7 @@ fn grants(
             &c.of(keys).new
         }
     };
+    g.rules = t.residual_rules(p, action)?;
     if let Some(access) = t.access(p)?.into_iter().find(|a| a.action == action) {
         g.globals = access.globals.into_iter().collect();
         g.unscoped = access.unscoped;
@@ -144,140 +189,276 @@ fn grants(
     Ok(g)
 }
 
-/// One side of a change, as JSON (empty parts left out).
-fn side_json(
+/// Access one side of a change holds and the other does not.
+#[derive(Default)]
+struct Delta {
     globals: Vec<String>,
     unscoped: bool,
-    objects: Vec<(Category, Vec<String>)>,
-    pairs: Vec<(PairShape, String, Vec<String>)>,
-) -> Value {
-    let mut m = serde_json::Map::new();
-    if !globals.is_empty() {
-        m.insert("globals".into(), json!(globals));
+    objects: Vec<(Category, RoaringBitmap)>,
+    pairs: Vec<(PairShape, u32, RoaringBitmap)>,
+    /// Allow rules (gained: added or widened; lost: removed or narrowed).
+    allow_rules: Vec<String>,
+    /// Deny rules (gained: removed or narrowed; lost: added or widened).
+    deny_rules: Vec<String>,
+}
+
+/// The rules of `a` no rule of `b` covers, as text.
+fn uncovered(a: &[ResidualRule], b: &[ResidualRule], deny: bool) -> Vec<String> {
+    a.iter()
+        .filter(|r| r.deny == deny && !b.iter().any(|o| o.covers(r)))
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// What `a` allows on catalogued objects that `b` does not.
+fn catalogued(a: &Grants, b: &Grants) -> Delta {
+    let mut d = Delta {
+        globals: a.globals.difference(&b.globals).cloned().collect(),
+        unscoped: a.unscoped && !b.unscoped,
+        ..Delta::default()
+    };
+    for c in Category::ALL {
+        let only = c.of(&a.objects) - c.of(&b.objects);
+        if !only.is_empty() {
+            d.objects.push((c, only));
+        }
     }
-    if unscoped {
+    for shape in PairShape::ALL {
+        let empty = BTreeMap::new();
+        let (pa, pb) = (
+            a.pairs.get(&shape.index()).unwrap_or(&empty),
+            b.pairs.get(&shape.index()).unwrap_or(&empty),
+        );
+        for (x, seconds) in pa {
+            let only = match pb.get(x) {
+                Some(other) => seconds - other,
+                None => seconds.clone(),
+            };
+            if !only.is_empty() {
+                d.pairs.push((shape, *x, only));
+            }
+        }
+    }
+    d
+}
+
+/// `(gained, lost)` between two grant sets.
+fn difference(before: &Grants, after: &Grants) -> (Delta, Delta) {
+    let mut gained = catalogued(after, before);
+    gained.allow_rules = uncovered(&after.rules, &before.rules, false);
+    gained.deny_rules = uncovered(&before.rules, &after.rules, true);
+    let mut lost = catalogued(before, after);
+    lost.allow_rules = uncovered(&before.rules, &after.rules, false);
+    lost.deny_rules = uncovered(&after.rules, &before.rules, true);
+    (gained, lost)
+}
+
+/// What a delta counts: objects (per category, by shared key index), global objects,
+/// requests naming no object, rules.
+#[derive(Default)]
+struct Tally {
+    objects: [BTreeSet<u32>; 4],
+    globals: BTreeSet<String>,
+    unscoped: bool,
+    rules: BTreeSet<String>,
+}
+
+impl Tally {
+    /// Adds a delta: each object once (also across deltas); a two-object grant by the
+    /// objects not already counted that account for it, the firsts or the seconds,
+    /// whichever are fewer.
+    fn add(&mut self, d: &Delta) {
+        self.globals.extend(d.globals.iter().cloned());
+        self.unscoped |= d.unscoped;
+        for r in &d.allow_rules {
+            self.rules.insert(format!("allow {r}"));
+        }
+        for r in &d.deny_rules {
+            self.rules.insert(format!("deny {r}"));
+        }
+        let mut counted = self.objects.clone();
+        for (c, objects) in &d.objects {
+            c.of_mut(&mut counted).extend(objects.iter());
+        }
+        for shape in PairShape::ALL {
+            let (a, b) = (shape.first(), shape.second());
+            let mut firsts = BTreeSet::new();
+            let mut seconds = BTreeSet::new();
+            for (s, x, with) in &d.pairs {
+                if *s != shape || a.of(&counted).contains(x) {
+                    continue;
+                }
+                let rest: Vec<u32> = with
+                    .iter()
+                    .filter(|y| !b.of(&counted).contains(y))
+                    .collect();
+                if !rest.is_empty() {
+                    firsts.insert(*x);
+                    seconds.extend(rest);
+                }
+            }
+            if firsts.len() <= seconds.len() {
+                a.of_mut(&mut counted).extend(firsts);
+            } else {
+                b.of_mut(&mut counted).extend(seconds);
+            }
+        }
+        self.objects = counted;
+    }
+
+    /// The total and the count of each kind (JSON member names).
+    fn kinds(&self) -> (usize, Vec<(&'static str, usize)>) {
+        let mut kinds: Vec<(&'static str, usize)> = Category::ALL
+            .into_iter()
+            .map(|c| (c.plural(), c.of(&self.objects).len()))
+            .collect();
+        kinds.push(("globals", self.globals.len()));
+        kinds.push(("unscoped", usize::from(self.unscoped)));
+        kinds.push(("rules", self.rules.len()));
+        kinds.retain(|(_, n)| *n > 0);
+        (kinds.iter().map(|(_, n)| n).sum(), kinds)
+    }
+
+    /// `1 config, 2 rules`, or `nothing`.
+    fn text(&self) -> String {
+        let (_, kinds) = self.kinds();
+        if kinds.is_empty() {
+            return "nothing".into();
+        }
+        kinds
+            .into_iter()
+            .map(|(kind, n)| {
+                let (one, many) = match kind {
+                    "playbooks" => ("playbook", "playbooks"),
+                    "configs" => ("config", "configs"),
+                    "components" => ("component", "components"),
+                    "connections" => ("connection", "connections"),
+                    "globals" => ("global object", "global objects"),
+                    "unscoped" => ("request naming no object", "requests naming no object"),
+                    _ => ("rule", "rules"),
+                };
+                if kind == "unscoped" {
+                    one.to_string()
+                } else {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Counts by kind, as a JSON object.
+fn by_kind(kinds: Vec<(&'static str, usize)>) -> Value {
+    Value::Object(
+        kinds
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), json!(n)))
+            .collect(),
+    )
+}
+
+/// One side of a change, as JSON (empty parts left out).
+fn side_json(d: &Delta, keys: &[Keys; 4]) -> Value {
+    let mut m = serde_json::Map::new();
+    if !d.globals.is_empty() {
+        m.insert("globals".into(), json!(d.globals));
+    }
+    if d.unscoped {
         m.insert("unscoped".into(), json!(true));
     }
-    for (c, list) in objects {
-        m.insert(c.plural().into(), json!(list));
+    for (c, list) in &d.objects {
+        m.insert(c.plural().into(), json!(c.of(keys).names(list)));
     }
-    if !pairs.is_empty() {
+    if !d.pairs.is_empty() {
         m.insert(
             "pairs".into(),
-            pairs.into_iter().map(|(s, first, seconds)| json!({s.first().name(): first, s.second().plural(): seconds})).collect(),
+            d.pairs
+                .iter()
+                .map(|(s, first, seconds)| {
+                    json!({
+                        s.first().name(): s.first().of(keys).name(*first),
+                        s.second().plural(): s.second().of(keys).names(seconds),
+                    })
+                })
+                .collect(),
         );
+    }
+    if !d.allow_rules.is_empty() {
+        m.insert("allow_rules".into(), json!(d.allow_rules));
+    }
+    if !d.deny_rules.is_empty() {
+        m.insert("deny_rules".into(), json!(d.deny_rules));
     }
     Value::Object(m)
 }
 
-/// `(gained, lost)` between two grant sets, as JSON.
-fn difference(before: &Grants, after: &Grants, keys: &[Keys; 4]) -> (Value, Value, usize, usize) {
-    let mut counts = (0, 0);
-    let mut sides = Vec::new();
-    for (a, b) in [(after, before), (before, after)] {
-        let globals: Vec<String> = a.globals.difference(&b.globals).cloned().collect();
-        let unscoped = a.unscoped && !b.unscoped;
-        let mut objects = Vec::new();
-        let mut n = globals.len() + usize::from(unscoped);
-        for c in Category::ALL {
-            let d = c.of(&a.objects) - c.of(&b.objects);
-            if !d.is_empty() {
-                n += d.len() as usize;
-                objects.push((c, c.of(keys).names(&d)));
-            }
-        }
-        let mut pairs = Vec::new();
-        for shape in PairShape::ALL {
-            let empty = BTreeMap::new();
-            let (pa, pb) = (
-                a.pairs.get(&shape.index()).unwrap_or(&empty),
-                b.pairs.get(&shape.index()).unwrap_or(&empty),
-            );
-            for (x, seconds) in pa {
-                let d = match pb.get(x) {
-                    Some(other) => seconds - other,
-                    None => seconds.clone(),
-                };
-                if !d.is_empty() {
-                    n += d.len() as usize;
-                    let first = shape
-                        .first()
-                        .of(keys)
-                        .names
-                        .get(*x as usize)
-                        .cloned()
-                        .unwrap_or_default();
-                    pairs.push((shape, first, shape.second().of(keys).names(&d)));
-                }
-            }
-        }
-        sides.push((side_json(globals, unscoped, objects, pairs), n));
-    }
-    let mut sides = sides.into_iter();
-    let (gained, g) = sides.next().unwrap_or((Value::Null, 0));
-    let (lost, l) = sides.next().unwrap_or((Value::Null, 0));
-    counts.0 += g;
-    counts.1 += l;
-    (gained, lost, counts.0, counts.1)
-}
-
-fn short(list: &[Value]) -> String {
-    let names: Vec<String> = list
+fn short(names: &[String]) -> String {
+    let shown: Vec<String> = names
         .iter()
-        .filter_map(|v| v.as_str())
+        .take(20)
         .map(|s| Shown(s).to_string())
         .collect();
     if names.len() > 20 {
-        format!(
-            "{} (and {} more)",
-            names
-                .iter()
-                .take(20)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-            names.len() - 20
-        )
+        format!("{} (and {} more)", shown.join(", "), names.len() - 20)
     } else {
-        names.join(", ")
+        shown.join(", ")
     }
 }
 
-fn text_lines(sign: char, side: &Value, out: &mut Vec<String>) {
-    let Some(map) = side.as_object() else { return };
-    for (k, v) in map {
-        match (k.as_str(), v) {
-            ("globals", Value::Array(list)) => {
-                out.push(format!("    {sign} global objects: {}", short(list)))
-            }
-            ("unscoped", _) => out.push(format!("    {sign} requests naming no object")),
-            ("pairs", Value::Array(pairs)) => {
-                for p in pairs {
-                    let Some(p) = p.as_object() else { continue };
-                    let mut first = String::new();
-                    let mut seconds = String::new();
-                    for (pk, pv) in p {
-                        match pv {
-                            Value::String(s) => first = format!("{pk} {}", Shown(s)),
-                            Value::Array(list) => seconds = format!("{pk}: {}", short(list)),
-                            _ => {}
-                        }
-                    }
-                    out.push(format!("    {sign} {first} together with {seconds}"));
-                }
-            }
-            (category, Value::Array(list)) => {
-                out.push(format!("    {sign} {category}: {}", short(list)))
-            }
-            _ => {}
-        }
+/// The lines of one side of a change.
+fn text_lines(gained: bool, d: &Delta, keys: &[Keys; 4], out: &mut Vec<String>) {
+    let sign = if gained { '+' } else { '-' };
+    if !d.globals.is_empty() {
+        out.push(format!("    {sign} global objects: {}", short(&d.globals)));
     }
+    if d.unscoped {
+        out.push(format!("    {sign} requests naming no object"));
+    }
+    for (c, list) in &d.objects {
+        out.push(format!(
+            "    {sign} {}: {}",
+            c.plural(),
+            short(&c.of(keys).names(list))
+        ));
+    }
+    for (shape, first, seconds) in &d.pairs {
+        out.push(format!(
+            "    {sign} {} {} together with {}: {}",
+            shape.first().name(),
+            Shown(&shape.first().of(keys).name(*first)),
+            shape.second().plural(),
+            short(&shape.second().of(keys).names(seconds))
+        ));
+    }
+    let (allows, denies) = if gained {
+        ("rule allows", "rule no longer denies")
+    } else {
+        ("rule no longer allows", "rule denies")
+    };
+    for r in &d.allow_rules {
+        out.push(format!("    {sign} {allows} {}", Shown(r)));
+    }
+    for r in &d.deny_rules {
+        out.push(format!("    {sign} {denies} {}", Shown(r)));
+    }
+}
+
+/// A subject's principal class in the old and in the new tables (`None`: not there).
+type ClassPair = (Option<u32>, Option<u32>);
+
+/// One action's change for a pair of principal classes.
+struct Change {
+    action: String,
+    gained: Delta,
+    lost: Delta,
 }
 
 pub fn run(args: Args) -> Outcome {
     let old = load_tables(&args.old, args.verify.as_deref())?;
     let new = load_tables(&args.new, args.verify.as_deref())?;
     let keys = Category::ALL.map(|c| Keys::build(&old, &new, c));
+    let (old_actions, new_actions) = (Vocabulary::new(&old), Vocabulary::new(&new));
     let subjects: BTreeSet<String> = old
         .principals()
         .chain(new.principals())
@@ -288,9 +469,8 @@ pub fn run(args: Args) -> Outcome {
         .chain(new.actions())
         .map(|(_, n)| n.to_string())
         .collect();
-    let mut memo: HashMap<(Option<u32>, Option<u32>), Vec<Change>> = HashMap::new();
-    let mut changes = Vec::new();
-    let (mut gained_total, mut lost_total) = (0usize, 0usize);
+    let mut memo: HashMap<ClassPair, Vec<Change>> = HashMap::new();
+    let mut changes: Vec<(&String, ClassPair)> = Vec::new();
     for subject in &subjects {
         let (po, pn) = (old.principal(subject).ok(), new.principal(subject).ok());
         let key = (
@@ -301,58 +481,89 @@ pub fn run(args: Args) -> Outcome {
             let mut found = Vec::new();
             for action in &actions {
                 let before = match po {
-                    Some(p) => grants(&old, true, p, action, &keys)?,
+                    Some(p) => grants(&old, true, p, old_actions.decides(action), &keys)?,
                     None => Grants::default(),
                 };
                 let after = match pn {
-                    Some(p) => grants(&new, false, p, action, &keys)?,
+                    Some(p) => grants(&new, false, p, new_actions.decides(action), &keys)?,
                     None => Grants::default(),
                 };
                 if before == after {
                     continue;
                 }
-                let (gained, lost, g, l) = difference(&before, &after, &keys);
-                if g + l > 0 {
-                    found.push((action.clone(), gained, lost, g, l));
+                let (gained, lost) = difference(&before, &after);
+                let mut tally = Tally::default();
+                tally.add(&gained);
+                tally.add(&lost);
+                if tally.kinds().0 > 0 {
+                    found.push(Change {
+                        action: action.clone(),
+                        gained,
+                        lost,
+                    });
                 }
             }
             slot.insert(found);
         }
-        for (action, gained, lost, g, l) in memo.get(&key).into_iter().flatten() {
-            gained_total += g;
-            lost_total += l;
-            changes.push((
-                subject.clone(),
-                action.clone(),
-                gained.clone(),
-                lost.clone(),
-            ));
+        if memo.get(&key).is_some_and(|found| !found.is_empty()) {
+            changes.push((subject, key));
         }
     }
+    let (mut gained_tally, mut lost_tally) = (Tally::default(), Tally::default());
+    let rows: Vec<(&String, &Change)> = changes
+        .iter()
+        .flat_map(|(subject, key)| {
+            memo.get(key)
+                .into_iter()
+                .flatten()
+                .map(move |c| (*subject, c))
+        })
+        .collect();
+    for (_, change) in &rows {
+        gained_tally.add(&change.gained);
+        lost_tally.add(&change.lost);
+    }
+    let (gained_total, gained_kinds) = gained_tally.kinds();
+    let (lost_total, lost_kinds) = lost_tally.kinds();
     let mut out = Output::new();
     match args.format {
         Format::Json => out.line(json!({
+            "subjects": changes.len(),
             "gained": gained_total,
             "lost": lost_total,
-            "changes": changes.iter().map(|(s, a, g, l)| json!({"subject": s, "action": a, "gained": g, "lost": l})).collect::<Vec<_>>(),
+            "gained_by_kind": by_kind(gained_kinds),
+            "lost_by_kind": by_kind(lost_kinds),
+            "changes": rows.iter().map(|(s, c)| json!({
+                "subject": s,
+                "action": c.action,
+                "gained": side_json(&c.gained, &keys),
+                "lost": side_json(&c.lost, &keys),
+            })).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
             let mut current = None;
-            for (subject, action, gained, lost) in &changes {
-                if current != Some(subject) {
+            for (subject, change) in &rows {
+                if current != Some(*subject) {
                     out.line(Shown(subject))?;
-                    current = Some(subject);
+                    current = Some(*subject);
                 }
-                out.line(format!("  {action}"))?;
+                out.line(format!("  {}", change.action))?;
                 let mut lines = Vec::new();
-                text_lines('+', gained, &mut lines);
-                text_lines('-', lost, &mut lines);
+                text_lines(true, &change.gained, &keys, &mut lines);
+                text_lines(false, &change.lost, &keys, &mut lines);
                 for line in lines {
                     out.line(line)?;
                 }
             }
-            let touched: BTreeSet<&String> = changes.iter().map(|(s, ..)| s).collect();
-            out.line(format!("{} subjects changed: {gained_total} grants gained, {lost_total} lost", touched.len()))?;
+            let subjects = match changes.len() {
+                1 => "1 subject".to_string(),
+                n => format!("{n} subjects"),
+            };
+            out.line(format!(
+                "{subjects} changed; gained: {}; lost: {}",
+                gained_tally.text(),
+                lost_tally.text()
+            ))?;
         }
     }
     let fail_on = args.fail_on.or(args.exit_code.then_some(FailOn::Gained));

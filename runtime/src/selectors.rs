@@ -11,6 +11,10 @@ use crate::name_index::NameIndex;
 use crate::schema::{AgentData, NameList, PredicateData, SelectorData};
 use crate::selector::{CompiledPredicate, CompiledSelector};
 
+/// A predicate as text: each selector's canonical text (any of), the agents (any of),
+/// the tag pairs (all of).
+pub(crate) type PredicateText = (Vec<String>, Option<Vec<String>>, Vec<(String, String)>);
+
 /// Selectors, predicates and agents, compiled.
 #[derive(Debug)]
 pub(crate) struct Selectors {
@@ -128,6 +132,29 @@ impl Selectors {
             out.push(format!("tags: {}", tags.join(",")));
         }
         out
+    }
+
+    /// What predicate `index` requires, sorted: each selector's canonical text, the agents
+    /// (any of), the tag pairs (all of).
+    pub(crate) fn requirement(&self, index: u32) -> Option<PredicateText> {
+        let p = self.predicate_data.get(index as usize)?;
+        let mut selectors: Vec<String> = p
+            .selectors
+            .iter()
+            .filter_map(|s| self.stored.get(*s as usize))
+            .map(selector_text)
+            .collect();
+        selectors.sort();
+        selectors.dedup();
+        let agents = p.agents.clone().map(|mut a| {
+            a.sort();
+            a.dedup();
+            a
+        });
+        let mut tags = p.tags.clone();
+        tags.sort();
+        tags.dedup();
+        Some((selectors, agents, tags))
     }
 
     /// The agent `(id, name)` a key (id or name) names, when the catalog knows it: by its

@@ -38,6 +38,7 @@ use crate::names::{NameData, Names, PrincipalName};
 use crate::parts::Parts;
 use crate::provenance::Provenance;
 use crate::request::{IdTarget, Request};
+use crate::residual::ResidualRule;
 use crate::response::Response;
 use crate::schema::TablesData;
 #[cfg(feature = "build")]
@@ -531,6 +532,17 @@ impl Tables {
     /// What `principal` may do, action by action (actions allowing nothing left out).
     pub fn access(&self, principal: PrincipalId) -> Result<Vec<ActionAccess>, RequestError> {
         Lister::new(&self.parts).access(principal)
+    }
+
+    /// The rules of `principal` for `action` that decide object requests, as their
+    /// selectors state them: what decides the objects the catalog does not hold yet as
+    /// well as those it does (deduplicated, sorted). Errors only for ids of other tables.
+    pub fn residual_rules(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+    ) -> Result<Vec<ResidualRule>, RequestError> {
+        crate::residual::residual_rules(&self.parts, principal, action)
     }
 
     /// The SQL filter for the rows of `category` that `principal` may do `action` on in a
