@@ -303,7 +303,9 @@ impl LoadedCatalog {
     pub fn integrity(&self) -> Vec<Diagnostic> {
         let c = &self.catalog;
         let mut out = self.control_characters();
-        let mut person_keys: HashMap<&str, String> = HashMap::new();
+        // Emails and ids are compared without case: two people whose emails differ only
+        // in case would be two principals a rule could tell apart.
+        let mut person_keys: HashMap<String, (String, &str)> = HashMap::new();
         for (i, p) in c.people.iter().enumerate() {
             if p.email.is_none() && p.id.is_none() {
                 out.push(self.diagnostic(
@@ -316,13 +318,17 @@ impl LoadedCatalog {
                     continue;
                 };
                 let path = format!("people[{i}].{field}");
-                if let Some(first) = person_keys.get(value) {
-                    out.push(self.diagnostic(
+                match person_keys.get(&value.to_lowercase()) {
+                    Some((first, spelled)) => out.push(self.diagnostic(
                         &path,
-                        format!("person `{value}` is defined twice (first at `{first}`)"),
-                    ));
-                } else {
-                    person_keys.insert(value, path);
+                        format!(
+                            "person `{value}` is defined twice (first at `{first}`){}",
+                            case_note(spelled, value, "emails and ids")
+                        ),
+                    )),
+                    None => {
+                        person_keys.insert(value.to_lowercase(), (path, value));
+                    }
                 }
             }
         }
@@ -340,7 +346,26 @@ impl LoadedCatalog {
                 }
             }
         };
-        unique(
+        // Team names and ids are compared without case, as emails are.
+        let unique_without_case =
+            |what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>| {
+                let mut seen: HashMap<String, (String, String)> = HashMap::new();
+                for (key, path) in keys {
+                    match seen.get(&key.to_lowercase()) {
+                        Some((first, spelled)) => out.push(self.diagnostic(
+                            &path,
+                            format!(
+                                "{what} `{key}` is defined twice (first at `{first}`){}",
+                                case_note(spelled, &key, "names and ids")
+                            ),
+                        )),
+                        None => {
+                            seen.insert(key.to_lowercase(), (path, key));
+                        }
+                    }
+                }
+            };
+        unique_without_case(
             "team",
             c.teams
                 .iter()
@@ -349,7 +374,7 @@ impl LoadedCatalog {
                 .collect(),
             &mut out,
         );
-        unique(
+        unique_without_case(
             "team id",
             c.teams
                 .iter()
@@ -590,5 +615,15 @@ impl Catalog {
                 "a catalog is a single YAML document",
             )),
         }
+    }
+}
+
+/// `; first spelled `x`: ... are compared without case` when two spellings differ only in
+/// case, else nothing.
+pub(crate) fn case_note(first: &str, again: &str, what: &str) -> String {
+    if first == again {
+        String::new()
+    } else {
+        format!(" as `{first}`; {what} are compared without case")
     }
 }

@@ -18,7 +18,7 @@ use crate::documents::Documents;
 use crate::located::{at_grammar_error, Located};
 use crate::membership::{UnitId, Units};
 use crate::metadata::namespace_of;
-use crate::roles::{is_role, ROLES};
+use crate::roles::{is_role, role_up_to_case, ROLES};
 use crate::source::Location;
 use crate::world::World;
 use crate::yaml::Text;
@@ -101,6 +101,8 @@ struct Resolver<'a> {
     person_names: HashMap<&'a str, Vec<usize>>,
     team_units: HashMap<&'a str, UnitId>,
     group_names: BTreeMap<String, (String, Location)>,
+    /// Group names without case -> the first spelling and where it is.
+    group_folded: HashMap<String, (String, Location)>,
 }
 
 /// Builds units, edges and rules from the world and the documents. Without `lookups`
@@ -117,6 +119,7 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
         person_names: HashMap::new(),
         team_units: HashMap::new(),
         group_names: BTreeMap::new(),
+        group_folded: HashMap::new(),
     };
     r.principals();
     r.teams();
@@ -321,16 +324,38 @@ impl<'a> Resolver<'a> {
             let name = g.value.metadata.name.value.clone();
             let namespace = namespace_of(&g.value.metadata);
             let location = g.at(&g.value.metadata.name);
-            if is_role(&name) {
+            if let Some(role) = role_up_to_case(&name) {
                 self.diagnostics.push(
                     Diagnostic::at(
                         location,
-                        format!("group `{name}` has the name of a built-in role"),
+                        format!("group `{name}` has the name of the built-in role `{role}`; group and role names are compared without case"),
+                    )
+                    .field("metadata.name")
+                    .help("give the group a name of its own, or make the people members of the role through `roles` in the catalog"),
+                );
+                continue;
+            }
+            let folded = name.to_lowercase();
+            if let Some((first, other)) = self
+                .group_folded
+                .get(&folded)
+                .filter(|(first, _)| *first != name)
+            {
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        location,
+                        format!(
+                            "group `{name}` is defined twice (first at {} as `{first}`); group names are compared without case",
+                            other.display()
+                        ),
                     )
                     .field("metadata.name"),
                 );
                 continue;
             }
+            self.group_folded
+                .entry(folded)
+                .or_insert_with(|| (name.clone(), location.clone()));
             if let Some((other_ns, other)) = self.group_names.get(&name) {
                 let message = if *other_ns == namespace {
                     format!(

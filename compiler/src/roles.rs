@@ -166,3 +166,9 @@ pub const ROLES: &[Role] = &[
 pub fn is_role(name: &str) -> bool {
     ROLES.iter().any(|r| r.name == name)
 }
+
+/// The built-in role `name` spells in any case (`Admin` is `admin`).
+pub fn role_up_to_case(name: &str) -> Option<&'static str> {
+    let folded = name.to_lowercase();
+    ROLES.iter().map(|r| r.name).find(|r| *r == folded)
+}
