@@ -2,17 +2,23 @@
 //! model with the documents' spans. Groups no permission names; permissions whose
 //! selectors match nothing in the catalog; allow rules a deny rule of the same subject
 //! always overrides; denies narrowed by the deprecated `agents`/`tags`; object denies
-//! that a grant on their category's global object outlives; deprecated three-part
+//! that a grant on their category's global object outlives; denies on a role, a team
+//! or a group without services that a notification or playbook acting as a service is
+//! allowed around (services are not members of roles or teams); deprecated three-part
 //! `connection://type/namespace/name` references.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use rampart_grammar::ConnectionRef;
 use rampart_runtime::build::DenseSet;
+use rampart_runtime::schema::{PrincipalKind, UnitKind};
 use rampart_runtime::Category;
 
 use crate::diagnostic::Diagnostic;
 use crate::documents::Documents;
 use crate::expand::{Expanded, ExpandedRule, RuleSet};
-use crate::resolve::Model;
+use crate::membership::UnitId;
+use crate::resolve::{Model, EVERYONE_SERVICES};
 
 /// `a` is a subset of `b`.
 fn within(a: &RuleSet, b: &RuleSet) -> bool {
@@ -35,6 +41,148 @@ fn overridden(allow: &ExpandedRule, deny: &ExpandedRule, objects: (bool, bool)) 
         && Category::ALL
             .iter()
             .all(|c| within(c.of(&allow.sets), c.of(&deny.sets)))
+}
+
+/// Some object (or, for a set that matches nothing catalogued, possibly an object the
+/// catalog does not hold yet) is in both sets.
+fn overlap(a: &RuleSet, b: &RuleSet) -> bool {
+    match (a, b) {
+        (RuleSet::All, _) | (_, RuleSet::All) => true,
+        (RuleSet::Classes(a), RuleSet::Classes(b)) => {
+            let mut both = a.clone();
+            both.intersect(b);
+            !both.is_empty() || a.is_empty() || b.is_empty()
+        }
+    }
+}
+
+/// Some request matches both rules.
+fn overlaps(a: &ExpandedRule, b: &ExpandedRule) -> bool {
+    Category::ALL
+        .iter()
+        .all(|c| overlap(c.of(&a.sets), c.of(&b.sets)))
+}
+
+/// Denies whose subject is a role (other than `everyone`), a team, or a group no service
+/// belongs to, while a notification or playbook acting as a service, which such a subject
+/// cannot hold, is allowed one of the deny's actions on objects the deny names: the deny
+/// reads as covering the automation and does not.
+fn unreached_services(model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
+    let units = &model.units;
+    let services: Vec<(String, &[UnitId])> = units
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind != PrincipalKind::Person)
+        .filter_map(|(i, p)| {
+            let class = expanded.principal_class.get(i)?;
+            let held = expanded.principal_classes.get(*class as usize)?;
+            let (kind, name) = units.describe(p.unit);
+            Some((format!("{}:{name}", kind.word()), held.as_slice()))
+        })
+        .collect();
+    let collective = |unit: UnitId| {
+        let (kind, name) = units.describe(unit);
+        match kind {
+            UnitKind::Role => name != "everyone" && name != EVERYONE_SERVICES,
+            UnitKind::Team => true,
+            UnitKind::Group => !services.iter().any(|(_, held)| held.contains(&unit)),
+            _ => false,
+        }
+    };
+    // Denies on `everyone` and on groups of every person are copied to the services' unit.
+    let copied: BTreeSet<u32> = model
+        .rules
+        .iter()
+        .filter(|r| units.describe(r.unit) == (UnitKind::Role, EVERYONE_SERVICES))
+        .map(|r| r.permission)
+        .collect();
+    // deny rule -> (actions, services allowed around it)
+    let mut found: BTreeMap<u32, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    for ((unit, action), rules) in &expanded.entries {
+        if !collective(*unit) {
+            continue;
+        }
+        for d in rules {
+            let (Some(spec), Some(deny)) = (
+                model.rules.get(*d as usize),
+                expanded.rules.get(*d as usize),
+            ) else {
+                continue;
+            };
+            if !spec.deny
+                || !spec.objects
+                || copied.contains(&spec.permission)
+                || location(model, spec.permission).is_none()
+            {
+                continue;
+            }
+            for (service, held) in &services {
+                if held.contains(unit) {
+                    continue;
+                }
+                let allowed = held.iter().any(|u| {
+                    expanded
+                        .entries
+                        .get(&(*u, *action))
+                        .into_iter()
+                        .flatten()
+                        .any(|a| {
+                            model
+                                .rules
+                                .get(*a as usize)
+                                .is_some_and(|s| !s.deny && s.objects)
+                                && expanded
+                                    .rules
+                                    .get(*a as usize)
+                                    .is_some_and(|allow| overlaps(allow, deny))
+                        })
+                });
+                if allowed {
+                    let entry = found.entry(spec.permission).or_default();
+                    entry.0.insert(
+                        expanded
+                            .actions
+                            .get(*action as usize)
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                    entry.1.insert(service.clone());
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(permission, (actions, services))| {
+            let at = location(model, permission)?;
+            let name = model
+                .permissions
+                .get(permission as usize)
+                .map(|p| p.name.as_str())
+                .unwrap_or("");
+            let quoted = |set: &BTreeSet<String>| {
+                let shown: Vec<String> = set.iter().take(5).map(|s| format!("`{s}`")).collect();
+                match set.len() {
+                    n if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+                    _ => shown.join(", "),
+                }
+            };
+            Some(
+                Diagnostic::at(
+                    at,
+                    format!(
+                        "deny `{name}` does not reach {}, which may {} where it denies: notifications and playbooks are not members of roles or teams",
+                        quoted(&services),
+                        quoted(&actions)
+                    ),
+                )
+                .field("spec.subject")
+                .help("deny the services by name, through a PermissionGroup that lists them, or on `everyone` (which reaches them)")
+                .warning(),
+            )
+        })
+        .collect()
 }
 
 fn location(model: &Model, permission: u32) -> Option<crate::source::Location> {
@@ -273,6 +421,7 @@ pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Di
         }
     }
     findings.extend(denies_the_global_object_outlives(model, expanded));
+    findings.extend(unreached_services(model, expanded));
     for u in &documents.uses {
         if let Ok(ConnectionRef::Named {
             deprecated_type: Some(kind),

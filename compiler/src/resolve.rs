@@ -3,7 +3,7 @@
 //! none stops the others from being found. Selectors stay syntax trees
 //! ([`CompiledSelector`]); only the emit phase turns them into canonical strings.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rampart_grammar::{ActionPattern, ItemPattern, LabelSelector, SearchQuery};
 use rampart_runtime::schema::{PrincipalKind, UnitKind};
@@ -103,7 +103,14 @@ struct Resolver<'a> {
     group_names: BTreeMap<String, (String, Location)>,
     /// Group names without case -> the first spelling and where it is.
     group_folded: HashMap<String, (String, Location)>,
+    /// The groups of `people: ["*"]` (`everyone` is a member).
+    everyone_groups: HashSet<UnitId>,
 }
+
+/// The unit notifications and playbooks acting as services belong to: it holds a copy of
+/// every deny rule on `everyone` and on the groups of every person, so that those denies
+/// reach the services while allows on them stay with people.
+pub const EVERYONE_SERVICES: &str = "everyone (services)";
 
 /// Builds units, edges and rules from the world and the documents. Without `lookups`
 /// (no catalog), names are not looked up: only what the documents say by themselves is
@@ -120,6 +127,7 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
         team_units: HashMap::new(),
         group_names: BTreeMap::new(),
         group_folded: HashMap::new(),
+        everyone_groups: HashSet::new(),
     };
     r.principals();
     r.teams();
@@ -128,6 +136,7 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
     for p in &documents.permissions {
         r.permission(p);
     }
+    r.services_in_everyone_denies();
     for cycle in r.model.units.cycles() {
         r.diagnostics.push(Diagnostic::general(format!(
             "membership cycle: {}",
@@ -319,6 +328,39 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Denies on `everyone` (the built-in one included) and on the groups of every person
+    /// reach notifications and playbooks acting as services: each such deny is copied to
+    /// [`EVERYONE_SERVICES`], which every service is a member of. Allows on them stay
+    /// with people.
+    fn services_in_everyone_denies(&mut self) {
+        let Some(everyone) = self.model.units.find(UnitKind::Role, "everyone") else {
+            return;
+        };
+        let services = self.model.units.unit(UnitKind::Role, EVERYONE_SERVICES);
+        let copies: Vec<RuleSpec> = self
+            .model
+            .rules
+            .iter()
+            .filter(|r| r.deny && (r.unit == everyone || self.everyone_groups.contains(&r.unit)))
+            .map(|r| RuleSpec {
+                unit: services,
+                ..r.clone()
+            })
+            .collect();
+        self.model.rules.extend(copies);
+        let members: Vec<UnitId> = self
+            .model
+            .units
+            .principals
+            .iter()
+            .filter(|p| p.kind != PrincipalKind::Person)
+            .map(|p| p.unit)
+            .collect();
+        for member in members {
+            self.model.units.edge(member, services);
+        }
+    }
+
     fn groups(&mut self, documents: &Documents) {
         for g in &documents.groups {
             let name = g.value.metadata.name.value.clone();
@@ -399,6 +441,7 @@ impl<'a> Resolver<'a> {
             if only.value == "*" {
                 let everyone = self.model.units.unit(UnitKind::Role, "everyone");
                 self.model.units.edge(everyone, group);
+                self.everyone_groups.insert(group);
             }
         }
         for (i, p) in people.iter().enumerate() {

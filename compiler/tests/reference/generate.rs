@@ -274,7 +274,11 @@ fn permission(
     notifications: usize,
 ) -> impl Strategy<Value = Permission> {
     let mut group_names = groups;
-    group_names.extend(["editor", "viewer", "admin"].iter().map(|s| s.to_string()));
+    group_names.extend(
+        ["editor", "viewer", "admin", "everyone"]
+            .iter()
+            .map(|s| s.to_string()),
+    );
     let subject = prop_oneof![
         4 => (0..people, 0..3usize).prop_map(|(p, form)| Subject::Person(p, ["email", "id", "name"][form].to_string())),
         3 => (0..teams, prop::bool::ANY).prop_map(|(t, by_id)| Subject::Team(t, if by_id { "id" } else { "name" }.to_string())),

@@ -630,6 +630,29 @@ impl World {
         }
     }
 
+    /// Whether the principal is the permission's subject for this permission's kind: a
+    /// deny on `everyone` or on a group of every person also reaches notifications and
+    /// playbooks acting as services (an allow on them reaches people only).
+    fn is_subject_of(&self, principal: &Principal, perm: &Permission) -> bool {
+        if self.is_subject(principal, &perm.subject) {
+            return true;
+        }
+        let service = matches!(
+            principal,
+            Principal::Playbook(_) | Principal::Notification(_)
+        );
+        match &perm.subject {
+            Subject::Group(g) if perm.deny && service => {
+                g == "everyone"
+                    || self
+                        .groups
+                        .iter()
+                        .any(|grp| grp.name == *g && grp.people.iter().any(|k| k == "*"))
+            }
+            _ => false,
+        }
+    }
+
     fn permission_matches(&self, perm: &Permission, target: &Target) -> bool {
         match target {
             Target::Global(g) => {
@@ -717,7 +740,7 @@ impl World {
         self.permissions
             .iter()
             .filter(|perm| {
-                self.is_subject(principal, &perm.subject)
+                self.is_subject_of(principal, perm)
                     && actions_grant(&perm.actions, action)
                     && self.permission_matches(perm, target)
             })
@@ -736,7 +759,7 @@ impl World {
         let mut allow = false;
         let mut deny = false;
         for perm in &self.permissions {
-            if self.is_subject(principal, &perm.subject)
+            if self.is_subject_of(principal, perm)
                 && actions_grant(&perm.actions, action)
                 && self.permission_matches(perm, target)
             {
@@ -747,18 +770,21 @@ impl World {
                 }
             }
         }
-        if let Principal::Person(p) = principal {
-            let roles = self.person_roles(*p);
-            for (role, objects, actions, is_deny) in ROLE_POLICIES {
-                if roles.iter().any(|r| r == role)
-                    && actions.iter().any(|a| covers(a, action))
-                    && Self::role_policy_matches(objects, target)
-                {
-                    if *is_deny {
-                        deny = true;
-                    } else {
-                        allow = true;
-                    }
+        // People hold their roles; services hold only the denies of `everyone`.
+        let roles = match principal {
+            Principal::Person(p) => self.person_roles(*p),
+            _ => vec!["everyone".to_string()],
+        };
+        for (role, objects, actions, is_deny) in ROLE_POLICIES {
+            if (*is_deny || matches!(principal, Principal::Person(_)))
+                && roles.iter().any(|r| r == role)
+                && actions.iter().any(|a| covers(a, action))
+                && Self::role_policy_matches(objects, target)
+            {
+                if *is_deny {
+                    deny = true;
+                } else {
+                    allow = true;
                 }
             }
         }
