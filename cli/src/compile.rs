@@ -1,5 +1,11 @@
 //! `rampart compile PATHS... --catalog FILE -o TABLES [--sign KEY]`: a progress bar with
 //! the phase names on compiles that run more than two seconds on a terminal.
+//!
+//! `rampart compile [PATHS...] --postgres URL -o TABLES`: the catalog and the policy rows
+//! (`permissions`, `permission_groups`) from Mission Control's database, beside the
+//! documents of PATHS ([`rampart_mission_control::world_read`]); rows left out are
+//! warned about and counted, and a permission with an `until` ahead is named, since the
+//! tables keep granting it until they are compiled again.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -10,13 +16,26 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::Output;
-use crate::{report, rounded, Failure, Format, Inputs, Outcome};
+use crate::{report, rounded, Failure, Format, Outcome};
 
 /// Arguments of `compile`.
 #[derive(clap::Args)]
 pub struct Args {
-    #[command(flatten)]
-    inputs: Inputs,
+    /// Document files or directories (read recursively, in sorted order); `-` reads
+    /// standard input. Optional with `--postgres`.
+    #[arg(required_unless_present = "postgres")]
+    paths: Vec<PathBuf>,
+    /// The catalog (YAML or JSON).
+    #[arg(long, conflicts_with = "postgres")]
+    catalog: Option<PathBuf>,
+    /// Read the catalog and the permission rows from Mission Control's database:
+    /// `postgresql://USER@HOST:PORT/DATABASE` (a password is read from `PGPASSWORD` when
+    /// the URL has none; `rampart catalog grants` prints the role to create).
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// The schema holding Mission Control's tables (with `--postgres`).
+    #[arg(long, default_value = "public", requires = "postgres")]
+    schema: String,
     /// Where to write the tables (replaced atomically; untouched on failure).
     #[arg(short, long)]
     output: PathBuf,
@@ -80,13 +99,39 @@ pub fn run(args: Args) -> Outcome {
     let key = args.sign.as_deref().map(signing_key).transpose()?;
     let bar = progress_bar(Duration::from_secs(2));
     let shown = Arc::clone(&bar);
-    let compiled = rampart_compiler::compile::compile(
-        &args.inputs.paths,
-        args.inputs.catalog.as_deref(),
-        &move |phase| {
-            shown.set_message(phase.name());
-        },
-    );
+    let phases = move |phase: rampart_compiler::compile::Phase| {
+        shown.set_message(phase.name());
+    };
+    let mut database_read = None;
+    let compiled = match &args.postgres {
+        None => rampart_compiler::compile::compile(&args.paths, args.catalog.as_deref(), &phases),
+        Some(url) => {
+            let database =
+                rampart_mission_control::session::Database::new(url.clone(), args.schema.clone());
+            let shown = Arc::clone(&bar);
+            let read = database.connect().and_then(|mut connection| {
+                rampart_mission_control::world_read::read_world(
+                    &mut connection,
+                    &args.paths,
+                    &move |p| shown.set_message(crate::catalog::progress_message(p)),
+                )
+            });
+            let world = match read {
+                Ok(w) => w,
+                Err(e) => {
+                    bar.finish_and_clear();
+                    eprintln!("nothing written");
+                    return Ok(crate::catalog::database_failure(&e));
+                }
+            };
+            for w in &world.summary.warnings {
+                eprint!("{}", w.render());
+            }
+            let compiled = rampart_compiler::compile::compile_loaded(world.loaded, &phases);
+            database_read = Some((world.summary, world.findings));
+            compiled
+        }
+    };
     bar.set_message("write");
     let compiled = match compiled {
         Ok(c) => c,
@@ -105,7 +150,8 @@ pub fn run(args: Args) -> Outcome {
     let peak = peak_memory_mib();
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(serde_json::json!({
+        Format::Json => out.line({
+            let mut value = serde_json::json!({
             "output": args.output.display().to_string(),
             "bytes": size,
             "signed": key.is_some(),
@@ -119,7 +165,20 @@ pub fn run(args: Args) -> Outcome {
             "skipped": s.skipped.iter().map(|(k, n)| (k.clone(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
             "seconds": seconds,
             "peak_memory_mib": peak,
-        }))?,
+            });
+            if let Some((summary, findings)) = &database_read {
+                let database = serde_json::json!({
+                    "counts": summary.counts,
+                    "skipped": summary.skipped,
+                    "rows_warned": summary.warning_count,
+                    "earliest_until": findings.earliest_until,
+                });
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("database".to_string(), database);
+                }
+            }
+            value
+        })?,
         Format::Text => {
             out.line(format!(
                 "compiled {} documents from {} files ({} permissions): {} principals, {} playbooks, {} configs, {} components, {} connections, {} rules, {} rows; {} bytes{} written to {} in {seconds}s",
@@ -136,7 +195,40 @@ pub fn run(args: Args) -> Outcome {
             }
         }
     }
+    if let (Some((summary, findings)), Format::Text) = (&database_read, args.format) {
+        database_report(summary, findings, &mut out)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `compile --postgres` read from the database, and what it left out.
+fn database_report(
+    summary: &rampart_mission_control::catalog_read::CatalogSummary,
+    findings: &rampart_mission_control::policy_read::PolicyFindings,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    {
+        {
+            let counts: Vec<String> = summary
+                .counts
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            out.line(format!("read from the database: {}", counts.join(", ")))?;
+            if !summary.skipped.is_empty() {
+                out.line("left out:")?;
+                for (reason, n) in &summary.skipped {
+                    out.line(format!("  {n} {reason}"))?;
+                }
+            }
+            if let Some(until) = &findings.earliest_until {
+                out.line(format!(
+                    "a permission row expires at {until} (`until`): these tables keep granting it until compiled again"
+                ))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The process's peak resident memory, where the system reports it (Linux `VmHWM`).

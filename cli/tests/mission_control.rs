@@ -186,3 +186,69 @@ fn a_password_in_the_url_is_never_printed() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("s3cret-pass"), "{}", stderr(&out));
 }
+
+#[test]
+fn compile_reads_the_catalog_and_the_permission_rows_from_the_database() {
+    let mut schema = mc::McSchema::new("mc_cli_compile");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object, until) VALUES \
+           ('00000000-0000-0000-0000-0000000008a1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog', now() + interval '2 days'), \
+           ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'update', 'catalog', now() - interval '2 days');",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let tables = dir.path().join("t.rampart");
+    let out = run(&[
+        "compile",
+        "--postgres",
+        &schema.url(),
+        "--schema",
+        "mc_cli_compile",
+        "-o",
+        tables.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("read from the database:"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("expires at"), "{}", stdout(&out));
+    // The expired row is left out with a warning naming it.
+    assert!(
+        stderr(&out).contains("warning: the permission expired at")
+            && stderr(&out).contains("permissions row `00000000-0000-0000-0000-0000000008a2`"),
+        "{}",
+        stderr(&out)
+    );
+    for (action, expected) in [("read", 0), ("update", 1)] {
+        let out = run(&[
+            "check",
+            "-t",
+            tables.to_str().unwrap(),
+            "--as",
+            "alice@example.com",
+            "--action",
+            action,
+            "--config",
+            "00000000-0000-0000-0000-0000000005a1",
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{action}: {}",
+            stdout(&out)
+        );
+    }
+    // One source of the catalog: the database or a file.
+    let out = run(&[
+        "compile",
+        "--postgres",
+        &schema.url(),
+        "--catalog",
+        "c.json",
+        "-o",
+        tables.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -127,33 +127,41 @@ pub struct CatalogSummary {
 }
 
 impl CatalogSummary {
-    fn skip(&mut self, reason: &str, count: u64) {
+    /// Counts rows left out for `reason`.
+    pub(crate) fn skip(&mut self, reason: &str, count: u64) {
         if count > 0 {
             *self.skipped.entry(reason.to_string()).or_default() += count;
         }
     }
 
-    fn count(&mut self, what: &'static str, count: u64) {
+    /// Counts entries read.
+    pub(crate) fn count(&mut self, what: &'static str, count: u64) {
         *self.counts.entry(what).or_default() += count;
     }
 
     /// Records a row that could not be represented.
     fn refuse(&mut self, table: &str, id: &str, name: Option<&str>, message: String) {
+        let row = RowOrigin {
+            table: table.to_string(),
+            id: id.to_string(),
+            name: name.map(str::to_string),
+            source: None,
+            columns: Vec::new(),
+        };
+        self.warn_row(
+            row,
+            format!("{message}; the row is left out"),
+            "a request naming it is an error until the row is fixed",
+        );
+    }
+
+    /// Records a warning about a row (the first hundred are kept, all are counted).
+    pub(crate) fn warn_row(&mut self, row: RowOrigin, message: String, help: &str) {
         self.warning_count += 1;
         if self.warnings.len() < KEPT_WARNINGS {
-            let row = RowOrigin {
-                table: table.to_string(),
-                id: id.to_string(),
-                name: name.map(str::to_string),
-                source: None,
-                columns: Vec::new(),
-            };
             let location = Location::new(&SourceFile::for_row(row, String::new()), 0, 1);
-            self.warnings.push(
-                Diagnostic::at(location, format!("{message}; the row is left out"))
-                    .help("a request naming it is an error until the row is fixed")
-                    .warning(),
-            );
+            self.warnings
+                .push(Diagnostic::at(location, message).help(help).warning());
         }
     }
 }
@@ -188,7 +196,8 @@ fn required(row: &Row, index: usize, what: &str) -> Result<String, SourceError> 
     text(row, index, what).map(Option::unwrap_or_default)
 }
 
-fn count_of(rows: &[Row], index: usize, what: &str) -> Result<u64, SourceError> {
+/// The count in column `index` of the first row.
+pub(crate) fn count_of(rows: &[Row], index: usize, what: &str) -> Result<u64, SourceError> {
     let value: i64 = rows
         .first()
         .map(|r| r.try_get(index))

@@ -21,65 +21,7 @@ use rampart_mission_control::catalog_read::{CatalogSummary, ReadOptions};
 use rampart_mission_control::error::{Problem, SourceError};
 use rampart_mission_control::pull::{pull, CatalogBuilder, JsonSink};
 use rampart_mission_control::session::Database;
-use support::{assert_no_forbidden_column, McSchema};
-
-/// A small world with one of every case Mission Control's reader must get right.
-pub const WORLD: &str = r#"
-INSERT INTO people (id, name, email, type, phone) VALUES
-  ('00000000-0000-0000-0000-0000000000a1', 'Alice', 'alice@example.com', NULL, '+1 555 0100'),
-  ('00000000-0000-0000-0000-0000000000b0', 'Bob', 'bob@example.com', NULL, NULL),
-  ('00000000-0000-0000-0000-0000000000b1', 'Bob (Token)', 'bob+token:ci@example.com', 'access_token', NULL),
-  ('00000000-0000-0000-0000-0000000000c0', 'Agent EU', 'agent-eu@local', 'agent', NULL);
-INSERT INTO people (id, name, email, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000000d0', 'Carol', 'carol@example.com', now());
-INSERT INTO teams (id, name, created_by) VALUES
-  ('00000000-0000-0000-0000-0000000001a0', 'sre', '00000000-0000-0000-0000-0000000000a1');
-INSERT INTO teams (id, name, created_by, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000001b0', 'old-team', '00000000-0000-0000-0000-0000000000a1', now());
-INSERT INTO team_members (team_id, person_id) VALUES
-  ('00000000-0000-0000-0000-0000000001a0', '00000000-0000-0000-0000-0000000000a1'),
-  ('00000000-0000-0000-0000-0000000001a0', '00000000-0000-0000-0000-0000000000b0'),
-  ('00000000-0000-0000-0000-0000000001a0', '00000000-0000-0000-0000-0000000000d0'),
-  ('00000000-0000-0000-0000-0000000001a0', '00000000-0000-0000-0000-0000000000c0'),
-  ('00000000-0000-0000-0000-0000000001b0', '00000000-0000-0000-0000-0000000000a1');
-INSERT INTO casbin_rule (ptype, v0, v1) VALUES
-  ('g', '00000000-0000-0000-0000-0000000000a1', 'editor'),
-  ('g', '00000000-0000-0000-0000-0000000000a1', '00000000-0000-0000-0000-0000000001a0'),
-  ('g', '00000000-0000-0000-0000-0000000000a1', 'auditors'),
-  ('g', '00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000b0'),
-  ('g', '00000000-0000-0000-0000-0000000000d0', 'admin'),
-  ('g', 'viewer', 'everyone');
-INSERT INTO agents (id, name, tls) VALUES
-  ('00000000-0000-0000-0000-0000000002a0', 'eu', '-----BEGIN PRIVATE KEY----- hunter2');
-INSERT INTO agents (id, name, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000002b0', 'gone', now());
-INSERT INTO playbooks (id, namespace, name, category, spec) VALUES
-  ('00000000-0000-0000-0000-0000000003a0', 'mc', 'echo-config', 'debug', '{"env": "hunter2"}');
-INSERT INTO playbooks (id, namespace, name, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000003b0', 'mc', 'retired', now());
-INSERT INTO notifications (id, namespace, name, template) VALUES
-  ('00000000-0000-0000-0000-0000000004a0', 'mc', 'check-alerts', 'hunter2'),
-  ('00000000-0000-0000-0000-0000000004b0', NULL, 'no-namespace', NULL);
-INSERT INTO config_items (id, name, type, config_class, status, health, tags, labels, properties, agent_id, config) VALUES
-  ('00000000-0000-0000-0000-0000000005a1', 'mc-api-0', 'Kubernetes::Pod', 'Pod', 'Running', 'healthy',
-   '{"namespace": "mission-control", "env": "prod"}', '{"app": "mc"}',
-   '[{"name": "region", "text": "eu-west-1"}, {"name": "replicas", "value": 3, "unit": "count"}, {"name": "region", "text": "us-east-1"}]',
-   '00000000-0000-0000-0000-000000000000', '{"password": "hunter2"}'),
-  ('00000000-0000-0000-0000-0000000005a2', 'eu-node', 'Kubernetes::Node', 'Node', NULL, NULL,
-   '{"env": "dev"}', NULL, NULL, '00000000-0000-0000-0000-0000000002a0', NULL),
-  ('00000000-0000-0000-0000-0000000005a3', 'orphan', 'Kubernetes::Pod', 'Pod', NULL, NULL,
-   NULL, NULL, NULL, '00000000-0000-0000-0000-0000000002b0', NULL),
-  ('00000000-0000-0000-0000-0000000005a4', 'nested-tags', 'Kubernetes::Pod', 'Pod', NULL, NULL,
-   '{"env": {"not": "a string"}}', NULL, NULL, '00000000-0000-0000-0000-000000000000', NULL);
-INSERT INTO config_items (id, name, type, config_class, tags, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000005b0', 'deleted-pod', 'Kubernetes::Pod', 'Pod', '{"namespace": "mission-control"}', now());
-INSERT INTO components (id, name, namespace, type, status, labels, properties) VALUES
-  ('00000000-0000-0000-0000-0000000006a0', 'api', 'mission-control', 'Service', 'healthy', '{"tier": "web"}', '[{"name": "port", "value": 8080}]');
-INSERT INTO connections (id, namespace, name, type, url, username, password, certificate, properties) VALUES
-  ('00000000-0000-0000-0000-0000000007a0', 'mc', 'aws-prod', 'aws', 'postgres://admin:hunter2@db/app', 'admin', 'hunter2', 'hunter2', '{"secret": "hunter2"}');
-INSERT INTO connections (id, namespace, name, type, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000007b0', 'mc', 'old-conn', 'aws', now());
-"#;
+use support::{assert_no_forbidden_column, McSchema, WORLD};
 
 fn pull_catalog(
     database: &Database,

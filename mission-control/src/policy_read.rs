@@ -1,0 +1,866 @@
+//! Reading the policy rows (`permissions`, `permission_groups`) as the documents they
+//! stand for, so that they meet the same parser, resolver and diagnostics as the
+//! `Permission` and `PermissionGroup` documents of files: each live row is rendered as a
+//! JSON document (JSON is YAML) in a [`SourceFile`] that names the row by table, id, name
+//! and source, and maps every document field back to the column it was read from.
+//!
+//! Rows are read as Mission Control reads them (`deleted_at IS NULL`, and for permissions
+//! `error IS NULL`), with these decisions where the database says more than a document:
+//! - **Subjects stored as uuids** (a person, team, notification or playbook, as a
+//!   Permission resource becomes a row) are mapped back through the catalog to the email,
+//!   team name or `namespace/name` a document would write. A uuid that names nothing the
+//!   catalog holds (a soft-deleted person or team, an agent) leaves the row out with a
+//!   warning: the row applies to nobody Rampart is asked about.
+//! - **The global object** (`object`) is written as the single wildcard selector a
+//!   Permission resource stores as that object (`catalog` is `configs: [{name: "*"}]`, ...);
+//!   a resource id column (`config_id`, ...) is an `id` selector. A global object a
+//!   document cannot name is an error; `component` and `playbook`, which the UI writes
+//!   but Mission Control's rules never match, and canary subjects and objects, which
+//!   Rampart does not model, leave the row out with a warning.
+//! - **`until`**: a row whose `until` has passed (by the database's clock, at the
+//!   snapshot) grants nothing and is left out with a warning (Mission Control stores
+//!   `until` but enforces it nowhere: Rampart fails closed). The earliest `until` still
+//!   ahead is reported: tables compiled now grant those rows until recompiled.
+//! - **A file and a row are one permission** when the row was written from a Kubernetes
+//!   resource (`source = 'KubernetesCRD'`) with the file document's namespace and name:
+//!   the file wins, as it will once Mission Control reconciles it (the row is the
+//!   resource as last applied). Rows of other sources (`UI`, ...) never stand for a file.
+//! - **Group members** are matched as Mission Control matches them (people by exact email
+//!   or name, teams by name, playbooks and notifications by namespace and name); members
+//!   that match nothing live are left out with a count, and members of kinds Rampart does
+//!   not model (`canaries`, `scrapers`, `topologies`) are left out with a count. People
+//!   assigned a permission group (or a custom role) by casbin `g` rows become members of
+//!   the group of that name (a group made for them when no row defines it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use postgres::Row;
+use rampart_compiler::catalog::Catalog;
+use rampart_compiler::diagnostic::Diagnostic;
+use rampart_compiler::documents::{read_file_into, Documents, API_VERSION};
+use rampart_compiler::metadata::{namespace_of, Metadata};
+use rampart_compiler::source::{Location, RowOrigin, SourceFile};
+use serde_json::{json, Map, Value};
+
+use crate::catalog_read::CatalogSummary;
+use crate::error::SourceError;
+use crate::preflight::Present;
+use crate::session::{text, Snapshot};
+use crate::shape::PERMISSIONS;
+
+/// The namespaces and names of the documents read from files, by kind: a row written
+/// from the same Kubernetes resource is the same permission or group.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentKeys {
+    permissions: BTreeSet<(String, String)>,
+    groups: BTreeSet<(String, String)>,
+}
+
+impl DocumentKeys {
+    /// The keys of `documents`.
+    pub fn of(documents: &Documents) -> DocumentKeys {
+        let key = |m: &Metadata| (namespace_of(m), m.name.value.clone());
+        DocumentKeys {
+            permissions: documents
+                .permissions
+                .iter()
+                .map(|p| key(&p.value.metadata))
+                .collect(),
+            groups: documents
+                .groups
+                .iter()
+                .map(|g| key(&g.value.metadata))
+                .collect(),
+        }
+    }
+}
+
+/// What reading the policy rows found beside the documents.
+#[derive(Debug, Default)]
+pub struct PolicyFindings {
+    /// The earliest `until` of a permission row kept (it still grants now).
+    pub earliest_until: Option<String>,
+}
+
+/// The `source` of rows written from Kubernetes resources.
+pub const KUBERNETES_SOURCE: &str = "KubernetesCRD";
+
+/// The global objects a Permission document names by a single wildcard selector, and
+/// the category list it writes.
+const GLOBAL_OBJECT_LISTS: [(&str, &str); 4] = [
+    ("catalog", "configs"),
+    ("playbooks", "playbooks"),
+    ("topology", "components"),
+    ("connection", "connections"),
+];
+
+/// Global objects the UI writes that Mission Control's rules never match.
+const UNMATCHED_OBJECTS: [&str; 2] = ["component", "playbook"];
+
+/// Member kinds of a group that Rampart does not model.
+const UNMODELLED_MEMBERS: [&str; 3] = ["canaries", "scrapers", "topologies"];
+
+/// Subject kinds Rampart does not model.
+const UNMODELLED_SUBJECTS: [&str; 6] = [
+    "plugin",
+    "canary",
+    "scraper",
+    "topology",
+    "component",
+    "role_binding",
+];
+
+/// The value when present and not blank.
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|s| !s.trim().is_empty())
+}
+
+/// Whether `text` is a uuid in its canonical spelling (any case).
+fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// The catalog's names for the uuids a row may hold.
+struct Names {
+    people: BTreeMap<String, String>,
+    teams: BTreeMap<String, String>,
+    notifications: BTreeMap<String, String>,
+    playbooks: BTreeMap<String, String>,
+}
+
+impl Names {
+    fn of(catalog: &Catalog) -> Names {
+        let lower = |s: &str| s.to_ascii_lowercase();
+        Names {
+            people: catalog
+                .people
+                .iter()
+                .filter_map(|p| Some((lower(p.id.as_deref()?), p.key().to_string())))
+                .collect(),
+            teams: catalog
+                .teams
+                .iter()
+                .filter_map(|t| Some((lower(t.id.as_deref()?), t.name.clone())))
+                .collect(),
+            notifications: catalog
+                .notifications
+                .iter()
+                .filter_map(|o| Some((lower(o.id.as_deref()?), o.key())))
+                .collect(),
+            playbooks: catalog
+                .playbooks
+                .iter()
+                .filter_map(|o| Some((lower(o.id.as_deref()?), o.key())))
+                .collect(),
+        }
+    }
+
+    fn of_kind(&self, kind: &str) -> Option<&BTreeMap<String, String>> {
+        match kind {
+            "person" => Some(&self.people),
+            "team" => Some(&self.teams),
+            "notification" => Some(&self.notifications),
+            "playbook" => Some(&self.playbooks),
+            _ => None,
+        }
+    }
+}
+
+/// A row left out, with a warning naming it.
+struct LeftOut {
+    reason: &'static str,
+    message: String,
+}
+
+fn left_out(reason: &'static str, message: impl Into<String>) -> LeftOut {
+    LeftOut {
+        reason,
+        message: message.into(),
+    }
+}
+
+/// The columns of a `permissions` row.
+struct PermissionRow {
+    id: String,
+    name: Option<String>,
+    namespace: Option<String>,
+    source: Option<String>,
+    subject_type: Option<String>,
+    subject: Option<String>,
+    person_id: Option<String>,
+    team_id: Option<String>,
+    notification_id: Option<String>,
+    action: Option<String>,
+    object: Option<String>,
+    object_selector: Option<String>,
+    deny: Option<bool>,
+    resource_ids: [(&'static str, Option<String>); 5],
+    expired: bool,
+    until: Option<String>,
+    tags: Option<String>,
+    agents: Option<Vec<String>>,
+}
+
+impl PermissionRow {
+    fn of(row: &Row) -> Result<PermissionRow, SourceError> {
+        let what = "permissions";
+        let t = |i: usize| text(row, i, what);
+        let decode = |e: postgres::Error| SourceError::query(what, &e);
+        Ok(PermissionRow {
+            id: t(0)?.unwrap_or_default(),
+            name: t(1)?,
+            namespace: t(2)?,
+            source: t(3)?,
+            subject_type: t(4)?,
+            subject: t(5)?,
+            person_id: t(6)?,
+            team_id: t(7)?,
+            notification_id: t(8)?,
+            action: t(9)?,
+            object: t(10)?,
+            object_selector: t(11)?,
+            deny: row.try_get(12).map_err(decode)?,
+            resource_ids: [
+                ("config_id", t(13)?),
+                ("component_id", t(14)?),
+                ("playbook_id", t(15)?),
+                ("connection_id", t(16)?),
+                ("canary_id", t(17)?),
+            ],
+            expired: row
+                .try_get::<_, Option<bool>>(18)
+                .map_err(decode)?
+                .unwrap_or(false),
+            until: t(19)?,
+            tags: t(20)?,
+            agents: row.try_get(21).map_err(decode)?,
+        })
+    }
+
+    fn origin(&self, columns: Vec<(String, String)>) -> RowOrigin {
+        RowOrigin {
+            table: "permissions".to_string(),
+            id: self.id.clone(),
+            name: self.name.clone(),
+            source: self.source.clone(),
+            columns,
+        }
+    }
+
+    /// The subject as a document writes it, and the column it was read from: `subject`
+    /// when not empty, else the deprecated id columns (as upstream's loader does).
+    fn subject(&self, names: &Names) -> Result<(&'static str, String, &'static str), LeftOut> {
+        let (kind, value, column) = if let Some(subject) = non_empty(&self.subject) {
+            let kind = self.subject_type.as_deref().unwrap_or("group");
+            (kind.to_string(), subject.to_string(), "subject")
+        } else if let Some(v) = non_empty(&self.person_id) {
+            ("person".to_string(), v.to_string(), "person_id")
+        } else if let Some(v) = non_empty(&self.team_id) {
+            ("team".to_string(), v.to_string(), "team_id")
+        } else if let Some(v) = non_empty(&self.notification_id) {
+            ("notification".to_string(), v.to_string(), "notification_id")
+        } else {
+            return Err(left_out(
+                "permissions naming no subject",
+                "the row names no subject (`subject`, `person_id`, `team_id` and `notification_id` are empty): Mission Control's rules for it match nobody",
+            ));
+        };
+        let kind: &'static str = match kind.as_str() {
+            "person" => "person",
+            "team" => "team",
+            "group" | "role" => "group",
+            "notification" => "notification",
+            "playbook" => "playbook",
+            other if UNMODELLED_SUBJECTS.contains(&other) => {
+                return Err(left_out(
+                    "permissions of subjects Rampart does not model (plugins, canaries, scrapers, topologies)",
+                    format!("the subject is a {other} (`{value}`), which Rampart is never asked about"),
+                ))
+            }
+            other => {
+                // Not a kind upstream writes: the document's own diagnostic names it.
+                let _ = other;
+                return Ok(("unknown", value, column));
+            }
+        };
+        if kind != "group" && is_uuid(&value) {
+            let known = names
+                .of_kind(kind)
+                .and_then(|m| m.get(&value.to_ascii_lowercase()));
+            return match known {
+                Some(name) => Ok((kind, name.clone(), column)),
+                None => Err(left_out(
+                    "permissions whose subject is soft-deleted or missing",
+                    format!("the subject is the {kind} `{value}`, which is soft-deleted or missing (or is not a person the catalog holds: an agent, the System person): the row applies to nobody Rampart is asked about"),
+                )),
+            };
+        }
+        Ok((kind, value, column))
+    }
+
+    /// The object as a document writes it, and the column it was read from.
+    #[allow(clippy::type_complexity)]
+    fn object(
+        &self,
+    ) -> Result<Result<(Value, &'static str), Box<dyn Fn(RowOrigin) -> Diagnostic>>, LeftOut> {
+        if let Some(selector) = self
+            .object_selector
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            let value: Value = serde_json::from_str(selector).unwrap_or(Value::Null);
+            return Ok(Ok((value, "object_selector")));
+        }
+        if let Some(object) = self.object.as_deref().filter(|s| !s.trim().is_empty()) {
+            if object == "mcp" {
+                return Ok(Ok((json!({"mcp": true}), "object")));
+            }
+            if let Some((_, list)) = GLOBAL_OBJECT_LISTS.iter().find(|(o, _)| *o == object) {
+                return Ok(Ok((json!({ *list: [{"name": "*"}] }), "object")));
+            }
+            if UNMATCHED_OBJECTS.contains(&object) {
+                return Err(left_out(
+                    "permissions on `component` or `playbook` (the UI writes them; Mission Control's rules never match them)",
+                    format!("the object `{object}` is not one of Mission Control's object names, so its rules never match"),
+                ));
+            }
+            let object = object.to_string();
+            return Ok(Err(Box::new(move |origin| {
+                let file = SourceFile::for_row(origin, String::new());
+                Diagnostic::at(
+                    Location::new(&file, 0, 1),
+                    format!("the global object `{object}` cannot be written as a Permission document, and Rampart cannot decide it"),
+                )
+                .field("spec.object")
+                .help("grant it through a built-in role instead; a permission row may name the global objects `catalog`, `playbooks`, `topology`, `connection` and `mcp`")
+            })));
+        }
+        for (column, value) in &self.resource_ids {
+            let Some(id) = value else { continue };
+            let list = match *column {
+                "config_id" => "configs",
+                "component_id" => "components",
+                "playbook_id" => "playbooks",
+                "connection_id" => "connections",
+                _ => {
+                    return Err(left_out(
+                        "permissions on canaries (Rampart does not model canaries)",
+                        format!(
+                            "the object is the canary `{id}`, which Rampart is never asked about"
+                        ),
+                    ))
+                }
+            };
+            return Ok(Ok((json!({ list: [{"id": id}] }), column)));
+        }
+        Ok(Ok((Value::Object(Map::new()), "object_selector")))
+    }
+}
+
+/// Keeps the first hundred warnings and counts the row.
+fn warn(summary: &mut CatalogSummary, origin: RowOrigin, why: LeftOut) {
+    summary.skip(why.reason, 1);
+    summary.warn_row(
+        origin,
+        format!("{}; the row is left out", why.message),
+        "nothing to do if this is expected; otherwise fix the row in Mission Control",
+    );
+}
+
+/// Reads `permissions` and `permission_groups` into `documents` (beside the documents
+/// read from files, whose keys `files` holds).
+#[allow(clippy::too_many_arguments)]
+pub fn read_policy(
+    snapshot: &mut Snapshot<'_>,
+    present: &Present,
+    catalog: &Catalog,
+    files: &DocumentKeys,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) -> Result<PolicyFindings, SourceError> {
+    let names = Names::of(catalog);
+    let mut findings = PolicyFindings::default();
+    read_permissions(
+        snapshot,
+        present,
+        &names,
+        files,
+        documents,
+        diagnostics,
+        summary,
+        &mut findings,
+    )?;
+    read_groups(snapshot, catalog, files, documents, diagnostics, summary)?;
+    Ok(findings)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_permissions(
+    snapshot: &mut Snapshot<'_>,
+    present: &Present,
+    names: &Names,
+    files: &DocumentKeys,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+    findings: &mut PolicyFindings,
+) -> Result<(), SourceError> {
+    let table = snapshot.table("permissions");
+    let tags = if present.has(&PERMISSIONS, "tags") {
+        "tags::text"
+    } else {
+        "NULL::text"
+    };
+    let agents = if present.has(&PERMISSIONS, "agents") {
+        "agents::text[]"
+    } else {
+        "NULL::text[]"
+    };
+    let sql = format!(
+        "SELECT id::text, name, namespace, source::text, subject_type, subject, \
+                person_id::text, team_id::text, notification_id::text, action, object, \
+                object_selector::text, deny, config_id::text, component_id::text, \
+                playbook_id::text, connection_id::text, canary_id::text, \
+                until <= now(), to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
+                {tags}, {agents} \
+         FROM {table} WHERE deleted_at IS NULL AND error IS NULL \
+         ORDER BY namespace NULLS FIRST, name, id"
+    );
+    let mut rows = Vec::new();
+    let mut read = 0u64;
+    snapshot.stream("permissions", &sql, &[], |row| {
+        read += 1;
+        rows.push(PermissionRow::of(row)?);
+        Ok(())
+    })?;
+    summary.count("permission rows", read);
+    let mut kept = 0u64;
+    for row in rows {
+        if let Some(document) =
+            permission_document(&row, names, files, diagnostics, summary, findings)
+        {
+            read_file_into(document, documents, diagnostics);
+            kept += 1;
+        }
+    }
+    summary.count("permissions from rows", kept);
+    let left = snapshot.query(
+        "permissions",
+        &format!(
+            "SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), \
+                    count(*) FILTER (WHERE deleted_at IS NULL AND error IS NOT NULL) FROM {table}"
+        ),
+        &[],
+    )?;
+    summary.skip(
+        "permissions soft-deleted",
+        crate::catalog_read::count_of(&left, 0, "permissions")?,
+    );
+    summary.skip(
+        "permissions with an `error` (Mission Control skips them too)",
+        crate::catalog_read::count_of(&left, 1, "permissions")?,
+    );
+    Ok(())
+}
+
+/// The document a permission row stands for, or `None` when the row is left out.
+fn permission_document(
+    row: &PermissionRow,
+    names: &Names,
+    files: &DocumentKeys,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+    findings: &mut PolicyFindings,
+) -> Option<Arc<SourceFile>> {
+    let bare = || row.origin(Vec::new());
+    let namespace = row
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let name = row.name.clone().unwrap_or_default();
+    if row.source.as_deref() == Some(KUBERNETES_SOURCE)
+        && files
+            .permissions
+            .contains(&(namespace.clone(), name.clone()))
+    {
+        summary.skip(
+            "permission rows of the same Kubernetes resource as a document (the document wins)",
+            1,
+        );
+        return None;
+    }
+    if row.expired {
+        warn(
+            summary,
+            bare(),
+            left_out(
+                "permissions whose `until` has passed (expired: not granted)",
+                format!(
+                    "the permission expired at `{}` (`until`)",
+                    row.until.as_deref().unwrap_or("")
+                ),
+            ),
+        );
+        return None;
+    }
+    let (kind, subject, subject_column) = match row.subject(names) {
+        Ok(s) => s,
+        Err(why) => {
+            warn(summary, bare(), why);
+            return None;
+        }
+    };
+    let (object, object_column) = match row.object() {
+        Ok(Ok(o)) => o,
+        Ok(Err(diagnostic)) => {
+            let origin = row.origin(vec![("spec.object".into(), "object".into())]);
+            diagnostics.push(diagnostic(origin));
+            return None;
+        }
+        Err(why) => {
+            warn(summary, bare(), why);
+            return None;
+        }
+    };
+    if let Some(until) = &row.until {
+        if findings.earliest_until.as_ref().is_none_or(|e| until < e) {
+            findings.earliest_until = Some(until.clone());
+        }
+    }
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), json!(name));
+    if let Some(ns) = &row.namespace {
+        metadata.insert("namespace".into(), json!(ns));
+    }
+    metadata.insert("uid".into(), json!(row.id));
+    let mut spec = Map::new();
+    spec.insert("subject".into(), json!({ kind: subject }));
+    let actions: Vec<&str> = row
+        .action
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    spec.insert("actions".into(), json!(actions));
+    spec.insert("object".into(), object);
+    spec.insert("deny".into(), json!(row.deny.unwrap_or(false)));
+    let mut columns = vec![
+        ("metadata.name".to_string(), "name".to_string()),
+        ("metadata.namespace".to_string(), "namespace".to_string()),
+        ("spec.subject".to_string(), subject_column.to_string()),
+        ("spec.actions".to_string(), "action".to_string()),
+        ("spec.object".to_string(), object_column.to_string()),
+        ("spec.deny".to_string(), "deny".to_string()),
+    ];
+    if let Some(tags) = row.tags.as_deref() {
+        let value: Value = serde_json::from_str(tags).unwrap_or(Value::Null);
+        if !(value.is_null() || value.as_object().is_some_and(Map::is_empty)) {
+            spec.insert("tags".into(), value);
+            columns.push(("spec.tags".into(), "tags".into()));
+        }
+    }
+    if let Some(agents) = row.agents.as_ref().filter(|a| !a.is_empty()) {
+        spec.insert("agents".into(), json!(agents));
+        columns.push(("spec.agents".into(), "agents".into()));
+    }
+    let document = json!({
+        "apiVersion": API_VERSION,
+        "kind": "Permission",
+        "metadata": metadata,
+        "spec": spec,
+    });
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    Some(SourceFile::for_row(row.origin(columns), text))
+}
+
+/// The columns of a `permission_groups` row.
+struct GroupRow {
+    id: String,
+    name: Option<String>,
+    namespace: Option<String>,
+    selectors: Option<String>,
+    source: Option<String>,
+}
+
+impl GroupRow {
+    fn origin(&self) -> RowOrigin {
+        RowOrigin {
+            table: "permission_groups".to_string(),
+            id: self.id.clone(),
+            name: self.name.clone(),
+            source: self.source.clone(),
+            columns: vec![
+                ("metadata.name".into(), "name".into()),
+                ("metadata.namespace".into(), "namespace".into()),
+                ("spec".into(), "selectors".into()),
+            ],
+        }
+    }
+}
+
+/// How members of a group row are matched against the catalog, as Mission Control
+/// matches them.
+struct Members<'c> {
+    catalog: &'c Catalog,
+}
+
+impl Members<'_> {
+    /// People by exact email or name: their ids (every person of that name).
+    fn people(&self, entry: &str) -> Vec<String> {
+        self.catalog
+            .people
+            .iter()
+            .filter(|p| p.email.as_deref() == Some(entry) || p.name.as_deref() == Some(entry))
+            .map(|p| p.id.clone().unwrap_or_else(|| p.key().to_string()))
+            .collect()
+    }
+
+    fn team(&self, entry: &str) -> bool {
+        self.catalog.teams.iter().any(|t| t.name == entry)
+    }
+
+    /// Whether a `{namespace, name}` entry selects a live playbook or notification.
+    fn service(&self, list: &str, entry: &Value) -> bool {
+        let field = |k: &str| {
+            entry
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let (name, namespace) = (field("name"), field("namespace"));
+        let items = if list == "playbooks" {
+            &self.catalog.playbooks
+        } else {
+            &self.catalog.notifications
+        };
+        items.iter().any(|o| {
+            namespace.is_none_or(|ns| ns == o.namespace.as_deref().unwrap_or("default"))
+                && name.is_none_or(|n| n == "*" || n == o.name)
+        })
+    }
+}
+
+fn read_groups(
+    snapshot: &mut Snapshot<'_>,
+    catalog: &Catalog,
+    files: &DocumentKeys,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) -> Result<(), SourceError> {
+    let table = snapshot.table("permission_groups");
+    let mut rows = Vec::new();
+    snapshot.stream(
+        "permission_groups",
+        &format!(
+            "SELECT id::text, name, namespace, selectors::text, source::text FROM {table} \
+             WHERE deleted_at IS NULL ORDER BY name, namespace, id"
+        ),
+        &[],
+        |row| {
+            let t = |i: usize| text(row, i, "permission_groups");
+            rows.push(GroupRow {
+                id: t(0)?.unwrap_or_default(),
+                name: t(1)?,
+                namespace: t(2)?,
+                selectors: t(3)?,
+                source: t(4)?,
+            });
+            Ok(())
+        },
+    )?;
+    summary.count("permission group rows", rows.len() as u64);
+    let members = Members { catalog };
+    let file_group_names: BTreeSet<&str> = files.groups.iter().map(|(_, n)| n.as_str()).collect();
+    let mut custom = summary.custom_roles.clone();
+    for row in &rows {
+        let namespace = row
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        let name = row.name.clone().unwrap_or_default();
+        if row.source.as_deref() == Some(KUBERNETES_SOURCE)
+            && files.groups.contains(&(namespace, name.clone()))
+        {
+            summary.skip(
+                "permission group rows of the same Kubernetes resource as a document (the document wins)",
+                1,
+            );
+            continue;
+        }
+        let selectors: Value = row
+            .selectors
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(Value::Null);
+        let mut spec = match selectors {
+            Value::Object(map) => map,
+            other => {
+                // Not an object: the document's own diagnostic names it.
+                let mut map = Map::new();
+                map.insert("people".into(), other);
+                map
+            }
+        };
+        group_spec(&mut spec, &members, summary);
+        if let Some(extra) = row.name.as_deref().and_then(|n| custom.remove(n)) {
+            add_people(&mut spec, extra, summary);
+        }
+        let mut metadata = Map::new();
+        if let Some(name) = &row.name {
+            metadata.insert("name".into(), json!(name));
+        }
+        if let Some(ns) = &row.namespace {
+            metadata.insert("namespace".into(), json!(ns));
+        }
+        metadata.insert("uid".into(), json!(row.id));
+        let document = json!({
+            "apiVersion": API_VERSION,
+            "kind": "PermissionGroup",
+            "metadata": metadata,
+            "spec": spec,
+        });
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        read_file_into(
+            SourceFile::for_row(row.origin(), text),
+            documents,
+            diagnostics,
+        );
+    }
+    // People assigned, by casbin, a group or custom role that no row defines.
+    for (role, people) in custom {
+        let origin = RowOrigin {
+            table: "casbin_rule".to_string(),
+            id: format!("g, *, {role}"),
+            name: Some(role.clone()),
+            source: None,
+            columns: vec![("spec.people".into(), "v0".into())],
+        };
+        if file_group_names.contains(role.as_str()) {
+            let file = SourceFile::for_row(origin, String::new());
+            diagnostics.push(
+                Diagnostic::at(
+                    Location::new(&file, 0, 1),
+                    format!("casbin assigns people to group `{role}`, which a document defines: the document's members would not include them"),
+                )
+                .help(format!("list them in the document's `spec.people` ({}), or remove the casbin rows", people.join(", "))),
+            );
+            continue;
+        }
+        let mut spec = Map::new();
+        add_people(&mut spec, people, summary);
+        let document = json!({
+            "apiVersion": API_VERSION,
+            "kind": "PermissionGroup",
+            "metadata": {"name": role},
+            "spec": spec,
+        });
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        read_file_into(SourceFile::for_row(origin, text), documents, diagnostics);
+    }
+    Ok(())
+}
+
+/// Adds people (by id) to a group's `people`.
+fn add_people(spec: &mut Map<String, Value>, people: Vec<String>, summary: &mut CatalogSummary) {
+    summary.count("group members from casbin rows", people.len() as u64);
+    let list = spec
+        .entry("people")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(items) = list {
+        if items.len() == 1 && items.first().and_then(Value::as_str) == Some("*") {
+            return;
+        }
+        for p in people {
+            if !items.iter().any(|i| i.as_str() == Some(p.as_str())) {
+                items.push(Value::String(p));
+            }
+        }
+    }
+}
+
+/// A group row's selectors as a document's spec: members matched as Mission Control
+/// matches them; the rest counted.
+fn group_spec(spec: &mut Map<String, Value>, members: &Members<'_>, summary: &mut CatalogSummary) {
+    for kind in UNMODELLED_MEMBERS {
+        if let Some(Value::Array(items)) = spec.remove(kind) {
+            summary.skip(
+                "group members of kinds Rampart does not model (canaries, scrapers, topologies)",
+                items.len() as u64,
+            );
+        }
+    }
+    let mut unmatched = 0u64;
+    if let Some(Value::Array(items)) = spec.get_mut("people") {
+        let everyone = items.len() == 1 && items.first().and_then(Value::as_str) == Some("*");
+        if !everyone {
+            let mut ids: Vec<Value> = Vec::new();
+            for item in items.iter() {
+                match item.as_str() {
+                    Some(entry) => {
+                        let found = members.people(entry);
+                        if found.is_empty() {
+                            unmatched += 1;
+                        }
+                        for id in found {
+                            if !ids.iter().any(|i| i.as_str() == Some(id.as_str())) {
+                                ids.push(Value::String(id));
+                            }
+                        }
+                    }
+                    // Not a string: kept for the document's diagnostic.
+                    None => ids.push(item.clone()),
+                }
+            }
+            *items = ids;
+        }
+    }
+    if let Some(Value::Array(items)) = spec.get_mut("teams") {
+        let before = items.len();
+        items.retain(|t| t.as_str().is_none_or(|name| members.team(name)));
+        unmatched += (before - items.len()) as u64;
+    }
+    for list in ["playbooks", "notifications"] {
+        if let Some(Value::Array(items)) = spec.get_mut(list) {
+            let before = items.len();
+            items.retain(|e| !e.is_object() || members.service(list, e));
+            unmatched += (before - items.len()) as u64;
+        }
+    }
+    summary.skip(
+        "group members that match nothing live (Mission Control matches nothing either)",
+        unmatched,
+    );
+    for list in ["people", "teams", "playbooks", "notifications"] {
+        if spec
+            .get(list)
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            spec.remove(list);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_uuid;
+
+    #[test]
+    fn uuids_are_told_from_names() {
+        assert!(is_uuid("00000000-0000-0000-0000-0000000000a1"));
+        assert!(is_uuid("0190A3C1-0000-0000-0000-0000000000a1"));
+        assert!(!is_uuid("sre"));
+        assert!(!is_uuid("00000000-0000-0000-0000-0000000000a1x"));
+        assert!(!is_uuid("00000000_0000-0000-0000-0000000000a1"));
+    }
+}

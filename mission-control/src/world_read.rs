@@ -1,0 +1,82 @@
+//! `rampart compile --postgres`: the whole world from one snapshot of Mission Control's
+//! database (the catalog, and the policy rows as documents) beside the documents of
+//! files, ready for the compiler's phases after parsing
+//! ([`rampart_compiler::compile::compile_loaded`]). Every table read, catalog and policy,
+//! is checked before any row is read, and every problem is reported at once.
+
+use std::path::PathBuf;
+
+use rampart_compiler::catalog::LoadedCatalog;
+use rampart_compiler::compile::Loaded;
+use rampart_compiler::documents;
+
+use crate::catalog_read::{read_catalog, CatalogSummary, Progress, ReadOptions};
+use crate::error::SourceError;
+use crate::policy_read::{read_policy, DocumentKeys, PolicyFindings};
+use crate::pull::CatalogBuilder;
+use crate::session::Connection;
+use crate::shape::{Table, CATALOG_TABLES, PERMISSIONS, PERMISSION_GROUPS};
+
+/// The tables `compile --postgres` reads: the catalog's and the policy rows'.
+pub fn world_tables() -> Vec<Table> {
+    CATALOG_TABLES
+        .iter()
+        .copied()
+        .chain([PERMISSIONS, PERMISSION_GROUPS])
+        .collect()
+}
+
+/// The world read: what the compiler takes, and what the read found on the way.
+pub struct DatabaseWorld {
+    /// Documents (of files and of rows), the catalog, and the problems found reading them.
+    pub loaded: Loaded,
+    /// Entries read and rows left out, by reason; warnings naming rows.
+    pub summary: CatalogSummary,
+    /// What the policy rows say beyond their documents.
+    pub findings: PolicyFindings,
+}
+
+/// Reads the documents under `paths` and the world in the database behind
+/// `connection`, from one snapshot.
+pub fn read_world(
+    connection: &mut Connection,
+    paths: &[PathBuf],
+    progress: &dyn Fn(Progress),
+) -> Result<DatabaseWorld, SourceError> {
+    let (mut documents, mut diagnostics) = if paths.is_empty() {
+        (documents::Documents::default(), Vec::new())
+    } else {
+        documents::load(paths, None)
+    };
+    let files = DocumentKeys::of(&documents);
+    let label = format!("postgres schema `{}`", connection.schema());
+    let mut snapshot = connection.snapshot()?;
+    let present = crate::preflight::check(&mut snapshot, &world_tables())?;
+    let mut sink = CatalogBuilder::default();
+    let mut summary = read_catalog(
+        &mut snapshot,
+        &mut sink,
+        progress,
+        ReadOptions { custom_roles: true },
+    )?;
+    let findings = read_policy(
+        &mut snapshot,
+        &present,
+        &sink.catalog,
+        &files,
+        &mut documents,
+        &mut diagnostics,
+        &mut summary,
+    )?;
+    snapshot.finish()?;
+    Ok(DatabaseWorld {
+        loaded: Loaded {
+            documents,
+            catalog: LoadedCatalog::from_database(sink.catalog, &label),
+            lookups: true,
+            diagnostics,
+        },
+        summary,
+        findings,
+    })
+}

@@ -1,0 +1,302 @@
+//! `compile --postgres` against a real PostgreSQL server holding the project's emulation
+//! of Mission Control's tables: permission rows (made in the UI, written from Kubernetes
+//! resources, with uuid subjects, soft-deleted, with an `error`, expired or not) and
+//! permission group rows decide as Mission Control's rules do; a row Rampart cannot
+//! read is a diagnostic naming the row and its column; a file and the row of its
+//! resource are one permission; and nothing credential-like is ever selected.
+
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod support;
+
+use std::path::PathBuf;
+
+use rampart_compiler::compile::compile_loaded;
+use rampart_compiler::diagnostic::{render_all, Diagnostic};
+use rampart_mission_control::world_read::{read_world, DatabaseWorld};
+use rampart_runtime::{Objects, Request, Tables, Target};
+use support::{assert_no_forbidden_column, McSchema, WORLD};
+
+const ALICE: &str = "00000000-0000-0000-0000-0000000000a1";
+const BOB: &str = "00000000-0000-0000-0000-0000000000b0";
+const SRE: &str = "00000000-0000-0000-0000-0000000001a0";
+const PROD_POD: &str = "00000000-0000-0000-0000-0000000005a1";
+const DEV_NODE: &str = "00000000-0000-0000-0000-0000000005a2";
+const CONNECTION: &str = "00000000-0000-0000-0000-0000000007a0";
+
+/// Permission and group rows of every kind Mission Control holds.
+fn policy_rows() -> String {
+    format!(
+        r#"
+-- Made in the UI: generated name, no namespace, a person's uuid, a global object.
+INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008a1', 'UI', 'person', '{BOB}', 'read', 'catalog');
+-- Written from a Permission resource: the team's uuid, a selector.
+INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object_selector) VALUES
+  ('00000000-0000-0000-0000-0000000008a2', 'sre-update-prod', 'mc', 'KubernetesCRD', 'team', '{SRE}', 'update',
+   '{{"configs": [{{"tagSelector": "env=prod"}}]}}');
+-- Soft-deleted, and failed expansion: neither grants.
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deleted_at) VALUES
+  ('00000000-0000-0000-0000-0000000008a3', 'UI', 'person', '{BOB}', 'delete', 'catalog', now());
+INSERT INTO permissions (id, source, subject_type, subject, action, object, error) VALUES
+  ('00000000-0000-0000-0000-0000000008a4', 'UI', 'person', '{BOB}', 'create', 'catalog', 'ErrScopeExpansionScopeNotFound:mc/x');
+-- The token person: expired, and expiring tomorrow.
+INSERT INTO permissions (id, source, subject_type, subject, action, object, until) VALUES
+  ('00000000-0000-0000-0000-0000000008a5', 'UI', 'person', '00000000-0000-0000-0000-0000000000b1', 'read', 'catalog', now() - interval '1 day'),
+  ('00000000-0000-0000-0000-0000000008a6', 'UI', 'person', '00000000-0000-0000-0000-0000000000b1', 'update', 'catalog', now() + interval '1 day');
+-- A soft-deleted person's permission: applies to nobody.
+INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008a7', 'UI', 'person', '00000000-0000-0000-0000-0000000000d0', 'read', 'catalog');
+-- A deny through the deprecated person_id column (no subject).
+INSERT INTO permissions (id, source, subject, person_id, action, object_selector, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008a8', 'UI', NULL, '{ALICE}', 'delete',
+   '{{"configs": [{{"name": "mc-api-0"}}]}}', true);
+-- A custom role casbin assigns (`auditors`), on one config by id.
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '{BOB}', 'auditors');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id) VALUES
+  ('00000000-0000-0000-0000-0000000008a9', 'UI', 'group', 'auditors', 'delete', '{DEV_NODE}');
+-- A permission group row: one member matches, one person and one (soft-deleted) team
+-- match nothing, canaries are not modelled.
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009a1', 'oncall', 'mc',
+   '{{"people": ["nobody@example.com", "bob@example.com"], "teams": ["old-team"], "canaries": [{{"name": "*"}}]}}', 'UI');
+INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008aa', 'UI', 'group', 'oncall', 'read', 'connection');
+"#
+    )
+}
+
+fn world(mc: &McSchema, paths: &[PathBuf]) -> (DatabaseWorld, Vec<String>) {
+    let mut connection = mc.database().connect().expect("connect");
+    let world = read_world(&mut connection, paths, &|_| {}).unwrap_or_else(|e| panic!("{e}"));
+    (world, connection.log().statements())
+}
+
+fn compile(world: DatabaseWorld) -> Result<Tables, Vec<Diagnostic>> {
+    let compiled = compile_loaded(world.loaded, &|_| {})?;
+    Ok(Tables::from_data(compiled.data).expect("tables"))
+}
+
+fn allowed(tables: &Tables, subject: &str, action: &str, objects: Objects<'_>) -> bool {
+    tables
+        .is_authorized(&Request::new(subject, action, Target::Objects(objects)))
+        .unwrap_or_else(|e| panic!("{subject} {action}: {e:?}"))
+        .is_allowed()
+}
+
+fn skipped(world: &DatabaseWorld, reason: &str) -> u64 {
+    world
+        .summary
+        .skipped
+        .iter()
+        .find(|(r, _)| r.starts_with(reason))
+        .map(|(_, n)| *n)
+        .unwrap_or(0)
+}
+
+#[test]
+fn permission_rows_decide_as_mission_control_reads_them() {
+    let mut mc = McSchema::new("mc_compile_rows");
+    mc.sql(WORLD);
+    mc.sql(&policy_rows());
+    let (world, statements) = world(&mc, &[]);
+    assert_no_forbidden_column(&statements);
+    assert_eq!(world.summary.counts["permission rows"], 8);
+    assert_eq!(skipped(&world, "permissions soft-deleted"), 1);
+    assert_eq!(skipped(&world, "permissions with an `error`"), 1);
+    assert_eq!(skipped(&world, "permissions whose `until` has passed"), 1);
+    assert_eq!(
+        skipped(&world, "permissions whose subject is soft-deleted"),
+        1
+    );
+    assert_eq!(skipped(&world, "group members that match nothing live"), 2);
+    assert_eq!(
+        skipped(&world, "group members of kinds Rampart does not model"),
+        1
+    );
+    // Warnings name the rows left out by table and id.
+    let warned: Vec<String> = world
+        .summary
+        .warnings
+        .iter()
+        .map(|w| {
+            w.row()
+                .map(|r| format!("{}:{}", r.table, r.id))
+                .unwrap_or_default()
+        })
+        .collect();
+    assert!(
+        warned.contains(&"permissions:00000000-0000-0000-0000-0000000008a7".to_string()),
+        "{warned:?}"
+    );
+    assert!(world.findings.earliest_until.is_some());
+    let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+
+    let bob = "bob@example.com";
+    let token = "bob+token:ci@example.com";
+    let alice = "alice@example.com";
+    // The UI-made permission (a person's uuid, the global object `catalog`).
+    assert!(allowed(
+        &tables,
+        bob,
+        "read",
+        Objects::new().config(DEV_NODE)
+    ));
+    // The team's uuid: Bob is in `sre`; the selector takes prod only.
+    assert!(allowed(
+        &tables,
+        bob,
+        "update",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(!allowed(
+        &tables,
+        bob,
+        "update",
+        Objects::new().config(DEV_NODE)
+    ));
+    // Soft-deleted and failed rows grant nothing.
+    assert!(!allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(!allowed(
+        &tables,
+        bob,
+        "create",
+        Objects::new().config(PROD_POD)
+    ));
+    // Expired: not granted; expiring later: granted now.
+    assert!(!allowed(
+        &tables,
+        token,
+        "read",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(allowed(
+        &tables,
+        token,
+        "update",
+        Objects::new().config(PROD_POD)
+    ));
+    // The deny through `person_id` wins over Alice's editor role, on its config only.
+    assert!(!allowed(
+        &tables,
+        alice,
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(allowed(
+        &tables,
+        alice,
+        "delete",
+        Objects::new().config(DEV_NODE)
+    ));
+    // The casbin custom role, on one config by id.
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(DEV_NODE)
+    ));
+    // The group row's member.
+    assert!(allowed(
+        &tables,
+        bob,
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+    assert!(!allowed(
+        &tables,
+        token,
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+}
+
+#[test]
+fn a_row_rampart_cannot_read_is_a_diagnostic_naming_the_row_and_its_column() {
+    let mut mc = McSchema::new("mc_compile_bad_rows");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008b1', 'canary-readers', 'mc', 'KubernetesCRD', 'person', '{BOB}', 'read', 'canaries');
+INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES
+  ('00000000-0000-0000-0000-0000000008b2', 'UI', 'person', '{BOB}', 'read', '{{"configs": [{{"nme": "x"}}]}}'),
+  ('00000000-0000-0000-0000-0000000008b3', 'UI', 'person', '{BOB}', 'read', '{{"scopes": [{{"namespace": "mc", "name": "prod"}}]}}');
+"#
+    ));
+    let (world, _) = world(&mc, &[]);
+    let problems = match compile(world) {
+        Ok(_) => panic!("compiled"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    let row_of = |id: &str| {
+        problems
+            .iter()
+            .find(|d| d.row().is_some_and(|r| r.id == id))
+            .unwrap_or_else(|| panic!("no diagnostic for {id}:\n{rendered}"))
+    };
+    let canaries = row_of("00000000-0000-0000-0000-0000000008b1").render();
+    assert!(canaries.contains("global object `canaries`"), "{canaries}");
+    assert!(
+        canaries.contains("(name `canary-readers`, source `KubernetesCRD`)")
+            && canaries.contains("column `object`"),
+        "{canaries}"
+    );
+    // A parse error points into the row's document (its snippet shows the JSON the
+    // column held).
+    let unknown = row_of("00000000-0000-0000-0000-0000000008b2").render();
+    assert!(unknown.contains("unknown field `nme`"), "{unknown}");
+    assert!(unknown.contains("source `UI`"), "{unknown}");
+    let scopes = row_of("00000000-0000-0000-0000-0000000008b3").render();
+    assert!(scopes.contains("scopes"), "{scopes}");
+}
+
+#[test]
+fn a_document_and_the_row_of_its_resource_are_one_permission() {
+    let mut mc = McSchema::new("mc_compile_shadow");
+    mc.sql(WORLD);
+    mc.sql(&policy_rows());
+    let dir = tempfile::tempdir().expect("dir");
+    // The file narrows `mc/sre-update-prod` to read; the UI row that happens to share
+    // a name with another document stays a permission of its own.
+    std::fs::write(
+        dir.path().join("p.yaml"),
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata:\n  name: sre-update-prod\n  namespace: mc\nspec:\n  subject: {team: sre}\n  actions: [read]\n  object: {configs: [{name: mc-api-0}]}\n",
+    )
+    .expect("write");
+    let (world, _) = world(&mc, &[dir.path().to_path_buf()]);
+    assert_eq!(
+        skipped(
+            &world,
+            "permission rows of the same Kubernetes resource as a document"
+        ),
+        1
+    );
+    let permissions = world.loaded.documents.permissions.len();
+    let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    assert_eq!(permissions, 6, "five rows kept and the document");
+    let bob = "bob@example.com";
+    assert!(!allowed(
+        &tables,
+        bob,
+        "update",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(allowed(
+        &tables,
+        bob,
+        "read",
+        Objects::new().config(PROD_POD)
+    ));
+}
