@@ -21,6 +21,7 @@ mod output;
 mod resolve;
 mod schema;
 mod serve;
+mod serve_source;
 mod test;
 mod validate;
 mod who_can;

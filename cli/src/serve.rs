@@ -1,5 +1,7 @@
 //! `rampart serve -t TABLES [--listen ADDR | --unix PATH]`: the HTTP sidecar
-//! (`rampart-serve`), configured from flags.
+//! (`rampart-serve`), configured from flags. `rampart serve --postgres URL` compiles its
+//! tables from Mission Control's database instead, and keeps them current
+//! ([`crate::serve_source`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,11 +13,41 @@ use crate::{public_key, Failure, Outcome};
 #[derive(clap::Args)]
 pub struct Args {
     /// The table file (watched: a new file is swapped in when it loads and verifies).
-    #[arg(short = 't', long = "tables")]
-    tables: PathBuf,
+    #[arg(
+        short = 't',
+        long = "tables",
+        required_unless_present = "postgres",
+        conflicts_with = "postgres"
+    )]
+    tables: Option<PathBuf>,
     /// Refuse tables not signed with this public key (`rampart keygen`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "postgres")]
     verify: Option<PathBuf>,
+    /// Compile the tables from Mission Control's database (`postgresql://USER@HOST/DB`;
+    /// a password from `PGPASSWORD`) and keep them current: `LISTEN table_activity`,
+    /// and a poll of the tables Mission Control does not announce.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+    /// The schema holding Mission Control's tables (with `--postgres`).
+    #[arg(long, default_value = "public", requires = "postgres")]
+    schema: String,
+    /// Seconds between polls of the database (with `--postgres`).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 5.0,
+        requires = "postgres"
+    )]
+    poll_interval: f64,
+    /// Seconds after which data that could not be refreshed makes `/ready` fail (with
+    /// `--postgres`; Mission Control itself accepts 5 minutes).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300.0,
+        requires = "postgres"
+    )]
+    max_data_age: f64,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8181", conflicts_with = "unix")]
     listen: String,
@@ -62,8 +94,8 @@ pub fn run(args: Args) -> Outcome {
         Some(path) => rampart_serve::Listen::Unix(path),
         None => rampart_serve::Listen::Tcp(args.listen),
     };
-    rampart_serve::run(rampart_serve::Config {
-        tables: args.tables,
+    let config = rampart_serve::Config {
+        tables: args.tables.clone().unwrap_or_default(),
         verify,
         listen,
         token_file: args.token_file,
@@ -76,7 +108,32 @@ pub fn run(args: Args) -> Outcome {
         max_concurrent: args.max_concurrent,
         public_url: args.public_url,
         threads: args.threads,
-    })
-    .map_err(|e| Failure::Error(e.to_string()))?;
+    };
+    let served = match &args.postgres {
+        None => rampart_serve::run(config),
+        Some(url) => {
+            let seconds = |s: f64, flag: &str| {
+                if s.is_finite() && (0.05..=86_400.0).contains(&s) {
+                    Ok(Duration::from_secs_f64(s))
+                } else {
+                    Err(Failure::Error(format!(
+                        "`--{flag}` must be between 0.05 and 86400 seconds, not `{s}`"
+                    )))
+                }
+            };
+            let refresh = rampart_serve::Refresh {
+                interval: seconds(args.poll_interval, "poll-interval")?,
+                max_age: seconds(args.max_data_age, "max-data-age")?,
+            };
+            let database =
+                rampart_mission_control::session::Database::new(url.clone(), args.schema.clone());
+            rampart_serve::run_from_source(
+                config,
+                Box::new(crate::serve_source::DatabaseSource::new(database)),
+                refresh,
+            )
+        }
+    };
+    served.map_err(|e| Failure::Error(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
 }

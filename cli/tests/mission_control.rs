@@ -1,7 +1,13 @@
-//! `rampart catalog pull` and `rampart catalog grants` end to end, against a real
-//! PostgreSQL server holding the project's emulation of Mission Control's tables.
+//! `rampart catalog pull`, `rampart catalog grants`, `rampart compile --postgres` and
+//! `rampart serve --postgres` end to end, against a real PostgreSQL server holding the
+//! project's emulation of Mission Control's tables.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
@@ -251,4 +257,148 @@ fn compile_reads_the_catalog_and_the_permission_rows_from_the_database() {
         tables.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// `rampart serve --postgres` started on a free port (the harness's [`Sidecar`], whose
+/// log collects everything after the line that names the address).
+fn serve_from(schema: &mc::McSchema, extra: &[&str]) -> support::sidecar::Sidecar {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rampart"))
+        .args([
+            "serve",
+            "--postgres",
+            &schema.url(),
+            "--schema",
+            &schema.name,
+        ])
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start rampart serve");
+    let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut before = String::new();
+    let base = loop {
+        let line = match lines.next() {
+            Some(Ok(line)) => line,
+            _ => panic!("rampart serve stopped:\n{before}"),
+        };
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(' ').next().unwrap_or("").to_string();
+        }
+        before.push_str(&line);
+        before.push('\n');
+    };
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut log = sink.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    support::sidecar::Sidecar { child, base, log }
+}
+
+/// Asks until the answer is `expected` (the sidecar refreshes in the background); fails
+/// after 20 seconds with the last answer.
+fn decides(sidecar: &support::sidecar::Sidecar, config: &str, expected: serde_json::Value) {
+    let request = serde_json::json!({
+        "subject": {"type": "user", "id": "alice@example.com"},
+        "action": {"name": "read"},
+        "resource": {"type": "config", "id": config},
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, body, _) = sidecar.post("/access/v1/evaluation", &request);
+        let answer = if status == 200 {
+            body["decision"].clone()
+        } else {
+            body["error"]["code"].clone()
+        };
+        if answer == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{config}: still {answer} ({body}), not {expected}; log:\n{}",
+            sidecar.log.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
+    use serde_json::json;
+    let mut schema = mc::McSchema::new("mc_cli_serve");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('00000000-0000-0000-0000-0000000008a1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog');",
+    );
+    let sidecar = serve_from(&schema, &["--poll-interval", "0.2", "--max-data-age", "2"]);
+    let api = "00000000-0000-0000-0000-0000000005a1";
+    decides(&sidecar, api, json!(true));
+
+    // A membership removed (announced on `table_activity`): Alice loses the team's grant.
+    schema
+        .sql("DELETE FROM team_members WHERE person_id = '00000000-0000-0000-0000-0000000000a1';");
+    decides(&sidecar, api, json!(false));
+
+    // A permission made in the UI (announced): Alice reads the `mc` namespace.
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES \
+           ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', '{\"configs\": [{\"namespace\": \"mc\"}]}');",
+    );
+    decides(&sidecar, api, json!(true));
+
+    // A new config (not announced: found by the poll), unknown until then.
+    let new = "00000000-0000-0000-0000-0000000005a2";
+    decides(&sidecar, new, json!("unknown_object"));
+    schema.sql(&format!(
+        "INSERT INTO config_items (id, name, type, config_class, tags) VALUES \
+           ('{new}', 'api-1', 'Kubernetes::Pod', 'Pod', '{{\"namespace\": \"mc\"}}');"
+    ));
+    decides(&sidecar, new, json!(true));
+
+    let (status, ready) = sidecar.get("/ready");
+    assert_eq!(status, 200, "{ready}");
+    assert!(ready["source"]["data_age_seconds"].is_number(), "{ready}");
+    assert!(sidecar.metrics().contains("rampart_source_refreshes_total"));
+
+    // A refresh that fails keeps the last good tables, and says so; once the data is
+    // older than `--max-data-age`, `/ready` fails.
+    schema.sql("ALTER TABLE permissions RENAME COLUMN until TO until_renamed; NOTIFY table_activity, 'permissions UPDATE x';");
+    sidecar.wait_for_log("refreshing from postgres schema `mc_cli_serve` failed");
+    decides(&sidecar, api, json!(true));
+    let metrics = sidecar.metrics();
+    assert!(
+        !metrics.contains("rampart_source_refresh_failures_total 0"),
+        "{metrics}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, ready) = sidecar.get("/ready");
+        if status == 503 {
+            assert!(
+                ready["source"]["last_error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("until")),
+                "{ready}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{ready}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // Repaired: the next retry succeeds and the sidecar is ready again.
+    schema.sql("ALTER TABLE permissions RENAME COLUMN until_renamed TO until;");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sidecar.get("/ready").0 != 200 {
+        assert!(std::time::Instant::now() < deadline, "never ready again");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

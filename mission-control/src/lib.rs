@@ -31,4 +31,5 @@ pub mod pull;
 pub mod session;
 pub mod shape;
 pub mod values;
+pub mod watch;
 pub mod world_read;

@@ -81,6 +81,8 @@ impl DocumentKeys {
 pub struct PolicyFindings {
     /// The earliest `until` of a permission row kept (it still grants now).
     pub earliest_until: Option<String>,
+    /// The same, in seconds since the Unix epoch (by the database's clock).
+    pub earliest_until_epoch: Option<f64>,
 }
 
 /// The `source` of rows written from Kubernetes resources.
@@ -205,6 +207,7 @@ struct PermissionRow {
     until: Option<String>,
     tags: Option<String>,
     agents: Option<Vec<String>>,
+    until_epoch: Option<f64>,
 }
 
 impl PermissionRow {
@@ -240,6 +243,7 @@ impl PermissionRow {
             until: t(19)?,
             tags: t(20)?,
             agents: row.try_get(21).map_err(decode)?,
+            until_epoch: row.try_get(22).map_err(decode)?,
         })
     }
 
@@ -429,7 +433,7 @@ fn read_permissions(
                 object_selector::text, deny, config_id::text, component_id::text, \
                 playbook_id::text, connection_id::text, canary_id::text, \
                 until <= now(), to_char(until AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
-                {tags}, {agents} \
+                {tags}, {agents}, extract(epoch FROM until)::float8 \
          FROM {table} WHERE deleted_at IS NULL AND error IS NULL \
          ORDER BY namespace NULLS FIRST, name, id"
     );
@@ -532,6 +536,7 @@ fn permission_document(
     if let Some(until) = &row.until {
         if findings.earliest_until.as_ref().is_none_or(|e| until < e) {
             findings.earliest_until = Some(until.clone());
+            findings.earliest_until_epoch = row.until_epoch;
         }
     }
     let mut metadata = Map::new();

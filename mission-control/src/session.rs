@@ -129,6 +129,20 @@ impl Connection {
             .map_err(|e| SourceError::query("the change notifications", &e))
     }
 
+    /// Runs a query outside a snapshot (the change watcher's counters), recorded in the
+    /// log.
+    pub fn query(
+        &mut self,
+        what: &str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, SourceError> {
+        self.log.record(sql);
+        self.client
+            .query(sql, params)
+            .map_err(|e| SourceError::query(what, &e))
+    }
+
     /// The client, for notifications.
     pub fn client(&mut self) -> &mut Client {
         &mut self.client

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod model;
 pub mod rbac;
 pub mod reload;
+pub mod source;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -138,6 +139,48 @@ pub fn run(args: Config) -> Result<(), ServeError> {
         None => Tables::load(&args.tables),
     }
     .map_err(|e| ServeError(format!("`{}`: {e}", args.tables.display())))?;
+    let app = app(&args, tables)?;
+    app.metrics.loaded(started.elapsed(), false);
+    let (reloads, _watcher) =
+        reload::start(Arc::clone(&app), args.tables.clone(), key, identity).map_err(ServeError)?;
+    serve_with(app, args, reloads)
+}
+
+/// How `serve` refreshes tables built from a source.
+#[derive(Clone, Copy, Debug)]
+pub struct Refresh {
+    /// The longest wait on the source before it is checked again (the poll interval).
+    pub interval: Duration,
+    /// Data older than this makes `/ready` fail.
+    pub max_age: Duration,
+}
+
+/// Runs the server over tables built from `source` (no table file: `args.tables` and
+/// `args.verify` are not used), refreshed as [`source::start`] says, until `SIGTERM` or
+/// `SIGINT`. The first build must succeed.
+pub fn run_from_source(
+    args: Config,
+    mut source: Box<dyn source::TableSource>,
+    refresh: Refresh,
+) -> Result<(), ServeError> {
+    let started = Instant::now();
+    let as_of = std::time::SystemTime::now();
+    let tables = source
+        .build()
+        .map_err(|e| ServeError(format!("{}: {e}", source.describe())))?;
+    let app = app(&args, tables)?;
+    app.metrics.loaded(started.elapsed(), false);
+    let freshness = Arc::new(source::Freshness::new(refresh.max_age));
+    freshness.built(as_of);
+    let _ = app.metrics.freshness.set(Arc::clone(&freshness));
+    source::start(Arc::clone(&app), freshness, source, refresh.interval).map_err(ServeError)?;
+    // SIGHUP has nothing to reload: the refresh thread follows the source.
+    let (reloads, _) = std::sync::mpsc::channel();
+    serve_with(app, args, reloads)
+}
+
+/// The application state over `tables`.
+fn app(args: &Config, tables: Tables) -> Result<Arc<App>, ServeError> {
     let token = args.token_file.as_ref().map(read_token).transpose()?;
     let decision_log = args
         .decision_log
@@ -156,9 +199,15 @@ pub fn run(args: Config) -> Result<(), ServeError> {
         permits: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent.max(1))),
         public_url: args.public_url.clone(),
     });
-    app.metrics.loaded(started.elapsed(), false);
-    let (reloads, _watcher) =
-        reload::start(Arc::clone(&app), args.tables.clone(), key, identity).map_err(ServeError)?;
+    Ok(app)
+}
+
+/// Starts the runtime and serves `app` until `SIGTERM` or `SIGINT`.
+fn serve_with(
+    app: Arc<App>,
+    args: Config,
+    reloads: std::sync::mpsc::Sender<reload::Trigger>,
+) -> Result<(), ServeError> {
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         |n| n.max(1),
@@ -348,10 +397,26 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// Ready when the tables can answer: tables without a single principal (compiled
-/// without a catalog, say) would answer every request with an error, so they are not.
+/// without a catalog, say) would answer every request with an error, so they are not;
+/// tables built from a source are not once their data is older than the limit (the
+/// refreshes kept failing), and the answer says how current they are.
 async fn ready(State(app): State<Arc<App>>) -> Response {
     let tables = app.tables();
     let revision = tables.revision().to_string();
+    let freshness = app.metrics.freshness.get();
+    if let Some(f) = freshness.filter(|f| f.is_stale()) {
+        let body = serde_json::json!({
+            "status": "not_ready",
+            "reason": "the tables' data is older than the limit: refreshing from the source keeps failing",
+            "revision": revision,
+            "source": f.status(),
+        });
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+        if let Ok(v) = HeaderValue::from_str(&revision) {
+            response.headers_mut().insert(REVISION_HEADER, v);
+        }
+        return response;
+    }
     if tables.principals().next().is_none() {
         let body = serde_json::json!({
             "status": "not_ready",
@@ -364,11 +429,11 @@ async fn ready(State(app): State<Arc<App>>) -> Response {
         }
         return response;
     }
-    Answer {
-        body: serde_json::json!({"status": "ready", "revision": revision}),
-        revision,
+    let mut body = serde_json::json!({"status": "ready", "revision": revision});
+    if let (Some(f), Some(object)) = (freshness, body.as_object_mut()) {
+        object.insert("source".to_string(), f.status());
     }
-    .into_response()
+    Answer { body, revision }.into_response()
 }
 
 async fn discovery(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {

@@ -43,6 +43,9 @@ pub struct Metrics {
     table_reads: AtomicU64,
     load_nanos: AtomicU64,
     loaded_at_seconds: AtomicU64,
+    /// How current tables built from a source are (`serve --postgres`); unset for a
+    /// table file.
+    pub freshness: std::sync::OnceLock<std::sync::Arc<crate::source::Freshness>>,
 }
 
 impl Metrics {
@@ -182,6 +185,9 @@ impl Metrics {
             "rampart_tables_loaded_timestamp_seconds {}",
             get(&self.loaded_at_seconds)
         );
+        if let Some(freshness) = self.freshness.get() {
+            out.push_str(&freshness.render());
+        }
         out
     }
 }
