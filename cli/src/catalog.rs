@@ -17,6 +17,7 @@ use rampart_mission_control::error::SourceError;
 use rampart_mission_control::pull::{pull, JsonSink};
 use rampart_mission_control::session::Database;
 
+use crate::database::{database_failure, progress_message};
 use crate::output::Output;
 use crate::{rounded, Failure, Format, Outcome};
 
@@ -101,38 +102,6 @@ fn run_grants(args: GrantsArgs) -> Outcome {
         .map_err(crate::output::Stop::from)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Prints a database error with its help line; exit 2.
-pub(crate) fn database_failure(error: &SourceError) -> ExitCode {
-    let message = error.to_string();
-    let mut lines = message.lines();
-    eprintln!(
-        "error: {}",
-        rampart_compiler::diagnostic::escape_controls(lines.next().unwrap_or(""))
-    );
-    for line in lines {
-        eprintln!("{}", rampart_compiler::diagnostic::escape_controls(line));
-    }
-    if let Some(help) = error.help() {
-        for (i, line) in help.lines().enumerate() {
-            let lead = if i == 0 { "  = help: " } else { "  " };
-            eprintln!(
-                "{lead}{}",
-                rampart_compiler::diagnostic::escape_controls(line)
-            );
-        }
-    }
-    ExitCode::from(2)
-}
-
-/// The progress message of a read.
-pub(crate) fn progress_message(p: Progress) -> String {
-    if p.estimate > 0 {
-        format!("{}: {} of about {}", p.list.name(), p.rows, p.estimate)
-    } else {
-        format!("{}: {}", p.list.name(), p.rows)
-    }
 }
 
 fn run_pull(args: PullArgs) -> Outcome {

@@ -113,7 +113,7 @@ pub fn run(args: Args) -> Outcome {
                 rampart_mission_control::world_read::read_world(
                     &mut connection,
                     &args.paths,
-                    &move |p| shown.set_message(crate::catalog::progress_message(p)),
+                    &move |p| shown.set_message(crate::database::progress_message(p)),
                 )
             });
             let world = match read {
@@ -121,7 +121,7 @@ pub fn run(args: Args) -> Outcome {
                 Err(e) => {
                     bar.finish_and_clear();
                     eprintln!("nothing written");
-                    return Ok(crate::catalog::database_failure(&e));
+                    return Ok(crate::database::database_failure(&e));
                 }
             };
             for w in &world.summary.warnings {

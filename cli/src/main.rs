@@ -10,6 +10,7 @@ mod check;
 mod compile;
 mod completions;
 mod connections;
+mod database;
 mod diff;
 mod export;
 mod filter;

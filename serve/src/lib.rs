@@ -27,6 +27,7 @@ pub mod api_error;
 pub mod app;
 pub mod authzen;
 pub mod decision_log;
+pub mod freshness;
 pub mod listen;
 pub mod metrics;
 pub mod model;
@@ -170,7 +171,7 @@ pub fn run_from_source(
         .map_err(|e| ServeError(format!("{}: {e}", source.describe())))?;
     let app = app(&args, tables)?;
     app.metrics.loaded(started.elapsed(), false);
-    let freshness = Arc::new(source::Freshness::new(refresh.max_age));
+    let freshness = Arc::new(freshness::Freshness::new(refresh.max_age));
     freshness.built(as_of);
     let _ = app.metrics.freshness.set(Arc::clone(&freshness));
     source::start(Arc::clone(&app), freshness, source, refresh.interval).map_err(ServeError)?;

@@ -45,7 +45,7 @@ pub struct Metrics {
     loaded_at_seconds: AtomicU64,
     /// How current tables built from a source are (`serve --postgres`); unset for a
     /// table file.
-    pub freshness: std::sync::OnceLock<std::sync::Arc<crate::source::Freshness>>,
+    pub freshness: std::sync::OnceLock<std::sync::Arc<crate::freshness::Freshness>>,
 }
 
 impl Metrics {
