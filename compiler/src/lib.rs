@@ -1,4 +1,4 @@
-//! The Rampart compiler: Mission Control style `Permission`, `PermissionGroup` and
+//! The Rampart compiler: Mission Control style `Permission`, `PermissionGroup`, `Scope` and
 //! `Connection` documents plus a catalog -> decision tables for `rampart-runtime`.
 //!
 //! The pipeline follows the module names: [`documents`] and [`catalog`] parse, [`world`]
@@ -52,7 +52,9 @@ pub mod oracle;
 pub mod resolve;
 pub mod roles;
 pub mod schema;
+pub mod scopes;
 pub mod secrets;
+pub mod selector;
 pub mod source;
 pub mod tabulate;
 pub mod testing;

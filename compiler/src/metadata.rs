@@ -23,7 +23,7 @@ pub struct Metadata {
     /// Its namespace (`default` when absent).
     #[schemars(with = "Option<String>")]
     pub namespace: Option<Text>,
-    /// Set by the API server; a Connection's `uid` is its id.
+    /// Set by the API server; a Connection's or Scope's `uid` is its id.
     #[schemars(with = "Option<String>")]
     pub uid: Option<Text>,
     /// Labels.

@@ -5,20 +5,23 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rampart_grammar::{ActionPattern, ItemPattern, LabelSelector, SearchQuery};
+use rampart_grammar::ActionPattern;
 use rampart_runtime::schema::{PrincipalKind, UnitKind};
-use rampart_runtime::selector::{CompiledSelector, SELECTOR_OPTIONS};
+use rampart_runtime::selector::CompiledSelector;
 use rampart_runtime::Category;
 
 use crate::diagnostic::Diagnostic;
 use crate::documents::policy::{
     PermissionDocument, PermissionGroupDocument, SelectorSpec, ServiceSelector, SubjectSpec,
 };
+use crate::documents::scope::{ScopeReference, TargetKind};
 use crate::documents::Documents;
 use crate::located::{at_grammar_error, Located};
 use crate::membership::{UnitId, Units};
 use crate::metadata::namespace_of;
 use crate::roles::{is_role, role_up_to_case, ROLES};
+use crate::scopes::{read_scopes, Scopes};
+use crate::selector::compile_selector;
 use crate::source::Location;
 use crate::world::World;
 use crate::yaml::Text;
@@ -64,6 +67,17 @@ pub struct RuleSpec {
     pub globals: Vec<String>,
     /// True for role policies on `*`: every global object.
     pub all_globals: bool,
+    /// The Scope target the rule was expanded from, for `object.scopes`.
+    pub via: Option<ScopeVia>,
+}
+
+/// A Scope target a rule was expanded from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScopeVia {
+    /// Index into [`Scopes::list`].
+    pub scope: usize,
+    /// Index into the Scope's targets.
+    pub target: usize,
 }
 
 /// Where a permission came from, for explanations and lints.
@@ -86,8 +100,13 @@ pub struct Model {
     pub units: Units,
     /// Rules in document order, after the role policies.
     pub rules: Vec<RuleSpec>,
-    /// Permissions and role policies.
+    /// Permissions and role policies; a permission with `object.scopes` has one entry per
+    /// Scope target it was expanded into (same name, the source naming the target).
     pub permissions: Vec<PermissionInfo>,
+    /// The Scopes, checked.
+    pub scopes: Scopes,
+    /// Per Scope, whether some permission references it.
+    pub scope_used: Vec<bool>,
 }
 
 struct Resolver<'a> {
@@ -129,6 +148,10 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
         group_folded: HashMap::new(),
         everyone_groups: HashSet::new(),
     };
+    let (scopes, found) = read_scopes(world, documents, lookups);
+    r.diagnostics.extend(found);
+    r.model.scope_used = vec![false; scopes.list.len()];
+    r.model.scopes = scopes;
     r.principals();
     r.teams();
     r.roles();
@@ -254,6 +277,7 @@ impl<'a> Resolver<'a> {
                     narrowing: None,
                     globals,
                     all_globals: all,
+                    via: None,
                 };
                 // A grant on a category's global object applies to every object of it.
                 for c in Category::ALL {
@@ -667,18 +691,15 @@ impl<'a> Resolver<'a> {
         let named = lists.iter().filter(|l| l.is_some()).count();
         let mcp = object.mcp.unwrap_or(false);
         let object_at = p.at_node(&spec.object);
-        if let Some(scopes) = &object.scopes {
-            self.diagnostics.push(
-                Diagnostic::at(p.at_node(scopes), "`object.scopes` is not supported")
-                    .field("spec.object.scopes")
-                    .help("name the objects with selectors instead"),
-            );
-        }
-        if mcp && named > 0 {
+        let expansion = object
+            .scopes
+            .as_ref()
+            .map(|refs| self.scope_targets(p, refs, &lists));
+        if mcp && (named > 0 || object.scopes.is_some()) {
             self.diagnostics.push(
                 Diagnostic::at(
                     object_at.clone(),
-                    "`object.mcp` cannot be combined with selectors",
+                    "`object.mcp` cannot be combined with selectors or scopes",
                 )
                 .field("spec.object.mcp"),
             );
@@ -687,7 +708,7 @@ impl<'a> Resolver<'a> {
             self.diagnostics.push(
                 Diagnostic::at(object_at, "the object names nothing")
                     .field("spec.object")
-                    .help("name playbooks, configs, components or connections, or set `mcp: true`"),
+                    .help("name playbooks, configs, components or connections, reference `scopes`, or set `mcp: true`"),
             );
         }
         let narrowing = self.narrowing(p);
@@ -697,6 +718,61 @@ impl<'a> Resolver<'a> {
         let (Some(unit), Some(actions)) = (unit, actions) else {
             return;
         };
+        let namespace = namespace_of(&p.value.metadata);
+        let name = format!("{namespace}/{}", p.value.metadata.name.value);
+        let location = p.at(&p.value.metadata.name);
+        if let Some(targets) = expansion {
+            // Upstream's ExpandPermissionScopes: every target of every referenced scope
+            // becomes its own rule holding only that target's selector, so targets OR.
+            for via in targets {
+                let Some((scope, target)) = self
+                    .model
+                    .scopes
+                    .list
+                    .get(via.scope)
+                    .and_then(|s| s.targets.get(via.target).map(|t| (s, t)))
+                else {
+                    continue;
+                };
+                let (Some(category), Some(selector)) = (target.kind.category(), &target.selector)
+                else {
+                    continue;
+                };
+                let mut categories: [Option<CategoryRule>; 4] = Default::default();
+                *category.of_mut(&mut categories) = Some(CategoryRule {
+                    selectors: vec![selector.clone()],
+                    wildcard: selector.is_wildcard(),
+                    written: 1,
+                });
+                let permission = self.model.permissions.len() as u32;
+                self.model.permissions.push(PermissionInfo {
+                    name: name.clone(),
+                    source: format!(
+                        "{} via scope {} spec.targets[{}].{} at {}",
+                        location.display(),
+                        scope.key,
+                        via.target,
+                        target.kind.key(),
+                        target.location.display()
+                    ),
+                    deny,
+                    location: Some(location.clone()),
+                });
+                self.model.rules.push(RuleSpec {
+                    unit,
+                    permission,
+                    deny,
+                    actions: actions.clone(),
+                    objects: true,
+                    categories,
+                    narrowing: narrowing.clone(),
+                    globals: Vec::new(),
+                    all_globals: false,
+                    via: Some(via),
+                });
+            }
+            return;
+        }
         let mut globals = Vec::new();
         if mcp {
             globals.push("mcp".to_string());
@@ -713,10 +789,8 @@ impl<'a> Resolver<'a> {
             }
         }
         let permission = self.model.permissions.len() as u32;
-        let namespace = namespace_of(&p.value.metadata);
-        let location = p.at(&p.value.metadata.name);
         self.model.permissions.push(PermissionInfo {
-            name: format!("{namespace}/{}", p.value.metadata.name.value),
+            name,
             source: location.display(),
             deny,
             location: Some(location),
@@ -731,7 +805,164 @@ impl<'a> Resolver<'a> {
             narrowing,
             globals,
             all_globals: false,
+            via: None,
         });
+    }
+
+    /// The Scope targets `object.scopes` expands into, in order; every problem reported.
+    /// Rampart refuses what upstream would silently widen or drop: selectors beside
+    /// `scopes` (upstream discards them), a scope that does not exist or names no
+    /// namespace (upstream drops the whole permission), an `id` that is not the scope's
+    /// uid (upstream ignores it), and `canary`/`global` targets (upstream expands them to
+    /// an object that matches every request). `view` targets expand to nothing: no
+    /// request Rampart decides names a view.
+    fn scope_targets(
+        &mut self,
+        p: &Located<PermissionDocument>,
+        refs: &serde_saphyr::Spanned<Vec<serde_saphyr::Spanned<ScopeReference>>>,
+        lists: &[&Option<Vec<serde_saphyr::Spanned<SelectorSpec>>>; 4],
+    ) -> Vec<ScopeVia> {
+        for (c, list) in Category::ALL.into_iter().zip(lists) {
+            if list.is_some() {
+                let field = format!("spec.object.{}", c.plural());
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        p.locate_field(&field),
+                        format!("`object.scopes` cannot be combined with `object.{}`", c.plural()),
+                    )
+                    .field(field)
+                    .help("Mission Control discards a permission's own selectors when it references scopes; move these selectors into a Scope target, or into a Permission of their own"),
+                );
+            }
+        }
+        if refs.value.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::at(p.at_node(refs), "`spec.object.scopes` is an empty list")
+                    .field("spec.object.scopes")
+                    .help("reference scopes as `{namespace: ..., name: ...}`"),
+            );
+        }
+        let mut targets = Vec::new();
+        for (i, r) in refs.value.iter().enumerate() {
+            let field = format!("spec.object.scopes[{i}]");
+            let Some(index) = self.scope_reference(p, r, &field) else {
+                continue;
+            };
+            if let Some(used) = self.model.scope_used.get_mut(index) {
+                *used = true;
+            }
+            let Some(scope) = self.model.scopes.list.get(index) else {
+                continue;
+            };
+            for (t, target) in scope.targets.iter().enumerate() {
+                match target.kind {
+                    TargetKind::Canary | TargetKind::Global => self.diagnostics.push(
+                        Diagnostic::at(
+                            p.at_node(r),
+                            format!(
+                                "scope `{}` has a `{}` target (spec.targets[{t}] at {}): Mission Control expands it to an object that matches every request, so Rampart refuses it rather than grant or deny everything",
+                                scope.key,
+                                target.kind.key(),
+                                target.location.display()
+                            ),
+                        )
+                        .field(field.clone())
+                        .help("reference scopes whose targets are `config`, `component`, `playbook` or `view`"),
+                    ),
+                    TargetKind::View => {}
+                    TargetKind::Config | TargetKind::Component | TargetKind::Playbook => {
+                        targets.push(ScopeVia {
+                            scope: index,
+                            target: t,
+                        })
+                    }
+                }
+            }
+        }
+        targets
+    }
+
+    /// The Scope a reference names, by namespace and name, its `id` checked; `None` after
+    /// a diagnostic, or silently for a Scope whose own errors are reported with it.
+    fn scope_reference(
+        &mut self,
+        p: &Located<PermissionDocument>,
+        r: &serde_saphyr::Spanned<ScopeReference>,
+        field: &str,
+    ) -> Option<usize> {
+        let reference = &r.value;
+        let Some(name) = &reference.name else {
+            self.diagnostics.push(
+                Diagnostic::at(p.at_node(r), "a scope reference needs `name`")
+                    .field(field)
+                    .help("reference a scope as `{namespace: ..., name: ...}`; `id` alone names no scope in Mission Control"),
+            );
+            return None;
+        };
+        let Some(namespace) = &reference.namespace else {
+            let namespaces: Vec<String> = self
+                .model
+                .scopes
+                .list
+                .iter()
+                .filter_map(|s| {
+                    s.key
+                        .strip_suffix(&format!("/{}", name.value))
+                        .map(|ns| format!("`{ns}`"))
+                })
+                .collect();
+            let help = if namespaces.is_empty() {
+                "add the scope's `namespace`".to_string()
+            } else {
+                format!("add the scope's `namespace`: {}", namespaces.join(", "))
+            };
+            self.diagnostics.push(
+                Diagnostic::at(
+                    p.at_node(r),
+                    format!("the reference to scope `{}` needs `namespace`: Mission Control looks a missing namespace up as `\"\"`, which names no scope", name.value),
+                )
+                .field(format!("{field}.namespace"))
+                .help(help),
+            );
+            return None;
+        };
+        let key = format!("{}/{}", namespace.value, name.value);
+        let Some((index, scope)) = self.model.scopes.get(&key) else {
+            let help = match rampart_runtime::suggest::nearest(
+                &key,
+                self.model.scopes.list.iter().map(|s| s.key.as_str()),
+            ) {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "define a `kind: Scope` document with this namespace and name".to_string(),
+            };
+            self.diagnostics.push(
+                Diagnostic::at(p.at(name), format!("unknown scope `{key}`"))
+                    .field(format!("{field}.name"))
+                    .help(help),
+            );
+            return None;
+        };
+        if let Some(id) = &reference.id {
+            let canonical = rampart_grammar::Uuid::parse(&id.value)
+                .ok()
+                .map(|u| u.to_string());
+            if canonical.is_none() || canonical != scope.uid {
+                let found = match &scope.uid {
+                    Some(uid) => format!("its uid is `{uid}`"),
+                    None => "it has no `metadata.uid`".to_string(),
+                };
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        p.at(id),
+                        format!("`id` `{}` is not the uid of scope `{key}`: {found}", id.value),
+                    )
+                    .field(format!("{field}.id"))
+                    .help("remove `id` (the scope is named by namespace and name), or write the scope's `metadata.uid`"),
+                );
+                return None;
+            }
+        }
+        scope.valid.then_some(index)
     }
 
     fn actions(&mut self, p: &Located<PermissionDocument>) -> Option<ActionPattern> {
@@ -876,92 +1107,4 @@ fn nearest_help<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> St
         Some(c) => format!("did you mean `{c}`?"),
         None => "check the catalog".to_string(),
     }
-}
-
-/// Parses a selector's strings with the grammars; `None` for an empty selector. Errors
-/// point at the exact bytes.
-pub fn compile_selector<T>(
-    file: &Located<T>,
-    s: &SelectorSpec,
-    field: &str,
-) -> Result<Option<CompiledSelector>, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut pattern = |name: &str, text: &Option<Text>| -> Option<ItemPattern> {
-        let text = text.as_ref()?;
-        ItemPattern::parse(&text.value)
-            .map_err(|e| {
-                errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.{name}")),
-                )
-            })
-            .ok()
-    };
-    let id = pattern("id", &s.id);
-    let name = pattern("name", &s.name);
-    let namespace = pattern("namespace", &s.namespace);
-    let agent = pattern("agent", &s.agent);
-    let health = pattern("health", &s.health);
-    let mut list = |name: &str, items: Vec<&Text>| -> Option<ItemPattern> {
-        if items.is_empty() {
-            return None;
-        }
-        let mut parts = Vec::new();
-        for (i, text) in items.iter().enumerate() {
-            match ItemPattern::parse(&text.value) {
-                Ok(p) => parts.extend(p.items().iter().cloned()),
-                Err(e) => errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.{name}[{i}]")),
-                ),
-            }
-        }
-        ItemPattern::from_items(parts)
-    };
-    let types = list(
-        "types",
-        s.types.iter().flatten().chain(s.type_name.iter()).collect(),
-    );
-    let statuses = list("statuses", s.statuses.iter().flatten().collect());
-    let mut labels = |name: &str, text: &Option<Text>| -> Option<LabelSelector> {
-        let text = text.as_ref()?;
-        LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
-            .map_err(|e| {
-                errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.{name}")),
-                )
-            })
-            .ok()
-    };
-    let tag_selector = labels("tagSelector", &s.tag_selector);
-    let label_selector = labels("labelSelector", &s.label_selector);
-    let field_selector = labels("fieldSelector", &s.field_selector);
-    let search = s.search.as_ref().and_then(|text| {
-        SearchQuery::parse(&text.value)
-            .map_err(|e| {
-                errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.search")),
-                )
-            })
-            .ok()
-    });
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let compiled = CompiledSelector {
-        id,
-        name,
-        namespace,
-        types,
-        agent,
-        tag_selector,
-        label_selector,
-        field_selector,
-        statuses,
-        health,
-        search,
-    };
-    Ok((compiled != CompiledSelector::default()).then_some(compiled))
 }

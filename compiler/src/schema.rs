@@ -142,9 +142,10 @@ fn document<T: JsonSchema>(kind: &str, api_version: &str) -> Value {
 }
 
 /// The kinds `rampart schema` knows, with their file names.
-pub const KINDS: [&str; 7] = [
+pub const KINDS: [&str; 8] = [
     "permission",
     "permissiongroup",
+    "scope",
     "connection",
     "playbook",
     "notification",
@@ -162,6 +163,7 @@ pub fn schema(kind: &str) -> Option<Value> {
     Some(match kind {
         "permission" => document::<PermissionDocument>("Permission", API_VERSION),
         "permissiongroup" => document::<PermissionGroupDocument>("PermissionGroup", API_VERSION),
+        "scope" => document::<crate::documents::scope::ScopeDocument>("Scope", API_VERSION),
         "connection" => document::<ConnectionDocument>("Connection", API_VERSION),
         "playbook" => document::<RegistrationDocument>("Playbook", API_VERSION),
         "notification" => document::<RegistrationDocument>("Notification", API_VERSION),

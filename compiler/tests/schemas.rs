@@ -24,7 +24,7 @@ use rampart_compiler::schema::schema;
 fn about_string_contents(d: &rampart_compiler::diagnostic::Diagnostic) -> bool {
     let field = d.field.as_deref().unwrap_or("");
     let last = field.rsplit('.').next().unwrap_or("");
-    let selector_field = field.starts_with("spec.object.")
+    let selector_field = (field.starts_with("spec.object.") || field.starts_with("spec.targets["))
         && [
             "tagSelector",
             "labelSelector",
@@ -77,6 +77,7 @@ fn fixture_documents() -> Vec<(PathBuf, String)> {
         "../fixtures/lint",
         "../fixtures/kubectl",
         "../fixtures/tests",
+        "../fixtures/scopes",
     ] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("fixtures")

@@ -95,7 +95,7 @@ impl Explainer<'_> {
                 let p = self.deciding(rule, own_unit);
                 if candidates
                     .iter()
-                    .any(|c| c.permission == p.permission && c.via == p.via)
+                    .any(|c| c.permission == p.permission && c.source == p.source && c.via == p.via)
                 {
                     continue;
                 }

@@ -1,7 +1,7 @@
 //! Parse: reading policy documents from files, directories (recursively, in sorted path
 //! order) and standard input (`-`), split into YAML documents, `kind: List` documents
 //! unpacked into their items, dispatched on `apiVersion` and `kind`, parsed strictly into
-//! the typed shapes of [`policy`] and of [`crate::connections::document`] (a Connection's
+//! the typed shapes of [`policy`], [`scope`] and of [`crate::connections::document`] (a Connection's
 //! sections are typed here, when the document is read). Every `connection://` string in
 //! any document is recorded ([`crate::connections::uses`]).
 //!
@@ -13,6 +13,7 @@
 pub mod list;
 pub mod permission_test;
 pub mod policy;
+pub mod scope;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ use crate::source::read_text;
 use crate::source::{Location, SourceFile};
 use crate::yaml::{split_documents, DocumentText};
 use policy::{DocumentHeader, PermissionDocument, PermissionGroupDocument, RegistrationDocument};
+use scope::ScopeDocument;
 
 /// The API group of Mission Control's kinds.
 pub const API_GROUP: &str = "mission-control.flanksource.com";
@@ -38,9 +40,10 @@ pub const RAMPART_GROUP: &str = "rampart.dev";
 pub const RAMPART_API_VERSION: &str = "rampart.dev/v1";
 
 /// The kinds Rampart reads in the Mission Control API group.
-pub const POLICY_KINDS: [&str; 5] = [
+pub const POLICY_KINDS: [&str; 6] = [
     "Permission",
     "PermissionGroup",
+    "Scope",
     "Connection",
     "Playbook",
     "Notification",
@@ -71,6 +74,8 @@ pub struct Documents {
     pub permissions: Vec<Located<PermissionDocument>>,
     /// `kind: PermissionGroup`.
     pub groups: Vec<Located<PermissionGroupDocument>>,
+    /// `kind: Scope`.
+    pub scopes: Vec<Located<ScopeDocument>>,
     /// `kind: Connection`, its sections typed.
     pub connections: Vec<Located<Connection>>,
     /// `kind: PermissionTest`.
@@ -200,6 +205,7 @@ macro_rules! policy_document {
 policy_document!(
     PermissionDocument,
     PermissionGroupDocument,
+    ScopeDocument,
     ConnectionDocument,
     RegistrationDocument,
     crate::documents::permission_test::TestDocument
@@ -367,6 +373,11 @@ fn read_document(
         "PermissionGroup" => {
             if let Some(g) = parse_policy(doc, false, diagnostics) {
                 out.groups.push(g);
+            }
+        }
+        "Scope" => {
+            if let Some(s) = parse_policy(doc, false, diagnostics) {
+                out.scopes.push(s);
             }
         }
         "Connection" => {

@@ -17,6 +17,7 @@ use serde_saphyr::Spanned;
 use rampart_grammar::BuiltinAction;
 use schemars::{json_schema, Schema, SchemaGenerator};
 
+use crate::documents::scope::ScopeReference;
 use crate::metadata::Metadata;
 use crate::yaml::Text;
 
@@ -86,7 +87,7 @@ pub struct SubjectSpec {
     pub playbook: Option<Text>,
 }
 
-/// `Permission.spec.object`: at least one category, or `mcp: true` alone.
+/// `Permission.spec.object`: at least one category, `scopes`, or `mcp: true` alone.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1))]
@@ -105,9 +106,10 @@ pub struct ObjectSpec {
     pub connections: Option<Vec<Spanned<SelectorSpec>>>,
     /// The global object `mcp`; not combined with selectors.
     pub mcp: Option<bool>,
-    /// Not supported: reported as an error rather than silently dropped.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub scopes: Option<Spanned<IgnoredAny>>,
+    /// Scopes by namespace and name: the permission applies to the objects of every
+    /// target of every scope (ORed); not combined with the other categories or `mcp`.
+    #[schemars(with = "Option<Vec<ScopeReference>>", length(min = 1))]
+    pub scopes: Option<Spanned<Vec<Spanned<ScopeReference>>>>,
 }
 
 /// A resource selector: every field present must match. String fields take item
