@@ -174,10 +174,14 @@ spec:
         ("{group: every-person}", EVERY_PERSON),
         ("{person: john@doe.com}", ""),
     ] {
-        let found = findings(&format!(
+        // (The global-object lint may still speak: the services' grants include `catalog`.)
+        let found: Vec<String> = findings(&format!(
             "{SERVICES_RUN_PLAYBOOKS}{}{extra}",
             deny_for(subject)
-        ));
+        ))
+        .into_iter()
+        .filter(|f| f.contains("does not reach"))
+        .collect();
         assert_eq!(found, Vec::<String>::new(), "{subject}");
     }
 }
