@@ -135,8 +135,9 @@ impl<'w> CategoryIndex<'w> {
                 .fold(RoaringBitmap::new(), |acc, (_, b)| acc | b)
         };
         // Evaluate one requirement against a lone value through the grammar's own matcher,
-        // so that value comparison rules live in one place.
-        let value_test = |v: &str| r.matches(&|_| Some(v));
+        // so that value comparison rules live in one place (compiled once, not per value).
+        let matcher = r.matcher();
+        let value_test = |v: &str| matcher.matches(&|_| Some(v));
         match r.operator {
             Operator::Exists => present(),
             Operator::DoesNotExist => &self.all - present(),
@@ -149,7 +150,8 @@ impl<'w> CategoryIndex<'w> {
                 let positive = Requirement {
                     operator: Operator::In,
                     ..r.clone()
-                };
+                }
+                .matcher();
                 &self.all - matching(&|v| positive.matches(&|_| Some(v)))
             }
         }

@@ -53,12 +53,99 @@ pub fn fold(value: &str) -> Cow<'_, str> {
     }
 }
 
+/// `value` folded into `buffer` (for lookups that must not allocate); `None` when it does
+/// not fit.
+pub fn fold_into<'b>(value: &str, buffer: &'b mut [u8]) -> Option<&'b str> {
+    let mut len = 0;
+    for c in value.chars().map(fold_char) {
+        let end = len + c.len_utf8();
+        c.encode_utf8(buffer.get_mut(len..end)?);
+        len = end;
+    }
+    let buffer: &'b [u8] = buffer;
+    std::str::from_utf8(buffer.get(..len)?).ok()
+}
+
 /// Whether `a` and `b` are equal once folded.
 pub fn eq_fold(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
     a.chars().map(fold_char).eq(b.chars().map(fold_char))
+}
+
+/// A value seen through the folding: compared with text that is already folded, as
+/// [`fold`]`(value)` would be, without building the folded copy (matching allocates
+/// nothing). Folding maps each character to one character, so the value's folded
+/// characters are compared one by one.
+#[derive(Clone, Copy, Debug)]
+pub struct Folded<'a> {
+    value: &'a str,
+    /// Whether the value is its own folding (then `str`'s own searches apply).
+    as_is: bool,
+}
+
+impl<'a> Folded<'a> {
+    /// `value`, of any case.
+    pub fn new(value: &'a str) -> Folded<'a> {
+        Folded {
+            value,
+            as_is: is_folded(value),
+        }
+    }
+
+    /// The folded characters of `text`.
+    fn chars(text: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
+        text.chars().map(fold_char)
+    }
+
+    /// Whether the folded value equals `folded`.
+    pub fn equals(self, folded: &str) -> bool {
+        if self.as_is {
+            self.value == folded
+        } else {
+            Folded::chars(self.value).eq(folded.chars())
+        }
+    }
+
+    /// Whether the folded value begins with `folded`.
+    pub fn starts_with(self, folded: &str) -> bool {
+        if self.as_is {
+            self.value.starts_with(folded)
+        } else {
+            begins_with(Folded::chars(self.value), folded.chars())
+        }
+    }
+
+    /// Whether the folded value ends with `folded`.
+    pub fn ends_with(self, folded: &str) -> bool {
+        if self.as_is {
+            self.value.ends_with(folded)
+        } else {
+            begins_with(Folded::chars(self.value).rev(), folded.chars().rev())
+        }
+    }
+
+    /// Whether the folded value contains `folded`.
+    pub fn contains(self, folded: &str) -> bool {
+        if self.as_is {
+            self.value.contains(folded)
+        } else {
+            folded.is_empty()
+                || self.value.char_indices().any(|(at, _)| {
+                    let rest = self.value.get(at..).unwrap_or_default();
+                    begins_with(Folded::chars(rest), folded.chars())
+                })
+        }
+    }
+}
+
+/// Whether `stream` begins with every character of `prefix`.
+fn begins_with(
+    mut stream: impl Iterator<Item = char>,
+    mut prefix: impl Iterator<Item = char>,
+) -> bool {
+    prefix.all(|p| stream.next() == Some(p))
 }
 
 /// Every character that folding changes, with what it folds to, in character order: the
@@ -92,6 +179,78 @@ mod tests {
         assert!(!eq_fold("ΟΔΟΣ", "οδος"));
         assert!(eq_fold("PROD", "prod"));
         assert!(matches!(fold("prod"), Cow::Borrowed(_)));
+        let mut buffer = [0u8; 12];
+        assert_eq!(fold_into("İSTANBUL", &mut buffer), Some("istanbul"));
+        assert_eq!(fold_into("ΟΔΟΣ", &mut buffer), Some("οδοσ"));
+        assert_eq!(fold_into("\u{212A}ELVIN", &mut buffer), Some("kelvin"));
+        assert_eq!(fold_into("ΟΔΟΣ ΟΔΟΣ", &mut buffer), None);
+    }
+
+    /// What each comparison of [`Folded`] must answer: the folded copy's.
+    fn through_a_copy(value: &str, folded: &str) -> [bool; 4] {
+        let v = fold(value);
+        [
+            v == folded,
+            v.starts_with(folded),
+            v.ends_with(folded),
+            v.contains(folded),
+        ]
+    }
+
+    fn through_folded(value: &str, folded: &str) -> [bool; 4] {
+        let v = Folded::new(value);
+        [
+            v.equals(folded),
+            v.starts_with(folded),
+            v.ends_with(folded),
+            v.contains(folded),
+        ]
+    }
+
+    #[test]
+    fn folded_values_compare_as_their_folded_copies_on_tricky_characters() {
+        for (value, folded) in [
+            ("İstanbul", "istanbul"),
+            ("xİ", "i"),
+            ("ΟΔΟΣ", "οδοσ"),
+            ("ΟΔΟΣ", "οδος"),
+            ("ẞtraẞe", "ßtraße"),
+            ("KELVIN \u{212A}", "kelvin k"),
+            ("\u{212A}\u{212A}x", "kx"),
+            ("ΑΒΓ", "βγ"),
+            ("ﬁle", "fi"),
+            ("", ""),
+            ("ABC", ""),
+            ("abc", "b"),
+        ] {
+            assert_eq!(
+                through_folded(value, folded),
+                through_a_copy(value, folded),
+                "{value:?} against {folded:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folded_values_compare_as_their_folded_copies(
+            value in "[a-zA-ZİıIiΣσςẞß\u{212A}kK\u{307}é É0-9]{0,8}",
+            text in "[a-zA-ZİıΣσςẞß\u{212A}k\u{307}é 0-9]{0,3}",
+        ) {
+            let folded = fold(&text);
+            proptest::prop_assert_eq!(
+                through_folded(&value, &folded),
+                through_a_copy(&value, &folded)
+            );
+            // Infixes cut from the folded value are found wherever they are.
+            let copy = fold(&value);
+            for (at, _) in copy.char_indices() {
+                let (head, tail) = copy.split_at(at);
+                proptest::prop_assert!(Folded::new(&value).contains(tail));
+                proptest::prop_assert!(Folded::new(&value).ends_with(tail));
+                proptest::prop_assert!(Folded::new(&value).starts_with(head));
+            }
+        }
     }
 
     #[test]

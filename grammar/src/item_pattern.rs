@@ -14,7 +14,8 @@ use nom::combinator::opt;
 use nom::Parser as _;
 
 use crate::error::{GrammarError, Language};
-use crate::lex::{fold, offset_of};
+use crate::fold::{fold, Folded};
+use crate::lex::offset_of;
 
 /// One glob: the shapes `MatchItems` understands. Text is stored folded ([`crate::fold`]).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,10 +33,20 @@ pub enum Glob {
 }
 
 impl Glob {
-    /// Whether `value` (any case) matches.
+    /// Whether `value` (any case) matches; allocates nothing.
     pub fn matches(&self, value: &str) -> bool {
-        let value = fold(value);
-        self.matches_folded(&value)
+        self.matches_seen(Folded::new(value))
+    }
+
+    /// Whether a value seen through the folding matches.
+    fn matches_seen(&self, value: Folded<'_>) -> bool {
+        match self {
+            Glob::Any => true,
+            Glob::Exact(text) => value.equals(text),
+            Glob::Prefix(text) => value.starts_with(text),
+            Glob::Suffix(text) => value.ends_with(text),
+            Glob::Contains(text) => value.contains(text),
+        }
     }
 
     /// Whether an already folded `value` matches.
@@ -161,16 +172,23 @@ impl ItemPattern {
 
     /// Whether `value` (any case) matches: a matching negation wins; otherwise any positive
     /// item must match; a list of only negations matches everything not excluded.
+    /// Allocates nothing.
     pub fn matches(&self, value: &str) -> bool {
-        self.matches_folded(&fold(value))
+        let value = Folded::new(value);
+        self.matches_by(|glob| glob.matches_seen(value))
     }
 
     /// [`ItemPattern::matches`] for an already folded value.
     pub fn matches_folded(&self, value: &str) -> bool {
+        self.matches_by(|glob| glob.matches_folded(value))
+    }
+
+    /// The `MatchItems` rule over a test of one glob.
+    fn matches_by(&self, hit: impl Fn(&Glob) -> bool) -> bool {
         let mut has_positive = false;
         let mut positive_hit = false;
         for item in &self.items {
-            let hit = item.glob.matches_folded(value);
+            let hit = hit(&item.glob);
             if item.negated {
                 if hit {
                     return false;

@@ -13,8 +13,8 @@ use nom::bytes::complete::take_while1;
 use nom::Parser as _;
 
 use crate::error::{GrammarError, Language};
+use crate::fold::eq_fold;
 use crate::item_pattern::ItemPattern;
-use crate::lex::eq_fold;
 
 /// Requirement operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,9 +58,89 @@ pub struct LabelSelectorOptions {
 }
 
 /// A parsed selector: requirements ANDed, sorted by key. Empty matches everything.
+/// Every requirement is compiled for matching when the selector is parsed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct LabelSelector {
     requirements: Vec<Requirement>,
+    matchers: Vec<RequirementMatcher>,
+}
+
+/// One selector value, compiled: an item pattern when it holds `*`, else the text that a
+/// label value must equal (any case).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ValueMatcher {
+    /// A value with `*`, as an item pattern.
+    Pattern(ItemPattern),
+    /// A value with `*` that is no item pattern: it matches nothing.
+    Nothing,
+    /// A plain value.
+    Equal(String),
+}
+
+impl ValueMatcher {
+    fn new(value: &str) -> ValueMatcher {
+        if value.contains('*') {
+            ItemPattern::parse(value).map_or(ValueMatcher::Nothing, ValueMatcher::Pattern)
+        } else {
+            ValueMatcher::Equal(value.to_string())
+        }
+    }
+
+    fn matches(&self, actual: &str) -> bool {
+        match self {
+            ValueMatcher::Pattern(pattern) => pattern.matches(actual),
+            ValueMatcher::Nothing => false,
+            ValueMatcher::Equal(value) => eq_fold(value, actual),
+        }
+    }
+}
+
+/// A requirement compiled for matching ([`Requirement::matcher`]): its values as matchers
+/// and its `>`/`<` limit as a number, so that matching parses nothing and allocates nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RequirementMatcher {
+    key: String,
+    operator: Operator,
+    values: Vec<ValueMatcher>,
+    limit: Option<i64>,
+}
+
+impl RequirementMatcher {
+    fn new(requirement: &Requirement) -> RequirementMatcher {
+        RequirementMatcher {
+            key: requirement.key.clone(),
+            operator: requirement.operator,
+            values: requirement
+                .values
+                .iter()
+                .map(|v| ValueMatcher::new(v))
+                .collect(),
+            limit: requirement
+                .values
+                .first()
+                .and_then(|v| v.parse::<i64>().ok()),
+        }
+    }
+
+    /// Whether a label set, given as a lookup, satisfies the requirement.
+    pub fn matches<'v>(&self, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
+        let actual = lookup(&self.key);
+        let in_set = |v: &str| self.values.iter().any(|p| p.matches(v));
+        match self.operator {
+            Operator::Exists => actual.is_some(),
+            Operator::DoesNotExist => actual.is_none(),
+            Operator::Equals | Operator::DoubleEquals | Operator::In => actual.is_some_and(in_set),
+            Operator::NotEquals | Operator::NotIn => !actual.is_some_and(in_set),
+            Operator::GreaterThan | Operator::LessThan => {
+                let value = actual.and_then(|v| v.parse::<i64>().ok());
+                match (value, self.limit) {
+                    (Some(v), Some(l)) if self.operator == Operator::GreaterThan => v > l,
+                    (Some(v), Some(l)) => v < l,
+                    _ => false,
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -366,37 +446,17 @@ fn validate_plain_value(value: &str) -> Result<(), &'static str> {
     }
 }
 
-/// Compares one label value against a selector value, honouring `*` patterns.
-fn value_matches(pattern: &str, actual: &str) -> bool {
-    if pattern.contains('*') {
-        ItemPattern::parse(pattern)
-            .map(|p| p.matches(actual))
-            .unwrap_or(false)
-    } else {
-        eq_fold(pattern, actual)
-    }
-}
-
 impl Requirement {
-    /// Whether a label set, given as a lookup, satisfies this requirement.
+    /// The requirement compiled for matching many label sets.
+    pub fn matcher(&self) -> RequirementMatcher {
+        RequirementMatcher::new(self)
+    }
+
+    /// Whether a label set, given as a lookup, satisfies this requirement (compiles it
+    /// first: to match many label sets, use [`Requirement::matcher`]; a parsed
+    /// [`LabelSelector`] holds its requirements compiled).
     pub fn matches<'v>(&self, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
-        let actual = lookup(&self.key);
-        let in_set = |v: &str| self.values.iter().any(|p| value_matches(p, v));
-        match self.operator {
-            Operator::Exists => actual.is_some(),
-            Operator::DoesNotExist => actual.is_none(),
-            Operator::Equals | Operator::DoubleEquals | Operator::In => actual.is_some_and(in_set),
-            Operator::NotEquals | Operator::NotIn => !actual.is_some_and(in_set),
-            Operator::GreaterThan | Operator::LessThan => {
-                let limit = self.values.first().and_then(|v| v.parse::<i64>().ok());
-                let value = actual.and_then(|v| v.parse::<i64>().ok());
-                match (value, limit) {
-                    (Some(v), Some(l)) if self.operator == Operator::GreaterThan => v > l,
-                    (Some(v), Some(l)) => v < l,
-                    _ => false,
-                }
-            }
-        }
+        self.matcher().matches(lookup)
     }
 }
 
@@ -419,7 +479,11 @@ impl LabelSelector {
         };
         let mut requirements = parser.selector()?;
         requirements.sort();
-        Ok(LabelSelector { requirements })
+        let matchers = requirements.iter().map(Requirement::matcher).collect();
+        Ok(LabelSelector {
+            requirements,
+            matchers,
+        })
     }
 
     /// The requirements, sorted by key.
@@ -432,9 +496,9 @@ impl LabelSelector {
         self.requirements.is_empty()
     }
 
-    /// Whether a label set satisfies every requirement.
+    /// Whether a label set satisfies every requirement; parses and allocates nothing.
     pub fn matches<'v>(&self, lookup: &dyn Fn(&str) -> Option<&'v str>) -> bool {
-        self.requirements.iter().all(|r| r.matches(lookup))
+        self.matchers.iter().all(|r| r.matches(lookup))
     }
 }
 

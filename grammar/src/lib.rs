@@ -47,7 +47,9 @@ mod uuid;
 pub use action::{Action, ActionItem, ActionPattern, BuiltinAction};
 pub use error::{GrammarError, Language};
 pub use item_pattern::{Glob, ItemPattern, PatternItem};
-pub use label_selector::{LabelSelector, LabelSelectorOptions, Operator, Requirement};
+pub use label_selector::{
+    LabelSelector, LabelSelectorOptions, Operator, Requirement, RequirementMatcher,
+};
 pub use reference::ConnectionRef;
 pub use search_query::{CompareOp, FieldPath, SearchExpr, SearchQuery, SearchSubject};
 pub use url_template::{TemplatePart, TemplateVariable, UrlTemplate};

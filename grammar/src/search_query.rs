@@ -22,6 +22,7 @@ use nom::bytes::complete::take_while1;
 use nom::Parser as _;
 
 use crate::error::{GrammarError, Language};
+use crate::fold::eq_fold;
 use crate::item_pattern::ItemPattern;
 use crate::lex::offset_of;
 
@@ -105,10 +106,131 @@ pub trait SearchSubject {
     fn value(&self, path: &[String]) -> Option<Cow<'_, str>>;
 }
 
-/// A parsed query.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A parsed query, compiled for matching when it is parsed. Two queries are equal when
+/// their expressions are.
+#[derive(Clone, Debug)]
 pub struct SearchQuery {
     root: SearchExpr,
+    matcher: Matcher,
+}
+
+impl PartialEq for SearchQuery {
+    fn eq(&self, other: &SearchQuery) -> bool {
+        self.root == other.root
+    }
+}
+
+impl Eq for SearchQuery {}
+
+impl std::hash::Hash for SearchQuery {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.root.hash(state);
+    }
+}
+
+/// A query expression compiled for matching: values as item patterns, bare words as
+/// `name` patterns, ordering limits as numbers, so that matching parses nothing and
+/// allocates nothing.
+#[derive(Clone, Debug)]
+enum Matcher {
+    All(Vec<Matcher>),
+    Any(Vec<Matcher>),
+    Not(Box<Matcher>),
+    Exists(FieldPath),
+    /// `field=value` (a missing field is the empty string), or a bare word on `name`.
+    Equal {
+        field: FieldPath,
+        value: ValuePattern,
+    },
+    /// `field>value` and the other orderings: numerically when both sides are numbers,
+    /// else as text; a missing field fails.
+    Order {
+        field: FieldPath,
+        op: CompareOp,
+        expected: String,
+        number: Option<f64>,
+    },
+}
+
+/// A compared value: an item pattern, or (when it is none) text equal in any case.
+#[derive(Clone, Debug)]
+enum ValuePattern {
+    Items(ItemPattern),
+    Text(String),
+}
+
+impl ValuePattern {
+    fn new(text: &str) -> ValuePattern {
+        ItemPattern::parse(text).map_or_else(
+            |_| ValuePattern::Text(text.to_string()),
+            ValuePattern::Items,
+        )
+    }
+
+    fn matches(&self, actual: &str) -> bool {
+        match self {
+            ValuePattern::Items(pattern) => pattern.matches(actual),
+            ValuePattern::Text(text) => eq_fold(text, actual),
+        }
+    }
+}
+
+impl Matcher {
+    fn new(expr: &SearchExpr) -> Matcher {
+        match expr {
+            SearchExpr::And(items) => Matcher::All(items.iter().map(Matcher::new).collect()),
+            SearchExpr::Or(items) => Matcher::Any(items.iter().map(Matcher::new).collect()),
+            SearchExpr::Not(inner) => Matcher::Not(Box::new(Matcher::new(inner))),
+            SearchExpr::Exists(path) => Matcher::Exists(path.clone()),
+            SearchExpr::Bare(word) => {
+                let pattern = if word.contains('*') {
+                    word.clone()
+                } else {
+                    format!("{word}*")
+                };
+                Matcher::Equal {
+                    field: FieldPath(vec!["name".to_string()]),
+                    value: ValuePattern::new(&pattern),
+                }
+            }
+            SearchExpr::Compare { field, op, value } => match op {
+                CompareOp::Eq => Matcher::Equal {
+                    field: field.clone(),
+                    value: ValuePattern::new(value),
+                },
+                CompareOp::NotEq => Matcher::Not(Box::new(Matcher::Equal {
+                    field: field.clone(),
+                    value: ValuePattern::new(value),
+                })),
+                ordering => Matcher::Order {
+                    field: field.clone(),
+                    op: *ordering,
+                    expected: value.clone(),
+                    number: value.trim().parse::<f64>().ok(),
+                },
+            },
+        }
+    }
+
+    fn matches(&self, subject: &dyn SearchSubject) -> bool {
+        match self {
+            Matcher::All(items) => items.iter().all(|m| m.matches(subject)),
+            Matcher::Any(items) => items.iter().any(|m| m.matches(subject)),
+            Matcher::Not(inner) => !inner.matches(subject),
+            Matcher::Exists(path) => subject.value(path.segments()).is_some(),
+            Matcher::Equal { field, value } => {
+                value.matches(subject.value(field.segments()).as_deref().unwrap_or(""))
+            }
+            Matcher::Order {
+                field,
+                op,
+                expected,
+                number,
+            } => subject
+                .value(field.segments())
+                .is_some_and(|actual| compare(&actual, expected, *number, *op)),
+        }
+    }
 }
 
 fn is_word_char(c: char) -> bool {
@@ -322,12 +444,13 @@ impl SearchQuery {
         if !rest.is_empty() {
             return Err(parser.fail(rest, "a search term, `|` or end of input"));
         }
-        Ok(SearchQuery { root })
+        Ok(SearchQuery::from_expr(root))
     }
 
     /// Builds a query from an expression (the parser's normal form is expected).
     pub fn from_expr(root: SearchExpr) -> SearchQuery {
-        SearchQuery { root }
+        let matcher = Matcher::new(&root);
+        SearchQuery { root, matcher }
     }
 
     /// The root expression.
@@ -335,50 +458,17 @@ impl SearchQuery {
         &self.root
     }
 
-    /// Evaluates the query against one object.
+    /// Evaluates the query against one object; parses and allocates nothing.
     pub fn matches(&self, subject: &dyn SearchSubject) -> bool {
-        eval(&self.root, subject)
+        self.matcher.matches(subject)
     }
 }
 
-fn eval(expr: &SearchExpr, subject: &dyn SearchSubject) -> bool {
-    match expr {
-        SearchExpr::And(items) => items.iter().all(|e| eval(e, subject)),
-        SearchExpr::Or(items) => items.iter().any(|e| eval(e, subject)),
-        SearchExpr::Not(inner) => !eval(inner, subject),
-        SearchExpr::Exists(path) => subject.value(path.segments()).is_some(),
-        SearchExpr::Bare(word) => {
-            let pattern = if word.contains('*') {
-                word.clone()
-            } else {
-                format!("{word}*")
-            };
-            let actual = subject
-                .value(&["name".to_string()])
-                .unwrap_or(Cow::Borrowed(""));
-            pattern_matches(&pattern, &actual)
-        }
-        SearchExpr::Compare { field, op, value } => {
-            let actual = subject.value(field.segments());
-            match op {
-                CompareOp::Eq => pattern_matches(value, actual.as_deref().unwrap_or("")),
-                CompareOp::NotEq => !pattern_matches(value, actual.as_deref().unwrap_or("")),
-                ordering => actual.is_some_and(|a| compare(&a, value, *ordering)),
-            }
-        }
-    }
-}
-
-fn pattern_matches(pattern: &str, actual: &str) -> bool {
-    match ItemPattern::parse(pattern) {
-        Ok(p) => p.matches(actual),
-        Err(_) => crate::lex::eq_fold(pattern, actual),
-    }
-}
-
-fn compare(actual: &str, expected: &str, op: CompareOp) -> bool {
-    let ordering = match (actual.trim().parse::<f64>(), expected.trim().parse::<f64>()) {
-        (Ok(a), Ok(b)) => a.partial_cmp(&b),
+/// An ordering between a field's value and the written one: numerically when both are
+/// numbers (`expected_number` is the written value's), else as text.
+fn compare(actual: &str, expected: &str, expected_number: Option<f64>, op: CompareOp) -> bool {
+    let ordering = match (actual.trim().parse::<f64>(), expected_number) {
+        (Ok(a), Some(b)) => a.partial_cmp(&b),
         _ => Some(actual.cmp(expected)),
     };
     let Some(ordering) = ordering else {

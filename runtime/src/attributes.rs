@@ -76,23 +76,26 @@ impl ObjectView<'_> {
         self.attributes.id.as_deref().map(str::trim)
     }
 
-    /// The value of a catalog field by its selector name (`fieldSelector`, `search`).
+    /// The value of a catalog field by its selector name (`fieldSelector`, `search`),
+    /// the name in any ASCII case; allocates nothing.
     pub fn field(&self, key: &str) -> Option<&str> {
         let a = self.attributes;
-        match key.to_ascii_lowercase().as_str() {
-            "id" => self.id(),
-            "name" => a.name.as_deref(),
-            "namespace" => a.effective_namespace(self.category),
-            "type" => a.object_type.as_deref(),
-            "class" | "config_class" => a.class.as_deref(),
-            "status" => a.status.as_deref(),
-            "health" => a.health.as_deref(),
-            "agent" | "agent_id" => self.agent_id.or(self.agent_name),
-            "category" => a.category.as_deref(),
-            _ => key
+        let Some(field) = Field::named(key) else {
+            return key
                 .strip_prefix("properties.")
                 .and_then(|k| a.properties.get(k))
-                .map(String::as_str),
+                .map(String::as_str);
+        };
+        match field {
+            Field::Id => self.id(),
+            Field::Name => a.name.as_deref(),
+            Field::Namespace => a.effective_namespace(self.category),
+            Field::Type => a.object_type.as_deref(),
+            Field::Class => a.class.as_deref(),
+            Field::Status => a.status.as_deref(),
+            Field::Health => a.health.as_deref(),
+            Field::Agent => self.agent_id.or(self.agent_name),
+            Field::Category => a.category.as_deref(),
         }
     }
 
@@ -104,6 +107,45 @@ impl ObjectView<'_> {
     /// Labels, likewise absent on playbooks.
     pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
         (self.category != Category::Playbook).then_some(&self.attributes.labels)
+    }
+}
+
+/// The fields a selector names directly (any other is `properties.x` or nothing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Id,
+    Name,
+    Namespace,
+    Type,
+    Class,
+    Status,
+    Health,
+    Agent,
+    Category,
+}
+
+impl Field {
+    /// Every name of a field, lowercase.
+    const NAMES: [(&'static str, Field); 11] = [
+        ("id", Field::Id),
+        ("name", Field::Name),
+        ("namespace", Field::Namespace),
+        ("type", Field::Type),
+        ("class", Field::Class),
+        ("config_class", Field::Class),
+        ("status", Field::Status),
+        ("health", Field::Health),
+        ("agent", Field::Agent),
+        ("agent_id", Field::Agent),
+        ("category", Field::Category),
+    ];
+
+    /// The field `key` names, in any ASCII case (compared in place: no lowercased copy).
+    fn named(key: &str) -> Option<Field> {
+        Field::NAMES
+            .iter()
+            .find(|(name, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, field)| *field)
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::attributes::{ObjectAttributes, ObjectView};
 use crate::category::{Category, PerCategory};
 use crate::decisions::{Resolved, ResolvedTarget};
-use crate::error::{RequestError, RequestErrorKind};
+use crate::error::RequestError;
 use crate::ids::{ActionId, PrincipalId};
 use crate::parts::Parts;
 use crate::request::{IdTarget, ObjectIds, ObjectRef, Request, Target};
@@ -53,10 +53,8 @@ fn classify<'v>(
     attributes: &'v ObjectAttributes,
 ) -> Result<Resolved<'v>, RequestError> {
     if let Some(id) = attributes.id.as_deref() {
-        match tables.object(category, id) {
-            Ok(known) => return Ok(Resolved::Known(known)),
-            Err(e) if e.kind() == RequestErrorKind::UnknownObject => {}
-            Err(e) => return Err(e),
+        if let Some(known) = tables.find_object(category, id)? {
+            return Ok(Resolved::Known(known));
         }
     }
     let (agent_id, agent_name) = match attributes.agent.as_deref() {

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use rampart_grammar::fold::fold;
+use rampart_grammar::fold::{fold, fold_char, fold_into, is_folded};
 
 /// The identity of a key: trimmed (Unicode white space) and folded.
 pub fn identity_key(key: &str) -> Cow<'_, str> {
@@ -29,11 +29,16 @@ pub enum Found {
 
 /// The keys whose identity differs from their spelling, by identity: what an exact index
 /// cannot find. Empty for a catalog of lower-case ids (UUIDs as Mission Control writes
-/// them), so it costs nothing there.
+/// them), so it costs nothing there. Sorted by identity, so that a key is looked up by its
+/// folded characters without building the folded copy.
 #[derive(Clone, Debug, Default)]
 pub struct LooseKeys {
-    by_identity: HashMap<String, Vec<u32>>,
+    by_identity: Vec<(String, Vec<u32>)>,
 }
+
+/// Keys up to this many bytes once folded are folded on the stack when looked up (a UUID
+/// is 36); longer ones are folded into a `String`.
+const FOLD_ON_STACK: usize = 256;
 
 impl LooseKeys {
     /// Indexes `(key, value)` pairs (values may repeat: aliases of one object).
@@ -48,11 +53,26 @@ impl LooseKeys {
                 }
             }
         }
+        let mut by_identity: Vec<(String, Vec<u32>)> = by_identity.into_iter().collect();
+        for (_, values) in &mut by_identity {
+            values.sort_unstable();
+        }
+        by_identity.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         LooseKeys { by_identity }
     }
 
+    /// The values whose key has the identity of `trimmed` (sorted; empty when none).
+    fn with_identity(&self, trimmed: &str) -> &[u32] {
+        self.by_identity
+            .binary_search_by(|(identity, _)| identity.chars().cmp(trimmed.chars().map(fold_char)))
+            .ok()
+            .and_then(|at| self.by_identity.get(at))
+            .map_or(&[], |(_, values)| values.as_slice())
+    }
+
     /// Looks `key` up: `exact` (the caller's exact index) first, then the trimmed key,
-    /// then every key with its identity.
+    /// then every key with its identity. Allocates nothing unless several values are found
+    /// or the folded key is longer than [`FOLD_ON_STACK`].
     pub fn find(&self, key: &str, exact: impl Fn(&str) -> Option<u32>) -> Found {
         if let Some(v) = exact(key) {
             return Found::One(v);
@@ -63,20 +83,29 @@ impl LooseKeys {
                 return Found::One(v);
             }
         }
-        let identity = fold(trimmed);
-        let mut values: Vec<u32> = Vec::new();
-        if identity != trimmed {
-            values.extend(exact(&identity));
-        }
-        if let Some(more) = self.by_identity.get(identity.as_ref()) {
-            values.extend(more);
-        }
-        values.sort_unstable();
-        values.dedup();
-        match values.as_slice() {
-            [] => Found::None,
-            [one] => Found::One(*one),
-            _ => Found::Ambiguous(values),
+        let folded_hit = if is_folded(trimmed) {
+            None
+        } else {
+            let mut buffer = [0u8; FOLD_ON_STACK];
+            match fold_into(trimmed, &mut buffer) {
+                Some(identity) => exact(identity),
+                None => exact(&fold(trimmed)),
+            }
+        };
+        match (folded_hit, self.with_identity(trimmed)) {
+            (None, []) => Found::None,
+            (Some(v), []) => Found::One(v),
+            (None, [v]) => Found::One(*v),
+            (Some(v), [w]) if v == *w => Found::One(v),
+            (hit, loose) => {
+                let mut values: Vec<u32> = hit.into_iter().chain(loose.iter().copied()).collect();
+                values.sort_unstable();
+                values.dedup();
+                match values.as_slice() {
+                    [one] => Found::One(*one),
+                    _ => Found::Ambiguous(values),
+                }
+            }
         }
     }
 }
@@ -98,5 +127,19 @@ mod tests {
         assert_eq!(loose.find("upper", exact), Found::One(3));
         assert_eq!(loose.find("y", exact), Found::None);
         assert_eq!(identity_key(" İD\u{3000}"), "id");
+    }
+
+    #[test]
+    fn keys_too_long_to_fold_on_the_stack_are_found_alike() {
+        let long = "x".repeat(FOLD_ON_STACK + 1);
+        let keys = [long.clone(), format!("{}Y", "X".repeat(FOLD_ON_STACK))];
+        let exact = |k: &str| keys.iter().position(|x| *x == k).map(|i| i as u32);
+        let loose = LooseKeys::build(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u32)));
+        assert_eq!(loose.find(&long.to_uppercase(), exact), Found::One(0));
+        assert_eq!(
+            loose.find(&format!(" {}y", "x".repeat(FOLD_ON_STACK)), exact),
+            Found::One(1)
+        );
+        assert_eq!(loose.find(&format!("{long}x"), exact), Found::None);
     }
 }

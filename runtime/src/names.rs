@@ -76,20 +76,21 @@ impl ObjectNames {
     }
 
     /// The object an exact lookup found, else the one whose key `key` names once trimmed
-    /// and folded ([`crate::identity`]); several such objects are an error.
+    /// and folded ([`crate::identity`]), else `None`; several such objects are an error.
+    /// Allocates nothing unless it fails.
     fn found(
         &self,
         category: Category,
         key: &str,
         exact: Option<u32>,
-    ) -> Result<u32, RequestError> {
+    ) -> Result<Option<u32>, RequestError> {
         let found = match exact {
             Some(index) => Found::One(index),
             None => self.loose.find(key, |k| self.get(k)),
         };
         match found {
-            Found::One(index) => Ok(index),
-            Found::None => Err(RequestError::unknown_object(category, key)),
+            Found::One(index) => Ok(Some(index)),
+            Found::None => Ok(None),
             Found::Ambiguous(indexes) => {
                 let keys: Vec<String> = indexes
                     .iter()
@@ -317,6 +318,17 @@ impl Names {
     /// A known object by key (`ns/name` for playbooks and connections, the id for configs
     /// and components) or by catalog id / `metadata.uid`.
     pub(crate) fn object(&self, category: Category, key: &str) -> Result<u32, RequestError> {
+        self.find_object(category, key)?
+            .ok_or_else(|| RequestError::unknown_object(category, key))
+    }
+
+    /// [`Names::object`], with `None` for a key that names no object (no error is built:
+    /// an object the catalog does not know is no failure where attributes describe it).
+    pub(crate) fn find_object(
+        &self,
+        category: Category,
+        key: &str,
+    ) -> Result<Option<u32>, RequestError> {
         let names = category.of(&self.objects);
         names.found(category, key, names.get(key))
     }
@@ -337,7 +349,9 @@ impl Names {
         let exact = names
             .index
             .finish([&names.keys, &names.alias_names], key, lookup);
-        names.found(category, key, exact)
+        names
+            .found(category, key, exact)?
+            .ok_or_else(|| RequestError::unknown_object(category, key))
     }
 
     /// A global object by name (`catalog`, `mcp`, ...).

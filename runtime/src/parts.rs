@@ -73,6 +73,18 @@ impl Parts {
             .map(|i| self.object_id_at(category, i))
     }
 
+    /// [`Parts::object`], with `None` for a key that names no object (nothing allocated).
+    pub(crate) fn find_object(
+        &self,
+        category: Category,
+        key: &str,
+    ) -> Result<Option<ObjectId>, RequestError> {
+        Ok(self
+            .names
+            .find_object(category, key)?
+            .map(|i| self.object_id_at(category, i)))
+    }
+
     /// A global object by name (`catalog`, `mcp`, ...).
     pub(crate) fn global(&self, name: &str) -> Result<GlobalId, RequestError> {
         self.names.global(name).map(|index| GlobalId {

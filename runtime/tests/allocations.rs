@@ -1,22 +1,30 @@
 //! The check path allocates nothing: a counting global allocator watches one-object
-//! checks by ids and by names (with canonical names), allowed and denied, after the
-//! tables are loaded.
+//! checks by ids and by names (with canonical names), allowed and denied, and checks of
+//! objects the catalog does not know, described by their attributes (selector patterns
+//! and wildcards, values of any case), after the tables are loaded. The compiler's
+//! `attribute_allocations` test adds tags, labels, field selectors and search queries.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
-use rampart_runtime::{Category, IdTarget, Objects, Request, Tables, Target};
+use rampart_runtime::{
+    Category, IdTarget, ObjectAttributes, ObjectRef, Objects, Request, Tables, Target,
+};
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (tests run on threads of their own, so one test
+    /// does not count another's).
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
 
 // SAFETY: every call is forwarded unchanged to the system allocator; only a counter is added.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -28,9 +36,9 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.with(Cell::get);
     f();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    ALLOCATIONS.with(Cell::get) - before
 }
 
 #[test]
@@ -74,4 +82,104 @@ fn one_object_checks_allocate_nothing() {
     });
     assert_eq!(n, 0, "the check path allocated {n} times");
     assert_eq!(answers, [false, true, false, false, true, false]);
+}
+
+#[test]
+fn checks_of_objects_described_by_attributes_allocate_nothing() {
+    let tables = Tables::load("../fixtures/tables/format-v3.rampart").expect("golden tables");
+    // Selected by `name: "*"` (playbooks) and `namespace: mission-control` (configs), in
+    // any case, with an agent the catalog knows (spelled otherwise) and one it does not,
+    // ids the catalog does not know (in any case, with space around them), and an id it
+    // knows, spelled otherwise (the catalog's object, found without allocating).
+    let playbook = ObjectAttributes {
+        name: Some("New-Playbook".into()),
+        namespace: Some("MC".into()),
+        ..ObjectAttributes::default()
+    };
+    let config = ObjectAttributes {
+        name: Some("Ünknown-Pod".into()),
+        namespace: Some("Mission-Control".into()),
+        object_type: Some("Kubernetes::Pod".into()),
+        id: Some(" C-New-Pod".into()),
+        agent: Some("LOCAL ".into()),
+        ..ObjectAttributes::default()
+    };
+    let elsewhere = ObjectAttributes {
+        namespace: Some("default".into()),
+        id: Some("c-new-pod-2".into()),
+        agent: Some("An-Agent-Nobody-Knows".into()),
+        ..ObjectAttributes::default()
+    };
+    let bucket = ObjectAttributes {
+        name: Some("new-bucket".into()),
+        object_type: Some("AWS-S3".into()),
+        ..ObjectAttributes::default()
+    };
+    let known = ObjectAttributes {
+        id: Some("C-MC-POD ".into()),
+        name: Some("whatever-the-request-says".into()),
+        ..ObjectAttributes::default()
+    };
+    let described = |category, attributes| {
+        Target::Objects(Objects::new().with(category, ObjectRef::Attributes(attributes)))
+    };
+    let run = Request::new(
+        "john@doe.com",
+        "playbook:run",
+        Target::Objects(
+            Objects::new()
+                .with(Category::Playbook, ObjectRef::Attributes(&playbook))
+                .with(Category::Config, ObjectRef::Attributes(&config)),
+        ),
+    );
+    let run_elsewhere = Request::new(
+        "john@doe.com",
+        "playbook:run",
+        Target::Objects(
+            Objects::new()
+                .with(Category::Playbook, ObjectRef::Attributes(&playbook))
+                .with(Category::Config, ObjectRef::Attributes(&elsewhere)),
+        ),
+    );
+    let read_bucket = Request::new(
+        "jane.doe@example.com",
+        "read",
+        described(Category::Connection, &bucket),
+    );
+    let read_config = Request::new("john@doe.com", "read", described(Category::Config, &config));
+    let run_known = Request::new(
+        "john@doe.com",
+        "playbook:run",
+        Target::Objects(
+            Objects::new()
+                .playbook("mc/echo-config")
+                .with(Category::Config, ObjectRef::Attributes(&known)),
+        ),
+    );
+    let requests = [&run, &run_elsewhere, &read_bucket, &read_config, &run_known];
+    let mut answers = Vec::with_capacity(8);
+    let n = allocations_during(|| {
+        for request in requests {
+            answers.push(tables.is_authorized(request).unwrap().is_allowed());
+        }
+    });
+    assert_eq!(n, 0, "checks of described objects allocated {n} times");
+    // The same answers as a fresh look at each request would give (the allocator is not
+    // watching here).
+    let fresh: Vec<bool> = requests
+        .iter()
+        .map(|r| tables.explain(r).unwrap().is_allowed())
+        .collect();
+    assert_eq!(answers, fresh);
+    // The known id is the catalog's object (without it, a config with no namespace is
+    // no mission-control config): answered as the key `c-mc-pod` is.
+    let by_key = Request::new(
+        "john@doe.com",
+        "playbook:run",
+        Target::Objects(Objects::new().playbook("mc/echo-config").config("c-mc-pod")),
+    );
+    // john runs playbooks on mission-control configs only, and reads no config; jane is
+    // an editor, who reads connections.
+    assert_eq!(answers, [true, false, true, false, true]);
+    assert!(tables.is_authorized(&by_key).unwrap().is_allowed());
 }
