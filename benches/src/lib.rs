@@ -2,7 +2,9 @@
 //! decisions) and helpers shared by the criterion benches.
 
 pub mod fixture;
+pub mod freshness;
 pub mod mission_control;
 pub mod random;
+pub mod sidecar;
 
 pub mod workload;

@@ -4,7 +4,12 @@
 //! `rampart-workload stream --size S --by ids|strings --shape one|two --passes N` runs the
 //! bench stream of 20,000 distinct requests N times over the cached bench tables, for
 //! instruction and cache-miss counts under `valgrind --tool=cachegrind` (run it with N = 0
-//! and N = 1; the difference divided by 20,000 is the cost of one check).
+//! and N = 1; the difference divided by 20,000 is the cost of one check);
+//! `rampart-workload mission-control ...` writes a workload into Mission Control's tables;
+//! `rampart-workload freshness --size S --postgres URL --schema NAME [--rampart BIN]
+//! [--repeat N] [--poll-interval S] [--reuse]` writes it (unless `--reuse`), starts
+//! `rampart serve --postgres` over it and times how long each change of
+//! `rampart_benches::freshness` takes to show in a decision.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +18,7 @@ use rampart_benches::fixture::{Fixture, STREAM};
 use rampart_benches::workload::{Size, Workload};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N\n       rampart-workload mission-control --size SIZE --postgres URL --schema NAME [--seed N] [--world-only]");
+    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N\n       rampart-workload mission-control --size SIZE --postgres URL --schema NAME [--seed N] [--world-only]\n       rampart-workload freshness --size SIZE --postgres URL --schema NAME [--rampart BIN] [--repeat N] [--poll-interval S] [--reuse]");
     ExitCode::from(2)
 }
 
@@ -96,6 +101,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("freshness") => match freshness(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
         Some("compare") => {
             let (Some(expected), Some(actual)) = (args.get(1), args.get(2)) else {
                 return usage();
@@ -188,4 +200,108 @@ fn main() -> ExitCode {
         }
         _ => usage(),
     }
+}
+
+/// `rampart-workload freshness`: see the module's documentation.
+fn freshness(args: &[String]) -> Result<(), rampart_benches::mission_control::Failure> {
+    use rampart_benches::freshness;
+    use rampart_benches::mission_control as mc;
+    let (Some(size), Some(url), Some(schema)) = (
+        flag(args, "--size").and_then(|s| Size::named(&s)),
+        flag(args, "--postgres"),
+        flag(args, "--schema"),
+    ) else {
+        return Err(
+            "usage: rampart-workload freshness --size SIZE --postgres URL --schema NAME".into(),
+        );
+    };
+    let binary = flag(args, "--rampart").unwrap_or_else(|| "target/release/rampart".into());
+    let repeat: usize = flag(args, "--repeat")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let poll = flag(args, "--poll-interval").unwrap_or_else(|| "5".into());
+    let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+    if args.iter().any(|a| a == "--reuse") {
+        client.batch_execute(&format!("SET search_path TO {schema}"))?;
+        client.batch_execute(&freshness::reset())?;
+    } else {
+        let started = std::time::Instant::now();
+        let workload = Workload::generate(size, 7);
+        mc::create_schema(&mut client, &schema)?;
+        mc::write_workload(&mut client, &workload, true)?;
+        client.batch_execute(&freshness::setup())?;
+        client.batch_execute("ANALYZE")?;
+        println!(
+            "{} written to schema {schema} in {:.1} s",
+            mc::describe(&workload),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let started = std::time::Instant::now();
+    let serve_args: Vec<String> = [
+        "serve",
+        "--postgres",
+        &url,
+        "--schema",
+        &schema,
+        "--poll-interval",
+        &poll,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let sidecar = rampart_benches::sidecar::Sidecar::start(&binary, &serve_args)?;
+    sidecar.wait_ready(std::time::Duration::from_secs(600))?;
+    println!("serving after {:.1} s", started.elapsed().as_secs_f64());
+    let mut ask = |request: &serde_json::Value| match sidecar.request(
+        "POST",
+        "/access/v1/evaluation",
+        Some(request),
+    ) {
+        Ok((status, body)) => freshness::answer_of(status, &body),
+        Err(e) => serde_json::Value::String(e),
+    };
+    let timeout = std::time::Duration::from_secs(600);
+    let mut runs: Vec<Vec<freshness::Measured>> = Vec::new();
+    for run in 0..repeat {
+        let measured = freshness::run(&mut client, &mut ask, timeout)?;
+        for m in &measured {
+            println!(
+                "run {run}: {:<26} {:>9.1} ms  ({} requests)",
+                m.name,
+                m.elapsed.as_secs_f64() * 1e3,
+                m.requests
+            );
+        }
+        runs.push(measured);
+        client.batch_execute(&freshness::reset())?;
+    }
+    println!("\n| change | announced | median | max | first request right |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (i, scenario) in freshness::scenarios().iter().enumerate() {
+        let mut times: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.get(i))
+            .map(|m| m.elapsed.as_secs_f64() * 1e3)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let first = runs
+            .iter()
+            .filter_map(|r| r.get(i))
+            .filter(|m| m.requests == 1)
+            .count();
+        println!(
+            "| {} | {} | {:.0} ms | {:.0} ms | {first} of {} |",
+            scenario.name,
+            if scenario.announced {
+                "yes"
+            } else {
+                "no (polled)"
+            },
+            times.get(times.len() / 2).copied().unwrap_or(f64::NAN),
+            times.last().copied().unwrap_or(f64::NAN),
+            times.len()
+        );
+    }
+    Ok(())
 }

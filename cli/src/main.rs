@@ -22,6 +22,7 @@ mod output;
 mod resolve;
 mod schema;
 mod serve;
+mod serve_lookup;
 mod serve_source;
 mod test;
 mod validate;

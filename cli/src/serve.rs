@@ -129,8 +129,9 @@ pub fn run(args: Args) -> Outcome {
                 rampart_mission_control::session::Database::new(url.clone(), args.schema.clone());
             rampart_serve::run_from_source(
                 config,
-                Box::new(crate::serve_source::DatabaseSource::new(database)),
+                Box::new(crate::serve_source::DatabaseSource::new(database.clone())),
                 refresh,
+                Some(Box::new(crate::serve_lookup::DatabaseLookup::new(database))),
             )
         }
     };

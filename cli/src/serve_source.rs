@@ -5,8 +5,9 @@
 //! counters of the tables Mission Control does not announce), and for the earliest
 //! `until` of a permission in force, after which the tables no longer grant it.
 //!
-//! Every change recompiles the world; applying a change without recompiling, and
-//! resolving an object the tables do not know on its first request, are not done.
+//! Every change recompiles the world (applying a change without recompiling is not
+//! done); an object the tables do not know yet is looked up on its first request
+//! ([`crate::serve_lookup`]).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -39,7 +40,7 @@ impl DatabaseSource {
 }
 
 /// A database error with its help line, as one message.
-fn message(error: &rampart_mission_control::error::SourceError) -> String {
+pub(crate) fn message(error: &rampart_mission_control::error::SourceError) -> String {
     match error.help() {
         Some(help) => format!("{error}\n  = help: {help}"),
         None => error.to_string(),

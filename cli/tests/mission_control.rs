@@ -1,6 +1,7 @@
 //! `rampart catalog pull`, `rampart catalog grants`, `rampart compile --postgres` and
 //! `rampart serve --postgres` end to end, against a real PostgreSQL server holding the
-//! project's emulation of Mission Control's tables.
+//! project's emulation of Mission Control's tables; the freshness benchmark's scenarios
+//! (`benches/src/freshness.rs`) as a correctness test.
 
 #![allow(
     clippy::expect_used,
@@ -13,6 +14,10 @@ mod support;
 
 #[path = "../../mission-control/tests/support/mod.rs"]
 mod mc;
+
+#[path = "../../benches/src/freshness.rs"]
+#[allow(dead_code)]
+mod freshness;
 
 use support::{assert_refused, run, stderr, stdout};
 
@@ -400,5 +405,136 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
     while sidecar.get("/ready").0 != 200 {
         assert!(std::time::Instant::now() < deadline, "never ready again");
         std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// One evaluation of `alice@example.com` reading `object` (`config` or `connection`),
+/// asked once: the decision, or the error's code.
+fn ask(sidecar: &support::sidecar::Sidecar, category: &str, object: &str) -> serde_json::Value {
+    let request = serde_json::json!({
+        "subject": {"type": "user", "id": "alice@example.com"},
+        "action": {"name": "read"},
+        "resource": {"type": category, "id": object},
+    });
+    let (status, body, _) = sidecar.post("/access/v1/evaluation", &request);
+    if status == 200 {
+        body["decision"].clone()
+    } else {
+        body["error"]["code"].clone()
+    }
+}
+
+#[test]
+fn serve_decides_an_object_created_after_the_last_refresh_on_its_first_request() {
+    use serde_json::json;
+    let mut schema = mc::McSchema::new("mc_cli_resolve");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES \
+           ('00000000-0000-0000-0000-0000000008b1', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', \
+            '{\"configs\": [{\"namespace\": \"mc\"}]}'), \
+           ('00000000-0000-0000-0000-0000000008b2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', \
+            '{\"connections\": [{\"namespace\": \"mc\"}]}');",
+    );
+    // No poll during the test: only lookups (and announced changes) can show new rows.
+    let sidecar = serve_from(&schema, &["--poll-interval", "3600"]);
+    // The build at start, and the one the change listener asks for when it connects.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !sidecar
+        .metrics()
+        .contains("rampart_source_refreshes_total 2\n")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            sidecar.metrics()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let new = "00000000-0000-0000-0000-0000000005a2";
+    let elsewhere = "00000000-0000-0000-0000-0000000005a3";
+    let deleted = "00000000-0000-0000-0000-0000000005a4";
+    let never = "00000000-0000-0000-0000-0000000005ff";
+    let connection = "00000000-0000-0000-0000-0000000007a1";
+    schema.sql(&format!(
+        "INSERT INTO config_items (id, name, type, config_class, tags) VALUES \
+           ('{new}', 'api-1', 'Kubernetes::Pod', 'Pod', '{{\"namespace\": \"mc\"}}'), \
+           ('{elsewhere}', 'api-2', 'Kubernetes::Pod', 'Pod', '{{\"namespace\": \"other\"}}'); \
+         INSERT INTO config_items (id, name, type, config_class, tags, deleted_at) VALUES \
+           ('{deleted}', 'api-3', 'Kubernetes::Pod', 'Pod', '{{\"namespace\": \"mc\"}}', now()); \
+         INSERT INTO connections (id, namespace, name, type, password) VALUES \
+           ('{connection}', 'mc', 'db-2', 'postgres', 'hunter2');"
+    ));
+
+    // Each decided on its first request, by the attributes its row has.
+    assert_eq!(ask(&sidecar, "config", new), json!(true));
+    assert_eq!(ask(&sidecar, "config", elsewhere), json!(false));
+    assert_eq!(ask(&sidecar, "connection", connection), json!(true));
+    // Soft-deleted or never created: still an unknown object, never a decision.
+    assert_eq!(ask(&sidecar, "config", deleted), json!("unknown_object"));
+    assert_eq!(ask(&sidecar, "config", never), json!("unknown_object"));
+    assert_eq!(ask(&sidecar, "config", "mc/api-1"), json!("unknown_object"));
+    // Mission Control's own review endpoint looks up alike.
+    let (status, review, _) = sidecar.post(
+        "/rbac/subject-access-reviews",
+        &json!({"resource": {"config": new}, "action": "read", "subjects": ["alice@example.com"]}),
+    );
+    assert_eq!(status, 200, "{review}");
+    assert_eq!(review["results"][0]["allowed"], json!(true), "{review}");
+
+    let metrics = sidecar.metrics();
+    for line in [
+        "rampart_source_lookups_total{outcome=\"found\"} 3\n",
+        "rampart_source_lookups_total{outcome=\"absent\"} 3\n",
+        "rampart_source_lookups_total{outcome=\"failed\"} 0\n",
+    ] {
+        assert!(metrics.contains(line), "{line}{metrics}");
+    }
+    // No refresh happened: the answers came from the lookups.
+    assert!(
+        metrics.contains("rampart_source_refreshes_total 2\n"),
+        "{metrics}"
+    );
+
+    // What was looked up is kept until the next refresh, which then knows the object.
+    schema.sql(&format!(
+        "UPDATE config_items SET tags = '{{\"namespace\": \"other\"}}' WHERE id = '{new}';"
+    ));
+    assert_eq!(ask(&sidecar, "config", new), json!(true));
+    schema.sql("NOTIFY table_activity, 'teams UPDATE x';");
+    decides(&sidecar, new, json!(false));
+    // The refreshed tables know the new objects: no lookup is needed for them.
+    assert_eq!(ask(&sidecar, "connection", connection), json!(true));
+    assert!(sidecar
+        .metrics()
+        .contains("rampart_source_lookups_total{outcome=\"found\"} 3\n"));
+}
+
+#[test]
+fn serve_reflects_every_freshness_scenario() {
+    let mut schema = mc::McSchema::new("mc_cli_freshness");
+    schema.sql(WORLD);
+    schema.sql(&freshness::setup());
+    let sidecar = serve_from(&schema, &["--poll-interval", "0.2"]);
+    let mut ask = |request: &serde_json::Value| {
+        let (status, body, _) = sidecar.post("/access/v1/evaluation", request);
+        freshness::answer_of(status, &body)
+    };
+    let timeout = std::time::Duration::from_secs(30);
+    for round in 0..2 {
+        let measured = freshness::run(&mut schema.client, &mut ask, timeout).unwrap_or_else(|e| {
+            panic!("round {round}: {e}\nlog:\n{}", sidecar.log.lock().unwrap())
+        });
+        let names: Vec<&str> = measured.iter().map(|m| m.name).collect();
+        let expected: Vec<&str> = freshness::scenarios().iter().map(|s| s.name).collect();
+        assert_eq!(names, expected);
+        // A new config is decided on its first request (looked up, or already known).
+        let inserted = measured
+            .iter()
+            .find(|m| m.name == "config inserted")
+            .expect("config inserted");
+        assert_eq!(inserted.requests, 1, "{measured:?}");
+        // Back to the start: the next round begins from the baseline again.
+        schema.sql(&freshness::reset());
     }
 }

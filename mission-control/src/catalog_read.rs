@@ -403,17 +403,7 @@ pub fn read_catalog(
         sink.start(list)?;
         let table = snapshot.table(table_name);
         let total = estimate(table_name);
-        let sql = if list == List::Configs {
-            format!(
-                "SELECT id::text, name, NULL::text, type, config_class, status, health, tags::text, labels::text, agent_id::text, properties::text \
-                 FROM {table} WHERE deleted_at IS NULL"
-            )
-        } else {
-            format!(
-                "SELECT id::text, name, namespace, type, NULL::text, status, health, NULL::text, labels::text, agent_id::text, properties::text \
-                 FROM {table} WHERE deleted_at IS NULL"
-            )
-        };
+        let sql = live_objects(table_name, &table);
         let mut read = 0u64;
         let mut refused = Vec::new();
         snapshot.stream(table_name, &sql, &[], |row| {
@@ -478,8 +468,24 @@ pub fn read_catalog(
     Ok(summary)
 }
 
+/// The live rows of `config_items` or `components` (`table_name`, qualified as
+/// `table`), with the columns [`RawObject::of`] reads.
+pub(crate) fn live_objects(table_name: &str, table: &str) -> String {
+    if table_name == "config_items" {
+        format!(
+            "SELECT id::text, name, NULL::text, type, config_class, status, health, tags::text, labels::text, agent_id::text, properties::text \
+             FROM {table} WHERE deleted_at IS NULL"
+        )
+    } else {
+        format!(
+            "SELECT id::text, name, namespace, type, NULL::text, status, health, NULL::text, labels::text, agent_id::text, properties::text \
+             FROM {table} WHERE deleted_at IS NULL"
+        )
+    }
+}
+
 /// The columns of a config or component row, before their JSON is read.
-struct RawObject {
+pub(crate) struct RawObject {
     id: String,
     name: Option<String>,
     namespace: Option<String>,
@@ -494,7 +500,7 @@ struct RawObject {
 }
 
 impl RawObject {
-    fn of(row: &Row, what: &str) -> Result<RawObject, SourceError> {
+    pub(crate) fn of(row: &Row, what: &str) -> Result<RawObject, SourceError> {
         Ok(RawObject {
             id: required(row, 0, what)?,
             name: text(row, 1, what)?,
@@ -511,7 +517,7 @@ impl RawObject {
     }
 
     /// The attributes; a config's namespace is its `namespace` tag.
-    fn attributes(self) -> Result<ObjectAttributes, String> {
+    pub(crate) fn attributes(self) -> Result<ObjectAttributes, String> {
         let tags = string_map("tags", self.tags.as_deref())?;
         Ok(ObjectAttributes {
             namespace: self.namespace.or_else(|| tags.get("namespace").cloned()),

@@ -11,6 +11,10 @@
 //! - [`session`]: connecting, the read-only snapshot, the statement log.
 //! - [`catalog_read`]: the catalog, streamed list by list into a [`catalog_read::CatalogSink`];
 //!   [`pull`] writes it as the catalog JSON `rampart compile --catalog` reads.
+//! - [`world_read`]: the catalog and the policy rows as the compiler's input
+//!   (`compile --postgres`, `serve --postgres`); [`watch`] waits for changes;
+//!   [`lookup`] fetches one object by id when a request names one the tables do not
+//!   know yet (resolve-on-miss).
 //!
 //! Nothing here writes to the database, and nothing selects a credential or a scraped
 //! document: the shape has no such column, and the tests read the statement log to prove
@@ -25,6 +29,7 @@ pub mod catalog_read;
 pub mod error;
 pub mod grants;
 pub mod identifier;
+pub mod lookup;
 pub mod policy_read;
 pub mod preflight;
 pub mod pull;

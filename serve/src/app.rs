@@ -17,6 +17,8 @@ use serde_json::Value;
 use super::api_error::ApiError;
 use super::decision_log::DecisionLog;
 use super::metrics::Metrics;
+use super::model::{Evaluation, Resource};
+use super::resolve::Resolver;
 
 /// The header every answer carries: the revision (checksum) of the tables that gave it.
 pub const REVISION_HEADER: &str = "x-rampart-revision";
@@ -43,12 +45,41 @@ pub struct App {
     pub permits: Arc<tokio::sync::Semaphore>,
     /// The URL the discovery document advertises (else taken from the `Host` header).
     pub public_url: Option<String>,
+    /// Looks up objects the tables do not know (`serve --postgres`); unset for a table
+    /// file.
+    pub resolver: std::sync::OnceLock<Arc<Resolver>>,
 }
 
 impl App {
     /// One snapshot: a request is answered from one table file, whatever reloads happen.
     pub fn tables(&self) -> Arc<Tables> {
         self.handle.current()
+    }
+
+    /// Resolve-on-miss: each resource named by an id `tables` do not know becomes the
+    /// object the source has under that id, described by its attributes (see
+    /// [`crate::resolve`]). Nothing changes without a resolver.
+    pub fn resolve<'r>(
+        &self,
+        tables: &Tables,
+        resources: impl IntoIterator<Item = &'r mut Resource>,
+    ) {
+        if let Some(resolver) = self.resolver.get() {
+            for resource in resources {
+                resolver.resolve_resource(tables, resource);
+            }
+        }
+    }
+
+    /// [`App::resolve`] over an evaluation's resource and `context.resources`.
+    pub fn resolve_evaluation(&self, tables: &Tables, evaluation: &mut Evaluation) {
+        self.resolve(
+            tables,
+            evaluation
+                .resource
+                .iter_mut()
+                .chain(evaluation.context.resources.iter_mut()),
+        );
     }
 
     /// Logs a decision when decision logs are on.

@@ -71,8 +71,9 @@ fn decide(
 /// `POST /access/v1/evaluation`.
 pub fn evaluation(app: &App, body: Value, _cancel: &Cancel) -> Result<Answer, ApiError> {
     let mut problems = Problems::new();
-    let item = Evaluation::read(body, At::ROOT, &mut problems);
+    let mut item = Evaluation::read(body, At::ROOT, &mut problems);
     let tables = app.tables();
+    app.resolve_evaluation(&tables, &mut item);
     let body = decide(app, &tables, &Evaluation::default(), &item, problems)?;
     Ok(Answer {
         body,
@@ -145,7 +146,7 @@ pub fn evaluations(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, Ap
     let Some(mut members) = Members::new(body, at, &mut problems) else {
         return Err(problems.into());
     };
-    let defaults = Evaluation::take(&mut members, &mut problems);
+    let mut defaults = Evaluation::take(&mut members, &mut problems);
     let items = members
         .take("evaluations")
         .and_then(|v| strict::array(v, at.member("evaluations"), &mut problems))
@@ -155,6 +156,7 @@ pub fn evaluations(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, Ap
     });
     members.finish(&EVALUATIONS_MEMBERS, &mut problems);
     let tables = app.tables();
+    app.resolve_evaluation(&tables, &mut defaults);
     if items.is_empty() {
         let body = decide(app, &tables, &Evaluation::default(), &defaults, problems)?;
         return Ok(Answer {
@@ -181,7 +183,8 @@ pub fn evaluations(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, Ap
         }
         let mut problems = Problems::new();
         let item_at = evaluations_at.index(i);
-        let item = Evaluation::read(item, item_at, &mut problems);
+        let mut item = Evaluation::read(item, item_at, &mut problems);
+        app.resolve_evaluation(&tables, &mut item);
         let answer = decide(app, &tables, &defaults, &item, problems)
             .unwrap_or_else(|e| item_error(app, &e));
         let decision = answer.get("decision").and_then(Value::as_bool) == Some(true);
@@ -277,6 +280,21 @@ fn known_target(tables: &Tables, target: &Target<'_>) -> Result<Option<IdTarget>
     }
 }
 
+/// One snapshot of the tables, with a search's objects the tables do not know looked up
+/// ([`App::resolve`]).
+fn resolved_tables(
+    app: &App,
+    resource: &mut Option<super::model::Resource>,
+    context: &mut super::model::Context,
+) -> std::sync::Arc<Tables> {
+    let tables = app.tables();
+    app.resolve(
+        &tables,
+        resource.iter_mut().chain(context.resources.iter_mut()),
+    );
+    tables
+}
+
 /// A reader of one member of a body.
 type Reader<T> = fn(Value, At<'_>, &mut Problems) -> Option<T>;
 
@@ -341,11 +359,12 @@ pub fn search_subject(app: &App, body: Value, cancel: &Cancel) -> Result<Answer,
     let SearchBody {
         subject: kind,
         action: action_name,
-        resource: the_resource,
-        context: the_context,
+        resource: mut the_resource,
+        context: mut the_context,
         page: the_page,
         mut problems,
     } = search_body(body, subject_type, true, resource)?;
+    let tables = resolved_tables(app, &mut the_resource, &mut the_context);
     let target = the_resource
         .as_ref()
         .and_then(|r| target(r, the_context.resources.iter(), &mut problems));
@@ -354,7 +373,6 @@ pub fn search_subject(app: &App, body: Value, cancel: &Cancel) -> Result<Answer,
             .zip(target)
             .map(|((k, a), t)| (k, a, t)),
     )?;
-    let tables = app.tables();
     let action_id = tables.action(&action_name)?;
     let names: Vec<String> = match known_target(&tables, &target)? {
         Some(ids) => tables
@@ -483,17 +501,17 @@ pub fn search_resource(app: &App, body: Value, _cancel: &Cancel) -> Result<Answe
 pub fn search_action(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, ApiError> {
     let SearchBody {
         subject: the_subject,
-        resource: the_resource,
-        context: the_context,
+        resource: mut the_resource,
+        context: mut the_context,
         page: the_page,
         mut problems,
         ..
     } = search_body(body, subject, false, resource)?;
+    let tables = resolved_tables(app, &mut the_resource, &mut the_context);
     let target = the_resource
         .as_ref()
         .and_then(|r| target(r, the_context.resources.iter(), &mut problems));
     let (the_subject, target) = problems.into_result(the_subject.zip(target))?;
-    let tables = app.tables();
     let mut items = Vec::new();
     for (_, name) in tables.actions() {
         if cancel.is_cancelled() {
@@ -551,6 +569,7 @@ mod tests {
             max_batch: 1000,
             permits: Arc::new(tokio::sync::Semaphore::new(1)),
             public_url: None,
+            resolver: std::sync::OnceLock::new(),
         }
     }
 

@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod model;
 pub mod rbac;
 pub mod reload;
+pub mod resolve;
 pub mod source;
 
 use std::fmt;
@@ -158,11 +159,13 @@ pub struct Refresh {
 
 /// Runs the server over tables built from `source` (no table file: `args.tables` and
 /// `args.verify` are not used), refreshed as [`source::start`] says, until `SIGTERM` or
-/// `SIGINT`. The first build must succeed.
+/// `SIGINT`. The first build must succeed. With `lookup`, an object a request names by
+/// an id the tables do not know is looked up there ([`resolve`]).
 pub fn run_from_source(
     args: Config,
     mut source: Box<dyn source::TableSource>,
     refresh: Refresh,
+    lookup: Option<Box<dyn resolve::ObjectLookup>>,
 ) -> Result<(), ServeError> {
     let started = Instant::now();
     let as_of = std::time::SystemTime::now();
@@ -174,6 +177,9 @@ pub fn run_from_source(
     let freshness = Arc::new(freshness::Freshness::new(refresh.max_age));
     freshness.built(as_of);
     let _ = app.metrics.freshness.set(Arc::clone(&freshness));
+    if let Some(lookup) = lookup {
+        let _ = app.resolver.set(Arc::new(resolve::Resolver::new(lookup)));
+    }
     source::start(Arc::clone(&app), freshness, source, refresh.interval).map_err(ServeError)?;
     // SIGHUP has nothing to reload: the refresh thread follows the source.
     let (reloads, _) = std::sync::mpsc::channel();
@@ -199,6 +205,7 @@ fn app(args: &Config, tables: Tables) -> Result<Arc<App>, ServeError> {
         max_batch: args.max_batch.max(1),
         permits: Arc::new(tokio::sync::Semaphore::new(args.max_concurrent.max(1))),
         public_url: args.public_url.clone(),
+        resolver: std::sync::OnceLock::new(),
     });
     Ok(app)
 }
@@ -457,7 +464,11 @@ async fn discovery(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {
 
 async fn metrics_text(State(app): State<Arc<App>>) -> Response {
     let tables = app.tables();
-    let mut response = app.metrics.render(tables.revision()).into_response();
+    let mut text = app.metrics.render(tables.revision());
+    if let Some(resolver) = app.resolver.get() {
+        text.push_str(&resolver.render());
+    }
+    let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4"),

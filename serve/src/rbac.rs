@@ -116,14 +116,24 @@ pub fn subject_access_reviews(app: &App, body: Value, cancel: &Cancel) -> Result
             .zip(subjects)
             .map(|((r, a), s)| (r, a, s)),
     )?;
+    let tables = app.tables();
+    // Resolve-on-miss: an object the tables do not know, as the source describes it.
+    let described: Vec<Option<std::sync::Arc<rampart_runtime::ObjectAttributes>>> = resource
+        .objects
+        .iter()
+        .map(|(c, key)| app.resolver.get().and_then(|r| r.resolve(&tables, *c, key)))
+        .collect();
     // One member per category: the objects cannot hold a category twice.
     let target = match &resource.global {
         Some(g) => Target::Global(g),
-        None => Target::Objects(resource.objects.iter().fold(Objects::new(), |o, (c, key)| {
-            o.with(*c, ObjectRef::Key(key))
-        })),
+        None => Target::Objects(resource.objects.iter().zip(&described).fold(
+            Objects::new(),
+            |o, ((c, key), described)| match described {
+                Some(attributes) => o.with(*c, ObjectRef::Attributes(attributes)),
+                None => o.with(*c, ObjectRef::Key(key)),
+            },
+        )),
     };
-    let tables = app.tables();
     tables.action(&action)?;
     let subjects: Vec<String> = if subjects == ["*"] {
         tables

@@ -58,6 +58,10 @@ pub fn refresh(app: &App, freshness: &Freshness, source: &mut dyn TableSource, w
                 );
             }
             freshness.built(started);
+            // What was looked up is as old as the tables it supplemented.
+            if let Some(resolver) = app.resolver.get() {
+                resolver.clear();
+            }
             true
         }
         Err(e) => {

@@ -48,6 +48,7 @@ pub fn app() -> App {
         max_batch: 64,
         permits: Arc::new(tokio::sync::Semaphore::new(1)),
         public_url: None,
+        resolver: std::sync::OnceLock::new(),
     }
 }
 
