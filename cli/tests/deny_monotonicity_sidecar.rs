@@ -109,6 +109,7 @@ impl Face for Sidecar {
             max_batch: 64,
             permits: Arc::new(tokio::sync::Semaphore::new(1)),
             public_url: None,
+            resolver: std::sync::OnceLock::new(),
         }
     }
 
