@@ -48,6 +48,7 @@ fn decide(
     let decidable = decidable(defaults, item, &mut problems);
     let decidable = problems.into_result(decidable)?;
     let request = &decidable.request;
+    decidable.subject.principal(tables)?;
     let response = if decidable.explain {
         tables.explain(request)?
     } else {
@@ -464,7 +465,7 @@ pub fn search_resource(app: &App, body: Value, _cancel: &Cancel) -> Result<Answe
             .map(|((s, a), w)| (s, a, w)),
     )?;
     let tables = app.tables();
-    let principal = tables.principal(&the_subject)?;
+    let principal = the_subject.principal(&tables)?;
     let action_id = tables.action(&action_name)?;
     let listing = match fixed {
         None => tables.list(principal, action_id, wanted)?,
@@ -512,12 +513,13 @@ pub fn search_action(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, 
         .as_ref()
         .and_then(|r| target(r, the_context.resources.iter(), &mut problems));
     let (the_subject, target) = problems.into_result(the_subject.zip(target))?;
+    the_subject.principal(&tables)?;
     let mut items = Vec::new();
     for (_, name) in tables.actions() {
         if cancel.is_cancelled() {
             return Err(Cancel::gone());
         }
-        let request = Request::new(&the_subject, name, target);
+        let request = Request::new(&the_subject.name, name, target);
         match tables.is_authorized(&request) {
             Ok(response) if response.is_allowed() => items.push(json!({"name": name})),
             Ok(_) => {}
@@ -598,6 +600,44 @@ mod tests {
             .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
             .sum();
         assert_eq!(decided, 100, "only the first batch was decided: {text}");
+    }
+
+    #[test]
+    fn a_user_is_never_decided_as_the_service_its_id_spells() {
+        let app = app();
+        let cancel = Cancel::new();
+        let user = json!({"type": "user", "id": "playbook:mc/echo-config"});
+        let config = json!({"type": "config", "id": "c-mc-pod"});
+        // As its own type, the playbook is a subject the tables know.
+        let as_playbook = json!({"subject": {"type": "playbook", "id": "mc/echo-config"}, "action": {"name": "read"}, "resource": config});
+        assert!(evaluation(&app, as_playbook, &cancel).is_ok());
+        let bodies = [
+            (
+                evaluation as fn(&App, Value, &Cancel) -> Result<Answer, ApiError>,
+                json!({"subject": user, "action": {"name": "read"}, "resource": config}),
+            ),
+            (
+                search_resource,
+                json!({"subject": user, "action": {"name": "read"}, "resource": {"type": "config"}}),
+            ),
+            (search_action, json!({"subject": user, "resource": config})),
+            (
+                evaluation,
+                json!({"subject": {"type": "user", "id": " Playbook:MC/echo-config"}, "action": {"name": "read"}, "resource": config}),
+            ),
+        ];
+        for (endpoint, body) in bodies {
+            let error = endpoint(&app, body.clone(), &cancel).unwrap_err();
+            assert_eq!(error.code(), "unknown_subject", "{body}");
+        }
+        let batch = json!({"action": {"name": "read"}, "resource": config, "evaluations": [{"subject": user}]});
+        let answer = evaluations(&app, batch, &cancel).unwrap();
+        assert_eq!(
+            answer.body["evaluations"][0]["context"]["error"]["code"],
+            json!("unknown_subject"),
+            "{}",
+            answer.body
+        );
     }
 
     #[test]

@@ -21,7 +21,9 @@
 use rampart_runtime::json::request::{attributes, category, optional_string, Identity};
 use rampart_runtime::json::request::{required, RequestObjects};
 use rampart_runtime::json::strict::{self, At, Members, Problems};
-use rampart_runtime::{Category, ObjectAttributes, ObjectRef, Request, Target};
+use rampart_runtime::{
+    Category, ObjectAttributes, ObjectRef, PrincipalId, Request, RequestError, Tables, Target,
+};
 use serde_json::{json, Value};
 
 /// The subject types.
@@ -73,9 +75,32 @@ fn one_of(
     None
 }
 
-/// `subject: {type, id, properties?}` as the runtime's subject name (`john@doe.com`,
-/// `playbook:ns/name`, `notification:ns/name`).
-pub fn subject(value: Value, at: At<'_>, problems: &mut Problems) -> Option<String> {
+/// A subject as the runtime names it, and whether the request said it is a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// The runtime's subject name (`john@doe.com`, `playbook:ns/name`,
+    /// `notification:ns/name`).
+    pub name: String,
+    /// True for `type: user`: the id must name a person, never the playbook or
+    /// notification whose runtime name it spells (`{"type": "user", "id":
+    /// "playbook:ns/name"}` is no user, and is not decided as the playbook).
+    pub person: bool,
+}
+
+impl Subject {
+    /// The principal the subject names: for `type: user` a person only (a service is
+    /// `unknown_subject`).
+    pub fn principal(&self, tables: &Tables) -> Result<PrincipalId, RequestError> {
+        if self.person {
+            tables.person(&self.name)
+        } else {
+            tables.principal(&self.name)
+        }
+    }
+}
+
+/// `subject: {type, id, properties?}` as a [`Subject`].
+pub fn subject(value: Value, at: At<'_>, problems: &mut Problems) -> Option<Subject> {
     let mut members = Members::new(value, at, problems)?;
     let kind = one_of(&mut members, "type", &SUBJECT_TYPES, problems);
     let id = required(&mut members, "id", problems)
@@ -84,8 +109,14 @@ pub fn subject(value: Value, at: At<'_>, problems: &mut Problems) -> Option<Stri
     members.finish(&["type", "id", "properties"], problems);
     let (kind, id) = (kind?, id?);
     Some(match kind.as_str() {
-        "user" => id,
-        other => format!("{other}:{id}"),
+        "user" => Subject {
+            name: id,
+            person: true,
+        },
+        other => Subject {
+            name: format!("{other}:{id}"),
+            person: false,
+        },
     })
 }
 
@@ -244,8 +275,8 @@ pub fn context(value: Value, at: At<'_>, used: ContextUse, problems: &mut Proble
 /// defaults. A single evaluation is an item with no defaults.
 #[derive(Debug, Default)]
 pub struct Evaluation {
-    /// The subject's runtime name.
-    pub subject: Option<String>,
+    /// The subject.
+    pub subject: Option<Subject>,
     /// The action.
     pub action: Option<String>,
     /// The resource.
@@ -300,6 +331,9 @@ impl Evaluation {
 pub struct Decidable<'a> {
     /// The runtime request.
     pub request: Request<'a>,
+    /// Its subject as the request typed it (resolve it with [`Subject::principal`]
+    /// before deciding).
+    pub subject: &'a Subject,
     /// Whether to explain.
     pub explain: bool,
 }
@@ -328,7 +362,7 @@ pub fn decidable<'a>(
             )),
         );
     };
-    let subject = item.subject.as_deref().or(defaults.subject.as_deref());
+    let subject = item.subject.as_ref().or(defaults.subject.as_ref());
     if subject.is_none() {
         missing("subject", problems);
     }
@@ -347,7 +381,8 @@ pub fn decidable<'a>(
         .chain(&item.context.resources);
     let target = target(resource?, more, problems);
     Some(Decidable {
-        request: Request::new(subject?, action?, target?),
+        request: Request::new(&subject?.name, action?, target?),
+        subject: subject?,
         explain: item
             .context
             .explain
