@@ -1,13 +1,14 @@
 //! The sidecar's request reading against `rampart check --batch`'s (the `sidecar_request`
 //! fuzz target's oracle, in `differential/`): inputs the fuzzer found
 //! (`fuzz/regressions/sidecar_request/`), the bodies of issue 20, and a few thousand
-//! generated bodies, replayed without a fuzzer.
+//! generated bodies (AuthZEN evaluations and Mission Control reviews), replayed without
+//! a fuzzer.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod differential;
 
-use differential::{app, check_body, check_input, generate, Endpoint};
+use differential::{app, check_body, check_input, generate, generate_review, Endpoint};
 
 #[test]
 fn inputs_the_fuzzer_found() {
@@ -34,6 +35,10 @@ fn the_bodies_of_issue_20_are_refused_or_decided_as_the_batch_decides() {
         (Endpoint::Evaluation, r#"{"subject": {"type": "user", "id": "john@doe.com"}, "action": {"name": "read"}, "resource": {"type": "config", "id": "c-bucket", "properties": {"id": "c-mc-pod"}}}"#.to_string()),
         (Endpoint::Evaluation, r#"{"subject": {"type": "user", "id": "john@doe.com"}, "action": {"name": "read"}, "resource": {"type": "config", "id": "c-bucket", "id": "c-mc-pod"}}"#.to_string()),
         (Endpoint::Evaluations, format!(r#"{run}, "context": {{"resources": [{{"type": "config", "id": "c-mc-pod"}}]}}, "evaluations": [{{"context": {{"explain": true}}}}, {{}}]}}"#)),
+        // A user's id that spells a service's name is no user (not the playbook).
+        (Endpoint::Evaluation, r#"{"subject": {"type": "user", "id": "playbook:mc/echo-config"}, "action": {"name": "read"}, "resource": {"type": "config", "id": "c-mc-pod"}}"#.to_string()),
+        (Endpoint::Reviews, r#"{"resource": {"playbook": "mc/echo-config", "config": "c-mc-pod"}, "action": "playbook:run", "subjects": ["*"]}"#.to_string()),
+        (Endpoint::Reviews, r#"{"resource": {"config": "c-mc-pod", "configs": "c-bucket"}, "action": "read", "subjects": ["john@doe.com"]}"#.to_string()),
     ] {
         check_body(&app, endpoint, body.as_bytes()).unwrap_or_else(|e| panic!("{body}: {e}"));
     }
@@ -66,4 +71,26 @@ fn generated_bodies_agree_with_the_batch() {
     // Most bodies hold a mistake on purpose, but a good share must be decided, or the
     // comparison would be empty.
     assert!(decided > 500, "{decided} items decided");
+}
+
+#[test]
+fn generated_reviews_agree_with_the_batch() {
+    let app = app();
+    let tables = app.tables();
+    let mut state: u64 = 22;
+    let mut decided = 0usize;
+    for _ in 0..1500 {
+        let bytes: Vec<u8> = (0..48)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 56) as u8
+            })
+            .collect();
+        let body = generate_review(&tables, &bytes);
+        decided += check_body(&app, Endpoint::Reviews, body.as_bytes())
+            .unwrap_or_else(|e| panic!("{body}: {e}"));
+    }
+    assert!(decided > 500, "{decided} subjects decided");
 }

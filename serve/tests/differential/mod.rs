@@ -1,7 +1,8 @@
 //! The sidecar's request reading against `rampart check --batch`'s, for the fuzz target
-//! `sidecar_request` and its regression replay: a body is answered by the sidecar's
-//! handlers (as the HTTP face calls them), and independently translated, by the mapping
-//! `docs/serve.md` states, into the JSON lines `check --batch` reads. Every item the
+//! `sidecar_request` and its regression replay: a body (AuthZEN's `/evaluation` and
+//! `/evaluations`, Mission Control's subject access reviews) is answered by the
+//! sidecar's handlers (as the HTTP face calls them), and independently translated, by the
+//! mapping `docs/serve.md` states, into the JSON lines `check --batch` reads. Every item the
 //! sidecar decides must be decided the same by the batch; an item the sidecar refuses
 //! is always fine. A body with a member given twice must be refused whole.
 //!
@@ -10,9 +11,11 @@
 //! if the sidecar decided such an item, the sidecar accepted something the one request
 //! model does not.
 //!
-//! Inputs are bytes: the first picks the endpoint and whether the rest is a body as is
-//! (mutated JSON, from the seeds) or drives [`generate`], which writes bodies from the
-//! tables' own names with the mistakes of issue 20 mixed in.
+//! Inputs are bytes: the first picks the endpoint (bit 2: Mission Control's
+//! `/rbac/subject-access-reviews`, else bit 0: `/evaluations` or `/evaluation`) and
+//! whether the rest is a body as is (bit 1 clear: mutated JSON, from the seeds) or
+//! drives [`generate`] (or [`generate_review`]), which write bodies from the tables' own
+//! names with the mistakes of issue 20 mixed in.
 
 #![allow(
     dead_code,
@@ -29,8 +32,8 @@ use rampart_runtime::json::batch::decide_line;
 use rampart_runtime::json::strict;
 use rampart_runtime::{Category, Tables, TablesHandle};
 use rampart_serve::app::{App, Cancel};
-use rampart_serve::authzen;
 use rampart_serve::metrics::Metrics;
+use rampart_serve::{authzen, rbac};
 use serde_json::{Map, Value};
 
 /// The fixture tables (people, teams, playbooks, configs, connections, denies).
@@ -59,6 +62,8 @@ pub enum Endpoint {
     Evaluation,
     /// `/access/v1/evaluations`.
     Evaluations,
+    /// Mission Control's `/rbac/subject-access-reviews`.
+    Reviews,
 }
 
 /// One fuzz input: how many items the sidecar decided (all agreeing with the batch), or
@@ -67,13 +72,18 @@ pub fn check_input(app: &App, data: &[u8]) -> Result<usize, String> {
     let Some((&first, rest)) = data.split_first() else {
         return Ok(0);
     };
-    let endpoint = if first & 1 == 0 {
+    let endpoint = if first & 4 != 0 {
+        Endpoint::Reviews
+    } else if first & 1 == 0 {
         Endpoint::Evaluation
     } else {
         Endpoint::Evaluations
     };
     if first & 2 == 0 {
         check_body(app, endpoint, rest)
+    } else if endpoint == Endpoint::Reviews {
+        let body = generate_review(&app.tables(), rest);
+        check_body(app, endpoint, body.as_bytes())
     } else {
         let (endpoint, body) = generate(&app.tables(), rest);
         check_body(app, endpoint, body.as_bytes())
@@ -87,8 +97,24 @@ fn sidecar(app: &App, endpoint: Endpoint, body: &[u8]) -> Result<Vec<Option<bool
     let answer = match endpoint {
         Endpoint::Evaluation => authzen::evaluation(app, value, &cancel),
         Endpoint::Evaluations => authzen::evaluations(app, value, &cancel),
+        Endpoint::Reviews => rbac::subject_access_reviews(app, value, &cancel),
     }
     .map_err(|e| e.json().to_string())?;
+    if endpoint == Endpoint::Reviews {
+        let results = answer.body["results"]
+            .as_array()
+            .expect("a review answers with results");
+        return Ok(results
+            .iter()
+            .map(|r| {
+                if r.get("error").is_some() {
+                    None
+                } else {
+                    Some(r["allowed"].as_bool().expect("`allowed` is a boolean"))
+                }
+            })
+            .collect());
+    }
     let item = |v: &Value| -> Option<bool> {
         if v["context"].get("error").is_some() {
             None
@@ -113,6 +139,7 @@ pub fn sidecar_answer(app: &App, endpoint: Endpoint, body: &[u8]) -> String {
     match endpoint {
         Endpoint::Evaluation => authzen::evaluation(app, value, &cancel),
         Endpoint::Evaluations => authzen::evaluations(app, value, &cancel),
+        Endpoint::Reviews => rbac::subject_access_reviews(app, value, &cancel),
     }
     .map_or_else(|e| e.json().to_string(), |a| a.body.to_string())
 }
@@ -134,8 +161,8 @@ pub fn check_body(app: &App, endpoint: Endpoint, body: &[u8]) -> Result<usize, S
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return Err("the sidecar decided a body that is not JSON".into());
     };
-    let lines = translate(endpoint, &value);
     let tables = app.tables();
+    let lines = translate(&tables, endpoint, &value);
     for (i, item) in items.iter().enumerate() {
         let Some(decision) = item else { continue };
         let Some(line) = lines.get(i) else {
@@ -276,7 +303,7 @@ fn empty_properties(map: &Map<String, Value>, line: &mut Line) {
     }
 }
 
-fn subject(value: &Value, line: &mut Line) {
+fn subject(_: &Tables, value: &Value, line: &mut Line) {
     let Some(map) = object(value, line) else {
         return;
     };
@@ -296,7 +323,7 @@ fn subject(value: &Value, line: &mut Line) {
     line.members.push(("subject".into(), text.to_string()));
 }
 
-fn action(value: &Value, line: &mut Line) {
+fn action(_: &Tables, value: &Value, line: &mut Line) {
     let Some(map) = object(value, line) else {
         return;
     };
@@ -307,7 +334,7 @@ fn action(value: &Value, line: &mut Line) {
 }
 
 /// A resource: an object of the line, or its global object.
-fn resource(value: &Value, line: &mut Line) {
+fn resource(_: &Tables, value: &Value, line: &mut Line) {
     let Some(map) = object(value, line) else {
         return;
     };
@@ -356,7 +383,7 @@ fn resource(value: &Value, line: &mut Line) {
 }
 
 /// A `context`: its resources are objects of the line; `explain` must be a boolean.
-fn context(value: &Value, line: &mut Line) {
+fn context(tables: &Tables, value: &Value, line: &mut Line) {
     let Some(map) = object(value, line) else {
         return;
     };
@@ -372,25 +399,88 @@ fn context(value: &Value, line: &mut Line) {
                     // A global object is only ever the resource itself.
                     line.refuse();
                 }
-                resource(item, line);
+                resource(tables, item, line);
             }
         }
         Some(_) => line.refuse(),
     }
 }
 
-/// The lines of a body, one per item the sidecar answers.
-pub fn translate(endpoint: Endpoint, body: &Value) -> Vec<String> {
+/// The lines of a review (`{resource: {playbook?, config?, component?, connection?,
+/// global?}, action, subjects}`), one per subject (`["*"]`: every principal, in the
+/// tables' order). Subjects are the batch's subject names as they are.
+fn translate_review(tables: &Tables, map: &Map<String, Value>) -> Vec<String> {
+    let mut top = Line::default();
+    only(map, &["resource", "action", "subjects"], &mut top);
+    match map.get("action") {
+        Some(a @ Value::String(_)) => top.members.push(("action".into(), a.to_string())),
+        _ => top.refuse(),
+    }
+    match map.get("resource").and_then(Value::as_object) {
+        Some(r) => {
+            only(
+                r,
+                &["playbook", "config", "component", "connection", "global"],
+                &mut top,
+            );
+            if r.is_empty() || (r.contains_key("global") && r.len() > 1) {
+                top.refuse();
+            }
+            for (k, v) in r {
+                if !v.is_string() {
+                    top.refuse();
+                }
+                if k == "global" {
+                    top.members.push(("global".into(), v.to_string()));
+                } else {
+                    top.objects.push((k.clone(), v.to_string()));
+                }
+            }
+        }
+        None => top.refuse(),
+    }
+    let subjects: Vec<Value> = match map.get("subjects").and_then(Value::as_array) {
+        Some(s) if s.len() == 1 && s[0] == "*" => tables
+            .principals()
+            .filter_map(|p| tables.principal_name(p))
+            .map(Value::String)
+            .collect(),
+        Some(s) if !s.is_empty() => s.clone(),
+        _ => {
+            top.refuse();
+            Vec::new()
+        }
+    };
+    subjects
+        .iter()
+        .map(|subject| {
+            let mut line = top.clone();
+            if !subject.is_string() {
+                line.refuse();
+            }
+            line.members.push(("subject".into(), subject.to_string()));
+            line.render()
+        })
+        .collect()
+}
+
+/// The lines of a body, one per item the sidecar answers (`tables` tell a person's
+/// name from a service's).
+pub fn translate(tables: &Tables, endpoint: Endpoint, body: &Value) -> Vec<String> {
     let mut top = Line::default();
     let Some(map) = object(body, &mut top) else {
         return vec![top.render()];
     };
+    if endpoint == Endpoint::Reviews {
+        return translate_review(tables, map);
+    }
     let defaults = map;
     let items: Vec<Value> = match endpoint {
         Endpoint::Evaluation => {
             only(map, &["subject", "action", "resource", "context"], &mut top);
             Vec::new()
         }
+        Endpoint::Reviews => Vec::new(),
         Endpoint::Evaluations => {
             only(
                 map,
@@ -434,13 +524,13 @@ pub fn translate(endpoint: Endpoint, body: &Value) -> Vec<String> {
     // The defaults are checked once, whatever the items.
     let mut checked = top.clone();
     for (name, read) in [
-        ("subject", subject as fn(&Value, &mut Line)),
+        ("subject", subject as fn(&Tables, &Value, &mut Line)),
         ("action", action),
         ("resource", resource),
         ("context", context),
     ] {
         if let Some(v) = defaults.get(name) {
-            read(v, &mut checked);
+            read(tables, v, &mut checked);
         }
     }
     let refused_at_top = checked.members.iter().any(|(k, _)| k == REFUSE.0);
@@ -458,22 +548,33 @@ pub fn translate(endpoint: Endpoint, body: &Value) -> Vec<String> {
         }
         let pick = |name: &str| item.and_then(|i| i.get(name)).or(defaults.get(name));
         match pick("subject") {
-            Some(v) => subject(v, &mut line),
+            Some(v) => {
+                subject(tables, v, &mut line);
+                // `check --batch` reads a user's id as any subject name, so the subject
+                // an item is decided for, when a `user` whose id names no person (a
+                // playbook's `playbook:ns/name`, say), is refused.
+                let user_id = (v.get("type") == Some(&Value::from("user")))
+                    .then(|| v.get("id").and_then(Value::as_str))
+                    .flatten();
+                if user_id.is_some_and(|id| tables.person(id).is_err()) {
+                    line.refuse();
+                }
+            }
             None => line.refuse(),
         }
         match pick("action") {
-            Some(v) => action(v, &mut line),
+            Some(v) => action(tables, v, &mut line),
             None => line.refuse(),
         }
         match pick("resource") {
-            Some(v) => resource(v, &mut line),
+            Some(v) => resource(tables, v, &mut line),
             None => line.refuse(),
         }
         if let Some(c) = defaults.get("context") {
-            context(c, &mut line);
+            context(tables, c, &mut line);
         }
         if let Some(c) = item.and_then(|i| i.get("context")) {
-            context(c, &mut line);
+            context(tables, c, &mut line);
         }
         line.render()
     };
@@ -606,6 +707,8 @@ fn gen_subject(choices: &mut Choices<'_>, names: &Names) -> String {
         choices.pick(&names.subjects).to_string()
     };
     let (kind, id) = match full.split_once(':') {
+        // Now and then a service's whole name given as a user's id.
+        Some((_, _)) if choices.below(12) == 0 => ("user".to_string(), full.clone()),
         Some((k @ ("playbook" | "notification"), id)) => (k.to_string(), id.to_string()),
         _ => ("user".to_string(), full.clone()),
     };
@@ -755,4 +858,51 @@ pub fn generate(tables: &Tables, bytes: &[u8]) -> (Endpoint, String) {
         ));
     }
     (Endpoint::Evaluations, members(&mut choices, top))
+}
+
+/// A Mission Control review written from the tables' names, now and then with a typo, a
+/// member twice, a plural or a Mission Control resource Rampart does not model.
+pub fn generate_review(tables: &Tables, bytes: &[u8]) -> String {
+    let names = Names::of(tables);
+    let mut choices = Choices { bytes };
+    let mut resource = Vec::new();
+    if choices.below(10) == 0 {
+        let g = choices.pick(&names.globals).to_string();
+        resource.push((name(&mut choices, "global"), quoted(&g)));
+    }
+    for _ in 0..=choices.below(2) {
+        let (category, keys) = &names.objects[choices.below(names.objects.len())];
+        let key = choices.pick(keys).to_string();
+        let mut member = category.name().to_string();
+        match choices.below(40) {
+            0 => member = category.plural().to_string(),
+            1 => member = "check".into(),
+            _ => {}
+        }
+        resource.push((name(&mut choices, &member), quoted(&key)));
+    }
+    let resource = members(&mut choices, resource);
+    let subjects: Vec<String> = if choices.below(6) == 0 {
+        vec![quoted("*")]
+    } else {
+        (0..choices.below(4))
+            .map(|_| {
+                if choices.below(16) == 0 {
+                    quoted("nobody@example.com")
+                } else {
+                    quoted(choices.pick(&names.subjects))
+                }
+            })
+            .collect()
+    };
+    let action = choices.pick(&names.actions).to_string();
+    let top = vec![
+        (name(&mut choices, "resource"), resource),
+        (name(&mut choices, "action"), quoted(&action)),
+        (
+            name(&mut choices, "subjects"),
+            format!("[{}]", subjects.join(", ")),
+        ),
+    ];
+    members(&mut choices, top)
 }
