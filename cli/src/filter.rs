@@ -1,16 +1,21 @@
 //! `rampart filter -t TABLES --as SUBJECT --action ACTION --category CATEGORY
-//! --dialect postgres [--column FIELD=COLUMN]... [--id-type TYPE] [--first-param N]
-//! [--ids] [--format text|json]`: a `WHERE` predicate for a catalog table, with its
-//! parameters, so that a query returns exactly the rows the subject may act on.
+//! [--playbook NS/NAME | --config ID | ...] --dialect postgres [--column FIELD=COLUMN]...
+//! [--id-type TYPE] [--first-param N] [--ids] [--format text|json]`: a `WHERE` predicate
+//! for a catalog table, with its parameters, so that a query returns exactly the rows the
+//! subject may act on — alone, or together with a fixed object of another category ("the
+//! configs john may run this playbook on"). Where the subject's grants name the category
+//! only together with another one and the filter alone would be `FALSE`, it is an error
+//! that names the flag to add.
 
 use std::process::ExitCode;
 
 use rampart_runtime::json_answers::{sql_filter_json, sql_param_json};
-use rampart_runtime::sql::{ColumnMap, FilterPreference};
+use rampart_runtime::sql::{ColumnMap, FilterForm, FilterPreference};
 use rampart_runtime::text::Shown;
+use rampart_runtime::Category;
 
 use crate::output::Output;
-use crate::{Failure, Format, Listed, ListingArgs, Outcome};
+use crate::{Failure, Format, Listed, ListingArgs, Outcome, TargetArgs};
 
 /// SQL dialects.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -24,6 +29,10 @@ pub enum Dialect {
 pub struct Args {
     #[command(flatten)]
     listing: ListingArgs,
+    /// A fixed object of another category the rows are paired with (two-object
+    /// grants: `--playbook` for `playbook:run` on configs).
+    #[command(flatten)]
+    with: TargetArgs,
     /// The SQL dialect.
     #[arg(long, value_enum)]
     dialect: Dialect,
@@ -70,16 +79,55 @@ pub fn run(args: Args) -> Outcome {
     } else {
         FilterPreference::Predicate
     };
-    let filter = tables.sql_filter(principal, action, category, &columns, preference)?;
+    if args.with.global.is_some() {
+        return Err(Failure::Error(
+            "`filter` pairs rows with an object, not a global object".into(),
+        ));
+    }
+    let fixed = match args.with.objects().as_slice() {
+        [] => None,
+        [(c, key)] => Some((*c, *key, tables.object(*c, key)?)),
+        _ => {
+            return Err(Failure::Error(
+                "`filter` pairs rows with at most one object".into(),
+            ))
+        }
+    };
+    let filter = match fixed {
+        None => tables.sql_filter(principal, action, category, &columns, preference)?,
+        Some((_, _, with)) => {
+            tables.sql_filter_with(principal, action, category, with, &columns, preference)?
+        }
+    };
+    if fixed.is_none() && filter.form() == FilterForm::Nothing {
+        let paired = tables.paired_categories(principal, action, category)?;
+        if !paired.is_empty() {
+            return Err(Failure::Error(needs_a_second_object(
+                &args.listing.subject.subject,
+                &args.listing.action,
+                category,
+                &paired,
+            )));
+        }
+    }
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(sql_filter_json(
-            &args.listing.subject.subject,
-            &args.listing.action,
-            category,
-            &filter,
-            columns.first_parameter(),
-        ))?,
+        Format::Json => {
+            let mut answer = sql_filter_json(
+                &args.listing.subject.subject,
+                &args.listing.action,
+                category,
+                &filter,
+                columns.first_parameter(),
+            );
+            if let (Some((c, key, _)), Some(map)) = (fixed, answer.as_object_mut()) {
+                map.insert(
+                    "with".into(),
+                    serde_json::json!({"type": c.name(), "id": key}),
+                );
+            }
+            out.line(answer)?
+        }
         Format::Text => {
             out.line(filter.sql())?;
             for (i, p) in filter.params().iter().enumerate() {
@@ -95,4 +143,35 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The flag that names an object of `category`, with what it takes.
+fn flag(category: Category) -> &'static str {
+    match category {
+        Category::Playbook => "--playbook NS/NAME",
+        Category::Config => "--config ID",
+        Category::Component => "--component ID",
+        Category::Connection => "--connection NS/NAME",
+    }
+}
+
+/// Why a filter of `category` alone says nothing: the grants name it together with
+/// `paired`.
+fn needs_a_second_object(
+    subject: &str,
+    action: &str,
+    category: Category,
+    paired: &[Category],
+) -> String {
+    let names: Vec<String> = paired.iter().map(|c| format!("a {c}")).collect();
+    let flags: Vec<String> = paired.iter().map(|c| format!("`{}`", flag(*c))).collect();
+    format!(
+        "`{}` is granted `{}` on {} only together with {} (a two-object grant), so no row is allowed alone; name the second object with {} to filter the {} it may be paired with",
+        Shown(subject),
+        Shown(action),
+        category.plural(),
+        names.join(" or "),
+        flags.join(" or "),
+        category.plural()
+    )
 }

@@ -1,9 +1,15 @@
 //! `rampart who-can -t TABLES --action ACTION [objects | --global OBJECT]`: every subject
-//! allowed the action there.
+//! allowed the action there, and, asked about one object, the subjects allowed only
+//! together with an object of another category (their grants name both, as
+//! `playbook:run` on a playbook with configs does), each with the condition that object
+//! must meet — listed, never silently left out.
 
 use std::process::ExitCode;
 
 use rampart_runtime::json_answers::principal_names;
+use rampart_runtime::text::Shown;
+use rampart_runtime::{Conditional, IdTarget, Residual, Tables};
+use serde_json::json;
 
 use crate::output::Output;
 use crate::{Format, Outcome, TablesArgs, TargetArgs};
@@ -18,7 +24,9 @@ pub struct Args {
     action: String,
     #[command(flatten)]
     target: TargetArgs,
-    /// `text` (one subject per line) or `json`.
+    /// `text` (one subject per line, then a `#` line per conditional subject) or
+    /// `json` (`{subjects, conditional: [{subject, with, allow_all, allow, deny_all,
+    /// deny}]}`).
     #[arg(long, value_enum, default_value_t)]
     format: Format,
 }
@@ -28,14 +36,70 @@ pub fn run(args: Args) -> Outcome {
     let action = tables.action(&args.action)?;
     let target = args.target.ids(&tables)?;
     let names = principal_names(&tables, &tables.who_can(action, &target)?);
+    // One object alone: also who may act on it only together with a second object.
+    let conditional = match &target {
+        IdTarget::Objects(objects) => match objects.iter().collect::<Vec<_>>().as_slice() {
+            [one] => tables.who_can_together(action, *one)?,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(serde_json::json!(names))?,
+        Format::Json => out.line(json!({
+            "subjects": names,
+            "conditional": conditional
+                .iter()
+                .map(|c| conditional_json(&tables, c))
+                .collect::<Vec<_>>(),
+        }))?,
         Format::Text => {
             for name in names {
-                out.line(rampart_runtime::text::Shown(&name))?;
+                out.line(Shown(&name))?;
+            }
+            for c in &conditional {
+                let Some(name) = tables.principal_name(c.principal) else {
+                    continue;
+                };
+                out.line(format!(
+                    "# {} only together with {}",
+                    Shown(&name),
+                    condition_text(c)
+                ))?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `{subject, with, allow_all, allow, deny_all, deny}`.
+fn conditional_json(tables: &Tables, c: &Conditional) -> serde_json::Value {
+    let Residual {
+        allow_all,
+        allow,
+        deny_all,
+        deny,
+    } = &c.condition;
+    json!({
+        "subject": tables.principal_name(c.principal),
+        "with": c.with.name(),
+        "allow_all": allow_all,
+        "allow": allow,
+        "deny_all": deny_all,
+        "deny": deny,
+    })
+}
+
+/// `a config matching: tags.env=dev; and none of: ...` (or `any config`).
+fn condition_text(c: &Conditional) -> String {
+    let r = &c.condition;
+    let mut text = if r.allow_all {
+        format!("any {}", c.with)
+    } else {
+        format!("a {} matching: {}", c.with, r.allow.join(" | "))
+    };
+    if !r.deny.is_empty() {
+        text.push_str(&format!("; and none of: {}", r.deny.join(" | ")));
+    }
+    Shown(&text).to_string()
 }

@@ -548,3 +548,127 @@ fn nothing_compiles_into_tables_that_could_answer_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("no catalog"), "{}", stdout(&out));
 }
+
+#[test]
+fn filter_names_the_object_a_two_object_grant_needs_instead_of_a_silent_false() {
+    let (_dir, t) = compiled();
+    let filter = |extra: &[&str]| {
+        let mut args = vec![
+            "filter",
+            "-t",
+            &t,
+            "--as",
+            "john@doe.com",
+            "--action",
+            "playbook:run",
+            "--category",
+            "configs",
+            "--dialect",
+            "postgres",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // john may run any playbook, but only on configs in `mission-control`: the grant
+    // names playbooks and configs together, so the configs alone are not a question.
+    let out = filter(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("only together with a playbook") && err.contains("`--playbook NS/NAME`"),
+        "{err}"
+    );
+    // With the playbook: the configs john may run it on, as `list --playbook` lists them.
+    let out = filter(&["--playbook", "mc/echo-config", "--ids"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(
+        answer["with"],
+        serde_json::json!({"type": "playbook", "id": "mc/echo-config"})
+    );
+    assert_eq!(answer["form"], "ids", "{answer}");
+    let mut ids: Vec<String> = answer["params"][0]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .map(|v| v.as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    let out = run(&[
+        "list",
+        "-t",
+        &t,
+        "--as",
+        "john@doe.com",
+        "--action",
+        "playbook:run",
+        "--category",
+        "configs",
+        "--playbook",
+        "mc/echo-config",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut listed: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    listed.sort();
+    assert!(!listed.is_empty());
+    assert_eq!(ids, listed);
+    // The predicate form pairs too (not `FALSE`).
+    let out = filter(&["--playbook", "mc/echo-config"]);
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_ne!(answer["form"], "nothing", "{answer}");
+    // A global object, two objects and an object of the listed category are refused.
+    for extra in [
+        &["--global", "catalog"][..],
+        &["--playbook", "mc/echo-config", "--component", "k-api"][..],
+        &["--config", "c-mc-pod"][..],
+    ] {
+        let out = filter(extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stdout(&out));
+    }
+}
+
+#[test]
+fn who_can_on_a_playbook_lists_the_subjects_allowed_only_with_a_config() {
+    let (_dir, t) = compiled();
+    let args = [
+        "who-can",
+        "-t",
+        &t,
+        "--action",
+        "playbook:run",
+        "--playbook",
+        "mc/echo-config",
+    ];
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines().any(|l| l
+            .starts_with("# john@doe.com only together with a config matching: ")
+            && l.contains("mission-control")),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l == "john@doe.com"), "{text}");
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let out = run(&json_args);
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    let john = answer["conditional"]
+        .as_array()
+        .expect("conditional")
+        .iter()
+        .find(|c| c["subject"] == "john@doe.com")
+        .unwrap_or_else(|| panic!("{answer}"));
+    assert_eq!(john["with"], "config");
+    assert_eq!(john["deny_all"], false);
+    assert!(!answer["subjects"]
+        .as_array()
+        .expect("subjects")
+        .contains(&serde_json::json!("john@doe.com")));
+}

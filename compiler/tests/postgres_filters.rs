@@ -2,7 +2,9 @@
 //! search and field selectors included), every principal, action and category, the rows
 //! the filter returns must be exactly the rows `check` allows — the known objects by key
 //! (which must also be what `list` returns) and rows inserted after the compile by their
-//! attributes. Values that could break out of a SQL string are bound, never spliced.
+//! attributes. Two-object filters (a fixed object of another category) are compared with
+//! the reference evaluator on the pair and with `list_with`. Values that could break out
+//! of a SQL string are bound, never spliced.
 
 #![allow(
     clippy::expect_used,
@@ -22,7 +24,7 @@ use rampart_runtime::{Category, Tables};
 
 use pg_server::{allowed_by_check, compile_json, listed_ids, read_permission, select_ids, Server};
 use reference::generate::{compile_tables, fresh_objects, world, ACTIONS};
-use reference::{Object, World};
+use reference::{Object, Target, World};
 
 const TABLES: [&str; 4] = ["playbooks", "configs", "components", "connections"];
 const COLUMNS: &str = "id text PRIMARY KEY, name text, namespace text, type text, config_class text, status text, health text, agent_id text, category text, tags jsonb, labels jsonb, properties jsonb";
@@ -79,13 +81,8 @@ struct Compared {
     unknown_rows_allowed: usize,
 }
 
-fn compare_world(
-    client: &mut postgres::Client,
-    w: &World,
-    fresh: &[Vec<Object>; 4],
-    seen: &mut Compared,
-) {
-    let tables: Tables = compile_tables(w);
+/// One table per category holding the world's objects and the `fresh` rows.
+fn load_rows(client: &mut postgres::Client, w: &World, fresh: &[Vec<Object>; 4]) {
     for (c, table) in TABLES.iter().enumerate() {
         client
             .batch_execute(&format!(
@@ -96,6 +93,16 @@ fn compare_world(
             insert(client, table, o);
         }
     }
+}
+
+fn compare_world(
+    client: &mut postgres::Client,
+    w: &World,
+    fresh: &[Vec<Object>; 4],
+    seen: &mut Compared,
+) {
+    let tables: Tables = compile_tables(w);
+    load_rows(client, w, fresh);
     let known_keys: Vec<Vec<(String, String)>> = (0..4)
         .map(|c| {
             (0..w.objects[c].len())
@@ -225,6 +232,155 @@ fn sql_filters_return_exactly_the_rows_check_allows() {
             &[f0, f1, f2, f3],
             &mut seen,
         );
+    }
+    println!("{seen:?}");
+    assert!(seen.predicates >= 40, "predicates are compared: {seen:?}");
+    assert!(
+        seen.partial_predicates >= 20,
+        "predicates that admit some rows and not others: {seen:?}"
+    );
+    assert!(
+        seen.unknown_rows_allowed > 20,
+        "rows inserted after the compile are admitted: {seen:?}"
+    );
+}
+
+/// Two-object filters (`rampart filter --playbook ...`, `Tables::sql_filter_with`): for
+/// every principal, action and ordered pair of categories, with a known object of the
+/// one fixed, the rows the filter returns are exactly the rows the reference evaluator
+/// allows together with that object: the known rows (which must also be what
+/// `list_with` returns) and the rows inserted after the compile, by their attributes.
+fn compare_pairs(
+    client: &mut postgres::Client,
+    w: &World,
+    fresh: &[Vec<Object>; 4],
+    round: usize,
+    seen: &mut Compared,
+) {
+    let tables: Tables = compile_tables(w);
+    load_rows(client, w, fresh);
+    for principal in w.principals() {
+        let subject = w.subject_name(&principal);
+        let principal_id = tables.principal(&subject).expect("principal");
+        for action in ACTIONS {
+            let action_id = tables.action(action).expect("action");
+            for (a, listed) in Category::ALL.into_iter().enumerate() {
+                for (b, fixed) in Category::ALL.into_iter().enumerate() {
+                    if a == b || w.objects[b].is_empty() {
+                        continue;
+                    }
+                    let wi = (round + a) % w.objects[b].len();
+                    let with = tables
+                        .object(fixed, &w.object_key(b, wi))
+                        .expect("fixed object");
+                    let allowed = |o: &Object| {
+                        let mut objects: [Option<Object>; 4] = Default::default();
+                        objects[b] = Some(w.objects[b][wi].clone());
+                        objects[a] = Some(o.clone());
+                        w.decide(&principal, action, &Target::Objects(objects))
+                    };
+                    let ids = |objects: &[Object]| -> BTreeSet<String> {
+                        objects
+                            .iter()
+                            .filter(|o| allowed(o))
+                            .filter_map(|o| o.id.clone())
+                            .collect()
+                    };
+                    let known_allowed = ids(&w.objects[a]);
+                    let unknown_allowed = ids(&fresh[a]);
+                    let listed_with: BTreeSet<String> = tables
+                        .list_with(principal_id, action_id, listed, with)
+                        .expect("list with")
+                        .iter()
+                        .filter_map(|o| tables.object_id(o).map(str::to_string))
+                        .collect();
+                    let what = format!(
+                        "{subject} {action} {listed:?} with {fixed:?} {}",
+                        w.object_key(b, wi)
+                    );
+                    assert_eq!(
+                        listed_with, known_allowed,
+                        "list_with vs the reference: {what}"
+                    );
+                    let filter = tables
+                        .sql_filter_with(
+                            principal_id,
+                            action_id,
+                            listed,
+                            with,
+                            &columns(listed),
+                            FilterPreference::Predicate,
+                        )
+                        .expect("filter");
+                    let rows = if filter.form() == FilterForm::Nothing {
+                        BTreeSet::new()
+                    } else {
+                        select_ids(client, TABLES[a], &filter)
+                    };
+                    let expected: BTreeSet<String> = match filter.form() {
+                        FilterForm::Ids => known_allowed.clone(),
+                        _ => known_allowed.union(&unknown_allowed).cloned().collect(),
+                    };
+                    assert_eq!(
+                        rows,
+                        expected,
+                        "SQL vs the reference: {what}\n{}\n{:?}",
+                        filter.sql(),
+                        filter.params()
+                    );
+                    let by_ids = tables
+                        .sql_filter_with(
+                            principal_id,
+                            action_id,
+                            listed,
+                            with,
+                            &columns(listed),
+                            FilterPreference::Ids,
+                        )
+                        .expect("filter");
+                    if by_ids.form() == FilterForm::Nothing {
+                        assert!(known_allowed.is_empty(), "ids form: {what}");
+                    } else {
+                        assert_eq!(
+                            select_ids(client, TABLES[a], &by_ids),
+                            known_allowed,
+                            "ids form: {what}"
+                        );
+                    }
+                    seen.filters += 1;
+                    seen.predicates += usize::from(filter.form() == FilterForm::Predicate);
+                    seen.ids += usize::from(filter.form() == FilterForm::Ids);
+                    seen.all += usize::from(filter.form() == FilterForm::All);
+                    let total = w.objects[a].len() + fresh[a].len();
+                    seen.partial_predicates += usize::from(
+                        filter.form() == FilterForm::Predicate
+                            && !rows.is_empty()
+                            && rows.len() < total,
+                    );
+                    seen.rows_allowed += rows.len();
+                    seen.unknown_rows_allowed += rows.intersection(&unknown_allowed).count();
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn two_object_filters_return_exactly_the_rows_the_reference_allows_with_the_object() {
+    let server = Server::start();
+    let mut client = server.client("pairs");
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = (
+        world(),
+        fresh_objects(0, 3),
+        fresh_objects(1, 6),
+        fresh_objects(2, 4),
+        fresh_objects(3, 3),
+    );
+    let mut seen = Compared::default();
+    for round in 0..30 {
+        let (w, f0, f1, f2, f3) = strategy.new_tree(&mut runner).expect("world").current();
+        compare_pairs(&mut client, &w, &[f0, f1, f2, f3], round, &mut seen);
     }
     println!("{seen:?}");
     assert!(seen.predicates >= 40, "predicates are compared: {seen:?}");

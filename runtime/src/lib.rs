@@ -10,8 +10,9 @@
 //! | ids resolved once ([`Tables::principal`], [`Tables::action`], [`Tables::object`]) | [`Tables::check_ids`] | the same [`Response`], without hashing a name |
 //! | "what may this subject see" | [`Tables::list`], [`Tables::list_with`] | a [`Listing`] of objects and the residual rules |
 //! | "who may do this" | [`Tables::who_can`] | principals |
+//! | "who may do this only together with a second object" (`playbook:run` granted on playbooks with configs) | [`Tables::who_can_together`] | [`Conditional`]s: each principal with the second object's category and condition |
 //! | "what would this subject be allowed on objects the catalog does not hold yet" (a diff, a review) | [`Tables::residual_rules`] | [`ResidualRule`]s: each rule as its selectors state it |
-//! | "only the rows of my SQL table this subject may see" | [`Tables::sql_filter`] | a [`sql::SqlFilter`]: a PostgreSQL `WHERE` predicate with bound parameters (or the id list) |
+//! | "only the rows of my SQL table this subject may see" | [`Tables::sql_filter`] (together with a fixed object: [`Tables::sql_filter_with`]) | a [`sql::SqlFilter`]: a PostgreSQL `WHERE` predicate with bound parameters (or the id list) |
 //! | a `connection://` reference | [`Tables::resolve_connection`] | a [`connection::ResolvedConnection`] with masked secrets |
 //! | ids to hand across a foreign-function boundary (C, Go, Python) | `to_bits` on an id, [`Tables::principal_from_bits`] and its siblings | a `u64` that refuses other tables, another kind and a forged index |
 //! | tables that change on disk | [`TablesHandle`] | atomic swaps that keep the last good tables |
@@ -97,7 +98,7 @@ pub use error::{LoadError, LoadErrorKind, RequestError, RequestErrorKind};
 pub use handle::TablesHandle;
 pub use id_bits::IdBits;
 pub use ids::{ActionId, GlobalId, ObjectId, PrincipalId};
-pub use listing::{ActionAccess, Listing, Residual};
+pub use listing::{ActionAccess, Conditional, Listing, Residual};
 pub use request::{IdTarget, ObjectIds, ObjectRef, Objects, Request, Target};
 pub use residual::{Admits, Requirement, ResidualRule};
 pub use response::{

@@ -91,6 +91,20 @@ impl Listing {
     }
 }
 
+/// A principal allowed an action on an object only together with an object of another
+/// category, because its grants name both categories (`playbook:run` on playbook X with
+/// configs Y): what [`crate::Tables::who_can`] on the object alone leaves out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditional {
+    /// The principal.
+    pub principal: PrincipalId,
+    /// The category of the second object the grant needs.
+    pub with: Category,
+    /// What the second object must be: the selectors of the rules that admit it (any
+    /// object of the category with `allow_all`), and of the deny rules that forbid it.
+    pub condition: Residual,
+}
+
 /// What a principal may do with one action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionAccess {
@@ -147,10 +161,33 @@ impl<'t> Lister<'t> {
         out
     }
 
-    fn residual(&self, row: &RowData, category: Category) -> Residual {
+    /// Whether `rule` can decide a request for an object of `category` alone (`with`
+    /// none) or together with the known object `with`: it applies to objects, requires
+    /// no other category, and `with` is in its set (as [`Decisions::rule_matches`]
+    /// decides).
+    pub(crate) fn applies(
+        &self,
+        rule: &crate::schema::RuleData,
+        category: Category,
+        with: Option<ObjectId>,
+    ) -> bool {
+        let present = category.bit() | with.map_or(0, |w| w.category.bit());
+        if !rule.objects || rule.required & !present != 0 {
+            return false;
+        }
+        with.is_none_or(|w| {
+            self.decisions
+                .store()
+                .contains(*w.category.of(&rule.sets), self.decisions.class_of(w))
+        })
+    }
+
+    /// The residual of `category` in one-object requests (`with` none), or in
+    /// two-object requests together with the known object `with`.
+    fn residual(&self, row: &RowData, category: Category, with: Option<ObjectId>) -> Residual {
         let mut residual = Residual::default();
         for (_, rule) in self.decisions.row_rules(row) {
-            if !rule.objects || rule.required & !category.bit() != 0 {
+            if !self.applies(rule, category, with) {
                 continue;
             }
             let set = *category.of(&rule.sets);
@@ -192,7 +229,7 @@ impl<'t> Lister<'t> {
                 allowed.subtract(&store.dense(*category.of(&row.deny), classes));
                 (
                     self.objects_of(category, &allowed),
-                    self.residual(row, category),
+                    self.residual(row, category, None),
                 )
             }
         };
@@ -323,6 +360,110 @@ impl<'t> Lister<'t> {
             }
         }
         Ok(out)
+    }
+
+    /// The principals [`Lister::who_can`] leaves out on `object` alone whose grants of
+    /// `action` name its category together with another one, with the condition an
+    /// object of that category must meet (see [`Conditional`]). Decided once per
+    /// principal class.
+    pub(crate) fn who_can_together(
+        &self,
+        action: ActionId,
+        object: ObjectId,
+    ) -> Result<Vec<Conditional>, RequestError> {
+        if object.tag != self.tables.tag {
+            return Err(RequestError::stale_id());
+        }
+        let alone = IdTarget::Objects(crate::request::ObjectIds::one(object));
+        let classes = self.decisions.principal_classes();
+        let mut verdict: Vec<Option<Vec<(Category, Residual)>>> = vec![None; classes];
+        let mut out = Vec::new();
+        for principal in self.tables.principals() {
+            let Some(class) = self
+                .decisions
+                .principal_class(principal.index())
+                .map(|c| c as usize)
+            else {
+                continue;
+            };
+            let conditions = match verdict.get(class).cloned().flatten() {
+                Some(v) => v,
+                None => {
+                    let v = self.conditions(principal, action, object, &alone)?;
+                    if let Some(slot) = verdict.get_mut(class) {
+                        *slot = Some(v.clone());
+                    }
+                    v
+                }
+            };
+            out.extend(conditions.into_iter().map(|(with, condition)| Conditional {
+                principal,
+                with,
+                condition,
+            }));
+        }
+        Ok(out)
+    }
+
+    /// For one principal not allowed `action` on `object` alone: each other category a
+    /// grant names together with the object's, and what an object of it must meet.
+    fn conditions(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        object: ObjectId,
+        alone: &IdTarget,
+    ) -> Result<Vec<(Category, Residual)>, RequestError> {
+        if self.tables.check_ids(principal, action, alone)?.reason() == Reason::Allowed {
+            return Ok(Vec::new());
+        }
+        let Some(row) = self.decisions.row(principal.index, action.index) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for with in Category::ALL {
+            if with == object.category {
+                continue;
+            }
+            let both = with.bit() | object.category.bit();
+            let named = self.decisions.row_rules(row).any(|(_, rule)| {
+                !rule.deny && rule.required == both && self.applies(rule, with, Some(object))
+            });
+            if !named {
+                continue;
+            }
+            let condition = self.residual(row, with, Some(object));
+            let admits = condition.allow_all || !condition.allow.is_empty();
+            if admits && !condition.deny_all {
+                out.push((with, condition));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The other categories that `principal`'s allow rules of `action` name together
+    /// with `category` (two-object grants, such as `playbook:run` on playbooks and
+    /// configs): a filter or a listing of `category` alone cannot show what they allow.
+    pub(crate) fn paired_categories(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+    ) -> Result<Vec<Category>, RequestError> {
+        self.our(principal, action)?;
+        let Some(row) = self.decisions.row(principal.index, action.index) else {
+            return Ok(Vec::new());
+        };
+        let mut mask = 0u8;
+        for (_, rule) in self.decisions.row_rules(row) {
+            if rule.objects && !rule.deny && rule.required & category.bit() != 0 {
+                mask |= rule.required & !category.bit();
+            }
+        }
+        Ok(Category::ALL
+            .into_iter()
+            .filter(|c| mask & c.bit() != 0)
+            .collect())
     }
 
     /// What `principal` may do, action by action (actions allowing nothing left out).

@@ -33,7 +33,7 @@ use crate::decisions::Decisions;
 use crate::error::{LoadError, RequestError};
 use crate::id_bits::IdBits;
 use crate::ids::{ActionId, GlobalId, ObjectId, PrincipalId, TablesTag};
-use crate::listing::{ActionAccess, Lister, Listing};
+use crate::listing::{ActionAccess, Conditional, Lister, Listing};
 use crate::names::{NameData, Names, PrincipalName};
 use crate::parts::Parts;
 use crate::provenance::Provenance;
@@ -529,6 +529,31 @@ impl Tables {
         Lister::new(&self.parts).who_can(action, target)
     }
 
+    /// The principals [`Tables::who_can`] leaves out on `object` alone because their
+    /// grants of `action` name its category together with another one ("john may run
+    /// this playbook on configs matching `tags.env=dev`"), each with the category of
+    /// the second object and the condition it must meet.
+    pub fn who_can_together(
+        &self,
+        action: ActionId,
+        object: ObjectId,
+    ) -> Result<Vec<Conditional>, RequestError> {
+        Lister::new(&self.parts).who_can_together(action, object)
+    }
+
+    /// The other categories `principal`'s allow rules of `action` name together with
+    /// `category` (two-object grants): what a one-object [`Tables::list`] or
+    /// [`Tables::sql_filter`] of `category` cannot show. Ask those with a fixed object
+    /// ([`Tables::list_with`], [`Tables::sql_filter_with`]).
+    pub fn paired_categories(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+    ) -> Result<Vec<Category>, RequestError> {
+        Lister::new(&self.parts).paired_categories(principal, action, category)
+    }
+
     /// What `principal` may do, action by action (actions allowing nothing left out).
     pub fn access(&self, principal: PrincipalId) -> Result<Vec<ActionAccess>, RequestError> {
         Lister::new(&self.parts).access(principal)
@@ -568,7 +593,32 @@ impl Tables {
         columns: &ColumnMap,
         preference: FilterPreference,
     ) -> Result<SqlFilter, RequestError> {
-        Filters::new(&self.parts).sql_filter(principal, action, category, columns, preference)
+        Filters::new(&self.parts).sql_filter(principal, action, category, None, columns, preference)
+    }
+
+    /// The SQL filter for the rows of `category` that `principal` may do `action` on
+    /// together with the known object `with` of another category: "the configs john
+    /// may run playbook X on". The predicate judges every row as [`Tables::is_authorized`]
+    /// judges the pair of `with` and an object described by the row; its known rows are
+    /// exactly [`Tables::list_with`]'s. Errors for ids of other tables and for `with` of
+    /// `category`.
+    pub fn sql_filter_with(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        category: Category,
+        with: ObjectId,
+        columns: &ColumnMap,
+        preference: FilterPreference,
+    ) -> Result<SqlFilter, RequestError> {
+        Filters::new(&self.parts).sql_filter(
+            principal,
+            action,
+            category,
+            Some(with),
+            columns,
+            preference,
+        )
     }
 
     /// Resolves `reference` for `subject`: `read` on the connection is required first.

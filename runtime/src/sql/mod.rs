@@ -12,6 +12,11 @@
 //!   search). Rows the compiled catalog does not know are then excluded, never guessed:
 //!   the filter fails closed and [`SqlFilter::note`] says why.
 //!
+//! [`crate::Tables::sql_filter_with`] answers the same for rows paired with a known
+//! object of another category (two-object grants: "the configs john may run this
+//! playbook on"): the rules that count are those that need no other category and hold
+//! the fixed object in their set, and the id list is [`crate::Tables::list_with`]'s.
+//!
 //! Case-insensitive comparisons fold with `translate()` exactly as the runtime folds
 //! ([`folding`]), never with the database's locale-dependent `lower()`.
 
@@ -27,7 +32,8 @@ pub use condition::SqlParam;
 
 use crate::category::Category;
 use crate::error::RequestError;
-use crate::ids::{ActionId, PrincipalId};
+use crate::ids::{ActionId, ObjectId, PrincipalId};
+use crate::listing::Lister;
 use crate::parts::Parts;
 use crate::schema::SetRef;
 use condition::{Cond, Params};
@@ -121,16 +127,22 @@ impl<'t> Filters<'t> {
     }
 
     /// The SQL filter for the rows of `category` that `principal` may do `action` on in a
-    /// one-object request ([`crate::Tables::sql_filter`]).
+    /// one-object request ([`crate::Tables::sql_filter`]), or together with the known
+    /// object `with` ([`crate::Tables::sql_filter_with`]).
     pub(crate) fn sql_filter(
         &self,
         principal: PrincipalId,
         action: ActionId,
         category: Category,
+        with: Option<ObjectId>,
         columns: &ColumnMap,
         preference: FilterPreference,
     ) -> Result<SqlFilter, RequestError> {
-        let listing = crate::listing::Lister::new(self.tables).list(principal, action, category)?;
+        let lister = Lister::new(self.tables);
+        let listing = match with {
+            None => lister.list(principal, action, category)?,
+            Some(with) => lister.list_with(principal, action, category, with)?,
+        };
         let constant = |form, sql: &str| SqlFilter {
             form,
             sql: sql.into(),
@@ -141,7 +153,7 @@ impl<'t> Filters<'t> {
             FilterPreference::Ids => None,
             FilterPreference::Predicate => {
                 let mut translator = Translator::new(&self.tables.selectors, columns, category);
-                match self.rules_condition(principal, action, category, &mut translator) {
+                match self.rules_condition(principal, action, category, with, &mut translator) {
                     Ok(Cond::True) => return Ok(constant(FilterForm::All, "TRUE")),
                     Ok(Cond::False) => return Ok(constant(FilterForm::Nothing, "FALSE")),
                     Ok(cond) => {
@@ -199,23 +211,25 @@ impl<'t> Filters<'t> {
     }
 
     /// `(allow₁ OR ...) AND NOT (deny₁ OR ...)` over the rules of the principal's row that
-    /// apply to one-object requests of `category`, as `rule_matches` applies them to an
-    /// object the catalog does not know.
+    /// apply to requests of `category` alone (or together with the known object `with`),
+    /// as `rule_matches` applies them to an object the catalog does not know.
     fn rules_condition(
         &self,
         principal: PrincipalId,
         action: ActionId,
         category: Category,
+        with: Option<ObjectId>,
         translator: &mut Translator<'_>,
     ) -> Result<Cond, translate::Untranslatable> {
         let decisions = &self.tables.decisions;
         let Some(row) = decisions.row(principal.index, action.index) else {
             return Ok(Cond::False);
         };
+        let lister = Lister::new(self.tables);
         let mut allow = Vec::new();
         let mut deny = Vec::new();
         for (_, rule) in decisions.row_rules(row) {
-            if !rule.objects || rule.required & !category.bit() != 0 {
+            if !lister.applies(rule, category, with) {
                 continue;
             }
             let cond = match (*category.of(&rule.sets), *category.of(&rule.predicates)) {

@@ -1,0 +1,171 @@
+//! Two-object grants seen from one object (issue 20, item 22): `who-can` on an object
+//! alone must not silently leave out a subject whose grant also needs an object of
+//! another category. For random worlds, against the reference evaluator: whoever the
+//! reference allows on a pair (an object and a known or a new object of another
+//! category) is allowed on one of them alone, or is listed by
+//! [`Tables::who_can_together`] on the first with the second's category; a subject
+//! listed there is not allowed alone, its condition is not "denied everywhere", and a
+//! condition without selectors or denies ("any config") means every known object of the
+//! category is allowed with it. [`Tables::paired_categories`] names the category of
+//! every such grant.
+
+#![allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+mod reference;
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use rampart_runtime::{Category, IdTarget, ObjectIds, Tables};
+use reference::generate::{compile_tables, fresh_objects, world, ACTIONS};
+use reference::{Object, Target, World};
+
+/// Figures of one run, to prove the comparison compared something.
+#[derive(Default, Debug)]
+struct Seen {
+    pairs_allowed: usize,
+    only_together: usize,
+    conditional: usize,
+}
+
+fn check_world(w: &World, fresh: &[Vec<Object>; 4], seen: &mut Seen) -> Result<(), TestCaseError> {
+    let tables: Tables = compile_tables(w);
+    for action in ACTIONS {
+        let action_id = tables.action(action).expect("action");
+        for (a, category) in Category::ALL.into_iter().enumerate() {
+            for oi in 0..w.objects[a].len().min(3) {
+                let object = tables
+                    .object(category, &w.object_key(a, oi))
+                    .expect("object");
+                let alone = tables
+                    .who_can(action_id, &IdTarget::Objects(ObjectIds::one(object)))
+                    .expect("who can");
+                let together = tables
+                    .who_can_together(action_id, object)
+                    .expect("who can together");
+                for c in &together {
+                    prop_assert!(!alone.contains(&c.principal), "{c:?} is allowed alone");
+                    prop_assert!(!c.condition.deny_all, "{c:?}");
+                    prop_assert!(
+                        c.condition.allow_all || !c.condition.allow.is_empty(),
+                        "{c:?}"
+                    );
+                    prop_assert_ne!(c.with, category);
+                    let paired = tables
+                        .paired_categories(c.principal, action_id, c.with)
+                        .expect("paired");
+                    prop_assert!(paired.contains(&category), "{c:?}: {paired:?}");
+                }
+                for principal in w.principals() {
+                    let subject = w.subject_name(&principal);
+                    let principal_id = tables.principal(&subject).expect("principal");
+                    for (b, with) in Category::ALL.into_iter().enumerate() {
+                        if b == a {
+                            continue;
+                        }
+                        let listed = together
+                            .iter()
+                            .find(|c| c.principal == principal_id && c.with == with);
+                        let pair_allowed = |o: &Object| {
+                            let mut objects: [Option<Object>; 4] = Default::default();
+                            objects[a] = Some(w.objects[a][oi].clone());
+                            objects[b] = Some(o.clone());
+                            w.decide(&principal, action, &Target::Objects(objects))
+                        };
+                        for (bi, o) in w.objects[b].iter().enumerate() {
+                            let allowed = pair_allowed(o);
+                            if let Some(c) = listed {
+                                if c.condition.allow_all && c.condition.deny.is_empty() {
+                                    prop_assert!(
+                                        allowed,
+                                        "{subject} {action} {c:?}: {} not allowed with {}",
+                                        w.object_key(b, bi),
+                                        w.object_key(a, oi)
+                                    );
+                                }
+                            }
+                            if !allowed {
+                                continue;
+                            }
+                            seen.pairs_allowed += 1;
+                            if alone.contains(&principal_id) {
+                                continue;
+                            }
+                            let second = tables
+                                .object(with, &w.object_key(b, bi))
+                                .expect("second object");
+                            let second_alone = tables
+                                .check_ids(
+                                    principal_id,
+                                    action_id,
+                                    &IdTarget::Objects(ObjectIds::one(second)),
+                                )
+                                .expect("check")
+                                .is_allowed();
+                            if second_alone {
+                                continue;
+                            }
+                            seen.only_together += 1;
+                            prop_assert!(
+                                listed.is_some(),
+                                "{subject} may {action} {} only together with {} ({with:?}), and who_can_together leaves it out: {together:?}",
+                                w.object_key(a, oi),
+                                w.object_key(b, bi)
+                            );
+                        }
+                        for o in &fresh[b] {
+                            if pair_allowed(o) && !alone.contains(&principal_id) {
+                                // A new object of the category, which no `who-can` on it
+                                // can name: the subject must be listed here.
+                                let alone_too = {
+                                    let mut objects: [Option<Object>; 4] = Default::default();
+                                    objects[b] = Some(o.clone());
+                                    w.decide(&principal, action, &Target::Objects(objects))
+                                };
+                                if !alone_too {
+                                    prop_assert!(
+                                        listed.is_some(),
+                                        "{subject} may {action} {} only together with a new {with:?} {o:?}",
+                                        w.object_key(a, oi)
+                                    );
+                                }
+                            }
+                        }
+                        seen.conditional += usize::from(listed.is_some());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn who_can_on_one_object_lists_every_subject_a_two_object_grant_allows() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = (
+        world(),
+        fresh_objects(0, 2),
+        fresh_objects(1, 3),
+        fresh_objects(2, 2),
+        fresh_objects(3, 2),
+    );
+    let mut seen = Seen::default();
+    for _ in 0..60 {
+        let (w, f0, f1, f2, f3) = strategy.new_tree(&mut runner).expect("world").current();
+        check_world(&w, &[f0, f1, f2, f3], &mut seen).unwrap_or_else(|e| panic!("{e}"));
+    }
+    println!("{seen:?}");
+    assert!(
+        seen.only_together >= 20,
+        "pairs allowed only together: {seen:?}"
+    );
+    assert!(
+        seen.conditional >= 20,
+        "conditional subjects listed: {seen:?}"
+    );
+}
