@@ -140,6 +140,14 @@ fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
+        Err(Failure::Helped(message, help)) => {
+            eprintln!(
+                "error: {}\n  = help: {}",
+                rampart_compiler::diagnostic::escape_controls(&message),
+                rampart_compiler::diagnostic::escape_controls(&help)
+            );
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -150,6 +158,8 @@ pub enum Failure {
     Stopped(Stop),
     /// An error to print after `error:`; exit 2.
     Error(String),
+    /// An error and a help line saying what to write instead; exit 2.
+    Helped(String, String),
 }
 
 impl From<Stop> for Failure {
@@ -159,8 +169,12 @@ impl From<Stop> for Failure {
 }
 
 impl From<rampart_runtime::RequestError> for Failure {
+    /// The message, and the did-you-mean of an unknown name as its help line.
     fn from(e: rampart_runtime::RequestError) -> Failure {
-        Failure::Error(e.to_string())
+        match e.help() {
+            Some(help) => Failure::Helped(e.to_string(), help.to_string()),
+            None => Failure::Error(e.to_string()),
+        }
     }
 }
 

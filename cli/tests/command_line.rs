@@ -194,6 +194,114 @@ fn check_exit_codes_follow_kubectl_auth_can_i_and_errors_are_not_denials() {
 }
 
 #[test]
+fn every_unknown_name_on_the_command_line_names_what_to_write_instead() {
+    let (_dir, t) = compiled();
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "-t", t.as_str()];
+        args.extend(extra);
+        run(&args)
+    };
+    for (flags, message, help) in [
+        (
+            vec![
+                "--as",
+                "john@doe.co",
+                "--action",
+                "read",
+                "--config",
+                "c-mc-pod",
+            ],
+            "error: unknown subject `john@doe.co`",
+            "= help: did you mean `john@doe.com`?",
+        ),
+        (
+            vec![
+                "--as",
+                "john@doe.com",
+                "--action",
+                "playbok:run",
+                "--playbook",
+                "mc/echo-config",
+            ],
+            "error: unknown action `playbok:run`",
+            "= help: did you mean `playbook:run`?",
+        ),
+        (
+            vec![
+                "--as",
+                "john@doe.com",
+                "--action",
+                "playbook:run",
+                "--playbook",
+                "echo-config",
+            ],
+            "error: unknown playbook `echo-config`",
+            "= help: did you mean `mc/echo-config`?",
+        ),
+        (
+            vec![
+                "--as",
+                "john@doe.com",
+                "--action",
+                "read",
+                "--config",
+                "mc-api-0",
+            ],
+            "error: unknown config `mc-api-0`",
+            "= help: a config is named by its catalog `id`, not its name",
+        ),
+        (
+            vec![
+                "--as",
+                "john@doe.com",
+                "--action",
+                "read",
+                "--global",
+                "catalgo",
+            ],
+            "error: unknown global object `catalgo`",
+            "= help: did you mean `catalog`?",
+        ),
+    ] {
+        let out = check(&flags);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+        assert!(stderr(&out).contains(help), "{flags:?}: {}", stderr(&out));
+    }
+    let out = run(&[
+        "list",
+        "-t",
+        &t,
+        "--as",
+        "jane.doe@exampel.com",
+        "--action",
+        "read",
+        "--category",
+        "configs",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean `jane.doe@example.com`?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_batch_line_with_an_unknown_name_carries_the_did_you_mean() {
+    let (dir, t) = compiled();
+    let batch = write(
+        &dir,
+        "typo.jsonl",
+        "{\"subject\": \"john@doe.com\", \"action\": \"read\", \"objects\": {\"config\": \"c-mc-pdo\"}}\n",
+    );
+    let out = run(&["check", "-t", &t, "--batch", &batch]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).expect("json");
+    assert_eq!(line["error"], "unknown config `c-mc-pdo`", "{line}");
+    assert_eq!(line["help"], "did you mean `c-mc-pod`?", "{line}");
+}
+
+#[test]
 fn batch_answers_exactly_one_line_per_input_line() {
     let (_dir, t) = compiled();
     let input = [

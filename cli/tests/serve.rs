@@ -290,6 +290,11 @@ fn every_endpoint_answers() {
     let (status, body, _) = sidecar.post("/access/v1/evaluation", &typo);
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], json!("unknown_object"), "{body}");
+    assert_eq!(
+        body["error"]["help"],
+        json!("did you mean `c-mc-pod`?"),
+        "an unknown name names the nearest one: {body}"
+    );
 
     // An object the catalog does not know, described by its properties.
     let described = json!({

@@ -465,7 +465,16 @@ impl LoadedCatalog {
                                 &format!("{list}[{i}].agent"),
                                 format!("unknown agent `{agent}`"),
                             )
-                            .help("list every agent under `agents` (an id, and optionally a name)"),
+                            .help(
+                                rampart_runtime::suggest::did_you_mean(
+                                    agent,
+                                    agents.iter().map(String::as_str),
+                                )
+                                .unwrap_or_else(|| {
+                                    "list every agent under `agents` (an id, and optionally a name)"
+                                        .to_string()
+                                }),
+                            ),
                         );
                     }
                 }

@@ -480,9 +480,16 @@ impl<'a> Resolver<'a> {
             }
             match self.person(&p.value) {
                 Ok(person) => self.model.units.edge(person, group),
-                Err(why) => self
-                    .diagnostics
-                    .push(Diagnostic::at(g.at(p), why).field(format!("spec.people[{i}]"))),
+                Err(why) => {
+                    let mut d = Diagnostic::at(g.at(p), why).field(format!("spec.people[{i}]"));
+                    if let Some(help) = rampart_runtime::suggest::did_you_mean(
+                        &p.value,
+                        self.world.people.iter().map(|p| p.key()),
+                    ) {
+                        d = d.help(help);
+                    }
+                    self.diagnostics.push(d);
+                }
             }
         }
         for (i, t) in spec.teams.iter().flatten().enumerate() {
@@ -655,7 +662,17 @@ impl<'a> Resolver<'a> {
                         .iter()
                         .map(|p| p.key().to_string())
                         .collect(),
-                    _ => Vec::new(),
+                    "playbook" => Category::Playbook
+                        .of(&self.world.objects)
+                        .iter()
+                        .map(|o| o.key.clone())
+                        .collect(),
+                    _ => self
+                        .world
+                        .notifications
+                        .iter()
+                        .map(|n| format!("{}/{}", n.namespace, n.name))
+                        .collect(),
                 };
                 let mut d = Diagnostic::at(p.at(text), why).field(field);
                 if let Some(help) =
@@ -983,7 +1000,8 @@ impl<'a> Resolver<'a> {
                     ok = false;
                     self.diagnostics.push(
                         Diagnostic::at(at_grammar_error(p, item, &e), e.to_string())
-                            .field(format!("spec.actions[{i}]")),
+                            .field(format!("spec.actions[{i}]"))
+                            .help(action_help(&item.value, e.offset())),
                     );
                 }
             }
@@ -1012,7 +1030,11 @@ impl<'a> Resolver<'a> {
                 } else {
                     self.diagnostics.push(
                         Diagnostic::at(p.at(a), format!("unknown agent `{}`", a.value))
-                            .field(format!("spec.agents[{i}]")),
+                            .field(format!("spec.agents[{i}]"))
+                            .help(nearest_help(
+                                &a.value,
+                                self.world.agent_keys.keys().map(String::as_str),
+                            )),
                     );
                 }
             }
@@ -1102,7 +1124,33 @@ fn describe_service(s: &ServiceSelector) -> String {
     }
 }
 
-fn nearest_help<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> String {
+/// The help of an action that does not parse: the nearest action to the word the error
+/// is in (`playbok:approve` finds `playbook:approve`), else how actions are written.
+fn action_help(text: &str, offset: usize) -> String {
+    let mut start = 0;
+    let mut word = text;
+    for part in text.split(',') {
+        let end = start + part.len();
+        if offset <= end {
+            word = part;
+            break;
+        }
+        start = end + 1;
+    }
+    let word = word.trim().trim_start_matches('!');
+    let known = rampart_grammar::BuiltinAction::ALL
+        .into_iter()
+        .map(rampart_grammar::BuiltinAction::name)
+        .chain(["playbook:*", "mcp:*", "*"]);
+    match rampart_runtime::suggest::did_you_mean(word, known) {
+        Some(help) => help,
+        None => "write actions such as `read`, `playbook:run` or `invoke:<plugin>:<operation>`, \
+                 separated by commas (`!delete` excludes one)"
+            .to_string(),
+    }
+}
+
+fn nearest_help<'c>(word: &str, candidates: impl Iterator<Item = &'c str> + Clone) -> String {
     match rampart_runtime::suggest::nearest(word, candidates) {
         Some(c) => format!("did you mean `{c}`?"),
         None => "check the catalog".to_string(),

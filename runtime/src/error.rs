@@ -190,18 +190,22 @@ pub enum RequestErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 enum RequestProblem {
     #[error("unknown subject `{}`", Shown(.0))]
-    UnknownSubject(String),
+    UnknownSubject(String, Option<String>),
     #[error("person name `{}` is ambiguous: {}", Shown(name), candidates.iter().map(|c| format!("`{}`", Shown(c))).collect::<Vec<_>>().join(", "))]
     AmbiguousSubject {
         name: String,
         candidates: Vec<String>,
     },
     #[error("unknown action `{}`", Shown(.0))]
-    UnknownAction(String),
+    UnknownAction(String, Option<String>),
     #[error("unknown {category} `{}`", Shown(key))]
-    UnknownObject { category: Category, key: String },
+    UnknownObject {
+        category: Category,
+        key: String,
+        help: Option<String>,
+    },
     #[error("unknown global object `{}`", Shown(.0))]
-    UnknownGlobal(String),
+    UnknownGlobal(String, Option<String>),
     #[error("invalid request: {0}")]
     Invalid(String),
     #[error("the tables are inconsistent: {0}")]
@@ -209,8 +213,9 @@ enum RequestProblem {
 }
 
 impl RequestError {
-    pub(crate) fn unknown_subject(subject: &str) -> Self {
-        RequestProblem::UnknownSubject(subject.to_string()).into()
+    /// `help` is the did-you-mean, computed by the caller on the error path only.
+    pub(crate) fn unknown_subject(subject: &str, help: Option<String>) -> Self {
+        RequestProblem::UnknownSubject(subject.to_string(), help).into()
     }
     pub(crate) fn ambiguous_subject(name: &str, candidates: Vec<String>) -> Self {
         RequestProblem::AmbiguousSubject {
@@ -219,18 +224,19 @@ impl RequestError {
         }
         .into()
     }
-    pub(crate) fn unknown_action(action: &str) -> Self {
-        RequestProblem::UnknownAction(action.to_string()).into()
+    pub(crate) fn unknown_action(action: &str, help: Option<String>) -> Self {
+        RequestProblem::UnknownAction(action.to_string(), help).into()
     }
-    pub(crate) fn unknown_object(category: Category, key: &str) -> Self {
+    pub(crate) fn unknown_object(category: Category, key: &str, help: Option<String>) -> Self {
         RequestProblem::UnknownObject {
             category,
             key: key.to_string(),
+            help,
         }
         .into()
     }
-    pub(crate) fn unknown_global(global: &str) -> Self {
-        RequestProblem::UnknownGlobal(global.to_string()).into()
+    pub(crate) fn unknown_global(global: &str, help: Option<String>) -> Self {
+        RequestProblem::UnknownGlobal(global.to_string(), help).into()
     }
     pub(crate) fn invalid(why: impl Into<String>) -> Self {
         RequestProblem::Invalid(why.into()).into()
@@ -245,11 +251,11 @@ impl RequestError {
     /// What kind of problem this is.
     pub fn kind(&self) -> RequestErrorKind {
         match &self.inner {
-            RequestProblem::UnknownSubject(_) => RequestErrorKind::UnknownSubject,
+            RequestProblem::UnknownSubject(..) => RequestErrorKind::UnknownSubject,
             RequestProblem::AmbiguousSubject { .. } => RequestErrorKind::AmbiguousSubject,
-            RequestProblem::UnknownAction(_) => RequestErrorKind::UnknownAction,
+            RequestProblem::UnknownAction(..) => RequestErrorKind::UnknownAction,
             RequestProblem::UnknownObject { .. } => RequestErrorKind::UnknownObject,
-            RequestProblem::UnknownGlobal(_) => RequestErrorKind::UnknownGlobal,
+            RequestProblem::UnknownGlobal(..) => RequestErrorKind::UnknownGlobal,
             RequestProblem::Invalid(_) => RequestErrorKind::InvalidRequest,
             RequestProblem::Inconsistent(_) => RequestErrorKind::InconsistentTables,
         }
@@ -258,6 +264,19 @@ impl RequestError {
     /// A stable machine-readable code (`unknown_subject`, `unknown_action`, ...).
     pub fn code(&self) -> &'static str {
         self.kind().code()
+    }
+
+    /// What to write instead, for an unknown name: the nearest known name of its kind
+    /// (`did you mean `john@doe.com`?`). Computed when the error is made, so that a
+    /// request that resolves pays nothing for it.
+    pub fn help(&self) -> Option<&str> {
+        match &self.inner {
+            RequestProblem::UnknownSubject(_, help)
+            | RequestProblem::UnknownAction(_, help)
+            | RequestProblem::UnknownObject { help, .. }
+            | RequestProblem::UnknownGlobal(_, help) => help.as_deref(),
+            _ => None,
+        }
     }
 }
 

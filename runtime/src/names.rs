@@ -11,6 +11,7 @@ use crate::error::{LoadError, RequestError};
 use crate::identity::{Found, LooseKeys};
 use crate::name_index::{Lookup, NameIndex};
 use crate::schema::{NameList, PrincipalKind};
+use crate::suggest::did_you_mean;
 
 /// Marks a principal-name value that several principals share.
 const AMBIGUOUS: u32 = 1 << 31;
@@ -75,6 +76,24 @@ impl ObjectNames {
         self.index.get([&self.keys, &self.alias_names], key)
     }
 
+    /// The error for an object key no catalog object has, with the nearest key or other
+    /// name of the category (computed here, on the error path only). Configs and
+    /// components are known by id only: a key near none of them is most often a name.
+    fn unknown(&self, category: Category, key: &str) -> RequestError {
+        let help =
+            did_you_mean(key, every(&self.keys).chain(every(&self.alias_names))).or_else(|| {
+                match category {
+                    Category::Config | Category::Component => Some(format!(
+                        "a {category} is named by its catalog `id`, not its name"
+                    )),
+                    Category::Playbook | Category::Connection => Some(format!(
+                        "a {category} is named `namespace/name` or by its catalog `id`"
+                    )),
+                }
+            });
+        RequestError::unknown_object(category, key, help)
+    }
+
     /// The object an exact lookup found, else the one whose key `key` names once trimmed
     /// and folded ([`crate::identity`]), else `None`; several such objects are an error.
     /// Allocates nothing unless it fails.
@@ -105,6 +124,11 @@ impl ObjectNames {
             }
         }
     }
+}
+
+/// Every name of a list, in order (for a did-you-mean, on an error path).
+fn every(list: &NameList) -> impl Iterator<Item = &str> + Clone + '_ {
+    (0..list.len()).filter_map(|i| list.get(i))
 }
 
 /// Whether a name list's ends are increasing, within its text and on character boundaries.
@@ -272,7 +296,10 @@ impl Names {
                     .unwrap_or_default();
                 Err(RequestError::ambiguous_subject(subject, candidates))
             }
-            None => Err(RequestError::unknown_subject(subject)),
+            None => Err(RequestError::unknown_subject(
+                subject,
+                did_you_mean(subject, every(&self.principal_names)),
+            )),
         }
     }
 
@@ -281,7 +308,16 @@ impl Names {
         let index = self.principal(person)?;
         match self.principals.get(index as usize) {
             Some(p) if p.kind == PrincipalKind::Person => Ok(index),
-            _ => Err(RequestError::unknown_subject(person)),
+            _ => Err(RequestError::unknown_subject(
+                person,
+                did_you_mean(
+                    person,
+                    self.principals
+                        .iter()
+                        .filter(|p| p.kind == PrincipalKind::Person)
+                        .map(|p| p.key.as_str()),
+                ),
+            )),
         }
     }
 
@@ -291,7 +327,12 @@ impl Names {
         self.action_index
             .get([&self.action_names, &self.action_names], action)
             .or_else(|| self.parsed_action(action))
-            .ok_or_else(|| RequestError::unknown_action(action))
+            .ok_or_else(|| {
+                RequestError::unknown_action(
+                    action,
+                    did_you_mean(action, every(&self.action_names)),
+                )
+            })
     }
 
     fn parsed_action(&self, action: &str) -> Option<u32> {
@@ -319,7 +360,7 @@ impl Names {
     /// and components) or by catalog id / `metadata.uid`.
     pub(crate) fn object(&self, category: Category, key: &str) -> Result<u32, RequestError> {
         self.find_object(category, key)?
-            .ok_or_else(|| RequestError::unknown_object(category, key))
+            .ok_or_else(|| category.of(&self.objects).unknown(category, key))
     }
 
     /// [`Names::object`], with `None` for a key that names no object (no error is built:
@@ -351,14 +392,16 @@ impl Names {
             .finish([&names.keys, &names.alias_names], key, lookup);
         names
             .found(category, key, exact)?
-            .ok_or_else(|| RequestError::unknown_object(category, key))
+            .ok_or_else(|| names.unknown(category, key))
     }
 
     /// A global object by name (`catalog`, `mcp`, ...).
     pub(crate) fn global(&self, name: &str) -> Result<u32, RequestError> {
         self.global_index
             .get([&self.global_names, &self.global_names], name)
-            .ok_or_else(|| RequestError::unknown_global(name))
+            .ok_or_else(|| {
+                RequestError::unknown_global(name, did_you_mean(name, every(&self.global_names)))
+            })
     }
 
     /// The name a principal is looked up by (`email`, `playbook:ns/name`, ...).

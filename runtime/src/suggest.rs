@@ -6,42 +6,81 @@
 /// enough to be a typo: at most one edit per five characters, and at least one. Ties go to
 /// the smallest candidate, so the answer does not depend on the candidates' order.
 /// Candidates whose length alone puts them out of reach cost one comparison.
-pub fn nearest<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+///
+/// When no candidate is that close, a word without its qualifier finds the one candidate
+/// it is the last part of (`echo-config` finds `mc/echo-config`, `run` finds
+/// `playbook:run`): the mistake of leaving out a namespace or a prefix is taught too.
+pub fn nearest<'c>(
+    word: &str,
+    candidates: impl Iterator<Item = &'c str> + Clone,
+) -> Option<&'c str> {
     let length = word.chars().count();
     let limit = (length / 5).max(1);
     candidates
+        .clone()
         .filter(|c| c.len().abs_diff(word.len()) <= limit * 4 + 4)
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
+        .or_else(|| qualified(word, candidates))
+}
+
+/// The one candidate whose last part (after its last `/` or `:`) is `word`, when exactly
+/// one is; a word that holds a qualifier itself finds nothing.
+fn qualified<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    if word.is_empty() || word.contains(['/', ':']) {
+        return None;
+    }
+    let mut found = candidates.filter(|c| {
+        c.rsplit(['/', ':'])
+            .next()
+            .is_some_and(|last| last.len() < c.len() && last.eq_ignore_ascii_case(word))
+    });
+    let first = found.next()?;
+    found.all(|other| other == first).then_some(first)
 }
 
 /// `did you mean `X`?` for the nearest candidate, or `None`.
-pub fn did_you_mean<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<String> {
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl Iterator<Item = &'c str> + Clone,
+) -> Option<String> {
     nearest(word, candidates).map(|c| format!("did you mean `{}`?", crate::text::Shown(c)))
 }
 
-/// Levenshtein distance, case-insensitive, over at most the first 64 characters of each
-/// side (names and kinds are short; a long input must not cost quadratic time).
+/// Edit distance with swaps (optimal string alignment: an insertion, a deletion, a
+/// substitution or a swap of two neighbours is one edit, so `pdo` is one edit from
+/// `pod`, as a typist's slip is), case-insensitive, over at most the first 64
+/// characters of each side (names and kinds are short; a long input must not cost
+/// quadratic time).
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.to_lowercase().chars().take(64).collect();
     let b: Vec<char> = b.to_lowercase().chars().take(64).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
+    let width = b.len() + 1;
+    // Three rows: two back (for swaps), one back, and the current one.
+    let mut before: Vec<usize> = vec![0; width];
+    let mut previous: Vec<usize> = (0..width).collect();
+    let mut current = vec![0; width];
     for (i, ca) in a.iter().enumerate() {
         if let Some(first) = current.first_mut() {
             *first = i + 1;
         }
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != cb);
-            let best = (previous.get(j).copied().unwrap_or(0) + cost)
+            let mut best = (previous.get(j).copied().unwrap_or(0) + cost)
                 .min(previous.get(j + 1).copied().unwrap_or(0) + 1)
                 .min(current.get(j).copied().unwrap_or(0) + 1);
+            let swapped =
+                i > 0 && j > 0 && a.get(i - 1) == Some(cb) && b.get(j - 1) == Some(ca) && ca != cb;
+            if swapped {
+                best = best.min(before.get(j - 1).copied().unwrap_or(0) + 1);
+            }
             if let Some(slot) = current.get_mut(j + 1) {
                 *slot = best;
             }
         }
+        std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
     }
     previous.last().copied().unwrap_or(0)
@@ -69,6 +108,38 @@ mod tests {
         assert_eq!(
             did_you_mean("kube-sytem", ["kube-system", "default"].into_iter()),
             Some("did you mean `kube-system`?".to_string())
+        );
+    }
+
+    #[test]
+    fn a_word_without_its_qualifier_finds_the_one_qualified_candidate() {
+        let playbooks = ["mc/echo-config", "mc/loki-logs", "ops/loki-logs"];
+        assert_eq!(
+            nearest("echo-config", playbooks.iter().copied()),
+            Some("mc/echo-config")
+        );
+        assert_eq!(nearest("loki-logs", playbooks.iter().copied()), None);
+        assert_eq!(
+            nearest("other-ns/echo-config", playbooks.iter().copied()),
+            None
+        );
+        assert_eq!(
+            nearest("run", ["playbook:run", "playbook:approve"].into_iter()),
+            Some("playbook:run")
+        );
+    }
+
+    #[test]
+    fn a_swap_of_two_neighbours_is_one_edit() {
+        assert_eq!(edit_distance("pdo", "pod"), 1);
+        assert_eq!(edit_distance("catalgo", "catalog"), 1);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("abc", "ca"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(
+            nearest("c-mc-pdo", ["c-mc-pod", "c-default-pod"].into_iter()),
+            Some("c-mc-pod")
         );
     }
 

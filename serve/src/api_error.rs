@@ -60,7 +60,7 @@ impl From<RequestError> for ApiError {
         } else {
             StatusCode::BAD_REQUEST
         };
-        ApiError::new(status, e.code(), e.to_string())
+        ApiError::new(status, e.code(), e.to_string()).with_help(e.help().map(str::to_string))
     }
 }
 

@@ -94,6 +94,11 @@ impl KnownConnections {
         self.keys.contains(&reference.key(namespace)) || self.legacy(reference)
     }
 
+    /// The nearest known `namespace/name` (or id) to `key`, as a did-you-mean.
+    pub fn did_you_mean(&self, key: &str) -> Option<String> {
+        rampart_runtime::suggest::did_you_mean(key, self.keys.iter().map(String::as_str))
+    }
+
     fn legacy(&self, reference: &ConnectionRef) -> bool {
         let ConnectionRef::Named {
             namespace: Some(kind),
@@ -124,14 +129,15 @@ pub fn check(uses: &[ConnectionUse], known: Option<&KnownConnections>) -> Vec<Di
             Ok(r) => {
                 if let Some(known) = known {
                     if !known.contains(r, &u.namespace) {
-                        diagnostics.push(Diagnostic::at(
+                        let key = r.key(&u.namespace);
+                        let mut d = Diagnostic::at(
                             u.location.clone(),
-                            format!(
-                                "{} refers to unknown connection `{}`",
-                                u.document,
-                                r.key(&u.namespace)
-                            ),
-                        ));
+                            format!("{} refers to unknown connection `{key}`", u.document),
+                        );
+                        if let Some(help) = known.did_you_mean(&key) {
+                            d = d.help(help);
+                        }
+                        diagnostics.push(d);
                     }
                 }
             }

@@ -257,7 +257,8 @@ pub(crate) fn connection_reference(
             ConnectionRef::Id(id) => id.clone(),
             ConnectionRef::Named { .. } => parsed.key(context_namespace),
         };
-        RequestError::unknown_object(Category::Connection, &key)
+        // No did-you-mean: a reference names nothing it may not learn of.
+        RequestError::unknown_object(Category::Connection, &key, None)
     })
 }
 

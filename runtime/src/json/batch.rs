@@ -25,7 +25,7 @@ pub fn decide_line(tables: &Tables, line: &str, explain: bool) -> Result<Value, 
     } else {
         tables.is_authorized(&request)
     }
-    .map_err(|e| Problems::one(e.to_string(), None))?;
+    .map_err(|e| Problems::one(e.to_string(), e.help().map(str::to_string)))?;
     Ok(response_json(&response))
 }
 
