@@ -577,9 +577,15 @@ impl Workload {
             Selection::AnyPlaybookOnEnv(e) => format!("    playbooks:\n      - name: \"*\"\n    configs:\n      - tagSelector: \"env={}\"\n", ENVS[e]),
             Selection::ConnectionType(k) => format!("    connections:\n      - type: {}\n", CONNECTION_TYPES[k]),
         };
+        // A generated deny may select nothing the generated catalog holds; it says so.
+        let annotations = if p.deny {
+            "  annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}\n"
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata:\n  name: perm-{i}\n  namespace: ns-{}\nspec:\n  subject:\n    {subject}\n  actions: [{}]\n  deny: {}\n  object:\n{object}",
+            "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata:\n  name: perm-{i}\n  namespace: ns-{}\n{annotations}spec:\n  subject:\n    {subject}\n  actions: [{}]\n  deny: {}\n  object:\n{object}",
             i % NAMESPACES,
             actions.join(", "),
             p.deny

@@ -58,6 +58,7 @@ fn a_pulled_catalog_with_the_yaml_policies_decides_as_the_workload() {
                 catalog: LoadedCatalog::from_database(sink.catalog, "database"),
                 lookups: true,
                 diagnostics: Vec::new(),
+                options: Default::default(),
             },
             &|_| {},
         )

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::output::Output;
+use crate::output::{counted, Output};
 use crate::{report, rounded, Failure, Format, Outcome};
 
 /// Arguments of `compile`.
@@ -36,7 +36,14 @@ pub struct Args {
     /// The schema holding Mission Control's tables (with `--postgres`).
     #[arg(long, default_value = "public", requires = "postgres")]
     schema: String,
-    /// Where to write the tables (replaced atomically; untouched on failure).
+    /// Let deny selectors match nothing in the catalog (denies written for objects it
+    /// does not hold yet). Without it such a deny is an error: it protects nothing. One
+    /// document says the same with the annotation
+    /// `rampart.flanksource.com/allow-empty-selectors: "true"`.
+    #[arg(long)]
+    allow_empty_selectors: bool,
+    /// Where to write the tables (replaced atomically; untouched on failure; missing
+    /// directories on the way are made).
     #[arg(short, long)]
     output: PathBuf,
     /// Sign the tables with this private key (a file `rampart keygen` wrote).
@@ -104,7 +111,14 @@ pub fn run(args: Args) -> Outcome {
     };
     let mut database_read = None;
     let compiled = match &args.postgres {
-        None => rampart_compiler::compile::compile(&args.paths, args.catalog.as_deref(), &phases),
+        None => rampart_compiler::compile::compile_with(
+            &args.paths,
+            args.catalog.as_deref(),
+            rampart_compiler::compile::Options {
+                allow_empty_selectors: args.allow_empty_selectors,
+            },
+            &phases,
+        ),
         Some(url) => {
             let database =
                 rampart_mission_control::session::Database::new(url.clone(), args.schema.clone());
@@ -142,6 +156,18 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::from(1));
         }
     };
+    // A missing directory on the way to the output is made, as `mkdir -p` would: the
+    // README's `-o target/fixtures.rampart` works before any build made `target/` (with
+    // `CARGO_TARGET_DIR` set elsewhere, none ever does).
+    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(parent) {
+            bar.finish_and_clear();
+            return Err(Failure::Error(format!(
+                "cannot make the directory `{}` for the tables: {e}",
+                parent.display()
+            )));
+        }
+    }
     let written = rampart_compiler::emit::write_tables(&compiled.data, &args.output, key.as_ref());
     bar.finish_and_clear();
     let size = written.map_err(|e| Failure::Error(e.to_string()))?;
@@ -181,8 +207,18 @@ pub fn run(args: Args) -> Outcome {
         })?,
         Format::Text => {
             out.line(format!(
-                "compiled {} documents from {} files ({} permissions): {} principals, {} playbooks, {} configs, {} components, {} connections, {} rules, {} rows; {} bytes{} written to {} in {seconds}s",
-                s.documents, s.files, s.permissions, s.principals, s.objects[0], s.objects[1], s.objects[2], s.objects[3], s.rules, s.rows, size,
+                "compiled {} from {} ({}): {}, {}, {}, {}, {}, {}, {}; {}{} written to {} in {seconds}s",
+                counted(s.documents, "document"),
+                counted(s.files, "file"),
+                counted(s.permissions, "permission"),
+                counted(s.principals, "principal"),
+                counted(s.objects[0], "playbook"),
+                counted(s.objects[1], "config"),
+                counted(s.objects[2], "component"),
+                counted(s.objects[3], "connection"),
+                counted(s.rules, "rule"),
+                counted(s.rows, "row"),
+                counted(size, "byte"),
                 if key.is_some() { " (signed)" } else { "" },
                 args.output.display()
             ))?;

@@ -23,9 +23,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let checked = match rampart_compiler::compile::check(
+    let checked = match rampart_compiler::compile::check_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
+        args.inputs.options(),
         &|_| {},
     ) {
         Ok(checked) => checked,
@@ -47,6 +48,9 @@ pub fn run(args: Args) -> Outcome {
     match args.format {
         Format::Json => out.line(serde_json::json!(uses))?,
         Format::Text => {
+            if uses.is_empty() {
+                out.line("none: no document uses a `connection://` reference")?;
+            }
             for (connection, users) in &uses {
                 out.line(Shown(connection))?;
                 for user in users {

@@ -23,7 +23,7 @@ use rampart_runtime::{ActionId, Category, PairShape, PrincipalId, ResidualRule, 
 use roaring::RoaringBitmap;
 use serde_json::{json, Value};
 
-use crate::output::Output;
+use crate::output::{counted, Output};
 use crate::{load_tables, Format, Outcome};
 
 /// Arguments of `diff`.
@@ -555,12 +555,9 @@ pub fn run(args: Args) -> Outcome {
                     out.line(line)?;
                 }
             }
-            let subjects = match changes.len() {
-                1 => "1 subject".to_string(),
-                n => format!("{n} subjects"),
-            };
             out.line(format!(
-                "{subjects} changed; gained: {}; lost: {}",
+                "{} changed; gained: {}; lost: {}",
+                counted(changes.len(), "subject"),
                 gained_tally.text(),
                 lost_tally.text()
             ))?;

@@ -1,7 +1,8 @@
 //! `rampart export access -t TABLES [--format csv|jsonl] [--category C]... [--action A]...`:
 //! every (subject, action,
 //! category, object) a one-object request is allowed on, ready for PostgreSQL `COPY`
-//! (`COPY access FROM STDIN WITH (FORMAT csv)`). Computed once per principal class and
+//! (`COPY access FROM STDIN WITH (FORMAT csv, HEADER true)`; the CSV starts with the
+//! header `subject,action,category,object`). Computed once per principal class and
 //! written for each principal of the class.
 
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ pub struct Args {
     what: String,
     #[command(flatten)]
     tables: TablesArgs,
-    /// `csv` (no header) or `jsonl`.
+    /// `csv` (with the header `subject,action,category,object`) or `jsonl`.
     #[arg(long, value_enum, default_value_t)]
     format: ExportFormat,
     /// Only these categories (repeatable; default all four).
@@ -40,6 +41,9 @@ pub enum ExportFormat {
     /// One JSON object per line.
     Jsonl,
 }
+
+/// The CSV's first line: the column names, for tools and `COPY ... HEADER true`.
+const CSV_HEADER: &str = "subject,action,category,object";
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
 fn csv(field: &str) -> std::borrow::Cow<'_, str> {
@@ -95,6 +99,9 @@ pub fn run(args: Args) -> Outcome {
     };
     let mut by_class: HashMap<u32, Vec<(usize, Category, roaring::RoaringBitmap)>> = HashMap::new();
     let mut out = Output::new();
+    if args.format == ExportFormat::Csv {
+        out.line(CSV_HEADER)?;
+    }
     for principal in tables.principals() {
         let Some(class) = tables.principal_class(principal) else {
             continue;

@@ -1,5 +1,5 @@
 //! `rampart filter -t TABLES --as SUBJECT --action ACTION --category CATEGORY
-//! [--playbook NS/NAME | --config ID | ...] --dialect postgres [--column FIELD=COLUMN]...
+//! [--playbook NS/NAME | --config ID | ...] [--dialect postgres] [--column FIELD=COLUMN]...
 //! [--id-type TYPE] [--first-param N] [--ids] [--format text|json]`: a `WHERE` predicate
 //! for a catalog table, with its parameters, so that a query returns exactly the rows the
 //! subject may act on — alone, or together with a fixed object of another category ("the
@@ -33,8 +33,8 @@ pub struct Args {
     /// grants: `--playbook` for `playbook:run` on configs).
     #[command(flatten)]
     with: TargetArgs,
-    /// The SQL dialect.
-    #[arg(long, value_enum)]
+    /// The SQL dialect (`postgres`, the only one so far, and the default).
+    #[arg(long, value_enum, default_value = "postgres")]
     dialect: Dialect,
     /// Where a field lives (`namespace=namespace`, `tags=t.tags`; `FIELD=-` removes
     /// one). Fields: id, name, namespace, type, class, status, health, agent, category,

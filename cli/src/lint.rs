@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::output::Output;
+use crate::output::{counted, Output};
 use crate::{report, Format, Inputs, Outcome};
 
 /// Arguments of `lint`.
@@ -26,9 +26,10 @@ pub fn run(args: Args) -> Outcome {
             "`lint` needs `--catalog FILE`: its findings are about the documents against the catalog (what selectors match, who is covered); `rampart validate` checks documents without one".into(),
         ));
     }
-    let checked = match rampart_compiler::compile::check(
+    let checked = match rampart_compiler::compile::check_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
+        args.inputs.options(),
         &|_| {},
     ) {
         Ok(c) => c,
@@ -38,7 +39,12 @@ pub fn run(args: Args) -> Outcome {
         }
     };
     let expanded = rampart_compiler::expand::expand(&checked.world, &checked.model);
-    let findings = rampart_compiler::lint::lint(&checked.documents, &checked.model, &expanded);
+    let findings = rampart_compiler::lint::lint(
+        &checked.world,
+        &checked.documents,
+        &checked.model,
+        &expanded,
+    );
     let mut out = Output::new();
     match args.format {
         Format::Json => out.line(serde_json::json!({
@@ -47,7 +53,7 @@ pub fn run(args: Args) -> Outcome {
         }))?,
         Format::Text => {
             if findings.is_empty() {
-                out.line("0 findings")?;
+                out.line(counted(0, "finding"))?;
             } else {
                 out.line(rampart_compiler::diagnostic::render_all(&findings).trim_end())?;
             }

@@ -217,6 +217,21 @@ pub(crate) struct Inputs {
     /// one could answer nothing); `validate` and `connections` run without it.
     #[arg(long)]
     pub catalog: Option<PathBuf>,
+    /// Let deny selectors match nothing in the catalog (denies written for objects it
+    /// does not hold yet). Without it such a deny is an error: it protects nothing. One
+    /// document says the same with the annotation
+    /// `rampart.flanksource.com/allow-empty-selectors: "true"`.
+    #[arg(long)]
+    pub allow_empty_selectors: bool,
+}
+
+impl Inputs {
+    /// What the check accepts beyond the default.
+    pub fn options(&self) -> rampart_compiler::compile::Options {
+        rampart_compiler::compile::Options {
+            allow_empty_selectors: self.allow_empty_selectors,
+        }
+    }
 }
 
 /// Shared `-t TABLES [--verify PUBKEY]` arguments.

@@ -64,3 +64,13 @@ impl Drop for Output {
         let _ = self.out.flush();
     }
 }
+
+/// `n` and a noun in its number: `1 file`, `2 files`, `0 files` (every noun the command
+/// line counts takes a plain `s`).
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}

@@ -1,12 +1,14 @@
 //! `rampart resolve REFERENCE --as SUBJECT -t TABLES [--secrets DIR] [--helm-values DIR]
 //! [--env] [--namespace NS] [--show-secrets] [--format json]`: authorized connection
 //! resolution. Secrets are masked unless `--show-secrets` is given. A subject that may not
-//! read the connection gets the same refusal whether or not it exists.
+//! read the connection gets the same refusal whether or not it exists (exit 1); every
+//! other failure is an error (exit 2), and a secret that no source was named for says
+//! which source flags exist.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_runtime::connection::{EnvironmentSource, SourceChain};
+use rampart_runtime::connection::{EnvironmentSource, ResolveErrorKind, SourceChain};
 use rampart_runtime::json_answers::connection_json;
 use rampart_runtime::text::Shown;
 use serde_json::Value;
@@ -14,6 +16,9 @@ use serde_json::Value;
 use crate::output::Output;
 use crate::{Failure, Format, Outcome, TablesArgs};
 use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
+
+/// The help of a secret that could not be read because no source was named.
+const NO_SOURCES: &str = "no secret source was given: name where secrets are read with `--secrets DIR` (Kubernetes Secret and ConfigMap manifests), `--helm-values DIR` (Helm values per release) or `--env` (the process environment, `NAME_KEY`)";
 
 /// Arguments of `resolve`.
 #[derive(clap::Args)]
@@ -47,6 +52,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Outcome {
     let tables = args.tables.load()?;
+    let sources = args.secrets.is_some() || args.helm_values.is_some() || args.env;
     let mut chain = SourceChain::new();
     if let Some(dir) = &args.secrets {
         chain = chain.with(ManifestDirectory::load(dir).map_err(Failure::Error)?);
@@ -60,10 +66,15 @@ pub fn run(args: Args) -> Outcome {
     let resolved =
         match tables.resolve_connection(&args.reference, &args.subject, &args.namespace, &chain) {
             Ok(r) => r,
-            Err(e) => {
+            // Only a refusal is the denied code (1); anything else is an error (2).
+            Err(e) if e.kind() == ResolveErrorKind::Denied => {
                 eprintln!("error: {e}");
                 return Ok(ExitCode::from(1));
             }
+            Err(e) if e.kind() == ResolveErrorKind::Source && !sources => {
+                return Err(Failure::Helped(e.to_string(), NO_SOURCES.to_string()));
+            }
+            Err(e) => return Err(Failure::Error(e.to_string())),
         };
     let json = connection_json(&resolved, args.show_secrets);
     let mut out = Output::new();

@@ -128,9 +128,10 @@ fn summary(run: &TestRun) -> String {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let compiled = match rampart_compiler::compile::compile(
+    let compiled = match rampart_compiler::compile::compile_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
+        args.inputs.options(),
         &|_| {},
     ) {
         Ok(c) => c,

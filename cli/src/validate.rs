@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::output::Output;
+use crate::output::{counted, Output};
 use crate::{report, Format, Inputs, Outcome};
 
 /// Arguments of `validate`.
@@ -16,9 +16,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    match rampart_compiler::compile::check(
+    match rampart_compiler::compile::check_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
+        args.inputs.options(),
         &|_| {},
     ) {
         Ok(checked) => {
@@ -40,15 +41,15 @@ pub fn run(args: Args) -> Outcome {
                 }))?,
                 Format::Text => {
                     out.line(format!(
-                        "valid: {} files, {} documents ({} permissions, {} groups, {} connections, {} tests), {} principals, {} rules",
-                        d.files,
-                        d.documents,
-                        d.permissions.len(),
-                        d.groups.len(),
-                        checked.connections.len(),
-                        d.tests.len(),
-                        checked.model.units.principals.len(),
-                        checked.model.rules.len()
+                        "valid: {}, {} ({}, {}, {}, {}), {}, {}",
+                        counted(d.files, "file"),
+                        counted(d.documents, "document"),
+                        counted(d.permissions.len(), "permission"),
+                        counted(d.groups.len(), "group"),
+                        counted(checked.connections.len(), "connection"),
+                        counted(d.tests.len(), "test"),
+                        counted(checked.model.units.principals.len(), "principal"),
+                        counted(checked.model.rules.len(), "rule")
                     ))?;
                     if args.inputs.catalog.is_none() {
                         out.line(

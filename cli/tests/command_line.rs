@@ -780,3 +780,81 @@ fn who_can_on_a_playbook_lists_the_subjects_allowed_only_with_a_config() {
         .expect("subjects")
         .contains(&serde_json::json!("john@doe.com")));
 }
+
+#[test]
+fn a_deny_that_protects_nothing_is_an_error_with_the_nearest_value() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let tables = dir.path().join("t.rampart").display().to_string();
+    let typo = "../fixtures/invalid/deny-matches-nothing.yaml";
+    for command in [
+        vec!["validate", typo, "--catalog", "../fixtures/catalog.yaml"],
+        vec![
+            "compile",
+            typo,
+            "--catalog",
+            "../fixtures/catalog.yaml",
+            "-o",
+            &tables,
+        ],
+    ] {
+        let out = run(&command);
+        assert_eq!(out.status.code(), Some(1), "{command:?}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("deny `default/deny-mission-control-deletes` protects nothing: `namespace: mission-contrl` matches no config in the catalog"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean `mission-control`?"), "{err}");
+        assert!(err.contains("--allow-empty-selectors"), "{err}");
+    }
+    assert!(!std::path::Path::new(&tables).exists());
+    let out = run(&[
+        "compile",
+        typo,
+        "--catalog",
+        "../fixtures/catalog.yaml",
+        "-o",
+        &tables,
+        "--allow-empty-selectors",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn counts_are_in_their_number_and_empty_answers_say_so() {
+    let out = run(&[
+        "validate",
+        "../fixtures/policy/connection-permission.yaml",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("valid: 1 file, 1 document (1 permission, 0 groups"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "connections",
+        "--used-by",
+        "../fixtures/policy/allow-user-playbook-run.yaml",
+        "--catalog",
+        "../fixtures/catalog.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("none"), "{}", stdout(&out));
+    // `--dialect` has one value, so it is the default.
+    let (_dir, t) = compiled();
+    let out = run(&[
+        "filter",
+        "-t",
+        &t,
+        "--as",
+        "john@doe.com",
+        "--action",
+        "read",
+        "--category",
+        "configs",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

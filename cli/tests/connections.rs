@@ -755,6 +755,37 @@ fn secrets_never_leak_into_tables_outputs_errors_or_debug() {
     );
 }
 
+/// A secret no source was named for is an error (2), not a denial (1), and says which
+/// source flags exist; a subject that may not read the connection is still denied (1).
+#[test]
+fn resolve_without_a_secret_source_names_the_source_flags() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let t = compile_fixtures(dir.path());
+    let tables = t.display().to_string();
+    let without = run(&[
+        "resolve",
+        "connection://default/payments-database",
+        "--as",
+        "jane.doe@example.com",
+        "-t",
+        &tables,
+    ]);
+    assert_eq!(without.status.code(), Some(2), "{}", stderr(&without));
+    for flag in ["--secrets DIR", "--helm-values DIR", "--env"] {
+        assert!(stderr(&without).contains(flag), "{}", stderr(&without));
+    }
+    assert!(stdout(&without).is_empty());
+    let denied = run(&[
+        "resolve",
+        "connection://default/payments-database",
+        "--as",
+        "john@doe.com",
+        "-t",
+        &tables,
+    ]);
+    assert_eq!(denied.status.code(), Some(1), "{}", stderr(&denied));
+}
+
 /// Compiles Connection documents (YAML) beside the fixture catalog, through the file
 /// format; jane.doe@example.com is an editor and may read every connection.
 fn compile_connections(yaml: &str) -> rampart_runtime::Tables {

@@ -89,11 +89,30 @@ pub struct Stats {
     pub elapsed: Duration,
 }
 
+/// What a check accepts beyond the default, for the rare intended case.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Deny selectors may match nothing in the catalog (`--allow-empty-selectors`): the
+    /// denies are written for objects the catalog does not hold yet. Without it such a
+    /// deny is an error (see [`crate::empty_selectors`]).
+    pub allow_empty_selectors: bool,
+}
+
 /// Loads and checks everything without building tables (`rampart validate`). Without a
 /// catalog, names are not looked up: the documents are checked by themselves.
 pub fn check(
     paths: &[PathBuf],
     catalog: Option<&Path>,
+    progress: &dyn Fn(Phase),
+) -> Result<Checked, Vec<Diagnostic>> {
+    check_with(paths, catalog, Options::default(), progress)
+}
+
+/// [`check`] with [`Options`].
+pub fn check_with(
+    paths: &[PathBuf],
+    catalog: Option<&Path>,
+    options: Options,
     progress: &dyn Fn(Phase),
 ) -> Result<Checked, Vec<Diagnostic>> {
     progress(Phase::Parse);
@@ -121,6 +140,7 @@ pub fn check(
             catalog: loaded,
             lookups: catalog.is_some(),
             diagnostics,
+            options,
         },
         progress,
     )
@@ -137,6 +157,8 @@ pub struct Loaded {
     pub lookups: bool,
     /// Problems found while reading.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the check accepts beyond the default.
+    pub options: Options,
 }
 
 /// Checks documents and a catalog already read: the phases after parsing.
@@ -146,6 +168,7 @@ pub fn check_loaded(loaded: Loaded, progress: &dyn Fn(Phase)) -> Result<Checked,
         catalog: loaded,
         lookups,
         mut diagnostics,
+        options,
     } = loaded;
     let mut connections = Vec::new();
     for c in &documents.connections {
@@ -173,6 +196,19 @@ pub fn check_loaded(loaded: Loaded, progress: &dyn Fn(Phase)) -> Result<Checked,
         &documents.uses,
         known.as_ref(),
     ));
+    // Only over documents and a catalog that are otherwise sound: a deny whose selectors
+    // did not even parse is already an error.
+    if lookups && diagnostics.is_empty() && !options.allow_empty_selectors {
+        diagnostics.extend(
+            crate::empty_selectors::check(
+                &world,
+                &documents,
+                crate::empty_selectors::Which::Denies,
+            )
+            .into_iter()
+            .map(|f| f.diagnostic),
+        );
+    }
     if diagnostics.is_empty() {
         Ok(Checked {
             documents,
@@ -206,6 +242,16 @@ pub fn compile(
     catalog: Option<&Path>,
     progress: &dyn Fn(Phase),
 ) -> Result<Compiled, Vec<Diagnostic>> {
+    compile_with(paths, catalog, Options::default(), progress)
+}
+
+/// [`compile`] with [`Options`].
+pub fn compile_with(
+    paths: &[PathBuf],
+    catalog: Option<&Path>,
+    options: Options,
+    progress: &dyn Fn(Phase),
+) -> Result<Compiled, Vec<Diagnostic>> {
     let started = Instant::now();
     let Some(catalog) = catalog else {
         return Err(vec![Diagnostic::general(
@@ -213,7 +259,7 @@ pub fn compile(
         )
         .help("pass `--catalog FILE` (the people, teams, playbooks, notifications and objects the documents speak about); `rampart validate` checks the documents without one")]);
     };
-    let checked = check(paths, Some(catalog), progress)?;
+    let checked = check_with(paths, Some(catalog), options, progress)?;
     if checked.model.units.principals.is_empty() {
         return Err(vec![no_principals(Diagnostic::in_file(
             catalog,

@@ -40,6 +40,7 @@ pub mod connections;
 pub mod diagnostic;
 pub mod documents;
 pub mod emit;
+pub mod empty_selectors;
 pub mod expand;
 pub mod field_path;
 pub mod index;

@@ -1,6 +1,8 @@
 //! Lints: valid input that is probably not what its author meant, found on the typed
-//! model with the documents' spans. Groups no permission names; permissions whose
-//! selectors match nothing in the catalog; allow rules a deny rule of the same subject
+//! model with the documents' spans. Groups no permission names; allow selectors that
+//! match nothing in the catalog (each at its field, with the nearest value; see
+//! [`crate::empty_selectors`]; a deny's is an error), and permissions whose selectors
+//! and narrowing together match nothing; allow rules a deny rule of the same subject
 //! always overrides; denies narrowed by the deprecated `agents`/`tags`; object denies
 //! that a grant on their category's global object outlives; denies on a role, a team
 //! or a group without services that a notification or playbook acting as a service is
@@ -16,9 +18,11 @@ use rampart_runtime::Category;
 
 use crate::diagnostic::Diagnostic;
 use crate::documents::Documents;
+use crate::empty_selectors::{self, Which};
 use crate::expand::{Expanded, ExpandedRule, RuleSet};
 use crate::membership::UnitId;
 use crate::resolve::{Model, EVERYONE_SERVICES};
+use crate::world::World;
 
 /// `a` is a subset of `b`.
 fn within(a: &RuleSet, b: &RuleSet) -> bool {
@@ -313,8 +317,20 @@ fn denies_the_global_object_outlives(model: &Model, expanded: &Expanded) -> Vec<
 }
 
 /// Runs every lint; findings are warnings.
-pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
+pub fn lint(
+    world: &World,
+    documents: &Documents,
+    model: &Model,
+    expanded: &Expanded,
+) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
+    let empty = empty_selectors::check(world, documents, Which::Allows);
+    // Allow permissions and categories whose emptiness is already reported, per selector.
+    let explained: BTreeSet<(String, Category)> = empty
+        .iter()
+        .map(|f| (f.permission.clone(), f.category))
+        .collect();
+    findings.extend(empty.into_iter().map(|f| f.diagnostic));
     let used: std::collections::BTreeSet<&str> = documents
         .permissions
         .iter()
@@ -353,14 +369,23 @@ pub fn lint(documents: &Documents, model: &Model, expanded: &Expanded) -> Vec<Di
         if let Some(finding) = narrowed_deny(spec, name, &at) {
             findings.push(finding);
         }
+        // A deny's selectors that match nothing are an error when checked, unless meant
+        // (annotated, `--allow-empty-selectors`); a deny is never narrowed, so there is
+        // nothing more to find about it here.
+        if spec.deny {
+            continue;
+        }
         for c in Category::ALL {
+            if explained.contains(&(name.to_string(), c)) {
+                continue;
+            }
             if let RuleSet::Classes(set) = c.of(&rule.sets) {
                 if set.is_empty() && rule.required & c.bit() != 0 {
                     findings.push(
                         Diagnostic::at(
                             at.clone(),
                             format!(
-                                "`{name}`: the {} selectors match nothing in the catalog",
+                                "`{name}`: the {} selectors and the permission's `agents`/`tags` together match nothing in the catalog",
                                 c.name()
                             ),
                         )

@@ -28,10 +28,16 @@ fn tables(catalog: &str, policy: &str) -> Tables {
     )
 }
 
-/// A Permission document.
+/// A Permission document. Denies here are about objects the catalog may not hold (objects
+/// described by attributes), so they say that they may match nothing in it.
 fn permission(name: &str, deny: bool, actions: &str, rest: &str) -> String {
+    let annotations = if deny {
+        ", annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}"
+    } else {
+        ""
+    };
     format!(
-        "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  subject: {{person: john@example.com}}\n  actions: [{actions}]\n  deny: {deny}\n{rest}\n"
+        "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {name}, namespace: default{annotations}}}\nspec:\n  subject: {{person: john@example.com}}\n  actions: [{actions}]\n  deny: {deny}\n{rest}\n"
     )
 }
 
@@ -423,7 +429,7 @@ fn lint_reports_an_object_deny_a_global_grant_outlives() {
         )
         .unwrap_or_else(|d| panic!("{d:?}"));
         let expanded = rampart_compiler::expand::expand(&c.world, &c.model);
-        rampart_compiler::lint::lint(&c.documents, &c.model, &expanded)
+        rampart_compiler::lint::lint(&c.world, &c.documents, &c.model, &expanded)
             .into_iter()
             .map(|f| f.to_string())
             .collect()

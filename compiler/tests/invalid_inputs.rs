@@ -46,6 +46,8 @@ invalid! {
     unknown_connection => "unknown-connection",
     literal_secret => "literal-secret",
     yaml_bomb => "yaml-bomb",
+    deny_matches_nothing => "deny-matches-nothing",
+    unknown_action => "unknown-action",
 }
 
 #[test]
@@ -81,4 +83,42 @@ fn the_fixtures_are_valid() {
             .err()
             .map(|d| d.iter().map(|x| x.to_string()).collect::<Vec<_>>())
     );
+}
+
+/// A deny written for objects the catalog does not hold yet is accepted when it says so:
+/// on its document (the annotation), or for the whole run (`--allow-empty-selectors`).
+#[test]
+fn a_deny_meant_to_match_nothing_yet_says_so() {
+    use rampart_compiler::compile::{check_with, Options};
+    let catalog = PathBuf::from("../fixtures/catalog.yaml");
+    let typo = PathBuf::from("../fixtures/invalid/deny-matches-nothing.yaml");
+    let allowed = Options {
+        allow_empty_selectors: true,
+    };
+    assert!(check_with(
+        std::slice::from_ref(&typo),
+        Some(&catalog),
+        allowed,
+        &|_| {}
+    )
+    .is_ok());
+    let dir = tempfile::tempdir().expect("dir");
+    let annotated = dir.path().join("future.yaml");
+    let text = std::fs::read_to_string(&typo).expect("read").replace(
+        "  name: deny-mission-control-deletes\n",
+        "  name: deny-mission-control-deletes\n  annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}\n",
+    );
+    std::fs::write(&annotated, text).expect("write");
+    let result = check(std::slice::from_ref(&annotated), Some(&catalog), &|_| {});
+    assert!(result.is_ok(), "{:?}", result.err());
+    // An allow that matches nothing is no error (lint warns).
+    let allow = dir.path().join("allow.yaml");
+    std::fs::write(
+        &allow,
+        std::fs::read_to_string(&typo)
+            .expect("read")
+            .replace("deny: true", "deny: false"),
+    )
+    .expect("write");
+    assert!(check(&[allow], Some(&catalog), &|_| {}).is_ok());
 }

@@ -135,7 +135,7 @@ fn findings(text: &str) -> Vec<String> {
     let c = check_documents(&[policy], Some(&PathBuf::from(CATALOG)), &|_| {})
         .unwrap_or_else(|d| panic!("{d:?}"));
     let expanded = expand(&c.world, &c.model);
-    lint(&c.documents, &c.model, &expanded)
+    lint(&c.world, &c.documents, &c.model, &expanded)
         .into_iter()
         .map(|f| f.to_string())
         .collect()

@@ -75,6 +75,13 @@ pub fn read_world(
             catalog: LoadedCatalog::from_database(sink.catalog, &label),
             lookups: true,
             diagnostics,
+            // Rows are what Mission Control already holds and evaluates as objects
+            // appear, and tables from the database are rebuilt as its catalog changes:
+            // a deny row that matches nothing yet is not refused (documents and
+            // `validate` are where a deny that protects nothing is an error).
+            options: rampart_compiler::compile::Options {
+                allow_empty_selectors: true,
+            },
         },
         summary,
         findings,

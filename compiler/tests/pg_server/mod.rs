@@ -240,8 +240,14 @@ pub fn read_permission(i: usize, effect: &str, spec: &serde_json::Value) -> Stri
     spec["subject"] = serde_json::json!({"person": format!("user{i}@example.com")});
     spec["actions"] = serde_json::json!(["read"]);
     spec["deny"] = serde_json::json!(effect == "deny");
+    // A generated deny may select nothing the generated catalog holds; it says so.
+    let annotations = if effect == "deny" {
+        ", annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}"
+    } else {
+        ""
+    };
     format!(
-        "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {effect}-{i}, namespace: default}}\nspec: {spec}\n"
+        "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {effect}-{i}, namespace: default{annotations}}}\nspec: {spec}\n"
     )
 }
 

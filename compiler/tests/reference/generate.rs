@@ -733,7 +733,13 @@ pub fn documents_yaml(w: &World) -> String {
         }
     }
     for p in &w.permissions {
-        let _ = writeln!(out, "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata:\n  name: {}\n  namespace: ns-b\nspec:", q(&p.name));
+        // Generated denies may select nothing the generated catalog holds; they say so.
+        let annotations = if p.deny {
+            "  annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}\n"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata:\n  name: {}\n  namespace: ns-b\n{annotations}spec:", q(&p.name));
         let subject = match &p.subject {
             Subject::Person(i, form) => {
                 let person = &w.people[*i];
