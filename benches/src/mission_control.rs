@@ -4,7 +4,8 @@
 //! uuids for ids, memberships in `team_members`, a config's namespace in its tags,
 //! permissions as the rows a Permission resource becomes (uuids for person and team
 //! subjects, a single wildcard stored as the global object `catalog`), groups as
-//! `permission_groups` rows.
+//! `permission_groups` rows, Scopes as `scopes` rows (their targets as upstream stores
+//! them, a JSON list).
 //!
 //! [`DatabaseRequests`] asks the workload's requests with the database's ids, so the
 //! workload's own evaluator decides them: `pull` -> `compile` and `compile --postgres`
@@ -20,7 +21,7 @@ use rampart_runtime::Category;
 
 use crate::workload::{
     GeneratedRequest, Selection, Subject, Workload, CONFIG_TYPES, CONNECTION_TYPES, ENVS,
-    NAMESPACES,
+    NAMESPACES, SCOPE_NAMESPACE,
 };
 
 /// The project's emulation of Mission Control's tables.
@@ -46,6 +47,8 @@ pub enum Kind {
     Group = 6,
     /// `permissions.id`.
     Permission = 7,
+    /// `scopes.id`.
+    Scope = 8,
 }
 
 /// The uuid of the `index`-th object of a kind.
@@ -108,30 +111,31 @@ pub fn stored_object(
     workload: &Workload,
     selection: &Selection,
 ) -> (Option<String>, Option<String>) {
-    let selector = match *selection {
+    let selector = match selection {
         Selection::ConfigName(n) => format!(r#"{{"configs":[{{"name":"config-{n}"}}]}}"#),
         Selection::ConfigNamespace(ns) => format!(r#"{{"configs":[{{"namespace":"ns-{ns}"}}]}}"#),
         Selection::ConfigType(k) => {
-            format!(r#"{{"configs":[{{"types":["{}"]}}]}}"#, CONFIG_TYPES[k])
+            format!(r#"{{"configs":[{{"types":["{}"]}}]}}"#, CONFIG_TYPES[*k])
         }
         Selection::ConfigEnv(e) => {
-            format!(r#"{{"configs":[{{"tagSelector":"env={}"}}]}}"#, ENVS[e])
+            format!(r#"{{"configs":[{{"tagSelector":"env={}"}}]}}"#, ENVS[*e])
         }
         Selection::AllConfigs => return (Some("catalog".to_string()), None),
         Selection::PlaybookOnNamespace(pb, ns) => format!(
             r#"{{"playbooks":[{{"name":"playbook-{pb}","namespace":"ns-{}"}}],"configs":[{{"namespace":"ns-{ns}"}}]}}"#,
-            workload.playbook_namespace[pb]
+            workload.playbook_namespace[*pb]
         ),
         Selection::AnyPlaybookOnEnv(e) => format!(
             r#"{{"playbooks":[{{"name":"*"}}],"configs":[{{"tagSelector":"env={}"}}]}}"#,
-            ENVS[e]
+            ENVS[*e]
         ),
         Selection::ConnectionType(k) => {
             format!(
                 r#"{{"connections":[{{"type":"{}"}}]}}"#,
-                CONNECTION_TYPES[k]
+                CONNECTION_TYPES[*k]
             )
         }
+        Selection::Scopes(list) => Workload::scope_references_json(list),
     };
     (None, Some(selector))
 }
@@ -258,6 +262,24 @@ pub fn write_workload(
                     Some("KubernetesCRD".to_string()),
                 ]
             }),
+    )?;
+    copy_rows(
+        client,
+        "scopes",
+        "id, name, namespace, targets, source",
+        workload.scopes.iter().enumerate().map(|(i, targets)| {
+            let targets: Vec<String> = targets
+                .iter()
+                .map(|t| workload.scope_target_json(*t))
+                .collect();
+            [
+                Some(uuid(Kind::Scope, i)),
+                Some(format!("scope-{i}")),
+                Some(SCOPE_NAMESPACE.to_string()),
+                Some(format!("[{}]", targets.join(","))),
+                Some("KubernetesCRD".to_string()),
+            ]
+        }),
     )?;
     copy_rows(
         client,

@@ -2,7 +2,9 @@
 //! 200 namespaces with Kubernetes and AWS types and `env` tags, connections of several
 //! types, and permissions mixing person/team/group subjects, actions (with `*` and
 //! `playbook:*`), selectors (exact names, `*`, namespaces, types, tag selectors,
-//! playbook + config pairs) and about 10 % deny rules.
+//! playbook + config pairs) and about 10 % deny rules; about one permission in twelve
+//! references Scopes (`object.scopes`) whose targets select configs (by namespace, env tag
+//! or name) and playbooks (by name or namespace).
 //!
 //! The generator also decides every request it writes with its own reference evaluator,
 //! which works from the generated model (never from tables): [`Workload`] is an
@@ -128,7 +130,27 @@ pub enum Selection {
     /// Any playbook, on configs with an env tag.
     AnyPlaybookOnEnv(usize),
     ConnectionType(usize),
+    /// `object.scopes`: indexes into [`Workload::scopes`].
+    Scopes(Vec<usize>),
 }
+
+/// One target of a generated Scope.
+#[derive(Clone, Copy, Debug)]
+pub enum ScopeTarget {
+    /// `config: {namespace: ns-N}`.
+    ConfigNamespace(usize),
+    /// `config: {tagSelector: env=E}`.
+    ConfigEnv(usize),
+    /// `config: {name: config-N}`.
+    ConfigName(usize),
+    /// `playbook: {namespace: ns-N, name: playbook-P}`.
+    Playbook(usize),
+    /// `playbook: {namespace: ns-N}`.
+    PlaybookNamespace(usize),
+}
+
+/// The namespace of every generated Scope.
+pub const SCOPE_NAMESPACE: &str = "default";
 
 /// One generated permission.
 #[derive(Clone, Debug)]
@@ -158,6 +180,8 @@ pub struct Workload {
     pub connection_type: Vec<usize>,
     pub connection_namespace: Vec<usize>,
     pub permissions: Vec<Permission>,
+    /// Scopes (`scope-<i>` in [`SCOPE_NAMESPACE`]): their targets.
+    pub scopes: Vec<Vec<ScopeTarget>>,
     /// Per person: the groups they are in (directly or through a team).
     pub person_groups: Vec<Vec<usize>>,
 }
@@ -202,7 +226,7 @@ impl Workload {
             .map(|_| r.below(CONNECTION_TYPES.len()))
             .collect();
         let connection_namespace = (0..size.connections).map(|_| r.below(NAMESPACES)).collect();
-        let permissions = (0..size.permissions)
+        let permissions: Vec<Permission> = (0..size.permissions)
             .map(|_| {
                 let subject = match r.below(10) {
                     0..=3 => Subject::Person(r.below(size.people)),
@@ -235,6 +259,35 @@ impl Workload {
                 }
             })
             .collect();
+        // Scopes from a stream of their own, so the rest of the world is the same with
+        // or without them.
+        let mut permissions = permissions;
+        let mut sr = Random::new(seed ^ 0x5C09_E5C0_9E5C_09E5);
+        let scopes: Vec<Vec<ScopeTarget>> = (0..(size.permissions / 25).max(2))
+            .map(|_| {
+                (0..1 + sr.below(3))
+                    .map(|_| match sr.below(8) {
+                        0..=1 => ScopeTarget::ConfigNamespace(sr.below(NAMESPACES)),
+                        2 => ScopeTarget::ConfigEnv(sr.below(ENVS.len())),
+                        3..=4 => ScopeTarget::ConfigName(sr.below(size.configs)),
+                        5..=6 => ScopeTarget::Playbook(sr.below(size.playbooks)),
+                        _ => ScopeTarget::PlaybookNamespace(sr.below(NAMESPACES)),
+                    })
+                    .collect()
+            })
+            .collect();
+        for p in &mut permissions {
+            if sr.chance(8) {
+                let first = sr.below(scopes.len());
+                let second = sr.below(scopes.len());
+                p.selection = Selection::Scopes(if sr.chance(40) && second != first {
+                    vec![first, second]
+                } else {
+                    vec![first]
+                });
+                p.actions = *sr.pick(&ACTION_SETS);
+            }
+        }
         let mut person_groups = vec![Vec::new(); size.people];
         for (g, (teams, people)) in groups.iter().enumerate() {
             for p in people {
@@ -259,6 +312,7 @@ impl Workload {
             connection_type,
             connection_namespace,
             permissions,
+            scopes,
             person_groups,
         }
     }
@@ -302,6 +356,32 @@ impl Workload {
             Selection::ConnectionType(k) => {
                 connection.is_some_and(|n| self.connection_type[n] == *k)
             }
+            // Upstream's expansion: every target of every scope is an object of its own,
+            // constraining only its category; they OR.
+            Selection::Scopes(list) => list.iter().any(|s| {
+                self.scopes[*s]
+                    .iter()
+                    .any(|t| self.scope_target_selects(*t, playbook, config))
+            }),
+        }
+    }
+
+    /// Whether one Scope target selects the request's object of its category.
+    fn scope_target_selects(
+        &self,
+        t: ScopeTarget,
+        playbook: Option<usize>,
+        config: Option<usize>,
+    ) -> bool {
+        let cfg = config.map(|c| self.configs[c]);
+        match t {
+            ScopeTarget::ConfigNamespace(ns) => cfg.is_some_and(|c| c.namespace == ns),
+            ScopeTarget::ConfigEnv(e) => cfg.is_some_and(|c| c.env == e),
+            ScopeTarget::ConfigName(n) => config == Some(n),
+            ScopeTarget::Playbook(p) => playbook == Some(p),
+            ScopeTarget::PlaybookNamespace(ns) => {
+                playbook.is_some_and(|p| self.playbook_namespace[p] == ns)
+            }
         }
     }
 
@@ -327,6 +407,17 @@ impl Workload {
             }
         }
         allow
+    }
+
+    /// Whether a permission with `object.scopes` matches the request (how much of the
+    /// stream scopes decide).
+    pub fn matched_through_scopes(&self, q: &GeneratedRequest) -> bool {
+        self.permissions.iter().any(|p| {
+            matches!(p.selection, Selection::Scopes(_))
+                && self.is_subject(q.person, &p.subject)
+                && Self::grants(p.actions, q.action)
+                && self.selects(&p.selection, q.playbook, q.config, q.connection)
+        })
     }
 
     /// A person the permission applies to.
@@ -410,6 +501,12 @@ impl Workload {
                             .unwrap_or(0);
                         (person, action, None, None, Some(n))
                     }
+                    Selection::Scopes(list) => {
+                        let scope = &self.scopes[*r.pick(&list)];
+                        let target = *r.pick(scope);
+                        let (playbook, config) = self.scope_request(&mut r, target);
+                        (person, action, playbook, config, None)
+                    }
                 }
             } else {
                 let person = r.below(self.size.people);
@@ -441,6 +538,60 @@ impl Workload {
             });
         }
         out
+    }
+
+    /// A playbook and a config aimed at a Scope target: its object, and now and then an
+    /// object of the other category beside it (which the target does not constrain).
+    fn scope_request(&self, r: &mut Random, t: ScopeTarget) -> (Option<usize>, Option<usize>) {
+        let other = r.chance(30);
+        match t {
+            ScopeTarget::ConfigNamespace(ns) => (
+                other.then(|| r.below(self.size.playbooks)),
+                Some(self.config_where(r, |c| c.namespace == ns)),
+            ),
+            ScopeTarget::ConfigEnv(e) => (
+                other.then(|| r.below(self.size.playbooks)),
+                Some(self.config_where(r, |c| c.env == e)),
+            ),
+            ScopeTarget::ConfigName(n) => (other.then(|| r.below(self.size.playbooks)), Some(n)),
+            ScopeTarget::Playbook(p) => (Some(p), other.then(|| r.below(self.size.configs))),
+            ScopeTarget::PlaybookNamespace(ns) => {
+                let p = (0..400)
+                    .map(|_| r.below(self.size.playbooks))
+                    .find(|p| self.playbook_namespace[*p] == ns)
+                    .unwrap_or(0);
+                (Some(p), other.then(|| r.below(self.size.configs)))
+            }
+        }
+    }
+
+    /// A Scope target as the JSON (which is YAML) of its selector, under its kind.
+    pub fn scope_target_json(&self, t: ScopeTarget) -> String {
+        match t {
+            ScopeTarget::ConfigNamespace(ns) => {
+                format!(r#"{{"config":{{"namespace":"ns-{ns}"}}}}"#)
+            }
+            ScopeTarget::ConfigEnv(e) => {
+                format!(r#"{{"config":{{"tagSelector":"env={}"}}}}"#, ENVS[e])
+            }
+            ScopeTarget::ConfigName(n) => format!(r#"{{"config":{{"name":"config-{n}"}}}}"#),
+            ScopeTarget::Playbook(p) => format!(
+                r#"{{"playbook":{{"namespace":"ns-{}","name":"playbook-{p}"}}}}"#,
+                self.playbook_namespace[p]
+            ),
+            ScopeTarget::PlaybookNamespace(ns) => {
+                format!(r#"{{"playbook":{{"namespace":"ns-{ns}"}}}}"#)
+            }
+        }
+    }
+
+    /// `object.scopes` for a list of scopes, as JSON.
+    pub fn scope_references_json(list: &[usize]) -> String {
+        let refs: Vec<String> = list
+            .iter()
+            .map(|s| format!(r#"{{"namespace":"{SCOPE_NAMESPACE}","name":"scope-{s}"}}"#))
+            .collect();
+        format!(r#"{{"scopes":[{}]}}"#, refs.join(","))
     }
 
     fn playbook_key(&self, p: usize) -> String {
@@ -567,15 +718,22 @@ impl Workload {
             Subject::Group(x) => format!("group: group-{x}"),
         };
         let actions: Vec<String> = p.actions.iter().map(|a| format!("\"{a}\"")).collect();
-        let object = match p.selection {
+        let object = match &p.selection {
             Selection::ConfigName(n) => format!("    configs:\n      - name: config-{n}\n"),
             Selection::ConfigNamespace(ns) => format!("    configs:\n      - namespace: ns-{ns}\n"),
-            Selection::ConfigType(k) => format!("    configs:\n      - types: [\"{}\"]\n", CONFIG_TYPES[k]),
-            Selection::ConfigEnv(e) => format!("    configs:\n      - tagSelector: \"env={}\"\n", ENVS[e]),
+            Selection::ConfigType(k) => format!("    configs:\n      - types: [\"{}\"]\n", CONFIG_TYPES[*k]),
+            Selection::ConfigEnv(e) => format!("    configs:\n      - tagSelector: \"env={}\"\n", ENVS[*e]),
             Selection::AllConfigs => "    configs:\n      - name: \"*\"\n".to_string(),
-            Selection::PlaybookOnNamespace(pb, ns) => format!("    playbooks:\n      - name: playbook-{pb}\n        namespace: ns-{}\n    configs:\n      - namespace: ns-{ns}\n", self.playbook_namespace[pb]),
-            Selection::AnyPlaybookOnEnv(e) => format!("    playbooks:\n      - name: \"*\"\n    configs:\n      - tagSelector: \"env={}\"\n", ENVS[e]),
-            Selection::ConnectionType(k) => format!("    connections:\n      - type: {}\n", CONNECTION_TYPES[k]),
+            Selection::PlaybookOnNamespace(pb, ns) => format!("    playbooks:\n      - name: playbook-{pb}\n        namespace: ns-{}\n    configs:\n      - namespace: ns-{ns}\n", self.playbook_namespace[*pb]),
+            Selection::AnyPlaybookOnEnv(e) => format!("    playbooks:\n      - name: \"*\"\n    configs:\n      - tagSelector: \"env={}\"\n", ENVS[*e]),
+            Selection::ConnectionType(k) => format!("    connections:\n      - type: {}\n", CONNECTION_TYPES[*k]),
+            Selection::Scopes(list) => {
+                let refs: Vec<String> = list
+                    .iter()
+                    .map(|s| format!("      - {{namespace: {SCOPE_NAMESPACE}, name: scope-{s}}}\n"))
+                    .collect();
+                format!("    scopes:\n{}", refs.concat())
+            }
         };
         // A generated deny may select nothing the generated catalog holds; it says so.
         let annotations = if p.deny {
@@ -611,6 +769,19 @@ impl Workload {
             );
         }
         std::fs::write(dir.join("policy").join("groups.yaml"), groups)?;
+        let mut scopes = String::new();
+        for (i, targets) in self.scopes.iter().enumerate() {
+            let targets: Vec<String> = targets
+                .iter()
+                .map(|t| format!("    - {}\n", self.scope_target_json(*t)))
+                .collect();
+            let _ = write!(
+                scopes,
+                "---\napiVersion: mission-control.flanksource.com/v1\nkind: Scope\nmetadata:\n  name: scope-{i}\n  namespace: {SCOPE_NAMESPACE}\nspec:\n  targets:\n{}",
+                targets.concat()
+            );
+        }
+        std::fs::write(dir.join("policy").join("scopes.yaml"), scopes)?;
         for (chunk, permissions) in self.permissions.chunks(1000).enumerate() {
             let mut text = String::new();
             for (i, p) in permissions.iter().enumerate() {

@@ -1,5 +1,6 @@
 //! The workload's own evaluator against the compiled tables, in process, through the
-//! shared [`Oracle`] comparison (CI also runs the same comparison through the command
+//! shared [`Oracle`] comparison, with more than one request in a hundred matched through
+//! Scopes (CI also runs the same comparison through the command
 //! line, `rampart check --batch`, on the small workload).
 
 #![allow(clippy::expect_used, clippy::panic)]
@@ -27,6 +28,19 @@ fn agree_with_the_oracle(size: Size, seed: u64) -> Tables {
     assert!(
         allowed > 0 && allowed < cases.len(),
         "the stream mixes allows ({allowed}) and denials"
+    );
+    let scoped = cases
+        .iter()
+        .filter(|c| workload.matched_through_scopes(c))
+        .count();
+    println!(
+        "{scoped} of {} requests matched by permissions with scopes",
+        cases.len()
+    );
+    assert!(
+        scoped * 100 > cases.len(),
+        "requests decided through scopes: {scoped} of {}",
+        cases.len()
     );
     let wrong = disagreements(&workload, &tables, &cases);
     assert!(

@@ -224,6 +224,48 @@ proptest! {
     }
 }
 
+/// The generated worlds hold Scopes, permissions reference them (with and without
+/// `id`), and requests are decided through scope targets, allowed and denied: the
+/// agreement above covers `object.scopes`, not only worlds without it.
+#[test]
+fn generated_requests_are_decided_through_scopes() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut scoped, mut allowed, mut denied, mut with_id) = (0, 0, 0, 0);
+    for _ in 0..80 {
+        let (w, batch) = world()
+            .prop_flat_map(|w| {
+                let r = requests(&w, 60);
+                (Just(w), r)
+            })
+            .new_tree(&mut runner)
+            .expect("world")
+            .current();
+        with_id += w
+            .permissions
+            .iter()
+            .flat_map(|p| p.scopes.iter().flatten())
+            .filter(|(s, id)| *id && w.scopes[*s].uid.is_some())
+            .count();
+        for r in &batch {
+            let t = target(&w, r);
+            if w.scoped_matches(&r.principal, &r.action, &t) > 0 {
+                scoped += 1;
+                if w.decide(&r.principal, &r.action, &t) {
+                    allowed += 1;
+                } else {
+                    denied += 1;
+                }
+            }
+        }
+    }
+    println!("requests matched by scoped permissions: {scoped} ({allowed} allowed, {denied} denied); references with id: {with_id}");
+    assert!(
+        scoped >= 90 && allowed >= 25 && denied >= 15 && with_id >= 5,
+        "requests matched by scoped permissions: {scoped} ({allowed} allowed, {denied} denied); references with id: {with_id}"
+    );
+}
+
 #[test]
 fn identical_input_gives_identical_bytes() {
     use proptest::strategy::ValueTree;

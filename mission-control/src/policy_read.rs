@@ -1,6 +1,6 @@
-//! Reading the policy rows (`permissions`, `permission_groups`) as the documents they
-//! stand for, so that they meet the same parser, resolver and diagnostics as the
-//! `Permission` and `PermissionGroup` documents of files: each live row is rendered as a
+//! Reading the policy rows (`permissions`, `permission_groups`, `scopes`) as the documents
+//! they stand for, so that they meet the same parser, resolver and diagnostics as the
+//! `Permission`, `PermissionGroup` and `Scope` documents of files: each live row is rendered as a
 //! JSON document (JSON is YAML) in a [`SourceFile`] that names the row by table, id, name
 //! and source, and maps every document field back to the column it was read from.
 //!
@@ -31,6 +31,13 @@
 //!   not model (`canaries`, `scrapers`, `topologies`) are left out with a count. People
 //!   assigned a permission group (or a custom role) by casbin `g` rows become members of
 //!   the group of that name (a group made for them when no row defines it).
+//! - **Scopes** are read as `Scope` documents (`targets` is the spec's list, agents
+//!   already resolved to ids as upstream stores them), a Kubernetes row beside the file
+//!   it was written from being one Scope as for permissions. A permission row whose
+//!   `object_selector.scopes` names a scope that no live row or document defines
+//!   (missing, or soft-deleted) is refused with an error naming the row and the scope:
+//!   upstream records an error on the row and drops the permission, which silently
+//!   narrows a grant or lifts a deny.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -55,6 +62,7 @@ use crate::shape::PERMISSIONS;
 pub struct DocumentKeys {
     permissions: BTreeSet<(String, String)>,
     groups: BTreeSet<(String, String)>,
+    scopes: BTreeSet<(String, String)>,
 }
 
 impl DocumentKeys {
@@ -71,6 +79,11 @@ impl DocumentKeys {
                 .groups
                 .iter()
                 .map(|g| key(&g.value.metadata))
+                .collect(),
+            scopes: documents
+                .scopes
+                .iter()
+                .map(|s| key(&s.value.metadata))
                 .collect(),
         }
     }
@@ -377,8 +390,8 @@ fn warn(summary: &mut CatalogSummary, origin: RowOrigin, why: LeftOut) {
     );
 }
 
-/// Reads `permissions` and `permission_groups` into `documents` (beside the documents
-/// read from files, whose keys `files` holds).
+/// Reads `scopes`, `permissions` and `permission_groups` into `documents` (beside the
+/// documents read from files, whose keys `files` holds).
 #[allow(clippy::too_many_arguments)]
 pub fn read_policy(
     snapshot: &mut Snapshot<'_>,
@@ -391,11 +404,13 @@ pub fn read_policy(
 ) -> Result<PolicyFindings, SourceError> {
     let names = Names::of(catalog);
     let mut findings = PolicyFindings::default();
+    let scopes = read_scopes(snapshot, files, documents, diagnostics, summary)?;
     read_permissions(
         snapshot,
         present,
         &names,
         files,
+        &scopes,
         documents,
         diagnostics,
         summary,
@@ -411,6 +426,7 @@ fn read_permissions(
     present: &Present,
     names: &Names,
     files: &DocumentKeys,
+    scopes: &ScopeKeys,
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
@@ -448,7 +464,7 @@ fn read_permissions(
     let mut kept = 0u64;
     for row in rows {
         if let Some(document) =
-            permission_document(&row, names, files, diagnostics, summary, findings)
+            permission_document(&row, names, files, scopes, diagnostics, summary, findings)
         {
             read_file_into(document, documents, diagnostics);
             kept += 1;
@@ -479,6 +495,7 @@ fn permission_document(
     row: &PermissionRow,
     names: &Names,
     files: &DocumentKeys,
+    scopes: &ScopeKeys,
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
     findings: &mut PolicyFindings,
@@ -584,7 +601,152 @@ fn permission_document(
         "spec": spec,
     });
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    Some(SourceFile::for_row(row.origin(columns), text))
+    let file = SourceFile::for_row(row.origin(columns), text);
+    let missing = scopes.missing(&document);
+    if missing.is_empty() {
+        return Some(file);
+    }
+    for (i, key, why) in missing {
+        diagnostics.push(
+            Diagnostic::at(
+                Location::new(&file, 0, 1),
+                format!("the permission references scope `{}/{}`, {why}", key.0, key.1),
+            )
+            .field(format!("spec.object.scopes[{i}]"))
+            .help("Mission Control records an error on such a row and drops the permission, which narrows a grant or lifts a deny without a word; restore the scope, or remove the reference (or the permission) in Mission Control"),
+        );
+    }
+    None
+}
+
+/// The scopes a permission row may reference: the live `scopes` rows and the Scope
+/// documents of files; and the soft-deleted ones, to say why a reference names nothing.
+#[derive(Debug, Default)]
+struct ScopeKeys {
+    live: BTreeSet<(String, String)>,
+    deleted: BTreeSet<(String, String)>,
+}
+
+impl ScopeKeys {
+    /// The references of a permission document's `object.scopes` that name no live
+    /// scope: index, `(namespace, name)` and why. References without a name or a
+    /// namespace are left to the resolver's diagnostics.
+    fn missing(&self, document: &Value) -> Vec<(usize, (String, String), &'static str)> {
+        let references = document
+            .pointer("/spec/object/scopes")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        references
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let field = |k: &str| r.get(k).and_then(Value::as_str).map(str::to_string);
+                let key = (field("namespace")?, field("name")?);
+                if self.live.contains(&key) {
+                    return None;
+                }
+                let why = if self.deleted.contains(&key) {
+                    "which is soft-deleted (its `scopes` row has `deleted_at` set) and no document defines"
+                } else {
+                    "which no live `scopes` row and no document defines"
+                };
+                Some((i, key, why))
+            })
+            .collect()
+    }
+}
+
+/// Reads the live `scopes` rows as `Scope` documents (a Kubernetes row of a Scope that a
+/// file defines is that Scope: the file wins); returns the keys every permission row
+/// may reference.
+fn read_scopes(
+    snapshot: &mut Snapshot<'_>,
+    files: &DocumentKeys,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) -> Result<ScopeKeys, SourceError> {
+    let table = snapshot.table("scopes");
+    let mut keys = ScopeKeys {
+        live: files.scopes.clone(),
+        deleted: BTreeSet::new(),
+    };
+    let mut rows = Vec::new();
+    snapshot.stream(
+        "scopes",
+        &format!(
+            "SELECT id::text, name, namespace, targets::text, source::text, deleted_at IS NOT NULL \
+             FROM {table} ORDER BY namespace NULLS FIRST, name, id"
+        ),
+        &[],
+        |row| {
+            let t = |i: usize| text(row, i, "scopes");
+            let deleted: bool = row
+                .try_get(5)
+                .map_err(|e| SourceError::query("scopes", &e))?;
+            rows.push((
+                RowOrigin {
+                    table: "scopes".to_string(),
+                    id: t(0)?.unwrap_or_default(),
+                    name: t(1)?,
+                    source: t(4)?,
+                    columns: vec![
+                        ("metadata.name".into(), "name".into()),
+                        ("metadata.namespace".into(), "namespace".into()),
+                        ("spec.targets".into(), "targets".into()),
+                    ],
+                },
+                t(2)?,
+                t(3)?,
+                deleted,
+            ));
+            Ok(())
+        },
+    )?;
+    let (mut live, mut deleted) = (0u64, 0u64);
+    for (origin, namespace, targets, is_deleted) in rows {
+        let name = origin.name.clone().unwrap_or_default();
+        let key = (
+            namespace.clone().unwrap_or_else(|| "default".to_string()),
+            name.clone(),
+        );
+        if is_deleted {
+            deleted += 1;
+            keys.deleted.insert(key);
+            continue;
+        }
+        live += 1;
+        if origin.source.as_deref() == Some(KUBERNETES_SOURCE) && files.scopes.contains(&key) {
+            summary.skip(
+                "scope rows of the same Kubernetes resource as a document (the document wins)",
+                1,
+            );
+            continue;
+        }
+        keys.live.insert(key);
+        let mut metadata = Map::new();
+        metadata.insert("name".into(), json!(name));
+        if let Some(ns) = &namespace {
+            metadata.insert("namespace".into(), json!(ns));
+        }
+        metadata.insert("uid".into(), json!(origin.id));
+        let targets: Value = targets
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Value::Null);
+        let document = json!({
+            "apiVersion": API_VERSION,
+            "kind": "Scope",
+            "metadata": metadata,
+            "spec": {"targets": targets},
+        });
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        read_file_into(SourceFile::for_row(origin, text), documents, diagnostics);
+    }
+    summary.count("scope rows", live);
+    summary.skip("scopes soft-deleted", deleted);
+    Ok(keys)
 }
 
 /// The columns of a `permission_groups` row.

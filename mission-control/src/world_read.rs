@@ -15,14 +15,14 @@ use crate::error::SourceError;
 use crate::policy_read::{read_policy, DocumentKeys, PolicyFindings};
 use crate::pull::CatalogBuilder;
 use crate::session::Connection;
-use crate::shape::{Table, CATALOG_TABLES, PERMISSIONS, PERMISSION_GROUPS};
+use crate::shape::{Table, CATALOG_TABLES, PERMISSIONS, PERMISSION_GROUPS, SCOPES};
 
 /// The tables `compile --postgres` reads: the catalog's and the policy rows'.
 pub fn world_tables() -> Vec<Table> {
     CATALOG_TABLES
         .iter()
         .copied()
-        .chain([PERMISSIONS, PERMISSION_GROUPS])
+        .chain([PERMISSIONS, PERMISSION_GROUPS, SCOPES])
         .collect()
 }
 

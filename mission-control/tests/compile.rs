@@ -3,7 +3,9 @@
 //! resources, with uuid subjects, soft-deleted, with an `error`, expired or not) and
 //! permission group rows decide as Mission Control's rules do; a row Rampart cannot
 //! read is a diagnostic naming the row and its column; a file and the row of its
-//! resource are one permission; and nothing credential-like is ever selected.
+//! resource are one permission (or scope); scope rows expand the permission rows that
+//! reference them, and a reference to a missing or soft-deleted scope refuses the row;
+//! and nothing credential-like is ever selected.
 
 #![allow(
     clippy::expect_used,
@@ -259,7 +261,167 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object_selec
     assert!(unknown.contains("unknown field `nme`"), "{unknown}");
     assert!(unknown.contains("source `UI`"), "{unknown}");
     let scopes = row_of("00000000-0000-0000-0000-0000000008b3").render();
-    assert!(scopes.contains("scopes"), "{scopes}");
+    assert!(
+        scopes.contains("references scope `mc/prod`, which no live `scopes` row"),
+        "{scopes}"
+    );
+}
+
+/// Scope rows, live and soft-deleted, and permissions that reference them.
+fn scope_rows() -> String {
+    format!(
+        r#"
+-- Written from a Scope resource: the agent already an id, as upstream stores it.
+INSERT INTO scopes (id, name, namespace, targets, source) VALUES
+  ('00000000-0000-0000-0000-00000000a0a1', 'eu', 'mc', '[{{"config": {{"agent": "00000000-0000-0000-0000-0000000002a0"}}}}, {{"playbook": {{"namespace": "mc", "name": "echo-config"}}}}]', 'KubernetesCRD'),
+  ('00000000-0000-0000-0000-00000000a0a2', 'prod', 'mc', '[{{"config": {{"tagSelector": "env=prod"}}}}]', 'UI');
+INSERT INTO scopes (id, name, namespace, targets, source, deleted_at) VALUES
+  ('00000000-0000-0000-0000-00000000a0b0', 'retired', 'mc', '[{{"config": {{"name": "*"}}}}]', 'UI', now());
+INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object_selector) VALUES
+  ('00000000-0000-0000-0000-0000000008c1', 'sre-eu', 'mc', 'KubernetesCRD', 'team', '{SRE}', 'delete',
+   '{{"scopes": [{{"namespace": "mc", "name": "eu"}}]}}');
+INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008c2', 'UI', 'person', '{BOB}', 'update',
+   '{{"configs": [{{"name": "*"}}, {{"name": "*"}}]}}', false),
+  ('00000000-0000-0000-0000-0000000008c3', 'UI', 'person', '{BOB}', 'update',
+   '{{"scopes": [{{"namespace": "mc", "name": "prod", "id": "00000000-0000-0000-0000-00000000a0a2"}}]}}', true);
+"#
+    )
+}
+
+#[test]
+fn scope_rows_are_scopes_and_permission_rows_expand_through_them() {
+    let mut mc = McSchema::new("mc_compile_scopes");
+    mc.sql(WORLD);
+    mc.sql(&scope_rows());
+    let (world, statements) = world(&mc, &[]);
+    assert_no_forbidden_column(&statements);
+    assert_eq!(world.summary.counts["scope rows"], 2);
+    assert_eq!(skipped(&world, "scopes soft-deleted"), 1);
+    assert_eq!(world.loaded.documents.scopes.len(), 2);
+    let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let (alice, bob) = ("alice@example.com", "bob@example.com");
+    // Through `mc/eu` (Bob is in `sre`): configs of agent `eu`, and the playbook;
+    // never other configs.
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(DEV_NODE)
+    ));
+    assert!(!allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().playbook("mc/echo-config")
+    ));
+    // Bob may update every config but those `mc/prod` selects (a deny, referenced with
+    // the scope's id); Alice, an editor, is not denied.
+    assert!(allowed(
+        &tables,
+        bob,
+        "update",
+        Objects::new().config(DEV_NODE)
+    ));
+    assert!(!allowed(
+        &tables,
+        bob,
+        "update",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(allowed(
+        &tables,
+        alice,
+        "update",
+        Objects::new().config(PROD_POD)
+    ));
+}
+
+#[test]
+fn a_permission_row_referencing_a_missing_or_soft_deleted_scope_is_refused() {
+    let mut mc = McSchema::new("mc_compile_scope_gone");
+    mc.sql(WORLD);
+    mc.sql(&scope_rows());
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object_selector, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008d1', 'deny-retired', 'mc', 'KubernetesCRD', 'person', '{BOB}', 'read',
+   '{{"scopes": [{{"namespace": "mc", "name": "eu"}}, {{"namespace": "mc", "name": "retired"}}]}}', true),
+  ('00000000-0000-0000-0000-0000000008d2', 'nowhere', 'mc', 'UI', 'person', '{BOB}', 'read',
+   '{{"scopes": [{{"namespace": "mc", "name": "nowhere"}}]}}', false);
+"#
+    ));
+    let (world, _) = world(&mc, &[]);
+    let problems = match compile(world) {
+        Ok(_) => panic!("a deny through a deleted scope compiled"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    let row_of = |id: &str| {
+        problems
+            .iter()
+            .find(|d| d.row().is_some_and(|r| r.id == id))
+            .unwrap_or_else(|| panic!("no diagnostic for {id}:\n{rendered}"))
+            .render()
+    };
+    let retired = row_of("00000000-0000-0000-0000-0000000008d1");
+    assert!(
+        retired.contains("permissions row `00000000-0000-0000-0000-0000000008d1`")
+            && retired.contains("(name `deny-retired`, source `KubernetesCRD`)")
+            && retired.contains("scope `mc/retired`, which is soft-deleted")
+            && retired.contains("column `object_selector`"),
+        "{retired}"
+    );
+    assert!(!retired.contains("mc/eu`,"), "{retired}");
+    let nowhere = row_of("00000000-0000-0000-0000-0000000008d2");
+    assert!(
+        nowhere.contains("scope `mc/nowhere`, which no live `scopes` row and no document defines"),
+        "{nowhere}"
+    );
+}
+
+#[test]
+fn a_scope_document_and_the_row_of_its_resource_are_one_scope() {
+    let mut mc = McSchema::new("mc_compile_scope_shadow");
+    mc.sql(WORLD);
+    mc.sql(&scope_rows());
+    let dir = tempfile::tempdir().expect("dir");
+    // The file narrows `mc/eu` to the playbook; a document may also define the scope a
+    // row lost (`mc/retired` is soft-deleted in the database).
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Scope\nmetadata:\n  name: eu\n  namespace: mc\nspec:\n  targets:\n    - playbook: {name: echo-config}\n",
+    )
+    .expect("write");
+    let (world, _) = world(&mc, &[dir.path().to_path_buf()]);
+    assert_eq!(
+        skipped(
+            &world,
+            "scope rows of the same Kubernetes resource as a document"
+        ),
+        1
+    );
+    assert_eq!(world.loaded.documents.scopes.len(), 2);
+    let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let bob = "bob@example.com";
+    assert!(!allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(DEV_NODE)
+    ));
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().playbook("mc/echo-config")
+    ));
 }
 
 #[test]

@@ -336,8 +336,9 @@ fn positive_search(s: &Option<Search>) -> Option<Search> {
     })
 }
 
-/// The world with every deny selector made positive (negations dropped): a deny then
-/// selects objects by what they have, so adding an attribute can only add matches.
+/// The world with every deny selector, and every Scope target, made positive (negations
+/// dropped): a deny then selects objects by what they have, so adding an attribute can
+/// only add matches.
 /// (A deny written with `!x`, `notin`, `!=`, `!key` or `-term` denies objects *without*
 /// something; adding that something rightly lifts it.)
 pub fn positive(w: &World) -> World {
@@ -378,6 +379,16 @@ pub fn positive(w: &World) -> World {
                     positive
                 };
             }
+        }
+    }
+    // Scope targets are shared by the allows and denies that reference them; made
+    // positive for all of them (the world stays a world).
+    for t in out.scopes.iter_mut().flat_map(|s| s.targets.iter_mut()) {
+        t.namespace = positive_pattern(&t.namespace);
+        t.name = positive_pattern(&t.name);
+        t.tags = positive_reqs(&t.tags);
+        if t.agent.is_none() && t.namespace.is_none() && t.name.is_none() && t.tags.is_none() {
+            t.name = Some(vec![(false, Glob::Any)]);
         }
     }
     out

@@ -266,6 +266,67 @@ fn selector() -> impl Strategy<Value = Selector> {
     ]
 }
 
+/// One Scope target: a kind (views now and then) and a selector of upstream's four
+/// fields, never empty; agents by name (resolved to ids), now and then by a uuid no
+/// agent has.
+fn scope_target() -> impl Strategy<Value = ScopeTarget> {
+    let kind = prop_oneof![
+        4 => Just(TargetKind::Config),
+        2 => Just(TargetKind::Component),
+        3 => Just(TargetKind::Playbook),
+        1 => Just(TargetKind::View),
+    ];
+    let agent = pick(&["agent-0", "agent-1", "00000000-0000-4000-8000-0000000000aa"])
+        .prop_map(str::to_string);
+    prop_oneof![
+        1 => kind.clone().prop_map(|kind| ScopeTarget {
+            kind,
+            agent: None,
+            namespace: None,
+            name: Some(vec![(false, Glob::Any)]),
+            tags: None,
+        }),
+        4 => (
+            kind,
+            opt(agent, 0.25),
+            opt(pattern(), 0.5),
+            opt(pattern(), 0.5),
+            opt(prop::collection::vec(req(), 1..3), 0.3),
+        )
+            .prop_map(|(kind, agent, namespace, name, tags)| ScopeTarget {
+                kind,
+                agent,
+                namespace,
+                name,
+                tags,
+            })
+            .prop_filter("not empty", |t| {
+                t.agent.is_some() || t.namespace.is_some() || t.name.is_some() || t.tags.is_some()
+            }),
+    ]
+}
+
+/// The Scopes of a world: `scope-<i>`, in namespaces `ns-a` and `ns-c`, some with a uid.
+fn scopes(count: usize) -> impl Strategy<Value = Vec<Scope>> {
+    (0..count)
+        .map(|i| {
+            (
+                prop::collection::vec(scope_target(), 1..4),
+                prop::bool::weighted(0.5),
+            )
+                .prop_map(move |(targets, uid)| Scope {
+                    namespace: if i % 2 == 0 { "ns-a" } else { "ns-c" }.to_string(),
+                    name: format!("scope-{i}"),
+                    uid: uid.then(|| format!("5c09e000-0000-4000-8000-{i:012}")),
+                    targets,
+                })
+        })
+        .collect::<Vec<_>>()
+}
+
+/// How many Scopes every generated world holds.
+pub const SCOPES: usize = 3;
+
 fn permission(
     people: usize,
     teams: usize,
@@ -318,10 +379,18 @@ fn permission(
             ),
             0.12,
         ),
+        opt(
+            prop::collection::vec((0..SCOPES, prop::bool::weighted(0.3)), 1..3),
+            0.3,
+        ),
     )
         .prop_map(
-            |(subject, actions, deny, mcp, mut categories, fallback, agents, tags)| {
-                if !mcp && categories.iter().all(Option::is_none) {
+            |(subject, actions, deny, mcp, mut categories, fallback, agents, tags, scopes)| {
+                let scopes = scopes.filter(|_| !mcp);
+                if scopes.is_some() {
+                    categories = Default::default();
+                }
+                if !mcp && scopes.is_none() && categories.iter().all(Option::is_none) {
                     categories[fallback] = Some(vec![Selector {
                         name: Some(vec![(false, Glob::Any)]),
                         ..Selector::default()
@@ -339,6 +408,7 @@ fn permission(
                     categories,
                     agents,
                     tags,
+                    scopes,
                 }
             },
         )
@@ -471,10 +541,11 @@ pub fn world() -> impl Strategy<Value = World> {
                 Just(notifications),
                 Just(groups),
                 permissions,
+                scopes(SCOPES),
             )
         })
         .prop_map(
-            |(people, objects, notifications, groups, mut permissions)| {
+            |(people, objects, notifications, groups, mut permissions, scopes)| {
                 for (i, p) in permissions.iter_mut().enumerate() {
                     p.name = format!("perm-{i}");
                 }
@@ -490,6 +561,7 @@ pub fn world() -> impl Strategy<Value = World> {
                     notifications,
                     groups,
                     permissions,
+                    scopes,
                 }
             },
         )
@@ -732,6 +804,29 @@ pub fn documents_yaml(w: &World) -> String {
             }
         }
     }
+    for scope in &w.scopes {
+        let _ = writeln!(out, "---\napiVersion: mission-control.flanksource.com/v1\nkind: Scope\nmetadata:\n  name: {}\n  namespace: {}", q(&scope.name), q(&scope.namespace));
+        if let Some(uid) = &scope.uid {
+            let _ = writeln!(out, "  uid: {}", q(uid));
+        }
+        out.push_str("spec:\n  targets:\n");
+        for t in &scope.targets {
+            let _ = writeln!(out, "    - {}:", t.kind.key());
+            if let Some(agent) = &t.agent {
+                let _ = writeln!(out, "        agent: {}", q(agent));
+            }
+            if let Some(p) = &t.namespace {
+                let _ = writeln!(out, "        namespace: {}", q(&pattern_text(p)));
+            }
+            if let Some(p) = &t.name {
+                let _ = writeln!(out, "        name: {}", q(&pattern_text(p)));
+            }
+            if let Some(tags) = &t.tags {
+                let text: Vec<String> = tags.iter().map(Req::text).collect();
+                let _ = writeln!(out, "        tagSelector: {}", q(&text.join(",")));
+            }
+        }
+    }
     for p in &w.permissions {
         // Generated denies may select nothing the generated catalog holds; they say so.
         let annotations = if p.deny {
@@ -811,6 +906,20 @@ pub fn documents_yaml(w: &World) -> String {
         out.push_str("  object:\n");
         if p.mcp {
             out.push_str("    mcp: true\n");
+        }
+        if let Some(references) = &p.scopes {
+            out.push_str("    scopes:\n");
+            for (s, with_id) in references {
+                let scope = &w.scopes[*s];
+                let mut fields = vec![
+                    format!("namespace: {}", q(&scope.namespace)),
+                    format!("name: {}", q(&scope.name)),
+                ];
+                if let (true, Some(uid)) = (with_id, &scope.uid) {
+                    fields.push(format!("id: {}", q(uid)));
+                }
+                let _ = writeln!(out, "      - {{{}}}", fields.join(", "));
+            }
         }
         for (c, key) in ["playbooks", "configs", "components", "connections"]
             .iter()

@@ -369,6 +369,51 @@ pub struct Permission {
     pub categories: [Option<Vec<Selector>>; 4],
     pub agents: Option<Vec<String>>,
     pub tags: Option<Vec<(String, String)>>,
+    /// `object.scopes`: indexes into [`World::scopes`], each with whether the reference
+    /// also writes the scope's `id`. When set, `categories` are all `None` and `mcp` false.
+    pub scopes: Option<Vec<(usize, bool)>>,
+}
+
+/// The kind of a Scope target the generator writes (`canary` and `global` targets are
+/// refused where referenced, and tested by `compiler/tests/scopes.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    Config,
+    Component,
+    Playbook,
+    View,
+}
+
+impl TargetKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            TargetKind::Config => "config",
+            TargetKind::Component => "component",
+            TargetKind::Playbook => "playbook",
+            TargetKind::View => "view",
+        }
+    }
+}
+
+/// One target of a Scope in structured form: upstream's four selector fields.
+#[derive(Clone, Debug)]
+pub struct ScopeTarget {
+    pub kind: TargetKind,
+    /// An agent as written: its exact name, or an id.
+    pub agent: Option<String>,
+    pub namespace: Option<Pattern>,
+    pub name: Option<Pattern>,
+    pub tags: Option<Vec<Req>>,
+}
+
+/// A Scope document in structured form.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub namespace: String,
+    pub name: String,
+    /// `metadata.uid`.
+    pub uid: Option<String>,
+    pub targets: Vec<ScopeTarget>,
 }
 
 /// A PermissionGroup in structured form.
@@ -404,6 +449,7 @@ pub struct World {
     pub notifications: Vec<(String, String)>,
     pub groups: Vec<Group>,
     pub permissions: Vec<Permission>,
+    pub scopes: Vec<Scope>,
 }
 
 /// A principal of a request.
@@ -653,6 +699,53 @@ impl World {
         }
     }
 
+    /// The agent a Scope target names, as upstream stores it: a name resolved to the
+    /// agent's id (exact, case-sensitive), anything else kept as written (an id).
+    fn scope_agent(&self, written: &str) -> String {
+        self.agents
+            .iter()
+            .find(|(_, name)| name == written)
+            .map_or_else(|| written.to_string(), |(id, _)| id.clone())
+    }
+
+    /// Upstream's `ExpandPermissionScopes`, restated: every target of every referenced
+    /// scope is an object of its own holding only that target's selector, and the
+    /// permission matches when one of them does. A target constrains its category only:
+    /// the request must name an object of that category, which the target selects. A
+    /// `view` target matches no request Rampart decides; a scope target is never a
+    /// global object.
+    fn scopes_match(&self, references: &[(usize, bool)], objects: &[Option<Object>; 4]) -> bool {
+        references.iter().any(|(s, _)| {
+            self.scopes[*s].targets.iter().any(|t| {
+                let category = match t.kind {
+                    TargetKind::Playbook => PLAYBOOK,
+                    TargetKind::Config => CONFIG,
+                    TargetKind::Component => COMPONENT,
+                    TargetKind::View => return false,
+                };
+                objects[category]
+                    .as_ref()
+                    .is_some_and(|o| self.scope_target_matches(t, category, o))
+            })
+        })
+    }
+
+    /// A Scope target's selector: every field present holds. `agent` is the object's
+    /// agent id (after the target's agent name is resolved); `namespace` a config's own
+    /// namespace or else its `namespace` tag; playbooks carry no tags.
+    fn scope_target_matches(&self, t: &ScopeTarget, category: usize, o: &Object) -> bool {
+        let agent = t.agent.as_ref().is_none_or(|a| {
+            let id = self.scope_agent(a);
+            o.agent_id.as_deref().is_some_and(|x| fold(x) == fold(&id))
+        });
+        let namespace = effective_namespace(category, o);
+        let tags = (category != PLAYBOOK).then_some(&o.tags);
+        agent
+            && field(&t.namespace, namespace.as_deref())
+            && field(&t.name, Some(&o.name))
+            && t.tags.iter().flatten().all(|r| r.holds(tags))
+    }
+
     fn permission_matches(&self, perm: &Permission, target: &Target) -> bool {
         match target {
             Target::Global(g) => {
@@ -677,6 +770,11 @@ impl World {
             Target::Objects(objects) => {
                 if perm.mcp {
                     return false;
+                }
+                if let Some(references) = &perm.scopes {
+                    if !self.scopes_match(references, objects) {
+                        return false;
+                    }
                 }
                 for c in 0..4 {
                     if let Some(selectors) = &perm.categories[c] {
@@ -746,6 +844,20 @@ impl World {
             })
             .map(|perm| format!("{} {perm:?}", if perm.deny { "deny" } else { "allow" }))
             .collect()
+    }
+
+    /// How many permissions with `object.scopes` match the request (a measure of how much
+    /// of the generated traffic is decided through scopes).
+    pub fn scoped_matches(&self, principal: &Principal, action: &str, target: &Target) -> usize {
+        self.permissions
+            .iter()
+            .filter(|perm| {
+                perm.scopes.is_some()
+                    && self.is_subject_of(principal, perm)
+                    && actions_grant(&perm.actions, action)
+                    && self.permission_matches(perm, target)
+            })
+            .count()
     }
 
     /// The reference decision.
