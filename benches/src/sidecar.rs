@@ -34,7 +34,8 @@ impl Sidecar {
                 Some(Ok(line)) => {
                     eprintln!("{line}");
                     if let Some(rest) = line.split("listening on ").nth(1) {
-                        break rest.split(' ').next().unwrap_or("").to_string();
+                        let url = rest.split(' ').next().unwrap_or("");
+                        break url.trim_start_matches("http://").to_string();
                     }
                 }
                 _ => {
