@@ -23,13 +23,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    let checked = match rampart_compiler::compile::check_with(
+    let validated = match rampart_compiler::compile::validate_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
         args.inputs.options(),
         &|_| {},
     ) {
-        Ok(checked) => checked,
+        Ok(validated) => validated,
         Err(diagnostics) => {
             report(&diagnostics, args.format);
             return Ok(ExitCode::from(1));
@@ -37,7 +37,7 @@ pub fn run(args: Args) -> Outcome {
     };
     let _ = args.used_by;
     let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for u in &checked.documents.uses {
+    for u in &validated.documents.uses {
         if let Ok(r) = &u.reference {
             uses.entry(format!("connection://{}", r.key(&u.namespace)))
                 .or_default()

@@ -26,7 +26,7 @@ pub fn run(args: Args) -> Outcome {
             "`lint` needs `--catalog FILE`: its findings are about the documents against the catalog (what selectors match, who is covered); `rampart validate` checks documents without one".into(),
         ));
     }
-    let checked = match rampart_compiler::compile::check_with(
+    let validated = match rampart_compiler::compile::validate_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
         args.inputs.options(),
@@ -38,11 +38,11 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::from(1));
         }
     };
-    let expanded = rampart_compiler::expand::expand(&checked.world, &checked.model);
+    let expanded = rampart_compiler::expand::expand(&validated.world, &validated.model);
     let findings = rampart_compiler::lint::lint(
-        &checked.world,
-        &checked.documents,
-        &checked.model,
+        &validated.world,
+        &validated.documents,
+        &validated.model,
         &expanded,
     );
     let mut out = Output::new();

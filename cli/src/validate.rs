@@ -16,14 +16,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Outcome {
-    match rampart_compiler::compile::check_with(
+    match rampart_compiler::compile::validate_with(
         &args.inputs.paths,
         args.inputs.catalog.as_deref(),
         args.inputs.options(),
         &|_| {},
     ) {
-        Ok(checked) => {
-            let d = &checked.documents;
+        Ok(validated) => {
+            let d = &validated.documents;
             let mut out = Output::new();
             let skipped: Vec<String> = d.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
             match args.format {
@@ -33,10 +33,10 @@ pub fn run(args: Args) -> Outcome {
                     "documents": d.documents,
                     "permissions": d.permissions.len(),
                     "groups": d.groups.len(),
-                    "connections": checked.connections.len(),
+                    "connections": validated.connections.len(),
                     "tests": d.tests.len(),
-                    "principals": checked.model.units.principals.len(),
-                    "rules": checked.model.rules.len(),
+                    "principals": validated.model.units.principals.len(),
+                    "rules": validated.model.rules.len(),
                     "skipped": d.skipped,
                 }))?,
                 Format::Text => {
@@ -46,10 +46,10 @@ pub fn run(args: Args) -> Outcome {
                         counted(d.documents, "document"),
                         counted(d.permissions.len(), "permission"),
                         counted(d.groups.len(), "group"),
-                        counted(checked.connections.len(), "connection"),
+                        counted(validated.connections.len(), "connection"),
                         counted(d.tests.len(), "test"),
-                        counted(checked.model.units.principals.len(), "principal"),
-                        counted(checked.model.rules.len(), "rule")
+                        counted(validated.model.units.principals.len(), "principal"),
+                        counted(validated.model.rules.len(), "rule")
                     ))?;
                     if args.inputs.catalog.is_none() {
                         out.line(

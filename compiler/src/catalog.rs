@@ -303,10 +303,69 @@ impl LoadedCatalog {
     pub fn integrity(&self) -> Vec<Diagnostic> {
         let c = &self.catalog;
         let mut out = self.control_characters();
-        // Emails and ids are compared without case: two people whose emails differ only
-        // in case would be two principals a rule could tell apart.
+        self.people_are_unique(&mut out);
+        // Team names and ids are compared without case, as emails are.
+        self.unique_without_case(
+            "team",
+            c.teams
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.name.clone(), format!("teams[{i}].name")))
+                .collect(),
+            &mut out,
+        );
+        self.unique_without_case(
+            "team id",
+            c.teams
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| t.id.clone().map(|id| (id, format!("teams[{i}].id"))))
+                .collect(),
+            &mut out,
+        );
+        self.agents_are_unique(&mut out);
+        self.unique(
+            "playbook",
+            c.playbooks
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key(), format!("playbooks[{i}].name")))
+                .collect(),
+            &mut out,
+        );
+        self.unique(
+            "notification",
+            c.notifications
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key(), format!("notifications[{i}].name")))
+                .collect(),
+            &mut out,
+        );
+        self.items_are_keyed(&mut out);
+        self.unique(
+            "connection",
+            c.connections
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    (
+                        format!("{}/{}", k.namespace.as_deref().unwrap_or("default"), k.name),
+                        format!("connections[{i}].name"),
+                    )
+                })
+                .collect(),
+            &mut out,
+        );
+        out
+    }
+
+    /// Every person has an email or an id, and no two share one. Emails and ids are
+    /// compared without case: two people whose emails differ only in case would be two
+    /// principals a rule could tell apart.
+    fn people_are_unique(&self, out: &mut Vec<Diagnostic>) {
         let mut person_keys: HashMap<String, (String, &str)> = HashMap::new();
-        for (i, p) in c.people.iter().enumerate() {
+        for (i, p) in self.catalog.people.iter().enumerate() {
             if p.email.is_none() && p.id.is_none() {
                 out.push(self.diagnostic(
                     &format!("people[{i}]"),
@@ -332,88 +391,12 @@ impl LoadedCatalog {
                 }
             }
         }
-        let unique = |what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>| {
-            let mut seen: HashMap<String, String> = HashMap::new();
-            for (key, path) in keys {
-                match seen.get(&key) {
-                    Some(first) => out.push(self.diagnostic(
-                        &path,
-                        format!("{what} `{key}` is defined twice (first at `{first}`)"),
-                    )),
-                    None => {
-                        seen.insert(key, path);
-                    }
-                }
-            }
-        };
-        // Team names and ids are compared without case, as emails are.
-        let unique_without_case =
-            |what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>| {
-                let mut seen: HashMap<String, (String, String)> = HashMap::new();
-                for (key, path) in keys {
-                    match seen.get(&key.to_lowercase()) {
-                        Some((first, spelled)) => out.push(self.diagnostic(
-                            &path,
-                            format!(
-                                "{what} `{key}` is defined twice (first at `{first}`){}",
-                                case_note(spelled, &key, "names and ids")
-                            ),
-                        )),
-                        None => {
-                            seen.insert(key.to_lowercase(), (path, key));
-                        }
-                    }
-                }
-            };
-        unique_without_case(
-            "team",
-            c.teams
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.name.clone(), format!("teams[{i}].name")))
-                .collect(),
-            &mut out,
-        );
-        unique_without_case(
-            "team id",
-            c.teams
-                .iter()
-                .enumerate()
-                .filter_map(|(i, t)| t.id.clone().map(|id| (id, format!("teams[{i}].id"))))
-                .collect(),
-            &mut out,
-        );
-        // Agents and the ids of configs and components are identities: two spellings that
-        // differ only in case or surrounding space name one thing (`crate::world`, and the
-        // runtime's `identity` module, find them that way), so two such keys collide.
-        let unique_identity = |what: &str,
-                               keys: Vec<(String, String)>,
-                               out: &mut Vec<Diagnostic>| {
-            let mut seen: HashMap<String, (String, String)> = HashMap::new();
-            for (key, path) in keys {
-                let identity = identity_key(&key).into_owned();
-                match seen.get(&identity) {
-                    Some((first_key, first)) if *first_key == key => out.push(self.diagnostic(
-                        &path,
-                        format!("{what} `{key}` is defined twice (first at `{first}`)"),
-                    )),
-                    Some((first_key, first)) => out.push(
-                        self.diagnostic(
-                            &path,
-                            format!(
-                                "{what} `{key}` and `{first_key}` (at `{first}`) differ only in case or surrounding space"
-                            ),
-                        )
-                        .help("ids and agents are compared trimmed and case-insensitively: keep one spelling"),
-                    ),
-                    None => {
-                        seen.insert(identity, (key, path));
-                    }
-                }
-            }
-        };
+    }
+
+    /// No agent id or name (other than its own id's) names two agents.
+    fn agents_are_unique(&self, out: &mut Vec<Diagnostic>) {
         let mut agent_keys = Vec::new();
-        for (i, a) in c.agents.iter().enumerate() {
+        for (i, a) in self.catalog.agents.iter().enumerate() {
             agent_keys.push((a.id.clone(), format!("agents[{i}].id")));
             if let Some(name) = a
                 .name
@@ -423,25 +406,13 @@ impl LoadedCatalog {
                 agent_keys.push((name.clone(), format!("agents[{i}].name")));
             }
         }
-        unique_identity("agent", agent_keys, &mut out);
-        unique(
-            "playbook",
-            c.playbooks
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.key(), format!("playbooks[{i}].name")))
-                .collect(),
-            &mut out,
-        );
-        unique(
-            "notification",
-            c.notifications
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.key(), format!("notifications[{i}].name")))
-                .collect(),
-            &mut out,
-        );
+        self.unique_identity("agent", agent_keys, out);
+    }
+
+    /// Every config and component has an id, no two share one, and each names an agent
+    /// the catalog lists.
+    fn items_are_keyed(&self, out: &mut Vec<Diagnostic>) {
+        let c = &self.catalog;
         let agents: std::collections::HashSet<String> = c
             .agents
             .iter()
@@ -479,23 +450,77 @@ impl LoadedCatalog {
                     }
                 }
             }
-            unique_identity(&list[..list.len() - 1], keys, &mut out);
+            self.unique_identity(&list[..list.len() - 1], keys, out);
         }
-        unique(
-            "connection",
-            c.connections
-                .iter()
-                .enumerate()
-                .map(|(i, k)| {
-                    (
-                        format!("{}/{}", k.namespace.as_deref().unwrap_or("default"), k.name),
-                        format!("connections[{i}].name"),
+    }
+
+    /// Reports each `(key, path)` whose key an earlier one had exactly.
+    fn unique(&self, what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>) {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for (key, path) in keys {
+            match seen.get(&key) {
+                Some(first) => out.push(self.diagnostic(
+                    &path,
+                    format!("{what} `{key}` is defined twice (first at `{first}`)"),
+                )),
+                None => {
+                    seen.insert(key, path);
+                }
+            }
+        }
+    }
+
+    /// Reports each `(key, path)` whose key an earlier one had in any case.
+    fn unique_without_case(
+        &self,
+        what: &str,
+        keys: Vec<(String, String)>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let mut seen: HashMap<String, (String, String)> = HashMap::new();
+        for (key, path) in keys {
+            match seen.get(&key.to_lowercase()) {
+                Some((first, spelled)) => out.push(self.diagnostic(
+                    &path,
+                    format!(
+                        "{what} `{key}` is defined twice (first at `{first}`){}",
+                        case_note(spelled, &key, "names and ids")
+                    ),
+                )),
+                None => {
+                    seen.insert(key.to_lowercase(), (path, key));
+                }
+            }
+        }
+    }
+
+    /// Reports each `(key, path)` whose identity an earlier one had. Agents and the ids
+    /// of configs and components are identities: two spellings that differ only in case
+    /// or surrounding space name one thing (`crate::world`, and the runtime's `identity`
+    /// module, find them that way), so two such keys collide.
+    fn unique_identity(&self, what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>) {
+        let mut seen: HashMap<String, (String, String)> = HashMap::new();
+        for (key, path) in keys {
+            let identity = identity_key(&key).into_owned();
+            match seen.get(&identity) {
+                Some((first_key, first)) if *first_key == key => out.push(self.diagnostic(
+                    &path,
+                    format!("{what} `{key}` is defined twice (first at `{first}`)"),
+                )),
+                Some((first_key, first)) => out.push(
+                    self.diagnostic(
+                        &path,
+                        format!(
+                            "{what} `{key}` and `{first_key}` (at `{first}`) differ only in case or surrounding space"
+                        ),
                     )
-                })
-                .collect(),
-            &mut out,
-        );
-        out
+                    .help("ids and agents are compared trimmed and case-insensitively: keep one spelling"),
+                ),
+                None => {
+                    seen.insert(identity, (key, path));
+                }
+            }
+        }
     }
 }
 

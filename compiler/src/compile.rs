@@ -42,8 +42,8 @@ impl Phase {
     }
 }
 
-/// What a successful check produced.
-pub struct Checked {
+/// What a successful validation produced: everything compile needs but the tables.
+pub struct Validated {
     /// The documents.
     pub documents: Documents,
     /// The world.
@@ -98,23 +98,25 @@ pub struct Options {
     pub allow_empty_selectors: bool,
 }
 
-/// Loads and checks everything without building tables (`rampart validate`). Without a
-/// catalog, names are not looked up: the documents are checked by themselves.
-pub fn check(
+/// Loads and validates everything without building tables (`rampart validate`): reads the
+/// documents and the catalog, builds the world, resolves names and checks connection
+/// uses. Without a catalog, names are not looked up: the documents are checked by
+/// themselves.
+pub fn validate(
     paths: &[PathBuf],
     catalog: Option<&Path>,
     progress: &dyn Fn(Phase),
-) -> Result<Checked, Vec<Diagnostic>> {
-    check_with(paths, catalog, Options::default(), progress)
+) -> Result<Validated, Vec<Diagnostic>> {
+    validate_with(paths, catalog, Options::default(), progress)
 }
 
-/// [`check`] with [`Options`].
-pub fn check_with(
+/// [`validate`] with [`Options`].
+pub fn validate_with(
     paths: &[PathBuf],
     catalog: Option<&Path>,
     options: Options,
     progress: &dyn Fn(Phase),
-) -> Result<Checked, Vec<Diagnostic>> {
+) -> Result<Validated, Vec<Diagnostic>> {
     progress(Phase::Parse);
     let mut diagnostics = Vec::new();
     let loaded = match catalog {
@@ -134,7 +136,7 @@ pub fn check_with(
         // wrong with the inputs themselves.
         return Err(diagnostics);
     };
-    check_loaded(
+    validate_loaded(
         Loaded {
             documents,
             catalog: loaded,
@@ -161,8 +163,11 @@ pub struct Loaded {
     pub options: Options,
 }
 
-/// Checks documents and a catalog already read: the phases after parsing.
-pub fn check_loaded(loaded: Loaded, progress: &dyn Fn(Phase)) -> Result<Checked, Vec<Diagnostic>> {
+/// Validates documents and a catalog already read: the phases after parsing.
+pub fn validate_loaded(
+    loaded: Loaded,
+    progress: &dyn Fn(Phase),
+) -> Result<Validated, Vec<Diagnostic>> {
     let Loaded {
         documents,
         catalog: loaded,
@@ -210,7 +215,7 @@ pub fn check_loaded(loaded: Loaded, progress: &dyn Fn(Phase)) -> Result<Checked,
         );
     }
     if diagnostics.is_empty() {
-        Ok(Checked {
+        Ok(Validated {
             documents,
             world,
             model,
@@ -259,14 +264,14 @@ pub fn compile_with(
         )
         .help("pass `--catalog FILE` (the people, teams, playbooks, notifications and objects the documents speak about); `rampart validate` checks the documents without one")]);
     };
-    let checked = check_with(paths, Some(catalog), options, progress)?;
-    if checked.model.units.principals.is_empty() {
+    let validated = validate_with(paths, Some(catalog), options, progress)?;
+    if validated.model.units.principals.is_empty() {
         return Err(vec![no_principals(Diagnostic::in_file(
             catalog,
             NO_PRINCIPALS,
         ))]);
     }
-    Ok(tabulate_checked(checked, started, progress))
+    Ok(tabulate_validated(validated, started, progress))
 }
 
 /// Why tables without a principal are refused.
@@ -278,28 +283,32 @@ fn no_principals(diagnostic: Diagnostic) -> Diagnostic {
     diagnostic.help("list the people (`people: [{email: ..., roles: [...]}]`) and the playbooks and notifications that act as subjects")
 }
 
-/// Compiles documents and a catalog already read (see [`check_loaded`]); like
+/// Compiles documents and a catalog already read (see [`validate_loaded`]); like
 /// [`compile`], refuses tables that name no principal.
 pub fn compile_loaded(
     loaded: Loaded,
     progress: &dyn Fn(Phase),
 ) -> Result<Compiled, Vec<Diagnostic>> {
     let started = Instant::now();
-    let checked = check_loaded(loaded, progress)?;
-    if checked.model.units.principals.is_empty() {
+    let validated = validate_loaded(loaded, progress)?;
+    if validated.model.units.principals.is_empty() {
         return Err(vec![no_principals(Diagnostic::general(NO_PRINCIPALS))]);
     }
-    Ok(tabulate_checked(checked, started, progress))
+    Ok(tabulate_validated(validated, started, progress))
 }
 
-/// The phases after checking: expand and tabulate.
-fn tabulate_checked(checked: Checked, started: Instant, progress: &dyn Fn(Phase)) -> Compiled {
-    let Checked {
+/// The phases after validation: expand and tabulate.
+fn tabulate_validated(
+    validated: Validated,
+    started: Instant,
+    progress: &dyn Fn(Phase),
+) -> Compiled {
+    let Validated {
         documents,
         world,
         model,
         connections,
-    } = checked;
+    } = validated;
     progress(Phase::Expand);
     let expanded = crate::expand::expand(&world, &model);
     progress(Phase::Tabulate);

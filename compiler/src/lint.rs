@@ -323,14 +323,25 @@ pub fn lint(
     model: &Model,
     expanded: &Expanded,
 ) -> Vec<Diagnostic> {
-    let mut findings = Vec::new();
     let empty = empty_selectors::check(world, documents, Which::Allows);
     // Allow permissions and categories whose emptiness is already reported, per selector.
     let explained: BTreeSet<(String, Category)> = empty
         .iter()
         .map(|f| (f.permission.clone(), f.category))
         .collect();
-    findings.extend(empty.into_iter().map(|f| f.diagnostic));
+    let mut findings: Vec<Diagnostic> = empty.into_iter().map(|f| f.diagnostic).collect();
+    findings.extend(unused_groups(documents));
+    findings.extend(rules_that_select_nothing(model, expanded, &explained));
+    findings.extend(allows_a_deny_always_overrides(model, expanded));
+    findings.extend(denies_the_global_object_outlives(model, expanded));
+    findings.extend(unreached_services(model, expanded));
+    findings.extend(deprecated_references(documents));
+    findings.sort_by_key(|d| (d.position(), d.message.clone()));
+    findings
+}
+
+/// Groups that no permission has as its subject.
+fn unused_groups(documents: &Documents) -> Vec<Diagnostic> {
     let used: std::collections::BTreeSet<&str> = documents
         .permissions
         .iter()
@@ -344,6 +355,7 @@ pub fn lint(
                 .map(|g| g.value.as_str())
         })
         .collect();
+    let mut findings = Vec::new();
     for g in &documents.groups {
         let name = g.value.metadata.name.value.as_str();
         if !used.contains(name) {
@@ -357,6 +369,18 @@ pub fn lint(
             );
         }
     }
+    findings
+}
+
+/// Per rule: a deny narrowed by `agents`/`tags`, and each category of an allow whose
+/// selectors the rule requires but which match nothing in the catalog (unless `explained`
+/// already reports that permission's category selector by selector).
+fn rules_that_select_nothing(
+    model: &Model,
+    expanded: &Expanded,
+    explained: &BTreeSet<(String, Category)>,
+) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
     for (spec, rule) in model.rules.iter().zip(&expanded.rules) {
         let Some(at) = location(model, spec.permission) else {
             continue;
@@ -396,6 +420,13 @@ pub fn lint(
             }
         }
     }
+    findings
+}
+
+/// Allows that a deny of the same entry always overrides (once per permission and
+/// action).
+fn allows_a_deny_always_overrides(model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
     let mut reported = std::collections::BTreeSet::new();
     for ((_, action), rules) in &expanded.entries {
         let action_name = expanded
@@ -445,8 +476,12 @@ pub fn lint(
             );
         }
     }
-    findings.extend(denies_the_global_object_outlives(model, expanded));
-    findings.extend(unreached_services(model, expanded));
+    findings
+}
+
+/// `connection://` references in the deprecated three-part form.
+fn deprecated_references(documents: &Documents) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
     for u in &documents.uses {
         if let Ok(ConnectionRef::Named {
             deprecated_type: Some(kind),
@@ -466,6 +501,5 @@ pub fn lint(
             );
         }
     }
-    findings.sort_by_key(|d| (d.position(), d.message.clone()));
     findings
 }

@@ -12,7 +12,7 @@ use rampart_runtime::identity::identity_key;
 use rampart_runtime::schema::AgentData;
 use rampart_runtime::{Category, ObjectAttributes, ObjectView};
 
-use crate::catalog::{LoadedCatalog, Person, Team};
+use crate::catalog::{Agent, CatalogConnection, LoadedCatalog, NamedObject, Person, Team};
 use crate::diagnostic::Diagnostic;
 use crate::documents::{Documents, Registration};
 
@@ -136,7 +136,9 @@ impl World {
         self.catalog.diagnostic(path, message)
     }
 
-    /// Builds the world from the catalog and the registering documents.
+    /// Builds the world from the catalog and the registering documents: the catalog's
+    /// integrity checked, its agents indexed, each category's objects (the catalog's and
+    /// the registered ones) in table order, their keys, then the notifications.
     pub fn build(
         mut catalog: LoadedCatalog,
         documents: &Documents,
@@ -145,8 +147,37 @@ impl World {
         let mut diagnostics = catalog.integrity();
         // The catalog's lists move into the world; its text stays for diagnostics.
         let c = std::mem::take(&mut catalog.catalog);
-        let agents: Vec<AgentData> = c
-            .agents
+        let agents = Agents::of(&c.agents);
+        let objects = [
+            playbooks(&c.playbooks, &documents.playbooks),
+            items(c.configs, &agents),
+            items(c.components, &agents),
+            connection_objects(&c.connections, connections),
+        ];
+        let keys = Category::ALL.map(|category| keys_of(category, &objects, &mut diagnostics));
+        let world = World {
+            objects,
+            keys,
+            people: c.people,
+            teams: c.teams,
+            notifications: notifications(&c.notifications, &documents.notifications),
+            agents: agents.list,
+            agent_keys: agents.keys,
+            catalog,
+        };
+        (world, diagnostics)
+    }
+}
+
+/// The catalog's agents, and each by the identity of its id and of its name.
+struct Agents {
+    list: Vec<AgentData>,
+    keys: HashMap<String, usize>,
+}
+
+impl Agents {
+    fn of(agents: &[Agent]) -> Agents {
+        let list: Vec<AgentData> = agents
             .iter()
             .map(|a| AgentData {
                 id: a.id.clone(),
@@ -155,178 +186,187 @@ impl World {
             .collect();
         // Agents by identity (trimmed and folded), as the runtime finds them; the
         // catalog's integrity check refuses two agents with one identity.
-        let mut agent_keys = HashMap::new();
-        for (i, a) in agents.iter().enumerate() {
-            agent_keys
-                .entry(identity_key(&a.id).into_owned())
-                .or_insert(i);
-            agent_keys
-                .entry(identity_key(&a.name).into_owned())
-                .or_insert(i);
+        let mut keys = HashMap::new();
+        for (i, a) in list.iter().enumerate() {
+            keys.entry(identity_key(&a.id).into_owned()).or_insert(i);
+            keys.entry(identity_key(&a.name).into_owned()).or_insert(i);
         }
-        let agent_of = |agent: &Option<String>| match agent {
+        Agents { list, keys }
+    }
+
+    /// An object's agent `(id, name)`: the catalog's agent, else the agent as written
+    /// (trimmed) with no name.
+    fn of_object(&self, agent: &Option<String>) -> (Option<String>, Option<String>) {
+        match agent {
             None => (None, None),
-            Some(key) => match agent_keys
+            Some(key) => match self
+                .keys
                 .get(identity_key(key).as_ref())
-                .and_then(|i| agents.get(*i))
+                .and_then(|i| self.list.get(*i))
             {
                 Some(a) => (Some(a.id.clone()), Some(a.name.clone())),
                 None => (Some(key.trim().to_string()), None),
             },
-        };
-
-        let mut playbooks: Vec<WorldObject> = c
-            .playbooks
-            .iter()
-            .map(|p| {
-                let mut o = named(
-                    p.id.clone(),
-                    p.namespace.clone().unwrap_or_else(|| "default".into()),
-                    p.name.clone(),
-                    None,
-                );
-                o.attributes.category = p.category.clone();
-                o
-            })
-            .collect();
-        register(&mut playbooks, &documents.playbooks);
-        playbooks.sort_by(|a, b| a.key.cmp(&b.key));
-
-        let items = |list: Vec<ObjectAttributes>| {
-            let mut objects: Vec<WorldObject> = list
-                .into_iter()
-                .filter(|item| item.id.is_some())
-                .map(|item| {
-                    let (agent_id, agent_name) = agent_of(&item.agent);
-                    WorldObject {
-                        key: item.id.clone().unwrap_or_default(),
-                        attributes: item,
-                        agent_id,
-                        agent_name,
-                    }
-                })
-                .collect();
-            fn order(o: &WorldObject) -> (Option<&str>, Option<&str>, Option<&str>, &str) {
-                (
-                    o.attributes.effective_namespace(Category::Config),
-                    o.attributes.object_type.as_deref(),
-                    o.attributes.name.as_deref(),
-                    o.key.as_str(),
-                )
-            }
-            objects.sort_by(|a, b| order(a).cmp(&order(b)));
-            objects
-        };
-        let configs = items(c.configs);
-        let components = items(c.components);
-
-        let mut connection_objects: Vec<WorldObject> = c
-            .connections
-            .iter()
-            .map(|k| {
-                named(
-                    k.id.clone(),
-                    k.namespace.clone().unwrap_or_else(|| "default".into()),
-                    k.name.clone(),
-                    k.connection_type.clone(),
-                )
-            })
-            .collect();
-        let mut index: HashMap<String, usize> = connection_objects
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (o.key.clone(), i))
-            .collect();
-        for d in connections {
-            let key = format!("{}/{}", d.namespace, d.name);
-            match index.get(&key).and_then(|i| connection_objects.get_mut(*i)) {
-                Some(existing) => {
-                    if existing.attributes.id.is_none() {
-                        existing.attributes.id = d.uid.clone();
-                    }
-                    if existing.attributes.object_type.is_none() {
-                        existing.attributes.object_type = Some(d.connection_type.clone());
-                    }
-                }
-                None => {
-                    index.insert(key, connection_objects.len());
-                    connection_objects.push(named(
-                        d.uid.clone(),
-                        d.namespace.clone(),
-                        d.name.clone(),
-                        Some(d.connection_type.clone()),
-                    ));
-                }
-            }
         }
-        connection_objects.sort_by(|a, b| a.key.cmp(&b.key));
-
-        let objects = [playbooks, configs, components, connection_objects];
-        let keys = Category::ALL.map(|category| {
-            let mut keys = HashMap::with_capacity(category.of(&objects).len());
-            for (i, o) in category.of(&objects).iter().enumerate() {
-                keys.insert(o.key.clone(), i as u32);
-            }
-            for (i, o) in category.of(&objects).iter().enumerate() {
-                if let Some(id) = o.attributes.id.as_ref().filter(|id| **id != o.key) {
-                    if keys.get(id).is_some_and(|other| *other != i as u32) {
-                        diagnostics.push(Diagnostic::general(format!(
-                            "{category} id `{id}` names two {}",
-                            category.plural()
-                        )));
-                    } else {
-                        keys.insert(id.clone(), i as u32);
-                    }
-                }
-            }
-            keys
-        });
-
-        let mut notifications: Vec<Notification> = c
-            .notifications
-            .iter()
-            .map(|n| Notification {
-                namespace: n.namespace.clone().unwrap_or_else(|| "default".into()),
-                name: n.name.clone(),
-                id: n.id.clone(),
-            })
-            .collect();
-        let mut known: HashMap<(String, String), usize> = notifications
-            .iter()
-            .enumerate()
-            .map(|(i, n)| ((n.namespace.clone(), n.name.clone()), i))
-            .collect();
-        for r in &documents.notifications {
-            let key = (r.namespace.clone(), r.name.clone());
-            match known.get(&key).and_then(|i| notifications.get_mut(*i)) {
-                Some(existing) => {
-                    if existing.id.is_none() {
-                        existing.id = r.uid.clone();
-                    }
-                }
-                None => {
-                    known.insert(key, notifications.len());
-                    notifications.push(Notification {
-                        namespace: r.namespace.clone(),
-                        name: r.name.clone(),
-                        id: r.uid.clone(),
-                    });
-                }
-            }
-        }
-        notifications.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-        let people = c.people;
-        let teams = c.teams;
-        let world = World {
-            objects,
-            keys,
-            people,
-            teams,
-            notifications,
-            agents,
-            agent_keys,
-            catalog,
-        };
-        (world, diagnostics)
     }
+}
+
+/// The catalog's playbooks and the registered ones, by key.
+fn playbooks(catalog: &[NamedObject], registered: &[Registration]) -> Vec<WorldObject> {
+    let mut playbooks: Vec<WorldObject> = catalog
+        .iter()
+        .map(|p| {
+            let mut o = named(
+                p.id.clone(),
+                p.namespace.clone().unwrap_or_else(|| "default".into()),
+                p.name.clone(),
+                None,
+            );
+            o.attributes.category = p.category.clone();
+            o
+        })
+        .collect();
+    register(&mut playbooks, registered);
+    playbooks.sort_by(|a, b| a.key.cmp(&b.key));
+    playbooks
+}
+
+/// Configs or components (those with an id), with their agents, in (namespace, type,
+/// name, id) order.
+fn items(list: Vec<ObjectAttributes>, agents: &Agents) -> Vec<WorldObject> {
+    let mut objects: Vec<WorldObject> = list
+        .into_iter()
+        .filter(|item| item.id.is_some())
+        .map(|item| {
+            let (agent_id, agent_name) = agents.of_object(&item.agent);
+            WorldObject {
+                key: item.id.clone().unwrap_or_default(),
+                attributes: item,
+                agent_id,
+                agent_name,
+            }
+        })
+        .collect();
+    fn order(o: &WorldObject) -> (Option<&str>, Option<&str>, Option<&str>, &str) {
+        (
+            o.attributes.effective_namespace(Category::Config),
+            o.attributes.object_type.as_deref(),
+            o.attributes.name.as_deref(),
+            o.key.as_str(),
+        )
+    }
+    objects.sort_by(|a, b| order(a).cmp(&order(b)));
+    objects
+}
+
+/// The catalog's connections and those Connection documents define, by key; a document
+/// naming a catalog connection fills its id and type where the catalog has none.
+fn connection_objects(
+    catalog: &[CatalogConnection],
+    defined: &[ConnectionRegistration],
+) -> Vec<WorldObject> {
+    let mut connection_objects: Vec<WorldObject> = catalog
+        .iter()
+        .map(|k| {
+            named(
+                k.id.clone(),
+                k.namespace.clone().unwrap_or_else(|| "default".into()),
+                k.name.clone(),
+                k.connection_type.clone(),
+            )
+        })
+        .collect();
+    let mut index: HashMap<String, usize> = connection_objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.key.clone(), i))
+        .collect();
+    for d in defined {
+        let key = format!("{}/{}", d.namespace, d.name);
+        match index.get(&key).and_then(|i| connection_objects.get_mut(*i)) {
+            Some(existing) => {
+                if existing.attributes.id.is_none() {
+                    existing.attributes.id = d.uid.clone();
+                }
+                if existing.attributes.object_type.is_none() {
+                    existing.attributes.object_type = Some(d.connection_type.clone());
+                }
+            }
+            None => {
+                index.insert(key, connection_objects.len());
+                connection_objects.push(named(
+                    d.uid.clone(),
+                    d.namespace.clone(),
+                    d.name.clone(),
+                    Some(d.connection_type.clone()),
+                ));
+            }
+        }
+    }
+    connection_objects.sort_by(|a, b| a.key.cmp(&b.key));
+    connection_objects
+}
+
+/// A category's key and id -> object; an id that names a second object is reported.
+fn keys_of(
+    category: Category,
+    objects: &[Vec<WorldObject>; 4],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, u32> {
+    let objects = category.of(objects);
+    let mut keys = HashMap::with_capacity(objects.len());
+    for (i, o) in objects.iter().enumerate() {
+        keys.insert(o.key.clone(), i as u32);
+    }
+    for (i, o) in objects.iter().enumerate() {
+        if let Some(id) = o.attributes.id.as_ref().filter(|id| **id != o.key) {
+            if keys.get(id).is_some_and(|other| *other != i as u32) {
+                diagnostics.push(Diagnostic::general(format!(
+                    "{category} id `{id}` names two {}",
+                    category.plural()
+                )));
+            } else {
+                keys.insert(id.clone(), i as u32);
+            }
+        }
+    }
+    keys
+}
+
+/// The catalog's notifications and the registered ones, by (namespace, name); a
+/// registration naming a catalog notification fills its id where the catalog has none.
+fn notifications(catalog: &[NamedObject], registered: &[Registration]) -> Vec<Notification> {
+    let mut notifications: Vec<Notification> = catalog
+        .iter()
+        .map(|n| Notification {
+            namespace: n.namespace.clone().unwrap_or_else(|| "default".into()),
+            name: n.name.clone(),
+            id: n.id.clone(),
+        })
+        .collect();
+    let mut known: HashMap<(String, String), usize> = notifications
+        .iter()
+        .enumerate()
+        .map(|(i, n)| ((n.namespace.clone(), n.name.clone()), i))
+        .collect();
+    for r in registered {
+        let key = (r.namespace.clone(), r.name.clone());
+        match known.get(&key).and_then(|i| notifications.get_mut(*i)) {
+            Some(existing) => {
+                if existing.id.is_none() {
+                    existing.id = r.uid.clone();
+                }
+            }
+            None => {
+                known.insert(key, notifications.len());
+                notifications.push(Notification {
+                    namespace: r.namespace.clone(),
+                    name: r.name.clone(),
+                    id: r.uid.clone(),
+                });
+            }
+        }
+    }
+    notifications.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    notifications
 }

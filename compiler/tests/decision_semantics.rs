@@ -422,7 +422,7 @@ fn lint_reports_an_object_deny_a_global_grant_outlives() {
         let dir = tempfile::tempdir().expect("temporary directory");
         std::fs::write(dir.path().join("catalog.yaml"), GLOBAL_CATALOG).expect("write");
         std::fs::write(dir.path().join("policy.yaml"), policy).expect("write");
-        let c = rampart_compiler::compile::check(
+        let c = rampart_compiler::compile::validate(
             &[dir.path().join("policy.yaml")],
             Some(&dir.path().join("catalog.yaml")),
             &|_| {},

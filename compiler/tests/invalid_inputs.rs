@@ -4,13 +4,13 @@
 
 use std::path::PathBuf;
 
-use rampart_compiler::compile::check;
+use rampart_compiler::compile::validate;
 
 fn diagnostics_for(name: &str) -> String {
     let path = PathBuf::from(format!("../fixtures/invalid/{name}.yaml"));
     let catalog = PathBuf::from("../fixtures/catalog.yaml");
     let policy = PathBuf::from("../fixtures/policy");
-    match check(&[policy, path], Some(&catalog), &|_| {}) {
+    match validate(&[policy, path], Some(&catalog), &|_| {}) {
         Ok(_) => format!("{name}: unexpectedly valid"),
         Err(diagnostics) => diagnostics
             .iter()
@@ -61,7 +61,7 @@ fn every_problem_of_a_run_is_reported() {
     .iter()
     .map(|n| PathBuf::from(format!("../fixtures/invalid/{n}.yaml")))
     .collect();
-    let result = check(
+    let result = validate(
         &paths,
         Some(&PathBuf::from("../fixtures/catalog.yaml")),
         &|_| {},
@@ -71,7 +71,7 @@ fn every_problem_of_a_run_is_reported() {
 
 #[test]
 fn the_fixtures_are_valid() {
-    let result = check(
+    let result = validate(
         &[PathBuf::from("../fixtures/policy")],
         Some(&PathBuf::from("../fixtures/catalog.yaml")),
         &|_| {},
@@ -89,13 +89,13 @@ fn the_fixtures_are_valid() {
 /// on its document (the annotation), or for the whole run (`--allow-empty-selectors`).
 #[test]
 fn a_deny_meant_to_match_nothing_yet_says_so() {
-    use rampart_compiler::compile::{check_with, Options};
+    use rampart_compiler::compile::{validate_with, Options};
     let catalog = PathBuf::from("../fixtures/catalog.yaml");
     let typo = PathBuf::from("../fixtures/invalid/deny-matches-nothing.yaml");
     let allowed = Options {
         allow_empty_selectors: true,
     };
-    assert!(check_with(
+    assert!(validate_with(
         std::slice::from_ref(&typo),
         Some(&catalog),
         allowed,
@@ -109,7 +109,7 @@ fn a_deny_meant_to_match_nothing_yet_says_so() {
         "  name: deny-mission-control-deletes\n  annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}\n",
     );
     std::fs::write(&annotated, text).expect("write");
-    let result = check(std::slice::from_ref(&annotated), Some(&catalog), &|_| {});
+    let result = validate(std::slice::from_ref(&annotated), Some(&catalog), &|_| {});
     assert!(result.is_ok(), "{:?}", result.err());
     // An allow that matches nothing is no error (lint warns).
     let allow = dir.path().join("allow.yaml");
@@ -120,5 +120,5 @@ fn a_deny_meant_to_match_nothing_yet_says_so() {
             .replace("deny: true", "deny: false"),
     )
     .expect("write");
-    assert!(check(&[allow], Some(&catalog), &|_| {}).is_ok());
+    assert!(validate(&[allow], Some(&catalog), &|_| {}).is_ok());
 }

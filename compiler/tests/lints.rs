@@ -4,13 +4,13 @@
 
 use std::path::PathBuf;
 
-use rampart_compiler::compile::check;
+use rampart_compiler::compile::validate;
 use rampart_compiler::expand::expand;
 use rampart_compiler::lint::lint;
 
 fn findings(paths: &[&str]) -> Vec<String> {
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    match check(
+    match validate(
         &paths,
         Some(&PathBuf::from("../fixtures/catalog.yaml")),
         &|_| {},
@@ -51,7 +51,7 @@ fn each_lint_fires() {
 /// among several items too), with the nearest value the catalog has.
 #[test]
 fn an_allow_that_matches_nothing_names_the_nearest_value() {
-    let c = check(
+    let c = validate(
         &[
             PathBuf::from("../fixtures/policy"),
             PathBuf::from("../fixtures/lint"),

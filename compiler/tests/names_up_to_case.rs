@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_compiler::compile::check;
+use rampart_compiler::compile::validate;
 
 const PERMISSION: &str = "apiVersion: mission-control.flanksource.com/v1
 kind: Permission
@@ -45,7 +45,7 @@ fn problems(documents: &str, catalog: Option<&str>) -> String {
         }
         None => PathBuf::from("../fixtures/catalog.yaml"),
     };
-    match check(&[path], Some(Path::new(&catalog)), &|_| {}) {
+    match validate(&[path], Some(Path::new(&catalog)), &|_| {}) {
         Ok(_) => "valid".into(),
         Err(diagnostics) => diagnostics
             .iter()

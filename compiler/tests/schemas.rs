@@ -16,7 +16,7 @@
 
 use std::path::PathBuf;
 
-use rampart_compiler::compile::check;
+use rampart_compiler::compile::validate;
 use rampart_compiler::connections::fields::{Field, Shape, SECTIONS};
 use rampart_compiler::schema::schema;
 
@@ -48,7 +48,7 @@ fn parser_accepts(doc: &str) -> bool {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("doc.yaml");
     std::fs::write(&path, doc).expect("write");
-    match check(&[path], None, &|_| {}) {
+    match validate(&[path], None, &|_| {}) {
         Ok(_) => true,
         Err(diagnostics) => diagnostics.iter().all(about_string_contents),
     }

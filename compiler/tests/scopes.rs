@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rampart_compiler::compile::{check, compile, Checked};
+use rampart_compiler::compile::{compile, validate, Validated};
 use rampart_compiler::diagnostic::Diagnostic;
 use rampart_runtime::Category;
 
@@ -20,11 +20,11 @@ const CATALOG: &str = "../fixtures/scopes/catalog.yaml";
 const SCOPES: &str = "../fixtures/scopes/scopes.yaml";
 
 /// Checks the fixture Scopes plus `extra` (one file) over the scopes catalog.
-fn check_with(extra: &str) -> Result<Checked, Vec<Diagnostic>> {
+fn check_with(extra: &str) -> Result<Validated, Vec<Diagnostic>> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("extra.yaml");
     std::fs::write(&path, extra).expect("write");
-    check(
+    validate(
         &[PathBuf::from(SCOPES), path],
         Some(Path::new(CATALOG)),
         &|_| {},

@@ -9,7 +9,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use rampart_compiler::compile::check as check_documents;
+use rampart_compiler::compile::validate as validate_documents;
 use rampart_compiler::expand::expand;
 use rampart_compiler::lint::lint;
 use support::{check, compile_paths};
@@ -132,7 +132,7 @@ spec:
 fn findings(text: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temporary directory");
     let policy = PathBuf::from(write(&dir, text));
-    let c = check_documents(&[policy], Some(&PathBuf::from(CATALOG)), &|_| {})
+    let c = validate_documents(&[policy], Some(&PathBuf::from(CATALOG)), &|_| {})
         .unwrap_or_else(|d| panic!("{d:?}"));
     let expanded = expand(&c.world, &c.model);
     lint(&c.world, &c.documents, &c.model, &expanded)

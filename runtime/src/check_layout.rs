@@ -95,171 +95,250 @@ fn exception_key(pair_slot: usize, first_class: u32) -> u64 {
     ((pair_slot as u64) << 32 | u64::from(first_class)) + 1
 }
 
+/// Encodes sets as the layout stores them, each block list once per length.
+struct SetEncoder<'d> {
+    classes: [u32; 4],
+    lists: &'d [u32],
+    /// Encoded sets by list offset: `(length << 32 | encoded + 1)`, 0 when not yet
+    /// encoded. Sets are shared, so most lists are read once; a list read as the set of
+    /// two categories of different lengths is encoded again for the second.
+    memo: Vec<u64>,
+}
+
+impl<'d> SetEncoder<'d> {
+    fn new(data: &'d DecisionData) -> SetEncoder<'d> {
+        SetEncoder {
+            classes: data.object_classes,
+            lists: &data.block_lists.0,
+            memo: vec![0u64; data.block_lists.0.len()],
+        }
+    }
+
+    /// `set`, a set of category `c`, encoded.
+    fn encode(&mut self, set: SetRef, c: Category) -> Result<u32, LoadError> {
+        let offset = match set {
+            SetRef::Empty => return Ok(EMPTY),
+            SetRef::All => return Ok(ALL),
+            SetRef::Blocks(offset) => offset,
+        };
+        let blocks = blocks_for(*c.of(&self.classes));
+        let remembered = self.memo.get(offset as usize).copied().unwrap_or(0);
+        if remembered != 0 && remembered >> 32 == blocks as u64 {
+            return Ok((remembered as u32).wrapping_sub(1));
+        }
+        let start = offset as usize;
+        let list = self
+            .lists
+            .get(start..start + blocks)
+            .ok_or_else(too_large)?;
+        let mut used = list.iter().enumerate().filter(|(_, b)| **b != 0);
+        let value = match (used.next(), used.next()) {
+            (None, _) => EMPTY,
+            (Some((position, block)), None) if position < POSITIONS && *block <= BLOCK_MASK => {
+                ONE_BLOCK | (position as u32) << POSITION_SHIFT | *block
+            }
+            _ => match offset.checked_add(FIRST_LIST) {
+                Some(v) if v < ONE_BLOCK => v,
+                _ => return Err(too_large()),
+            },
+        };
+        if let Some(slot) = self.memo.get_mut(offset as usize) {
+            *slot = (blocks as u64) << 32 | u64::from(value.wrapping_add(1));
+        }
+        Ok(value)
+    }
+}
+
+/// Per pair shape, its rank among the shapes some row uses (`None`: no row uses it), and
+/// the number of shapes used. A shape over a category without objects is never asked by
+/// ids (no such id exists; objects given by attributes are decided rule by rule): it gets
+/// no lines.
+fn rank_shapes(data: &DecisionData) -> ([Option<u8>; 6], usize) {
+    let classes = &data.object_classes;
+    let mut shape_rank = [None; 6];
+    let mut shapes = 0usize;
+    for shape in PairShape::ALL {
+        let asked = *shape.first().of(classes) > 0 && *shape.second().of(classes) > 0;
+        let used = asked
+            && data
+                .rows
+                .iter()
+                .any(|r| r.pairs.get(shape.index()).is_some_and(|p| *p != 0));
+        if used {
+            if let Some(rank) = shape_rank.get_mut(shape.index()) {
+                *rank = Some(shapes as u8);
+            }
+            shapes += 1;
+        }
+    }
+    (shape_rank, shapes)
+}
+
+/// Each distinct row's line, encoded once (then copied to every slot that names it).
+fn row_lines(data: &DecisionData, encoder: &mut SetEncoder<'_>) -> Result<Vec<RowLine>, LoadError> {
+    let mut row_lines = Vec::with_capacity(data.rows.len());
+    for row in &data.rows {
+        let mut line = RowLine::default();
+        for c in Category::ALL {
+            *c.of_mut(&mut line.sets) = [
+                encoder.encode(*c.of(&row.allow), c)?,
+                encoder.encode(*c.of(&row.deny), c)?,
+            ];
+        }
+        row_lines.push(line);
+    }
+    Ok(row_lines)
+}
+
+/// Refuses a layout that would take more than `max_bytes`, counted from the rows before
+/// anything is allocated (a crafted row index must not become gigabytes of lines).
+fn refuse_oversized(
+    data: &DecisionData,
+    shape_rank: &[Option<u8>; 6],
+    shapes: usize,
+    max_bytes: u64,
+) -> Result<(), LoadError> {
+    let slots = data.row_of.0.len() as u64;
+    let mut exceptions_named = 0u64;
+    for row in &data.row_of.0 {
+        let row = data.rows.get(*row as usize).ok_or_else(too_large)?;
+        for shape in PairShape::ALL {
+            let ranked = shape_rank.get(shape.index()).copied().flatten().is_some();
+            let table = row.pairs.get(shape.index()).and_then(|p| p.checked_sub(1));
+            if let (true, Some(table)) = (ranked, table) {
+                let table = data.pair_tables.get(table as usize).ok_or_else(too_large)?;
+                exceptions_named += u64::from(table.exceptions.len);
+            }
+        }
+    }
+    let needed = slots
+        .saturating_mul(std::mem::size_of::<RowLine>() as u64)
+        .saturating_add(
+            slots
+                .saturating_mul(shapes as u64)
+                .saturating_mul(std::mem::size_of::<PairLine>() as u64),
+        )
+        .saturating_add(
+            exceptions_named.saturating_mul(3 * std::mem::size_of::<ExceptionSlot>() as u64),
+        );
+    if needed > max_bytes {
+        return Err(LoadError::corrupt(
+            "the tables would take more memory to index than a file of this size can need",
+        ));
+    }
+    Ok(())
+}
+
+/// The per-slot lines: each slot's row line, its pair lines, and the exceptions its pair
+/// tables name (keyed by pair slot, not yet placed in their table).
+struct SlotLines {
+    lines: Vec<RowLine>,
+    pairs: Vec<PairLine>,
+    named: Vec<ExceptionSlot>,
+}
+
+/// Copies the encoded rows to their slots and encodes each pair table and exception
+/// once per shape it is named under.
+fn slot_lines(
+    data: &DecisionData,
+    encoder: &mut SetEncoder<'_>,
+    row_lines: &[RowLine],
+    shape_rank: &[Option<u8>; 6],
+    shapes: usize,
+) -> Result<SlotLines, LoadError> {
+    let slots = data.row_of.0.len();
+    // Per pair table and exception: the shape it was encoded for (index + 1, 0: not yet)
+    // and its sets; one named under two shapes is encoded for each.
+    let mut table_lines = vec![(0usize, PairLine::default()); data.pair_tables.len()];
+    let mut exception_sets = vec![(0usize, [EMPTY; 2]); data.pair_exceptions.len()];
+    let mut out = SlotLines {
+        lines: Vec::with_capacity(slots),
+        pairs: vec![PairLine::default(); slots.checked_mul(shapes).ok_or_else(too_large)?],
+        named: Vec::new(),
+    };
+    for (slot, row) in data.row_of.0.iter().enumerate() {
+        let line = row_lines.get(*row as usize).ok_or_else(too_large)?;
+        out.lines.push(*line);
+        let row = data.rows.get(*row as usize).ok_or_else(too_large)?;
+        for shape in PairShape::ALL {
+            let (Some(rank), Some(id)) = (
+                shape_rank.get(shape.index()).copied().flatten(),
+                row.pairs.get(shape.index()).and_then(|p| p.checked_sub(1)),
+            ) else {
+                continue;
+            };
+            let table = data.pair_tables.get(id as usize).ok_or_else(too_large)?;
+            let cached = table_lines.get_mut(id as usize).ok_or_else(too_large)?;
+            if cached.0 != shape.index() + 1 {
+                let (a, b) = (shape.first(), shape.second());
+                let sets = [
+                    encoder.encode(table.allow_first, a)?,
+                    encoder.encode(table.allow_second, b)?,
+                    encoder.encode(table.deny_first, a)?,
+                    encoder.encode(table.deny_second, b)?,
+                ];
+                *cached = (shape.index() + 1, PairLine { sets });
+            }
+            let pair_slot = slot * shapes + usize::from(rank);
+            if let Some(line) = out.pairs.get_mut(pair_slot) {
+                *line = cached.1;
+            }
+            for i in table.exceptions.range() {
+                let e = data.pair_exceptions.get(i).ok_or_else(too_large)?;
+                let cached = exception_sets.get_mut(i).ok_or_else(too_large)?;
+                if cached.0 != shape.index() + 1 {
+                    let sets = [
+                        encoder.encode(e.allow, shape.second())?,
+                        encoder.encode(e.deny, shape.second())?,
+                    ];
+                    *cached = (shape.index() + 1, sets);
+                }
+                let [allow, deny] = cached.1;
+                out.named.push(ExceptionSlot {
+                    key: exception_key(pair_slot, e.first_class),
+                    allow,
+                    deny,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The exceptions placed in an open-addressing table of twice their number (at least 4).
+fn exception_table(named: Vec<ExceptionSlot>) -> Result<Vec<ExceptionSlot>, LoadError> {
+    let len = named.len().checked_mul(2).ok_or_else(too_large)?.max(4);
+    let mut exceptions = vec![ExceptionSlot::default(); len];
+    for entry in named {
+        let mut at = slot_of(entry.key, len);
+        while exceptions.get(at).is_some_and(|s| s.key != 0) {
+            at = if at + 1 == len { 0 } else { at + 1 };
+        }
+        if let Some(free) = exceptions.get_mut(at) {
+            *free = entry;
+        }
+    }
+    Ok(exceptions)
+}
+
 impl CheckLayout {
     /// Lays out validated tables (cross-references already checked), refusing to use
-    /// more than `max_bytes` for it.
+    /// more than `max_bytes` for it: the shapes used, each row encoded once, the memory
+    /// counted, then the slots' lines and the exception table.
     pub(crate) fn build(
         data: &DecisionData,
         actions: usize,
         max_bytes: u64,
     ) -> Result<CheckLayout, LoadError> {
-        let classes = data.object_classes;
-        let lists = &data.block_lists.0;
-        // Encoded sets by list offset: `(length << 32 | encoded + 1)`, 0 when not yet
-        // encoded. Sets are shared, so most lists are read once; a list read as the set
-        // of two categories of different lengths is encoded again for the second.
-        let mut memo = vec![0u64; lists.len()];
-        let mut encode = |set: SetRef, c: Category| -> Result<u32, LoadError> {
-            let offset = match set {
-                SetRef::Empty => return Ok(EMPTY),
-                SetRef::All => return Ok(ALL),
-                SetRef::Blocks(offset) => offset,
-            };
-            let blocks = blocks_for(*c.of(&classes));
-            let remembered = memo.get(offset as usize).copied().unwrap_or(0);
-            if remembered != 0 && remembered >> 32 == blocks as u64 {
-                return Ok((remembered as u32).wrapping_sub(1));
-            }
-            let start = offset as usize;
-            let list = lists.get(start..start + blocks).ok_or_else(too_large)?;
-            let mut used = list.iter().enumerate().filter(|(_, b)| **b != 0);
-            let value = match (used.next(), used.next()) {
-                (None, _) => EMPTY,
-                (Some((position, block)), None) if position < POSITIONS && *block <= BLOCK_MASK => {
-                    ONE_BLOCK | (position as u32) << POSITION_SHIFT | *block
-                }
-                _ => match offset.checked_add(FIRST_LIST) {
-                    Some(v) if v < ONE_BLOCK => v,
-                    _ => return Err(too_large()),
-                },
-            };
-            if let Some(slot) = memo.get_mut(offset as usize) {
-                *slot = (blocks as u64) << 32 | u64::from(value.wrapping_add(1));
-            }
-            Ok(value)
-        };
-        let mut shape_rank = [None; 6];
-        let mut shapes = 0usize;
-        for shape in PairShape::ALL {
-            // A shape over a category without objects is never asked by ids (no such id
-            // exists; objects given by attributes are decided rule by rule): no lines.
-            let asked = *shape.first().of(&classes) > 0 && *shape.second().of(&classes) > 0;
-            let used = asked
-                && data
-                    .rows
-                    .iter()
-                    .any(|r| r.pairs.get(shape.index()).is_some_and(|p| *p != 0));
-            if used {
-                if let Some(rank) = shape_rank.get_mut(shape.index()) {
-                    *rank = Some(shapes as u8);
-                }
-                shapes += 1;
-            }
-        }
-        // Each row, pair table and exception is encoded once, then copied to every slot
-        // that names it.
-        let mut row_lines = Vec::with_capacity(data.rows.len());
-        for row in &data.rows {
-            let mut line = RowLine::default();
-            for c in Category::ALL {
-                *c.of_mut(&mut line.sets) =
-                    [encode(*c.of(&row.allow), c)?, encode(*c.of(&row.deny), c)?];
-            }
-            row_lines.push(line);
-        }
-        // Per pair table: the shape it was encoded for (index + 1, 0: not yet) and its
-        // line; a table named under two shapes is encoded for each.
-        let mut table_lines = vec![(0usize, PairLine::default()); data.pair_tables.len()];
-        let mut exception_sets = vec![(0usize, [EMPTY; 2]); data.pair_exceptions.len()];
-        let slots = data.row_of.0.len();
-        // What the layout will hold, counted before anything is allocated.
-        let mut exceptions_named = 0u64;
-        for row in &data.row_of.0 {
-            let row = data.rows.get(*row as usize).ok_or_else(too_large)?;
-            for shape in PairShape::ALL {
-                let ranked = shape_rank.get(shape.index()).copied().flatten().is_some();
-                let table = row.pairs.get(shape.index()).and_then(|p| p.checked_sub(1));
-                if let (true, Some(table)) = (ranked, table) {
-                    let table = data.pair_tables.get(table as usize).ok_or_else(too_large)?;
-                    exceptions_named += u64::from(table.exceptions.len);
-                }
-            }
-        }
-        let needed = (slots as u64)
-            .saturating_mul(std::mem::size_of::<RowLine>() as u64)
-            .saturating_add(
-                (slots as u64)
-                    .saturating_mul(shapes as u64)
-                    .saturating_mul(std::mem::size_of::<PairLine>() as u64),
-            )
-            .saturating_add(
-                exceptions_named.saturating_mul(3 * std::mem::size_of::<ExceptionSlot>() as u64),
-            );
-        if needed > max_bytes {
-            return Err(LoadError::corrupt(
-                "the tables would take more memory to index than a file of this size can need",
-            ));
-        }
-        let mut lines = Vec::with_capacity(slots);
-        let mut pairs = vec![PairLine::default(); slots.checked_mul(shapes).ok_or_else(too_large)?];
-        let mut named = Vec::new();
-        for (slot, row) in data.row_of.0.iter().enumerate() {
-            let line = row_lines.get(*row as usize).ok_or_else(too_large)?;
-            lines.push(*line);
-            let row = data.rows.get(*row as usize).ok_or_else(too_large)?;
-            for shape in PairShape::ALL {
-                let (Some(rank), Some(id)) = (
-                    shape_rank.get(shape.index()).copied().flatten(),
-                    row.pairs.get(shape.index()).and_then(|p| p.checked_sub(1)),
-                ) else {
-                    continue;
-                };
-                let table = data.pair_tables.get(id as usize).ok_or_else(too_large)?;
-                let cached = table_lines.get_mut(id as usize).ok_or_else(too_large)?;
-                if cached.0 != shape.index() + 1 {
-                    let (a, b) = (shape.first(), shape.second());
-                    let sets = [
-                        encode(table.allow_first, a)?,
-                        encode(table.allow_second, b)?,
-                        encode(table.deny_first, a)?,
-                        encode(table.deny_second, b)?,
-                    ];
-                    *cached = (shape.index() + 1, PairLine { sets });
-                }
-                let pair_slot = slot * shapes + usize::from(rank);
-                if let Some(line) = pairs.get_mut(pair_slot) {
-                    *line = cached.1;
-                }
-                for i in table.exceptions.range() {
-                    let e = data.pair_exceptions.get(i).ok_or_else(too_large)?;
-                    let cached = exception_sets.get_mut(i).ok_or_else(too_large)?;
-                    if cached.0 != shape.index() + 1 {
-                        let sets = [
-                            encode(e.allow, shape.second())?,
-                            encode(e.deny, shape.second())?,
-                        ];
-                        *cached = (shape.index() + 1, sets);
-                    }
-                    let [allow, deny] = cached.1;
-                    named.push(ExceptionSlot {
-                        key: exception_key(pair_slot, e.first_class),
-                        allow,
-                        deny,
-                    });
-                }
-            }
-        }
-        let len = named.len().checked_mul(2).ok_or_else(too_large)?.max(4);
-        let mut exceptions = vec![ExceptionSlot::default(); len];
-        for entry in named {
-            let mut at = slot_of(entry.key, len);
-            while exceptions.get(at).is_some_and(|s| s.key != 0) {
-                at = if at + 1 == len { 0 } else { at + 1 };
-            }
-            if let Some(free) = exceptions.get_mut(at) {
-                *free = entry;
-            }
-        }
+        let mut encoder = SetEncoder::new(data);
+        let (shape_rank, shapes) = rank_shapes(data);
+        let row_lines = row_lines(data, &mut encoder)?;
+        refuse_oversized(data, &shape_rank, shapes, max_bytes)?;
+        let SlotLines {
+            lines,
+            pairs,
+            named,
+        } = slot_lines(data, &mut encoder, &row_lines, &shape_rank, shapes)?;
         Ok(CheckLayout {
             principal_class: data.principal_class.clone(),
             actions,
@@ -267,8 +346,8 @@ impl CheckLayout {
             shape_rank,
             shapes,
             pairs,
-            exceptions,
-            classes,
+            exceptions: exception_table(named)?,
+            classes: data.object_classes,
         })
     }
 

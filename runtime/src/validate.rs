@@ -26,9 +26,10 @@ fn span_ok(span: Span, len: usize) -> bool {
         .is_some_and(|end| end <= len)
 }
 
+/// What a set reference is checked against: the categories' class counts and the block
+/// lists.
 struct Sets<'a> {
     classes: [u32; 4],
-    blocks: usize,
     lists: &'a [u32],
 }
 
@@ -66,11 +67,22 @@ fn object_classes(c: Category, d: &DecisionData, objects: usize) -> Result<(), L
     Ok(())
 }
 
-/// Checks every cross-reference; after this nothing can be read out of range.
+/// Checks every cross-reference; after this nothing can be read out of range. In order:
+/// classes, the block store, rules, entries, rows (with the pair tables they name), and
+/// the row index.
 pub(crate) fn structure(d: &DecisionData, limits: &Limits<'_>) -> Result<(), LoadError> {
-    let units = limits.units;
-    let actions = limits.actions;
-    let globals = limits.globals;
+    classes(d, limits)?;
+    let sets = block_store(d)?;
+    for (r, rule) in d.rules.iter().enumerate() {
+        rule_refers(r, rule, &sets, limits)?;
+    }
+    entries(d, limits)?;
+    rows_refer(d, &sets, limits.globals)?;
+    row_index(d, limits.actions)
+}
+
+/// Principal classes in range and fewer than principals; each category's object classes.
+fn classes(d: &DecisionData, limits: &Limits<'_>) -> Result<(), LoadError> {
     if d.principal_class.iter().any(|c| *c >= d.classes) {
         return Err(corrupt("a principal names a class out of range"));
     }
@@ -80,6 +92,11 @@ pub(crate) fn structure(d: &DecisionData, limits: &Limits<'_>) -> Result<(), Loa
     for c in Category::ALL {
         object_classes(c, d, *c.of(&limits.objects))?;
     }
+    Ok(())
+}
+
+/// Whole blocks, block 0 empty, block lists naming blocks in range: the sets' store.
+fn block_store(d: &DecisionData) -> Result<Sets<'_>, LoadError> {
     if !d.blocks.0.len().is_multiple_of(BLOCK_WORDS) {
         return Err(corrupt("the blocks are not whole"));
     }
@@ -90,57 +107,69 @@ pub(crate) fn structure(d: &DecisionData, limits: &Limits<'_>) -> Result<(), Loa
     if d.block_lists.0.iter().any(|b| *b as usize >= blocks) {
         return Err(corrupt("a set names a block out of range"));
     }
-    let sets = Sets {
+    Ok(Sets {
         classes: d.object_classes,
-        blocks,
         lists: &d.block_lists.0,
-    };
-    let _ = sets.blocks;
-    for (r, rule) in d.rules.iter().enumerate() {
-        if rule.permission as usize >= limits.permissions || rule.unit as usize >= units {
-            return Err(corrupt(format!(
-                "rule {r} names a permission or unit out of range"
-            )));
-        }
-        if rule.required >= 16 || (globals < 64 && rule.globals >> globals != 0) {
-            return Err(corrupt(format!("rule {r} has bits out of range")));
-        }
-        if rule.deny
-            && rule.objects
-            && Category::ALL.into_iter().any(|c| {
-                let narrowed = c
-                    .of(&rule.predicates)
-                    .and_then(|p| limits.narrowed_predicates.get(p as usize))
-                    .is_some_and(|narrowed| *narrowed);
-                narrowed
-                    || (rule.required & c.bit() == 0
-                        && (*c.of(&rule.sets) != SetRef::All || c.of(&rule.predicates).is_some()))
-            })
-        {
-            // Compilers before issue 20 narrowed denies by `agents`/`tags`, over configs
-            // and components the deny did not name too, so that naming one more object
-            // could make a deny stop matching.
-            return Err(corrupt(format!(
-                "rule {r} is a deny narrowed by `agents`/`tags` or constraining a category it does not name (tables from an older compiler: compile the policy again)"
-            )));
-        }
-        for c in Category::ALL {
-            let set = *c.of(&rule.sets);
-            sets.check(set, c, "a rule")?;
-            match (set, c.of(&rule.predicates)) {
-                (SetRef::All, None) => {}
-                (_, Some(p)) if set != SetRef::All && (*p as usize) < limits.predicates => {}
-                _ => {
-                    return Err(corrupt(format!(
-                        "rule {r} has a predicate that does not fit its {c} set"
-                    )))
-                }
+    })
+}
+
+/// Rule `r`: its permission, unit and bits in range, no deny narrowed the way compilers
+/// before issue 20 narrowed them, and per category a set and predicate that fit.
+fn rule_refers(
+    r: usize,
+    rule: &RuleData,
+    sets: &Sets<'_>,
+    limits: &Limits<'_>,
+) -> Result<(), LoadError> {
+    let globals = limits.globals;
+    if rule.permission as usize >= limits.permissions || rule.unit as usize >= limits.units {
+        return Err(corrupt(format!(
+            "rule {r} names a permission or unit out of range"
+        )));
+    }
+    if rule.required >= 16 || (globals < 64 && rule.globals >> globals != 0) {
+        return Err(corrupt(format!("rule {r} has bits out of range")));
+    }
+    if rule.deny
+        && rule.objects
+        && Category::ALL.into_iter().any(|c| {
+            let narrowed = c
+                .of(&rule.predicates)
+                .and_then(|p| limits.narrowed_predicates.get(p as usize))
+                .is_some_and(|narrowed| *narrowed);
+            narrowed
+                || (rule.required & c.bit() == 0
+                    && (*c.of(&rule.sets) != SetRef::All || c.of(&rule.predicates).is_some()))
+        })
+    {
+        // Compilers before issue 20 narrowed denies by `agents`/`tags`, over configs
+        // and components the deny did not name too, so that naming one more object
+        // could make a deny stop matching.
+        return Err(corrupt(format!(
+            "rule {r} is a deny narrowed by `agents`/`tags` or constraining a category it does not name (tables from an older compiler: compile the policy again)"
+        )));
+    }
+    for c in Category::ALL {
+        let set = *c.of(&rule.sets);
+        sets.check(set, c, "a rule")?;
+        match (set, c.of(&rule.predicates)) {
+            (SetRef::All, None) => {}
+            (_, Some(p)) if set != SetRef::All && (*p as usize) < limits.predicates => {}
+            _ => {
+                return Err(corrupt(format!(
+                    "rule {r} has a predicate that does not fit its {c} set"
+                )))
             }
         }
     }
+    Ok(())
+}
+
+/// Entries sorted and unique by (unit, action), in range, naming rules of their unit.
+fn entries(d: &DecisionData, limits: &Limits<'_>) -> Result<(), LoadError> {
     let mut previous: Option<(u32, u32)> = None;
     for e in &d.entries {
-        if e.unit as usize >= units || e.action as usize >= actions {
+        if e.unit as usize >= limits.units || e.action as usize >= limits.actions {
             return Err(corrupt("an entry names a unit or action out of range"));
         }
         if previous.is_some_and(|p| p >= (e.unit, e.action)) {
@@ -161,6 +190,12 @@ pub(crate) fn structure(d: &DecisionData, limits: &Limits<'_>) -> Result<(), Loa
             }
         }
     }
+    Ok(())
+}
+
+/// Rows: entries, sets and global bits in range, and each pair table a row names
+/// checked once per shape it is named under.
+fn rows_refer(d: &DecisionData, sets: &Sets<'_>, globals: usize) -> Result<(), LoadError> {
     if d.row_entries
         .0
         .iter()
@@ -194,11 +229,16 @@ pub(crate) fn structure(d: &DecisionData, limits: &Limits<'_>) -> Result<(), Loa
                     .pair_tables
                     .get(id as usize - 1)
                     .ok_or_else(|| corrupt("a pair table is missing"))?;
-                pair_table(d, &sets, table, shape)?;
+                pair_table(d, sets, table, shape)?;
                 *slot |= bit;
             }
         }
     }
+    Ok(())
+}
+
+/// The row index: one row per (principal class, action), each in range.
+fn row_index(d: &DecisionData, actions: usize) -> Result<(), LoadError> {
     let expected = (d.classes as usize)
         .checked_mul(actions)
         .ok_or_else(|| corrupt("too many classes and actions"))?;

@@ -154,18 +154,18 @@ pub fn principal_less_table_bytes(policy: &str, catalog: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().expect("temporary directory");
     std::fs::write(dir.path().join("policy.yaml"), policy).expect("write");
     std::fs::write(dir.path().join("catalog.yaml"), catalog).expect("write");
-    let checked = rampart_compiler::compile::check(
+    let validated = rampart_compiler::compile::validate(
         &[dir.path().join("policy.yaml")],
         Some(&dir.path().join("catalog.yaml")),
         &|_| {},
     )
     .unwrap_or_else(|d| panic!("{d:?}"));
-    let expanded = rampart_compiler::expand::expand(&checked.world, &checked.model);
+    let expanded = rampart_compiler::expand::expand(&validated.world, &validated.model);
     let data = rampart_compiler::tabulate::tabulate(
-        &checked.world,
-        &checked.model,
+        &validated.world,
+        &validated.model,
         expanded,
-        &checked.connections,
+        &validated.connections,
     );
     assert!(data.principals.is_empty());
     encode(&data, None).expect("encode")

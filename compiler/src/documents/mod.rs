@@ -258,6 +258,8 @@ fn may_hold_secrets(doc: &DocumentText) -> bool {
     text.contains("Connection") || text.contains("valueFrom") || text.contains("password")
 }
 
+/// Reads one document (a list's items one by one) into `out`: its header, whether Rampart
+/// reads its kind, the document of that kind, and the `connection://` uses of any kind.
 fn read_document(
     doc: &DocumentText,
     out: &mut Documents,
@@ -273,32 +275,73 @@ fn read_document(
         }
     };
     let kind = header.kind.as_ref().map(|k| k.value.as_str());
-    let api_version = header.api_version.as_ref().map(|v| v.value.as_str());
     let is_list =
         kind.is_some_and(|k| k == "List" || (k.ends_with("List") && header.items.is_some()));
     if is_list {
-        if depth >= LIST_DEPTH {
-            diagnostics.push(
-                Diagnostic::at(
-                    doc.start_location(),
-                    "`kind: List` documents nest too deeply",
-                )
-                .field("items"),
-            );
-            return;
-        }
-        let starts: Vec<usize> = header
-            .items
-            .iter()
-            .flatten()
-            .map(|i| doc.file_offset(&i.referenced))
-            .collect();
-        for item in list::items(doc, &starts) {
-            read_document(&item, out, diagnostics, depth + 1);
-        }
-        return;
+        return read_list(doc, &header, out, diagnostics, depth);
     }
     out.documents += 1;
+    match admit(doc, &header, diagnostics) {
+        Admission::Refused => {}
+        Admission::Foreign(kind) => {
+            *out.skipped.entry(kind.to_string()).or_default() += 1;
+            index_uses(doc, kind, &header, out);
+        }
+        Admission::Read(kind) => {
+            read_kind(doc, kind, masked, out, diagnostics);
+            index_uses(doc, kind, &header, out);
+        }
+    }
+}
+
+/// Reads a `kind: List` document's items, refusing lists nested too deeply.
+fn read_list(
+    doc: &DocumentText,
+    header: &DocumentHeader,
+    out: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    depth: usize,
+) {
+    if depth >= LIST_DEPTH {
+        diagnostics.push(
+            Diagnostic::at(
+                doc.start_location(),
+                "`kind: List` documents nest too deeply",
+            )
+            .field("items"),
+        );
+        return;
+    }
+    let starts: Vec<usize> = header
+        .items
+        .iter()
+        .flatten()
+        .map(|i| doc.file_offset(&i.referenced))
+        .collect();
+    for item in list::items(doc, &starts) {
+        read_document(&item, out, diagnostics, depth + 1);
+    }
+}
+
+/// What becomes of a document, by its `apiVersion` and `kind`.
+enum Admission<'h> {
+    /// A kind Rampart reads, at the version it reads.
+    Read(&'h str),
+    /// A kind of another API group: counted as skipped, only its uses indexed.
+    Foreign(&'h str),
+    /// No `apiVersion` or `kind`, an unknown kind of a group Rampart reads, or another
+    /// version: reported.
+    Refused,
+}
+
+/// Whether Rampart reads a document of this header; reports why not where it should.
+fn admit<'h>(
+    doc: &DocumentText,
+    header: &'h DocumentHeader,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Admission<'h> {
+    let kind = header.kind.as_ref().map(|k| k.value.as_str());
+    let api_version = header.api_version.as_ref().map(|v| v.value.as_str());
     let start = doc.start_location();
     let (Some(kind), Some(api_version)) = (kind, api_version) else {
         let missing = if header.api_version.is_none() {
@@ -314,17 +357,13 @@ fn read_document(
                     POLICY_KINDS.join(", ")
                 )),
         );
-        return;
+        return Admission::Refused;
     };
     let group = api_version.split('/').next().unwrap_or("");
     let known: &[&str] = match group {
         API_GROUP => &POLICY_KINDS,
         RAMPART_GROUP => &RAMPART_KINDS,
-        _ => {
-            *out.skipped.entry(kind.to_string()).or_default() += 1;
-            index_uses(doc, kind, &header, out);
-            return;
-        }
+        _ => return Admission::Foreign(kind),
     };
     let kind_at = header
         .kind
@@ -344,7 +383,7 @@ fn read_document(
             .field("kind")
             .help(help),
         );
-        return;
+        return Admission::Refused;
     }
     let expected = if group == RAMPART_GROUP {
         RAMPART_API_VERSION
@@ -362,8 +401,19 @@ fn read_document(
                 .field("apiVersion")
                 .help(format!("{kind} documents use `apiVersion: {expected}`")),
         );
-        return;
+        return Admission::Refused;
     }
+    Admission::Read(kind)
+}
+
+/// Parses a document of a kind Rampart reads into its list in `out`.
+fn read_kind(
+    doc: &DocumentText,
+    kind: &str,
+    masked: bool,
+    out: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     match kind {
         "Permission" => {
             if let Some(p) = parse_policy(doc, false, diagnostics) {
@@ -409,7 +459,6 @@ fn read_document(
             }
         }
     }
-    index_uses(doc, kind, &header, out);
 }
 
 /// Records every `connection://` string of a document of any kind.

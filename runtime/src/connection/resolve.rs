@@ -298,7 +298,9 @@ fn connection_object(
     }
 }
 
-/// Fills and renders one connection definition (no authorization: callers check first).
+/// Fills and renders one connection definition (no authorization: callers check first):
+/// the credentials and properties filled from their sources, the fields safe to show
+/// noted, the property templates rendered, then the URL rendered and redacted.
 fn hydrate(
     c: &ConnectionData,
     secrets: &dyn SecretSource,
@@ -313,48 +315,8 @@ fn hydrate(
     let username = optional(&c.username, "username")?;
     let password = optional(&c.password, "password")?;
     let certificate = optional(&c.certificate, "certificate")?;
-    let mut raw_properties = BTreeMap::new();
-    let mut headers = None;
-    for (name, source) in &c.properties {
-        if holds_headers(c, name) {
-            headers = Some(resolve_headers(c, source, secrets)?);
-            continue;
-        }
-        raw_properties.insert(
-            name.clone(),
-            fill(source, c, &format!("properties.{name}"), secrets)?,
-        );
-    }
-    let mut literal_fields = BTreeSet::new();
-    for (field, source) in [
-        ("username", &c.username),
-        ("password", &c.password),
-        ("certificate", &c.certificate),
-        ("url", &c.url),
-    ] {
-        if matches!(source, Some(FieldSource::Value(_))) {
-            literal_fields.insert(field.to_string());
-        }
-    }
-    for (name, source) in &c.properties {
-        // A literal property is safe to show only when its template inserts nothing that
-        // came from a secret.
-        let plain = |text: &str| {
-            UrlTemplate::parse(text).is_ok_and(|t| {
-                t.variables().all(|(v, _)| {
-                    matches!(
-                        v,
-                        rampart_grammar::TemplateVariable::Name
-                            | rampart_grammar::TemplateVariable::Namespace
-                            | rampart_grammar::TemplateVariable::Type
-                    )
-                })
-            })
-        };
-        if !holds_headers(c, name) && matches!(source, FieldSource::Value(v) if plain(v)) {
-            literal_fields.insert(format!("properties.{name}"));
-        }
-    }
+    let (raw_properties, headers) = filled_properties(c, secrets)?;
+    let mut literal_fields = literal_fields(c);
     let vars = Variables {
         name: &c.name,
         namespace: &c.namespace,
@@ -363,20 +325,10 @@ fn hydrate(
         password: password.as_ref(),
         properties: &raw_properties,
     };
-    let template_error = |field: &str| {
-        ResolveError::new(
-            ResolveErrorKind::Template,
-            format!(
-                "connection `{}/{}`: field `{field}`: the value from its source is not a valid template",
-                Shown(&c.namespace),
-                Shown(&c.name)
-            ),
-        )
-    };
     let mut properties = BTreeMap::new();
     for (name, value) in &raw_properties {
         let template = UrlTemplate::parse(value.expose())
-            .map_err(|_| template_error(&format!("properties.{name}")))?;
+            .map_err(|_| template_error(c, &format!("properties.{name}")))?;
         properties.insert(name.clone(), render(&template, &vars));
     }
     if let Some((value, literal)) = headers {
@@ -390,38 +342,10 @@ fn hydrate(
         Some(source) => {
             let text = fill(source, c, "url", secrets)?;
             let template =
-                UrlTemplate::parse(text.expose().trim()).map_err(|_| template_error("url"))?;
+                UrlTemplate::parse(text.expose().trim()).map_err(|_| template_error(c, "url"))?;
             let url = render(&template, &vars);
             let redacted = if literal_fields.contains("url") {
-                let mask = |v: &Option<SecretValue>, field: &str| {
-                    v.as_ref().map(|v| {
-                        if literal_fields.contains(field) {
-                            v.clone()
-                        } else {
-                            SecretValue::new(MASK)
-                        }
-                    })
-                };
-                let masked_properties: BTreeMap<String, SecretValue> = raw_properties
-                    .iter()
-                    .map(|(k, v)| {
-                        let shown = if literal_fields.contains(&format!("properties.{k}")) {
-                            v.clone()
-                        } else {
-                            SecretValue::new(MASK)
-                        };
-                        (k.clone(), shown)
-                    })
-                    .collect();
-                let (mu, mp) = (mask(&username, "username"), mask(&password, "password"));
-                let masked = Variables {
-                    username: mu.as_ref(),
-                    password: mp.as_ref(),
-                    properties: &masked_properties,
-                    ..vars
-                };
-                // A credential written into the literal URL itself is masked too.
-                super::credentials::mask(&render(&template, &masked).expose().replace("%2A", "*"))
+                redacted_url(&template, &vars, &literal_fields)
             } else {
                 MASK.to_string()
             };
@@ -441,6 +365,118 @@ fn hydrate(
         redacted_url,
         literal_fields,
     })
+}
+
+/// A connection's properties filled from their sources, not yet rendered; an `http`
+/// connection's headers apart (filled, and whether every value was a literal).
+type FilledProperties = (BTreeMap<String, SecretValue>, Option<(SecretValue, bool)>);
+
+/// Fills every property of `c` from its source, in name order.
+fn filled_properties(
+    c: &ConnectionData,
+    secrets: &dyn SecretSource,
+) -> Result<FilledProperties, ResolveError> {
+    let mut raw_properties = BTreeMap::new();
+    let mut headers = None;
+    for (name, source) in &c.properties {
+        if holds_headers(c, name) {
+            headers = Some(resolve_headers(c, source, secrets)?);
+            continue;
+        }
+        raw_properties.insert(
+            name.clone(),
+            fill(source, c, &format!("properties.{name}"), secrets)?,
+        );
+    }
+    Ok((raw_properties, headers))
+}
+
+/// The fields of `c` written as literals in the document (safe to show): credentials and
+/// the URL given as values, and literal properties whose template inserts nothing that
+/// came from a secret. Headers are judged where they are filled.
+fn literal_fields(c: &ConnectionData) -> BTreeSet<String> {
+    let mut literal_fields = BTreeSet::new();
+    for (field, source) in [
+        ("username", &c.username),
+        ("password", &c.password),
+        ("certificate", &c.certificate),
+        ("url", &c.url),
+    ] {
+        if matches!(source, Some(FieldSource::Value(_))) {
+            literal_fields.insert(field.to_string());
+        }
+    }
+    let plain = |text: &str| {
+        UrlTemplate::parse(text).is_ok_and(|t| {
+            t.variables().all(|(v, _)| {
+                matches!(
+                    v,
+                    rampart_grammar::TemplateVariable::Name
+                        | rampart_grammar::TemplateVariable::Namespace
+                        | rampart_grammar::TemplateVariable::Type
+                )
+            })
+        })
+    };
+    for (name, source) in &c.properties {
+        if !holds_headers(c, name) && matches!(source, FieldSource::Value(v) if plain(v)) {
+            literal_fields.insert(format!("properties.{name}"));
+        }
+    }
+    literal_fields
+}
+
+/// A field's value from its source is no valid template.
+fn template_error(c: &ConnectionData, field: &str) -> ResolveError {
+    ResolveError::new(
+        ResolveErrorKind::Template,
+        format!(
+            "connection `{}/{}`: field `{field}`: the value from its source is not a valid template",
+            Shown(&c.namespace),
+            Shown(&c.name)
+        ),
+    )
+}
+
+/// A literal URL rendered with every value that is not itself a literal masked, and any
+/// credential written into the URL itself masked too: safe to show.
+fn redacted_url(
+    template: &UrlTemplate,
+    vars: &Variables<'_>,
+    literal_fields: &BTreeSet<String>,
+) -> String {
+    let mask = |v: Option<&SecretValue>, field: &str| {
+        v.map(|v| {
+            if literal_fields.contains(field) {
+                v.clone()
+            } else {
+                SecretValue::new(MASK)
+            }
+        })
+    };
+    let masked_properties: BTreeMap<String, SecretValue> = vars
+        .properties
+        .iter()
+        .map(|(k, v)| {
+            let shown = if literal_fields.contains(&format!("properties.{k}")) {
+                v.clone()
+            } else {
+                SecretValue::new(MASK)
+            };
+            (k.clone(), shown)
+        })
+        .collect();
+    let (mu, mp) = (
+        mask(vars.username, "username"),
+        mask(vars.password, "password"),
+    );
+    let masked = Variables {
+        username: mu.as_ref(),
+        password: mp.as_ref(),
+        properties: &masked_properties,
+        ..*vars
+    };
+    super::credentials::mask(&render(template, &masked).expose().replace("%2A", "*"))
 }
 
 /// Whether property `name` of `c` is an `http` connection's header list.
