@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use rampart_runtime::text::Shown;
 use rampart_runtime::{Category, ObjectId, Tables};
 
-use crate::output::Output;
-use crate::{Format, Outcome, SubjectArgs};
+use crate::args::SubjectArgs;
+use crate::outcome::Outcome;
+use crate::output::{Format, Output};
 
 /// Arguments of `access`.
 #[derive(clap::Args)]

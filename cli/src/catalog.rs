@@ -18,8 +18,8 @@ use rampart_mission_control::pull::{pull, JsonSink};
 use rampart_mission_control::session::Database;
 
 use crate::database::{database_failure, progress_message};
-use crate::output::Output;
-use crate::{rounded, Failure, Format, Outcome};
+use crate::outcome::{Failure, Outcome};
+use crate::output::{rounded, Format, Output};
 
 /// `rampart catalog ...`.
 #[derive(clap::Args)]

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use rampart_runtime::{Request, Tables};
 
-use crate::output::Output;
-use crate::{Failure, Format, Outcome, TablesArgs, TargetArgs};
+use crate::args::{TablesArgs, TargetArgs};
+use crate::outcome::{Failure, Outcome};
+use crate::output::{Format, Output};
 use rampart_runtime::json::batch::{decide_line, error_line};
 use rampart_runtime::json::response::{response_json, response_text};
 use rampart_runtime::json::strict::Problems;

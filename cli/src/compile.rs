@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::output::{counted, Output};
-use crate::{report, rounded, Failure, Format, Outcome};
+use crate::outcome::{report, Failure, Outcome};
+use crate::output::{counted, rounded, Format, Output};
 
 /// Arguments of `compile`.
 #[derive(clap::Args)]

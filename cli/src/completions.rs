@@ -2,9 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::CommandFactory;
-
-use crate::{Cli, Outcome};
+use crate::outcome::Outcome;
 
 /// Arguments of `completions`.
 #[derive(clap::Args)]
@@ -13,13 +11,8 @@ pub struct Args {
     shell: clap_complete::Shell,
 }
 
-/// The clap command, for completions and documentation.
-pub fn command() -> clap::Command {
-    Cli::command()
-}
-
-pub fn run(args: Args) -> Outcome {
-    let mut cmd = command();
+/// Writes the completions of `command` (the whole `rampart` command line, from `main`).
+pub fn run(args: Args, mut cmd: clap::Command) -> Outcome {
     clap_complete::generate(args.shell, &mut cmd, "rampart", &mut std::io::stdout());
     Ok(ExitCode::SUCCESS)
 }

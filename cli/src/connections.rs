@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use rampart_runtime::text::Shown;
 
-use crate::output::Output;
-use crate::{report, Format, Inputs, Outcome};
+use crate::args::Inputs;
+use crate::outcome::{report, Outcome};
+use crate::output::{Format, Output};
 
 /// Arguments of `connections`.
 #[derive(clap::Args)]

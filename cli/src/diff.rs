@@ -23,8 +23,9 @@ use rampart_runtime::{ActionId, Category, PairShape, PrincipalId, ResidualRule, 
 use roaring::RoaringBitmap;
 use serde_json::{json, Value};
 
-use crate::output::{counted, Output};
-use crate::{load_tables, Format, Outcome};
+use crate::args::load_tables;
+use crate::outcome::Outcome;
+use crate::output::{counted, Format, Output};
 
 /// Arguments of `diff`.
 #[derive(clap::Args)]
@@ -156,7 +157,7 @@ fn grants(
     p: PrincipalId,
     action: Option<ActionId>,
     keys: &[Keys; 4],
-) -> Result<Grants, crate::Failure> {
+) -> Result<Grants, crate::outcome::Failure> {
     let mut g = Grants::default();
     let Some(action) = action else {
         return Ok(g);

@@ -11,8 +11,9 @@ use std::process::ExitCode;
 
 use rampart_runtime::Category;
 
+use crate::args::TablesArgs;
+use crate::outcome::{Failure, Outcome};
 use crate::output::Output;
-use crate::{Failure, Outcome, TablesArgs};
 
 /// Arguments of `export`.
 #[derive(clap::Args)]
@@ -25,7 +26,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t)]
     format: ExportFormat,
     /// Only these categories (repeatable; default all four).
-    #[arg(long, value_parser = crate::parse_category)]
+    #[arg(long, value_parser = crate::args::parse_category)]
     category: Vec<Category>,
     /// Only these actions (repeatable; default every action).
     #[arg(long)]

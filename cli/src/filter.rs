@@ -14,8 +14,9 @@ use rampart_runtime::sql::{ColumnMap, FilterForm, FilterPreference};
 use rampart_runtime::text::Shown;
 use rampart_runtime::Category;
 
-use crate::output::Output;
-use crate::{Failure, Format, Listed, ListingArgs, Outcome, TargetArgs};
+use crate::args::{Listed, ListingArgs, TargetArgs};
+use crate::outcome::{Failure, Outcome};
+use crate::output::{Format, Output};
 
 /// SQL dialects.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]

@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::output::Output;
-use crate::{rounded, Format, Outcome, TablesArgs};
+use crate::args::TablesArgs;
+use crate::outcome::Outcome;
+use crate::output::{rounded, Format, Output};
 
 /// Arguments of `inspect`.
 #[derive(clap::Args)]

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use base64::Engine;
 
+use crate::outcome::{Failure, Outcome};
 use crate::output::Output;
-use crate::{Failure, Outcome};
 
 /// Arguments of `keygen`.
 #[derive(clap::Args)]

@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::output::{counted, Output};
-use crate::{report, Format, Inputs, Outcome};
+use crate::args::Inputs;
+use crate::outcome::{report, Outcome};
+use crate::output::{counted, Format, Output};
 
 /// Arguments of `lint`.
 #[derive(clap::Args)]
@@ -22,7 +23,7 @@ pub fn run(args: Args) -> Outcome {
     // Without a catalog every selector matches nothing and no service subject exists:
     // the findings would be noise, or silently absent.
     if args.inputs.catalog.is_none() {
-        return Err(crate::Failure::Error(
+        return Err(crate::outcome::Failure::Error(
             "`lint` needs `--catalog FILE`: its findings are about the documents against the catalog (what selectors match, who is covered); `rampart validate` checks documents without one".into(),
         ));
     }

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use rampart_runtime::json_answers::listing_json;
 use rampart_runtime::text::Shown;
 
-use crate::output::Output;
-use crate::{Failure, Format, Listed, ListingArgs, Outcome, TargetArgs};
+use crate::args::{Listed, ListingArgs, TargetArgs};
+use crate::outcome::{Failure, Outcome};
+use crate::output::{Format, Output};
 
 /// Arguments of `list`.
 #[derive(clap::Args)]

@@ -3,6 +3,8 @@
 
 use std::io::{self, BufWriter, Stdout, Write};
 
+use clap::ValueEnum;
+
 /// Why a command stopped writing.
 #[derive(Debug)]
 pub enum Stop {
@@ -73,4 +75,20 @@ pub fn counted(n: usize, noun: &str) -> String {
     } else {
         format!("{n} {noun}s")
     }
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    #[default]
+    Text,
+    /// One JSON document (or JSON lines where the output is a stream).
+    Json,
+}
+
+/// A number shown with at most `digits` decimals (`0.26`, not `0.26036899999999996`).
+pub(crate) fn rounded(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
 }

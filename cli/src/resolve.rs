@@ -13,8 +13,9 @@ use rampart_runtime::json_answers::connection_json;
 use rampart_runtime::text::Shown;
 use serde_json::Value;
 
-use crate::output::Output;
-use crate::{Failure, Format, Outcome, TablesArgs};
+use crate::args::TablesArgs;
+use crate::outcome::{Failure, Outcome};
+use crate::output::{Format, Output};
 use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
 
 /// The help of a secret that could not be read because no source was named.

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::outcome::{Failure, Outcome};
 use crate::output::Output;
-use crate::{Failure, Outcome};
 use rampart_compiler::schema::{schema, KINDS};
 
 /// Arguments of `schema`.

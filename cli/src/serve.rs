@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::{public_key, Failure, Outcome};
+use crate::args::public_key;
+use crate::outcome::{Failure, Outcome};
 
 /// Arguments of `serve`.
 #[derive(clap::Args)]

@@ -12,8 +12,9 @@ use std::process::ExitCode;
 use rampart_runtime::text::Shown;
 use serde_json::json;
 
-use crate::output::Output;
-use crate::{report, Failure, Format, Inputs, Outcome};
+use crate::args::Inputs;
+use crate::outcome::{report, Failure, Outcome};
+use crate::output::{Format, Output};
 use rampart_compiler::testing::{TestRun, Verdict};
 
 /// Arguments of `test`.

@@ -2,8 +2,9 @@
 
 use std::process::ExitCode;
 
-use crate::output::{counted, Output};
-use crate::{report, Format, Inputs, Outcome};
+use crate::args::Inputs;
+use crate::outcome::{report, Outcome};
+use crate::output::{counted, Format, Output};
 
 /// Arguments of `validate`.
 #[derive(clap::Args)]

@@ -11,8 +11,9 @@ use rampart_runtime::text::Shown;
 use rampart_runtime::{Conditional, IdTarget, Residual, Tables};
 use serde_json::json;
 
-use crate::output::Output;
-use crate::{Format, Outcome, TablesArgs, TargetArgs};
+use crate::args::{TablesArgs, TargetArgs};
+use crate::outcome::Outcome;
+use crate::output::{Format, Output};
 
 /// Arguments of `who-can`.
 #[derive(clap::Args)]

@@ -2,7 +2,7 @@
 //! `rampart_buffer_free`. Always NUL-terminated (the NUL not counted in `len`), so C can
 //! print it as it is.
 
-use crate::ffi::boundary;
+use crate::unwind::boundary;
 
 /// Bytes owned by the caller once returned: `len` bytes at `ptr`, then a NUL. An empty
 /// buffer has `ptr` NULL and `len` 0.

@@ -6,7 +6,7 @@ use std::ffi::c_char;
 
 use rampart_bindings::codes::{self, BindingError};
 
-use crate::ffi::boundary;
+use crate::unwind::boundary;
 
 /// Success.
 pub const RAMPART_OK: i32 = 0;

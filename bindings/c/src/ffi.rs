@@ -20,12 +20,6 @@ pub struct RampartStr {
     pub len: usize,
 }
 
-/// Runs `body` so that no panic unwinds into the caller: a panic is swallowed (used by
-/// the `_free` functions, which have nothing to report).
-pub(crate) fn boundary(body: impl FnOnce()) {
-    let _ = catch_unwind(AssertUnwindSafe(body));
-}
-
 /// Runs an export's `body` under `catch_unwind`; stores the error (or NULL) in `*error`
 /// when `error` is not NULL; returns the code.
 ///

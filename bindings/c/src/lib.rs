@@ -33,6 +33,7 @@ mod error;
 mod ffi;
 mod queries;
 mod tables;
+mod unwind;
 
 pub use buffer::{rampart_buffer_free, RampartBuffer};
 pub use check::{

@@ -8,7 +8,8 @@ use rampart_runtime::{PublicKey, Tables};
 
 use crate::buffer::RampartBuffer;
 use crate::error::RampartError;
-use crate::ffi::{answer, boundary, bytes, reference, required_out, run, store, text};
+use crate::ffi::{answer, bytes, reference, required_out, run, store, text};
+use crate::unwind::boundary;
 
 /// Loaded, validated, immutable decision tables. Opaque; made by
 /// `rampart_tables_load` or `rampart_tables_from_bytes`, freed by `rampart_tables_free`.
