@@ -207,7 +207,7 @@ pub(crate) fn count_of(rows: &[Row], index: usize, what: &str) -> Result<u64, So
     Ok(value.max(0) as u64)
 }
 
-/// Reads the whole catalog into `sink`.
+/// Reads the whole catalog into `sink`, list by list in [`List`]'s order.
 pub fn read_catalog(
     snapshot: &mut Snapshot<'_>,
     sink: &mut dyn CatalogSink,
@@ -216,197 +216,255 @@ pub fn read_catalog(
 ) -> Result<CatalogSummary, SourceError> {
     let mut summary = CatalogSummary::default();
     let estimates = estimates(snapshot)?;
-    let estimate = |table: &str| estimates.get(table).copied().unwrap_or(0);
-    let people = snapshot.table("people");
-    let teams = snapshot.table("teams");
-    let members = snapshot.table("team_members");
-    let casbin = snapshot.table("casbin_rule");
     let roles = builtin_roles();
-
-    // People and their built-in roles.
-    sink.start(List::People)?;
-    let sql = format!(
-        "SELECT p.id::text, p.name, p.email, \
-                ARRAY(SELECT DISTINCT c.v1::text FROM {casbin} c \
-                      WHERE c.ptype = 'g' AND c.v0 = p.id::text AND c.v1 = ANY($1) ORDER BY 1) \
-         FROM {people} p WHERE {} ORDER BY p.email, p.id",
-        live_person("p")
-    );
-    let total = estimate("people");
-    let mut assignments = 0u64;
-    let n = snapshot.stream("people", &sql, &[&roles], |row| {
-        let person_roles: Vec<String> = row
-            .try_get(3)
-            .map_err(|e| SourceError::query("people", &e))?;
-        assignments += person_roles.len() as u64;
-        sink.entry(Entry::Person(Person {
-            id: text(row, 0, "people")?,
-            name: text(row, 1, "people")?,
-            email: text(row, 2, "people")?,
-            roles: person_roles,
-            teams: Vec::new(),
-        }))
-    })?;
-    progress(Progress {
-        list: List::People,
-        rows: n,
-        estimate: total,
-    });
-    summary.count("people", n);
-    summary.count("role assignments", assignments);
-    let left_out = snapshot.query(
-        "people",
-        &format!(
-            "SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), \
-                    count(*) FILTER (WHERE deleted_at IS NULL AND type = 'agent'), \
-                    count(*) FILTER (WHERE deleted_at IS NULL AND type IS DISTINCT FROM 'agent' AND email IS NULL) \
-             FROM {people}"
-        ),
-        &[],
-    )?;
-    summary.skip("people soft-deleted", count_of(&left_out, 0, "people")?);
-    summary.skip("people of type `agent`", count_of(&left_out, 1, "people")?);
-    summary.skip(
-        "people without an email (the System person)",
-        count_of(&left_out, 2, "people")?,
-    );
-
-    // Teams and their members.
-    sink.start(List::Teams)?;
-    let sql = format!(
-        "SELECT t.id::text, t.name, \
-                coalesce(array_agg(m.person_id::text ORDER BY m.person_id) FILTER (WHERE p.id IS NOT NULL), '{{}}') \
-         FROM {teams} t \
-         LEFT JOIN {members} m ON m.team_id = t.id \
-         LEFT JOIN {people} p ON p.id = m.person_id AND {} \
-         WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
-        live_person("p")
-    );
-    let mut memberships = 0u64;
-    let n = snapshot.stream("teams", &sql, &[], |row| {
-        let team_members: Vec<String> = row
-            .try_get(2)
-            .map_err(|e| SourceError::query("teams", &e))?;
-        memberships += team_members.len() as u64;
-        sink.entry(Entry::Team(Team {
-            id: text(row, 0, "teams")?,
-            name: required(row, 1, "teams")?,
-            members: team_members,
-        }))
-    })?;
-    summary.count("teams", n);
-    summary.count("memberships", memberships);
-    let team_live = "t.id IS NOT NULL AND t.deleted_at IS NULL";
-    let skipped = snapshot.query(
-        "team_members",
-        &format!(
-            "SELECT count(*) FILTER (WHERE NOT ({team_live})), \
-                    count(*) FILTER (WHERE {team_live} AND (p.id IS NULL OR p.deleted_at IS NOT NULL)), \
-                    count(*) FILTER (WHERE {team_live} AND p.deleted_at IS NULL AND p.type = 'agent'), \
-                    count(*) FILTER (WHERE {team_live} AND p.deleted_at IS NULL AND p.type IS DISTINCT FROM 'agent' AND p.email IS NULL) \
-             FROM {members} m LEFT JOIN {teams} t ON t.id = m.team_id LEFT JOIN {people} p ON p.id = m.person_id"
-        ),
-        &[],
-    )?;
-    summary.skip(
-        "memberships of soft-deleted or missing teams",
-        count_of(&skipped, 0, "team_members")?,
-    );
-    summary.skip(
-        "memberships of soft-deleted or missing people",
-        count_of(&skipped, 1, "team_members")?,
-    );
-    summary.skip(
-        "memberships of people of type `agent`",
-        count_of(&skipped, 2, "team_members")?,
-    );
-    summary.skip(
-        "memberships of people without an email",
-        count_of(&skipped, 3, "team_members")?,
-    );
-    casbin_rows(snapshot, &mut summary, options, &roles)?;
-
-    // Playbooks, notifications, connections.
-    sink.start(List::Playbooks)?;
-    let table = snapshot.table("playbooks");
-    let n = snapshot.stream(
-        "playbooks",
-        &format!("SELECT id::text, namespace, name, category FROM {table} WHERE deleted_at IS NULL ORDER BY namespace, name, category, id"),
-        &[],
-        |row| {
-            sink.entry(Entry::Playbook(NamedObject {
-                id: text(row, 0, "playbooks")?,
-                namespace: text(row, 1, "playbooks")?,
-                name: required(row, 2, "playbooks")?,
-                category: text(row, 3, "playbooks")?,
-            }))
-        },
-    )?;
-    summary.count("playbooks", n);
-    soft_deleted(snapshot, &mut summary, "playbooks")?;
-    sink.start(List::Notifications)?;
-    let table = snapshot.table("notifications");
-    let n = snapshot.stream(
-        "notifications",
-        &format!("SELECT id::text, namespace, name FROM {table} WHERE deleted_at IS NULL ORDER BY namespace, name, id"),
-        &[],
-        |row| {
-            sink.entry(Entry::Notification(NamedObject {
-                id: text(row, 0, "notifications")?,
-                namespace: text(row, 1, "notifications")?,
-                name: required(row, 2, "notifications")?,
-                category: None,
-            }))
-        },
-    )?;
-    summary.count("notifications", n);
-    soft_deleted(snapshot, &mut summary, "notifications")?;
-    sink.start(List::Connections)?;
-    let table = snapshot.table("connections");
-    let n = snapshot.stream(
-        "connections",
-        &format!("SELECT id::text, namespace, name, type FROM {table} WHERE deleted_at IS NULL ORDER BY namespace, name, id"),
-        &[],
-        |row| {
-            sink.entry(Entry::Connection(CatalogConnection {
-                id: text(row, 0, "connections")?,
-                namespace: text(row, 1, "connections")?,
-                name: required(row, 2, "connections")?,
-                connection_type: text(row, 3, "connections")?,
-            }))
-        },
-    )?;
-    summary.count("connections", n);
-    soft_deleted(snapshot, &mut summary, "connections")?;
-
+    let mut read = Reading {
+        snapshot,
+        sink,
+        summary: &mut summary,
+        progress,
+        estimates: &estimates,
+    };
+    read.people(&roles)?;
+    read.teams()?;
+    casbin_rows(read.snapshot, read.summary, options, &roles)?;
+    for kind in [Named::Playbooks, Named::Notifications, Named::Connections] {
+        read.named(kind)?;
+    }
     // Agents are read first (few), written last with any soft-deleted agent a live
     // config or component still names.
-    let table = snapshot.table("agents");
-    let mut agents: BTreeMap<String, Option<String>> = BTreeMap::new();
-    snapshot.stream(
-        "agents",
-        &format!("SELECT id::text, name FROM {table} WHERE deleted_at IS NULL ORDER BY name, id"),
-        &[],
-        |row| {
-            agents.insert(required(row, 0, "agents")?, text(row, 1, "agents")?);
-            Ok(())
-        },
-    )?;
-    agents.insert(LOCAL_AGENT_ID.to_string(), Some("local".to_string()));
+    let agents = live_agents(read.snapshot)?;
     let mut named_agents: BTreeSet<String> = BTreeSet::new();
+    for list in [List::Configs, List::Components] {
+        read.objects(list, &agents, &mut named_agents)?;
+    }
+    read.agents(agents, named_agents)?;
+    read.sink.finish()?;
+    Ok(summary)
+}
 
-    // Configs and components.
-    for (list, table_name) in [
-        (List::Configs, "config_items"),
-        (List::Components, "components"),
-    ] {
-        sink.start(list)?;
-        let table = snapshot.table(table_name);
-        let total = estimate(table_name);
+/// One catalog read in progress: where rows come from and go, and what is counted.
+struct Reading<'r, 's> {
+    snapshot: &'r mut Snapshot<'s>,
+    sink: &'r mut dyn CatalogSink,
+    summary: &'r mut CatalogSummary,
+    progress: &'r dyn Fn(Progress),
+    estimates: &'r BTreeMap<String, u64>,
+}
+
+/// The lists of objects known by namespace and name.
+#[derive(Clone, Copy)]
+enum Named {
+    Playbooks,
+    Notifications,
+    Connections,
+}
+
+impl Named {
+    /// The table (also the catalog list's name), its columns and its order.
+    fn query(self) -> (List, &'static str, &'static str, &'static str) {
+        match self {
+            Named::Playbooks => (
+                List::Playbooks,
+                "playbooks",
+                "id::text, namespace, name, category",
+                "namespace, name, category, id",
+            ),
+            Named::Notifications => (
+                List::Notifications,
+                "notifications",
+                "id::text, namespace, name",
+                "namespace, name, id",
+            ),
+            Named::Connections => (
+                List::Connections,
+                "connections",
+                "id::text, namespace, name, type",
+                "namespace, name, id",
+            ),
+        }
+    }
+}
+
+impl Reading<'_, '_> {
+    /// The estimated number of rows of `table`, for progress.
+    fn estimate(&self, table: &str) -> u64 {
+        self.estimates.get(table).copied().unwrap_or(0)
+    }
+
+    /// People with their built-in roles (`roles`); people Mission Control does not
+    /// count as people are skipped and counted.
+    fn people(&mut self, roles: &[String]) -> Result<(), SourceError> {
+        let people = self.snapshot.table("people");
+        let casbin = self.snapshot.table("casbin_rule");
+        self.sink.start(List::People)?;
+        let sql = format!(
+            "SELECT p.id::text, p.name, p.email, \
+                    ARRAY(SELECT DISTINCT c.v1::text FROM {casbin} c \
+                          WHERE c.ptype = 'g' AND c.v0 = p.id::text AND c.v1 = ANY($1) ORDER BY 1) \
+             FROM {people} p WHERE {} ORDER BY p.email, p.id",
+            live_person("p")
+        );
+        let total = self.estimate("people");
+        let mut assignments = 0u64;
+        let sink = &mut *self.sink;
+        let n = self.snapshot.stream("people", &sql, &[&roles], |row| {
+            let person_roles: Vec<String> = row
+                .try_get(3)
+                .map_err(|e| SourceError::query("people", &e))?;
+            assignments += person_roles.len() as u64;
+            sink.entry(Entry::Person(Person {
+                id: text(row, 0, "people")?,
+                name: text(row, 1, "people")?,
+                email: text(row, 2, "people")?,
+                roles: person_roles,
+                teams: Vec::new(),
+            }))
+        })?;
+        (self.progress)(Progress {
+            list: List::People,
+            rows: n,
+            estimate: total,
+        });
+        self.summary.count("people", n);
+        self.summary.count("role assignments", assignments);
+        let left_out = self.snapshot.query(
+            "people",
+            &format!(
+                "SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), \
+                        count(*) FILTER (WHERE deleted_at IS NULL AND type = 'agent'), \
+                        count(*) FILTER (WHERE deleted_at IS NULL AND type IS DISTINCT FROM 'agent' AND email IS NULL) \
+                 FROM {people}"
+            ),
+            &[],
+        )?;
+        self.summary
+            .skip("people soft-deleted", count_of(&left_out, 0, "people")?);
+        self.summary
+            .skip("people of type `agent`", count_of(&left_out, 1, "people")?);
+        self.summary.skip(
+            "people without an email (the System person)",
+            count_of(&left_out, 2, "people")?,
+        );
+        Ok(())
+    }
+
+    /// Live teams with their live members; memberships of anyone else are skipped and
+    /// counted.
+    fn teams(&mut self) -> Result<(), SourceError> {
+        let people = self.snapshot.table("people");
+        let teams = self.snapshot.table("teams");
+        let members = self.snapshot.table("team_members");
+        self.sink.start(List::Teams)?;
+        let sql = format!(
+            "SELECT t.id::text, t.name, \
+                    coalesce(array_agg(m.person_id::text ORDER BY m.person_id) FILTER (WHERE p.id IS NOT NULL), '{{}}') \
+             FROM {teams} t \
+             LEFT JOIN {members} m ON m.team_id = t.id \
+             LEFT JOIN {people} p ON p.id = m.person_id AND {} \
+             WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
+            live_person("p")
+        );
+        let mut memberships = 0u64;
+        let sink = &mut *self.sink;
+        let n = self.snapshot.stream("teams", &sql, &[], |row| {
+            let team_members: Vec<String> = row
+                .try_get(2)
+                .map_err(|e| SourceError::query("teams", &e))?;
+            memberships += team_members.len() as u64;
+            sink.entry(Entry::Team(Team {
+                id: text(row, 0, "teams")?,
+                name: required(row, 1, "teams")?,
+                members: team_members,
+            }))
+        })?;
+        self.summary.count("teams", n);
+        self.summary.count("memberships", memberships);
+        let team_live = "t.id IS NOT NULL AND t.deleted_at IS NULL";
+        let skipped = self.snapshot.query(
+            "team_members",
+            &format!(
+                "SELECT count(*) FILTER (WHERE NOT ({team_live})), \
+                        count(*) FILTER (WHERE {team_live} AND (p.id IS NULL OR p.deleted_at IS NOT NULL)), \
+                        count(*) FILTER (WHERE {team_live} AND p.deleted_at IS NULL AND p.type = 'agent'), \
+                        count(*) FILTER (WHERE {team_live} AND p.deleted_at IS NULL AND p.type IS DISTINCT FROM 'agent' AND p.email IS NULL) \
+                 FROM {members} m LEFT JOIN {teams} t ON t.id = m.team_id LEFT JOIN {people} p ON p.id = m.person_id"
+            ),
+            &[],
+        )?;
+        for (index, what) in [
+            "memberships of soft-deleted or missing teams",
+            "memberships of soft-deleted or missing people",
+            "memberships of people of type `agent`",
+            "memberships of people without an email",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            self.summary
+                .skip(what, count_of(&skipped, index, "team_members")?);
+        }
+        Ok(())
+    }
+
+    /// The live playbooks, notifications or connections.
+    fn named(&mut self, kind: Named) -> Result<(), SourceError> {
+        let (list, table_name, columns, order) = kind.query();
+        self.sink.start(list)?;
+        let table = self.snapshot.table(table_name);
+        let sql =
+            format!("SELECT {columns} FROM {table} WHERE deleted_at IS NULL ORDER BY {order}");
+        let sink = &mut *self.sink;
+        let n = self.snapshot.stream(table_name, &sql, &[], |row| {
+            let id = text(row, 0, table_name)?;
+            let namespace = text(row, 1, table_name)?;
+            let name = required(row, 2, table_name)?;
+            sink.entry(match kind {
+                Named::Playbooks => Entry::Playbook(NamedObject {
+                    id,
+                    namespace,
+                    name,
+                    category: text(row, 3, table_name)?,
+                }),
+                Named::Notifications => Entry::Notification(NamedObject {
+                    id,
+                    namespace,
+                    name,
+                    category: None,
+                }),
+                Named::Connections => Entry::Connection(CatalogConnection {
+                    id,
+                    namespace,
+                    name,
+                    connection_type: text(row, 3, table_name)?,
+                }),
+            })
+        })?;
+        self.summary.count(table_name, n);
+        soft_deleted(self.snapshot, self.summary, table_name)
+    }
+
+    /// The live configs or components (`list`); a row whose JSON Mission Control could
+    /// not hold is refused with a warning; agents they name that are not in `agents`
+    /// are added to `named_agents`.
+    fn objects(
+        &mut self,
+        list: List,
+        agents: &BTreeMap<String, Option<String>>,
+        named_agents: &mut BTreeSet<String>,
+    ) -> Result<(), SourceError> {
+        let table_name = if list == List::Configs {
+            "config_items"
+        } else {
+            "components"
+        };
+        self.sink.start(list)?;
+        let table = self.snapshot.table(table_name);
+        let total = self.estimate(table_name);
         let sql = live_objects(table_name, &table);
         let mut read = 0u64;
         let mut refused = Vec::new();
-        snapshot.stream(table_name, &sql, &[], |row| {
+        let (sink, progress) = (&mut *self.sink, self.progress);
+        self.snapshot.stream(table_name, &sql, &[], |row| {
             read += 1;
             if read.is_multiple_of(20_000) {
                 progress(Progress {
@@ -440,32 +498,58 @@ pub fn read_catalog(
             rows: read,
             estimate: total,
         });
-        summary.count(list.name(), read - refused.len() as u64);
+        self.summary.count(list.name(), read - refused.len() as u64);
         for (id, name, why) in refused {
-            summary.refuse(table_name, &id, name.as_deref(), why);
+            self.summary.refuse(table_name, &id, name.as_deref(), why);
         }
-        soft_deleted(snapshot, &mut summary, table_name)?;
+        soft_deleted(self.snapshot, self.summary, table_name)
     }
 
-    sink.start(List::Agents)?;
-    let extra = named_agents.len() as u64;
-    for (id, name) in agents {
-        let name = if id == LOCAL_AGENT_ID {
-            Some("local".to_string())
-        } else {
-            name
-        };
-        sink.entry(Entry::Agent(Agent { id, name }))?;
+    /// The live agents (`local` by its fixed name), then those soft-deleted that a
+    /// config or component still names, by id without their name.
+    fn agents(
+        &mut self,
+        agents: BTreeMap<String, Option<String>>,
+        named_agents: BTreeSet<String>,
+    ) -> Result<(), SourceError> {
+        self.sink.start(List::Agents)?;
+        let extra = named_agents.len() as u64;
+        for (id, name) in agents {
+            let name = if id == LOCAL_AGENT_ID {
+                Some("local".to_string())
+            } else {
+                name
+            };
+            self.sink.entry(Entry::Agent(Agent { id, name }))?;
+        }
+        for id in named_agents {
+            self.sink.entry(Entry::Agent(Agent { id, name: None }))?;
+        }
+        self.summary.skip(
+            "agents soft-deleted but still named by a config or component (kept by id, without their name)",
+            extra,
+        );
+        Ok(())
     }
-    for id in named_agents {
-        sink.entry(Entry::Agent(Agent { id, name: None }))?;
-    }
-    summary.skip(
-        "agents soft-deleted but still named by a config or component (kept by id, without their name)",
-        extra,
-    );
-    sink.finish()?;
-    Ok(summary)
+}
+
+/// The live agents by id, with their names; Mission Control's local agent always.
+fn live_agents(
+    snapshot: &mut Snapshot<'_>,
+) -> Result<BTreeMap<String, Option<String>>, SourceError> {
+    let table = snapshot.table("agents");
+    let mut agents: BTreeMap<String, Option<String>> = BTreeMap::new();
+    snapshot.stream(
+        "agents",
+        &format!("SELECT id::text, name FROM {table} WHERE deleted_at IS NULL ORDER BY name, id"),
+        &[],
+        |row| {
+            agents.insert(required(row, 0, "agents")?, text(row, 1, "agents")?);
+            Ok(())
+        },
+    )?;
+    agents.insert(LOCAL_AGENT_ID.to_string(), Some("local".to_string()));
+    Ok(agents)
 }
 
 /// The live rows of `config_items` or `components` (`table_name`, qualified as
