@@ -6,7 +6,8 @@
 //! always overrides; denies narrowed by the deprecated `agents`/`tags`; object denies
 //! that a grant on their category's global object outlives; denies on a role, a team
 //! or a group without services that a notification or playbook acting as a service is
-//! allowed around (services are not members of roles or teams); deprecated three-part
+//! allowed around (services are not members of roles or teams); Scopes no permission
+//! references, and Scope targets that match nothing in the catalog; deprecated three-part
 //! `connection://type/namespace/name` references.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -316,6 +317,102 @@ fn denies_the_global_object_outlives(model: &Model, expanded: &Expanded) -> Vec<
     findings
 }
 
+/// Some category the rule requires has no catalogued object in its set.
+fn selects_nothing(rule: &ExpandedRule) -> bool {
+    Category::ALL.iter().any(|c| {
+        rule.required & c.bit() != 0
+            && matches!(c.of(&rule.sets), RuleSet::Classes(set) if set.is_empty())
+    })
+}
+
+/// The `(scope, target)` pairs of the Scope targets some rule expanded from selects
+/// nothing catalogued through.
+fn empty_scope_targets(model: &Model, expanded: &Expanded) -> BTreeSet<(usize, usize)> {
+    model
+        .rules
+        .iter()
+        .zip(&expanded.rules)
+        .filter_map(|(spec, rule)| {
+            let via = spec.via.as_ref()?;
+            selects_nothing(rule).then_some((via.scope, via.target))
+        })
+        .collect()
+}
+
+/// Scopes no permission references (they decide nothing), and, per Scope, the targets
+/// whose selector matches nothing in the catalog (every permission referencing the scope
+/// then grants or denies nothing catalogued through them), reported once on the Scope
+/// however many permissions reference it. `empty` holds `(scope, target)` of the
+/// targets found empty.
+fn scope_findings(model: &Model, empty: &BTreeSet<(usize, usize)>) -> Vec<Diagnostic> {
+    let mut findings = Vec::new();
+    for (i, scope) in model.scopes.list.iter().enumerate() {
+        if !model.scope_used.get(i).copied().unwrap_or(true) {
+            findings.push(
+                Diagnostic::at(
+                    scope.location.clone(),
+                    format!(
+                        "scope `{}` is not referenced by any permission (`object.scopes`)",
+                        scope.key
+                    ),
+                )
+                .field("metadata.name")
+                .help("reference it from a Permission, or delete it")
+                .warning(),
+            );
+            continue;
+        }
+        let targets: Vec<(usize, &crate::scopes::ScopeTargetInfo)> = scope
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(t, _)| empty.contains(&(i, *t)))
+            .collect();
+        let Some((first, first_target)) = targets.first() else {
+            continue;
+        };
+        let decided = scope
+            .targets
+            .iter()
+            .filter(|t| t.kind.category().is_some())
+            .count();
+        let named: Vec<String> = targets
+            .iter()
+            .map(|(t, target)| format!("`spec.targets[{t}].{}`", target.kind.key()))
+            .collect();
+        let message = if targets.len() == decided {
+            format!(
+                "scope `{}` matches nothing in the catalog: {} {} nothing",
+                scope.key,
+                named.join(", "),
+                if named.len() == 1 {
+                    "selects"
+                } else {
+                    "select"
+                }
+            )
+        } else {
+            format!(
+                "scope `{}`: {} {} nothing in the catalog",
+                scope.key,
+                named.join(", "),
+                if named.len() == 1 {
+                    "selects"
+                } else {
+                    "select"
+                }
+            )
+        };
+        findings.push(
+            Diagnostic::at(first_target.location.clone(), message)
+                .field(format!("spec.targets[{first}].{}", first_target.kind.key()))
+                .help("every permission referencing the scope grants or denies nothing catalogued through these targets; check their selectors against the catalog")
+                .warning(),
+        );
+    }
+    findings
+}
+
 /// Runs every lint; findings are warnings.
 pub fn lint(
     world: &World,
@@ -335,8 +432,11 @@ pub fn lint(
     findings.extend(allows_a_deny_always_overrides(model, expanded));
     findings.extend(denies_the_global_object_outlives(model, expanded));
     findings.extend(unreached_services(model, expanded));
+    findings.extend(scope_findings(model, &empty_scope_targets(model, expanded)));
     findings.extend(deprecated_references(documents));
     findings.sort_by_key(|d| (d.position(), d.message.clone()));
+    // A permission with `object.scopes` is several rules: the same finding once.
+    findings.dedup_by(|a, b| a.position() == b.position() && a.message == b.message);
     findings
 }
 
@@ -381,6 +481,7 @@ fn rules_that_select_nothing(
     explained: &BTreeSet<(String, Category)>,
 ) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
+    let mut narrowed = BTreeSet::new();
     for (spec, rule) in model.rules.iter().zip(&expanded.rules) {
         let Some(at) = location(model, spec.permission) else {
             continue;
@@ -390,8 +491,15 @@ fn rules_that_select_nothing(
             .get(spec.permission as usize)
             .map(|p| p.name.as_str())
             .unwrap_or("");
-        if let Some(finding) = narrowed_deny(spec, name, &at) {
-            findings.push(finding);
+        // A permission with `object.scopes` has a rule per target: one finding.
+        if narrowed.insert((name, at.display())) {
+            if let Some(finding) = narrowed_deny(spec, name, &at) {
+                findings.push(finding);
+            }
+        }
+        if spec.via.is_some() {
+            // Reported on the Scope, once, by `scope_findings`.
+            continue;
         }
         // A deny's selectors that match nothing are an error when checked, unless meant
         // (annotated, `--allow-empty-selectors`); a deny is never narrowed, so there is
@@ -441,7 +549,8 @@ fn allows_a_deny_always_overrides(model: &Model, expanded: &Expanded) -> Vec<Dia
             ) else {
                 continue;
             };
-            if allow_spec.deny {
+            if allow_spec.deny || (allow_spec.via.is_some() && selects_nothing(allow)) {
+                // A Scope target that selects nothing is reported on its Scope.
                 continue;
             }
             let deny = rules.iter().find_map(|d| {
@@ -465,12 +574,20 @@ fn allows_a_deny_always_overrides(model: &Model, expanded: &Expanded) -> Vec<Dia
                     .map(|p| (p.name.clone(), p.source.clone()))
                     .unwrap_or_default()
             };
-            let (allow_name, _) = name(allow_spec.permission);
+            let (allow_name, allow_source) = name(allow_spec.permission);
             let (deny_name, deny_source) = name(deny.permission);
+            // A rule expanded from a Scope target is one of several: name the target.
+            let through = match allow_spec.via {
+                Some(_) => allow_source
+                    .split_once(" via ")
+                    .map(|(_, target)| format!(" via {target}"))
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
             findings.push(
                 Diagnostic::at(
                     at,
-                    format!("`{allow_name}` never allows `{action_name}`: deny `{deny_name}` ({deny_source}) always overrides it"),
+                    format!("`{allow_name}`{through} never allows `{action_name}`: deny `{deny_name}` ({deny_source}) always overrides it"),
                 )
                 .warning(),
             );

@@ -1,6 +1,7 @@
 //! `rampart lint` finds unused groups, selectors that match nothing, allow rules a deny
-//! always overrides, denies narrowed by `agents`/`tags` and object denies a grant on the
-//! global object outlives, and nothing in the source documents' fixtures.
+//! always overrides, denies narrowed by `agents`/`tags`, object denies a grant on the
+//! global object outlives, unused Scopes and Scope targets that match nothing, and
+//! nothing in the source documents' fixtures.
 
 use std::path::PathBuf;
 
@@ -9,12 +10,12 @@ use rampart_compiler::expand::expand;
 use rampart_compiler::lint::lint;
 
 fn findings(paths: &[&str]) -> Vec<String> {
+    findings_over(paths, "../fixtures/catalog.yaml")
+}
+
+fn findings_over(paths: &[&str], catalog: &str) -> Vec<String> {
     let paths: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    match validate(
-        &paths,
-        Some(&PathBuf::from("../fixtures/catalog.yaml")),
-        &|_| {},
-    ) {
+    match validate(&paths, Some(&PathBuf::from(catalog)), &|_| {}) {
         Ok(c) => {
             let expanded = expand(&c.world, &c.model);
             lint(&c.world, &c.documents, &c.model, &expanded)
@@ -70,4 +71,100 @@ fn an_allow_that_matches_nothing_names_the_nearest_value() {
         helps,
         [None, Some("did you mean `mission-control`?".to_string())]
     );
+}
+
+/// Upstream's scope tables hold one permission on configs the catalog (duty's dummy
+/// configs) does not have; no Scope finding.
+const SCOPE_FIXTURE_FINDING: &str = "../fixtures/scopes/permissions.yaml:11:29: `default/guest-media-configs` allows nothing here: `tagSelector: namespace=media` matches no config in the catalog (field `spec.object.configs[0].tagSelector`)";
+
+#[test]
+fn the_scope_fixtures_have_no_scope_findings() {
+    assert_eq!(
+        findings_over(&["../fixtures/scopes"], "../fixtures/scopes/catalog.yaml"),
+        [SCOPE_FIXTURE_FINDING]
+    );
+}
+
+/// An unused Scope; a Scope one of whose targets selects nothing; a Scope none of whose
+/// targets selects anything, referenced by two permissions (one finding, on the Scope);
+/// a deny through a scope that overrides one target of an allow (the finding names the
+/// target); a scoped deny narrowed by `agents` (one finding, not one per target).
+#[test]
+fn scope_lints_fire_once_per_scope() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("scopes.yaml");
+    std::fs::write(
+        &file,
+        r#"apiVersion: mission-control.flanksource.com/v1
+kind: Scope
+metadata: {name: unused, namespace: default}
+spec:
+  targets:
+    - config: {name: "*"}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Scope
+metadata: {name: half-empty, namespace: default}
+spec:
+  targets:
+    - config: {name: no-such-config}
+    - playbook: {name: echo-config}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Scope
+metadata: {name: all-empty, namespace: default}
+spec:
+  targets:
+    - config: {tagSelector: namespace=nowhere}
+    - view: {name: metrics}
+    - playbook: {name: no-such-playbook}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: guest-reads, namespace: default}
+spec:
+  subject: {person: guest-noperms@test.com}
+  actions: [read]
+  object:
+    scopes: [{namespace: default, name: half-empty}, {namespace: default, name: all-empty}]
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: direct-reads, namespace: default}
+spec:
+  subject: {person: guest-direct@test.com}
+  actions: [read]
+  object:
+    scopes: [{namespace: default, name: all-empty}]
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: no-echo, namespace: default}
+spec:
+  subject: {person: guest-noperms@test.com}
+  actions: [read]
+  deny: true
+  agents: [homelab]
+  object:
+    scopes: [{namespace: default, name: restart-pod-playbook}, {namespace: default, name: half-empty}]
+"#,
+    )
+    .expect("write");
+    let file = file.display().to_string();
+    let found = findings_over(
+        &["../fixtures/scopes", &file],
+        "../fixtures/scopes/catalog.yaml",
+    );
+    let expected: Vec<String> = [
+        SCOPE_FIXTURE_FINDING,
+        "{f}:13:15: scope `default/half-empty`: `spec.targets[0].config` selects nothing in the catalog (field `spec.targets[0].config`)",
+        "{f}:21:15: scope `default/all-empty` matches nothing in the catalog: `spec.targets[0].config`, `spec.targets[2].playbook` select nothing (field `spec.targets[0].config`)",
+        "{f}:27:18: `default/guest-reads` via scope default/half-empty spec.targets[1].playbook at {f}:14:17 never allows `read`: deny `default/no-echo` ({f}:45:18 via scope default/half-empty spec.targets[1].playbook at {f}:14:17) always overrides it",
+        "{f}:3:18: scope `default/unused` is not referenced by any permission (`object.scopes`) (field `metadata.name`)",
+        "{f}:45:18: `default/no-echo`: `agents`/`tags` do not narrow a deny: it applies to every object its selectors match, whatever their agent and tags (Mission Control ignores these deprecated fields) (field `spec.agents`)",
+    ]
+    .iter()
+    .map(|l| l.replace("{f}", &file))
+    .collect();
+    assert_eq!(found, expected);
 }
