@@ -208,6 +208,7 @@ pub fn validate_loaded(
             crate::empty_selectors::check(
                 &world,
                 &documents,
+                &model.scopes,
                 crate::empty_selectors::Which::Denies,
             )
             .into_iter()

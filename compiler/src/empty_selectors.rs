@@ -19,6 +19,7 @@ use crate::documents::Documents;
 use crate::index::CategoryIndex;
 use crate::located::Located;
 use crate::metadata::namespace_of;
+use crate::scopes::Scopes;
 use crate::selector::compile_selector;
 use crate::world::{World, WorldObject};
 use crate::yaml::Text;
@@ -174,8 +175,10 @@ pub fn permission_name(p: &Located<PermissionDocument>) -> String {
 }
 
 /// Every selector of the chosen permissions that matches no object of the catalog
-/// (denies annotated with [`ALLOW_EMPTY_ANNOTATION`] excepted).
-pub fn check(world: &World, documents: &Documents, which: Which) -> Vec<Finding> {
+/// (denies annotated with [`ALLOW_EMPTY_ANNOTATION`] excepted). A deny's Scope targets
+/// (`scopes`, the checked Scopes) are checked too, each at the reference; an allow's are
+/// reported on the Scope by the lints.
+pub fn check(world: &World, documents: &Documents, scopes: &Scopes, which: Which) -> Vec<Finding> {
     let mut indexes = Indexes {
         world,
         built: [None, None, None, None],
@@ -209,6 +212,68 @@ pub fn check(world: &World, documents: &Documents, which: Which) -> Vec<Finding>
                     diagnostic: finding(p, c, s, &compiled, &field, index, world, deny),
                 });
             }
+        }
+        if deny {
+            findings.extend(scope_targets_matching_nothing(p, scopes, &mut indexes));
+        }
+    }
+    findings
+}
+
+/// The targets of the Scopes a deny references that match no object of the catalog: a
+/// deny through a Scope whose target is mistyped protects nothing there, as a mistyped
+/// selector written in the deny itself would.
+fn scope_targets_matching_nothing(
+    p: &Located<PermissionDocument>,
+    scopes: &Scopes,
+    indexes: &mut Indexes<'_>,
+) -> Vec<Finding> {
+    let name = permission_name(p);
+    let references = p
+        .value
+        .spec
+        .object
+        .value
+        .scopes
+        .iter()
+        .flat_map(|r| &r.value);
+    let mut findings = Vec::new();
+    for (j, reference) in references.enumerate() {
+        let (Some(namespace), Some(scope_name)) =
+            (&reference.value.namespace, &reference.value.name)
+        else {
+            continue;
+        };
+        let key = format!("{}/{}", namespace.value, scope_name.value);
+        let Some((_, scope)) = scopes.get(&key) else {
+            continue;
+        };
+        for (t, target) in scope.targets.iter().enumerate() {
+            let (Some(c), Some(selector)) = (target.kind.category(), &target.selector) else {
+                continue;
+            };
+            if !indexes.get(c).select(selector).is_empty() {
+                continue;
+            }
+            let diagnostic = Diagnostic::at(
+                p.at_node(reference),
+                format!(
+                    "deny `{name}` protects nothing through scope `{key}`: its target `spec.targets[{t}].{}` matches no {} in the catalog",
+                    target.kind.key(),
+                    c.name()
+                ),
+            )
+            .field(format!("spec.object.scopes[{j}]"))
+            .help(format!(
+                "check the target's selector (at {}); if the deny is meant for {} the catalog does not hold yet, annotate its document with `{ALLOW_EMPTY_ANNOTATION}: \"true\"` (or pass `--allow-empty-selectors`)",
+                target.location.display(),
+                c.plural()
+            ));
+            findings.push(Finding {
+                permission: name.clone(),
+                category: c,
+                diagnostic,
+            });
         }
     }
     findings

@@ -420,7 +420,7 @@ pub fn lint(
     model: &Model,
     expanded: &Expanded,
 ) -> Vec<Diagnostic> {
-    let empty = empty_selectors::check(world, documents, Which::Allows);
+    let empty = empty_selectors::check(world, documents, &model.scopes, Which::Allows);
     // Allow permissions and categories whose emptiness is already reported, per selector.
     let explained: BTreeSet<(String, Category)> = empty
         .iter()

@@ -10,8 +10,9 @@ use crate::documents::policy::SelectorSpec;
 use crate::located::{at_grammar_error, Located};
 use crate::yaml::Text;
 
-/// Parses a selector's strings with the grammars; `None` for an empty selector. Errors
-/// point at the exact bytes.
+/// Parses a selector's strings with the grammars; `None` for an empty selector (an empty
+/// `tagSelector`, `labelSelector` or `fieldSelector` string counts as absent; a blank one
+/// is an error). Errors point at the exact bytes.
 pub fn compile_selector<T>(
     file: &Located<T>,
     s: &SelectorSpec,
@@ -57,6 +58,22 @@ pub fn compile_selector<T>(
     let statuses = list("statuses", s.statuses.iter().flatten().collect());
     let mut labels = |name: &str, text: &Option<Text>| -> Option<LabelSelector> {
         let text = text.as_ref()?;
+        // An empty string is no selector, as upstream counts it (a selector of nothing
+        // else is then empty and matches nothing). Blanks would parse to a selector of
+        // no requirements, matching every object: refused, never an allow of everything.
+        if text.value.is_empty() {
+            return None;
+        }
+        if text.value.trim().is_empty() {
+            errors.push(
+                Diagnostic::at(file.at(text), format!("`{name}` is blank"))
+                    .field(format!("{field}.{name}"))
+                    .help(format!(
+                        "write the selector (e.g. `{name}: \"env=prod\"`), or remove the field; to select every object write `name: \"*\"`"
+                    )),
+            );
+            return None;
+        }
         LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
             .map_err(|e| {
                 errors.push(

@@ -48,6 +48,8 @@ invalid! {
     yaml_bomb => "yaml-bomb",
     deny_matches_nothing => "deny-matches-nothing",
     unknown_action => "unknown-action",
+    blank_selector => "blank-selector",
+    deny_scope_matches_nothing => "deny-scope-matches-nothing",
 }
 
 #[test]

@@ -139,7 +139,7 @@ spec:
 ---
 apiVersion: mission-control.flanksource.com/v1
 kind: Permission
-metadata: {name: no-echo, namespace: default}
+metadata: {name: no-echo, namespace: default, annotations: {rampart.flanksource.com/allow-empty-selectors: "true"}}
 spec:
   subject: {person: guest-noperms@test.com}
   actions: [read]
