@@ -601,11 +601,34 @@ fn permission_document(
         "spec": spec,
     });
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    let file = SourceFile::for_row(row.origin(columns), text);
     let missing = scopes.missing(&document);
     if missing.is_empty() {
-        return Some(file);
+        return Some(SourceFile::for_row(row.origin(columns), text));
     }
+    if !row.deny.unwrap_or(false) {
+        // An allow through a scope that is gone grants nothing more: left out, as
+        // Mission Control leaves it out, so a scope deleted to revoke access revokes it
+        // at the next refresh (never kept alive by the last good tables).
+        let reasons: Vec<String> = missing
+            .iter()
+            .map(|(i, key, why)| {
+                format!(
+                    "`spec.object.scopes[{i}]` references scope `{}/{}`, {why}",
+                    key.0, key.1
+                )
+            })
+            .collect();
+        warn(
+            summary,
+            row.origin(columns),
+            left_out(
+                "allow permissions referencing a missing or soft-deleted scope (Mission Control drops them too)",
+                reasons.join("; "),
+            ),
+        );
+        return None;
+    }
+    let file = SourceFile::for_row(row.origin(columns), text);
     for (i, key, why) in missing {
         diagnostics.push(
             Diagnostic::at(
@@ -613,7 +636,7 @@ fn permission_document(
                 format!("the permission references scope `{}/{}`, {why}", key.0, key.1),
             )
             .field(format!("spec.object.scopes[{i}]"))
-            .help("Mission Control records an error on such a row and drops the permission, which narrows a grant or lifts a deny without a word; restore the scope, or remove the reference (or the permission) in Mission Control"),
+            .help("Mission Control records an error on such a row and drops the permission, which lifts the deny without a word (Rampart refuses it instead, and keeps deciding with the tables it had); restore the scope, or remove the reference (or the permission) in Mission Control"),
         );
     }
     None
@@ -625,6 +648,9 @@ fn permission_document(
 struct ScopeKeys {
     live: BTreeSet<(String, String)>,
     deleted: BTreeSet<(String, String)>,
+    /// Names of live `scopes` rows without a namespace: Mission Control looks scopes up
+    /// by namespace and name (`namespace = $1` never matches NULL), so none is found.
+    unnamespaced: BTreeSet<String>,
 }
 
 impl ScopeKeys {
@@ -648,6 +674,8 @@ impl ScopeKeys {
                 }
                 let why = if self.deleted.contains(&key) {
                     "which is soft-deleted (its `scopes` row has `deleted_at` set) and no document defines"
+                } else if self.unnamespaced.contains(&key.1) {
+                    "which only a `scopes` row without a namespace holds (Mission Control looks scopes up by namespace and name and never finds it) and no document defines"
                 } else {
                     "which no live `scopes` row and no document defines"
                 };
@@ -670,7 +698,7 @@ fn read_scopes(
     let table = snapshot.table("scopes");
     let mut keys = ScopeKeys {
         live: files.scopes.clone(),
-        deleted: BTreeSet::new(),
+        ..ScopeKeys::default()
     };
     let mut rows = Vec::new();
     snapshot.stream(
@@ -707,10 +735,17 @@ fn read_scopes(
     let (mut live, mut deleted) = (0u64, 0u64);
     for (origin, namespace, targets, is_deleted) in rows {
         let name = origin.name.clone().unwrap_or_default();
-        let key = (
-            namespace.clone().unwrap_or_else(|| "default".to_string()),
-            name.clone(),
-        );
+        let Some(namespace) = namespace else {
+            if !is_deleted {
+                summary.skip(
+                    "scope rows without a namespace (Mission Control never finds them)",
+                    1,
+                );
+                keys.unnamespaced.insert(name);
+            }
+            continue;
+        };
+        let key = (namespace.clone(), name.clone());
         if is_deleted {
             deleted += 1;
             keys.deleted.insert(key);
@@ -727,9 +762,7 @@ fn read_scopes(
         keys.live.insert(key);
         let mut metadata = Map::new();
         metadata.insert("name".into(), json!(name));
-        if let Some(ns) = &namespace {
-            metadata.insert("namespace".into(), json!(ns));
-        }
+        metadata.insert("namespace".into(), json!(namespace));
         metadata.insert("uid".into(), json!(origin.id));
         let targets: Value = targets
             .as_deref()

@@ -1,6 +1,6 @@
 //! Watching Mission Control's database for changes that may alter decisions, for
 //! `rampart serve --postgres`: `LISTEN table_activity` covers the tables Mission Control
-//! announces (permissions, permission groups, teams, memberships, playbooks,
+//! announces (permissions, permission groups, scopes, teams, memberships, playbooks,
 //! notifications); the tables it does not announce (people, casbin rows, agents, configs,
 //! components, connections) are polled with a cheap fingerprint, their insert, update and
 //! delete counters in `pg_stat_user_tables`. Those counters are a hint (the server

@@ -234,6 +234,8 @@ INSERT INTO permissions (id, name, namespace, source, subject_type, subject, act
 INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES
   ('00000000-0000-0000-0000-0000000008b2', 'UI', 'person', '{BOB}', 'read', '{{"configs": [{{"nme": "x"}}]}}'),
   ('00000000-0000-0000-0000-0000000008b3', 'UI', 'person', '{BOB}', 'read', '{{"scopes": [{{"namespace": "mc", "name": "prod"}}]}}');
+INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008b4', 'UI', 'person', '{BOB}', 'read', '{{"scopes": [{{"namespace": "mc", "name": "prod"}}]}}', true);
 "#
     ));
     let (world, _) = world(&mc, &[]);
@@ -260,10 +262,18 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object_selec
     let unknown = row_of("00000000-0000-0000-0000-0000000008b2").render();
     assert!(unknown.contains("unknown field `nme`"), "{unknown}");
     assert!(unknown.contains("source `UI`"), "{unknown}");
-    let scopes = row_of("00000000-0000-0000-0000-0000000008b3").render();
+    // A deny through a scope that is gone is refused (Mission Control would lift it); an
+    // allow is left out, as Mission Control leaves it out.
+    let scopes = row_of("00000000-0000-0000-0000-0000000008b4").render();
     assert!(
         scopes.contains("references scope `mc/prod`, which no live `scopes` row"),
         "{scopes}"
+    );
+    assert!(
+        !problems.iter().any(|d| d
+            .row()
+            .is_some_and(|r| r.id == "00000000-0000-0000-0000-0000000008b3")),
+        "{rendered}"
     );
 }
 
@@ -344,7 +354,7 @@ fn scope_rows_are_scopes_and_permission_rows_expand_through_them() {
 }
 
 #[test]
-fn a_permission_row_referencing_a_missing_or_soft_deleted_scope_is_refused() {
+fn a_deny_row_referencing_a_missing_scope_is_refused_and_an_allow_row_left_out() {
     let mut mc = McSchema::new("mc_compile_scope_gone");
     mc.sql(WORLD);
     mc.sql(&scope_rows());
@@ -354,10 +364,46 @@ INSERT INTO permissions (id, name, namespace, source, subject_type, subject, act
   ('00000000-0000-0000-0000-0000000008d1', 'deny-retired', 'mc', 'KubernetesCRD', 'person', '{BOB}', 'read',
    '{{"scopes": [{{"namespace": "mc", "name": "eu"}}, {{"namespace": "mc", "name": "retired"}}]}}', true),
   ('00000000-0000-0000-0000-0000000008d2', 'nowhere', 'mc', 'UI', 'person', '{BOB}', 'read',
-   '{{"scopes": [{{"namespace": "mc", "name": "nowhere"}}]}}', false);
+   '{{"scopes": [{{"namespace": "mc", "name": "nowhere"}}]}}', false),
+  ('00000000-0000-0000-0000-0000000008d3', 'floating-deny', 'mc', 'UI', 'person', '{BOB}', 'read',
+   '{{"scopes": [{{"namespace": "default", "name": "floating"}}]}}', true);
+-- A scope row without a namespace: Mission Control looks scopes up by namespace and
+-- name, so no reference finds it (never read as `default/floating`).
+INSERT INTO scopes (id, name, namespace, targets, source) VALUES
+  ('00000000-0000-0000-0000-00000000a0c0', 'floating', NULL, '[{{"config": {{"name": "*"}}}}]', 'UI');
 "#
     ));
     let (world, _) = world(&mc, &[]);
+    assert_eq!(
+        skipped(
+            &world,
+            "scope rows without a namespace (Mission Control never finds them)"
+        ),
+        1
+    );
+    // An allow through a scope that is gone is left out (with a warning naming the row),
+    // as Mission Control leaves it out: it grants nothing.
+    assert_eq!(
+        skipped(
+            &world,
+            "allow permissions referencing a missing or soft-deleted scope (Mission Control drops them too)"
+        ),
+        1
+    );
+    let nowhere = world
+        .summary
+        .warnings
+        .iter()
+        .find(|w| {
+            w.row()
+                .is_some_and(|r| r.id == "00000000-0000-0000-0000-0000000008d2")
+        })
+        .map(|w| w.render())
+        .unwrap_or_else(|| panic!("no warning for the allow row"));
+    assert!(
+        nowhere.contains("scope `mc/nowhere`, which no live `scopes` row and no document defines"),
+        "{nowhere}"
+    );
     let problems = match compile(world) {
         Ok(_) => panic!("a deny through a deleted scope compiled"),
         Err(d) => d,
@@ -379,10 +425,18 @@ INSERT INTO permissions (id, name, namespace, source, subject_type, subject, act
         "{retired}"
     );
     assert!(!retired.contains("mc/eu`,"), "{retired}");
-    let nowhere = row_of("00000000-0000-0000-0000-0000000008d2");
+    let floating = row_of("00000000-0000-0000-0000-0000000008d3");
     assert!(
-        nowhere.contains("scope `mc/nowhere`, which no live `scopes` row and no document defines"),
-        "{nowhere}"
+        floating.contains(
+            "scope `default/floating`, which only a `scopes` row without a namespace holds"
+        ),
+        "{floating}"
+    );
+    assert!(
+        !problems.iter().any(|d| d
+            .row()
+            .is_some_and(|r| r.id == "00000000-0000-0000-0000-0000000008d2")),
+        "an allow is left out, not an error:\n{rendered}"
     );
 }
 
