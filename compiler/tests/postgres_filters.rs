@@ -736,3 +736,106 @@ fn every_selector_feature_translates_to_sql_that_check_agrees_with() {
 fn mission_control_layout_with_uuid_ids_and_namespaces_in_tags() {
     compare_features(true);
 }
+
+/// A tag or label whose JSON value is `null` is present with the value `''` (Mission
+/// Control reads tags and labels into a `map[string]string`): a deny on the key's
+/// existence, or on `key=`, filters the row out, as `check` denies the object with that
+/// key present and empty.
+#[test]
+fn a_tag_or_label_whose_json_value_is_null_is_present_and_empty() {
+    let server = Server::start();
+    let mut client = server.client("null_values");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = serde_json::json!({
+        "people": [{"id": "p0", "name": "User 0", "email": "user0@example.com"}],
+        "configs": [{"id": "c-known", "name": "known", "type": "T"}],
+    });
+    let mut policy = read_permission(
+        0,
+        "allow",
+        &serde_json::json!({"object": {"configs": [{"name": "*"}]}}),
+    );
+    policy.push_str(&read_permission(
+        0,
+        "deny",
+        &serde_json::json!({"object": {"configs": [{"labelSelector": "secret"}]}}),
+    ));
+    policy.push_str(
+        &read_permission(
+            0,
+            "deny",
+            &serde_json::json!({"object": {"configs": [{"tagSelector": "team="}]}}),
+        )
+        .replace("deny-0", "deny-team"),
+    );
+    let tables = compile_json(dir.path(), &catalog, &policy);
+    client
+        .batch_execute("CREATE TABLE config_items (id text PRIMARY KEY, name text, type text, tags jsonb, labels jsonb)")
+        .expect("table");
+    for (id, tags, labels) in [
+        ("c-known", "{}", "{}"),
+        ("null-label", "{}", r#"{"secret": null}"#),
+        ("set-label", "{}", r#"{"secret": "x"}"#),
+        ("null-tag", r#"{"team": null}"#, "{}"),
+        ("set-tag", r#"{"team": "a"}"#, "{}"),
+        ("plain", r#"{"env": null}"#, r#"{"other": null}"#),
+    ] {
+        client
+            .execute(
+                "INSERT INTO config_items VALUES ($1, $1, 'T', $2::text::jsonb, $3::text::jsonb)",
+                &[&id, &tags, &labels],
+            )
+            .expect("insert");
+    }
+    let mut columns = ColumnMap::mission_control(Category::Config);
+    columns.set_id_type(Some("text")).expect("type");
+    let principal = tables.principal("user0@example.com").expect("principal");
+    let read = tables.action("read").expect("read");
+    let filter = tables
+        .sql_filter(
+            principal,
+            read,
+            Category::Config,
+            &columns,
+            FilterPreference::Predicate,
+        )
+        .expect("filter");
+    assert_eq!(filter.form(), FilterForm::Predicate, "{}", filter.sql());
+    let rows = select_ids(&mut client, "config_items", &filter);
+    let expected: BTreeSet<String> = ["c-known", "set-tag", "plain"].map(String::from).into();
+    assert_eq!(rows, expected, "{}\n{:?}", filter.sql(), filter.params());
+    // `check` agrees on the same objects, the null read as present and empty.
+    let decide = |tags: serde_json::Value, labels: serde_json::Value| {
+        let attributes = rampart_runtime::ObjectAttributes {
+            id: Some("fresh".into()),
+            name: Some("fresh".into()),
+            object_type: Some("T".into()),
+            tags: serde_json::from_value(tags).unwrap(),
+            labels: serde_json::from_value(labels).unwrap(),
+            ..Default::default()
+        };
+        tables
+            .is_authorized(&rampart_runtime::Request::new(
+                "user0@example.com",
+                "read",
+                rampart_runtime::Target::Objects(rampart_runtime::Objects::new().with(
+                    Category::Config,
+                    rampart_runtime::ObjectRef::Attributes(&attributes),
+                )),
+            ))
+            .expect("check")
+            .is_allowed()
+    };
+    assert!(!decide(
+        serde_json::json!({}),
+        serde_json::json!({"secret": ""})
+    ));
+    assert!(!decide(
+        serde_json::json!({"team": ""}),
+        serde_json::json!({})
+    ));
+    assert!(decide(
+        serde_json::json!({"team": "a"}),
+        serde_json::json!({})
+    ));
+}

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 /// A `tags` or `labels` column (NULL is empty). Numbers and booleans read as their
-/// JSON text; `null` values are absent.
+/// JSON text; a `null` value is present and empty, as Mission Control's
+/// `map[string]string` reads it (so a deny on the key's existence sees it).
 pub fn string_map(column: &str, text: Option<&str>) -> Result<BTreeMap<String, String>, String> {
     let Some(text) = text else {
         return Ok(BTreeMap::new());
@@ -35,7 +36,8 @@ pub fn string_map(column: &str, text: Option<&str>) -> Result<BTreeMap<String, S
             Value::String(s) => s,
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
-            Value::Null => continue,
+            // As Mission Control reads it into a `map[string]string`: present, empty.
+            Value::Null => String::new(),
             other => {
                 return Err(format!(
                     "`{column}.{key}` is a JSON {}, not a string",
@@ -148,9 +150,13 @@ mod tests {
         assert!(properties(Some(r#"[1]"#)).is_err());
         assert!(string_map("tags", Some(r#"{"env":{"nested":1}}"#)).is_err());
         assert!(string_map("tags", Some(r#"["env"]"#)).is_err());
-        let tags =
-            string_map("tags", Some(r#"{"env":"prod","n":3,"b":true,"gone":null}"#)).expect("tags");
-        assert_eq!(tags.len(), 3);
+        let tags = string_map(
+            "tags",
+            Some(r#"{"env":"prod","n":3,"b":true,"empty":null}"#),
+        )
+        .expect("tags");
+        assert_eq!(tags.len(), 4);
         assert_eq!(tags.get("n").map(String::as_str), Some("3"));
+        assert_eq!(tags.get("empty").map(String::as_str), Some(""));
     }
 }

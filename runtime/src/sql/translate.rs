@@ -113,8 +113,15 @@ impl<'t> Translator<'t> {
             return Ok(Value::Absent);
         }
         let column = self.column(map)?;
+        let value = format!("({column} ->> {})", self.params.text(key));
+        if map == Field::Properties {
+            return Ok(Value::Sql(value));
+        }
+        // A key whose JSON value is null is present with the value `''`, as Mission
+        // Control reads tags and labels (into a `map[string]string`): `->>` alone would
+        // read it as absent, and a deny on the key's existence would not see the row.
         Ok(Value::Sql(format!(
-            "({column} ->> {})",
+            "COALESCE({value}, CASE WHEN ({column} -> {}) IS NOT NULL THEN '' END)",
             self.params.text(key)
         )))
     }
