@@ -215,17 +215,23 @@ impl HelmValuesDirectory {
             rule.check(name)
                 .map_err(|e| LookupError::Failed(format!("the {rule} of the reference is {e}")))?;
         }
-        // `<namespace>/<release>` first, then `<release>` at the top.
-        let candidates = [true, false].into_iter().flat_map(|in_namespace| {
-            ["yaml", "yml", "json"].into_iter().map(move |ext| {
-                let file = format!("{release}.{ext}");
-                if in_namespace {
-                    self.dir.join(namespace).join(file)
-                } else {
-                    self.dir.join(file)
-                }
-            })
-        });
+        // `<namespace>/<release>` first, then `<release>` at the top, which belongs to the
+        // `default` namespace only: Mission Control reads a release of the connection's
+        // own namespace, so a connection elsewhere never reaches a file at the top.
+        let top = namespace == "default";
+        let candidates = [true, false]
+            .into_iter()
+            .filter(move |in_namespace| *in_namespace || top)
+            .flat_map(|in_namespace| {
+                ["yaml", "yml", "json"].into_iter().map(move |ext| {
+                    let file = format!("{release}.{ext}");
+                    if in_namespace {
+                        self.dir.join(namespace).join(file)
+                    } else {
+                        self.dir.join(file)
+                    }
+                })
+            });
         let mut found = None;
         for candidate in candidates {
             if candidate.is_file() {

@@ -200,6 +200,17 @@ fn helm_lookups_never_read_outside_their_directory() {
         helm_lookup(&world.values, "default", "other-release", "x"),
         Err(LookupError::NotFound)
     );
+    // A values file at the top belongs to the `default` namespace: a connection of
+    // another namespace never reads it (Mission Control reads its own namespace's release).
+    std::fs::write(world.values.join("platform.yaml"), "db: {password: top}\n").expect("write");
+    assert_eq!(
+        helm_lookup(&world.values, "default", "platform", "db.password"),
+        Ok("top".into())
+    );
+    assert_eq!(
+        helm_lookup(&world.values, "evil", "platform", "db.password"),
+        Err(LookupError::NotFound)
+    );
 }
 
 #[cfg(unix)]
