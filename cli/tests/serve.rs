@@ -570,6 +570,25 @@ fn a_token_is_required_when_configured() {
     assert_eq!(status(None), 401);
     assert_eq!(status(Some("s3cret-token-for-the-sidecaR")), 401);
     assert_eq!(status(Some("s3cret-token-for-the-sidecar")), 200);
+    let with_headers = |values: &[&str]| {
+        let mut request = c.post(sidecar.url("/access/v1/evaluation")).json(&body);
+        for v in values {
+            request = request.header("Authorization", *v);
+        }
+        request.send().unwrap().status().as_u16()
+    };
+    // The scheme in any case; two headers refused, whichever holds the token.
+    assert_eq!(with_headers(&["bearer s3cret-token-for-the-sidecar"]), 200);
+    assert_eq!(with_headers(&["BEARER  s3cret-token-for-the-sidecar"]), 200);
+    assert_eq!(with_headers(&["Basic s3cret-token-for-the-sidecar"]), 401);
+    assert_eq!(
+        with_headers(&["Bearer s3cret-token-for-the-sidecar", "Bearer x"]),
+        401
+    );
+    assert_eq!(
+        with_headers(&["Bearer x", "Bearer s3cret-token-for-the-sidecar"]),
+        401
+    );
     assert_eq!(
         c.get(sidecar.url("/metrics"))
             .send()

@@ -479,12 +479,18 @@ async fn metrics_text(State(app): State<Arc<App>>) -> Response {
 /// The bearer token, when one is required.
 async fn authenticate(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
     if let Some(expected) = &app.token {
-        let presented = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::as_bytes);
+        // Exactly one `Authorization` header (two are refused, whichever holds the
+        // token), its scheme `Bearer` in any case (RFC 7235).
+        let mut headers = request.headers().get_all(header::AUTHORIZATION).iter();
+        let presented = match (headers.next(), headers.next()) {
+            (Some(only), None) => only
+                .to_str()
+                .ok()
+                .and_then(|h| h.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim_start_matches(' ').as_bytes()),
+            _ => None,
+        };
         if !presented.is_some_and(|p| same_secret(p, expected)) {
             let mut response = ApiError::new(
                 StatusCode::UNAUTHORIZED,
