@@ -7,7 +7,8 @@
 //! that a grant on their category's global object outlives; denies on a role, a team
 //! or a group without services that a notification or playbook acting as a service is
 //! allowed around (services are not members of roles or teams); Scopes no permission
-//! references, and Scope targets that match nothing in the catalog; deprecated three-part
+//! references, and Scope targets that match nothing in the catalog; permissions naming
+//! views (which Rampart never decides); deprecated three-part
 //! `connection://type/namespace/name` references.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -433,6 +434,7 @@ pub fn lint(
     findings.extend(denies_the_global_object_outlives(model, expanded));
     findings.extend(unreached_services(model, expanded));
     findings.extend(scope_findings(model, &empty_scope_targets(model, expanded)));
+    findings.extend(permissions_naming_views(documents));
     findings.extend(deprecated_references(documents));
     findings.sort_by_key(|d| (d.position(), d.message.clone()));
     // A permission with `object.scopes` is several rules: the same finding once.
@@ -594,6 +596,33 @@ fn allows_a_deny_always_overrides(model: &Model, expanded: &Expanded) -> Vec<Dia
         }
     }
     findings
+}
+
+/// Permissions that name `views`: they match only requests about a view (the categories
+/// of one permission are ANDed), and Rampart is never asked about views.
+fn permissions_naming_views(documents: &Documents) -> Vec<Diagnostic> {
+    documents
+        .permissions
+        .iter()
+        .filter(|p| p.value.spec.object.value.views.is_some())
+        .map(|p| {
+            let effect = if p.value.spec.deny.unwrap_or(false) {
+                "denies"
+            } else {
+                "grants"
+            };
+            Diagnostic::at(
+                p.locate_field("spec.object.views"),
+                format!(
+                    "`{}` names `views`: Rampart decides no request about a view, so it {effect} nothing Rampart is asked about",
+                    crate::empty_selectors::permission_name(p)
+                ),
+            )
+            .field("spec.object.views")
+            .help("views are decided by Mission Control alone; keep the permission for it, or move the other categories into a permission of their own")
+            .warning()
+        })
+        .collect()
 }
 
 /// `connection://` references in the deprecated three-part form.

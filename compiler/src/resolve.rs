@@ -712,7 +712,19 @@ impl<'a> Resolver<'a> {
             .scopes
             .as_ref()
             .map(|refs| self.scope_targets(p, refs, &lists));
-        if mcp && (named > 0 || object.scopes.is_some()) {
+        let views = object.views.is_some();
+        if views && object.scopes.is_some() {
+            // As with the other categories: upstream would discard the views and decide
+            // by the scopes alone, which the document does not say.
+            self.diagnostics.push(
+                Diagnostic::at(
+                    object_at.clone(),
+                    "`object.scopes` cannot be combined with `object.views`",
+                )
+                .field("spec.object.views"),
+            );
+        }
+        if mcp && (named > 0 || views || object.scopes.is_some()) {
             self.diagnostics.push(
                 Diagnostic::at(
                     object_at.clone(),
@@ -721,7 +733,7 @@ impl<'a> Resolver<'a> {
                 .field("spec.object.mcp"),
             );
         }
-        if !mcp && named == 0 && object.scopes.is_none() {
+        if !mcp && !views && named == 0 && object.scopes.is_none() {
             self.diagnostics.push(
                 Diagnostic::at(object_at, "the object names nothing")
                     .field("spec.object")
@@ -735,6 +747,11 @@ impl<'a> Resolver<'a> {
         let (Some(unit), Some(actions)) = (unit, actions) else {
             return;
         };
+        if views {
+            // Upstream ANDs the categories of one permission: this one matches only a
+            // request naming a view, and Rampart is never asked about views.
+            return;
+        }
         let namespace = namespace_of(&p.value.metadata);
         let name = format!("{namespace}/{}", p.value.metadata.name.value);
         let location = p.at(&p.value.metadata.name);

@@ -332,3 +332,47 @@ fn kubectl_lists_holding_scopes_compile() {
     assert!(checked.model.rules.iter().any(|r| r.via.is_some()
         && checked.model.permissions[r.permission as usize].name == "default/listed-read"));
 }
+
+/// Permissions on `object.views`, as Mission Control's own scope tests write them: they
+/// compile, decide nothing Rampart is asked about (a view and a config in one permission
+/// match only a request naming both, and no request names a view), and lint says so.
+#[test]
+fn a_permission_naming_views_decides_nothing_and_lint_says_so() {
+    let views_only = permission("    views: [{name: pods, namespace: default}]");
+    let with_configs = permission("    views: [{name: metrics}]\n    configs: [{name: '*'}]")
+        .replace("name: p,", "name: p2,");
+    let validated = check_with(&format!("{views_only}---\n{with_configs}"))
+        .unwrap_or_else(|d| panic!("{d:#?}"));
+    let scoped = |p: &str| {
+        validated
+            .model
+            .permissions
+            .iter()
+            .filter(|i| i.name == p)
+            .count()
+    };
+    assert_eq!((scoped("default/p"), scoped("default/p2")), (0, 0));
+    let expanded = rampart_compiler::expand::expand(&validated.world, &validated.model);
+    let warnings: Vec<String> = rampart_compiler::lint::lint(
+        &validated.world,
+        &validated.documents,
+        &validated.model,
+        &expanded,
+    )
+    .into_iter()
+    .map(|d| d.message)
+    .filter(|m| m.contains("names `views`"))
+    .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(warnings[0].contains("grants nothing Rampart is asked about"));
+    one_problem(
+        &permission(
+            "    views: [{name: metrics}]\n    scopes: [{namespace: default, name: monitoring-configs}]",
+        ),
+        "`object.scopes` cannot be combined with `object.views`",
+    );
+    one_problem(
+        &permission("    views: [{nme: metrics}]"),
+        "unknown field `nme`",
+    );
+}

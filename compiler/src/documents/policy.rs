@@ -104,6 +104,11 @@ pub struct ObjectSpec {
     /// Connection selectors.
     #[schemars(with = "Option<Vec<SelectorSpec>>", length(min = 1))]
     pub connections: Option<Vec<Spanned<SelectorSpec>>>,
+    /// View selectors, as Mission Control writes them: checked, but Rampart decides no
+    /// request about a view, so a permission naming views decides nothing (its other
+    /// categories would need a view beside them in the same request); `lint` says so.
+    #[schemars(with = "Option<Vec<SelectorSpec>>", length(min = 1))]
+    pub views: Option<Vec<Spanned<SelectorSpec>>>,
     /// The global object `mcp`; not combined with selectors.
     pub mcp: Option<bool>,
     /// Scopes by namespace and name: the permission applies to the objects of every
@@ -138,13 +143,16 @@ pub struct SelectorSpec {
     #[schemars(with = "Option<String>")]
     pub agent: Option<Text>,
     /// Kubernetes label selector over tags.
-    #[schemars(with = "Option<String>")]
+    /// (`""` counts as absent, as upstream counts it; editors are told to leave it out.)
+    #[schemars(with = "Option<String>", length(min = 1))]
     pub tag_selector: Option<Text>,
     /// Kubernetes label selector over labels.
-    #[schemars(with = "Option<String>")]
+    /// (`""` counts as absent, as upstream counts it; editors are told to leave it out.)
+    #[schemars(with = "Option<String>", length(min = 1))]
     pub label_selector: Option<Text>,
     /// Kubernetes label selector over catalog fields (`class`, `type`, `status`, ...).
-    #[schemars(with = "Option<String>")]
+    /// (`""` counts as absent, as upstream counts it; editors are told to leave it out.)
+    #[schemars(with = "Option<String>", length(min = 1))]
     pub field_selector: Option<Text>,
     /// Status patterns.
     #[schemars(with = "Option<Vec<String>>")]

@@ -165,7 +165,8 @@ pub struct ScopeSelector {
     #[schemars(with = "Option<String>")]
     pub name: Option<Text>,
     /// Kubernetes label selector over tags.
-    #[schemars(with = "Option<String>")]
+    /// (`""` counts as absent, as upstream counts it; editors are told to leave it out.)
+    #[schemars(with = "Option<String>", length(min = 1))]
     pub tag_selector: Option<Text>,
 }
 
