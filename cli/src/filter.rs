@@ -113,22 +113,14 @@ pub fn run(args: Args) -> Outcome {
     }
     let mut out = Output::new();
     match args.format {
-        Format::Json => {
-            let mut answer = sql_filter_json(
-                &args.listing.subject.subject,
-                &args.listing.action,
-                category,
-                &filter,
-                columns.first_parameter(),
-            );
-            if let (Some((c, key, _)), Some(map)) = (fixed, answer.as_object_mut()) {
-                map.insert(
-                    "with".into(),
-                    serde_json::json!({"type": c.name(), "id": key}),
-                );
-            }
-            out.line(answer)?
-        }
+        Format::Json => out.line(sql_filter_json(
+            &args.listing.subject.subject,
+            &args.listing.action,
+            category,
+            &filter,
+            columns.first_parameter(),
+            fixed.map(|(c, key, _)| (c, key)),
+        ))?,
         Format::Text => {
             out.line(filter.sql())?;
             for (i, p) in filter.params().iter().enumerate() {

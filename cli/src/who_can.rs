@@ -6,10 +6,9 @@
 
 use std::process::ExitCode;
 
-use rampart_runtime::json_answers::principal_names;
+use rampart_runtime::json_answers::{principal_names, who_can_json};
 use rampart_runtime::text::Shown;
-use rampart_runtime::{Conditional, IdTarget, Residual, Tables};
-use serde_json::json;
+use rampart_runtime::Conditional;
 
 use crate::args::{TablesArgs, TargetArgs};
 use crate::outcome::Outcome;
@@ -36,26 +35,14 @@ pub fn run(args: Args) -> Outcome {
     let tables = args.tables.load()?;
     let action = tables.action(&args.action)?;
     let target = args.target.ids(&tables)?;
-    let names = principal_names(&tables, &tables.who_can(action, &target)?);
+    let subjects = tables.who_can(action, &target)?;
     // One object alone: also who may act on it only together with a second object.
-    let conditional = match &target {
-        IdTarget::Objects(objects) => match objects.iter().collect::<Vec<_>>().as_slice() {
-            [one] => tables.who_can_together(action, *one)?,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
+    let conditional = tables.who_can_conditional(action, &target)?;
     let mut out = Output::new();
     match args.format {
-        Format::Json => out.line(json!({
-            "subjects": names,
-            "conditional": conditional
-                .iter()
-                .map(|c| conditional_json(&tables, c))
-                .collect::<Vec<_>>(),
-        }))?,
+        Format::Json => out.line(who_can_json(&tables, &subjects, &conditional))?,
         Format::Text => {
-            for name in names {
+            for name in principal_names(&tables, &subjects) {
                 out.line(Shown(&name))?;
             }
             for c in &conditional {
@@ -71,24 +58,6 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `{subject, with, allow_all, allow, deny_all, deny}`.
-fn conditional_json(tables: &Tables, c: &Conditional) -> serde_json::Value {
-    let Residual {
-        allow_all,
-        allow,
-        deny_all,
-        deny,
-    } = &c.condition;
-    json!({
-        "subject": tables.principal_name(c.principal),
-        "with": c.with.name(),
-        "allow_all": allow_all,
-        "allow": allow,
-        "deny_all": deny_all,
-        "deny": deny,
-    })
 }
 
 /// `a config matching: tags.env=dev; and none of: ...` (or `any config`).

@@ -1,14 +1,14 @@
 //! The JSON answers of the query calls, in the one shape every face gives them (`rampart
 //! list|who-can|filter|resolve --format json` and the C, Go and Python bindings): a page
-//! of a listing, the principals who may act, a SQL filter, a resolved connection. Behind
-//! the `json` feature.
+//! of a listing, the principals who may act (with those who may only together with a
+//! second object), a SQL filter, a resolved connection. Behind the `json` feature.
 
 use serde_json::{json, Map, Value};
 
 use crate::category::Category;
 use crate::connection::{ResolvedConnection, SecretValue};
 use crate::ids::{ObjectId, PrincipalId};
-use crate::listing::Listing;
+use crate::listing::{Conditional, Listing, Residual};
 use crate::sql::{SqlFilter, SqlParam};
 use crate::tables::Tables;
 
@@ -53,6 +53,43 @@ pub fn principal_names(tables: &Tables, principals: &[PrincipalId]) -> Vec<Strin
         .collect()
 }
 
+/// Who may act: `{subjects, conditional: [{subject, with, allow_all, allow, deny_all,
+/// deny}]}`. `subjects` are allowed on the target as asked; each `conditional` entry is a
+/// subject allowed only together with an object of the category `with` that the
+/// condition admits ([`Tables::who_can_conditional`]).
+pub fn who_can_json(
+    tables: &Tables,
+    subjects: &[PrincipalId],
+    conditional: &[Conditional],
+) -> Value {
+    json!({
+        "subjects": principal_names(tables, subjects),
+        "conditional": conditional
+            .iter()
+            .filter_map(|c| conditional_json(tables, c))
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// One conditional subject: `{subject, with, allow_all, allow, deny_all, deny}` (`None`
+/// for a principal of other tables).
+pub fn conditional_json(tables: &Tables, c: &Conditional) -> Option<Value> {
+    let Residual {
+        allow_all,
+        allow,
+        deny_all,
+        deny,
+    } = &c.condition;
+    Some(json!({
+        "subject": tables.principal_name(c.principal)?,
+        "with": c.with.name(),
+        "allow_all": allow_all,
+        "allow": allow,
+        "deny_all": deny_all,
+        "deny": deny,
+    }))
+}
+
 /// One SQL parameter: a string, or an array of strings.
 pub fn sql_param_json(p: &SqlParam) -> Value {
     match p {
@@ -61,15 +98,18 @@ pub fn sql_param_json(p: &SqlParam) -> Value {
     }
 }
 
-/// A SQL filter: `{subject, action, category, form, sql, params, first_param, note}`.
+/// A SQL filter: `{subject, action, category, form, sql, params, first_param, note}`,
+/// and `with: {type, id}` for rows paired with a fixed object
+/// ([`Tables::sql_filter_with`]).
 pub fn sql_filter_json(
     subject: &str,
     action: &str,
     category: Category,
     filter: &SqlFilter,
     first_param: usize,
+    with: Option<(Category, &str)>,
 ) -> Value {
-    json!({
+    let mut answer = json!({
         "subject": subject,
         "action": action,
         "category": category.plural(),
@@ -78,7 +118,11 @@ pub fn sql_filter_json(
         "params": filter.params().iter().map(sql_param_json).collect::<Vec<_>>(),
         "first_param": first_param,
         "note": filter.note(),
-    })
+    });
+    if let (Some((c, key)), Some(map)) = (with, answer.as_object_mut()) {
+        map.insert("with".into(), json!({"type": c.name(), "id": key}));
+    }
+    answer
 }
 
 /// A resolved connection: `{reference, type, url, username, password, certificate,

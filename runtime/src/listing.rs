@@ -405,6 +405,30 @@ impl<'t> Lister<'t> {
         Ok(out)
     }
 
+    /// [`Lister::who_can_together`] for one principal: empty when it is allowed on
+    /// `object` alone or no grant of it pairs `object`'s category with another.
+    pub(crate) fn principal_together(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        object: ObjectId,
+    ) -> Result<Vec<Conditional>, RequestError> {
+        self.our(principal, action)?;
+        if object.tag != self.tables.tag {
+            return Err(RequestError::stale_id());
+        }
+        let alone = IdTarget::Objects(crate::request::ObjectIds::one(object));
+        Ok(self
+            .conditions(principal, action, object, &alone)?
+            .into_iter()
+            .map(|(with, condition)| Conditional {
+                principal,
+                with,
+                condition,
+            })
+            .collect())
+    }
+
     /// For one principal not allowed `action` on `object` alone: each other category a
     /// grant names together with the object's, and what an object of it must meet.
     fn conditions(

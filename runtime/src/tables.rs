@@ -541,6 +541,37 @@ impl Tables {
         Lister::new(&self.parts).who_can_together(action, object)
     }
 
+    /// [`Tables::who_can_together`] for a target: on exactly one object, the principals
+    /// allowed there only together with an object of another category; on any other
+    /// target (two objects, a global object, nothing), none, since [`Tables::who_can`]
+    /// answers those whole. What every face lists beside `who_can`'s subjects, so that
+    /// none reports a conditional subject as absent.
+    pub fn who_can_conditional(
+        &self,
+        action: ActionId,
+        target: &IdTarget,
+    ) -> Result<Vec<Conditional>, RequestError> {
+        match target {
+            IdTarget::Objects(objects) => match objects.iter().collect::<Vec<_>>().as_slice() {
+                [one] => self.who_can_together(action, *one),
+                _ => Ok(Vec::new()),
+            },
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// [`Tables::who_can_together`] for one principal: the categories (with their
+    /// conditions) `principal` may do `action` on `object` together with, when it may
+    /// not alone; empty otherwise. (The sidecar's action search lists these.)
+    pub fn principal_together(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        object: ObjectId,
+    ) -> Result<Vec<Conditional>, RequestError> {
+        Lister::new(&self.parts).principal_together(principal, action, object)
+    }
+
     /// The other categories `principal`'s allow rules of `action` name together with
     /// `category` (two-object grants): what a one-object [`Tables::list`] or
     /// [`Tables::sql_filter`] of `category` cannot show. Ask those with a fixed object

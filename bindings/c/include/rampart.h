@@ -330,8 +330,12 @@ int32_t rampart_list_json(const struct RampartTables *tables,
                           struct RampartBuffer *out,
                           struct RampartError **error);
 
-// Every subject allowed the action on the target (NULL: a request about nothing), as a
-// JSON array of the names they are looked up by.
+// Who may do the action on the target (NULL: a request about nothing), as `{subjects,
+// conditional}`: `subjects` the names of those allowed on the target as asked; on one
+// object, `conditional` lists `{subject, with, allow_all, allow, deny_all, deny}` for
+// each subject allowed there only together with an object of the category `with`
+// (`playbook:run` granted on a playbook with configs), with the condition that object
+// must meet. A subject in neither list may not act on the target, alone or paired.
 //
 // # Safety
 // As `rampart_list_json`.
@@ -346,7 +350,10 @@ int32_t rampart_who_can_json(const struct RampartTables *tables,
 // `columns` holds `columns_len` `FIELD=COLUMN` assignments over Mission Control's
 // defaults; `id_type` (NULL: `uuid`) is the SQL type of the id columns; parameters are
 // numbered from `first_param` (0 is taken as 1); `RAMPART_FILTER_IDS` in `flags` asks for
-// the id list.
+// the id list. Where the subject's grants name the category only together with another
+// one, so that the filter alone would be `FALSE`, the call fails with
+// `RAMPART_INVALID_REQUEST` naming the object to pair with
+// (`rampart_sql_filter_with_json`).
 //
 // # Safety
 // As `rampart_list_json`; `columns` NULL or valid for `columns_len` strings.
@@ -361,6 +368,27 @@ int32_t rampart_sql_filter_json(const struct RampartTables *tables,
                                 uint32_t flags,
                                 struct RampartBuffer *out,
                                 struct RampartError **error);
+
+// As `rampart_sql_filter_json`, for the rows of `category` the subject may do the action
+// on together with the one object of another category `with` names ("the configs john
+// may run this playbook on", for `playbook:run` granted on playbooks with configs): each
+// row is judged as a check of the pair judges it. The answer also holds `with: {type,
+// id}`. `with` must name exactly one object, of another category than `category`.
+//
+// # Safety
+// As `rampart_sql_filter_json`; `with` valid.
+int32_t rampart_sql_filter_with_json(const struct RampartTables *tables,
+                                     struct RampartStr subject,
+                                     struct RampartStr action,
+                                     uint32_t category,
+                                     const struct RampartTarget *with,
+                                     const struct RampartStr *columns,
+                                     size_t columns_len,
+                                     struct RampartStr id_type,
+                                     uint32_t first_param,
+                                     uint32_t flags,
+                                     struct RampartBuffer *out,
+                                     struct RampartError **error);
 
 // Resolves a `connection://` reference for a subject that may `read` the connection:
 // `{reference, type, url, username, password, certificate, properties, insecure_tls}`,

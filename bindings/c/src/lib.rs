@@ -47,8 +47,8 @@ pub use error::*;
 pub use ffi::RampartStr;
 pub use queries::{
     rampart_list_json, rampart_resolve_connection_json, rampart_sql_filter_json,
-    rampart_who_can_json, RAMPART_FILTER_IDS, RAMPART_RESOLVE_ENVIRONMENT,
-    RAMPART_RESOLVE_SHOW_SECRETS,
+    rampart_sql_filter_with_json, rampart_who_can_json, RAMPART_FILTER_IDS,
+    RAMPART_RESOLVE_ENVIRONMENT, RAMPART_RESOLVE_SHOW_SECRETS,
 };
 #[cfg(not(target_family = "wasm"))]
 pub use tables::rampart_tables_load;

@@ -2,9 +2,9 @@
 //! --format json`: the objects a subject may act on, who may act, a SQL filter, and an
 //! authorized `connection://` resolution.
 
+use rampart_bindings::codes::BindingError;
 use rampart_bindings::parts::{category_number, NamedTarget};
 use rampart_bindings::queries::{self, FilterOptions, ResolveOptions};
-use serde_json::Value;
 
 use crate::buffer::RampartBuffer;
 use crate::check::{named_target, tables_of, RampartTarget};
@@ -53,8 +53,12 @@ pub unsafe extern "C" fn rampart_list_json(
     }
 }
 
-/// Every subject allowed the action on the target (NULL: a request about nothing), as a
-/// JSON array of the names they are looked up by.
+/// Who may do the action on the target (NULL: a request about nothing), as `{subjects,
+/// conditional}`: `subjects` the names of those allowed on the target as asked; on one
+/// object, `conditional` lists `{subject, with, allow_all, allow, deny_all, deny}` for
+/// each subject allowed there only together with an object of the category `with`
+/// (`playbook:run` granted on a playbook with configs), with the condition that object
+/// must meet. A subject in neither list may not act on the target, alone or paired.
 ///
 /// # Safety
 /// As `rampart_list_json`.
@@ -75,7 +79,7 @@ pub unsafe extern "C" fn rampart_who_can_json(
                 Some(w) => named_target(w)?,
                 None => NamedTarget::default(),
             };
-            Ok(Value::from(queries::who_can(t, action, &target)?))
+            queries::who_can(t, action, &target)
         })
     }
 }
@@ -85,7 +89,10 @@ pub unsafe extern "C" fn rampart_who_can_json(
 /// `columns` holds `columns_len` `FIELD=COLUMN` assignments over Mission Control's
 /// defaults; `id_type` (NULL: `uuid`) is the SQL type of the id columns; parameters are
 /// numbered from `first_param` (0 is taken as 1); `RAMPART_FILTER_IDS` in `flags` asks for
-/// the id list.
+/// the id list. Where the subject's grants name the category only together with another
+/// one, so that the filter alone would be `FALSE`, the call fails with
+/// `RAMPART_INVALID_REQUEST` naming the object to pair with
+/// (`rampart_sql_filter_with_json`).
 ///
 /// # Safety
 /// As `rampart_list_json`; `columns` NULL or valid for `columns_len` strings.
@@ -104,6 +111,75 @@ pub unsafe extern "C" fn rampart_sql_filter_json(
     out: *mut RampartBuffer,
     error: *mut *mut RampartError,
 ) -> i32 {
+    // SAFETY: the contract is forwarded.
+    unsafe {
+        sql_filter(
+            tables,
+            (subject, action, category),
+            None,
+            (columns, columns_len, id_type, first_param, flags),
+            out,
+            error,
+        )
+    }
+}
+
+/// As `rampart_sql_filter_json`, for the rows of `category` the subject may do the action
+/// on together with the one object of another category `with` names ("the configs john
+/// may run this playbook on", for `playbook:run` granted on playbooks with configs): each
+/// row is judged as a check of the pair judges it. The answer also holds `with: {type,
+/// id}`. `with` must name exactly one object, of another category than `category`.
+///
+/// # Safety
+/// As `rampart_sql_filter_json`; `with` valid.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn rampart_sql_filter_with_json(
+    tables: *const RampartTables,
+    subject: RampartStr,
+    action: RampartStr,
+    category: u32,
+    with: *const RampartTarget,
+    columns: *const RampartStr,
+    columns_len: usize,
+    id_type: RampartStr,
+    first_param: u32,
+    flags: u32,
+    out: *mut RampartBuffer,
+    error: *mut *mut RampartError,
+) -> i32 {
+    // SAFETY: the contract is forwarded.
+    unsafe {
+        sql_filter(
+            tables,
+            (subject, action, category),
+            Some(with),
+            (columns, columns_len, id_type, first_param, flags),
+            out,
+            error,
+        )
+    }
+}
+
+/// The body of both SQL filter calls: `with` `None` for a filter alone, `Some` (NULL
+/// refused) for one paired with an object.
+///
+/// # Safety
+/// As `rampart_sql_filter_with_json`.
+unsafe fn sql_filter(
+    tables: *const RampartTables,
+    (subject, action, category): (RampartStr, RampartStr, u32),
+    with: Option<*const RampartTarget>,
+    (columns, columns_len, id_type, first_param, flags): (
+        *const RampartStr,
+        usize,
+        RampartStr,
+        u32,
+        u32,
+    ),
+    out: *mut RampartBuffer,
+    error: *mut *mut RampartError,
+) -> i32 {
     // SAFETY: the contract is forwarded to each reader.
     unsafe {
         answer(out, error, || {
@@ -118,7 +194,25 @@ pub unsafe extern "C" fn rampart_sql_filter_json(
                 first_param: Some((first_param as usize).max(1)),
                 ids: flags & RAMPART_FILTER_IDS != 0,
             };
-            queries::sql_filter(t, subject, action, category_number(category)?, &options)
+            let with = match with {
+                None => NamedTarget::default(),
+                Some(w) => {
+                    let w = w.as_ref().ok_or_else(|| {
+                        BindingError::invalid_argument(
+                            "`with` is NULL; name the object to pair the rows with",
+                        )
+                    })?;
+                    let named = named_target(w)?;
+                    if named.keys().next().is_none() && named.global.is_none() {
+                        return Err(BindingError::invalid_argument(
+                            "`with` names no object; name the one object to pair the rows with",
+                        ));
+                    }
+                    named
+                }
+            };
+            let category = category_number(category)?;
+            queries::sql_filter(t, subject, action, category, &with, &options)
         })
     }
 }

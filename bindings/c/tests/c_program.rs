@@ -160,7 +160,9 @@ fn lines(v: &Value) -> (String, usize) {
             o.id_type.unwrap_or_default().into(),
             o.first_param.unwrap_or(1).to_string(),
             if o.ids { "1" } else { "0" }.into(),
+            if s.get("with").is_some() { "1" } else { "0" }.into(),
         ];
+        f.extend(target_fields(s.get("with")));
         f.extend(outcome_fields(s));
         f.push(s["name"].as_str().unwrap().into());
         out.push(f.join("\t"));

@@ -385,20 +385,43 @@ fn the_c_abi_answers_the_vectors_by_json_names_and_ids() {
         let mut out = empty_buffer();
         let mut error = std::ptr::null_mut();
         // SAFETY: valid pointers and lengths.
-        let code = unsafe {
-            rampart_sql_filter_json(
-                t.0,
-                s(vector["subject"].as_str().unwrap()),
-                s(vector["action"].as_str().unwrap()),
-                category.index() as u32,
-                columns.as_ptr(),
-                columns.len(),
-                opt(options.id_type),
-                options.first_param.unwrap_or(1) as u32,
-                if options.ids { RAMPART_FILTER_IDS } else { 0 },
-                &mut out,
-                &mut error,
-            )
+        let subject = s(vector["subject"].as_str().unwrap());
+        let action = s(vector["action"].as_str().unwrap());
+        let flags = if options.ids { RAMPART_FILTER_IDS } else { 0 };
+        let first = options.first_param.unwrap_or(1) as u32;
+        // SAFETY (both calls): valid pointers and lengths.
+        let code = match vector.get("with").map(target_from) {
+            None => unsafe {
+                rampart_sql_filter_json(
+                    t.0,
+                    subject,
+                    action,
+                    category.index() as u32,
+                    columns.as_ptr(),
+                    columns.len(),
+                    opt(options.id_type),
+                    first,
+                    flags,
+                    &mut out,
+                    &mut error,
+                )
+            },
+            Some(with) => unsafe {
+                rampart_sql_filter_with_json(
+                    t.0,
+                    subject,
+                    action,
+                    category.index() as u32,
+                    &with,
+                    columns.as_ptr(),
+                    columns.len(),
+                    opt(options.id_type),
+                    first,
+                    flags,
+                    &mut out,
+                    &mut error,
+                )
+            },
         };
         compare("filter", vector, c_answer(code, out, error));
     }

@@ -43,6 +43,19 @@ static int32_t go_rampart_sql_filter(const RampartTables *t, const uint8_t *s, s
 	                               flags, out, error);
 }
 
+static int32_t go_rampart_sql_filter_with(const RampartTables *t, const uint8_t *s, size_t sl,
+                                          const uint8_t *a, size_t al, uint32_t category,
+                                          const uint8_t *pb, size_t pbl, const uint8_t *cf, size_t cfl,
+                                          const uint8_t *cp, size_t cpl, const uint8_t *cn, size_t cnl,
+                                          const RampartStr *columns, size_t columns_len,
+                                          const uint8_t *id, size_t idl, uint32_t first, uint32_t flags,
+                                          RampartBuffer *out, RampartError **error) {
+	RampartStr subject = {s, sl}, action = {a, al}, id_type = {id, idl}, none = {NULL, 0};
+	RampartTarget with = {{pb, pbl}, {cf, cfl}, {cp, cpl}, {cn, cnl}, none};
+	return rampart_sql_filter_with_json(t, subject, action, category, &with, columns, columns_len, id_type,
+	                                    first, flags, out, error);
+}
+
 static int32_t go_rampart_resolve(const RampartTables *t, const uint8_t *r, size_t rl,
                                   const uint8_t *s, size_t sl, const uint8_t *ns, size_t nsl,
                                   const uint8_t *sec, size_t secl, uint32_t flags,

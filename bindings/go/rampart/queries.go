@@ -78,15 +78,38 @@ func (t *Tables) List(subject, action string, category Category, with ...Object)
 	return listing, answer(c, &out, e, &listing)
 }
 
-// WhoCan returns every subject allowed the action on the target, by the names they are
-// looked up by.
-func (t *Tables) WhoCan(action string, target Target) ([]string, error) {
+// Conditional is a subject allowed on the one object WhoCan was asked about only
+// together with an object of the category With (`playbook:run` granted on a playbook
+// with configs), and what that object must be: any object of the category (AllowAll), or
+// one matching one of Allow; and none matching Deny.
+type Conditional struct {
+	Subject  string   `json:"subject"`
+	With     string   `json:"with"`
+	AllowAll bool     `json:"allow_all"`
+	Allow    []string `json:"allow"`
+	DenyAll  bool     `json:"deny_all"`
+	Deny     []string `json:"deny"`
+}
+
+// WhoCan is who may do an action on a target: Subjects, allowed on the target as asked;
+// and, asked about one object, Conditional, the subjects allowed there only together
+// with an object of another category. A subject in neither may not act on the target,
+// alone or paired.
+type WhoCan struct {
+	Subjects    []string      `json:"subjects"`
+	Conditional []Conditional `json:"conditional"`
+}
+
+// WhoCan returns who may do the action on the target, by the names subjects are looked
+// up by, with the subjects allowed only together with a second object (see WhoCan).
+func (t *Tables) WhoCan(action string, target Target) (WhoCan, error) {
+	var who WhoCan
 	h, err := t.live()
 	if err != nil {
-		return nil, err
+		return who, err
 	}
 	if err := target.check(); err != nil {
-		return nil, err
+		return who, err
 	}
 	a, al := bytesOf(action)
 	pb, pbl := optional(target.keys[0], target.present[0])
@@ -100,8 +123,7 @@ func (t *Tables) WhoCan(action string, target Target) ([]string, error) {
 	runtime.KeepAlive(t)
 	runtime.KeepAlive(action)
 	runtime.KeepAlive(target)
-	names := []string{}
-	return names, answer(c, &out, e, &names)
+	return who, answer(c, &out, e, &who)
 }
 
 // SQLFilterOptions say how a SQL filter is wanted.
@@ -126,15 +148,46 @@ type SQLFilter struct {
 	Params     []interface{} `json:"params"`
 	FirstParam uint32        `json:"first_param"`
 	Note       *string       `json:"note"`
+	// With is the object the rows are paired with (SQLFilterWith only).
+	With *Paired `json:"with,omitempty"`
+}
+
+// Paired is the object a SQL filter's rows are paired with: its category (singular, as
+// `playbook`) and key.
+type Paired struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
 }
 
 // SQLFilter returns a WHERE predicate for the rows of category the subject may do the
-// action on.
+// action on. Where the subject's grants name the category only together with another
+// one, so that the filter alone would be FALSE, it is an invalid_request error naming
+// the object to pair with (SQLFilterWith).
 func (t *Tables) SQLFilter(subject, action string, category Category, o SQLFilterOptions) (SQLFilter, error) {
+	return t.sqlFilter(subject, action, category, nil, o)
+}
+
+// SQLFilterWith returns a WHERE predicate for the rows of category the subject may do the
+// action on together with the object with, of another category ("the configs john may
+// run this playbook on": category Configs, with Playbook("mc/echo-config")): each row is
+// judged as a check of the pair judges it.
+func (t *Tables) SQLFilterWith(subject, action string, category Category, with Object, o SQLFilterOptions) (SQLFilter, error) {
+	return t.sqlFilter(subject, action, category, &with, o)
+}
+
+// sqlFilter is SQLFilter (with nil) and SQLFilterWith.
+func (t *Tables) sqlFilter(subject, action string, category Category, with *Object, o SQLFilterOptions) (SQLFilter, error) {
 	var filter SQLFilter
 	h, err := t.live()
 	if err != nil {
 		return filter, err
+	}
+	var fixed Target
+	if with != nil {
+		fixed = Objects(*with)
+		if err := fixed.check(); err != nil {
+			return filter, err
+		}
 	}
 	if len(o.Columns) > 64 {
 		return filter, &Error{Code: code.InvalidArgument, Message: "more than 64 column assignments"}
@@ -157,10 +210,20 @@ func (t *Tables) SQLFilter(subject, action string, category Category, o SQLFilte
 	}
 	var out C.RampartBuffer
 	var e *C.RampartError
-	c := C.go_rampart_sql_filter(h, s, sl, a, al, C.uint32_t(category), &columns[0], C.size_t(len(o.Columns)), id, idl, C.uint32_t(o.FirstParam), flags, &out, &e)
+	var c C.int32_t
+	if with == nil {
+		c = C.go_rampart_sql_filter(h, s, sl, a, al, C.uint32_t(category), &columns[0], C.size_t(len(o.Columns)), id, idl, C.uint32_t(o.FirstParam), flags, &out, &e)
+	} else {
+		pb, pbl := optional(fixed.keys[0], fixed.present[0])
+		cf, cfl := optional(fixed.keys[1], fixed.present[1])
+		cp, cpl := optional(fixed.keys[2], fixed.present[2])
+		cn, cnl := optional(fixed.keys[3], fixed.present[3])
+		c = C.go_rampart_sql_filter_with(h, s, sl, a, al, C.uint32_t(category), pb, pbl, cf, cfl, cp, cpl, cn, cnl, &columns[0], C.size_t(len(o.Columns)), id, idl, C.uint32_t(o.FirstParam), flags, &out, &e)
+	}
 	runtime.KeepAlive(t)
 	runtime.KeepAlive(subject)
 	runtime.KeepAlive(action)
+	runtime.KeepAlive(fixed)
 	runtime.KeepAlive(o)
 	return filter, answer(c, &out, e, &filter)
 }

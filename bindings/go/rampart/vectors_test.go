@@ -253,8 +253,8 @@ func TestQueries(t *testing.T) {
 		same(t, "list", vector, outcome(t, listing, err), expected(vector))
 	}
 	for _, vector := range v.WhoCan {
-		names, err := tables.WhoCan(vector["action"].(string), target(vector["target"].(map[string]interface{})))
-		same(t, "who_can", vector, outcome(t, names, err), expected(vector))
+		who, err := tables.WhoCan(vector["action"].(string), target(vector["target"].(map[string]interface{})))
+		same(t, "who_can", vector, outcome(t, who, err), expected(vector))
 	}
 	for _, vector := range v.SQLFilters {
 		o := rampart.SQLFilterOptions{}
@@ -268,7 +268,18 @@ func TestQueries(t *testing.T) {
 			o.FirstParam = uint32(f)
 		}
 		o.IDs, _ = vector["ids"].(bool)
-		filter, err := tables.SQLFilter(vector["subject"].(string), vector["action"].(string), categoryOf(vector["category"].(string)), o)
+		subject, action, category := vector["subject"].(string), vector["action"].(string), categoryOf(vector["category"].(string))
+		var filter rampart.SQLFilter
+		var err error
+		if w, ok := vector["with"].(map[string]interface{}); !ok {
+			filter, err = tables.SQLFilter(subject, action, category, o)
+		} else if _, global := w["global"]; global {
+			continue // SQLFilterWith takes an Object: a global object cannot be passed.
+		} else {
+			for name, key := range w {
+				filter, err = tables.SQLFilterWith(subject, action, category, rampart.Object{Category: categoryOf(name), Key: key.(string)}, o)
+			}
+		}
 		same(t, "sql_filter", vector, outcome(t, filter, err), expected(vector))
 	}
 	for _, vector := range v.Connections {

@@ -11,7 +11,8 @@
 //! - `check(request)` / `check_batch(requests)` for requests in the JSON model (the batch
 //!   decides without the GIL);
 //! - `principal`, `action`, `object`, `global_object` -> int ids and `check_ids`;
-//! - `list`, `who_can`, `sql_filter`, `resolve_connection`;
+//! - `list`, `who_can` (-> `WhoCan`: `subjects`, and `conditional` for those allowed only
+//!   together with a second object), `sql_filter`, `sql_filter_with`, `resolve_connection`;
 //! - errors: `rampart.Error` with `code` and `message`, and its subclasses `LoadError`,
 //!   `RequestError`, `ResolveError`, `ArgumentError`, `InternalError`.
 //!
@@ -21,6 +22,7 @@ mod convert;
 mod errors;
 mod response;
 mod tables;
+mod who_can;
 
 use pyo3::prelude::*;
 
@@ -36,6 +38,7 @@ fn _rampart(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InternalError", py.get_type::<errors::InternalError>())?;
     m.add_class::<tables::Tables>()?;
     m.add_class::<response::Response>()?;
+    m.add_class::<who_can::WhoCan>()?;
     m.add_function(wrap_pyfunction!(tables::load, m)?)?;
     m.add_function(wrap_pyfunction!(tables::load_bytes, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

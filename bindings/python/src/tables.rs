@@ -16,6 +16,7 @@ use serde_json::{json, Map, Value};
 use crate::convert::{request_text, to_json, to_py};
 use crate::errors::IntoPy;
 use crate::response::Response;
+use crate::who_can::WhoCan;
 
 /// Decision tables. Immutable: any number of threads may use one at once.
 #[pyclass(frozen, module = "rampart")]
@@ -203,6 +204,22 @@ fn key<'a>(py: Python<'_>, value: &'a Option<Bound<'_, PyAny>>) -> PyResult<Opti
 }
 
 impl Tables {
+    /// A SQL filter, alone or paired with the object `with` names.
+    fn filter<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &str,
+        action: &str,
+        category: &str,
+        with: &NamedTarget<'_>,
+        options: &FilterOptions<'_>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let category = parts::category(category).py_err(py)?;
+        let answer = queries::sql_filter(&self.tables, subject, action, category, with, options)
+            .py_err(py)?;
+        to_py(py, &answer)
+    }
+
     /// Decides by `**objects`.
     fn decide_keywords(
         &self,
@@ -425,14 +442,16 @@ impl Tables {
         to_py(py, &answer)
     }
 
-    /// Every subject allowed the action on the target, by the names they are looked up by.
+    /// Who may do the action on the target: a `WhoCan` with `subjects` (allowed as
+    /// asked) and, on one object, `conditional` (allowed only together with an object of
+    /// another category, with the condition it must meet).
     #[pyo3(signature = (action, **objects))]
     fn who_can(
         &self,
         py: Python<'_>,
         action: &str,
         objects: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Vec<String>> {
+    ) -> PyResult<WhoCan> {
         let [playbook, config, component, connection, global] =
             keywords(py, "who_can", objects, &ALL_OBJECTS)?;
         let target = NamedTarget {
@@ -444,11 +463,15 @@ impl Tables {
             ],
             global: key(py, &global)?,
         };
-        queries::who_can(&self.tables, action, &target).py_err(py)
+        let answer = queries::who_can(&self.tables, action, &target).py_err(py)?;
+        WhoCan::from_json(py, &answer)
     }
 
     /// A PostgreSQL `WHERE` predicate for the rows of `category` the subject may do the
     /// action on: `{subject, action, category, form, sql, params, first_param, note}`.
+    /// Where the subject's grants name the category only together with another one (the
+    /// filter alone would be `FALSE`), a `RequestError` names the object to pair with
+    /// (`sql_filter_with`).
     #[pyo3(signature = (subject, action, category, *, columns=Vec::new(), id_type=None, first_param=None, ids=false))]
     #[allow(clippy::too_many_arguments)]
     fn sql_filter<'py>(
@@ -462,16 +485,71 @@ impl Tables {
         first_param: Option<usize>,
         ids: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let category = parts::category(category).py_err(py)?;
         let options = FilterOptions {
             columns: columns.iter().map(String::as_str).collect(),
             id_type,
             first_param,
             ids,
         };
-        let answer =
-            queries::sql_filter(&self.tables, subject, action, category, &options).py_err(py)?;
-        to_py(py, &answer)
+        self.filter(
+            py,
+            subject,
+            action,
+            category,
+            &NamedTarget::default(),
+            &options,
+        )
+    }
+
+    /// As `sql_filter`, for the rows of `category` the subject may do the action on
+    /// together with one object of another category, given as a keyword argument ("the
+    /// configs john may run this playbook on": `sql_filter_with("john@doe.com",
+    /// "playbook:run", "configs", playbook="mc/echo-config")`). The answer also holds
+    /// `with: {type, id}`.
+    #[pyo3(signature = (subject, action, category, *, columns=Vec::new(), id_type=None, first_param=None, ids=false, **objects))]
+    #[allow(clippy::too_many_arguments)]
+    fn sql_filter_with<'py>(
+        &self,
+        py: Python<'py>,
+        subject: &str,
+        action: &str,
+        category: &str,
+        columns: Vec<String>,
+        id_type: Option<&str>,
+        first_param: Option<usize>,
+        ids: bool,
+        objects: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let [playbook, config, component, connection, _] = keywords(
+            py,
+            "sql_filter_with",
+            objects,
+            &["playbook", "config", "component", "connection"],
+        )?;
+        let with = NamedTarget {
+            objects: [
+                key(py, &playbook)?,
+                key(py, &config)?,
+                key(py, &component)?,
+                key(py, &connection)?,
+            ],
+            global: None,
+        };
+        if with.keys().next().is_none() {
+            return Err(crate::errors::to_py(
+                py,
+                &BindingError::invalid_argument(
+                    "sql_filter_with() pairs the rows with one object: pass it as playbook=, config=, component= or connection=",
+                ),
+            ));
+        }
+        let options = FilterOptions {
+            columns: columns.iter().map(String::as_str).collect(),
+            id_type,
+            first_param,
+            ids,
+        };
+        self.filter(py, subject, action, category, &with, &options)
     }
 
     /// Resolves a `connection://` reference for a subject that may `read` it: `{reference,

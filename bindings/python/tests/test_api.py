@@ -206,3 +206,42 @@ def test_an_object_of_none_is_refused_not_dropped(tables):
         tables.list("john@doe.com", "playbook:run", "configs", playbook=None)
     with pytest.raises(TypeError):
         tables.is_authorized("john@doe.com", "read", configs="c-mc-pod")
+
+
+def test_who_can_on_a_playbook_names_the_subjects_allowed_only_with_a_config(tables):
+    # john may run echo-config on the mission-control configs only: before the fix,
+    # who_can answered a list without him, and an auditor read "john may not".
+    answer = tables.who_can("playbook:run", playbook="mc/echo-config")
+    assert "john@doe.com" not in answer.subjects
+    john = [c for c in answer.conditional if c["subject"] == "john@doe.com"]
+    assert len(john) == 1 and john[0]["with"] == "config", answer
+    assert john[0]["allow"] and not john[0]["deny_all"]
+    for config in tables.list("john@doe.com", "playbook:run", "configs", playbook="mc/echo-config")["objects"]:
+        assert tables.is_authorized("john@doe.com", "playbook:run", playbook="mc/echo-config", config=config)
+    # Asked about the pair, john is allowed outright and nothing is conditional.
+    both = tables.who_can("playbook:run", playbook="mc/echo-config", config="c-mc-pod")
+    assert "john@doe.com" in both.subjects and both.conditional == []
+
+
+def test_who_can_is_not_a_list_so_list_code_cannot_miss_conditional_subjects(tables):
+    answer = tables.who_can("playbook:run", playbook="mc/echo-config")
+    for misuse in (lambda: "john@doe.com" in answer, lambda: list(answer), lambda: len(answer), lambda: bool(answer)):
+        with pytest.raises(TypeError, match="conditional"):
+            misuse()
+    assert answer.to_dict() == {"subjects": answer.subjects, "conditional": answer.conditional}
+    assert "WhoCan(subjects=" in repr(answer)
+
+
+def test_sql_filter_with_pairs_the_rows_with_one_object(tables):
+    # Alone, john's playbook:run filter on configs would be FALSE: refused, not silent.
+    with pytest.raises(rampart.RequestError) as caught:
+        tables.sql_filter("john@doe.com", "playbook:run", "configs")
+    assert caught.value.code == "invalid_request" and "with" in caught.value.message
+    paired = tables.sql_filter_with("john@doe.com", "playbook:run", "configs", playbook="mc/echo-config")
+    assert paired["form"] == "predicate" and paired["with"] == {"type": "playbook", "id": "mc/echo-config"}
+    with pytest.raises(rampart.ArgumentError):
+        tables.sql_filter_with("john@doe.com", "playbook:run", "configs")
+    with pytest.raises(TypeError):
+        tables.sql_filter_with("john@doe.com", "read", "configs", global_="catalog")
+    with pytest.raises(rampart.ArgumentError):
+        tables.sql_filter_with("john@doe.com", "playbook:run", "configs", playbook=None)

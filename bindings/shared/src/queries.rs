@@ -3,11 +3,10 @@
 //! json` answer: the C ABI returns the JSON text, Python the same data as dicts and lists.
 
 use rampart_runtime::connection::{EnvironmentSource, SourceChain};
-use rampart_runtime::json_answers::{
-    connection_json, listing_json, principal_names, sql_filter_json,
-};
-use rampart_runtime::sql::{ColumnMap, FilterPreference};
-use rampart_runtime::{Category, Tables};
+use rampart_runtime::json_answers::{connection_json, listing_json, sql_filter_json, who_can_json};
+use rampart_runtime::sql::{ColumnMap, FilterForm, FilterPreference};
+use rampart_runtime::text::Shown;
+use rampart_runtime::{Category, ObjectId, Tables};
 use serde_json::Value;
 
 use crate::codes::BindingError;
@@ -23,39 +22,52 @@ pub fn list(
     category: Category,
     with: &NamedTarget<'_>,
 ) -> Result<Value, BindingError> {
-    if with.global.is_some() {
-        return Err(BindingError::invalid_argument(
-            "a listing pairs with objects, not a global object",
-        ));
-    }
     let principal = tables.principal(subject)?;
     let action_id = tables.action(action)?;
-    let fixed: Vec<(Category, &str)> = with.keys().collect();
-    let listing = match fixed.as_slice() {
-        [] => tables.list(principal, action_id, category)?,
-        [(c, key)] => {
-            let object = tables.object(*c, key)?;
-            tables.list_with(principal, action_id, category, object)?
-        }
-        _ => {
-            return Err(BindingError::invalid_argument(
-                "a listing pairs with at most one object",
-            ))
-        }
+    let listing = match paired_object(tables, with, "a listing")? {
+        None => tables.list(principal, action_id, category)?,
+        Some((_, _, object)) => tables.list_with(principal, action_id, category, object)?,
     };
     let page = listing.page(None, usize::MAX);
     Ok(listing_json(tables, subject, action, &listing, &page))
 }
 
-/// Every principal allowed `action` on `target`, by the names they are looked up by.
+/// The one object of another category rows are paired with (`None` when `with` names
+/// none): its category, its key and its id.
+fn paired_object<'a>(
+    tables: &Tables,
+    with: &NamedTarget<'a>,
+    what: &str,
+) -> Result<Option<(Category, &'a str, ObjectId)>, BindingError> {
+    if with.global.is_some() {
+        return Err(BindingError::invalid_argument(format!(
+            "{what} pairs with objects, not a global object"
+        )));
+    }
+    let fixed: Vec<(Category, &str)> = with.keys().collect();
+    match fixed.as_slice() {
+        [] => Ok(None),
+        [(c, key)] => Ok(Some((*c, *key, tables.object(*c, key)?))),
+        _ => Err(BindingError::invalid_argument(format!(
+            "{what} pairs with at most one object"
+        ))),
+    }
+}
+
+/// Who may do `action` on `target`: `{subjects, conditional}`
+/// ([`rampart_runtime::json_answers::who_can_json`]). On one object, `conditional` holds
+/// the subjects allowed there only together with an object of another category, each
+/// with the condition it must meet, so that none is reported as absent.
 pub fn who_can(
     tables: &Tables,
     action: &str,
     target: &NamedTarget<'_>,
-) -> Result<Vec<String>, BindingError> {
+) -> Result<Value, BindingError> {
     let action = tables.action(action)?;
     let target = target.ids(tables)?;
-    Ok(principal_names(tables, &tables.who_can(action, &target)?))
+    let subjects = tables.who_can(action, &target)?;
+    let conditional = tables.who_can_conditional(action, &target)?;
+    Ok(who_can_json(tables, &subjects, &conditional))
 }
 
 /// How a SQL filter is asked for.
@@ -72,12 +84,16 @@ pub struct FilterOptions<'a> {
 }
 
 /// A PostgreSQL `WHERE` predicate for the rows of `category` `subject` may do `action`
-/// on, with its parameters.
+/// on, with its parameters: alone, or (`with` naming one object of another category)
+/// together with that object, as [`Tables::sql_filter_with`]. Where the filter alone
+/// would be `FALSE` only because the subject's grants pair the category with another,
+/// it is an `invalid_request` naming the object to add, as `rampart filter` refuses it.
 pub fn sql_filter(
     tables: &Tables,
     subject: &str,
     action: &str,
     category: Category,
+    with: &NamedTarget<'_>,
     options: &FilterOptions<'_>,
 ) -> Result<Value, BindingError> {
     let mut columns = ColumnMap::mission_control(category);
@@ -99,14 +115,50 @@ pub fn sql_filter(
     } else {
         FilterPreference::Predicate
     };
-    let filter = tables.sql_filter(principal, action_id, category, &columns, preference)?;
+    let fixed = paired_object(tables, with, "a SQL filter")?;
+    let filter = match fixed {
+        None => tables.sql_filter(principal, action_id, category, &columns, preference)?,
+        Some((_, _, object)) => {
+            tables.sql_filter_with(principal, action_id, category, object, &columns, preference)?
+        }
+    };
+    if fixed.is_none() && filter.form() == FilterForm::Nothing {
+        let paired = tables.paired_categories(principal, action_id, category)?;
+        if !paired.is_empty() {
+            return Err(needs_a_second_object(subject, action, category, &paired));
+        }
+    }
     Ok(sql_filter_json(
         subject,
         action,
         category,
         &filter,
         columns.first_parameter(),
+        fixed.map(|(c, key, _)| (c, key)),
     ))
+}
+
+/// Why a filter of `category` alone says nothing: the grants name it together with
+/// `paired`. The filter would be `FALSE`, which reads as "no row" although rows are
+/// allowed together with a second object.
+fn needs_a_second_object(
+    subject: &str,
+    action: &str,
+    category: Category,
+    paired: &[Category],
+) -> BindingError {
+    let names: Vec<String> = paired.iter().map(|c| format!("a {c}")).collect();
+    BindingError::new(
+        "invalid_request",
+        format!(
+            "invalid request: `{}` is granted `{}` on {} only together with {} (a two-object grant), so no row is allowed alone; name the second object (`with`) to filter the {} it may be paired with",
+            Shown(subject),
+            Shown(action),
+            category.plural(),
+            names.join(" or "),
+            category.plural()
+        ),
+    )
 }
 
 /// How a connection reference is resolved.

@@ -157,7 +157,8 @@ static void who_can(const RampartTables *tables, char **f) {
 }
 
 /* filter SUBJECT ACTION CATEGORY COLUMNS(\x1f-separated) NCOLUMNS HASIDTYPE IDTYPE FIRST FLAGS
- * EXPECT CODE MESSAGE NAME */
+ * HASWITH MASK PB CFG COMP CONN GLOBAL EXPECT CODE MESSAGE NAME (HASWITH 1: the rows paired
+ * with that object, through rampart_sql_filter_with_json) */
 static void filter(const RampartTables *tables, char **f) {
     RampartStr columns[8];
     size_t n = (size_t)strtoul(f[5], NULL, 10);
@@ -170,11 +171,20 @@ static void filter(const RampartTables *tables, char **f) {
     }
     RampartBuffer out;
     RampartError *error = NULL;
-    int32_t code = rampart_sql_filter_json(tables, str(f[1]), str(f[2]), (uint32_t)strtoul(f[3], NULL, 10),
-                                           n ? columns : NULL, n, strcmp(f[6], "1") == 0 ? str(f[7]) : ABSENT,
-                                           (uint32_t)strtoul(f[8], NULL, 10), (uint32_t)strtoul(f[9], NULL, 10),
-                                           &out, &error);
-    settle("filter", f[13], code, &out, error, f[10], f[11], f[12]);
+    RampartStr id_type = strcmp(f[6], "1") == 0 ? str(f[7]) : ABSENT;
+    uint32_t category = (uint32_t)strtoul(f[3], NULL, 10);
+    uint32_t first = (uint32_t)strtoul(f[8], NULL, 10);
+    uint32_t flags = (uint32_t)strtoul(f[9], NULL, 10);
+    int32_t code;
+    if (strcmp(f[10], "1") == 0) {
+        RampartTarget with = target_of(f[11], f + 12);
+        code = rampart_sql_filter_with_json(tables, str(f[1]), str(f[2]), category, &with, n ? columns : NULL, n,
+                                            id_type, first, flags, &out, &error);
+    } else {
+        code = rampart_sql_filter_json(tables, str(f[1]), str(f[2]), category, n ? columns : NULL, n, id_type,
+                                       first, flags, &out, &error);
+    }
+    settle("filter", f[20], code, &out, error, f[17], f[18], f[19]);
 }
 
 /* resolve REFERENCE SUBJECT HASNAMESPACE NAMESPACE SECRETS FLAGS EXPECT CODE MESSAGE NAME */
@@ -289,7 +299,7 @@ static int vectors(const char *tables_path, const char *lines_path) {
         if (strcmp(f[0], "check") == 0 && n == 18) check(tables, f);
         else if (strcmp(f[0], "list") == 0 && n == 15) list(tables, f);
         else if (strcmp(f[0], "who_can") == 0 && n == 12) who_can(tables, f);
-        else if (strcmp(f[0], "filter") == 0 && n == 14) filter(tables, f);
+        else if (strcmp(f[0], "filter") == 0 && n == 21) filter(tables, f);
         else if (strcmp(f[0], "resolve") == 0 && n == 11) resolve(tables, f);
         else if (strcmp(f[0], "load") == 0 && n == 8) load(f);
         else fail("line", f[0], "cannot read the vector line", "");

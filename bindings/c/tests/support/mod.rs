@@ -157,14 +157,11 @@ pub fn rust_list(tables: &Tables, v: &Value) -> Value {
 
 /// The Rust answer to a who-can vector.
 pub fn rust_who_can(tables: &Tables, v: &Value) -> Value {
-    outcome(
-        queries::who_can(
-            tables,
-            v["action"].as_str().unwrap(),
-            &named_target(v.get("target")),
-        )
-        .map(Value::from),
-    )
+    outcome(queries::who_can(
+        tables,
+        v["action"].as_str().unwrap(),
+        &named_target(v.get("target")),
+    ))
 }
 
 /// The options of a SQL filter vector.
@@ -191,6 +188,7 @@ pub fn rust_filter(tables: &Tables, v: &Value) -> Value {
         v["subject"].as_str().unwrap(),
         v["action"].as_str().unwrap(),
         category(v["category"].as_str().unwrap()).unwrap(),
+        &named_target(v.get("with")),
         &filter_options(v),
     ))
 }

@@ -81,6 +81,37 @@ class SqlFilter(TypedDict):
     params: List[Union[str, List[str]]]
     first_param: int
     note: Optional[str]
+    # ``sql_filter_with`` only: ``with: {type, id}``, the object the rows are paired with.
+
+class Conditional(TypedDict):
+    """A subject allowed on the object asked about only together with an object of the
+    category ``with``, and what that object must be."""
+
+    subject: str
+    # ``with`` is a keyword in Python; read it as ``entry["with"]``.
+    allow_all: bool
+    """Any object of the category admits it."""
+    allow: List[str]
+    """Otherwise, the selectors an object must match (any one of them)."""
+    deny_all: bool
+    deny: List[str]
+    """Selectors an object must not match."""
+
+class WhoCan:
+    """Who may do an action on a target. Deliberately not a list: ``in``, iteration,
+    ``len()`` and truth raise ``TypeError``, so that code written for a list of names
+    cannot miss ``conditional``."""
+
+    @property
+    def subjects(self) -> List[str]:
+        """The subjects allowed on the target as asked."""
+    @property
+    def conditional(self) -> List[Conditional]:
+        """Asked about one object: the subjects allowed there only together with an
+        object of another category (``entry["with"]``), with the condition it must meet.
+        Empty for other targets."""
+    def to_dict(self) -> dict[str, Any]:
+        """``{subjects, conditional}``, as every face answers."""
 
 class Connection(TypedDict):
     reference: str
@@ -163,7 +194,7 @@ class Tables:
         component: str = ...,
         connection: str = ...,
         global_: str = ...,
-    ) -> List[str]: ...
+    ) -> WhoCan: ...
     def sql_filter(
         self,
         subject: str,
@@ -174,7 +205,27 @@ class Tables:
         id_type: Optional[str] = None,
         first_param: Optional[int] = None,
         ids: bool = False,
-    ) -> SqlFilter: ...
+    ) -> SqlFilter:
+        """Raises ``RequestError`` (``invalid_request``) where the subject's grants pair
+        the category with another, so that the filter alone would be ``FALSE``: use
+        ``sql_filter_with``."""
+    def sql_filter_with(
+        self,
+        subject: str,
+        action: str,
+        category: str,
+        *,
+        columns: Sequence[str] = (),
+        id_type: Optional[str] = None,
+        first_param: Optional[int] = None,
+        ids: bool = False,
+        playbook: str = ...,
+        config: str = ...,
+        component: str = ...,
+        connection: str = ...,
+    ) -> SqlFilter:
+        """The rows of ``category`` allowed together with the one object given (of
+        another category); the answer also holds ``with: {type, id}``."""
     def resolve_connection(
         self,
         reference: str,
