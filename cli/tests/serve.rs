@@ -407,6 +407,19 @@ fn every_endpoint_answers() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["total"], json!(4), "{body}");
     assert_eq!(body["results"][0]["resource_type"], json!("config"));
+    assert_eq!(body["paired_with"], json!([]), "{body}");
+    // john may run playbooks on configs only together with a playbook: the one-object
+    // results cannot show those configs, and the answer says so.
+    let (status, body, _) = sidecar.post(
+        "/rbac/subject-access-search",
+        &json!({"subject": "john@doe.com", "action": "playbook:run", "resource_types": ["config"]}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["paired_with"],
+        json!([{"resource_type": "config", "with": ["playbook"]}]),
+        "{body}"
+    );
 
     // Discovery, health, readiness, metrics.
     let c = client();

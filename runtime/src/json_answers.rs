@@ -74,20 +74,28 @@ pub fn who_can_json(
 /// One conditional subject: `{subject, with, allow_all, allow, deny_all, deny}` (`None`
 /// for a principal of other tables).
 pub fn conditional_json(tables: &Tables, c: &Conditional) -> Option<Value> {
+    let mut entry = condition_json(c);
+    let map = entry.as_object_mut()?;
+    map.insert("subject".into(), json!(tables.principal_name(c.principal)?));
+    Some(entry)
+}
+
+/// The condition of a conditional entry: `{with, allow_all, allow, deny_all, deny}`, what
+/// the second object (of the category `with`) must be.
+pub fn condition_json(c: &Conditional) -> Value {
     let Residual {
         allow_all,
         allow,
         deny_all,
         deny,
     } = &c.condition;
-    Some(json!({
-        "subject": tables.principal_name(c.principal)?,
+    json!({
         "with": c.with.name(),
         "allow_all": allow_all,
         "allow": allow,
         "deny_all": deny_all,
         "deny": deny,
-    }))
+    })
 }
 
 /// One SQL parameter: a string, or an array of strings.

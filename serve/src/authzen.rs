@@ -10,7 +10,10 @@
 use rampart_runtime::json::request::required;
 use rampart_runtime::json::response::{candidate_json, deciding_json};
 use rampart_runtime::json::strict::{self, At, Members, Problems};
-use rampart_runtime::{IdTarget, ObjectIds, ObjectRef, Request, Response, Tables, Target};
+use rampart_runtime::{
+    Category, Conditional, IdTarget, ObjectIds, ObjectRef, PrincipalId, Request, Response, Tables,
+    Target,
+};
 use serde_json::{json, Value};
 
 use super::api_error::ApiError;
@@ -19,6 +22,7 @@ use super::model::{
     action, context, decidable, describe, page, resource, resource_type, subject, subject_type,
     target, ContextUse, Evaluation, Page, ResourceKind,
 };
+use super::pairing;
 
 /// The `context` of an answer: the reason code, and with `explain` the deciding
 /// permissions (or for a denial the nearest rules and the clause that failed).
@@ -375,40 +379,88 @@ pub fn search_subject(app: &App, body: Value, cancel: &Cancel) -> Result<Answer,
             .map(|((k, a), t)| (k, a, t)),
     )?;
     let action_id = tables.action(&action_name)?;
-    let names: Vec<String> = match known_target(&tables, &target)? {
-        Some(ids) => tables
-            .who_can(action_id, &ids)?
-            .into_iter()
-            .filter_map(|p| tables.principal_name(p))
-            .collect(),
-        None => {
-            // An object only described by attributes: each principal is decided by rules.
-            let mut out = Vec::new();
-            for p in tables.principals() {
-                if cancel.is_cancelled() {
-                    return Err(Cancel::gone());
-                }
-                let Some(name) = tables.principal_name(p) else {
-                    continue;
-                };
-                let request = Request::new(&name, &action_name, target);
-                if tables.is_authorized(&request)?.is_allowed() {
-                    out.push(name);
-                }
-            }
-            out
-        }
+    let of_kind = |p: &PrincipalId| {
+        tables
+            .principal_name(*p)
+            .is_some_and(|n| principal_type(&n).0 == kind)
     };
+    let (names, conditional): (Vec<String>, Vec<Conditional>) =
+        match known_target(&tables, &target)? {
+            Some(ids) => (
+                tables
+                    .who_can(action_id, &ids)?
+                    .into_iter()
+                    .filter_map(|p| tables.principal_name(p))
+                    .collect(),
+                // On one object: who may act there only together with a second object.
+                tables.who_can_conditional(action_id, &ids)?,
+            ),
+            None => {
+                // An object only described by attributes: each principal is decided by
+                // rules, and a two-object grant's condition cannot be computed.
+                if let Some(category) = one_category(&target) {
+                    let paired = pairing::paired_by_anyone(
+                        &tables,
+                        action_id,
+                        category,
+                        tables.principals().filter(of_kind),
+                    )?;
+                    if !paired.is_empty() {
+                        return Err(pairing::unknown_object_with_pairs(category, &paired));
+                    }
+                }
+                let mut out = Vec::new();
+                for p in tables.principals() {
+                    if cancel.is_cancelled() {
+                        return Err(Cancel::gone());
+                    }
+                    let Some(name) = tables.principal_name(p) else {
+                        continue;
+                    };
+                    let request = Request::new(&name, &action_name, target);
+                    if tables.is_authorized(&request)?.is_allowed() {
+                        out.push(name);
+                    }
+                }
+                (out, Vec::new())
+            }
+        };
     let items = names
         .iter()
         .map(|n| principal_type(n))
         .filter(|(k, _)| *k == kind)
         .map(|(k, id)| json!({"type": k, "id": id}))
         .collect();
+    let conditional: Vec<Value> = conditional
+        .iter()
+        .filter(|c| of_kind(&c.principal))
+        .filter_map(|c| {
+            let name = tables.principal_name(c.principal)?;
+            let (k, id) = principal_type(&name);
+            Some(pairing::conditional_entry(
+                c,
+                "subject",
+                json!({"type": k, "id": id}),
+            ))
+        })
+        .collect();
+    let mut body = paginate(items, &the_page, tables.revision())?;
+    pairing::set(&mut body, "context", json!({"conditional": conditional}));
     Ok(Answer {
-        body: paginate(items, &the_page, tables.revision())?,
+        body,
         revision: tables.revision().to_string(),
     })
+}
+
+/// The category of a target of exactly one object.
+fn one_category(target: &Target<'_>) -> Option<Category> {
+    match target {
+        Target::Objects(objects) => match objects.iter().collect::<Vec<_>>().as_slice() {
+            [(category, _)] => Some(*category),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `POST /access/v1/search/resource`: the known objects of a type the subject may act
@@ -474,24 +526,39 @@ pub fn search_resource(app: &App, body: Value, _cancel: &Cancel) -> Result<Answe
             tables.list_with(principal, action_id, wanted, with)?
         }
     };
+    let residual = listing.residual();
+    // Without an object to pair with: the categories the subject's grants pair this one
+    // with, whose objects this list cannot show; an empty list for that reason alone is
+    // refused, as `rampart filter` refuses its `FALSE`.
+    let paired = match fixed {
+        None => tables.paired_categories(principal, action_id, wanted)?,
+        Some(_) => Vec::new(),
+    };
+    if !paired.is_empty() && listing.is_empty() && !residual.allow_all && residual.allow.is_empty()
+    {
+        return Err(pairing::needs_a_second_object(
+            &the_subject.name,
+            &action_name,
+            wanted,
+            &paired,
+        ));
+    }
     let items = listing
         .iter()
         .filter_map(|o| tables.object_key(o))
         .map(|key| json!({"type": wanted.name(), "id": key}))
         .collect();
     let mut body = paginate(items, &the_page, tables.revision())?;
-    let residual = listing.residual();
-    if let Some(map) = body.as_object_mut() {
-        map.insert(
-            "context".into(),
-            json!({"unknown_objects": {
-                "allow_all": residual.allow_all,
-                "allow": residual.allow,
-                "deny_all": residual.deny_all,
-                "deny": residual.deny,
-            }}),
-        );
-    }
+    let context = json!({
+        "unknown_objects": {
+            "allow_all": residual.allow_all,
+            "allow": residual.allow,
+            "deny_all": residual.deny_all,
+            "deny": residual.deny,
+        },
+        "paired_with": paired.iter().map(|c| c.name()).collect::<Vec<_>>(),
+    });
+    pairing::set(&mut body, "context", context);
     Ok(Answer {
         body,
         revision: tables.revision().to_string(),
@@ -513,24 +580,49 @@ pub fn search_action(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, 
         .as_ref()
         .and_then(|r| target(r, the_context.resources.iter(), &mut problems));
     let (the_subject, target) = problems.into_result(the_subject.zip(target))?;
-    the_subject.principal(&tables)?;
+    let principal = the_subject.principal(&tables)?;
+    // On one object: the actions allowed there only together with a second object.
+    let one = match known_target(&tables, &target)? {
+        Some(IdTarget::Objects(ids)) => match ids.iter().collect::<Vec<_>>().as_slice() {
+            [object] => Some(Ok(*object)),
+            _ => None,
+        },
+        Some(_) => None,
+        None => one_category(&target).map(Err),
+    };
     let mut items = Vec::new();
-    for (_, name) in tables.actions() {
+    let mut conditional = Vec::new();
+    for (action_id, name) in tables.actions() {
         if cancel.is_cancelled() {
             return Err(Cancel::gone());
         }
         let request = Request::new(&the_subject.name, name, target);
         match tables.is_authorized(&request) {
             Ok(response) if response.is_allowed() => items.push(json!({"name": name})),
-            Ok(_) => {}
+            Ok(_) => match one {
+                Some(Ok(object)) => {
+                    for c in tables.principal_together(principal, action_id, object)? {
+                        conditional.push(pairing::conditional_entry(&c, "name", json!(name)));
+                    }
+                }
+                Some(Err(category)) => {
+                    let paired = tables.paired_categories(principal, action_id, category)?;
+                    if !paired.is_empty() {
+                        return Err(pairing::unknown_object_with_pairs(category, &paired));
+                    }
+                }
+                None => {}
+            },
             // The vocabulary lists `invoke:*`, which stands for the dynamic actions and is
             // not one a request can ask for.
             Err(e) if e.code() == "unknown_action" => {}
             Err(e) => return Err(e.into()),
         }
     }
+    let mut body = paginate(items, &the_page, tables.revision())?;
+    pairing::set(&mut body, "context", json!({"conditional": conditional}));
     Ok(Answer {
-        body: paginate(items, &the_page, tables.revision())?,
+        body,
         revision: tables.revision().to_string(),
     })
 }
@@ -638,6 +730,60 @@ mod tests {
             "{}",
             answer.body
         );
+    }
+
+    #[test]
+    fn a_subject_search_on_a_playbook_lists_john_who_may_run_it_only_with_a_config() {
+        let app = app();
+        let cancel = Cancel::new();
+        let body = json!({"subject": {"type": "user"}, "action": {"name": "playbook:run"}, "resource": {"type": "playbook", "id": "mc/echo-config"}});
+        let answer = search_subject(&app, body, &cancel).unwrap().body;
+        let john = json!({"type": "user", "id": "john@doe.com"});
+        assert!(
+            !answer["results"].as_array().unwrap().contains(&john),
+            "{answer}"
+        );
+        let conditional = answer["context"]["conditional"].as_array().unwrap();
+        let entry = conditional
+            .iter()
+            .find(|c| c["subject"] == john)
+            .unwrap_or_else(|| panic!("{answer}"));
+        assert_eq!(entry["with"], json!("config"), "{answer}");
+        // The same question about a playbook the catalog does not hold is refused: the
+        // condition cannot be computed for it, and the list alone would omit john.
+        let body = json!({"subject": {"type": "user"}, "action": {"name": "playbook:run"}, "resource": {"type": "playbook", "id": "mc/new", "properties": {"name": "new", "namespace": "mc"}}});
+        let error = search_subject(&app, body, &cancel).unwrap_err();
+        assert_eq!(error.code(), "invalid_request", "{}", error.json());
+        // And an action search: john may run echo-config only with a config.
+        let body =
+            json!({"subject": john, "resource": {"type": "playbook", "id": "mc/echo-config"}});
+        let answer = search_action(&app, body, &cancel).unwrap().body;
+        assert!(
+            answer["context"]["conditional"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"] == "playbook:run" && c["with"] == "config"),
+            "{answer}"
+        );
+    }
+
+    #[test]
+    fn a_resource_search_emptied_by_a_two_object_grant_is_refused_not_empty() {
+        let app = app();
+        let cancel = Cancel::new();
+        let john = json!({"type": "user", "id": "john@doe.com"});
+        let body = json!({"subject": john, "action": {"name": "playbook:run"}, "resource": {"type": "config"}});
+        let error = search_resource(&app, body, &cancel).unwrap_err();
+        assert_eq!(error.code(), "invalid_request", "{}", error.json());
+        assert!(error.json()["help"]
+            .as_str()
+            .unwrap()
+            .contains("context.resources"));
+        let body = json!({"subject": john, "action": {"name": "playbook:run"}, "resource": {"type": "config"}, "context": {"resources": [{"type": "playbook", "id": "mc/echo-config"}]}});
+        let answer = search_resource(&app, body, &cancel).unwrap().body;
+        assert!(answer["page"]["total"].as_u64().unwrap() > 0, "{answer}");
+        assert_eq!(answer["context"]["paired_with"], json!([]), "{answer}");
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod freshness;
 pub mod listen;
 pub mod metrics;
 pub mod model;
+pub mod pairing;
 pub mod rbac;
 pub mod reload;
 pub mod resolve;

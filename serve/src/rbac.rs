@@ -186,10 +186,13 @@ pub fn subject_access_reviews(app: &App, body: Value, cancel: &Cancel) -> Result
 }
 
 /// `POST /rbac/subject-access-search`: `{subject, action, resource_types}` →
-/// `{subject, action, resource_types, total, results: [{resource_type, id}]}` with the
-/// catalog ids of every known object the subject may act on (one-object requests).
-/// Without `resource_types`, every category; types are named in the singular
-/// (`config`), as everywhere else.
+/// `{subject, action, resource_types, total, results: [{resource_type, id}],
+/// paired_with: [{resource_type, with: [..]}]}` with the catalog ids of every known
+/// object the subject may act on (one-object requests), and, per type, the types the
+/// subject's grants of the action pair it with (two-object grants, such as
+/// `playbook:run` on playbooks with configs), whose objects one-object results cannot
+/// show ([`crate::pairing`]). Without `resource_types`, every category; types are named
+/// in the singular (`config`), as everywhere else.
 pub fn subject_access_search(app: &App, body: Value, _cancel: &Cancel) -> Result<Answer, ApiError> {
     let at = At::ROOT;
     let mut problems = Problems::new();
@@ -226,11 +229,19 @@ pub fn subject_access_search(app: &App, body: Value, _cancel: &Cancel) -> Result
     let principal = tables.principal(&subject)?;
     let action_id = tables.action(&action)?;
     let mut results = Vec::new();
+    let mut paired_with = Vec::new();
     for c in &categories {
         for o in tables.list(principal, action_id, *c)?.iter() {
             if let Some(id) = tables.object_id(o) {
                 results.push(json!({"resource_type": c.name(), "id": id}));
             }
+        }
+        let paired = tables.paired_categories(principal, action_id, *c)?;
+        if !paired.is_empty() {
+            paired_with.push(json!({
+                "resource_type": c.name(),
+                "with": paired.iter().map(|p| p.name()).collect::<Vec<_>>(),
+            }));
         }
     }
     Ok(Answer {
@@ -240,6 +251,7 @@ pub fn subject_access_search(app: &App, body: Value, _cancel: &Cancel) -> Result
             "resource_types": categories.iter().map(|c| c.name()).collect::<Vec<_>>(),
             "total": results.len(),
             "results": results,
+            "paired_with": paired_with,
         }),
         revision: tables.revision().to_string(),
     })

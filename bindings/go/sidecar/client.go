@@ -274,13 +274,45 @@ func (c *Client) IsAuthorizedBatch(ctx context.Context, requests []Request) ([]R
 	return results, nil
 }
 
-// WhoCan returns every subject of kind `user`, `playbook` or `notification` allowed the
+// Conditional is a subject allowed on the one object WhoCan was asked about only
+// together with an object of the category With (`playbook:run` granted on a playbook
+// with configs), and what that object must be: any object of the category (AllowAll),
+// or one matching one of Allow; and none matching Deny.
+type Conditional struct {
+	Subject  string   `json:"subject"`
+	With     string   `json:"with"`
+	AllowAll bool     `json:"allow_all"`
+	Allow    []string `json:"allow"`
+	DenyAll  bool     `json:"deny_all"`
+	Deny     []string `json:"deny"`
+}
+
+// WhoCan is who may do an action on a target, as the in-process package answers it:
+// Subjects, allowed on the target as asked; and, asked about one object, Conditional,
+// the subjects allowed there only together with an object of another category. A
+// subject in neither may not act on the target, alone or paired.
+type WhoCan struct {
+	Subjects    []string      `json:"subjects"`
+	Conditional []Conditional `json:"conditional"`
+}
+
+// name is the runtime subject name of a search result.
+func (s entity) name() string {
+	if s.Type == "user" {
+		return s.ID
+	}
+	return s.Type + ":" + s.ID
+}
+
+// WhoCan returns the subjects of kind `user`, `playbook` or `notification` allowed the
 // action on the objects or global object of r (its Subject is ignored), as runtime
-// subject names (`john@doe.com`, `notification:mc/check-alerts`).
-func (c *Client) WhoCan(ctx context.Context, kind string, r Request) ([]string, error) {
+// subject names (`john@doe.com`, `notification:mc/check-alerts`), with those allowed
+// only together with a second object (the search's `context.conditional`).
+func (c *Client) WhoCan(ctx context.Context, kind string, r Request) (WhoCan, error) {
+	who := WhoCan{Subjects: []string{}, Conditional: []Conditional{}}
 	e, err := r.evaluation()
 	if err != nil {
-		return nil, err
+		return who, err
 	}
 	body := map[string]interface{}{
 		"subject":  map[string]string{"type": kind},
@@ -290,24 +322,37 @@ func (c *Client) WhoCan(ctx context.Context, kind string, r Request) ([]string, 
 	if e.Context != nil {
 		body["context"] = e.Context
 	}
-	names := []string{}
 	token := ""
-	for {
+	for first := true; ; first = false {
 		body["page"] = map[string]interface{}{"token": token, "limit": 10000}
 		var out struct {
 			Results []entity `json:"results"`
 			Page    struct {
 				NextToken string `json:"next_token"`
 			} `json:"page"`
+			Context *struct {
+				Conditional []struct {
+					Conditional
+					Subject entity `json:"subject"`
+				} `json:"conditional"`
+			} `json:"context"`
 		}
 		if err := c.post(ctx, "/access/v1/search/subject", body, &out); err != nil {
-			return nil, err
+			return who, err
+		}
+		if out.Context == nil || out.Context.Conditional == nil {
+			// A server that does not say who is allowed only with a second object
+			// cannot be read as a complete answer.
+			return who, &code.Error{Code: code.Transport, Message: "the search answer has no `context.conditional` (a sidecar older than this client?)"}
 		}
 		for _, s := range out.Results {
-			if s.Type == "user" {
-				names = append(names, s.ID)
-			} else {
-				names = append(names, s.Type+":"+s.ID)
+			who.Subjects = append(who.Subjects, s.name())
+		}
+		if first {
+			// Every page carries the whole conditional list.
+			for _, entry := range out.Context.Conditional {
+				entry.Conditional.Subject = entry.Subject.name()
+				who.Conditional = append(who.Conditional, entry.Conditional)
 			}
 		}
 		if out.Page.NextToken == "" {
@@ -315,5 +360,5 @@ func (c *Client) WhoCan(ctx context.Context, kind string, r Request) ([]string, 
 		}
 		token = out.Page.NextToken
 	}
-	return names, nil
+	return who, nil
 }
