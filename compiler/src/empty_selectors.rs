@@ -189,15 +189,8 @@ pub fn check(world: &World, documents: &Documents, scopes: &Scopes, which: Which
         if deny != (which == Which::Denies) || (deny && annotated(p)) {
             continue;
         }
-        let object = &p.value.spec.object.value;
-        let lists = [
-            &object.playbooks,
-            &object.configs,
-            &object.components,
-            &object.connections,
-        ];
-        for (c, list) in Category::ALL.into_iter().zip(lists) {
-            for (i, s) in list.iter().flatten().enumerate() {
+        for (c, list) in p.value.spec.object.value.lists() {
+            for (i, s) in list.into_iter().flatten().enumerate() {
                 let field = format!("spec.object.{}[{i}]", c.plural());
                 let Ok(Some(compiled)) = compile_selector(p, &s.value, &field) else {
                     continue;

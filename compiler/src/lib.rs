@@ -57,6 +57,7 @@ pub mod scopes;
 pub mod secrets;
 pub mod selector;
 pub mod source;
+pub mod split_selectors;
 pub mod tabulate;
 pub mod testing;
 pub mod world;

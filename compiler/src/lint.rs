@@ -9,7 +9,8 @@
 //! allowed around (services are not members of roles or teams); Scopes no permission
 //! references, and Scope targets that match nothing in the catalog; permissions naming
 //! views (which Rampart never decides); deprecated three-part
-//! `connection://type/namespace/name` references.
+//! `connection://type/namespace/name` references; allows whose one selector seems split
+//! across list items ([`crate::split_selectors`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -436,6 +437,7 @@ pub fn lint(
     findings.extend(scope_findings(model, &empty_scope_targets(model, expanded)));
     findings.extend(permissions_naming_views(documents));
     findings.extend(deprecated_references(documents));
+    findings.extend(crate::split_selectors::check(documents));
     findings.sort_by_key(|d| (d.position(), d.message.clone()));
     // A permission with `object.scopes` is several rules: the same finding once.
     findings.dedup_by(|a, b| a.position() == b.position() && a.message == b.message);

@@ -694,18 +694,13 @@ impl<'a> Resolver<'a> {
         let deny = spec.deny.unwrap_or(false);
         let object = &spec.object.value;
         let mut categories: [Option<CategoryRule>; 4] = Default::default();
-        let lists = [
-            &object.playbooks,
-            &object.configs,
-            &object.components,
-            &object.connections,
-        ];
-        for (c, list) in Category::ALL.into_iter().zip(lists) {
+        let lists = object.lists();
+        for (c, list) in lists {
             if let Some(list) = list {
                 *c.of_mut(&mut categories) = self.category(p, c, list);
             }
         }
-        let named = lists.iter().filter(|l| l.is_some()).count();
+        let named = lists.iter().filter(|(_, l)| l.is_some()).count();
         let mcp = object.mcp.unwrap_or(false);
         let object_at = p.at_node(&spec.object);
         let expansion = object
@@ -854,9 +849,9 @@ impl<'a> Resolver<'a> {
         &mut self,
         p: &Located<PermissionDocument>,
         refs: &serde_saphyr::Spanned<Vec<serde_saphyr::Spanned<ScopeReference>>>,
-        lists: &[&Option<Vec<serde_saphyr::Spanned<SelectorSpec>>>; 4],
+        lists: &[(Category, Option<&Vec<serde_saphyr::Spanned<SelectorSpec>>>); 4],
     ) -> Vec<ScopeVia> {
-        for (c, list) in Category::ALL.into_iter().zip(lists) {
+        for (c, list) in lists {
             if list.is_some() {
                 let field = format!("spec.object.{}", c.plural());
                 self.diagnostics.push(

@@ -44,6 +44,7 @@ fn each_lint_fires() {
             "../fixtures/lint/findings.yaml:5:9: group `nobody-uses-me` is not the subject of any permission (field `metadata.name`)",
             "../fixtures/lint/findings.yaml:63:9: `default/no-prod-deletes-for-admins` denies `update`, `delete` on some configs but not on the global object `catalog`, which another grant allows its subject: a check on `catalog` does not see this deny",
             "../fixtures/lint/findings.yaml:84:20: `default/typo-matches-nothing` allows nothing here: `namespace: mission-contol` matches no config in the catalog (field `spec.object.configs[1].namespace`)",
+            "../fixtures/lint/findings.yaml:97:9: `default/pods-of-mission-control`: the items of `spec.object.configs` are ORed, so this allows every config with any one of `namespace`, `types`, not only those with all of them (field `spec.object.configs[1]`)",
         ]
     );
 }

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use rampart_grammar::BuiltinAction;
+use rampart_runtime::Category;
 use schemars::{json_schema, Schema, SchemaGenerator};
 
 use crate::documents::scope::ScopeReference;
@@ -115,6 +116,18 @@ pub struct ObjectSpec {
     /// target of every scope (ORed); not combined with the other categories or `mcp`.
     #[schemars(with = "Option<Vec<ScopeReference>>", length(min = 1))]
     pub scopes: Option<Spanned<Vec<Spanned<ScopeReference>>>>,
+}
+
+impl ObjectSpec {
+    /// The selector lists by category, in [`Category::ALL`] order.
+    pub fn lists(&self) -> [(Category, Option<&Vec<Spanned<SelectorSpec>>>); 4] {
+        [
+            (Category::Playbook, self.playbooks.as_ref()),
+            (Category::Config, self.configs.as_ref()),
+            (Category::Component, self.components.as_ref()),
+            (Category::Connection, self.connections.as_ref()),
+        ]
+    }
 }
 
 /// A resource selector: every field present must match. String fields take item
