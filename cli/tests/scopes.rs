@@ -77,7 +77,9 @@ fn explain_names_the_scope_and_the_target_that_decided() {
             && allowed.contains("scopes.yaml:"),
         "{allowed}"
     );
-    // A denial lists every target as a candidate, each with the clause it failed.
+    // A denial lists the targets about the request's categories as candidates, each with
+    // the clause it failed; the config target is no candidate for a question about a
+    // playbook (issue 26, item 4).
     let denied = explain(&[
         "--as",
         "guest-multi@test.com",
@@ -86,10 +88,14 @@ fn explain_names_the_scope_and_the_target_that_decided() {
         "--playbook",
         "mc/restart-pod",
     ]);
-    assert!(denied.starts_with("denied"), "{denied}");
-    assert!(
-        denied.contains("spec.targets[0].config") && denied.contains("spec.targets[1].playbook"),
-        "{denied}"
+    assert_eq!(
+        denied,
+        "denied
+reason: no_allow_rule
+nearest allow rules:
+  default/guest-multi-target-scope (../fixtures/scopes/permissions.yaml:61:18 via scope default/multi-target-scope spec.targets[1].playbook at ../fixtures/scopes/scopes.yaml:41:17) directly
+    - playbook `mc/restart-pod` is not selected by `name: echo-config`
+"
     );
 }
 

@@ -1,6 +1,11 @@
 //! Explanations: the same decision as [`crate::Tables::is_authorized`], with the permissions
 //! that decided, through which membership each applied, and for a denial without any
-//! matching allow rule the nearest candidate rules and the clause each failed.
+//! matching allow rule the nearest candidate rules and the clause each failed: first the
+//! rules that select the request's objects for other actions only (an exclusion such as
+//! `!delete`), then the rules of the action that constrain a category the request names
+//! (a rule about playbooks only is no candidate for a question about a config), fewest
+//! failed clauses first; for an object described by its attributes, the failed clause
+//! names the selector fields it fails.
 //!
 //! The decision comes from the fast path; the explanation is found rule by rule from the
 //! same row's rules. Loading proves that rows equal their rules, so the two agree; should
@@ -90,8 +95,11 @@ impl Explainer<'_> {
         }
         let mut candidates: Vec<Candidate> = Vec::new();
         if response.reason == Reason::NoAllowRule {
+            misses.retain(|(rule, _)| about_the_request(rule, target));
             misses.sort_by_key(|(_, failed)| failed.len());
-            for (rule, failed) in misses {
+            let mut excluded = self.other_actions(principal, action, target);
+            excluded.append(&mut misses);
+            for (rule, failed) in excluded {
                 let p = self.deciding(rule, own_unit);
                 if candidates
                     .iter()
@@ -115,6 +123,58 @@ impl Explainer<'_> {
             candidates,
         });
         Ok(response)
+    }
+
+    /// The allow rules of the principal's row for another action that select the
+    /// request's objects, one per (permission, unit), each with the clause naming the
+    /// actions it grants: the rules whose actions leave the requested one out.
+    fn other_actions(
+        &self,
+        principal: PrincipalId,
+        action: ActionId,
+        target: &ResolvedTarget<'_>,
+    ) -> Vec<(&RuleData, Vec<FailedClause>)> {
+        let decisions = &self.tables.decisions;
+        let mut found: Vec<(&RuleData, Vec<String>)> = Vec::new();
+        let mut others = 0;
+        for (other, name) in self.tables.actions() {
+            if other.index == action.index {
+                continue;
+            }
+            others += 1;
+            let Some(row) = decisions.row(principal.index, other.index) else {
+                continue;
+            };
+            for (_, rule) in decisions.row_rules(row) {
+                if rule.deny || !self.failed_clauses(rule, target).is_empty() {
+                    continue;
+                }
+                let same = |r: &&mut (&RuleData, Vec<String>)| {
+                    r.0.permission == rule.permission && r.0.unit == rule.unit
+                };
+                match found.iter_mut().find(same) {
+                    Some((_, granted)) => {
+                        if !granted.iter().any(|g| g == name) {
+                            granted.push(name.to_string());
+                        }
+                    }
+                    None => found.push((rule, vec![name.to_string()])),
+                }
+            }
+        }
+        let requested = self.tables.action_name(action).unwrap_or_default();
+        found
+            .into_iter()
+            .map(|(rule, granted)| {
+                let every_other = granted.len() == others;
+                let clause = FailedClause::ActionNotGranted {
+                    action: requested.to_string(),
+                    granted,
+                    every_other,
+                };
+                (rule, vec![clause])
+            })
+            .collect()
     }
 
     fn via(&self, unit: u32, own_unit: u32) -> Via {
@@ -193,26 +253,44 @@ impl Explainer<'_> {
                             Some(&self.tables.selectors),
                         )
                     {
-                        let object = match t {
-                            Resolved::Known(o) => {
-                                self.tables.object_key(*o).unwrap_or_default().to_string()
-                            }
-                            Resolved::Unknown(view) => view
-                                .attributes
-                                .id
-                                .clone()
-                                .or_else(|| view.attributes.name.clone())
-                                .unwrap_or_else(|| "(unnamed)".into()),
+                        let (object, failing) = match t {
+                            Resolved::Known(o) => (
+                                self.tables.object_key(*o).unwrap_or_default().to_string(),
+                                Vec::new(),
+                            ),
+                            Resolved::Unknown(view) => (
+                                view.attributes
+                                    .id
+                                    .clone()
+                                    .or_else(|| view.attributes.name.clone())
+                                    .unwrap_or_else(|| "(unnamed)".into()),
+                                c.of(&rule.predicates)
+                                    .map(|p| self.tables.selectors.failing(p, view))
+                                    .unwrap_or_default(),
+                            ),
                         };
                         failed.push(FailedClause::NotSelected {
                             category: c,
                             object,
                             selects: self.selects(rule, c),
+                            failing,
                         });
                     }
                 }
             }
         }
         failed
+    }
+}
+
+/// Whether a rule that did not match is about the request: for a request naming objects,
+/// a rule that constrains none of the categories the request names (a rule about
+/// playbooks, for a question about a config) is not.
+fn about_the_request(rule: &RuleData, target: &ResolvedTarget<'_>) -> bool {
+    match target {
+        ResolvedTarget::Objects(targets) => {
+            rule.required == 0 || rule.required & targets.mask() != 0
+        }
+        ResolvedTarget::Global(_) | ResolvedTarget::Unscoped => true,
     }
 }

@@ -128,8 +128,25 @@ pub enum FailedClause {
         category: Category,
         /// The object as the request named it.
         object: String,
-        /// What the rule selects, as canonical selector text.
+        /// What the rule selects, as canonical selector text: one entry per selector
+        /// (any of which would do), then the narrowing.
         selects: Vec<String>,
+        /// Per entry of `selects`, the fields of it the object fails
+        /// (`types: kubernetes::pod`). Known only for an object the request describes by
+        /// its attributes: for an object of the catalog the tables keep its class, not
+        /// its attributes, and every entry is empty.
+        failing: Vec<Vec<String>>,
+    },
+    /// The rule selects the request's objects, but for other actions: its actions leave
+    /// the requested one out (an exclusion such as `!delete`, or never listed).
+    ActionNotGranted {
+        /// The requested action.
+        action: String,
+        /// The actions the rule grants on these objects, in table order.
+        granted: Vec<String>,
+        /// True when it grants every other action of the tables (as `*` with an
+        /// exclusion does).
+        every_other: bool,
     },
     /// The rule grants global objects only; the request names objects.
     GlobalOnly,
@@ -152,6 +169,7 @@ impl fmt::Display for FailedClause {
                 category,
                 object,
                 selects,
+                failing,
             } => write!(
                 f,
                 "{category} `{}` is not selected by {}",
@@ -161,11 +179,36 @@ impl fmt::Display for FailedClause {
                 } else {
                     selects
                         .iter()
-                        .map(|s| format!("`{}`", Shown(s)))
+                        .enumerate()
+                        .map(|(i, s)| selected_by(s, failing.get(i).map_or(&[], Vec::as_slice)))
                         .collect::<Vec<_>>()
                         .join(" or ")
                 }
             ),
+            FailedClause::ActionNotGranted {
+                action,
+                granted,
+                every_other,
+            } => {
+                if *every_other {
+                    write!(
+                        f,
+                        "the rule selects the objects for every action but `{}`, which its actions exclude",
+                        Shown(action)
+                    )
+                } else {
+                    write!(
+                        f,
+                        "the rule selects the objects for {}, not for `{}`: its actions do not include it",
+                        granted
+                            .iter()
+                            .map(|a| format!("`{}`", Shown(a)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        Shown(action)
+                    )
+                }
+            }
             FailedClause::GlobalOnly => f.write_str("the rule grants global objects only"),
             FailedClause::GlobalNotGranted(g) => {
                 write!(f, "the rule does not grant global object `{}`", Shown(g))
@@ -177,12 +220,25 @@ impl fmt::Display for FailedClause {
     }
 }
 
+/// One selector as a failed clause quotes it: with the fields the object fails when
+/// they are known and are not the whole selector.
+fn selected_by(selector: &str, failing: &[String]) -> String {
+    use crate::text::Shown;
+    let whole = format!("`{}`", Shown(selector));
+    if failing.is_empty() || failing.join("; ") == selector {
+        return whole;
+    }
+    let fields: Vec<String> = failing.iter().map(|f| format!("`{}`", Shown(f))).collect();
+    format!("{whole} (fails on {})", fields.join(" and "))
+}
+
 impl FailedClause {
     /// A stable code for the clause (`missing_object`, `not_selected`, ...).
     pub fn code(&self) -> &'static str {
         match self {
             FailedClause::MissingObject(_) => "missing_object",
             FailedClause::NotSelected { .. } => "not_selected",
+            FailedClause::ActionNotGranted { .. } => "action_not_granted",
             FailedClause::GlobalOnly => "global_only",
             FailedClause::GlobalNotGranted(_) => "global_not_granted",
             FailedClause::NeedsObjects => "needs_objects",

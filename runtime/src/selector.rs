@@ -119,6 +119,22 @@ impl CompiledSelector {
 
     /// Whether `object` satisfies every present field.
     pub fn matches(&self, object: &ObjectView<'_>) -> bool {
+        SelectorField::ALL
+            .iter()
+            .all(|f| self.field_matches(*f, object))
+    }
+
+    /// The present fields `object` fails, in [`SelectorField::ALL`] order (for
+    /// explanations: which field of a selector kept an object out).
+    pub fn failing_fields(&self, object: &ObjectView<'_>) -> Vec<SelectorField> {
+        SelectorField::ALL
+            .into_iter()
+            .filter(|f| !self.field_matches(*f, object))
+            .collect()
+    }
+
+    /// Whether `object` satisfies one field (an absent field is satisfied).
+    fn field_matches(&self, field: SelectorField, object: &ObjectView<'_>) -> bool {
         let a = object.attributes;
         let scalar = |p: &Option<ItemPattern>, v: Option<&str>| {
             p.as_ref().is_none_or(|p| p.matches(v.unwrap_or("")))
@@ -128,23 +144,105 @@ impl CompiledSelector {
             s.as_ref()
                 .is_none_or(|s| s.matches(&|k| m.and_then(|m| m.get(k)).map(String::as_str)))
         };
-        scalar(&self.id, object.id())
-            && scalar(&self.name, a.name.as_deref())
-            && scalar(&self.namespace, a.effective_namespace(object.category))
-            && scalar(&self.types, a.object_type.as_deref())
-            && scalar(&self.statuses, a.status.as_deref())
-            && scalar(&self.health, a.health.as_deref())
-            && self
+        match field {
+            SelectorField::Id => scalar(&self.id, object.id()),
+            SelectorField::Name => scalar(&self.name, a.name.as_deref()),
+            SelectorField::Namespace => {
+                scalar(&self.namespace, a.effective_namespace(object.category))
+            }
+            SelectorField::Types => scalar(&self.types, a.object_type.as_deref()),
+            SelectorField::Agent => self
                 .agent
                 .as_ref()
-                .is_none_or(|p| agent_matches(p, object.agent_id, object.agent_name))
-            && map(&self.tag_selector, object.tags())
-            && map(&self.label_selector, object.labels())
-            && self
+                .is_none_or(|p| agent_matches(p, object.agent_id, object.agent_name)),
+            SelectorField::TagSelector => map(&self.tag_selector, object.tags()),
+            SelectorField::LabelSelector => map(&self.label_selector, object.labels()),
+            SelectorField::FieldSelector => self
                 .field_selector
                 .as_ref()
-                .is_none_or(|s| s.matches(&|k| object.field(k)))
-            && self.search.as_ref().is_none_or(|q| q.matches(object))
+                .is_none_or(|s| s.matches(&|k| object.field(k))),
+            SelectorField::Statuses => scalar(&self.statuses, a.status.as_deref()),
+            SelectorField::Health => scalar(&self.health, a.health.as_deref()),
+            SelectorField::Search => self.search.as_ref().is_none_or(|q| q.matches(object)),
+        }
+    }
+}
+
+/// A field of a resource selector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SelectorField {
+    /// `id`.
+    Id,
+    /// `name`.
+    Name,
+    /// `namespace`.
+    Namespace,
+    /// `types` (and `type`).
+    Types,
+    /// `agent`.
+    Agent,
+    /// `tagSelector`.
+    TagSelector,
+    /// `labelSelector`.
+    LabelSelector,
+    /// `fieldSelector`.
+    FieldSelector,
+    /// `statuses`.
+    Statuses,
+    /// `health`.
+    Health,
+    /// `search`.
+    Search,
+}
+
+impl SelectorField {
+    /// Every field, in the order canonical selector text lists them.
+    pub const ALL: [SelectorField; 11] = [
+        SelectorField::Id,
+        SelectorField::Name,
+        SelectorField::Namespace,
+        SelectorField::Types,
+        SelectorField::Agent,
+        SelectorField::TagSelector,
+        SelectorField::LabelSelector,
+        SelectorField::FieldSelector,
+        SelectorField::Statuses,
+        SelectorField::Health,
+        SelectorField::Search,
+    ];
+
+    /// The field's name in documents.
+    pub fn name(self) -> &'static str {
+        match self {
+            SelectorField::Id => "id",
+            SelectorField::Name => "name",
+            SelectorField::Namespace => "namespace",
+            SelectorField::Types => "types",
+            SelectorField::Agent => "agent",
+            SelectorField::TagSelector => "tagSelector",
+            SelectorField::LabelSelector => "labelSelector",
+            SelectorField::FieldSelector => "fieldSelector",
+            SelectorField::Statuses => "statuses",
+            SelectorField::Health => "health",
+            SelectorField::Search => "search",
+        }
+    }
+
+    /// The field's stored text in a selector, when present.
+    pub fn stored(self, s: &SelectorData) -> Option<&str> {
+        match self {
+            SelectorField::Id => s.id.as_deref(),
+            SelectorField::Name => s.name.as_deref(),
+            SelectorField::Namespace => s.namespace.as_deref(),
+            SelectorField::Types => s.types.as_deref(),
+            SelectorField::Agent => s.agent.as_deref(),
+            SelectorField::TagSelector => s.tag_selector.as_deref(),
+            SelectorField::LabelSelector => s.label_selector.as_deref(),
+            SelectorField::FieldSelector => s.field_selector.as_deref(),
+            SelectorField::Statuses => s.statuses.as_deref(),
+            SelectorField::Health => s.health.as_deref(),
+            SelectorField::Search => s.search.as_deref(),
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use crate::error::LoadError;
 use crate::identity::{Found, LooseKeys};
 use crate::name_index::NameIndex;
 use crate::schema::{AgentData, NameList, PredicateData, SelectorData};
-use crate::selector::{CompiledPredicate, CompiledSelector};
+use crate::selector::{CompiledPredicate, CompiledSelector, SelectorField};
 
 /// A predicate as text: each selector's canonical text (any of), the agents (any of),
 /// the tag pairs (all of).
@@ -134,6 +134,34 @@ impl Selectors {
         out
     }
 
+    /// Per entry of [`Selectors::describe`], the fields of that selector `object` fails,
+    /// as canonical text (`types: kubernetes::pod`); empty for the narrowing entries.
+    pub(crate) fn failing(&self, index: u32, object: &ObjectView<'_>) -> Vec<Vec<String>> {
+        let Some(p) = self.predicate_data.get(index as usize) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Vec<String>> = p
+            .selectors
+            .iter()
+            .filter_map(|s| {
+                Some((
+                    self.stored.get(*s as usize)?,
+                    self.compiled.get(*s as usize)?,
+                ))
+            })
+            .map(|(stored, compiled)| {
+                compiled
+                    .failing_fields(object)
+                    .into_iter()
+                    .filter_map(|f| field_text(stored, f))
+                    .collect()
+            })
+            .collect();
+        let narrowing = usize::from(p.agents.is_some()) + usize::from(!p.tags.is_empty());
+        out.extend(std::iter::repeat_n(Vec::new(), narrowing));
+        out
+    }
+
     /// What predicate `index` requires, sorted: each selector's canonical text, the agents
     /// (any of), the tag pairs (all of).
     pub(crate) fn requirement(&self, index: u32) -> Option<PredicateText> {
@@ -191,22 +219,14 @@ impl Selectors {
 
 /// The canonical text of a stored selector (`name: x; namespace: y`, field by field).
 pub(crate) fn selector_text(s: &SelectorData) -> String {
-    let fields = [
-        ("id", &s.id),
-        ("name", &s.name),
-        ("namespace", &s.namespace),
-        ("types", &s.types),
-        ("agent", &s.agent),
-        ("tagSelector", &s.tag_selector),
-        ("labelSelector", &s.label_selector),
-        ("fieldSelector", &s.field_selector),
-        ("statuses", &s.statuses),
-        ("health", &s.health),
-        ("search", &s.search),
-    ];
-    fields
+    SelectorField::ALL
         .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+        .filter_map(|f| field_text(s, *f))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// One field of a stored selector as canonical text (`types: kubernetes::pod`).
+fn field_text(s: &SelectorData, field: SelectorField) -> Option<String> {
+    field.stored(s).map(|v| format!("{}: {v}", field.name()))
 }
