@@ -130,6 +130,27 @@ impl Fixture {
         out
     }
 
+    /// Decides every request of `stream` by its ids; how many were allowed (an error
+    /// counts as not allowed).
+    pub fn allowed_by_ids(&self, stream: &[Resolved]) -> usize {
+        stream
+            .iter()
+            .filter(|r| {
+                self.tables
+                    .check_ids(r.principal, r.action, &r.target)
+                    .is_ok_and(|x| x.is_allowed())
+            })
+            .count()
+    }
+
+    /// Decides every request of `stream` by its names; how many were allowed.
+    pub fn allowed_by_strings(&self, stream: &[Named]) -> usize {
+        stream
+            .iter()
+            .filter(|n| n.is_allowed_by_strings(&self.tables))
+            .count()
+    }
+
     /// A request resolved to ids.
     pub fn resolve(&self, n: &Named) -> Option<Resolved> {
         let t = &self.tables;

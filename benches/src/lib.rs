@@ -1,6 +1,7 @@
 //! The synthetic workload of DESIGN section 7 (a generator with its own reference
 //! decisions) and helpers shared by the criterion benches.
 
+pub mod cedar;
 pub mod fixture;
 pub mod freshness;
 pub mod mission_control;

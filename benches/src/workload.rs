@@ -317,7 +317,7 @@ impl Workload {
         }
     }
 
-    fn is_subject(&self, person: usize, subject: &Subject) -> bool {
+    pub(crate) fn is_subject(&self, person: usize, subject: &Subject) -> bool {
         match subject {
             Subject::Person(p) => *p == person,
             Subject::Team(t) => self.person_teams[person].contains(t),
@@ -594,11 +594,11 @@ impl Workload {
         format!(r#"{{"scopes":[{}]}}"#, refs.join(","))
     }
 
-    fn playbook_key(&self, p: usize) -> String {
+    pub(crate) fn playbook_key(&self, p: usize) -> String {
         format!("ns-{}/playbook-{p}", self.playbook_namespace[p])
     }
 
-    fn connection_key(&self, n: usize) -> String {
+    pub(crate) fn connection_key(&self, n: usize) -> String {
         format!("ns-{}/conn-{n}", self.connection_namespace[n])
     }
 
