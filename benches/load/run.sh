@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test of `rampart serve` with wrk (Debian's `wrk` package) on loopback, bounded in
 # time: single AuthZEN evaluations and batches of 100, from a stream of distinct requests
-# of the default workload (one- and two-object), with and without decision logs.
+# of the default workload (one- and two-object), with and without decision logs (every
+# decision under the default `block` policy; then `drop`; then one in ten sampled).
 #
 #   bash benches/load/run.sh [SIZE] [SECONDS]      # default: default 10
 #
@@ -67,5 +68,19 @@ stop
 serve --decision-log "$work/decisions.jsonl"
 run "single evaluation, decision log on" /access/v1/evaluation "$work/single.jsonl"
 run "batch of 100, decision log on" /access/v1/evaluations "$work/batch.jsonl"
+metric() { curl -s "127.0.0.1:$port/metrics" | grep -E "^rampart_decision_log_(written|dropped|blocked|sampled_out)_total" | tr '\n' ' '; echo; }
+metric
 stop
 echo "decision log lines: $(wc -l < "$work/decisions.jsonl")"
+rm -f "$work/decisions.jsonl"
+serve --decision-log "$work/decisions.jsonl" --decision-log-overflow drop
+run "single evaluation, decision log on, drop" /access/v1/evaluation "$work/single.jsonl"
+run "batch of 100, decision log on, drop" /access/v1/evaluations "$work/batch.jsonl"
+metric
+stop
+rm -f "$work/decisions.jsonl"
+serve --decision-log "$work/decisions.jsonl" --decision-log-sample 0.1
+run "single evaluation, decision log sampled 0.1" /access/v1/evaluation "$work/single.jsonl"
+run "batch of 100, decision log sampled 0.1" /access/v1/evaluations "$work/batch.jsonl"
+metric
+stop

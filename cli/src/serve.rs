@@ -61,6 +61,28 @@ pub struct Args {
     /// Log one JSON line per decision to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     decision_log: Option<String>,
+    /// The share of decisions logged, above 0 and at most 1 (0.1: one in ten, drawn at
+    /// random; what was left out is counted in `rampart_decision_log_sampled_out_total`).
+    #[arg(
+        long,
+        value_name = "RATE",
+        default_value_t = 1.0,
+        requires = "decision_log"
+    )]
+    decision_log_sample: f64,
+    /// When the decision log's queue is full: `block` (decisions wait; no line is lost)
+    /// or `drop` (answers never wait; dropped lines are counted in
+    /// `rampart_decision_log_dropped_total`).
+    #[arg(
+        long,
+        value_name = "POLICY",
+        default_value = "block",
+        requires = "decision_log"
+    )]
+    decision_log_overflow: String,
+    /// Lines the decision log's queue holds before the overflow policy applies.
+    #[arg(long, value_name = "LINES", default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=16_777_216), requires = "decision_log")]
+    decision_log_queue: u64,
     /// The largest request body accepted.
     #[arg(long, default_value_t = 1 << 20)]
     max_body_bytes: usize,
@@ -100,7 +122,12 @@ pub fn run(args: Args) -> Outcome {
         verify,
         listen,
         token_file: args.token_file,
-        decision_log: args.decision_log,
+        decision_log: decision_log(
+            args.decision_log,
+            args.decision_log_sample,
+            &args.decision_log_overflow,
+            args.decision_log_queue,
+        )?,
         max_body_bytes: args.max_body_bytes,
         header_timeout: Duration::from_secs(args.header_timeout),
         body_timeout: Duration::from_secs(args.body_timeout),
@@ -138,4 +165,40 @@ pub fn run(args: Args) -> Outcome {
     };
     served.map_err(|e| Failure::Error(e.to_string()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The decision log's options from `--decision-log*`, or every problem with them at once.
+fn decision_log(
+    target: Option<String>,
+    sample: f64,
+    overflow: &str,
+    queue: u64,
+) -> Result<Option<rampart_serve::decision_log::Options>, Failure> {
+    let Some(target) = target else {
+        return Ok(None);
+    };
+    let mut options = rampart_serve::decision_log::Options::new(target);
+    options.capacity = usize::try_from(queue).unwrap_or(usize::MAX);
+    let overflow = rampart_serve::decision_log::Overflow::parse(overflow);
+    let sampled = options.with_sample(sample);
+    match (sampled, overflow) {
+        (Ok(mut options), Ok(overflow)) => {
+            options.overflow = overflow;
+            Ok(Some(options))
+        }
+        (sampled, overflow) => {
+            let problems: Vec<String> = [
+                sampled
+                    .err()
+                    .map(|e| format!("`--decision-log-sample`: {e}")),
+                overflow
+                    .err()
+                    .map(|e| format!("`--decision-log-overflow`: {e}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            Err(Failure::Error(problems.join("\n")))
+        }
+    }
 }

@@ -843,3 +843,89 @@ fn decision_logs_record_each_decision_without_secrets() {
         assert!(!lines.contains(value), "a secret value in the decision log");
     }
 }
+
+#[test]
+fn a_sampled_decision_log_counts_what_it_wrote_and_left_out_on_metrics() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let tables = fixture_tables(dir.path());
+    let log = dir.path().join("decisions.jsonl");
+    let sidecar = Sidecar::start(
+        &tables,
+        &[
+            "--decision-log",
+            log.to_str().unwrap(),
+            "--decision-log-sample",
+            "0.5",
+            "--decision-log-overflow",
+            "drop",
+        ],
+    );
+    let body = json!({"subject": {"type": "user", "id": "john@doe.com"}, "action": {"name": "read"}, "resource": {"type": "connection", "id": "mc/loki-bucket"}});
+    let n = 60;
+    for _ in 0..n {
+        assert_eq!(sidecar.post("/access/v1/evaluation", &body).0, 200);
+    }
+    let counter = |text: &str, name: &str| -> usize {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("rampart_decision_log_{name}_total ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} counter in {text}"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (written, sampled_out, dropped) = loop {
+        let text = sidecar.metrics();
+        let counts = (
+            counter(&text, "written"),
+            counter(&text, "sampled_out"),
+            counter(&text, "dropped"),
+        );
+        if counts.0 + counts.1 + counts.2 == n || Instant::now() > deadline {
+            break counts;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(written + sampled_out + dropped, n);
+    assert_eq!(dropped, 0, "a 65,536-line queue is never full here");
+    assert!(
+        written > 0 && sampled_out > 0,
+        "{written} written, {sampled_out} left out"
+    );
+    let lines = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(lines.lines().count(), written);
+}
+
+#[test]
+fn bad_decision_log_flags_are_all_refused_at_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let tables = fixture_tables(dir.path());
+    let log = dir.path().join("decisions.jsonl");
+    let out = support::run(&[
+        "serve",
+        "-t",
+        tables.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--decision-log",
+        log.to_str().unwrap(),
+        "--decision-log-sample",
+        "0",
+        "--decision-log-overflow",
+        "lossy",
+    ]);
+    support::assert_refused(&out, "`--decision-log-sample`: ");
+    support::assert_refused(&out, "above 0 and at most 1");
+    support::assert_refused(&out, "`--decision-log-overflow`: ");
+    support::assert_refused(&out, "write `block`");
+    let out = support::run(&[
+        "serve",
+        "-t",
+        tables.to_str().unwrap(),
+        "--decision-log-sample",
+        "0.5",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "sampling without a log is refused"
+    );
+}

@@ -82,10 +82,11 @@ impl App {
         );
     }
 
-    /// Logs a decision when decision logs are on.
+    /// Logs a decision when decision logs are on (`entry` is called only for a decision
+    /// the sampler keeps).
     pub fn log_decision(&self, entry: impl FnOnce() -> Value) {
         if let Some(log) = &self.decision_log {
-            log.record(entry());
+            log.record(entry);
         }
     }
 }

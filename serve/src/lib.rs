@@ -67,8 +67,9 @@ pub struct Config {
     pub listen: Listen,
     /// A file holding the bearer token every API request must present.
     pub token_file: Option<PathBuf>,
-    /// Log one JSON line per decision to this file (`-` for stdout).
-    pub decision_log: Option<String>,
+    /// Log decisions, one JSON line each, as these options say (file or `-` for stdout,
+    /// sampling, queue and overflow policy).
+    pub decision_log: Option<decision_log::Options>,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
     /// From a connection's start (or the previous answer) to a complete request head.
@@ -192,7 +193,7 @@ fn app(args: &Config, tables: Tables) -> Result<Arc<App>, ServeError> {
     let token = args.token_file.as_ref().map(read_token).transpose()?;
     let decision_log = args
         .decision_log
-        .as_deref()
+        .as_ref()
         .map(decision_log::DecisionLog::open)
         .transpose()
         .map_err(|e| ServeError(format!("cannot open the decision log: {e}")))?;
@@ -468,6 +469,9 @@ async fn metrics_text(State(app): State<Arc<App>>) -> Response {
     let mut text = app.metrics.render(tables.revision());
     if let Some(resolver) = app.resolver.get() {
         text.push_str(&resolver.render());
+    }
+    if let Some(log) = &app.decision_log {
+        text.push_str(&log.render());
     }
     let mut response = text.into_response();
     response.headers_mut().insert(
