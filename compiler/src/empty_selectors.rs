@@ -195,6 +195,11 @@ pub fn check(world: &World, documents: &Documents, scopes: &Scopes, which: Which
                 let Ok(Some(compiled)) = compile_selector(p, &s.value, &field) else {
                     continue;
                 };
+                // `name: "*"` selects every object, present and future: it is never a
+                // mistake, even over a catalog that has none of the category yet.
+                if compiled.is_wildcard() {
+                    continue;
+                }
                 let index = indexes.get(c);
                 if !index.select(&compiled).is_empty() {
                     continue;

@@ -273,6 +273,14 @@ fn clean_message(message: &str) -> String {
             message.trim_start_matches("budget breached: ")
         );
     }
+    if let Some(key) = message
+        .strip_prefix("duplicate mapping key: ")
+        .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
+    {
+        return format!(
+            "`{key}` is written twice in one mapping; write it once (a second one would replace the first without a word)"
+        );
+    }
     let message = match message.find(" at line ") {
         Some(i) => message.get(..i).unwrap_or(message),
         None => message,

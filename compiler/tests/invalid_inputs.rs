@@ -20,6 +20,14 @@ fn diagnostics_for(name: &str) -> String {
     }
 }
 
+/// Fails with every diagnostic when the run was refused.
+fn assert_valid<T>(result: Result<T, Vec<rampart_compiler::diagnostic::Diagnostic>>) {
+    if let Err(d) = result {
+        let shown: Vec<String> = d.iter().map(|x| x.to_string()).collect();
+        panic!("{shown:#?}");
+    }
+}
+
 macro_rules! invalid {
     ($($test:ident => $file:literal),* $(,)?) => {
         $(
@@ -78,13 +86,7 @@ fn the_fixtures_are_valid() {
         Some(&PathBuf::from("../fixtures/catalog.yaml")),
         &|_| {},
     );
-    assert!(
-        result.is_ok(),
-        "{:?}",
-        result
-            .err()
-            .map(|d| d.iter().map(|x| x.to_string()).collect::<Vec<_>>())
-    );
+    assert_valid(result);
 }
 
 /// A deny written for objects the catalog does not hold yet is accepted when it says so:
@@ -123,4 +125,25 @@ fn a_deny_meant_to_match_nothing_yet_says_so() {
     )
     .expect("write");
     assert!(validate(&[allow], Some(&catalog), &|_| {}).is_ok());
+}
+
+/// `name: "*"` in a deny protects every object of the category, present and future: it
+/// is never "protects nothing", even over a catalog without one such object.
+#[test]
+fn a_wildcard_deny_over_a_catalog_without_the_category_is_valid() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = dir.path().join("catalog.yaml");
+    std::fs::write(
+        &catalog,
+        "people:\n  - {id: p1, name: Ann, email: ann@example.com}\n",
+    )
+    .expect("write");
+    let policy = dir.path().join("deny.yaml");
+    std::fs::write(
+        &policy,
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: no-config-deletes, namespace: default}\nspec:\n  subject: {person: ann@example.com}\n  actions: [delete]\n  deny: true\n  object:\n    configs: [{name: \"*\"}]\n",
+    )
+    .expect("write");
+    let result = validate(&[policy], Some(&catalog), &|_| {});
+    assert_valid(result);
 }

@@ -41,12 +41,16 @@ fn qualified<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Optio
     found.all(|other| other == first).then_some(first)
 }
 
-/// `did you mean `X`?` for the nearest candidate, or `None`.
+/// `did you mean `X`?` for the nearest candidate, or `None` (also when the nearest is
+/// the word itself: a name that exists but is refused where it was written, such as an
+/// action pattern given as a request's action, learns nothing from its own echo).
 pub fn did_you_mean<'c>(
     word: &str,
     candidates: impl Iterator<Item = &'c str> + Clone,
 ) -> Option<String> {
-    nearest(word, candidates).map(|c| format!("did you mean `{}`?", crate::text::Shown(c)))
+    nearest(word, candidates)
+        .filter(|c| *c != word)
+        .map(|c| format!("did you mean `{}`?", crate::text::Shown(c)))
 }
 
 /// Edit distance with swaps (optimal string alignment: an insertion, a deletion, a
@@ -108,6 +112,11 @@ mod tests {
         assert_eq!(
             did_you_mean("kube-sytem", ["kube-system", "default"].into_iter()),
             Some("did you mean `kube-system`?".to_string())
+        );
+        // A word refused where it was written is not told to write itself.
+        assert_eq!(
+            did_you_mean("invoke:ssh:*", ["invoke:ssh:*", "read"].into_iter()),
+            None
         );
     }
 
