@@ -167,3 +167,65 @@ fn who_can_on_one_object_names_every_subject_allowed_there_with_a_second_object(
         "the fixtures hold two-object grants ({only_together} pairs allowed only together, {conditional_seen} conditional entries)"
     );
 }
+
+#[test]
+fn a_filter_paired_with_nothing_is_refused_not_taken_for_a_filter_alone() {
+    let v = vectors();
+    let path = root().join(v["tables"].as_str().unwrap());
+    let path = path.to_str().unwrap();
+    let mut handle = std::ptr::null_mut();
+    // SAFETY: valid pointers and lengths; freed at the end.
+    let code = unsafe {
+        rampart_tables_load(
+            path.as_ptr(),
+            path.len(),
+            std::ptr::null(),
+            0,
+            &mut handle,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(code, RAMPART_OK);
+    let text = |s: &'static str| RampartStr {
+        ptr: s.as_ptr(),
+        len: s.len(),
+    };
+    let absent = RampartStr {
+        ptr: std::ptr::null(),
+        len: 0,
+    };
+    let empty = RampartTarget {
+        playbook: absent,
+        config: absent,
+        component: absent,
+        connection: absent,
+        global: absent,
+    };
+    for with in [std::ptr::null(), &empty as *const RampartTarget] {
+        let mut out = RampartBuffer {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+        };
+        // SAFETY: valid pointers and lengths (a NULL `with` is refused by contract).
+        let code = unsafe {
+            rampart_sql_filter_with_json(
+                handle,
+                text("john@doe.com"),
+                text("playbook:run"),
+                1,
+                with,
+                std::ptr::null(),
+                0,
+                absent,
+                1,
+                0,
+                &mut out,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!(code, RAMPART_INVALID_ARGUMENT, "with {with:?}");
+        assert!(out.ptr.is_null() && out.len == 0);
+    }
+    // SAFETY: loaded above, freed once.
+    unsafe { rampart_tables_free(handle) };
+}
