@@ -599,17 +599,21 @@ impl LoadedCatalog {
 }
 
 impl Catalog {
-    /// Reads a catalog from a `.json` file (or any file starting with `{`) or YAML.
-    pub fn load(path: &Path) -> Result<LoadedCatalog, Diagnostic> {
+    /// Reads a catalog from a `.json` file (or any file starting with `{`) or YAML; the
+    /// error lists every structural problem of the file.
+    pub fn load(path: &Path) -> Result<LoadedCatalog, Vec<Diagnostic>> {
         let text = crate::source::read_text(path).map_err(|e| {
-            Diagnostic::in_file(path, format!("cannot read the catalog: {}", e.trim_start_matches("cannot read file: ")))
-                .help("the catalog is a YAML or JSON file with `people`, `teams`, `configs`, ... (see docs/catalog.md)")
+            vec![Diagnostic::in_file(path, format!("cannot read the catalog: {}", e.trim_start_matches("cannot read file: ")))
+                .help("the catalog is a YAML or JSON file with `people`, `teams`, `configs`, ... (see docs/catalog.md)")]
         })?;
         Catalog::from_text(path, text)
     }
 
     /// Reads a catalog from text (JSON when it starts with `{` or the path says `.json`).
-    pub fn from_text(path: &Path, text: String) -> Result<LoadedCatalog, Diagnostic> {
+    /// When the strict read fails, the error lists every structural problem of the file
+    /// ([`crate::catalog_shape`]), or the strict read's one problem when the file is not
+    /// even a tree of maps and lists (a syntax error, a duplicate key).
+    pub fn from_text(path: &Path, text: String) -> Result<LoadedCatalog, Vec<Diagnostic>> {
         let file = SourceFile::new(path, text);
         let json = path.extension().is_some_and(|x| x == "json")
             || file.text.trim_start().starts_with('{');
@@ -626,8 +630,12 @@ impl Catalog {
         })
     }
 
-    fn from_json(file: &Arc<SourceFile>) -> Result<Catalog, Diagnostic> {
+    fn from_json(file: &Arc<SourceFile>) -> Result<Catalog, Vec<Diagnostic>> {
         serde_json::from_str(&file.text).map_err(|e| {
+            let problems = crate::catalog_shape::json_problems(file);
+            if !problems.is_empty() {
+                return problems;
+            }
             let offset = file.offset(e.line(), e.column());
             let message = e.to_string();
             let message = message
@@ -635,19 +643,26 @@ impl Catalog {
                 .next()
                 .unwrap_or(&message)
                 .to_string();
-            Diagnostic::at(Location::new(file, offset, 1), message)
+            vec![Diagnostic::at(Location::new(file, offset, 1), message)]
         })
     }
 
-    fn from_yaml(file: &Arc<SourceFile>) -> Result<Catalog, Diagnostic> {
+    fn from_yaml(file: &Arc<SourceFile>) -> Result<Catalog, Vec<Diagnostic>> {
         let docs = crate::yaml::split_documents(file);
         match docs.as_slice() {
             [] => Ok(Catalog::default()),
-            [only] => only.parse::<Catalog>(),
-            [_, second, ..] => Err(Diagnostic::at(
+            [only] => only.parse::<Catalog>().map_err(|strict| {
+                let problems = crate::catalog_shape::yaml_problems(only);
+                if problems.is_empty() {
+                    vec![strict]
+                } else {
+                    problems
+                }
+            }),
+            [_, second, ..] => Err(vec![Diagnostic::at(
                 second.start_location(),
                 "a catalog is a single YAML document",
-            )),
+            )]),
         }
     }
 }

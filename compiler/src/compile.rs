@@ -122,8 +122,8 @@ pub fn validate_with(
     let loaded = match catalog {
         Some(path) => match Catalog::load(path) {
             Ok(c) => Some(c),
-            Err(d) => {
-                diagnostics.push(d);
+            Err(mut problems) => {
+                diagnostics.append(&mut problems);
                 None
             }
         },

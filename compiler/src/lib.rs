@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+pub mod catalog_shape;
 pub mod compile;
 pub mod connections;
 pub mod diagnostic;

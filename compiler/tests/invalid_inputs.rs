@@ -2,15 +2,19 @@
 //! diagnostic as a snapshot: the message, the file, line and column, the field path, and
 //! the source line with the bytes underlined.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rampart_compiler::compile::validate;
 
 fn diagnostics_for(name: &str) -> String {
     let path = PathBuf::from(format!("../fixtures/invalid/{name}.yaml"));
     let catalog = PathBuf::from("../fixtures/catalog.yaml");
-    let policy = PathBuf::from("../fixtures/policy");
-    match validate(&[policy, path], Some(&catalog), &|_| {}) {
+    rendered(name, &[PathBuf::from("../fixtures/policy"), path], &catalog)
+}
+
+/// Every diagnostic of validating `paths` against `catalog`, rendered.
+fn rendered(name: &str, paths: &[PathBuf], catalog: &Path) -> String {
+    match validate(paths, Some(catalog), &|_| {}) {
         Ok(_) => format!("{name}: unexpectedly valid"),
         Err(diagnostics) => diagnostics
             .iter()
@@ -58,6 +62,32 @@ invalid! {
     unknown_action => "unknown-action",
     blank_selector => "blank-selector",
     deny_scope_matches_nothing => "deny-scope-matches-nothing",
+}
+
+/// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the
+/// fixture policies.
+fn catalog_diagnostics_for(name: &str) -> String {
+    let catalog = PathBuf::from(format!("../fixtures/invalid/catalog/{name}"));
+    rendered(name, &[PathBuf::from("../fixtures/policy")], &catalog)
+}
+
+macro_rules! invalid_catalog {
+    ($($test:ident => $file:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                insta::assert_snapshot!(concat!("catalog-", $file), catalog_diagnostics_for($file));
+            }
+        )*
+    };
+}
+
+// Every structural problem of a catalog in one run, at its entry, in block and flow style
+// and in JSON, each saying what to write instead (issue 26, items 2 and 11).
+invalid_catalog! {
+    catalog_in_flow_style => "flow-style.yaml",
+    catalog_in_block_style => "block-style.yaml",
+    catalog_in_json => "shapes.json",
 }
 
 #[test]
@@ -146,4 +176,35 @@ fn a_wildcard_deny_over_a_catalog_without_the_category_is_valid() {
     .expect("write");
     let result = validate(&[policy], Some(&catalog), &|_| {});
     assert_valid(result);
+}
+
+#[test]
+fn a_catalog_with_a_problem_in_every_entry_shows_a_hundred_and_counts_the_rest() {
+    use rampart_compiler::catalog::Catalog;
+    for (name, text) in [
+        (
+            "many.yaml",
+            format!(
+                "configs:\n{}",
+                "  - {id: c, tags: [env=prod]}\n".repeat(1000)
+            ),
+        ),
+        (
+            "many.json",
+            format!(
+                "{{\"configs\": [{}]}}",
+                vec![r#"{"id": "c", "tags": ["env=prod"]}"#; 1000].join(", ")
+            ),
+        ),
+    ] {
+        let problems = Catalog::from_text(std::path::Path::new(name), text)
+            .err()
+            .unwrap_or_else(|| panic!("{name}: unexpectedly valid"));
+        assert_eq!(problems.len(), 101, "{name}");
+        assert_eq!(
+            problems.last().map(|d| d.message.as_str()),
+            Some("900 more problems of the catalog's shape are not shown"),
+            "{name}"
+        );
+    }
 }

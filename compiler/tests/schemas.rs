@@ -82,6 +82,7 @@ fn fixture_documents() -> Vec<(PathBuf, String)> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("fixtures")
             .map(|e| e.expect("entry").path())
+            .filter(|p| p.is_file())
             .collect();
         files.sort();
         for file in files {

@@ -13,8 +13,10 @@ fuzz_target!(|data: &[u8]| {
                     let _ = d.render();
                 }
             }
-            Err(d) => {
-                let _ = d.render();
+            Err(problems) => {
+                for d in problems {
+                    let _ = d.render();
+                }
             }
         }
     }
