@@ -231,7 +231,13 @@ impl DocumentText {
                     (Some(d), Some(b)) => crate::field_path::path_at(&d.text, b as usize),
                     _ => crate::field_path::path_at(self.text(), offset.saturating_sub(self.start)),
                 };
+                let found = self.file.text.get(offset..).unwrap_or("");
+                let (message, help) = in_users_words(message, path.as_deref(), found);
                 let diagnostic = Diagnostic::at(Location::new(&self.file, offset, 1), message);
+                let diagnostic = match help {
+                    Some(help) => diagnostic.help(help),
+                    None => diagnostic,
+                };
                 match path {
                     Some(path) => diagnostic.field(path),
                     None => diagnostic,
@@ -260,6 +266,45 @@ impl DocumentText {
         let text = self.text();
         let first = text.len() - text.trim_start().len();
         Location::new(&self.file, self.start + first, 1)
+    }
+}
+
+/// The parser's words for a value of the wrong shape (`expected sequence start`) in the
+/// user's: what the field must be, and what to write instead, with the value written
+/// (`actions: read` → `actions: [read]`) when it is one plain value.
+fn in_users_words(message: String, path: Option<&str>, found: &str) -> (String, Option<String>) {
+    let field = path.map_or_else(|| "this value".to_string(), |p| format!("`{p}`"));
+    let key = path
+        .and_then(|p| p.rsplit('.').next())
+        .map(|k| k.split('[').next().unwrap_or(k))
+        .unwrap_or("key");
+    let value = found.lines().next().unwrap_or("").trim();
+    let plain = !value.is_empty() && !value.starts_with(['[', '{', '-', '#', '|', '>']);
+    match message.as_str() {
+        "expected sequence start" => {
+            let example = if plain {
+                format!("{key}: [{value}]")
+            } else {
+                format!("{key}: [a, b]")
+            };
+            (
+                format!("{field} must be a list"),
+                Some(format!(
+                    "write `{example}`, or one `- ` line per item under `{key}:`"
+                )),
+            )
+        }
+        "expected mapping start" => (
+            format!("{field} must be a map of key: value"),
+            Some(format!(
+                "write `{key}: {{name: value}}`, or indented `name: value` lines under `{key}:`"
+            )),
+        ),
+        "expected string scalar" => (
+            format!("{field} must be a single value, not a list or a map"),
+            Some(format!("write `{key}: value`")),
+        ),
+        _ => (message, None),
     }
 }
 

@@ -62,6 +62,7 @@ invalid! {
     unknown_action => "unknown-action",
     blank_selector => "blank-selector",
     deny_scope_matches_nothing => "deny-scope-matches-nothing",
+    actions_not_a_list => "actions-not-a-list",
 }
 
 /// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the
