@@ -1,7 +1,8 @@
 //! `rampart access -t TABLES --as SUBJECT [--list] [--format json]`: what a subject may
 //! do, action by action: global objects, the known objects of each category (counted, or
-//! by name with `--list`), the pairs of categories it may act on together, and whether a
-//! request naming nothing is allowed.
+//! by name with `--list`), the pairs of categories it may act on only together (with the
+//! `rampart list` command that lists them; JSON keeps every pair), and whether a request
+//! naming nothing is allowed.
 
 use std::process::ExitCode;
 
@@ -89,12 +90,22 @@ pub fn run(args: Args) -> Outcome {
                         out.line(format!("  {}: {}", c.plural(), objects.len()))?;
                     }
                 }
-                for p in &a.pairs {
+                // Only the pairs the one-object lines above do not already cover: a
+                // subject allowed every config and every playbook is not told that it
+                // may also name one of each.
+                for p in &a.joint {
                     out.line(format!(
-                        "  {} together with {} (see `rampart list --{}`)",
+                        "  {} together with a {}: `rampart list -t {} --as {} --action {name} --category {} --{} {}` lists them",
                         p.second().plural(),
-                        p.first().plural(),
-                        p.first()
+                        p.first(),
+                        args.subject.tables.tables.display(),
+                        args.subject.subject,
+                        p.second().plural(),
+                        p.first(),
+                        match p.first() {
+                            Category::Playbook | Category::Connection => "NS/NAME",
+                            Category::Config | Category::Component => "ID",
+                        }
                     ))?;
                 }
                 if a.unscoped {

@@ -433,6 +433,32 @@ fn who_can_lists_each_subject_once() {
     assert_eq!(names.len(), unique.len(), "{names:?}");
 }
 
+/// Issue 26, item 9: `access` answers the question asked. A subject allowed every object
+/// of two categories is not told, per pair and per action, that it may also name one of
+/// each; a subject allowed configs only together with a playbook is told so, with the
+/// command that lists them.
+#[test]
+fn access_names_only_the_pairs_the_one_object_lines_do_not_cover() {
+    let (_dir, t) = compiled();
+    let admin = run(&["access", "-t", &t, "--as", "admin@example.com"]);
+    assert_eq!(admin.status.code(), Some(0), "{}", stderr(&admin));
+    assert!(
+        !stdout(&admin).contains("together with"),
+        "{}",
+        stdout(&admin)
+    );
+    let john = run(&["access", "-t", &t, "--as", "john@doe.com"]);
+    let expected: String = ["playbook:run", "playbook:approve", "playbook:cancel"]
+        .iter()
+        .map(|action| {
+            format!(
+                "{action}:\n  configs together with a playbook: `rampart list -t {t} --as john@doe.com --action {action} --category configs --playbook NS/NAME` lists them\n"
+            )
+        })
+        .collect();
+    assert_eq!(stdout(&john), expected);
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let (_dir, t) = compiled();

@@ -116,6 +116,11 @@ pub struct ActionAccess {
     pub objects: [RoaringBitmap; 4],
     /// Pairs of categories some allow rule grants two-object requests on.
     pub pairs: Vec<PairShape>,
+    /// The pairs of [`ActionAccess::pairs`] that allow more than the one-object answers
+    /// already say (configs only together with a playbook): a side allowed whatever the
+    /// other object is, on classes other than the one-object set, or a rule that
+    /// constrains both sides.
+    pub joint: Vec<PairShape>,
     /// Whether a request naming no object is allowed.
     pub unscoped: bool,
 }
@@ -520,12 +525,29 @@ impl<'t> Lister<'t> {
                                 .any(|e| e.allow != SetRef::Empty)
                     })
                 })
+                .collect::<Vec<PairShape>>();
+            let joint = pairs
+                .iter()
+                .copied()
+                .filter(|shape| {
+                    d.pair_table(row, *shape).is_some_and(|(_, t)| {
+                        let alone = |c: Category| *c.of(&row.allow);
+                        let beyond =
+                            |set: SetRef, c: Category| set != SetRef::Empty && set != alone(c);
+                        beyond(t.allow_first, shape.first())
+                            || beyond(t.allow_second, shape.second())
+                            || d.pair_exceptions(t)
+                                .iter()
+                                .any(|e| e.allow != SetRef::Empty)
+                    })
+                })
                 .collect();
             let access = ActionAccess {
                 action,
                 globals,
                 objects,
                 pairs,
+                joint,
                 unscoped: row.allow_unscoped && !row.deny_unscoped,
             };
             if !access.globals.is_empty()
