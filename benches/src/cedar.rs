@@ -1,8 +1,9 @@
 //! The workload translated to Cedar (policies, entities and requests as text and JSON), so
 //! that Cedar can decide the same world and the same request stream as Rampart: the
-//! criterion bench `benches/benches/cedar/` times both, and `benches/tests/cedar.rs` checks
-//! that their answers are equal. Nothing here depends on Cedar's crate (it is a
-//! dev-dependency of the benches only).
+//! criterion bench of `benches/cedar/` (a workspace of its own, `rampart-cedar-bench`)
+//! times both, and its `tests/agreement.rs` checks that their answers are equal. Nothing
+//! here depends on Cedar's crate: `cedar-policy` turns on serde_json's `preserve_order`,
+//! which inside Rampart's workspace would change the key order of Rampart's JSON.
 //!
 //! The translation, one Cedar policy per generated permission:
 //! - effect: `permit`, or `forbid` for a deny rule; Cedar decides "some permit and no

@@ -9,9 +9,6 @@
 
 #![allow(clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-#[path = "../benches/cedar/engine.rs"]
-mod engine;
-
 use rampart_benches::cedar::CedarRequest;
 use rampart_benches::fixture::Named;
 use rampart_benches::random::Random;
@@ -21,7 +18,7 @@ use rampart_compiler::emit::encode;
 use rampart_compiler::oracle::Oracle;
 use rampart_runtime::Tables;
 
-use engine::CedarWorld;
+use rampart_cedar_bench::{request, CedarWorld};
 
 fn compiled(workload: &Workload, seed: u64) -> Tables {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -64,7 +61,7 @@ fn agree(size: Size, seed: u64) -> usize {
         let asked = workload
             .cedar_request(q)
             .expect("every request names an object");
-        let request = engine::request(&asked).expect("Cedar request");
+        let request = request(&asked).expect("Cedar request");
         let whole = cedar.decide(&request, &cedar.whole);
         let sliced = sliced_for.entry(q.person).or_insert_with(|| {
             cedar

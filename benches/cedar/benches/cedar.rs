@@ -1,7 +1,7 @@
 //! Rampart beside Cedar (`cedar-policy` from crates.io) on the same generated workload and
 //! the same stream of distinct requests (`Fixture::stream`: people, actions, configs and,
 //! for two objects, playbooks drawn uniformly from the whole catalog). The workload is
-//! translated to Cedar by `rampart_benches::cedar`; `tests/cedar.rs` checks both engines
+//! translated to Cedar by `rampart_benches::cedar`; `tests/agreement.rs` checks both engines
 //! give the same answers. Per size and shape, batch-timed (the throughput line is per
 //! check):
 //! - `rampart_ids`: Rampart's tables by resolved ids;
@@ -17,8 +17,8 @@
 //! to Rampart's on the same requests before timing, so a wrong translation cannot be
 //! timed.
 //!
-//! `cargo bench -p rampart-benches --bench cedar` (small and default;
-//! `RAMPART_BENCH_LARGE=1` adds the large size).
+//! `CARGO_TARGET_DIR=target cargo bench --manifest-path benches/cedar/Cargo.toml` from the
+//! repository's root (small and default; `RAMPART_BENCH_LARGE=1` adds the large size).
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -28,9 +28,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rampart_benches::cedar::CedarRequest;
 use rampart_benches::fixture::{Fixture, Named, STREAM};
 
-mod engine;
-
-use engine::CedarWorld;
+use rampart_cedar_bench::{request, CedarWorld};
 
 fn sizes() -> Vec<&'static str> {
     let mut sizes = vec!["small", "default"];
@@ -70,7 +68,7 @@ fn cedar(c: &mut Criterion) {
             let requests: Vec<Request> = named
                 .iter()
                 .map(|n| {
-                    engine::request(&CedarRequest::from_named(n))
+                    request(&CedarRequest::from_named(n))
                         .unwrap_or_else(|e| unreachable!("Cedar request: {e}"))
                 })
                 .collect();

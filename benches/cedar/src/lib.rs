@@ -1,7 +1,11 @@
-//! Cedar's side of the comparison (shared by the `cedar` bench and `tests/cedar.rs`,
-//! which include this file): the workload's Cedar text parsed once into policies,
-//! entities and an authorizer; policy sets whole or sliced to one principal's
-//! permissions; requests built from [`CedarRequest`]s.
+//! Cedar's side of the comparison with Rampart (the `cedar` bench and
+//! `tests/agreement.rs`): the workload's Cedar text (`rampart_benches::cedar`) parsed once
+//! into policies, entities and an authorizer; policy sets whole or sliced to one
+//! principal's permissions; requests built from [`CedarRequest`]s.
+//!
+//! A workspace of its own (see `Cargo.toml`): `cedar-policy` turns on serde_json's
+//! `preserve_order`, which would change the key order of Rampart's JSON inside Rampart's
+//! workspace.
 
 use std::str::FromStr;
 
