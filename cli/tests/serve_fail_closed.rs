@@ -569,3 +569,115 @@ fn the_batch_and_the_sidecar_refuse_plural_categories_alike() {
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["error"]["help"], json!("did you mean `config`?"));
 }
+
+/// Issue 20 (round 4), item 1: a playbook or connection described by attributes is
+/// decided with its `namespace/name` key, at the sidecar and in `check --batch` alike: a
+/// key-form id gives it its namespace and name, properties saying otherwise are an
+/// error, and a catalogued key with another id is an error (each was allowed).
+#[test]
+fn a_described_playbook_or_connection_is_decided_by_its_key_at_every_face() {
+    let policy = "apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: read-all, namespace: default}
+spec:
+  subject: {person: ann@example.com}
+  actions: [read]
+  object: {playbooks: [{name: \"*\"}]}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: read-connections, namespace: default}
+spec:
+  subject: {person: ann@example.com}
+  actions: [read]
+  object: {connections: [{name: \"*\"}]}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: deny, namespace: default, annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}}
+spec:
+  subject: {person: ann@example.com}
+  actions: [read]
+  deny: true
+  object: {playbooks: [{namespace: kube-system}, {name: \"danger*\"}, {id: pb1}]}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: deny-connections, namespace: default, annotations: {rampart.flanksource.com/allow-empty-selectors: \"true\"}}
+spec:
+  subject: {person: ann@example.com}
+  actions: [read]
+  deny: true
+  object: {connections: [{name: \"danger*\"}]}
+";
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables.rampart");
+    std::fs::write(&tables, table_bytes(policy, CATALOG)).unwrap();
+    let sidecar = Sidecar::start(&tables, &[]);
+    let evaluation = |kind: &str, id: &str, properties: Value| {
+        json!({"subject": ann(), "action": {"name": "read"},
+            "resource": {"type": kind, "id": id, "properties": properties}})
+    };
+    let (status, body, _) = sidecar.post(
+        "/access/v1/evaluation",
+        &evaluation("playbook", "kube-system/x", json!({})),
+    );
+    assert_eq!((status, &body["decision"]), (200, &json!(false)), "{body}");
+    let (status, body, _) = sidecar.post(
+        "/access/v1/evaluation",
+        &evaluation("playbook", "dev/safe", json!({})),
+    );
+    assert_eq!((status, &body["decision"]), (200, &json!(true)), "{body}");
+    refused(
+        sidecar.post(
+            "/access/v1/evaluation",
+            &evaluation(
+                "playbook",
+                "kube-system/danger",
+                json!({"namespace": "dev", "name": "safe"}),
+            ),
+        ),
+        "has namespace `dev`, but its id `kube-system/danger` says `kube-system`",
+        None,
+    );
+    refused(
+        sidecar.post(
+            "/access/v1/evaluation",
+            &evaluation("connection", "dev/danger", json!({"name": "ok"})),
+        ),
+        "has name `ok`, but its id `dev/danger` says `danger`",
+        None,
+    );
+    let batch = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &batch,
+        [
+            r#"{"subject": "ann@example.com", "action": "read", "objects": {"playbook": {"id": "zzz", "namespace": "ops", "name": "restart"}}}"#,
+            r#"{"subject": "ann@example.com", "action": "read", "objects": {"playbook": {"namespace": "ops", "name": "restart"}}}"#,
+            r#"{"subject": "ann@example.com", "action": "read", "objects": {"playbook": {"id": "kube-system/x"}}}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let o = support::run(&[
+        "check",
+        "-t",
+        tables.to_str().unwrap(),
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
+    let lines: Vec<Value> = support::stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0]["error"].as_str().unwrap_or_default().contains(
+            "has the namespace and name of the catalog's `ops/restart`, whose id is `pb1`"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1]["decision"], json!("deny"), "{}", lines[1]);
+    assert_eq!(lines[2]["decision"], json!("deny"), "{}", lines[2]);
+}

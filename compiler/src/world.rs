@@ -37,6 +37,7 @@ impl WorldObject {
             attributes: &self.attributes,
             agent_id: self.agent_id.as_deref(),
             agent_name: self.agent_name.as_deref(),
+            keyed: false,
         }
     }
 }

@@ -463,3 +463,131 @@ fn lint_reports_an_object_deny_a_global_grant_outlives() {
     );
     support::check(&t, "john@example.com delete global=catalog => deny");
 }
+
+const KEYED_CATALOG: &str = r#"
+people: [{id: john, email: john@example.com}]
+playbooks: [{id: pb-echo, namespace: mc, name: echo}]
+connections: [{id: cn-db, namespace: dev, name: db, type: postgres}]
+"#;
+
+/// John may read every playbook and connection but those of `kube-system`, those named
+/// `danger*`, and the catalog's `pb-echo` and `cn-db` (denied by id: a description
+/// without the id must still be decided as them).
+fn keyed_policy() -> String {
+    [
+        permission(
+            "read-playbooks",
+            false,
+            "read",
+            "  object: {playbooks: [{name: \"*\"}]}",
+        ),
+        permission(
+            "read-connections",
+            false,
+            "read",
+            "  object: {connections: [{name: \"*\"}]}",
+        ),
+        permission(
+            "no-playbooks",
+            true,
+            "read",
+            "  object: {playbooks: [{namespace: kube-system}, {name: \"danger*\"}, {id: pb-echo}]}",
+        ),
+        permission(
+            "no-connections",
+            true,
+            "read",
+            "  object: {connections: [{namespace: kube-system}, {name: \"danger*\"}, {id: cn-db}]}",
+        ),
+    ]
+    .concat()
+}
+
+/// Issue 20 (round 4), item 1: a playbook or connection described by attributes is never
+/// decided without its `namespace/name` key: a key-form id gives it its namespace and
+/// name (properties saying otherwise are an error), and a namespace and name that are a
+/// catalogued object's key decide as that object (an id naming another is an error).
+#[test]
+fn a_described_playbook_or_connection_is_decided_by_its_key() {
+    let t = tables(KEYED_CATALOG, &keyed_policy());
+    for (category, attributes, expected) in [
+        // The key-form id gives the namespace and name the denies select.
+        (Category::Playbook, r#"{"id": "kube-system/x"}"#, "deny"),
+        (Category::Playbook, r#"{"id": "dev/danger"}"#, "deny"),
+        (Category::Playbook, r#"{"id": "dev/safe"}"#, "allow"),
+        (Category::Connection, r#"{"id": "kube-system/x"}"#, "deny"),
+        (Category::Connection, r#"{"id": "dev/safe"}"#, "allow"),
+        // Properties that contradict the key are an error naming both.
+        (
+            Category::Playbook,
+            r#"{"id": "kube-system/danger", "namespace": "dev", "name": "safe"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Connection,
+            r#"{"id": "dev/danger", "name": "ok"}"#,
+            "error invalid_request",
+        ),
+        // Agreeing properties (in another spelling) are the same key.
+        (
+            Category::Playbook,
+            r#"{"id": "kube-system/x", "namespace": "Kube-System"}"#,
+            "deny",
+        ),
+        // A namespace and name that are the catalog's key decide as its object...
+        (
+            Category::Playbook,
+            r#"{"namespace": "mc", "name": "echo"}"#,
+            "deny",
+        ),
+        (
+            Category::Connection,
+            r#"{"namespace": "dev", "name": "db"}"#,
+            "deny",
+        ),
+        (
+            Category::Playbook,
+            r#"{"id": "pb-echo", "namespace": "mc", "name": "echo"}"#,
+            "deny",
+        ),
+        (Category::Playbook, r#"{"id": "MC/Echo"}"#, "deny"),
+        // ...and an id other than its id, or a catalog id with another key, is an error.
+        (
+            Category::Playbook,
+            r#"{"id": "zzz", "namespace": "mc", "name": "echo"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Playbook,
+            r#"{"id": "pb-echo", "namespace": "dev"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Connection,
+            r#"{"id": "cn-db", "name": "other"}"#,
+            "error invalid_request",
+        ),
+        // An id with a `/` that is no `namespace/name` key is an error.
+        (
+            Category::Playbook,
+            r#"{"id": "a/b/c"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Playbook,
+            r#"{"id": "/x"}"#,
+            "error invalid_request",
+        ),
+    ] {
+        let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
+        assert_eq!(
+            answer(
+                &t,
+                "read",
+                Objects::new().with(category, ObjectRef::Attributes(&a))
+            ),
+            expected,
+            "read {category} {attributes}"
+        );
+    }
+}

@@ -68,12 +68,37 @@ pub struct ObjectView<'a> {
     pub agent_id: Option<&'a str>,
     /// The name of its agent, when the catalog knows the agent.
     pub agent_name: Option<&'a str>,
+    /// Whether its id is its key, `namespace/name` (a playbook or connection the catalog
+    /// does not hold, described with such an id): its namespace and name are then read
+    /// from the id where the attributes give none.
+    pub keyed: bool,
 }
 
 impl ObjectView<'_> {
     /// Its id, trimmed (an id is an identity: [`crate::identity`]).
     pub fn id(&self) -> Option<&str> {
         self.attributes.id.as_deref().map(str::trim)
+    }
+
+    /// The namespace and name its id gives when it is keyed ([`ObjectView::keyed`]).
+    fn key(&self) -> Option<(&str, &str)> {
+        self.id().filter(|_| self.keyed)?.split_once('/')
+    }
+
+    /// Its name: the attributes', else its key's.
+    pub fn name(&self) -> Option<&str> {
+        self.attributes
+            .name
+            .as_deref()
+            .or_else(|| self.key().map(|k| k.1))
+    }
+
+    /// Its namespace: the attributes' ([`ObjectAttributes::effective_namespace`]), else
+    /// its key's.
+    pub fn namespace(&self) -> Option<&str> {
+        self.attributes
+            .effective_namespace(self.category)
+            .or_else(|| self.key().map(|k| k.0))
     }
 
     /// The value of a catalog field by its selector name (`fieldSelector`, `search`),
@@ -88,8 +113,8 @@ impl ObjectView<'_> {
         };
         match field {
             Field::Id => self.id(),
-            Field::Name => a.name.as_deref(),
-            Field::Namespace => a.effective_namespace(self.category),
+            Field::Name => self.name(),
+            Field::Namespace => self.namespace(),
             Field::Type => a.object_type.as_deref(),
             Field::Class => a.class.as_deref(),
             Field::Status => a.status.as_deref(),

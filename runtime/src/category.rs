@@ -70,6 +70,12 @@ impl Category {
         }
     }
 
+    /// Whether objects of this category are also named by a key, `namespace/name`
+    /// (playbooks and connections; configs and components are named by id alone).
+    pub fn is_keyed(self) -> bool {
+        matches!(self, Category::Playbook | Category::Connection)
+    }
+
     /// Plural name used in documents and on the command line (`configs`).
     pub fn plural(self) -> &'static str {
         match self {

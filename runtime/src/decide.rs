@@ -1,12 +1,13 @@
 //! Deciding requests given by names ([`crate::Tables::is_authorized`]): names resolve to
-//! ids through [`crate::names::Names`], objects described by attributes are classified by
-//! [`crate::selectors::Selectors`], and the decision comes from
+//! ids through [`crate::names::Names`], objects described by attributes are the catalog's
+//! object their identity names or are classified by [`crate::selectors::Selectors`]
+//! ([`crate::described`]), and the decision comes from
 //! [`crate::decisions::Decisions`] — its fast path when every object is known. A name that
 //! does not resolve is an error, never a denial.
 
-use crate::attributes::{ObjectAttributes, ObjectView};
 use crate::category::{Category, PerCategory};
 use crate::decisions::{Resolved, ResolvedTarget};
+use crate::described;
 use crate::error::RequestError;
 use crate::ids::{ActionId, PrincipalId};
 use crate::parts::Parts;
@@ -34,7 +35,9 @@ pub(crate) fn resolve<'v>(
             for (c, object) in objects.iter() {
                 let resolved = match object {
                     ObjectRef::Key(key) => Resolved::Known(tables.object(c, key)?),
-                    ObjectRef::Attributes(attributes) => classify(tables, c, attributes)?,
+                    ObjectRef::Attributes(attributes) => {
+                        described::classify(tables, c, attributes)?
+                    }
                 };
                 targets.set(c, resolved);
             }
@@ -42,34 +45,6 @@ pub(crate) fn resolve<'v>(
         }
     };
     Ok((principal, action, target))
-}
-
-/// An object described by attributes: the catalog's object when its id names one (in any
-/// spelling [`crate::identity`] accepts; an id naming several is an error), else the
-/// attributes, with the agent resolved the same way and the id trimmed.
-fn classify<'v>(
-    tables: &'v Parts,
-    category: Category,
-    attributes: &'v ObjectAttributes,
-) -> Result<Resolved<'v>, RequestError> {
-    if let Some(id) = attributes.id.as_deref() {
-        if let Some(known) = tables.find_object(category, id)? {
-            return Ok(Resolved::Known(known));
-        }
-    }
-    let (agent_id, agent_name) = match attributes.agent.as_deref() {
-        None => (None, None),
-        Some(key) => match tables.selectors.agent(key) {
-            Some((id, name)) => (Some(id), Some(name)),
-            None => (Some(key.trim()), None),
-        },
-    };
-    Ok(Resolved::Unknown(ObjectView {
-        category,
-        attributes,
-        agent_id,
-        agent_name,
-    }))
 }
 
 /// Decides resolved targets (the fast path where it applies).

@@ -52,6 +52,7 @@ pub mod connection;
 mod decide;
 mod decision_data;
 mod decisions;
+mod described;
 mod error;
 mod explain;
 mod handle;

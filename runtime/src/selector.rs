@@ -146,10 +146,8 @@ impl CompiledSelector {
         };
         match field {
             SelectorField::Id => scalar(&self.id, object.id()),
-            SelectorField::Name => scalar(&self.name, a.name.as_deref()),
-            SelectorField::Namespace => {
-                scalar(&self.namespace, a.effective_namespace(object.category))
-            }
+            SelectorField::Name => scalar(&self.name, object.name()),
+            SelectorField::Namespace => scalar(&self.namespace, object.namespace()),
             SelectorField::Types => scalar(&self.types, a.object_type.as_deref()),
             SelectorField::Agent => self
                 .agent

@@ -156,7 +156,40 @@ fn checks_of_objects_described_by_attributes_allocate_nothing() {
                 .with(Category::Config, ObjectRef::Attributes(&known)),
         ),
     );
-    let requests = [&run, &run_elsewhere, &read_bucket, &read_config, &run_known];
+    // A playbook whose id is its key (agreeing with its namespace, spelled otherwise),
+    // and one whose namespace and name are the catalog's key: joined and compared
+    // without a copy.
+    let keyed = ObjectAttributes {
+        id: Some("MC/New-Playbook".into()),
+        namespace: Some("mc ".into()),
+        ..ObjectAttributes::default()
+    };
+    let catalogued = ObjectAttributes {
+        namespace: Some("MC".into()),
+        name: Some("Echo-Config".into()),
+        ..ObjectAttributes::default()
+    };
+    let run_on = |playbook| {
+        Request::new(
+            "john@doe.com",
+            "playbook:run",
+            Target::Objects(
+                Objects::new()
+                    .with(Category::Playbook, ObjectRef::Attributes(playbook))
+                    .with(Category::Config, ObjectRef::Attributes(&config)),
+            ),
+        )
+    };
+    let (run_keyed, run_catalogued) = (run_on(&keyed), run_on(&catalogued));
+    let requests = [
+        &run,
+        &run_elsewhere,
+        &read_bucket,
+        &read_config,
+        &run_known,
+        &run_keyed,
+        &run_catalogued,
+    ];
     let mut answers = Vec::with_capacity(8);
     let n = allocations_during(|| {
         for request in requests {
@@ -180,6 +213,6 @@ fn checks_of_objects_described_by_attributes_allocate_nothing() {
     );
     // john runs playbooks on mission-control configs only, and reads no config; jane is
     // an editor, who reads connections.
-    assert_eq!(answers, [true, false, true, false, true]);
+    assert_eq!(answers, [true, false, true, false, true, true, true]);
     assert!(tables.is_authorized(&by_key).unwrap().is_allowed());
 }
