@@ -63,6 +63,7 @@ invalid! {
     blank_selector => "blank-selector",
     deny_scope_matches_nothing => "deny-scope-matches-nothing",
     actions_not_a_list => "actions-not-a-list",
+    null_in_test => "null-in-test",
 }
 
 /// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the

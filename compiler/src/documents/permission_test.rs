@@ -3,13 +3,17 @@
 //! that must decide it), `whoCan` (the exact subjects), `list` (the exact objects) or
 //! `resolve` (whether a subject may resolve a connection reference).
 //!
+//! YAML `null` is never absence here (as in every request, `docs/requests.md`): a member
+//! written `~` or left empty is an error at its field saying what to write instead, so a
+//! template that rendered nothing cannot turn a case into one about nothing that passes.
+//!
 //! This module holds the document shapes; `crate::testing` runs them.
 
 use std::collections::BTreeMap;
 
 use rampart_runtime::json::request::JsonObjects;
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use serde::de::{Error as _, IgnoredAny};
+use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 
 use crate::metadata::Metadata;
@@ -38,6 +42,7 @@ pub struct TestDocument {
 #[serde(deny_unknown_fields)]
 pub struct TestSpec {
     /// Free text.
+    #[serde(default, deserialize_with = "description")]
     pub description: Option<String>,
     /// Named cases.
     #[schemars(with = "Vec<TestCase>")]
@@ -83,14 +88,17 @@ pub struct CheckCase {
     #[schemars(with = "String")]
     pub action: Text,
     /// The objects (none: a request about nothing).
+    #[serde(default, deserialize_with = "objects")]
     pub objects: Option<JsonObjects>,
     /// A global object instead of objects.
     #[schemars(with = "Option<String>")]
+    #[serde(default, deserialize_with = "global")]
     pub global: Option<Text>,
     /// `allow` or `deny`.
     pub expect: Expectation,
     /// `namespace/name` of a permission that must be among those that decide.
     #[schemars(with = "Option<String>")]
+    #[serde(default, deserialize_with = "decided_by")]
     pub decided_by: Option<Text>,
 }
 
@@ -102,9 +110,11 @@ pub struct WhoCanCase {
     #[schemars(with = "String")]
     pub action: Text,
     /// The objects.
+    #[serde(default, deserialize_with = "objects")]
     pub objects: Option<JsonObjects>,
     /// A global object instead of objects.
     #[schemars(with = "Option<String>")]
+    #[serde(default, deserialize_with = "global")]
     pub global: Option<Text>,
     /// Every subject allowed, as `rampart who-can` names them.
     #[schemars(with = "Vec<String>")]
@@ -126,6 +136,7 @@ pub struct ListCase {
     pub category: Text,
     /// A fixed object of another category (`{playbook: mc/echo-config}`): the objects
     /// allowed together with it.
+    #[serde(default, deserialize_with = "with")]
     pub with: Option<BTreeMap<String, String>>,
     /// Every object allowed, by key.
     #[schemars(with = "Vec<String>")]
@@ -143,7 +154,46 @@ pub struct ResolveCase {
     #[schemars(with = "String")]
     pub reference: Text,
     /// The namespace of a reference that names none (default `default`).
+    #[serde(default, deserialize_with = "namespace")]
     pub namespace: Option<String>,
     /// `allow` (resolves) or `deny` (refused).
     pub expect: Expectation,
+}
+
+/// A member that may be left out but not written `null`: the error says what to write
+/// instead (`field` is its name, `instead` the forms it takes).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+    field: &str,
+    instead: &str,
+) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(deserializer)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(D::Error::custom(format!(
+            "`{field}` is null, and null is never absence; leave `{field}` out, or write {instead}"
+        ))),
+    }
+}
+
+/// Declares a deserializer per member for [`present`].
+macro_rules! present {
+    ($($function:ident => $field:literal, $instead:literal;)*) => {
+        $(
+            #[doc = concat!("`", $field, "`, never null ([`present`]).")]
+            fn $function<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+                deserializer: D,
+            ) -> Result<Option<T>, D::Error> {
+                present(deserializer, $field, $instead)
+            }
+        )*
+    };
+}
+
+present! {
+    description => "description", "the text (`description: what the suite checks`)";
+    objects => "objects", "the objects (`objects: {config: c-prod}`); a request about nothing leaves `objects` and `global` out";
+    global => "global", "the global object (`global: catalog`)";
+    decided_by => "decidedBy", "the deciding permission (`decidedBy: namespace/name`)";
+    with => "with", "the object of another category (`with: {playbook: mc/echo}`)";
+    namespace => "namespace", "the namespace (`namespace: default`)";
 }
