@@ -52,24 +52,10 @@ pub fn run(args: Args) -> Outcome {
                 out.line(format!(
                     "# {} only together with {}",
                     Shown(&name),
-                    condition_text(c)
+                    Shown(&c.condition_text())
                 ))?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `a config matching: tags.env=dev; and none of: ...` (or `any config`).
-fn condition_text(c: &Conditional) -> String {
-    let r = &c.condition;
-    let mut text = if r.allow_all {
-        format!("any {}", c.with)
-    } else {
-        format!("a {} matching: {}", c.with, r.allow.join(" | "))
-    };
-    if !r.deny.is_empty() {
-        text.push_str(&format!("; and none of: {}", r.deny.join(" | ")));
-    }
-    Shown(&text).to_string()
 }

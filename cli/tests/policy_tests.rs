@@ -271,3 +271,43 @@ spec:
         "{text}"
     );
 }
+
+/// Issue 20 (round 4), item 3: john may run playbooks only together with a
+/// mission-control config (a two-object grant). A `whoCan` case about the playbook alone
+/// that leaves him out fails, saying he is allowed only together with such a config
+/// (it passed), and one expecting him passes; a `list` of john's playbooks without
+/// `with:` is an error saying to add it (`expect: []` passed).
+#[test]
+fn who_can_and_list_cases_count_subjects_allowed_only_together_with_a_second_object() {
+    let everyone_else = "admin@example.com, notification:mc/check-alerts, notification:mc/homelab-config-health-alerts";
+    let text = format!(
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {{name: together, namespace: mc}}
+spec:
+  cases:
+    - name: forgets john
+      whoCan: {{action: playbook:run, objects: {{playbook: mc/echo-config}}, expect: [{everyone_else}]}}
+    - name: counts john
+      whoCan: {{action: playbook:run, objects: {{playbook: mc/echo-config}}, expect: [john@doe.com, {everyone_else}]}}
+    - name: john runs no playbook
+      list: {{subject: john@doe.com, action: playbook:run, category: playbooks, expect: []}}
+"
+    );
+    let out = run_suite(&text, &[]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("1 passed, 2 failed"), "{text}");
+    assert!(
+        text.contains("FAIL mc/together / forgets john")
+            && text.contains("also allowed: john@doe.com (only together with a config matching: namespace: mission-control)"),
+        "{text}"
+    );
+    assert!(!text.contains("mc/together / counts john"), "{text}");
+    assert!(
+        text.contains("ERROR mc/together / john runs no playbook")
+            && text.contains("`john@doe.com` is granted `playbook:run` on playbooks together with a config (a two-object grant)")
+            && text.contains("add `with: {config: ...}`"),
+        "{text}"
+    );
+}

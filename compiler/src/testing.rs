@@ -6,7 +6,7 @@
 //! Coverage counts the permissions that decided at least one asserted answer (an allow
 //! or an explicit deny a case observed), over the permissions the documents define.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rampart_runtime::connection::{MemorySource, ResolveErrorKind, SecretSource};
 use rampart_runtime::{
@@ -225,6 +225,16 @@ impl CaseTarget {
 
 /// Passed when the sets are equal, else what is missing and what is extra.
 fn same_set(expected: &BTreeSet<String>, got: &BTreeSet<String>) -> Verdict {
+    same_set_noted(expected, got, &BTreeMap::new())
+}
+
+/// [`same_set`] where some of `got` carry a note (a subject allowed only together with a
+/// second object: the condition), shown beside them when they were not expected.
+fn same_set_noted(
+    expected: &BTreeSet<String>,
+    got: &BTreeSet<String>,
+    notes: &BTreeMap<String, String>,
+) -> Verdict {
     if expected == got {
         return Verdict::Passed;
     }
@@ -232,7 +242,14 @@ fn same_set(expected: &BTreeSet<String>, got: &BTreeSet<String>) -> Verdict {
         set.map(String::as_str).collect::<Vec<_>>().join(", ")
     };
     let missing = join(&mut expected.difference(got));
-    let extra = join(&mut got.difference(expected));
+    let extra = got
+        .difference(expected)
+        .map(|name| match notes.get(name) {
+            Some(note) => format!("{name} ({note})"),
+            None => name.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     Verdict::Failed {
         expected: format!("[{}]", join(&mut expected.iter())),
         got: format!("[{}]", join(&mut got.iter())),
@@ -244,6 +261,20 @@ fn same_set(expected: &BTreeSet<String>, got: &BTreeSet<String>) -> Verdict {
         .flatten()
         .collect(),
     }
+}
+
+/// Why a `list` case without `with` cannot be answered: the subject's grants name
+/// `category` together with `paired`, so the objects allowed depend on the second one.
+fn needs_with(subject: &str, action: &str, category: Category, paired: &[Category]) -> String {
+    let names: Vec<String> = paired.iter().map(|c| format!("a {c}")).collect();
+    let example = paired.first().map_or("config", |c| c.name());
+    format!(
+        "`{subject}` is granted `{action}` on {} together with {} (a two-object grant), so a list of {} alone leaves those out; add `with: {{{example}: ...}}` to list the {} allowed together with one",
+        category.plural(),
+        names.join(" or "),
+        category.plural(),
+        category.plural(),
+    )
 }
 
 fn word(e: Expectation) -> &'static str {
@@ -422,12 +453,46 @@ impl Asker<'_> {
             })
             .collect();
         let outcome = expected.and_then(|expected| {
-            self.allowed_principals(&c.action.value, &target)
-                .map(|got| (expected, got))
+            let mut got = self.allowed_principals(&c.action.value, &target)?;
+            let conditional = self.conditional_principals(&c.action.value, &target)?;
+            got.extend(conditional.keys().cloned());
+            Ok((expected, got, conditional))
         });
-        let verdict =
-            outcome.map_or_else(Verdict::Error, |(expected, got)| same_set(&expected, &got));
+        let verdict = outcome.map_or_else(Verdict::Error, |(expected, got, conditional)| {
+            same_set_noted(&expected, &got, &conditional)
+        });
         (request.trim_end().to_string(), verdict)
+    }
+
+    /// Asked about one known object, the principals allowed only together with an object
+    /// of another category (two-object grants, as `rampart who-can` lists them), each
+    /// with its condition: a `whoCan` case compares them as it compares the others, so
+    /// that a subject such a grant allows is never silently left out.
+    fn conditional_principals(
+        &mut self,
+        action: &str,
+        target: &CaseTarget,
+    ) -> Result<BTreeMap<String, String>, String> {
+        let tables = self.tables;
+        let action_id = tables.action(action).map_err(|e| e.to_string())?;
+        let Some(IdTarget::Objects(objects)) = target.ids(tables)? else {
+            return Ok(BTreeMap::new());
+        };
+        let [object] = objects.iter().collect::<Vec<_>>()[..] else {
+            return Ok(BTreeMap::new());
+        };
+        let mut conditional = BTreeMap::new();
+        for c in tables
+            .who_can_together(action_id, object)
+            .map_err(|e| e.to_string())?
+        {
+            if let Some(name) = tables.principal_name(c.principal) {
+                conditional
+                    .entry(name)
+                    .or_insert_with(|| format!("only together with {}", c.condition_text()));
+            }
+        }
+        Ok(conditional)
     }
 
     fn list(&mut self, c: &ListCase) -> (String, Verdict) {
@@ -456,7 +521,20 @@ impl Asker<'_> {
                 .map(|m| m.iter().collect::<Vec<_>>())
                 .as_deref()
             {
-                None | Some([]) => tables.list(principal, action, category),
+                None | Some([]) => {
+                    let paired = tables
+                        .paired_categories(principal, action, category)
+                        .map_err(|e| e.to_string())?;
+                    if !paired.is_empty() {
+                        return Err(needs_with(
+                            &c.subject.value,
+                            &c.action.value,
+                            category,
+                            &paired,
+                        ));
+                    }
+                    tables.list(principal, action, category)
+                }
                 Some([(k, v)]) => {
                     let mut problems = Problems::new();
                     let with_category =

@@ -105,6 +105,24 @@ pub struct Conditional {
     pub condition: Residual,
 }
 
+impl Conditional {
+    /// The condition in words, as `rampart who-can` and `rampart test` print it: `any
+    /// config`, or `a config matching: tags.env=dev | ...`, then `; and none of: ...`
+    /// for the deny rules' selectors.
+    pub fn condition_text(&self) -> String {
+        let r = &self.condition;
+        let mut text = if r.allow_all {
+            format!("any {}", self.with)
+        } else {
+            format!("a {} matching: {}", self.with, r.allow.join(" | "))
+        };
+        if !r.deny.is_empty() {
+            text.push_str(&format!("; and none of: {}", r.deny.join(" | ")));
+        }
+        text
+    }
+}
+
 /// What a principal may do with one action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionAccess {
