@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use rampart_runtime::json_answers::{principal_names, who_can_json};
 use rampart_runtime::text::Shown;
-use rampart_runtime::Conditional;
 
 use crate::args::{TablesArgs, TargetArgs};
 use crate::outcome::Outcome;

@@ -26,10 +26,13 @@ fn rendered(name: &str, paths: &[PathBuf], catalog: &Path) -> String {
 
 /// Fails with every diagnostic when the run was refused.
 fn assert_valid<T>(result: Result<T, Vec<rampart_compiler::diagnostic::Diagnostic>>) {
-    if let Err(d) = result {
-        let shown: Vec<String> = d.iter().map(|x| x.to_string()).collect();
-        panic!("{shown:#?}");
-    }
+    let shown: Vec<String> = result
+        .err()
+        .iter()
+        .flatten()
+        .map(|x| x.to_string())
+        .collect();
+    assert!(shown.is_empty(), "{shown:#?}");
 }
 
 macro_rules! invalid {
