@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use rampart_runtime::{Category, IdTarget, ObjectIds, PublicKey, Tables};
 
+use rampart_runtime::text::Shown;
+
 use crate::outcome::Failure;
 
 /// Shared `PATHS... [--catalog FILE]` arguments.
@@ -199,4 +201,35 @@ impl TargetArgs {
         }
         Ok(ids.map(IdTarget::Objects).unwrap_or(IdTarget::Unscoped))
     }
+}
+
+/// The flag that names an object of `category`, with what it takes.
+pub(crate) fn flag(category: Category) -> &'static str {
+    match category {
+        Category::Playbook => "--playbook NS/NAME",
+        Category::Config => "--config ID",
+        Category::Component => "--component ID",
+        Category::Connection => "--connection NS/NAME",
+    }
+}
+
+/// Why a filter of `category` alone says nothing: the grants name it together with
+/// `paired`.
+pub(crate) fn needs_a_second_object(
+    subject: &str,
+    action: &str,
+    category: Category,
+    paired: &[Category],
+) -> String {
+    let names: Vec<String> = paired.iter().map(|c| format!("a {c}")).collect();
+    let flags: Vec<String> = paired.iter().map(|c| format!("`{}`", flag(*c))).collect();
+    format!(
+        "`{}` is granted `{}` on {} only together with {} (a two-object grant), so no row is allowed alone; name the second object with {} to filter the {} it may be paired with",
+        Shown(subject),
+        Shown(action),
+        category.plural(),
+        names.join(" or "),
+        flags.join(" or "),
+        category.plural()
+    )
 }

@@ -103,7 +103,7 @@ pub fn run(args: Args) -> Outcome {
     if fixed.is_none() && filter.form() == FilterForm::Nothing {
         let paired = tables.paired_categories(principal, action, category)?;
         if !paired.is_empty() {
-            return Err(Failure::Error(needs_a_second_object(
+            return Err(Failure::Error(crate::args::needs_a_second_object(
                 &args.listing.subject.subject,
                 &args.listing.action,
                 category,
@@ -136,35 +136,4 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The flag that names an object of `category`, with what it takes.
-fn flag(category: Category) -> &'static str {
-    match category {
-        Category::Playbook => "--playbook NS/NAME",
-        Category::Config => "--config ID",
-        Category::Component => "--component ID",
-        Category::Connection => "--connection NS/NAME",
-    }
-}
-
-/// Why a filter of `category` alone says nothing: the grants name it together with
-/// `paired`.
-fn needs_a_second_object(
-    subject: &str,
-    action: &str,
-    category: Category,
-    paired: &[Category],
-) -> String {
-    let names: Vec<String> = paired.iter().map(|c| format!("a {c}")).collect();
-    let flags: Vec<String> = paired.iter().map(|c| format!("`{}`", flag(*c))).collect();
-    format!(
-        "`{}` is granted `{}` on {} only together with {} (a two-object grant), so no row is allowed alone; name the second object with {} to filter the {} it may be paired with",
-        Shown(subject),
-        Shown(action),
-        category.plural(),
-        names.join(" or "),
-        flags.join(" or "),
-        category.plural()
-    )
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use rampart_runtime::json_answers::listing_json;
 use rampart_runtime::text::Shown;
 
-use crate::args::{Listed, ListingArgs, TargetArgs};
+use crate::args::{flag, needs_a_second_object, Listed, ListingArgs, TargetArgs};
 use crate::outcome::{Failure, Outcome};
 use crate::output::{Format, Output};
 
@@ -44,6 +44,13 @@ pub fn run(args: Args) -> Outcome {
         ));
     }
     let fixed = args.with.objects();
+    // Grants that pair the category with another one, when no second object is named:
+    // an empty list is then refused (as `filter` refuses), a partial one says so.
+    let paired = if fixed.is_empty() {
+        tables.paired_categories(principal, action, category)?
+    } else {
+        Vec::new()
+    };
     let listing = match fixed.as_slice() {
         [] => tables.list(principal, action, category)?,
         [(c, key)] => {
@@ -64,18 +71,42 @@ pub fn run(args: Args) -> Outcome {
     let page = listing.page(after, args.limit.unwrap_or(usize::MAX));
     let keys: Vec<&str> = page.iter().filter_map(|o| tables.object_key(*o)).collect();
     let residual = listing.residual();
-    let mut out = Output::new();
-    match args.format {
-        Format::Json => out.line(listing_json(
-            &tables,
+    let nothing_alone =
+        listing.page(None, 1).is_empty() && residual.allow.is_empty() && !residual.allow_all;
+    if !paired.is_empty() && nothing_alone {
+        return Err(Failure::Error(needs_a_second_object(
             &args.listing.subject.subject,
             &args.listing.action,
-            &listing,
-            &page,
-        ))?,
+            category,
+            &paired,
+        )));
+    }
+    let mut out = Output::new();
+    match args.format {
+        Format::Json => {
+            let mut answer = listing_json(
+                &tables,
+                &args.listing.subject.subject,
+                &args.listing.action,
+                &listing,
+                &page,
+            );
+            if let Some(fields) = answer.as_object_mut() {
+                let with: Vec<&str> = paired.iter().map(|c| c.name()).collect();
+                fields.insert("paired_with".into(), serde_json::json!(with));
+            }
+            out.line(answer)?
+        }
         Format::Text => {
             for key in &keys {
                 out.line(Shown(key))?;
+            }
+            for c in &paired {
+                out.line(format!(
+                    "# more {} only together with a {c}: name one with `{}`",
+                    category.plural(),
+                    flag(*c)
+                ))?;
             }
             if !residual.allow.is_empty() || residual.allow_all {
                 let admits = if residual.allow_all {

@@ -683,6 +683,42 @@ fn nothing_compiles_into_tables_that_could_answer_nothing() {
     assert!(stdout(&out).contains("no catalog"), "{}", stdout(&out));
 }
 
+/// `list` is never silent on two-object grants: a category the subject reaches only
+/// together with another one is refused with the flag to add (as `filter`), and a list
+/// that is partial for that reason says so.
+#[test]
+fn list_names_the_object_a_two_object_grant_needs_instead_of_an_empty_list() {
+    let (_dir, t) = compiled();
+    let list = |extra: &[&str]| {
+        let mut args = vec![
+            "list",
+            "-t",
+            &t,
+            "--as",
+            "john@doe.com",
+            "--action",
+            "playbook:run",
+            "--category",
+            "configs",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = list(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("only together with a playbook") && err.contains("`--playbook NS/NAME`"),
+        "{err}"
+    );
+    let out = list(&["--playbook", "mc/echo-config"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stdout(&out).trim().is_empty(),
+        "configs john may run it on"
+    );
+}
+
 #[test]
 fn filter_names_the_object_a_two_object_grant_needs_instead_of_a_silent_false() {
     let (_dir, t) = compiled();
