@@ -311,3 +311,86 @@ spec:
         "{text}"
     );
 }
+
+/// Two connections named `db`, in `default` and `evil`; mallory reads `evil`'s only.
+const TWO_DBS: &str = "apiVersion: mission-control.flanksource.com/v1
+kind: Connection
+metadata: {name: db, namespace: default}
+spec:
+  postgres:
+    host: {value: prod.example.com}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Connection
+metadata: {name: db, namespace: evil}
+spec:
+  postgres:
+    host: {value: evil-db.example.com}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: mallory-reads-evil, namespace: evil}
+spec:
+  subject: {person: mallory@x.com}
+  actions: [read]
+  object: {connections: [{namespace: evil}]}
+";
+
+/// Runs `rampart test` on [`TWO_DBS`] and `suite`.
+fn run_two_dbs(suite: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path.display().to_string()
+    };
+    let policy = write("policy.yaml", TWO_DBS);
+    let suite = write("suite.yaml", suite);
+    let catalog = write(
+        "catalog.yaml",
+        "people: [{id: p-mallory, name: Mallory, email: mallory@x.com}]\n",
+    );
+    run(&["test", &policy, &suite, "--catalog", &catalog])
+}
+
+/// Issue 20 (round 4), item 4: a `resolve` case's reference without a namespace is in
+/// the suite's namespace (`connection://db` in suite `evil` was decided on `default/db`),
+/// a key in another case names the connection `resolve` finds (`connection://evil/DB`
+/// was an unknown connection), and a legacy `type/name` matching two connections is
+/// ambiguous, not unknown.
+#[test]
+fn resolve_cases_read_references_in_the_suites_namespace_as_resolve_does() {
+    let out = run_two_dbs(
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: r, namespace: evil}
+spec:
+  cases:
+    - name: the suite's db
+      resolve: {subject: mallory@x.com, reference: 'connection://db', expect: allow}
+    - name: in another case
+      resolve: {subject: mallory@x.com, reference: 'connection://evil/DB', expect: allow}
+    - name: the default db
+      resolve: {subject: mallory@x.com, reference: 'connection://default/db', expect: deny}
+    - name: the case's namespace
+      resolve: {subject: mallory@x.com, reference: 'connection://db', namespace: default, expect: deny}
+",
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("4 passed, 0 failed"), "{text}");
+    let out = run_two_dbs(
+        "apiVersion: rampart.dev/v1
+kind: PermissionTest
+metadata: {name: r, namespace: evil}
+spec:
+  cases:
+    - name: legacy
+      resolve: {subject: mallory@x.com, reference: 'connection://postgres/db', expect: deny}
+",
+    );
+    assert_refused(
+        &out,
+        "which is ambiguous: the legacy `connection://<type>/<name>` form names `default/db`, `evil/db`",
+    );
+}

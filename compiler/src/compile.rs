@@ -235,6 +235,11 @@ fn known_connections(world: &World) -> KnownConnections {
             (
                 o.attributes.name.clone().unwrap_or_default(),
                 o.attributes.object_type.clone(),
+                format!(
+                    "{}/{}",
+                    o.attributes.namespace.as_deref().unwrap_or_default(),
+                    o.attributes.name.as_deref().unwrap_or_default()
+                ),
             )
         }),
     )

@@ -123,18 +123,17 @@ pub fn run(
     };
     for suite in suites {
         let meta = &suite.value.metadata;
-        let name = format!(
-            "{}/{}",
-            meta.namespace
-                .as_ref()
-                .map(|n| n.value.as_str())
-                .unwrap_or("default"),
-            meta.name.value
-        );
+        let namespace = meta
+            .namespace
+            .as_ref()
+            .map(|n| n.value.as_str())
+            .unwrap_or("default");
+        let name = format!("{namespace}/{}", meta.name.value);
         for case in &suite.value.spec.cases {
             let mut asker = Asker {
                 tables,
                 secrets,
+                namespace,
                 exercised: &mut run.coverage.exercised,
             };
             let (request, verdict) = asker.case(&case.value);
@@ -154,6 +153,9 @@ pub fn run(
 struct Asker<'a> {
     tables: &'a Tables,
     secrets: Option<&'a dyn SecretSource>,
+    /// The suite's namespace: a `resolve` case's reference that names none is in it, as
+    /// `rampart validate` reads it and `rampart resolve --namespace` decides it.
+    namespace: &'a str,
     exercised: &'a mut BTreeSet<String>,
 }
 
@@ -583,7 +585,7 @@ impl Asker<'_> {
         let request = format!("resolve {} {}", c.subject.value, c.reference.value);
         let empty = MemorySource::new();
         let secrets: &dyn SecretSource = self.secrets.unwrap_or(&empty);
-        let namespace = c.namespace.as_deref().unwrap_or("default");
+        let namespace = c.namespace.as_deref().unwrap_or(self.namespace);
         // The runtime refuses an unknown subject as it refuses an unauthorized one (so as
         // not to tell a caller who exists); a suite must not pass a `deny` on a typo.
         if let Err(e) = self.tables.principal(&c.subject.value) {

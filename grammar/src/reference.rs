@@ -118,6 +118,20 @@ impl ConnectionRef {
             ConnectionRef::Id(id) => id.clone(),
         }
     }
+
+    /// `(type, name)` when the reference may be the legacy `connection://<type>/<name>`
+    /// form (two parts, read so when no `namespace/name` matches): it names a connection
+    /// only when exactly one has that name and type.
+    pub fn legacy(&self) -> Option<(&str, &str)> {
+        match self {
+            ConnectionRef::Named {
+                namespace: Some(kind),
+                name,
+                deprecated_type: None,
+            } => Some((kind, name)),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for ConnectionRef {

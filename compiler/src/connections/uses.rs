@@ -8,6 +8,8 @@ use std::collections::HashSet;
 
 use rampart_grammar::{ConnectionRef, GrammarError};
 
+use rampart_runtime::identity::identity_key;
+
 use crate::diagnostic::Diagnostic;
 use crate::source::Location;
 use crate::yaml::DocumentText;
@@ -67,31 +69,53 @@ pub fn index(
     }
 }
 
-/// The connections a reference may name: every `namespace/name` key and id, and every
-/// connection's name and type (for the legacy `connection://<type>/<name>` form).
+/// The connections a reference may name: every `namespace/name` key and id (by identity,
+/// as the runtime looks them up: trimmed and folded, [`identity_key`]), and every
+/// connection's name, type and key (for the legacy `connection://<type>/<name>` form).
 #[derive(Debug, Default)]
 pub struct KnownConnections {
-    keys: HashSet<String>,
-    named: Vec<(String, Option<String>)>,
+    keys: Vec<String>,
+    identities: HashSet<String>,
+    named: Vec<(String, Option<String>, String)>,
+}
+
+/// What a reference names among the [`KnownConnections`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// One connection.
+    One,
+    /// None.
+    None,
+    /// Several (a legacy `type/name` matching connections of several namespaces): their
+    /// keys.
+    Several(Vec<String>),
 }
 
 impl KnownConnections {
-    /// From every key and id, and every connection's `(name, type)`.
+    /// From every key and id, and every connection's `(name, type, key)`.
     pub fn new(
         keys: impl IntoIterator<Item = String>,
-        named: impl IntoIterator<Item = (String, Option<String>)>,
+        named: impl IntoIterator<Item = (String, Option<String>, String)>,
     ) -> KnownConnections {
+        let keys: Vec<String> = keys.into_iter().collect();
         KnownConnections {
-            keys: keys.into_iter().collect(),
+            identities: keys.iter().map(|k| identity_key(k).into_owned()).collect(),
+            keys,
             named: named.into_iter().collect(),
         }
     }
 
-    /// Whether `reference`, written in `namespace`, names a known connection: its
-    /// `namespace/name` (or id), else the legacy `connection://<type>/<name>` form naming
-    /// exactly one connection of that name and type.
-    pub fn contains(&self, reference: &ConnectionRef, namespace: &str) -> bool {
-        self.keys.contains(&reference.key(namespace)) || self.legacy(reference)
+    /// What `reference`, written in `namespace`, names: its `namespace/name` (or id) in
+    /// any spelling the runtime accepts, else the legacy `connection://<type>/<name>`
+    /// form, which must name exactly one connection of that name and type.
+    pub fn find(&self, reference: &ConnectionRef, namespace: &str) -> Named {
+        if self
+            .identities
+            .contains(identity_key(&reference.key(namespace)).as_ref())
+        {
+            return Named::One;
+        }
+        self.legacy(reference)
     }
 
     /// The nearest known `namespace/name` (or id) to `key`, as a did-you-mean.
@@ -99,20 +123,24 @@ impl KnownConnections {
         rampart_runtime::suggest::did_you_mean(key, self.keys.iter().map(String::as_str))
     }
 
-    fn legacy(&self, reference: &ConnectionRef) -> bool {
-        let ConnectionRef::Named {
-            namespace: Some(kind),
-            name,
-            deprecated_type: None,
-        } = reference
-        else {
-            return false;
+    fn legacy(&self, reference: &ConnectionRef) -> Named {
+        let Some((kind, name)) = reference.legacy() else {
+            return Named::None;
         };
-        self.named
+        let mut keys: Vec<String> = self
+            .named
             .iter()
-            .filter(|(n, t)| n == name && t.as_deref() == Some(kind.as_str()))
-            .count()
-            == 1
+            .filter(|(n, t, _)| n == name && t.as_deref() == Some(kind))
+            .map(|(_, _, key)| key.clone())
+            .collect();
+        match keys.len() {
+            0 => Named::None,
+            1 => Named::One,
+            _ => {
+                keys.sort();
+                Named::Several(keys)
+            }
+        }
     }
 }
 
@@ -128,16 +156,31 @@ pub fn check(uses: &[ConnectionUse], known: Option<&KnownConnections>) -> Vec<Di
             }
             Ok(r) => {
                 if let Some(known) = known {
-                    if !known.contains(r, &u.namespace) {
-                        let key = r.key(&u.namespace);
-                        let mut d = Diagnostic::at(
-                            u.location.clone(),
-                            format!("{} refers to unknown connection `{key}`", u.document),
-                        );
-                        if let Some(help) = known.did_you_mean(&key) {
-                            d = d.help(help);
+                    match known.find(r, &u.namespace) {
+                        Named::One => {}
+                        Named::None => {
+                            let key = r.key(&u.namespace);
+                            let mut d = Diagnostic::at(
+                                u.location.clone(),
+                                format!("{} refers to unknown connection `{key}`", u.document),
+                            );
+                            if let Some(help) = known.did_you_mean(&key) {
+                                d = d.help(help);
+                            }
+                            diagnostics.push(d);
                         }
-                        diagnostics.push(d);
+                        Named::Several(keys) => diagnostics.push(
+                            Diagnostic::at(
+                                u.location.clone(),
+                                format!(
+                                    "{} refers to `{}`, which is ambiguous: the legacy `connection://<type>/<name>` form names {}",
+                                    u.document,
+                                    u.text,
+                                    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                                ),
+                            )
+                            .help("write `connection://<namespace>/<name>` for the one meant"),
+                        ),
                     }
                 }
             }

@@ -153,7 +153,7 @@ pub struct ResolveCase {
     /// The reference.
     #[schemars(with = "String")]
     pub reference: Text,
-    /// The namespace of a reference that names none (default `default`).
+    /// The namespace of a reference that names none (default: the suite's namespace).
     #[serde(default, deserialize_with = "namespace")]
     pub namespace: Option<String>,
     /// `allow` (resolves) or `deny` (refused).

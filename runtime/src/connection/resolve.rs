@@ -253,6 +253,18 @@ pub(crate) fn connection_reference(
     let parsed =
         ConnectionRef::parse(reference).map_err(|e| RequestError::invalid(e.to_string()))?;
     connection_object(tables, connections, &parsed, context_namespace).ok_or_else(|| {
+        let several = legacy_matches(connections, &parsed);
+        if several.len() > 1 {
+            return RequestError::invalid(format!(
+                "`{}` is ambiguous: the legacy `connection://<type>/<name>` form names {}; write `connection://<namespace>/<name>` for the one meant",
+                Shown(reference),
+                several
+                    .iter()
+                    .map(|c| format!("`{}/{}`", Shown(&c.namespace), Shown(&c.name)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         let key = match &parsed {
             ConnectionRef::Id(id) => id.clone(),
             ConnectionRef::Named { .. } => parsed.key(context_namespace),
@@ -272,21 +284,12 @@ fn connection_object(
 ) -> Option<ObjectId> {
     match reference {
         ConnectionRef::Id(id) => tables.object(Category::Connection, id).ok(),
-        ConnectionRef::Named {
-            namespace,
-            name,
-            deprecated_type,
-        } => {
+        ConnectionRef::Named { .. } => {
             let key = reference.key(context_namespace);
             tables.object(Category::Connection, &key).ok().or_else(|| {
-                let kind = namespace.as_deref().filter(|_| deprecated_type.is_none())?;
-                let mut found = connections
-                    .iter()
-                    .filter(|c| c.name == *name && c.connection_type == kind);
-                let only = found.next()?;
-                if found.next().is_some() {
+                let [only] = legacy_matches(connections, reference)[..] else {
                     return None;
-                }
+                };
                 tables
                     .object(
                         Category::Connection,
@@ -296,6 +299,21 @@ fn connection_object(
             })
         }
     }
+}
+
+/// The connections a legacy `connection://<type>/<name>` reference matches (none for
+/// any other form): a reference names one only when exactly one matches.
+fn legacy_matches<'c>(
+    connections: &'c Connections,
+    reference: &ConnectionRef,
+) -> Vec<&'c ConnectionData> {
+    let Some((kind, name)) = reference.legacy() else {
+        return Vec::new();
+    };
+    connections
+        .iter()
+        .filter(|c| c.name == name && c.connection_type == kind)
+        .collect()
 }
 
 /// Fills and renders one connection definition (no authorization: callers check first):
