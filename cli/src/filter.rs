@@ -1,11 +1,16 @@
 //! `rampart filter -t TABLES --as SUBJECT --action ACTION --category CATEGORY
 //! [--playbook NS/NAME | --config ID | ...] [--dialect postgres] [--column FIELD=COLUMN]...
-//! [--id-type TYPE] [--first-param N] [--ids] [--format text|json]`: a `WHERE` predicate
+//! [--id-type TYPE] [--first-param N] [--ids] [--fold-function NAME [--indexes [--table NAME]]]
+//! [--format text|json]`:
+//! a `WHERE` predicate
 //! for a catalog table, with its parameters, so that a query returns exactly the rows the
 //! subject may act on — alone, or together with a fixed object of another category ("the
 //! configs john may run this playbook on"). Where the subject's grants name the category
 //! only together with another one and the filter alone would be `FALSE`, it is an error
-//! that names the flag to add.
+//! that names the flag to add. With `--fold-function NAME` comparisons call that SQL
+//! function to fold case, and `--indexes` prints instead the statements that let
+//! PostgreSQL answer the predicate with index scans: the function's definition, then
+//! expression indexes on the folded columns the predicate compares.
 
 use std::process::ExitCode;
 
@@ -52,6 +57,18 @@ pub struct Args {
     /// rows inserted after the compile are excluded).
     #[arg(long)]
     ids: bool,
+    /// Fold case by calling this SQL function (created by the statements `--indexes`
+    /// prints) instead of writing the folding out in every comparison, so that
+    /// expression indexes can serve the predicate.
+    #[arg(long, value_name = "NAME")]
+    fold_function: Option<String>,
+    /// Print the statements the predicate wants instead of the predicate: the fold
+    /// function's definition, then `CREATE INDEX` on each folded column it compares.
+    #[arg(long, conflicts_with = "ids", requires = "fold_function")]
+    indexes: bool,
+    /// The table the indexes are for (default: Mission Control's table of the category).
+    #[arg(long, requires = "indexes")]
+    table: Option<String>,
     /// `text` (the predicate, then one `-- $n = value` line per parameter) or `json`.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -69,6 +86,7 @@ pub fn run(args: Args) -> Outcome {
     columns
         .set_id_type(Some(&args.id_type))
         .and_then(|()| columns.set_first_parameter(args.first_param))
+        .and_then(|()| columns.set_fold_function(args.fold_function.as_deref()))
         .map_err(|e| Failure::Error(e.to_string()))?;
     let Listed {
         tables,
@@ -112,6 +130,37 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     let mut out = Output::new();
+    if args.indexes {
+        let table = args
+            .table
+            .clone()
+            .unwrap_or_else(|| mission_control_table(category).to_string());
+        let statements = filter.create_indexes(&table)?;
+        match args.format {
+            Format::Json => out.line(serde_json::json!({
+                "form": filter.form().word(),
+                "table": table,
+                "indexes": statements,
+            }))?,
+            Format::Text => {
+                if statements.is_empty() {
+                    out.line(format!(
+                        "-- the filter is `{}`: no expression index serves it{}",
+                        filter.form().word(),
+                        if filter.form() == FilterForm::Ids {
+                            " (an id list is served by the primary key)"
+                        } else {
+                            ""
+                        }
+                    ))?;
+                }
+                for statement in statements {
+                    out.line(statement)?;
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.format {
         Format::Json => out.line(sql_filter_json(
             &args.listing.subject.subject,
@@ -136,4 +185,14 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Mission Control's table of `category`.
+fn mission_control_table(category: Category) -> &'static str {
+    match category {
+        Category::Playbook => "playbooks",
+        Category::Config => "config_items",
+        Category::Component => "components",
+        Category::Connection => "connections",
+    }
 }

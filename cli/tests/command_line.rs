@@ -920,3 +920,96 @@ fn counts_are_in_their_number_and_empty_answers_say_so() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn filter_indexes_print_the_fold_function_then_an_index_per_folded_column() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::create_dir(dir.path().join("policy")).expect("policy directory");
+    std::fs::write(
+        dir.path().join("policy/p.yaml"),
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: p, namespace: default}\nspec:\n  subject: {person: a@example.com}\n  actions: [read]\n  object:\n    configs:\n      - name: config-1\n      - tagSelector: env=prod\n",
+    )
+    .expect("policy");
+    std::fs::write(
+        dir.path().join("catalog.json"),
+        r#"{"people":[{"id":"u1","name":"A","email":"a@example.com","teams":[]}],"teams":[],"playbooks":[],"configs":[{"id":"c1","name":"config-1","namespace":"ns-1","type":"Kubernetes::Pod","tags":{"env":"prod"}},{"id":"c2","name":"config-2","namespace":"ns-2","type":"Kubernetes::Pod","tags":{"env":"dev"}}],"connections":[]}"#,
+    )
+    .expect("catalog");
+    let t = dir.path().join("t.rampart").display().to_string();
+    let policy = dir.path().join("policy").display().to_string();
+    let catalog = dir.path().join("catalog.json").display().to_string();
+    let out = run(&["compile", &policy, "--catalog", &catalog, "-o", &t]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let filter = |extra: &[&str]| {
+        let mut args = vec![
+            "filter",
+            "-t",
+            &t,
+            "--as",
+            "a@example.com",
+            "--action",
+            "read",
+            "--category",
+            "configs",
+            "--fold-function",
+            "rampart_fold",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = filter(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(answer["form"], "predicate", "{answer}");
+    let sql = answer["sql"].as_str().expect("sql");
+    assert!(sql.contains("rampart_fold(("), "{sql}");
+    assert!(
+        !sql.contains("translate("),
+        "the folding is not written out: {sql}"
+    );
+    let out = filter(&["--indexes", "--table", "public.config_items"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with(
+            "CREATE OR REPLACE FUNCTION rampart_fold(text) RETURNS text LANGUAGE sql IMMUTABLE"
+        ),
+        "{text}"
+    );
+    assert_eq!(lines.len(), 3, "the name and the `env` tag: {text}");
+    assert!(
+        lines.iter().any(|l| l.contains("->> 'env'::text")),
+        "{text}"
+    );
+    for line in &lines[1..] {
+        assert!(
+            line.starts_with("CREATE INDEX IF NOT EXISTS rampart_config_items_")
+                && line.contains(" ON public.config_items ((rampart_fold((")
+                && line.ends_with(");"),
+            "{line}"
+        );
+    }
+    let out = filter(&["--indexes", "--table", "config_items; DROP TABLE x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("not a plain identifier"),
+        "{}",
+        stderr(&out)
+    );
+    // Without a fold function the folding is written out, too large for an index.
+    let out = run(&[
+        "filter",
+        "-t",
+        &t,
+        "--as",
+        "john@doe.com",
+        "--action",
+        "read",
+        "--category",
+        "configs",
+        "--indexes",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("--fold-function"), "{}", stderr(&out));
+}

@@ -160,9 +160,9 @@ pub fn create_and_copy<'o>(
     copy.finish().expect("copy done");
 }
 
-/// The ids of the rows of `table` the filter admits.
-pub fn select_ids(client: &mut Client, table: &str, filter: &SqlFilter) -> BTreeSet<String> {
-    let params: Vec<Box<dyn ToSql + Sync>> = filter
+/// The filter's parameters as values to bind.
+pub fn bound(filter: &SqlFilter) -> Vec<Box<dyn ToSql + Sync>> {
+    filter
         .params()
         .iter()
         .map(|p| -> Box<dyn ToSql + Sync> {
@@ -171,7 +171,12 @@ pub fn select_ids(client: &mut Client, table: &str, filter: &SqlFilter) -> BTree
                 SqlParam::TextArray(items) => Box::new(items.clone()),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The ids of the rows of `table` the filter admits.
+pub fn select_ids(client: &mut Client, table: &str, filter: &SqlFilter) -> BTreeSet<String> {
+    let params = bound(filter);
     let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref()).collect();
     let query = format!("SELECT id::text FROM {table} WHERE {}", filter.sql());
     client

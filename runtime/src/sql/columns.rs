@@ -98,6 +98,7 @@ pub struct ColumnMap {
     columns: Vec<(Field, String)>,
     id_type: Option<String>,
     first_parameter: usize,
+    fold_function: Option<String>,
 }
 
 /// A column reference: identifiers separated by dots, each a letter or `_` then letters,
@@ -159,6 +160,7 @@ impl ColumnMap {
                 .collect(),
             id_type: Some("uuid".into()),
             first_parameter: 1,
+            fold_function: None,
         }
     }
 
@@ -220,6 +222,27 @@ impl ColumnMap {
         }
         self.first_parameter = first;
         Ok(())
+    }
+
+    /// Fold case by calling the SQL function `name` (which
+    /// [`crate::sql::SqlFilter::create_indexes`] creates) instead of writing the folding
+    /// out in every comparison; `None` writes it out (the default, which needs nothing in
+    /// the database). Expression indexes need the function: the folding written out is
+    /// larger than PostgreSQL keeps in an index's definition.
+    pub fn set_fold_function(&mut self, name: Option<&str>) -> Result<(), ColumnMapError> {
+        if let Some(n) = name.filter(|n| !valid_column(n)) {
+            return Err(ColumnMapError(format!(
+                "`{}` is not a plain SQL function name (letters, digits, `_`, `$`, a dot after the schema)",
+                crate::text::Shown(n)
+            )));
+        }
+        self.fold_function = name.map(str::to_string);
+        Ok(())
+    }
+
+    /// The function that folds case, when one was set.
+    pub fn fold_function(&self) -> Option<&str> {
+        self.fold_function.as_deref()
     }
 
     /// The first parameter's number.

@@ -163,6 +163,30 @@ impl Params {
         format!("{}::text[]", self.bind(SqlParam::TextArray(values)))
     }
 
+    /// `sql` with every marker replaced by its value written as a SQL literal (`'…'`,
+    /// quotes doubled; an array as `ARRAY['…', …]`), for an index expression, which
+    /// takes no parameters. The cast after each marker (`::text`) stays.
+    pub(crate) fn inline(&self, sql: &str) -> String {
+        let literal = |t: &str| format!("'{}'", t.replace('\'', "''"));
+        let mut out = String::with_capacity(sql.len());
+        let mut parts = sql.split(MARK);
+        if let Some(head) = parts.next() {
+            out.push_str(head);
+        }
+        while let (Some(index), Some(text)) = (parts.next(), parts.next()) {
+            match index.parse::<usize>().ok().and_then(|i| self.values.get(i)) {
+                Some(SqlParam::Text(t)) => out.push_str(&literal(t)),
+                Some(SqlParam::TextArray(items)) => {
+                    let items: Vec<String> = items.iter().map(|t| literal(t)).collect();
+                    out.push_str(&format!("ARRAY[{}]", items.join(", ")));
+                }
+                None => out.push_str("NULL"),
+            }
+            out.push_str(text);
+        }
+        out
+    }
+
     /// Replaces the markers in `sql` by `$first`, `$first+1`, ... and returns the SQL
     /// and the parameters it uses, in their order.
     pub(crate) fn finish(self, sql: &str, first: usize) -> (String, Vec<SqlParam>) {
@@ -207,6 +231,18 @@ mod tests {
         let mut out = String::new();
         Cond::all([a(), Cond::any([a(), Cond::Atom("b".into())]).negate()]).render(&mut out);
         assert_eq!(out, "(a AND NOT (a OR b))");
+    }
+
+    #[test]
+    fn inlined_parameters_are_quoted_literals() {
+        let mut p = Params::new();
+        let key = p.text("it's");
+        let list = p.array(vec!["a".into(), "b'".into()]);
+        let sql = format!("(tags ->> {key}) = ANY({list})");
+        assert_eq!(
+            p.inline(&sql),
+            "(tags ->> 'it''s'::text) = ANY(ARRAY['a', 'b''']::text[])"
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@
 //!   folding changes, and what it becomes), limited to the groups of the table whose
 //!   range the text touches, because `translate` scans its table once per character.
 //!
-//! Every function used is immutable and the tables are literals, so the expression can
-//! back an expression index. The literals hold non-ASCII letters only: no quote,
+//! Every function used is immutable (`||`, not the stable `concat()`) and the tables are
+//! literals, so the expression can back an expression index (`rampart filter --indexes`). The literals hold non-ASCII letters only: no quote,
 //! backslash or NUL can occur in them (a test of the grammar's table holds that), so
 //! writing them into the SQL text is safe; values from requests and documents are still
 //! always bound as parameters. The filter's text must reach a database whose encoding is
@@ -96,13 +96,21 @@ pub(crate) fn folded(expr: &str) -> String {
     let ascii = format!("lower({c})");
     let mut from = String::new();
     let mut to = String::new();
+    // `||` over `CASE ... ELSE ''`, not `concat()`: `concat` is only stable in
+    // PostgreSQL, and an expression index takes immutable functions alone.
     for (i, (range, chars, lower)) in l.groups.iter().enumerate() {
-        let glue = if i > 0 { ", " } else { "" };
-        let _ = write!(from, "{glue}CASE WHEN {c} ~ '{range}' THEN '{chars}' END");
-        let _ = write!(to, "{glue}CASE WHEN {c} ~ '{range}' THEN '{lower}' END");
+        let glue = if i > 0 { " || " } else { "" };
+        let _ = write!(
+            from,
+            "{glue}CASE WHEN {c} ~ '{range}' THEN '{chars}' ELSE '' END"
+        );
+        let _ = write!(
+            to,
+            "{glue}CASE WHEN {c} ~ '{range}' THEN '{lower}' ELSE '' END"
+        );
     }
     format!(
-        "(CASE WHEN octet_length({expr}) = length({expr}) OR {c} !~ '{}' THEN {ascii} ELSE translate({ascii}, concat({from}), concat({to})) END)",
+        "(CASE WHEN octet_length({expr}) = length({expr}) OR {c} !~ '{}' THEN {ascii} ELSE translate({ascii}, ({from}), ({to})) END)",
         l.changed
     )
 }

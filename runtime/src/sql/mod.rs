@@ -81,6 +81,8 @@ pub struct SqlFilter {
     sql: String,
     params: Vec<SqlParam>,
     note: Option<String>,
+    indexes: Vec<String>,
+    fold_function: Option<String>,
 }
 
 impl SqlFilter {
@@ -102,6 +104,58 @@ impl SqlFilter {
     /// Why the filter is an id list although a predicate was preferred.
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
+    }
+
+    /// The folded column expressions a predicate compares, each once, with its values
+    /// written in (an index expression takes no parameters): what expression indexes can
+    /// serve. Empty for the other forms (an id list is served by the primary key).
+    pub fn index_expressions(&self) -> &[String] {
+        &self.indexes
+    }
+
+    /// The definition of the filter's fold function ([`ColumnMap::set_fold_function`]:
+    /// `CREATE OR REPLACE FUNCTION`, an immutable SQL function restating the folding),
+    /// then `CREATE INDEX IF NOT EXISTS` statements for
+    /// [`SqlFilter::index_expressions`] on `table` (an identifier, optionally
+    /// schema-qualified), each named after a hash of its expression so that the same
+    /// index is never created twice. An error for a filter without a fold function. B-tree indexes: the
+    /// expressions fold to collation `C`, so they serve equality and `LIKE 'prefix%'`.
+    /// (A GIN index on `tags` could not: the predicates compare folded `tags ->> key`,
+    /// which GIN's operators do not answer; each key gets an expression index instead.)
+    pub fn create_indexes(&self, table: &str) -> Result<Vec<String>, RequestError> {
+        let Some(function) = &self.fold_function else {
+            return Err(RequestError::invalid(
+                "the filter writes its case folding out, which is larger than PostgreSQL keeps in an index's definition: build it with a fold function (`--fold-function rampart_fold`), whose definition the statements then begin with",
+            ));
+        };
+        let identifier = |part: &str| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        let parts: Vec<&str> = table.split('.').collect();
+        if parts.len() > 2 || !parts.iter().all(|p| identifier(p)) {
+            return Err(RequestError::invalid(format!(
+                "the table `{table}` is not a plain identifier: write letters, digits and `_` (as `config_items` or `public.config_items`)"
+            )));
+        }
+        let base = parts.last().copied().unwrap_or(table);
+        let definition = format!(
+            "CREATE OR REPLACE FUNCTION {function}(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $rampart$ SELECT {} $rampart$;",
+            folding::folded("$1")
+        );
+        Ok(std::iter::once(definition)
+            .chain(self.indexes.iter().map(|e| {
+                // FNV-1a: stable across runs and versions, unlike `DefaultHasher`.
+                let hash = e.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                let mut name = format!("rampart_{base}");
+                name.truncate(63 - 17);
+                format!("CREATE INDEX IF NOT EXISTS {name}_{hash:016x} ON {table} (({e}));")
+            }))
+            .collect())
     }
 }
 
@@ -148,6 +202,8 @@ impl<'t> Filters<'t> {
             sql: sql.into(),
             params: Vec::new(),
             note: None,
+            indexes: Vec::new(),
+            fold_function: None,
         };
         let note = match preference {
             FilterPreference::Ids => None,
@@ -166,6 +222,12 @@ impl<'t> Filters<'t> {
                         };
                         let mut sql = String::new();
                         cond.render(&mut sql);
+                        let indexes = translator
+                            .indexed
+                            .iter()
+                            .filter(|e| sql.contains(e.as_str()))
+                            .map(|e| translator.params.inline(e))
+                            .collect();
                         let (sql, params) =
                             translator.params.finish(&sql, columns.first_parameter());
                         return Ok(SqlFilter {
@@ -173,6 +235,8 @@ impl<'t> Filters<'t> {
                             sql,
                             params,
                             note: None,
+                            indexes,
+                            fold_function: columns.fold_function().map(str::to_string),
                         });
                     }
                     Err(why) => Some(format!(
@@ -207,6 +271,8 @@ impl<'t> Filters<'t> {
             sql,
             params,
             note,
+            indexes: Vec::new(),
+            fold_function: None,
         })
     }
 

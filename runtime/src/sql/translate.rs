@@ -61,6 +61,9 @@ pub(crate) struct Translator<'t> {
     pub(crate) params: Params,
     /// Whether some condition folds case (and so needs a UTF-8 database).
     pub(crate) folds: bool,
+    /// The folded column expressions conditions compare (with parameter markers), in
+    /// order, each once: what an expression index can serve.
+    pub(crate) indexed: Vec<String>,
 }
 
 impl<'t> Translator<'t> {
@@ -75,6 +78,7 @@ impl<'t> Translator<'t> {
             category,
             params: Params::new(),
             folds: false,
+            indexed: Vec::new(),
         }
     }
 
@@ -191,10 +195,21 @@ impl<'t> Translator<'t> {
         }
     }
 
-    /// `expr` folded in SQL ([`folded`]), noting that the filter folds.
+    /// `expr` (a column's value) folded in SQL ([`folded`]), noting that the filter folds
+    /// and that the folded expression can be indexed.
     fn fold(&mut self, expr: &str) -> String {
         self.folds = true;
-        folded(expr)
+        // Through the fold function the argument is collated `C`, so that the call's
+        // result is too (as the folding written out is), and an index on it serves
+        // `LIKE 'prefix%'`.
+        let folded = match self.columns.fold_function() {
+            Some(f) => format!("{f}(({expr}) COLLATE \"C\")"),
+            None => folded(expr),
+        };
+        if !self.indexed.contains(&folded) {
+            self.indexed.push(folded.clone());
+        }
+        folded
     }
 
     fn present(v: &Value) -> Cond {
