@@ -76,7 +76,7 @@ fn an_allow_that_matches_nothing_names_the_nearest_value() {
 
 /// Upstream's scope tables hold one permission on configs the catalog (duty's dummy
 /// configs) does not have; no Scope finding.
-const SCOPE_FIXTURE_FINDING: &str = "../fixtures/scopes/permissions.yaml:11:29: `default/guest-media-configs` allows nothing here: `tagSelector: namespace=media` matches no config in the catalog (field `spec.object.configs[0].tagSelector`)";
+const SCOPE_FIXTURE_FINDING: &str = "../fixtures/scopes/permissions.yaml:12:29: `default/guest-media-configs` allows nothing here: `tagSelector: namespace=media` matches no config in the catalog (field `spec.object.configs[0].tagSelector`)";
 
 #[test]
 fn the_scope_fixtures_have_no_scope_findings() {
