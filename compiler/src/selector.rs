@@ -11,8 +11,9 @@ use crate::located::{at_grammar_error, Located};
 use crate::yaml::Text;
 
 /// Parses a selector's strings with the grammars; `None` for an empty selector (an empty
-/// `tagSelector`, `labelSelector` or `fieldSelector` string counts as absent; a blank one
-/// is an error). Errors point at the exact bytes.
+/// `tagSelector`, `labelSelector` or `fieldSelector` string counts as absent, a blank one
+/// is an error; `*` alone in `id`, `namespace`, `types`, `statuses` or `health` is no
+/// constraint, as upstream canonicalises it). Errors point at the exact bytes.
 pub fn compile_selector<T>(
     file: &Located<T>,
     s: &SelectorSpec,
@@ -112,5 +113,29 @@ pub fn compile_selector<T>(
         health,
         search,
     };
-    Ok((compiled != CompiledSelector::default()).then_some(compiled))
+    // Upstream's `Canonical()`: `id: "*"`, `namespace: "*"` and `*` alone in `types`,
+    // `statuses` or `health` are no constraint, so a selector of nothing else is empty
+    // there and matches nothing; here it is the empty-selector error, never a selector
+    // of every object. (Beside another field, `*` matching anything is the same as
+    // absent, so the selector is kept as written.)
+    let lone_star = |p: &Option<ItemPattern>| p.as_ref().is_none_or(ItemPattern::is_wildcard);
+    let rest = CompiledSelector {
+        id: None,
+        namespace: None,
+        types: None,
+        statuses: None,
+        health: None,
+        ..compiled.clone()
+    };
+    let canonically_empty = rest == CompiledSelector::default()
+        && [
+            &compiled.id,
+            &compiled.namespace,
+            &compiled.types,
+            &compiled.statuses,
+            &compiled.health,
+        ]
+        .into_iter()
+        .all(lone_star);
+    Ok((!canonically_empty).then_some(compiled))
 }

@@ -67,6 +67,7 @@ invalid! {
     deny_scope_matches_nothing => "deny-scope-matches-nothing",
     actions_not_a_list => "actions-not-a-list",
     null_in_test => "null-in-test",
+    star_alone => "star-alone",
 }
 
 /// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the

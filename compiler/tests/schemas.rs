@@ -83,9 +83,10 @@ fn fixture_documents() -> Vec<(PathBuf, String)> {
             .expect("fixtures")
             .map(|e| e.expect("entry").path())
             .filter(|p| p.is_file())
-            // Null where a member may be left out is the parser's error; the schema,
-            // like JSON Schema's usual reading of optional members, lets it by.
-            .filter(|p| !p.ends_with("null-in-test.yaml"))
+            // Null where a member may be left out, and a selector whose only field is a
+            // lone `*` (no constraint, so empty), are the parser's errors; the schema
+            // cannot say either.
+            .filter(|p| !p.ends_with("null-in-test.yaml") && !p.ends_with("star-alone.yaml"))
             .collect();
         files.sort();
         for file in files {

@@ -306,6 +306,12 @@ fn positive_pattern(p: &Option<Pattern>) -> Option<Pattern> {
     (!kept.is_empty()).then_some(kept)
 }
 
+/// [`positive_pattern`] for the fields where a lone `*` is no constraint (id, namespace,
+/// types, statuses, health: upstream's canonical form), which is then left out.
+fn positive_constraint(p: &Option<Pattern>) -> Option<Pattern> {
+    positive_pattern(p).filter(|kept| !matches!(kept.as_slice(), [(false, Glob::Any)]))
+}
+
 fn positive_reqs(r: &Option<Vec<Req>>) -> Option<Vec<Req>> {
     let kept: Vec<Req> = r
         .iter()
@@ -347,13 +353,13 @@ pub fn positive(w: &World) -> World {
         for selectors in p.categories.iter_mut().flatten() {
             for s in selectors.iter_mut() {
                 let positive = Selector {
-                    id: positive_pattern(&s.id),
+                    id: positive_constraint(&s.id),
                     name: positive_pattern(&s.name),
-                    namespace: positive_pattern(&s.namespace),
-                    types: positive_pattern(&s.types),
+                    namespace: positive_constraint(&s.namespace),
+                    types: positive_constraint(&s.types),
                     agent: positive_pattern(&s.agent),
-                    statuses: positive_pattern(&s.statuses),
-                    health: positive_pattern(&s.health),
+                    statuses: positive_constraint(&s.statuses),
+                    health: positive_constraint(&s.health),
                     tags: positive_reqs(&s.tags),
                     labels: positive_reqs(&s.labels),
                     fields: positive_reqs(&s.fields),
@@ -384,7 +390,7 @@ pub fn positive(w: &World) -> World {
     // Scope targets are shared by the allows and denies that reference them; made
     // positive for all of them (the world stays a world).
     for t in out.scopes.iter_mut().flat_map(|s| s.targets.iter_mut()) {
-        t.namespace = positive_pattern(&t.namespace);
+        t.namespace = positive_constraint(&t.namespace);
         t.name = positive_pattern(&t.name);
         t.tags = positive_reqs(&t.tags);
         if t.agent.is_none() && t.namespace.is_none() && t.name.is_none() && t.tags.is_none() {

@@ -251,6 +251,12 @@ fn search() -> impl Strategy<Value = Search> {
         })
 }
 
+/// A pattern other than a lone `*`.
+fn constrains(p: &Option<Pattern>) -> bool {
+    p.as_ref()
+        .is_some_and(|p| !matches!(p.as_slice(), [(false, Glob::Any)]))
+}
+
 fn selector() -> impl Strategy<Value = Selector> {
     prop_oneof![
         2 => Just(Selector { name: Some(vec![(false, Glob::Any)]), ..Selector::default() }),
@@ -261,7 +267,9 @@ fn selector() -> impl Strategy<Value = Selector> {
         )
             .prop_map(|(id, name, namespace, types, agent, statuses, health, tags, labels, fields, search)| Selector { id, name, namespace, types, agent, statuses, health, tags, labels, fields, search })
             .prop_filter("not empty", |s| {
-                s.id.is_some() || s.name.is_some() || s.namespace.is_some() || s.types.is_some() || s.agent.is_some() || s.statuses.is_some() || s.health.is_some() || s.tags.is_some() || s.labels.is_some() || s.fields.is_some() || s.search.is_some()
+                // `*` alone in id, namespace, types, statuses or health is no constraint
+                // (upstream's canonical form): a selector of only those is empty.
+                constrains(&s.id) || s.name.is_some() || constrains(&s.namespace) || constrains(&s.types) || s.agent.is_some() || constrains(&s.statuses) || constrains(&s.health) || s.tags.is_some() || s.labels.is_some() || s.fields.is_some() || s.search.is_some()
             }),
     ]
 }
@@ -301,7 +309,7 @@ fn scope_target() -> impl Strategy<Value = ScopeTarget> {
                 tags,
             })
             .prop_filter("not empty", |t| {
-                t.agent.is_some() || t.namespace.is_some() || t.name.is_some() || t.tags.is_some()
+                t.agent.is_some() || constrains(&t.namespace) || t.name.is_some() || t.tags.is_some()
             }),
     ]
 }
