@@ -21,6 +21,17 @@ mod freshness;
 
 use support::{assert_refused, run, stderr, stdout};
 
+/// Notifications on `table_activity` go to every listener of the database, whatever the
+/// schema: a test that counts refreshes holds this for writing, so that no other test of
+/// this binary writes an announced row (or starts a listener) while it counts; the others
+/// hold it for reading and still run side by side.
+static ANNOUNCEMENTS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Shares the database's announcements with the other tests that do not count refreshes.
+fn announcements_shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    ANNOUNCEMENTS.read().unwrap_or_else(|e| e.into_inner())
+}
+
 const WORLD: &str = r#"
 INSERT INTO people (id, name, email) VALUES
   ('00000000-0000-0000-0000-0000000000a1', 'Alice', 'alice@example.com');
@@ -36,6 +47,7 @@ INSERT INTO connections (id, namespace, name, type, password) VALUES
 
 #[test]
 fn pull_writes_a_catalog_that_compiles_and_says_what_it_read() {
+    let _announcements = announcements_shared();
     let mut schema = mc::McSchema::new("mc_cli_pull");
     schema.sql(WORLD);
     let dir = tempfile::tempdir().expect("dir");
@@ -116,6 +128,7 @@ fn pull_writes_a_catalog_that_compiles_and_says_what_it_read() {
 
 #[test]
 fn a_reader_without_bypassrls_is_refused_and_nothing_is_written() {
+    let _announcements = announcements_shared();
     let mut schema = mc::McSchema::new("mc_cli_rls");
     schema.sql(WORLD);
     schema.role("mc_cli_rls_reader", "");
@@ -150,6 +163,7 @@ fn a_reader_without_bypassrls_is_refused_and_nothing_is_written() {
 
 #[test]
 fn grants_print_the_least_privilege_role() {
+    let _announcements = announcements_shared();
     let out = run(&[
         "catalog",
         "grants",
@@ -178,6 +192,7 @@ fn grants_print_the_least_privilege_role() {
 
 #[test]
 fn a_password_in_the_url_is_never_printed() {
+    let _announcements = announcements_shared();
     let out = run(&[
         "catalog",
         "pull",
@@ -200,6 +215,7 @@ fn a_password_in_the_url_is_never_printed() {
 
 #[test]
 fn compile_reads_the_catalog_and_the_permission_rows_from_the_database() {
+    let _announcements = announcements_shared();
     let mut schema = mc::McSchema::new("mc_cli_compile");
     schema.sql(WORLD);
     schema.sql(
@@ -337,6 +353,7 @@ fn decides(sidecar: &support::sidecar::Sidecar, config: &str, expected: serde_js
 
 #[test]
 fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
+    let _announcements = announcements_shared();
     use serde_json::json;
     let mut schema = mc::McSchema::new("mc_cli_serve");
     schema.sql(WORLD);
@@ -426,6 +443,7 @@ fn ask(sidecar: &support::sidecar::Sidecar, category: &str, object: &str) -> ser
 
 #[test]
 fn serve_decides_an_object_created_after_the_last_refresh_on_its_first_request() {
+    let _announcements = ANNOUNCEMENTS.write().unwrap_or_else(|e| e.into_inner());
     use serde_json::json;
     let mut schema = mc::McSchema::new("mc_cli_resolve");
     schema.sql(WORLD);
@@ -488,12 +506,17 @@ fn serve_decides_an_object_created_after_the_last_refresh_on_its_first_request()
         "rampart_source_lookups_total{outcome=\"absent\"} 3\n",
         "rampart_source_lookups_total{outcome=\"failed\"} 0\n",
     ] {
-        assert!(metrics.contains(line), "{line}{metrics}");
+        assert!(
+            metrics.contains(line),
+            "{line}{metrics}\nlog:\n{}",
+            sidecar.log.lock().unwrap()
+        );
     }
     // No refresh happened: the answers came from the lookups.
     assert!(
         metrics.contains("rampart_source_refreshes_total 2\n"),
-        "{metrics}"
+        "{metrics}\nlog:\n{}",
+        sidecar.log.lock().unwrap()
     );
 
     // What was looked up is kept until the next refresh, which then knows the object.
@@ -512,6 +535,7 @@ fn serve_decides_an_object_created_after_the_last_refresh_on_its_first_request()
 
 #[test]
 fn serve_reflects_every_freshness_scenario() {
+    let _announcements = announcements_shared();
     let mut schema = mc::McSchema::new("mc_cli_freshness");
     schema.sql(WORLD);
     schema.sql(&freshness::setup());
