@@ -118,16 +118,13 @@ impl SqlFilter {
     /// then `CREATE INDEX IF NOT EXISTS` statements for
     /// [`SqlFilter::index_expressions`] on `table` (an identifier, optionally
     /// schema-qualified), each named after a hash of its expression so that the same
-    /// index is never created twice. An error for a filter without a fold function. B-tree indexes: the
+    /// index is never created twice. Nothing for a filter no expression index serves (an
+    /// id list, `TRUE`, `FALSE`, a predicate without folded comparisons); an error for one
+    /// that has such comparisons but no fold function. B-tree indexes: the
     /// expressions fold to collation `C`, so they serve equality and `LIKE 'prefix%'`.
     /// (A GIN index on `tags` could not: the predicates compare folded `tags ->> key`,
     /// which GIN's operators do not answer; each key gets an expression index instead.)
     pub fn create_indexes(&self, table: &str) -> Result<Vec<String>, RequestError> {
-        let Some(function) = &self.fold_function else {
-            return Err(RequestError::invalid(
-                "the filter writes its case folding out, which is larger than PostgreSQL keeps in an index's definition: build it with a fold function (`--fold-function rampart_fold`), whose definition the statements then begin with",
-            ));
-        };
         let identifier = |part: &str| {
             part.chars()
                 .next()
@@ -140,6 +137,14 @@ impl SqlFilter {
                 "the table `{table}` is not a plain identifier: write letters, digits and `_` (as `config_items` or `public.config_items`)"
             )));
         }
+        if self.indexes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Some(function) = &self.fold_function else {
+            return Err(RequestError::invalid(
+                "the filter writes its case folding out, which is larger than PostgreSQL keeps in an index's definition: build it with a fold function (`--fold-function rampart_fold`), whose definition the statements then begin with",
+            ));
+        };
         let base = parts.last().copied().unwrap_or(table);
         let definition = format!(
             "CREATE OR REPLACE FUNCTION {function}(text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $rampart$ SELECT {} $rampart$;",
