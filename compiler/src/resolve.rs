@@ -971,6 +971,10 @@ impl<'a> Resolver<'a> {
             );
             return None;
         };
+        if !scope.valid {
+            // Its errors are reported at the Scope; nothing more to say here.
+            return None;
+        }
         if let Some(id) = &reference.id {
             let canonical = rampart_grammar::Uuid::parse(&id.value)
                 .ok()
@@ -991,7 +995,7 @@ impl<'a> Resolver<'a> {
                 return None;
             }
         }
-        scope.valid.then_some(index)
+        Some(index)
     }
 
     fn actions(&mut self, p: &Located<PermissionDocument>) -> Option<ActionPattern> {

@@ -107,6 +107,21 @@ pub fn read_scopes(
             valid: diagnostics.len() == before,
         });
     }
+    // A Scope that did not parse was reported where it is written; the permissions that
+    // reference it find it (invalid, so granting nothing) instead of each reporting an
+    // unknown scope.
+    for (key, location) in &documents.unparsed_scopes {
+        if scopes.get(key).is_none() {
+            scopes.by_key.insert(key.clone(), scopes.list.len());
+            scopes.list.push(ScopeInfo {
+                key: key.clone(),
+                uid: None,
+                location: location.clone(),
+                targets: Vec::new(),
+                valid: false,
+            });
+        }
+    }
     (scopes, diagnostics)
 }
 

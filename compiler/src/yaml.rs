@@ -269,6 +269,17 @@ impl DocumentText {
     }
 }
 
+/// An item of the lists whose items are maps, as one would write it.
+fn list_item_example(key: &str) -> Option<&'static str> {
+    match key {
+        "targets" => Some("config: {namespace: mission-control}"),
+        "scopes" => Some("namespace: default, name: my-scope"),
+        "configs" | "components" => Some("namespace: mission-control"),
+        "playbooks" | "connections" => Some("namespace: default, name: my-object"),
+        _ => None,
+    }
+}
+
 /// The parser's words for a value of the wrong shape (`expected sequence start`) in the
 /// user's: what the field must be, and what to write instead, with the value written
 /// (`actions: read` → `actions: [read]`) when it is one plain value.
@@ -279,8 +290,29 @@ fn in_users_words(message: String, path: Option<&str>, found: &str) -> (String, 
         .map(|k| k.split('[').next().unwrap_or(k))
         .unwrap_or("key");
     let value = found.lines().next().unwrap_or("").trim();
-    let plain = !value.is_empty() && !value.starts_with(['[', '{', '-', '#', '|', '>']);
+    // `key:` with nothing after it (the parser points at the colon), `~` or `null`.
+    let null = value.is_empty()
+        || value.starts_with([':', '#'])
+        || matches!(value, "~" | "null" | "Null" | "NULL");
+    let plain = !null && !value.starts_with(['[', '{', '-', '#', '|', '>']);
     match message.as_str() {
+        "expected sequence start" if null => (
+            format!("{field} is empty (null), but must be a list"),
+            Some(match list_item_example(key) {
+                Some(item) => format!(
+                    "write one `- ` line per item, indented under `{key}:`, as `- {item}` (or `{key}: [{{{item}}}]` on one line)"
+                ),
+                None => format!(
+                    "write one `- ` line per item, indented under `{key}:` (or `{key}: [a, b]` on one line)"
+                ),
+            }),
+        ),
+        "expected mapping start" if null => (
+            format!("{field} is empty (null), but must be a map of key: value"),
+            Some(format!(
+                "write indented `name: value` lines under `{key}:` (or `{key}: {{name: value}}` on one line)"
+            )),
+        ),
         "expected sequence start" => {
             let example = if plain {
                 format!("{key}: [{value}]")

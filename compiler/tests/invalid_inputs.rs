@@ -68,6 +68,8 @@ invalid! {
     actions_not_a_list => "actions-not-a-list",
     null_in_test => "null-in-test",
     star_alone => "star-alone",
+    scope_did_not_parse => "scope-did-not-parse",
+    scope_targets_null => "scope-targets-null",
 }
 
 /// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the

@@ -76,6 +76,9 @@ pub struct Documents {
     pub groups: Vec<Located<PermissionGroupDocument>>,
     /// `kind: Scope`.
     pub scopes: Vec<Located<ScopeDocument>>,
+    /// The Scopes that did not parse (`namespace/name` and the document's start): their
+    /// error is reported at the Scope, and a reference to one is no error of its own.
+    pub unparsed_scopes: Vec<(String, Location)>,
     /// `kind: Connection`, its sections typed.
     pub connections: Vec<Located<Connection>>,
     /// `kind: PermissionTest`.
@@ -288,7 +291,7 @@ fn read_document(
             index_uses(doc, kind, &header, out);
         }
         Admission::Read(kind) => {
-            read_kind(doc, kind, masked, out, diagnostics);
+            read_kind(doc, kind, &header, masked, out, diagnostics);
             index_uses(doc, kind, &header, out);
         }
     }
@@ -410,6 +413,7 @@ fn admit<'h>(
 fn read_kind(
     doc: &DocumentText,
     kind: &str,
+    header: &DocumentHeader,
     masked: bool,
     out: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
@@ -425,11 +429,20 @@ fn read_kind(
                 out.groups.push(g);
             }
         }
-        "Scope" => {
-            if let Some(s) = parse_policy(doc, false, diagnostics) {
-                out.scopes.push(s);
+        "Scope" => match parse_policy(doc, false, diagnostics) {
+            Some(s) => out.scopes.push(s),
+            None => {
+                if let Some(name) = header.metadata.as_ref().and_then(|m| m.name.as_ref()) {
+                    let namespace = header
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.namespace.as_deref())
+                        .unwrap_or("default");
+                    out.unparsed_scopes
+                        .push((format!("{namespace}/{name}"), doc.start_location()));
+                }
             }
-        }
+        },
         "Connection" => {
             if let Some(c) = parse_policy::<ConnectionDocument>(doc, true, diagnostics) {
                 match crate::connections::document::read(c) {
