@@ -336,8 +336,27 @@ fn in_users_words(message: String, path: Option<&str>, found: &str) -> (String, 
             format!("{field} must be a single value, not a list or a map"),
             Some(format!("write `{key}: value`")),
         ),
-        _ => (message, None),
+        _ => {
+            let help = unknown_field_hint(&message);
+            (message, help)
+        }
     }
+}
+
+/// `did you mean ...?` for serde's `unknown field `X`, expected one of a, b, c` (the
+/// fields the place takes are the candidates), when one is near.
+fn unknown_field_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected = rest
+        .strip_prefix(", expected one of ")
+        .or_else(|| rest.strip_prefix(", expected "))?;
+    let candidates: Vec<&str> = expected
+        .split([',', ' '])
+        .map(|c| c.trim().trim_matches('`'))
+        .filter(|c| !c.is_empty() && *c != "or")
+        .collect();
+    rampart_runtime::suggest::did_you_mean(word, candidates.iter().copied())
 }
 
 /// serde-saphyr appends its own position ("at line 3 column 5"); the diagnostic shows the

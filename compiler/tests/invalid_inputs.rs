@@ -70,6 +70,7 @@ invalid! {
     star_alone => "star-alone",
     scope_did_not_parse => "scope-did-not-parse",
     scope_targets_null => "scope-targets-null",
+    field_typo => "field-typo",
 }
 
 /// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the
