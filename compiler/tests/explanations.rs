@@ -41,6 +41,8 @@ fn an_allow_whose_actions_exclude_the_request_is_named_with_the_exclusion() {
             "    - the rule selects the objects for `read`, not for `delete`: its actions do not include it",
             SRE,
             "    - the rule selects the objects for every action but `delete`, which its actions exclude",
+            "  default/john-updates-one-pod (../fixtures/explain/why-not.yaml:47:9) directly",
+            "    - the rule selects the objects for `update`, not for `delete`: its actions do not include it",
         ]
     );
 }
@@ -83,5 +85,40 @@ fn a_selector_a_described_object_fails_is_quoted_with_the_failing_field() {
             SRE,
             "    - config `new-pod` is not selected by `namespace: mission-control`",
         ]
+    );
+}
+
+/// The candidate line of `john-runs-echo`.
+const JOHN_ECHO: &str = "  default/john-runs-echo (../fixtures/explain/why-not.yaml:34:9) directly";
+
+#[test]
+fn a_catalogued_playbook_is_quoted_with_the_failing_name_or_namespace() {
+    // `mc/loki-logs` is in `mc`: only the name fails.
+    assert_eq!(
+        why_not("read", Objects::new().playbook("mc/loki-logs")),
+        [
+            JOHN_ECHO,
+            "    - playbook `mc/loki-logs` is not selected by `name: echo-config; namespace: mc` (fails on `name: echo-config`)",
+        ]
+    );
+    // `mission-control/echo-config` does not exist; `mission-control/restart-pod` fails on
+    // both fields, which is the whole selector.
+    assert_eq!(
+        why_not("read", Objects::new().playbook("mission-control/restart-pod")),
+        [
+            JOHN_ECHO,
+            "    - playbook `mission-control/restart-pod` is not selected by `name: echo-config; namespace: mc`",
+        ]
+    );
+}
+
+#[test]
+fn a_catalogued_config_is_quoted_with_the_failing_id() {
+    // The tables keep a config's id, not its namespace or type: the id is named, the
+    // namespace (which fails too) cannot be.
+    let lines = why_not("update", Objects::new().config("c-default-pod"));
+    assert!(
+        lines.contains(&"    - config `c-default-pod` is not selected by `id: c-mc-pod; namespace: mission-control` (fails on `id: c-mc-pod`)".to_string()),
+        "{lines:#?}"
     );
 }

@@ -4,8 +4,10 @@
 //! rules that select the request's objects for other actions only (an exclusion such as
 //! `!delete`), then the rules of the action that constrain a category the request names
 //! (a rule about playbooks only is no candidate for a question about a config), fewest
-//! failed clauses first; for an object described by its attributes, the failed clause
-//! names the selector fields it fails.
+//! failed clauses first; the failed clause names the selector fields the object fails:
+//! any field for an object described by its attributes, the fields of its key for an
+//! object of the catalog (a playbook's or connection's namespace and name, a config's or
+//! component's id: the tables keep no other attribute of a catalogued object).
 //!
 //! The decision comes from the fast path; the explanation is found rule by rule from the
 //! same row's rules. Loading proves that rows equal their rules, so the two agree; should
@@ -254,10 +256,14 @@ impl Explainer<'_> {
                         )
                     {
                         let (object, failing) = match t {
-                            Resolved::Known(o) => (
-                                self.tables.object_key(*o).unwrap_or_default().to_string(),
-                                Vec::new(),
-                            ),
+                            Resolved::Known(o) => {
+                                let key = self.tables.object_key(*o).unwrap_or_default();
+                                let failing = c
+                                    .of(&rule.predicates)
+                                    .map(|p| self.tables.selectors.failing_by_key(p, c, key))
+                                    .unwrap_or_default();
+                                (key.to_string(), failing)
+                            }
                             Resolved::Unknown(view) => (
                                 view.attributes
                                     .id

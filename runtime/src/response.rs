@@ -132,9 +132,10 @@ pub enum FailedClause {
         /// (any of which would do), then the narrowing.
         selects: Vec<String>,
         /// Per entry of `selects`, the fields of it the object fails
-        /// (`types: kubernetes::pod`). Known only for an object the request describes by
-        /// its attributes: for an object of the catalog the tables keep its class, not
-        /// its attributes, and every entry is empty.
+        /// (`types: kubernetes::pod`). For an object the request describes by its
+        /// attributes, every failing field; for an object of the catalog, whose
+        /// attributes the tables do not keep, only those its key gives (a playbook's or
+        /// connection's `namespace` and `name`, a config's or component's `id`).
         failing: Vec<Vec<String>>,
     },
     /// The rule selects the request's objects, but for other actions: its actions leave

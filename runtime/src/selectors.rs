@@ -4,7 +4,8 @@
 //! load (a selector that does not parse refuses the file), and answers whether an object
 //! described by its attributes satisfies a predicate.
 
-use crate::attributes::ObjectView;
+use crate::attributes::{ObjectAttributes, ObjectView};
+use crate::category::Category;
 use crate::error::LoadError;
 use crate::identity::{Found, LooseKeys};
 use crate::name_index::NameIndex;
@@ -137,6 +138,48 @@ impl Selectors {
     /// Per entry of [`Selectors::describe`], the fields of that selector `object` fails,
     /// as canonical text (`types: kubernetes::pod`); empty for the narrowing entries.
     pub(crate) fn failing(&self, index: u32, object: &ObjectView<'_>) -> Vec<Vec<String>> {
+        self.failing_of(index, object, &SelectorField::ALL)
+    }
+
+    /// [`Selectors::failing`] for an object of the catalog, from what the tables keep of
+    /// it: its key. A playbook's or connection's key is `namespace/name`, so a failing
+    /// `namespace` or `name` is named; a config's or component's key is its id, so a
+    /// failing `id` is. Its other fields (type, tags, labels, agent, ...) are not in the
+    /// tables and are never named: a selector failing only on them is quoted whole.
+    pub(crate) fn failing_by_key(
+        &self,
+        index: u32,
+        category: Category,
+        key: &str,
+    ) -> Vec<Vec<String>> {
+        let keyed = matches!(category, Category::Playbook | Category::Connection);
+        let attributes = ObjectAttributes {
+            id: Some(key.to_string()),
+            ..ObjectAttributes::default()
+        };
+        let view = ObjectView {
+            category,
+            attributes: &attributes,
+            agent_id: None,
+            agent_name: None,
+            keyed,
+        };
+        let known: &[SelectorField] = if keyed {
+            &[SelectorField::Name, SelectorField::Namespace]
+        } else {
+            &[SelectorField::Id]
+        };
+        self.failing_of(index, &view, known)
+    }
+
+    /// The fields among `fields` of each selector of predicate `index` that `object`
+    /// fails, as canonical text; an empty entry per narrowing.
+    fn failing_of(
+        &self,
+        index: u32,
+        object: &ObjectView<'_>,
+        fields: &[SelectorField],
+    ) -> Vec<Vec<String>> {
         let Some(p) = self.predicate_data.get(index as usize) else {
             return Vec::new();
         };
@@ -153,6 +196,7 @@ impl Selectors {
                 compiled
                     .failing_fields(object)
                     .into_iter()
+                    .filter(|f| fields.contains(f))
                     .filter_map(|f| field_text(stored, f))
                     .collect()
             })
