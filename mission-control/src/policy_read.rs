@@ -17,10 +17,14 @@
 //!   document cannot name is an error; `component` and `playbook`, which the UI writes
 //!   but Mission Control's rules never match, and canary subjects and objects, which
 //!   Rampart does not model, leave the row out with a warning.
-//! - **`until`**: a row whose `until` has passed (by the database's clock, at the
-//!   snapshot) grants nothing and is left out with a warning (Mission Control stores
-//!   `until` but enforces it nowhere: Rampart fails closed). The earliest `until` still
-//!   ahead is reported: tables compiled now grant those rows until recompiled.
+//! - **`until`**: Mission Control stores `until` but enforces it nowhere, so Rampart
+//!   takes the narrower side of each row. An allow whose `until` has passed (by the
+//!   database's clock, at the snapshot) grants nothing and is left out with a warning
+//!   (fail closed). A deny whose `until` has passed stays in force, with the warning
+//!   "expired deny kept: Mission Control enforces no until" (dropping it would make
+//!   Rampart allow what Mission Control denies). The earliest `until` still ahead of an
+//!   allow is reported: tables compiled now grant that row until recompiled (`serve
+//!   --postgres` refreshes when it passes).
 //! - **A file and a row are one permission** when the row was written from a Kubernetes
 //!   resource (`source = 'KubernetesCRD'`) with the file document's namespace and name:
 //!   the file wins, as it will once Mission Control reconciles it (the row is the
@@ -517,7 +521,8 @@ fn permission_document(
         );
         return None;
     }
-    if row.expired {
+    let deny = row.deny.unwrap_or(false);
+    if row.expired && !deny {
         warn(
             summary,
             bare(),
@@ -530,6 +535,19 @@ fn permission_document(
             ),
         );
         return None;
+    }
+    if row.expired {
+        // Mission Control stores `until` and enforces it nowhere: its deny still denies.
+        // Leaving it out would make Rampart wider than Mission Control (fail open).
+        summary.count("expired deny permissions kept", 1);
+        summary.warn_row(
+            bare(),
+            format!(
+                "expired deny kept: Mission Control enforces no until (the deny expired at `{}` and still denies there)",
+                row.until.as_deref().unwrap_or("")
+            ),
+            "delete the row in Mission Control if the deny is meant to end",
+        );
     }
     let (kind, subject, subject_column) = match row.subject(names) {
         Ok(s) => s,
@@ -550,7 +568,8 @@ fn permission_document(
             return None;
         }
     };
-    if let Some(until) = &row.until {
+    // Only an allow's `until` changes a decision when it passes (a deny stays in force).
+    if let Some(until) = row.until.as_ref().filter(|_| !row.expired && !deny) {
         if findings.earliest_until.as_ref().is_none_or(|e| until < e) {
             findings.earliest_until = Some(until.clone());
             findings.earliest_until_epoch = row.until_epoch;
@@ -574,7 +593,7 @@ fn permission_document(
         .collect();
     spec.insert("actions".into(), json!(actions));
     spec.insert("object".into(), object);
-    spec.insert("deny".into(), json!(row.deny.unwrap_or(false)));
+    spec.insert("deny".into(), json!(deny));
     let mut columns = vec![
         ("metadata.name".to_string(), "name".to_string()),
         ("metadata.namespace".to_string(), "namespace".to_string()),

@@ -516,3 +516,48 @@ fn a_document_and_the_row_of_its_resource_are_one_permission() {
         Objects::new().config(PROD_POD)
     ));
 }
+
+/// Issue 22 (adversary finding): Mission Control stores `until` and enforces it nowhere,
+/// so an expired deny still denies there; leaving it out made Rampart wider (fail open).
+/// An expired allow is left out (narrower), an expired deny stays in force; both warned.
+#[test]
+fn an_expired_deny_stays_in_force_and_an_expired_allow_is_left_out() {
+    let mut mc = McSchema::new("mc_compile_expired");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny, until) VALUES
+  ('00000000-0000-0000-0000-0000000008c1', 'UI', 'person', '{ALICE}', 'delete', 'catalog', true, now() - interval '1 day'),
+  ('00000000-0000-0000-0000-0000000008c2', 'UI', 'person', '{BOB}', 'delete', 'catalog', false, now() - interval '1 day');
+"#
+    ));
+    let (world, _) = world(&mc, &[]);
+    assert_eq!(skipped(&world, "permissions whose `until` has passed"), 1);
+    let messages: Vec<String> = world.summary.warnings.iter().map(|w| w.render()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("0000000008c1")
+            && m.contains("expired deny kept: Mission Control enforces no until")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("0000000008c2")),
+        "{messages:#?}"
+    );
+    // Neither row's `until` is ahead: nothing to refresh for.
+    assert!(world.findings.earliest_until.is_none());
+    let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    // Alice is an editor (deletes configs); the expired deny still takes that away.
+    assert!(!allowed(
+        &tables,
+        "alice@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    // Bob's expired allow grants nothing.
+    assert!(!allowed(
+        &tables,
+        "bob@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+}
