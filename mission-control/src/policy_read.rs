@@ -8,9 +8,13 @@
 //! `error IS NULL`), with these decisions where the database says more than a document:
 //! - **Subjects stored as uuids** (a person, team, notification or playbook, as a
 //!   Permission resource becomes a row) are mapped back through the catalog to the email,
-//!   team name or `namespace/name` a document would write. A uuid that names nothing the
-//!   catalog holds (a soft-deleted person or team, an agent) leaves the row out with a
-//!   warning: the row applies to nobody Rampart is asked about.
+//!   team name or `namespace/name` a document would write, looked up among the subjects
+//!   of the row's `subject_type` only (a team's uuid in a `person` row names no person),
+//!   in any case. A uuid that names nothing live of that type (a soft-deleted person or
+//!   team, an agent) leaves an **allow** out with a warning (it grants nobody Rampart is
+//!   asked about); a **deny** is refused with an error naming the row: Mission Control
+//!   still loads it (a soft-deleted team keeps its casbin rows, so its members stay
+//!   denied), and leaving it out would lift it.
 //! - **The global object** (`object`) is written as the single wildcard selector a
 //!   Permission resource stores as that object (`catalog` is `configs: [{name: "*"}]`, ...);
 //!   a resource id column (`config_id`, ...) is an `id` selector. A global object a
@@ -191,6 +195,10 @@ impl Names {
     }
 }
 
+/// Why a row whose subject uuid names nobody live is left out (an allow) or refused (a
+/// deny).
+const SUBJECT_GONE: &str = "permissions whose subject is soft-deleted or missing";
+
 /// A row left out, with a warning naming it.
 struct LeftOut {
     reason: &'static str,
@@ -317,7 +325,7 @@ impl PermissionRow {
             return match known {
                 Some(name) => Ok((kind, name.clone(), column)),
                 None => Err(left_out(
-                    "permissions whose subject is soft-deleted or missing",
+                    SUBJECT_GONE,
                     format!("the subject is the {kind} `{value}`, which is soft-deleted or missing (or is not a person the catalog holds: an agent, the System person): the row applies to nobody Rampart is asked about"),
                 )),
             };
@@ -551,6 +559,21 @@ fn permission_document(
     }
     let (kind, subject, subject_column) = match row.subject(names) {
         Ok(s) => s,
+        Err(why) if deny && why.reason == SUBJECT_GONE => {
+            // Mission Control still loads this deny (a soft-deleted team keeps its casbin
+            // rows, so its members stay denied): leaving it out would lift the deny.
+            let origin = row.origin(vec![("spec.subject".into(), "subject".into())]);
+            let file = SourceFile::for_row(origin, String::new());
+            diagnostics.push(
+                Diagnostic::at(
+                    Location::new(&file, 0, 1),
+                    format!("{}; a deny cannot be left out (that would lift it), so the row is refused", why.message),
+                )
+                .field("spec.subject")
+                .help("Mission Control still applies this deny to whoever its subject was: point the deny at a live subject, or delete the row in Mission Control if it is meant to go"),
+            );
+            return None;
+        }
         Err(why) => {
             warn(summary, bare(), why);
             return None;

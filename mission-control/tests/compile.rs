@@ -561,3 +561,64 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
         Objects::new().config(PROD_POD)
     ));
 }
+
+/// Issue 22 (adversary finding): a subject uuid is looked up among the subjects of the
+/// row's `subject_type` only, whatever its case; a deny whose subject is soft-deleted
+/// (Mission Control keeps applying it: the team's casbin rows stay) is refused, never
+/// left out; an allow whose subject is soft-deleted is left out with a warning.
+#[test]
+fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_refused() {
+    let old_team = "00000000-0000-0000-0000-0000000001B0";
+    let sre_upper = SRE.to_ascii_uppercase();
+    let mut mc = McSchema::new("mc_compile_subject_kind");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
+  -- The team's uuid in capitals: still the team `sre`.
+  ('00000000-0000-0000-0000-0000000008e1', 'UI', 'team', '{sre_upper}', 'read', 'connection', false),
+  -- A team's uuid declared a person: names no person, left out.
+  ('00000000-0000-0000-0000-0000000008e2', 'UI', 'person', '{SRE}', 'delete', 'catalog', false),
+  -- An allow for the soft-deleted team: left out.
+  ('00000000-0000-0000-0000-0000000008e3', 'UI', 'team', '{old_team}', 'create', 'catalog', false);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(
+        skipped(&read, "permissions whose subject is soft-deleted"),
+        2
+    );
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    assert!(allowed(
+        &tables,
+        "bob@example.com",
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+    assert!(!allowed(
+        &tables,
+        "bob@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+
+    // A deny for the soft-deleted team: refused, naming the row.
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008e4', 'UI', 'team', '{old_team}', 'delete', 'catalog', true);
+"#
+    ));
+    let (refused, _) = world(&mc, &[]);
+    let problems = match compile(refused) {
+        Ok(_) => panic!("a deny on a soft-deleted team was dropped"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    assert!(
+        rendered.contains("permissions row `00000000-0000-0000-0000-0000000008e4`")
+            && rendered.contains("soft-deleted or missing")
+            && rendered.contains("the row is refused"),
+        "{rendered}"
+    );
+}
