@@ -5,7 +5,9 @@
 //! `compile --postgres`), so that memory does not grow with the number of configs.
 //!
 //! Rows are read as Mission Control reads them: soft-deleted rows do not exist; people are
-//! the live rows with an email that are not agents; memberships and role assignments of
+//! the live rows with an email that are not agents; a role casbin assigns to a live team
+//! (`g, <team id>, <role>`) is given to the team's members (from `team_members`), as
+//! casbin's role inheritance gives it in Mission Control; memberships and role assignments of
 //! anyone else are skipped and counted, as are casbin rows that are not role
 //! assignments. A row whose JSON Mission Control's own types could not hold (a tag that
 //! is an object, `properties` that is not an array) is left out with a warning naming
@@ -296,11 +298,19 @@ impl Reading<'_, '_> {
     fn people(&mut self, roles: &[String]) -> Result<(), SourceError> {
         let people = self.snapshot.table("people");
         let casbin = self.snapshot.table("casbin_rule");
+        let teams = self.snapshot.table("teams");
+        let members = self.snapshot.table("team_members");
         self.sink.start(List::People)?;
+        // A person's own roles, and (casbin's role inheritance) the roles of the live
+        // teams `team_members` puts them in.
         let sql = format!(
             "SELECT p.id::text, p.name, p.email, \
                     ARRAY(SELECT DISTINCT c.v1::text FROM {casbin} c \
-                          WHERE c.ptype = 'g' AND c.v0 = p.id::text AND c.v1 = ANY($1) ORDER BY 1) \
+                          WHERE c.ptype = 'g' AND c.v1 = ANY($1) \
+                            AND (c.v0 = p.id::text OR c.v0 IN ( \
+                                 SELECT m.team_id::text FROM {members} m JOIN {teams} t \
+                                   ON t.id = m.team_id AND t.deleted_at IS NULL \
+                                 WHERE m.person_id = p.id)) ORDER BY 1) \
              FROM {people} p WHERE {} ORDER BY p.email, p.id",
             live_person("p")
         );
@@ -671,13 +681,16 @@ fn casbin_rows(
     let casbin = snapshot.table("casbin_rule");
     let people = snapshot.table("people");
     let teams = snapshot.table("teams");
+    let members = snapshot.table("team_members");
     let classified = format!(
-        "SELECT c.v0::text AS member, c.v1::text AS target, CASE \
+        "SELECT c.v0::text AS member, c.v1::text AS target, member.u AS member_id, CASE \
            WHEN c.ptype <> 'g' THEN 'policy' \
            WHEN lp.id IS NOT NULL AND c.v1 = ANY($1) THEN 'role' \
            WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {teams} t WHERE t.id = target.u) THEN 'team' \
            WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {people} q WHERE q.id = target.u) THEN 'person' \
            WHEN lp.id IS NOT NULL THEN 'custom' \
+           WHEN EXISTS (SELECT 1 FROM {teams} t WHERE t.id = member.u AND t.deleted_at IS NULL) \
+             THEN CASE WHEN c.v1 = ANY($1) THEN 'team role' ELSE 'team custom' END \
            WHEN c.v0 = ANY($1) THEN 'inheritance' \
            WHEN member.u IS NOT NULL THEN 'absent' \
            ELSE 'other' END AS kind \
@@ -704,6 +717,14 @@ fn casbin_rows(
         let count = count.max(0) as u64;
         let reason = match kind.as_str() {
             "role" => continue,
+            "team role" => {
+                summary.count("role assignments of teams (given to their members)", count);
+                continue;
+            }
+            "team custom" if options.custom_roles => {
+                summary.count("custom role assignments of teams (given to their members)", count);
+                continue;
+            }
             "policy" => "casbin `p` rows (role definitions and token scopes, not role assignments)",
             "team" => "casbin rows putting a person in a team (`team_members` is authoritative)",
             "person" => "casbin rows linking an access token to its creator (not carried over: a token keeps only its own roles)",
@@ -711,7 +732,7 @@ fn casbin_rows(
                 summary.count("custom role assignments", count);
                 continue;
             }
-            "custom" => "casbin rows assigning a custom role or a permission group (`compile --postgres` reads them; a catalog cannot hold them)",
+            "custom" | "team custom" => "casbin rows assigning a custom role or a permission group (`compile --postgres` reads them; a catalog cannot hold them)",
             "inheritance" => "casbin rows of built-in role inheritance (built into Rampart)",
             "absent" => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
             _ => "casbin rows whose member is neither a person nor a role",
@@ -721,7 +742,15 @@ fn casbin_rows(
     if options.custom_roles {
         let rows = snapshot.query(
             "casbin_rule",
-            &format!("SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' ORDER BY 1, 2"),
+            &format!(
+                "SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' \
+                 UNION \
+                 SELECT k.target, m.person_id::text FROM ({classified}) k \
+                   JOIN {members} m ON m.team_id = k.member_id \
+                   JOIN {people} lp ON lp.id = m.person_id AND {} \
+                 WHERE k.kind = 'team custom' ORDER BY 1, 2",
+                live_person("lp")
+            ),
             &[&roles],
         )?;
         for row in rows {

@@ -37,8 +37,9 @@
 //!   or name, teams by name, playbooks and notifications by namespace and name); members
 //!   that match nothing live are left out with a count, and members of kinds Rampart does
 //!   not model (`canaries`, `scrapers`, `topologies`) are left out with a count. People
-//!   assigned a permission group (or a custom role) by casbin `g` rows become members of
-//!   the group of that name (a group made for them when no row defines it).
+//!   assigned a permission group (or a custom role) by casbin `g` rows, themselves or
+//!   through a live team they are members of, become members of the group of that name
+//!   (a group made for them when no row defines it).
 //! - **Scopes** are read as `Scope` documents (`targets` is the spec's list, agents
 //!   already resolved to ids as upstream stores them), a Kubernetes row beside the file
 //!   it was written from being one Scope as for permissions. A permission row whose

@@ -622,3 +622,46 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
         "{rendered}"
     );
 }
+
+/// Issue 22 (adversary finding): a casbin `g` row assigning a role (built-in or custom) to
+/// a team reaches the team's members, as casbin's role inheritance gives it to them in
+/// Mission Control; it was skipped as a row of "people the catalog does not hold".
+#[test]
+fn a_role_casbin_assigns_to_a_team_reaches_its_members() {
+    let mut mc = McSchema::new("mc_compile_team_roles");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{SRE}', 'editor'),
+  ('g', '{SRE}', 'night-shift'),
+  ('g', '00000000-0000-0000-0000-0000000001b0', 'admin');
+INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008f1', 'UI', 'group', 'night-shift', 'read', 'connection');
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let bob = "bob@example.com";
+    // Bob holds no role of his own; `sre`'s editor role reaches him.
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    // The custom role of the team reaches him too.
+    assert!(allowed(
+        &tables,
+        bob,
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+    // The token person is no member of `sre`.
+    assert!(!allowed(
+        &tables,
+        "bob+token:ci@example.com",
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+}
