@@ -9,7 +9,9 @@
 //! (`g, <team id>, <role>`) is given to the team's members (from `team_members`), as
 //! casbin's role inheritance gives it in Mission Control; memberships and role assignments of
 //! anyone else are skipped and counted, as are casbin rows that are not role
-//! assignments. A row whose JSON Mission Control's own types could not hold (a tag that
+//! assignments. Casbin rows assigning a custom role or a permission group are read for
+//! `compile --postgres` ([`ReadOptions::custom_roles`]); a pull, whose catalog cannot
+//! hold them, is refused ([`SourceError::Inexpressible`]) before anything is written. A row whose JSON Mission Control's own types could not hold (a tag that
 //! is an object, `properties` that is not an array) is left out with a warning naming
 //! it: a request naming that object is then an error, never a guess.
 
@@ -226,9 +228,10 @@ pub fn read_catalog(
         progress,
         estimates: &estimates,
     };
+    // Casbin rows first: a pull refuses rows it cannot express before writing anything.
+    casbin_rows(read.snapshot, read.summary, options, &roles)?;
     read.people(&roles)?;
     read.teams()?;
-    casbin_rows(read.snapshot, read.summary, options, &roles)?;
     for kind in [Named::Playbooks, Named::Notifications, Named::Connections] {
         read.named(kind)?;
     }
@@ -732,12 +735,40 @@ fn casbin_rows(
                 summary.count("custom role assignments", count);
                 continue;
             }
-            "custom" | "team custom" => "casbin rows assigning a custom role or a permission group (`compile --postgres` reads them; a catalog cannot hold them)",
+            "custom" | "team custom" => continue, // refused below
             "inheritance" => "casbin rows of built-in role inheritance (built into Rampart)",
             "absent" => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
             _ => "casbin rows whose member is neither a person nor a role",
         };
         summary.skip(reason, count);
+    }
+    if !options.custom_roles {
+        // A catalog has no place for them: leaving them out would drop what Mission
+        // Control grants (or denies) through them, so the pull is refused.
+        let rows = snapshot.query(
+            "casbin_rule",
+            &format!(
+                "SELECT k.member, k.target, count(*) OVER () FROM ({classified}) k \
+                 WHERE k.kind IN ('custom', 'team custom') ORDER BY 2, 1 LIMIT 5"
+            ),
+            &[&roles],
+        )?;
+        if let Some(first) = rows.first() {
+            let total: i64 = first
+                .try_get(2)
+                .map_err(|e| SourceError::query("casbin_rule", &e))?;
+            let mut examples = Vec::new();
+            for row in &rows {
+                let member = required(row, 0, "casbin_rule")?;
+                let role = required(row, 1, "casbin_rule")?;
+                examples.push(format!("`g, {member}, {role}`"));
+            }
+            return Err(SourceError::Inexpressible(format!(
+                "{total} casbin rows assign a custom role or a permission group to a person or team ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
+                examples.join(", "),
+                if total > examples.len() as i64 { ", ..." } else { "" }
+            )));
+        }
     }
     if options.custom_roles {
         let rows = snapshot.query(
