@@ -232,3 +232,40 @@ fn a_row_row_level_security_hides_is_an_error_not_absent() {
     // The connection is dropped after an error, and the next lookup opens a new one.
     assert!(lookup.log().is_none());
 }
+
+/// Issue 22 (adversary finding): `TRUNCATE` moves no insert, update or delete counter, so
+/// a polled table emptied that way (every role assignment in `casbin_rule`) went unseen
+/// until the periodic refresh. The fingerprint includes each table's file node, which a
+/// `TRUNCATE` replaces.
+#[test]
+fn the_poll_sees_a_truncate() {
+    use rampart_mission_control::watch::{Change, ChangeWatch};
+    use std::time::Duration;
+    let mut mc = McSchema::new("mc_watch_truncate");
+    mc.sql(WORLD);
+    // Publish this session's counters now, not when it has been idle for ten seconds.
+    mc.sql("SELECT pg_stat_force_next_flush();");
+    mc.sql("SELECT 1;");
+    let mut watch = ChangeWatch::new(mc.database(), 10_000);
+    assert_eq!(
+        watch.wait(Duration::ZERO).expect("connect"),
+        Some(Change::Connected)
+    );
+    // Let the counters of the inserts above be published: quiet polls in a row.
+    let mut quiet = 0;
+    for _ in 0..200 {
+        match watch.wait(Duration::from_millis(100)).expect("poll") {
+            None => quiet += 1,
+            Some(_) => quiet = 0,
+        }
+        if quiet == 15 {
+            break;
+        }
+    }
+    assert_eq!(quiet, 15, "the counters never settled");
+    mc.sql("TRUNCATE casbin_rule;");
+    assert_eq!(
+        watch.wait(Duration::from_millis(100)).expect("poll"),
+        Some(Change::Polled)
+    );
+}
