@@ -5,7 +5,9 @@
 //! `compile --postgres`), so that memory does not grow with the number of configs.
 //!
 //! Rows are read as Mission Control reads them: soft-deleted rows do not exist; people are
-//! the live rows with an email that are not agents; a role casbin assigns to a live team
+//! the live rows with an email that are not agents (two of them whose emails differ only
+//! in case are both left out, with a warning naming each row: Rampart cannot tell them
+//! apart, Mission Control can, and neither may win); a role casbin assigns to a live team
 //! (`g, <team id>, <role>`) is given to the team's members (from `team_members`), as
 //! casbin's role inheritance gives it in Mission Control; memberships and role assignments of
 //! anyone else are skipped and counted, as are casbin rows that are not role
@@ -178,11 +180,29 @@ pub struct ReadOptions {
     pub custom_roles: bool,
 }
 
-/// The SQL condition of a person the catalog holds, for the table alias `a`.
-fn live_person(a: &str) -> String {
+/// The SQL condition of a live person with an email who is not an agent, for the table
+/// alias `a`.
+fn person_row(a: &str) -> String {
     format!(
         "{a}.deleted_at IS NULL AND {a}.email IS NOT NULL AND {a}.type IS DISTINCT FROM 'agent'"
     )
+}
+
+/// The SQL condition of such a person whose email another such person's spells too,
+/// up to case (`people` is the table): neither is held.
+fn email_twin(a: &str, people: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM {people} twin WHERE {} AND twin.id <> {a}.id \
+                 AND lower(twin.email) = lower({a}.email))",
+        person_row("twin")
+    )
+}
+
+/// The SQL condition of a person the catalog holds, for the table alias `a` (`people` is
+/// the table): two people whose emails differ only in case are one principal to Rampart
+/// and two to Mission Control, so neither is held (never one winning).
+fn live_person(a: &str, people: &str) -> String {
+    format!("{} AND NOT {}", person_row(a), email_twin(a, people))
 }
 
 /// A text value that looks like a canonical uuid, as a uuid (else NULL), for `x`.
@@ -315,7 +335,7 @@ impl Reading<'_, '_> {
                                    ON t.id = m.team_id AND t.deleted_at IS NULL \
                                  WHERE m.person_id = p.id)) ORDER BY 1) \
              FROM {people} p WHERE {} ORDER BY p.email, p.id",
-            live_person("p")
+            live_person("p", &people)
         );
         let total = self.estimate("people");
         let mut assignments = 0u64;
@@ -358,6 +378,34 @@ impl Reading<'_, '_> {
             "people without an email (the System person)",
             count_of(&left_out, 2, "people")?,
         );
+        let twins = self.snapshot.query(
+            "people",
+            &format!(
+                "SELECT p.id::text, p.name, p.email FROM {people} p WHERE {} AND {} \
+                 ORDER BY lower(p.email), p.id",
+                person_row("p"),
+                email_twin("p", &people)
+            ),
+            &[],
+        )?;
+        self.summary.skip(
+            "people whose email differs from another's only in case (neither is held)",
+            twins.len() as u64,
+        );
+        for row in &twins {
+            let email = text(row, 2, "people")?.unwrap_or_default();
+            self.summary.warn_row(
+                RowOrigin {
+                    table: "people".to_string(),
+                    id: required(row, 0, "people")?,
+                    name: text(row, 1, "people")?,
+                    source: None,
+                    columns: Vec::new(),
+                },
+                format!("the email `{email}` differs from another live person's only in case: Rampart cannot tell them apart (Mission Control can), so neither is held, nor their memberships and roles; the row is left out"),
+                "give one of them another email, or delete the duplicate person in Mission Control",
+            );
+        }
         Ok(())
     }
 
@@ -375,7 +423,7 @@ impl Reading<'_, '_> {
              LEFT JOIN {members} m ON m.team_id = t.id \
              LEFT JOIN {people} p ON p.id = m.person_id AND {} \
              WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
-            live_person("p")
+            live_person("p", &people)
         );
         let mut memberships = 0u64;
         let sink = &mut *self.sink;
@@ -703,7 +751,7 @@ fn casbin_rows(
          LEFT JOIN {people} lp ON lp.id = member.u AND {}",
         as_uuid("c.v0"),
         as_uuid("c.v1"),
-        live_person("lp")
+        live_person("lp", &people)
     );
     let rows = snapshot.query(
         "casbin_rule",
@@ -780,7 +828,7 @@ fn casbin_rows(
                    JOIN {members} m ON m.team_id = k.member_id \
                    JOIN {people} lp ON lp.id = m.person_id AND {} \
                  WHERE k.kind = 'team custom' ORDER BY 1, 2",
-                live_person("lp")
+                live_person("lp", &people)
             ),
             &[&roles],
         )?;

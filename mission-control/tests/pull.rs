@@ -446,3 +446,54 @@ fn a_pull_meeting_casbin_rows_a_catalog_cannot_hold_is_refused() {
         .is_some_and(|h| h.contains("compile --postgres")));
     assert!(sink.into_inner().is_empty(), "nothing is written");
 }
+
+/// Issue 22 (adversary finding): two live people whose emails differ only in case are
+/// one principal to Rampart (the compiler refuses the pair), but two to Mission Control.
+/// Neither wins: both are left out of the catalog (with their memberships and roles),
+/// each with a warning naming its row.
+#[test]
+fn two_people_whose_emails_differ_only_in_case_are_both_left_out() {
+    let mut mc = McSchema::new("mc_pull_email_case");
+    mc.sql(WORLD);
+    mc.sql(
+        "INSERT INTO people (id, name, email) VALUES \
+           ('00000000-0000-0000-0000-0000000000e0', 'Alice Again', 'ALICE@example.com');",
+    );
+    let (catalog, summary, _) = pull_catalog(&mc.database()).expect("pull");
+    let emails: Vec<&str> = catalog
+        .people
+        .iter()
+        .filter_map(|p| p.email.as_deref())
+        .collect();
+    assert!(
+        !emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case("alice@example.com")),
+        "{emails:?}"
+    );
+    assert!(emails.contains(&"bob@example.com"), "{emails:?}");
+    assert_eq!(
+        catalog.teams[0].members,
+        ["00000000-0000-0000-0000-0000000000b0"],
+        "Alice's membership goes with her"
+    );
+    assert_eq!(
+        skipped(
+            &summary,
+            "people whose email differs from another's only in case"
+        ),
+        2
+    );
+    let warned: Vec<String> = summary.warnings.iter().map(|w| w.render()).collect();
+    for id in [
+        "00000000-0000-0000-0000-0000000000a1",
+        "00000000-0000-0000-0000-0000000000e0",
+    ] {
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.contains(id) && w.contains("only in case")),
+            "{warned:#?}"
+        );
+    }
+}
