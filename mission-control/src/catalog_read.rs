@@ -676,6 +676,7 @@ impl RawObject {
             status: self.status,
             health: self.health,
             agent: self.agent,
+            agent_name: None,
             category: None,
         })
     }
