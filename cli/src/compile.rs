@@ -4,8 +4,9 @@
 //! `rampart compile [PATHS...] --postgres URL -o TABLES`: the catalog and the policy rows
 //! (`permissions`, `permission_groups`) from Mission Control's database, beside the
 //! documents of PATHS ([`rampart_mission_control::world_read`]); rows left out are
-//! warned about and counted, and a permission with an `until` ahead is named, since the
-//! tables keep granting it until they are compiled again.
+//! warned about and counted (an expired deny is kept in force, and warned), and an allow
+//! with an `until` ahead is named, since the tables keep granting it until they are
+//! compiled again.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -3,7 +3,8 @@
 //! tables as `compile --postgres` does (from one snapshot), and waits with the
 //! database's change watcher ([`ChangeWatch`]: `LISTEN table_activity`, and the
 //! counters of the tables Mission Control does not announce), and for the earliest
-//! `until` of a permission in force, after which the tables no longer grant it.
+//! `until` of an allow in force, after which the tables no longer grant it (an expired
+//! deny stays in force: Mission Control enforces no `until`).
 //!
 //! Every change recompiles the world (applying a change without recompiling is not
 //! done); an object the tables do not know yet is looked up on its first request

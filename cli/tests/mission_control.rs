@@ -161,6 +161,40 @@ fn a_reader_without_bypassrls_is_refused_and_nothing_is_written() {
     );
 }
 
+/// Issue 22 (adversary finding): a pull meeting casbin rows that assign a custom role or
+/// a permission group exits 2 naming them, and writes nothing (it used to skip them).
+#[test]
+fn a_pull_meeting_custom_role_assignments_exits_2_and_writes_nothing() {
+    let _announcements = announcements_shared();
+    let mut schema = mc::McSchema::new("mc_cli_custom_roles");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '00000000-0000-0000-0000-0000000000a1', 'auditors');",
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let catalog = dir.path().join("catalog.json");
+    let out = run(&[
+        "catalog",
+        "pull",
+        "--postgres",
+        &schema.url(),
+        "--schema",
+        "mc_cli_custom_roles",
+        "-o",
+        catalog.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("1 casbin rows assign a custom role or a permission group")
+            && err.contains("`g, 00000000-0000-0000-0000-0000000000a1, auditors`")
+            && err.contains("= help: compile against the database instead"),
+        "{err}"
+    );
+    assert!(err.contains("nothing written"), "{err}");
+    assert!(!catalog.exists());
+}
+
 #[test]
 fn grants_print_the_least_privilege_role() {
     let _announcements = announcements_shared();

@@ -531,8 +531,26 @@ impl<'a> Resolver<'a> {
             (UnitKind::Playbook, "playbooks", &spec.playbooks, &playbooks),
         ] {
             for (i, s) in list.iter().flatten().enumerate() {
-                let members = service_members(&s.value, known);
                 let field = format!("spec.{field}[{i}]");
+                if let (Some(name), Some(namespace)) = (&s.value.name, &s.value.namespace) {
+                    if name.value == "*" {
+                        // Not a pattern upstream defines: refused rather than guessed
+                        // (every member of the namespace, or every member anywhere).
+                        self.diagnostics.push(
+                            Diagnostic::at(
+                                g.at_node(s),
+                                format!(
+                                    "a wildcard {kind} member (`name: \"*\"`) cannot have a namespace (`{}`)",
+                                    namespace.value
+                                ),
+                            )
+                            .field(field)
+                            .help("write `name: \"*\"` alone for every one, or list the members of that namespace by name"),
+                        );
+                        continue;
+                    }
+                }
+                let members = service_members(&s.value, known);
                 if members.is_empty() {
                     let what = describe_service(&s.value);
                     self.diagnostics.push(

@@ -185,3 +185,33 @@ spec:
         assert_eq!(found, Vec::<String>::new(), "{subject}");
     }
 }
+
+/// Issue 22 (adversary finding): a wildcard member (`name: '*'`) with a namespace in a
+/// group's `playbooks` or `notifications` is an error naming the field, never a guess.
+#[test]
+fn a_wildcard_group_member_with_a_namespace_is_an_error() {
+    for list in ["playbooks", "notifications"] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let policy = PathBuf::from(write(
+            &dir,
+            &format!(
+                "apiVersion: mission-control.flanksource.com/v1
+kind: PermissionGroup
+metadata: {{name: mc-services}}
+spec:
+  {list}: [{{name: '*', namespace: mc}}]
+"
+            ),
+        ));
+        let problems = match validate_documents(&[policy], Some(&PathBuf::from(CATALOG)), &|_| {}) {
+            Ok(_) => panic!("a wildcard {list} member with a namespace compiled"),
+            Err(d) => d,
+        };
+        let text: Vec<String> = problems.iter().map(|d| d.to_string()).collect();
+        let text = text.join("\n");
+        assert!(
+            text.contains(&format!("spec.{list}[0]")) && text.contains("wildcard"),
+            "{text}"
+        );
+    }
+}

@@ -5,9 +5,15 @@
 //! `compile --postgres`), so that memory does not grow with the number of configs.
 //!
 //! Rows are read as Mission Control reads them: soft-deleted rows do not exist; people are
-//! the live rows with an email that are not agents; memberships and role assignments of
+//! the live rows with an email that are not agents (two of them whose emails differ only
+//! in case are both left out, with a warning naming each row: Rampart cannot tell them
+//! apart, Mission Control can, and neither may win); a role casbin assigns to a live team
+//! (`g, <team id>, <role>`) is given to the team's members (from `team_members`), as
+//! casbin's role inheritance gives it in Mission Control; memberships and role assignments of
 //! anyone else are skipped and counted, as are casbin rows that are not role
-//! assignments. A row whose JSON Mission Control's own types could not hold (a tag that
+//! assignments. Casbin rows assigning a custom role or a permission group are read for
+//! `compile --postgres` ([`ReadOptions::custom_roles`]); a pull, whose catalog cannot
+//! hold them, is refused ([`SourceError::Inexpressible`]) before anything is written. A row whose JSON Mission Control's own types could not hold (a tag that
 //! is an object, `properties` that is not an array) is left out with a warning naming
 //! it: a request naming that object is then an error, never a guess.
 
@@ -174,11 +180,29 @@ pub struct ReadOptions {
     pub custom_roles: bool,
 }
 
-/// The SQL condition of a person the catalog holds, for the table alias `a`.
-fn live_person(a: &str) -> String {
+/// The SQL condition of a live person with an email who is not an agent, for the table
+/// alias `a`.
+fn person_row(a: &str) -> String {
     format!(
         "{a}.deleted_at IS NULL AND {a}.email IS NOT NULL AND {a}.type IS DISTINCT FROM 'agent'"
     )
+}
+
+/// The SQL condition of such a person whose email another such person's spells too,
+/// up to case (`people` is the table): neither is held.
+fn email_twin(a: &str, people: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM {people} twin WHERE {} AND twin.id <> {a}.id \
+                 AND lower(twin.email) = lower({a}.email))",
+        person_row("twin")
+    )
+}
+
+/// The SQL condition of a person the catalog holds, for the table alias `a` (`people` is
+/// the table): two people whose emails differ only in case are one principal to Rampart
+/// and two to Mission Control, so neither is held (never one winning).
+fn live_person(a: &str, people: &str) -> String {
+    format!("{} AND NOT {}", person_row(a), email_twin(a, people))
 }
 
 /// A text value that looks like a canonical uuid, as a uuid (else NULL), for `x`.
@@ -224,9 +248,10 @@ pub fn read_catalog(
         progress,
         estimates: &estimates,
     };
+    // Casbin rows first: a pull refuses rows it cannot express before writing anything.
+    casbin_rows(read.snapshot, read.summary, options, &roles)?;
     read.people(&roles)?;
     read.teams()?;
-    casbin_rows(read.snapshot, read.summary, options, &roles)?;
     for kind in [Named::Playbooks, Named::Notifications, Named::Connections] {
         read.named(kind)?;
     }
@@ -296,13 +321,21 @@ impl Reading<'_, '_> {
     fn people(&mut self, roles: &[String]) -> Result<(), SourceError> {
         let people = self.snapshot.table("people");
         let casbin = self.snapshot.table("casbin_rule");
+        let teams = self.snapshot.table("teams");
+        let members = self.snapshot.table("team_members");
         self.sink.start(List::People)?;
+        // A person's own roles, and (casbin's role inheritance) the roles of the live
+        // teams `team_members` puts them in.
         let sql = format!(
             "SELECT p.id::text, p.name, p.email, \
                     ARRAY(SELECT DISTINCT c.v1::text FROM {casbin} c \
-                          WHERE c.ptype = 'g' AND c.v0 = p.id::text AND c.v1 = ANY($1) ORDER BY 1) \
+                          WHERE c.ptype = 'g' AND c.v1 = ANY($1) \
+                            AND (c.v0 = p.id::text OR c.v0 IN ( \
+                                 SELECT m.team_id::text FROM {members} m JOIN {teams} t \
+                                   ON t.id = m.team_id AND t.deleted_at IS NULL \
+                                 WHERE m.person_id = p.id)) ORDER BY 1) \
              FROM {people} p WHERE {} ORDER BY p.email, p.id",
-            live_person("p")
+            live_person("p", &people)
         );
         let total = self.estimate("people");
         let mut assignments = 0u64;
@@ -345,6 +378,34 @@ impl Reading<'_, '_> {
             "people without an email (the System person)",
             count_of(&left_out, 2, "people")?,
         );
+        let twins = self.snapshot.query(
+            "people",
+            &format!(
+                "SELECT p.id::text, p.name, p.email FROM {people} p WHERE {} AND {} \
+                 ORDER BY lower(p.email), p.id",
+                person_row("p"),
+                email_twin("p", &people)
+            ),
+            &[],
+        )?;
+        self.summary.skip(
+            "people whose email differs from another's only in case (neither is held)",
+            twins.len() as u64,
+        );
+        for row in &twins {
+            let email = text(row, 2, "people")?.unwrap_or_default();
+            self.summary.warn_row(
+                RowOrigin {
+                    table: "people".to_string(),
+                    id: required(row, 0, "people")?,
+                    name: text(row, 1, "people")?,
+                    source: None,
+                    columns: Vec::new(),
+                },
+                format!("the email `{email}` differs from another live person's only in case: Rampart cannot tell them apart (Mission Control can), so neither is held, nor their memberships and roles; the row is left out"),
+                "give one of them another email, or delete the duplicate person in Mission Control",
+            );
+        }
         Ok(())
     }
 
@@ -362,7 +423,7 @@ impl Reading<'_, '_> {
              LEFT JOIN {members} m ON m.team_id = t.id \
              LEFT JOIN {people} p ON p.id = m.person_id AND {} \
              WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
-            live_person("p")
+            live_person("p", &people)
         );
         let mut memberships = 0u64;
         let sink = &mut *self.sink;
@@ -615,6 +676,7 @@ impl RawObject {
             status: self.status,
             health: self.health,
             agent: self.agent,
+            agent_name: None,
             category: None,
         })
     }
@@ -671,13 +733,16 @@ fn casbin_rows(
     let casbin = snapshot.table("casbin_rule");
     let people = snapshot.table("people");
     let teams = snapshot.table("teams");
+    let members = snapshot.table("team_members");
     let classified = format!(
-        "SELECT c.v0::text AS member, c.v1::text AS target, CASE \
+        "SELECT c.v0::text AS member, c.v1::text AS target, member.u AS member_id, CASE \
            WHEN c.ptype <> 'g' THEN 'policy' \
            WHEN lp.id IS NOT NULL AND c.v1 = ANY($1) THEN 'role' \
            WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {teams} t WHERE t.id = target.u) THEN 'team' \
            WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {people} q WHERE q.id = target.u) THEN 'person' \
            WHEN lp.id IS NOT NULL THEN 'custom' \
+           WHEN EXISTS (SELECT 1 FROM {teams} t WHERE t.id = member.u AND t.deleted_at IS NULL) \
+             THEN CASE WHEN c.v1 = ANY($1) THEN 'team role' ELSE 'team custom' END \
            WHEN c.v0 = ANY($1) THEN 'inheritance' \
            WHEN member.u IS NOT NULL THEN 'absent' \
            ELSE 'other' END AS kind \
@@ -687,7 +752,7 @@ fn casbin_rows(
          LEFT JOIN {people} lp ON lp.id = member.u AND {}",
         as_uuid("c.v0"),
         as_uuid("c.v1"),
-        live_person("lp")
+        live_person("lp", &people)
     );
     let rows = snapshot.query(
         "casbin_rule",
@@ -704,6 +769,14 @@ fn casbin_rows(
         let count = count.max(0) as u64;
         let reason = match kind.as_str() {
             "role" => continue,
+            "team role" => {
+                summary.count("role assignments of teams (given to their members)", count);
+                continue;
+            }
+            "team custom" if options.custom_roles => {
+                summary.count("custom role assignments of teams (given to their members)", count);
+                continue;
+            }
             "policy" => "casbin `p` rows (role definitions and token scopes, not role assignments)",
             "team" => "casbin rows putting a person in a team (`team_members` is authoritative)",
             "person" => "casbin rows linking an access token to its creator (not carried over: a token keeps only its own roles)",
@@ -711,17 +784,53 @@ fn casbin_rows(
                 summary.count("custom role assignments", count);
                 continue;
             }
-            "custom" => "casbin rows assigning a custom role or a permission group (`compile --postgres` reads them; a catalog cannot hold them)",
+            "custom" | "team custom" => continue, // refused below
             "inheritance" => "casbin rows of built-in role inheritance (built into Rampart)",
             "absent" => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
             _ => "casbin rows whose member is neither a person nor a role",
         };
         summary.skip(reason, count);
     }
+    if !options.custom_roles {
+        // A catalog has no place for them: leaving them out would drop what Mission
+        // Control grants (or denies) through them, so the pull is refused.
+        let rows = snapshot.query(
+            "casbin_rule",
+            &format!(
+                "SELECT k.member, k.target, count(*) OVER () FROM ({classified}) k \
+                 WHERE k.kind IN ('custom', 'team custom') ORDER BY 2, 1 LIMIT 5"
+            ),
+            &[&roles],
+        )?;
+        if let Some(first) = rows.first() {
+            let total: i64 = first
+                .try_get(2)
+                .map_err(|e| SourceError::query("casbin_rule", &e))?;
+            let mut examples = Vec::new();
+            for row in &rows {
+                let member = required(row, 0, "casbin_rule")?;
+                let role = required(row, 1, "casbin_rule")?;
+                examples.push(format!("`g, {member}, {role}`"));
+            }
+            return Err(SourceError::Inexpressible(format!(
+                "{total} casbin rows assign a custom role or a permission group to a person or team ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
+                examples.join(", "),
+                if total > examples.len() as i64 { ", ..." } else { "" }
+            )));
+        }
+    }
     if options.custom_roles {
         let rows = snapshot.query(
             "casbin_rule",
-            &format!("SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' ORDER BY 1, 2"),
+            &format!(
+                "SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' \
+                 UNION \
+                 SELECT k.target, m.person_id::text FROM ({classified}) k \
+                   JOIN {members} m ON m.team_id = k.member_id \
+                   JOIN {people} lp ON lp.id = m.person_id AND {} \
+                 WHERE k.kind = 'team custom' ORDER BY 1, 2",
+                live_person("lp", &people)
+            ),
             &[&roles],
         )?;
         for row in rows {

@@ -209,6 +209,9 @@ pub enum SourceError {
     Refused(Refusal),
     /// Writing the output failed.
     Write(String),
+    /// The database holds what the output cannot express (a pull meeting casbin rows
+    /// that assign custom roles or permission groups).
+    Inexpressible(String),
 }
 
 impl SourceError {
@@ -224,6 +227,9 @@ impl SourceError {
     pub fn help(&self) -> Option<String> {
         match self {
             SourceError::Refused(r) => Some(r.help()),
+            SourceError::Inexpressible(_) => Some(
+                "compile against the database instead (`rampart compile --postgres`, which makes those people members of the group of that name), or remove the casbin rows in Mission Control".to_string(),
+            ),
             SourceError::Url(_) => Some(
                 "write `postgresql://USER@HOST:PORT/DATABASE` (a password is better given in `PGPASSWORD` or a `.pgpass` file than in the URL)".to_string(),
             ),
@@ -256,6 +262,7 @@ impl fmt::Display for SourceError {
             }
             SourceError::Refused(r) => r.fmt(f),
             SourceError::Write(e) => write!(f, "cannot write the output: {e}"),
+            SourceError::Inexpressible(e) => write!(f, "{e}"),
         }
     }
 }

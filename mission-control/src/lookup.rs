@@ -5,6 +5,10 @@
 //! NULL`), a config's namespace from its tags, `properties` as a map — so that the
 //! runtime classifies it by its attributes exactly as a recompile would number it.
 //!
+//! A config's or component's agent is named too (`agents.name` by the row's `agent_id`,
+//! live agents only), so that an object whose agent was created after the tables is
+//! matched by selectors naming that agent, as the next compile matches it.
+//!
 //! An id that is not a uuid is no primary key: it is absent without a query. The lookup
 //! has a connection of its own (reconnected after an error), with `row_security = off`
 //! (a row that row-level security would hide is an error, never "absent") and a statement
@@ -135,10 +139,30 @@ fn fetch_on(
             let Some(row) = rows.first() else {
                 return Ok(Found::Absent);
             };
-            Ok(match RawObject::of(row, table_name)?.attributes() {
-                Ok(attributes) => Found::Object(Box::new(attributes)),
-                Err(why) => Found::Unreadable(why),
-            })
+            let mut attributes = match RawObject::of(row, table_name)?.attributes() {
+                Ok(attributes) => attributes,
+                Err(why) => return Ok(Found::Unreadable(why)),
+            };
+            // The agent's name, for an agent created after the tables (they name the
+            // agents they know themselves).
+            if let Some(agent) = attributes.agent.clone().filter(|a| is_uuid(a)) {
+                let agents = format!(
+                    "{}.{}",
+                    quote_identifier(connection.schema()),
+                    quote_identifier("agents")
+                );
+                let rows = connection.query(
+                    "agents",
+                    &format!(
+                        "SELECT name FROM {agents} WHERE deleted_at IS NULL AND id = $1::text::uuid"
+                    ),
+                    &[&agent],
+                )?;
+                if let Some(row) = rows.first() {
+                    attributes.agent_name = text(row, 0, "agents")?;
+                }
+            }
+            Ok(Found::Object(Box::new(attributes)))
         }
         Category::Playbook | Category::Connection => {
             let fourth = if category == Category::Playbook {

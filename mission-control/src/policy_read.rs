@@ -8,19 +8,27 @@
 //! `error IS NULL`), with these decisions where the database says more than a document:
 //! - **Subjects stored as uuids** (a person, team, notification or playbook, as a
 //!   Permission resource becomes a row) are mapped back through the catalog to the email,
-//!   team name or `namespace/name` a document would write. A uuid that names nothing the
-//!   catalog holds (a soft-deleted person or team, an agent) leaves the row out with a
-//!   warning: the row applies to nobody Rampart is asked about.
+//!   team name or `namespace/name` a document would write, looked up among the subjects
+//!   of the row's `subject_type` only (a team's uuid in a `person` row names no person),
+//!   in any case. A uuid that names nothing live of that type (a soft-deleted person or
+//!   team, an agent) leaves an **allow** out with a warning (it grants nobody Rampart is
+//!   asked about); a **deny** is refused with an error naming the row: Mission Control
+//!   still loads it (a soft-deleted team keeps its casbin rows, so its members stay
+//!   denied), and leaving it out would lift it.
 //! - **The global object** (`object`) is written as the single wildcard selector a
 //!   Permission resource stores as that object (`catalog` is `configs: [{name: "*"}]`, ...);
 //!   a resource id column (`config_id`, ...) is an `id` selector. A global object a
 //!   document cannot name is an error; `component` and `playbook`, which the UI writes
 //!   but Mission Control's rules never match, and canary subjects and objects, which
 //!   Rampart does not model, leave the row out with a warning.
-//! - **`until`**: a row whose `until` has passed (by the database's clock, at the
-//!   snapshot) grants nothing and is left out with a warning (Mission Control stores
-//!   `until` but enforces it nowhere: Rampart fails closed). The earliest `until` still
-//!   ahead is reported: tables compiled now grant those rows until recompiled.
+//! - **`until`**: Mission Control stores `until` but enforces it nowhere, so Rampart
+//!   takes the narrower side of each row. An allow whose `until` has passed (by the
+//!   database's clock, at the snapshot) grants nothing and is left out with a warning
+//!   (fail closed). A deny whose `until` has passed stays in force, with the warning
+//!   "expired deny kept: Mission Control enforces no until" (dropping it would make
+//!   Rampart allow what Mission Control denies). The earliest `until` still ahead of an
+//!   allow is reported: tables compiled now grant that row until recompiled (`serve
+//!   --postgres` refreshes when it passes).
 //! - **A file and a row are one permission** when the row was written from a Kubernetes
 //!   resource (`source = 'KubernetesCRD'`) with the file document's namespace and name:
 //!   the file wins, as it will once Mission Control reconciles it (the row is the
@@ -29,8 +37,9 @@
 //!   or name, teams by name, playbooks and notifications by namespace and name); members
 //!   that match nothing live are left out with a count, and members of kinds Rampart does
 //!   not model (`canaries`, `scrapers`, `topologies`) are left out with a count. People
-//!   assigned a permission group (or a custom role) by casbin `g` rows become members of
-//!   the group of that name (a group made for them when no row defines it).
+//!   assigned a permission group (or a custom role) by casbin `g` rows, themselves or
+//!   through a live team they are members of, become members of the group of that name
+//!   (a group made for them when no row defines it).
 //! - **Scopes** are read as `Scope` documents (`targets` is the spec's list, agents
 //!   already resolved to ids as upstream stores them), a Kubernetes row beside the file
 //!   it was written from being one Scope as for permissions. A permission row whose
@@ -187,6 +196,10 @@ impl Names {
     }
 }
 
+/// Why a row whose subject uuid names nobody live is left out (an allow) or refused (a
+/// deny).
+const SUBJECT_GONE: &str = "permissions whose subject is soft-deleted or missing";
+
 /// A row left out, with a warning naming it.
 struct LeftOut {
     reason: &'static str,
@@ -313,7 +326,7 @@ impl PermissionRow {
             return match known {
                 Some(name) => Ok((kind, name.clone(), column)),
                 None => Err(left_out(
-                    "permissions whose subject is soft-deleted or missing",
+                    SUBJECT_GONE,
                     format!("the subject is the {kind} `{value}`, which is soft-deleted or missing (or is not a person the catalog holds: an agent, the System person): the row applies to nobody Rampart is asked about"),
                 )),
             };
@@ -517,7 +530,8 @@ fn permission_document(
         );
         return None;
     }
-    if row.expired {
+    let deny = row.deny.unwrap_or(false);
+    if row.expired && !deny {
         warn(
             summary,
             bare(),
@@ -531,8 +545,36 @@ fn permission_document(
         );
         return None;
     }
+    if row.expired {
+        // Mission Control stores `until` and enforces it nowhere: its deny still denies.
+        // Leaving it out would make Rampart wider than Mission Control (fail open).
+        summary.count("expired deny permissions kept", 1);
+        summary.warn_row(
+            bare(),
+            format!(
+                "expired deny kept: Mission Control enforces no until (the deny expired at `{}` and still denies there)",
+                row.until.as_deref().unwrap_or("")
+            ),
+            "delete the row in Mission Control if the deny is meant to end",
+        );
+    }
     let (kind, subject, subject_column) = match row.subject(names) {
         Ok(s) => s,
+        Err(why) if deny && why.reason == SUBJECT_GONE => {
+            // Mission Control still loads this deny (a soft-deleted team keeps its casbin
+            // rows, so its members stay denied): leaving it out would lift the deny.
+            let origin = row.origin(vec![("spec.subject".into(), "subject".into())]);
+            let file = SourceFile::for_row(origin, String::new());
+            diagnostics.push(
+                Diagnostic::at(
+                    Location::new(&file, 0, 1),
+                    format!("{}; a deny cannot be left out (that would lift it), so the row is refused", why.message),
+                )
+                .field("spec.subject")
+                .help("Mission Control still applies this deny to whoever its subject was: point the deny at a live subject, or delete the row in Mission Control if it is meant to go"),
+            );
+            return None;
+        }
         Err(why) => {
             warn(summary, bare(), why);
             return None;
@@ -550,7 +592,8 @@ fn permission_document(
             return None;
         }
     };
-    if let Some(until) = &row.until {
+    // Only an allow's `until` changes a decision when it passes (a deny stays in force).
+    if let Some(until) = row.until.as_ref().filter(|_| !row.expired && !deny) {
         if findings.earliest_until.as_ref().is_none_or(|e| until < e) {
             findings.earliest_until = Some(until.clone());
             findings.earliest_until_epoch = row.until_epoch;
@@ -574,7 +617,7 @@ fn permission_document(
         .collect();
     spec.insert("actions".into(), json!(actions));
     spec.insert("object".into(), object);
-    spec.insert("deny".into(), json!(row.deny.unwrap_or(false)));
+    spec.insert("deny".into(), json!(deny));
     let mut columns = vec![
         ("metadata.name".to_string(), "name".to_string()),
         ("metadata.namespace".to_string(), "namespace".to_string()),

@@ -3,7 +3,9 @@
 //! announces (permissions, permission groups, scopes, teams, memberships, playbooks,
 //! notifications); the tables it does not announce (people, casbin rows, agents, configs,
 //! components, connections) are polled with a cheap fingerprint, their insert, update and
-//! delete counters in `pg_stat_user_tables`. Those counters are a hint (the server
+//! delete counters in `pg_stat_user_tables` and their file nodes
+//! (`pg_relation_filenode`, which a `TRUNCATE` replaces while moving no counter). Those
+//! counters are a hint (the server
 //! publishes them within about a second, or ten when the writer stays idle), never a
 //! proof: every `full_every` quiet polls a change is reported anyway, which bounds how
 //! long a change the hint missed can go unseen.
@@ -50,7 +52,7 @@ impl std::fmt::Display for Change {
 pub struct ChangeWatch {
     database: Database,
     connection: Option<Connection>,
-    fingerprint: Option<Vec<(String, i64)>>,
+    fingerprint: Option<Vec<(String, i64, i64)>>,
     quiet_polls: u32,
     full_every: u32,
 }
@@ -104,7 +106,7 @@ impl ChangeWatch {
 fn wait_on(
     connection: &mut Connection,
     timeout: Duration,
-    last: &mut Option<Vec<(String, i64)>>,
+    last: &mut Option<Vec<(String, i64, i64)>>,
 ) -> Result<Option<Change>, SourceError> {
     let listen_error = |e: postgres::Error| SourceError::query("the change notifications", &e);
     let first = {
@@ -140,15 +142,18 @@ fn wait_on(
 }
 
 /// The insert, update and delete counters of the tables Mission Control does not
-/// announce.
-fn fingerprint(connection: &mut Connection) -> Result<Vec<(String, i64)>, SourceError> {
+/// announce, and each one's file node (`TRUNCATE` moves no counter but gives the table a
+/// new file).
+fn fingerprint(connection: &mut Connection) -> Result<Vec<(String, i64, i64)>, SourceError> {
     let tables: Vec<String> = CATALOG_TABLES
         .iter()
         .filter(|t| !t.notifies)
         .map(|t| t.name.to_string())
         .collect();
     let schema = connection.schema().to_string();
-    let sql = "SELECT relname::text, n_tup_ins + n_tup_upd + n_tup_del FROM pg_catalog.pg_stat_user_tables \
+    let sql = "SELECT relname::text, n_tup_ins + n_tup_upd + n_tup_del, \
+                      coalesce(pg_catalog.pg_relation_filenode(relid)::text::bigint, 0) \
+               FROM pg_catalog.pg_stat_user_tables \
                WHERE schemaname = $1 AND relname = ANY($2) ORDER BY relname";
     let rows = connection.query("the table counters", sql, &[&schema, &tables])?;
     rows.iter()
@@ -159,7 +164,10 @@ fn fingerprint(connection: &mut Connection) -> Result<Vec<(String, i64)>, Source
             let count: i64 = row
                 .try_get(1)
                 .map_err(|e| SourceError::query("the table counters", &e))?;
-            Ok((name, count))
+            let file: i64 = row
+                .try_get(2)
+                .map_err(|e| SourceError::query("the table counters", &e))?;
+            Ok((name, count, file))
         })
         .collect()
 }

@@ -516,3 +516,152 @@ fn a_document_and_the_row_of_its_resource_are_one_permission() {
         Objects::new().config(PROD_POD)
     ));
 }
+
+/// Issue 22 (adversary finding): Mission Control stores `until` and enforces it nowhere,
+/// so an expired deny still denies there; leaving it out made Rampart wider (fail open).
+/// An expired allow is left out (narrower), an expired deny stays in force; both warned.
+#[test]
+fn an_expired_deny_stays_in_force_and_an_expired_allow_is_left_out() {
+    let mut mc = McSchema::new("mc_compile_expired");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny, until) VALUES
+  ('00000000-0000-0000-0000-0000000008c1', 'UI', 'person', '{ALICE}', 'delete', 'catalog', true, now() - interval '1 day'),
+  ('00000000-0000-0000-0000-0000000008c2', 'UI', 'person', '{BOB}', 'delete', 'catalog', false, now() - interval '1 day');
+"#
+    ));
+    let (world, _) = world(&mc, &[]);
+    assert_eq!(skipped(&world, "permissions whose `until` has passed"), 1);
+    let messages: Vec<String> = world.summary.warnings.iter().map(|w| w.render()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("0000000008c1")
+            && m.contains("expired deny kept: Mission Control enforces no until")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("0000000008c2")),
+        "{messages:#?}"
+    );
+    // Neither row's `until` is ahead: nothing to refresh for.
+    assert!(world.findings.earliest_until.is_none());
+    let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    // Alice is an editor (deletes configs); the expired deny still takes that away.
+    assert!(!allowed(
+        &tables,
+        "alice@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    // Bob's expired allow grants nothing.
+    assert!(!allowed(
+        &tables,
+        "bob@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+}
+
+/// Issue 22 (adversary finding): a subject uuid is looked up among the subjects of the
+/// row's `subject_type` only, whatever its case; a deny whose subject is soft-deleted
+/// (Mission Control keeps applying it: the team's casbin rows stay) is refused, never
+/// left out; an allow whose subject is soft-deleted is left out with a warning.
+#[test]
+fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_refused() {
+    let old_team = "00000000-0000-0000-0000-0000000001B0";
+    let sre_upper = SRE.to_ascii_uppercase();
+    let mut mc = McSchema::new("mc_compile_subject_kind");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
+  -- The team's uuid in capitals: still the team `sre`.
+  ('00000000-0000-0000-0000-0000000008e1', 'UI', 'team', '{sre_upper}', 'read', 'connection', false),
+  -- A team's uuid declared a person: names no person, left out.
+  ('00000000-0000-0000-0000-0000000008e2', 'UI', 'person', '{SRE}', 'delete', 'catalog', false),
+  -- An allow for the soft-deleted team: left out.
+  ('00000000-0000-0000-0000-0000000008e3', 'UI', 'team', '{old_team}', 'create', 'catalog', false);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(
+        skipped(&read, "permissions whose subject is soft-deleted"),
+        2
+    );
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    assert!(allowed(
+        &tables,
+        "bob@example.com",
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+    assert!(!allowed(
+        &tables,
+        "bob@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+
+    // A deny for the soft-deleted team: refused, naming the row.
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008e4', 'UI', 'team', '{old_team}', 'delete', 'catalog', true);
+"#
+    ));
+    let (refused, _) = world(&mc, &[]);
+    let problems = match compile(refused) {
+        Ok(_) => panic!("a deny on a soft-deleted team was dropped"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    assert!(
+        rendered.contains("permissions row `00000000-0000-0000-0000-0000000008e4`")
+            && rendered.contains("soft-deleted or missing")
+            && rendered.contains("the row is refused"),
+        "{rendered}"
+    );
+}
+
+/// Issue 22 (adversary finding): a casbin `g` row assigning a role (built-in or custom) to
+/// a team reaches the team's members, as casbin's role inheritance gives it to them in
+/// Mission Control; it was skipped as a row of "people the catalog does not hold".
+#[test]
+fn a_role_casbin_assigns_to_a_team_reaches_its_members() {
+    let mut mc = McSchema::new("mc_compile_team_roles");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{SRE}', 'editor'),
+  ('g', '{SRE}', 'night-shift'),
+  ('g', '00000000-0000-0000-0000-0000000001b0', 'admin');
+INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008f1', 'UI', 'group', 'night-shift', 'read', 'connection');
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let bob = "bob@example.com";
+    // Bob holds no role of his own; `sre`'s editor role reaches him.
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    // The custom role of the team reaches him too.
+    assert!(allowed(
+        &tables,
+        bob,
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+    // The token person is no member of `sre`.
+    assert!(!allowed(
+        &tables,
+        "bob+token:ci@example.com",
+        "read",
+        Objects::new().connection(CONNECTION)
+    ));
+}

@@ -46,7 +46,10 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object_selec
   ('00000000-0000-0000-0000-0000000008b7', 'UI', 'person', '{ALICE}', 'playbook:run',
    '{{"playbooks": [{{"namespace": "mc", "name": "new-*"}}]}}', false),
   ('00000000-0000-0000-0000-0000000008b8', 'UI', 'team', '{SRE}', 'read',
-   '{{"connections": [{{"namespace": "mc", "type": "postgres"}}]}}', false);
+   '{{"connections": [{{"namespace": "mc", "type": "postgres"}}]}}', false),
+  -- Issue 22: an agent created after the compile is matched by its name on lookup.
+  ('00000000-0000-0000-0000-0000000008b9', 'UI', 'person', '{BOB}', 'update',
+   '{{"configs": [{{"agent": "lat*"}}]}}', false);
 "#
     )
 }
@@ -188,12 +191,16 @@ fn an_object_looked_up_by_id_is_decided_as_the_next_compile_decides_it() {
                 .cloned(),
             _ => continue,
         };
-        assert_eq!(pulled.as_ref(), Some(attributes), "{id}");
+        // The agent's name is the lookup's own (the pulled catalog names its agents).
+        let mut looked_up = attributes.clone();
+        looked_up.agent_name = None;
+        assert_eq!(pulled.as_ref(), Some(&looked_up), "{id}");
     }
     let new_config = &found[0].2;
     assert_eq!(new_config.namespace.as_deref(), Some("mission-control"));
     assert_eq!(new_config.properties["region"], "eu-west-1");
     assert_eq!(found[3].2.properties["region"], "7");
+    assert_eq!(found[3].2.agent_name.as_deref(), Some("late"));
 
     // Soft-deleted, never created, not a uuid: absent. A row whose tags cannot be read.
     for (category, id) in [
@@ -231,4 +238,41 @@ fn a_row_row_level_security_hides_is_an_error_not_absent() {
     assert!(error.to_string().contains("config_items"), "{error}");
     // The connection is dropped after an error, and the next lookup opens a new one.
     assert!(lookup.log().is_none());
+}
+
+/// Issue 22 (adversary finding): `TRUNCATE` moves no insert, update or delete counter, so
+/// a polled table emptied that way (every role assignment in `casbin_rule`) went unseen
+/// until the periodic refresh. The fingerprint includes each table's file node, which a
+/// `TRUNCATE` replaces.
+#[test]
+fn the_poll_sees_a_truncate() {
+    use rampart_mission_control::watch::{Change, ChangeWatch};
+    use std::time::Duration;
+    let mut mc = McSchema::new("mc_watch_truncate");
+    mc.sql(WORLD);
+    // Publish this session's counters now, not when it has been idle for ten seconds.
+    mc.sql("SELECT pg_stat_force_next_flush();");
+    mc.sql("SELECT 1;");
+    let mut watch = ChangeWatch::new(mc.database(), 10_000);
+    assert_eq!(
+        watch.wait(Duration::ZERO).expect("connect"),
+        Some(Change::Connected)
+    );
+    // Let the counters of the inserts above be published: quiet polls in a row.
+    let mut quiet = 0;
+    for _ in 0..200 {
+        match watch.wait(Duration::from_millis(100)).expect("poll") {
+            None => quiet += 1,
+            Some(_) => quiet = 0,
+        }
+        if quiet == 15 {
+            break;
+        }
+    }
+    assert_eq!(quiet, 15, "the counters never settled");
+    mc.sql("TRUNCATE casbin_rule;");
+    assert_eq!(
+        watch.wait(Duration::from_millis(100)).expect("poll"),
+        Some(Change::Polled)
+    );
 }

@@ -100,7 +100,6 @@ fn pull_reads_the_world_as_mission_control_reads_it() {
         1
     );
     assert_eq!(skipped(&summary, "casbin rows linking an access token"), 1);
-    assert_eq!(skipped(&summary, "casbin rows assigning a custom role"), 1);
     // Carol (soft-deleted) and the System person (no email) hold admin in casbin.
     assert_eq!(
         skipped(&summary, "casbin rows of people the catalog does not hold"),
@@ -413,4 +412,88 @@ fn a_column_not_granted_is_named_with_the_grant_that_fixes_it() {
     assert!(refusal.help().contains(
         "GRANT SELECT (\"namespace\", \"type\", \"deleted_at\") ON \"mc_pull_privilege\".\"connections\" TO \"mc_pull_privilege_reader\";"
     ), "{}", refusal.help());
+}
+
+/// Issue 22 (adversary finding): casbin rows assigning a custom role or a permission
+/// group (to a person or a team) have no place in a catalog; the pull was skipping them,
+/// dropping what Mission Control gives through them. It is refused, naming them, and
+/// nothing is written.
+#[test]
+fn a_pull_meeting_casbin_rows_a_catalog_cannot_hold_is_refused() {
+    let mut mc = McSchema::new("mc_pull_custom_roles");
+    mc.sql(WORLD);
+    mc.sql(
+        "INSERT INTO casbin_rule (ptype, v0, v1) VALUES \
+           ('g', '00000000-0000-0000-0000-0000000000a1', 'auditors'), \
+           ('g', '00000000-0000-0000-0000-0000000001a0', 'night-shift');",
+    );
+    let mut connection = mc.database().connect().expect("connect");
+    let mut sink = JsonSink::new(Vec::new());
+    let error = match pull(&mut connection, &mut sink, &|_| {}, ReadOptions::default()) {
+        Ok(summary) => panic!("the pull skipped them: {:#?}", summary.skipped),
+        Err(e) => e,
+    };
+    assert!(matches!(error, SourceError::Inexpressible(_)), "{error:?}");
+    let message = error.to_string();
+    assert!(
+        message.contains("2 casbin rows assign a custom role or a permission group")
+            && message.contains("`g, 00000000-0000-0000-0000-0000000000a1, auditors`")
+            && message.contains("`g, 00000000-0000-0000-0000-0000000001a0, night-shift`"),
+        "{message}"
+    );
+    assert!(error
+        .help()
+        .is_some_and(|h| h.contains("compile --postgres")));
+    assert!(sink.into_inner().is_empty(), "nothing is written");
+}
+
+/// Issue 22 (adversary finding): two live people whose emails differ only in case are
+/// one principal to Rampart (the compiler refuses the pair), but two to Mission Control.
+/// Neither wins: both are left out of the catalog (with their memberships and roles),
+/// each with a warning naming its row.
+#[test]
+fn two_people_whose_emails_differ_only_in_case_are_both_left_out() {
+    let mut mc = McSchema::new("mc_pull_email_case");
+    mc.sql(WORLD);
+    mc.sql(
+        "INSERT INTO people (id, name, email) VALUES \
+           ('00000000-0000-0000-0000-0000000000e0', 'Alice Again', 'ALICE@example.com');",
+    );
+    let (catalog, summary, _) = pull_catalog(&mc.database()).expect("pull");
+    let emails: Vec<&str> = catalog
+        .people
+        .iter()
+        .filter_map(|p| p.email.as_deref())
+        .collect();
+    assert!(
+        !emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case("alice@example.com")),
+        "{emails:?}"
+    );
+    assert!(emails.contains(&"bob@example.com"), "{emails:?}");
+    assert_eq!(
+        catalog.teams[0].members,
+        ["00000000-0000-0000-0000-0000000000b0"],
+        "Alice's membership goes with her"
+    );
+    assert_eq!(
+        skipped(
+            &summary,
+            "people whose email differs from another's only in case"
+        ),
+        2
+    );
+    let warned: Vec<String> = summary.warnings.iter().map(|w| w.render()).collect();
+    for id in [
+        "00000000-0000-0000-0000-0000000000a1",
+        "00000000-0000-0000-0000-0000000000e0",
+    ] {
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.contains(id) && w.contains("only in case")),
+            "{warned:#?}"
+        );
+    }
 }

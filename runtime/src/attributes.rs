@@ -29,6 +29,12 @@ pub struct ObjectAttributes {
     pub class: Option<String>,
     /// An agent id or name.
     pub agent: Option<String>,
+    /// The name of the agent `agent` names by id, when the source knows an agent the
+    /// tables do not (resolve-on-miss of an object whose agent is new too): selectors
+    /// naming the agent match by it. Never read from or written to JSON.
+    #[serde(skip)]
+    #[cfg_attr(feature = "build", schemars(skip))]
+    pub agent_name: Option<String>,
     /// Its status.
     pub status: Option<String>,
     /// Its health.

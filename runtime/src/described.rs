@@ -53,7 +53,7 @@ pub(crate) fn classify<'v>(
         None => (None, None),
         Some(agent) => match tables.selectors.agent(agent) {
             Some((id, name)) => (Some(id), Some(name)),
-            None => (Some(agent.trim()), None),
+            None => (Some(agent.trim()), attributes.agent_name.as_deref()),
         },
     };
     Ok(Resolved::Unknown(ObjectView {

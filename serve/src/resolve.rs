@@ -5,6 +5,11 @@
 //! classify it, as a recompile would). The sidecar knows only the [`ObjectLookup`]
 //! trait; the command line implements it over Mission Control's database.
 //!
+//! A resource the request describes by attributes (`properties`) is looked up by its id
+//! the same way: the row the source holds under that id wins over whatever the request
+//! claims about it (the request's attributes are used only for an id the source does
+//! not have).
+//!
 //! What a lookup found is cached until the next refresh of the tables (which then knows
 //! the object, or no longer has it): [`Resolver::clear`] is called after each one, and an
 //! answer fetched while a refresh happened is not kept. An id the source does not have
@@ -181,12 +186,21 @@ impl Resolver {
     }
 
     /// Replaces a resource named by an id the tables do not know with the attributes the
-    /// source has for it (left as it is otherwise).
+    /// source has for it (left as it is otherwise). A resource the request describes by
+    /// attributes is looked up by its id too: when the source has that row, its
+    /// attributes replace the request's entirely (a client cannot claim tags or a
+    /// namespace for an object the database holds otherwise).
     pub fn resolve_resource(&self, tables: &Tables, resource: &mut Resource) {
-        if let ResourceKind::Key(category, id) = &resource.kind {
-            if let Some(attributes) = self.resolve(tables, *category, id) {
-                resource.kind = ResourceKind::Described(*category, Box::new((*attributes).clone()));
-            }
+        let (category, id) = match &resource.kind {
+            ResourceKind::Key(category, id) => (*category, id.as_str()),
+            ResourceKind::Described(category, claimed) => match claimed.id.as_deref() {
+                Some(id) => (*category, id),
+                None => return,
+            },
+            ResourceKind::Global(_) => return,
+        };
+        if let Some(attributes) = self.resolve(tables, category, id) {
+            resource.kind = ResourceKind::Described(category, Box::new((*attributes).clone()));
         }
     }
 
@@ -288,6 +302,38 @@ mod tests {
         assert!(resolver
             .render()
             .contains("rampart_source_lookups_total{outcome=\"cached\"} 1\n"));
+    }
+
+    /// Issue 22 (adversary finding): a resource described by attributes whose id the
+    /// tables do not know is decided by the row the source holds under that id, never by
+    /// the attributes the request supplied.
+    #[test]
+    fn request_properties_never_override_the_row_fetched_by_id() {
+        use crate::model::{Resource, ResourceKind};
+        let tables = tables();
+        let (resolver, fetches, _) = resolver(None);
+        let claimed = ObjectAttributes {
+            id: Some("new-4".to_string()),
+            namespace: Some("mission-control".to_string()),
+            tags: [("env".to_string(), "prod".to_string())]
+                .into_iter()
+                .collect(),
+            ..ObjectAttributes::default()
+        };
+        let mut resource = Resource {
+            kind: ResourceKind::Described(Category::Config, Box::new(claimed)),
+            place: "resource".to_string(),
+        };
+        resolver.resolve_resource(&tables, &mut resource);
+        assert_eq!(fetches.load(Ordering::Relaxed), 1);
+        match &resource.kind {
+            ResourceKind::Described(Category::Config, attributes) => {
+                assert_eq!(attributes.id.as_deref(), Some("new-4"));
+                assert_eq!(attributes.namespace, None, "{attributes:?}");
+                assert!(attributes.tags.is_empty(), "{attributes:?}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -442,8 +442,10 @@ fn group(
                 prop::bool::weighted(0.3),
             )
                 .prop_map(|((ns, name), star, no_ns)| {
+                    // A wildcard member with a namespace is an error (issue 22): `*`
+                    // is written alone.
                     (
-                        if no_ns { None } else { Some(ns) },
+                        if no_ns || star { None } else { Some(ns) },
                         if star { "*".to_string() } else { name },
                     )
                 }),
