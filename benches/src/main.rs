@@ -4,7 +4,9 @@
 //! `rampart-workload stream --size S --by ids|strings --shape one|two --passes N` runs the
 //! bench stream of 20,000 distinct requests N times over the cached bench tables, for
 //! instruction and cache-miss counts under `valgrind --tool=cachegrind` (run it with N = 0
-//! and N = 1; the difference divided by 20,000 is the cost of one check);
+//! and N = 1; the difference divided by 20,000 is the cost of one check); with `--time`
+//! it prints the best pass's time per check instead, and with `--export FILE` it writes
+//! the stream for the bindings' bench programs (C, Go, Python) and names its tables;
 //! `rampart-workload mission-control ...` writes a workload into Mission Control's tables;
 //! `rampart-workload freshness --size S --postgres URL --schema NAME [--rampart BIN]
 //! [--repeat N] [--poll-interval S] [--reuse]` writes it (unless `--reuse`), starts
@@ -14,11 +16,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rampart_benches::fixture::{Fixture, STREAM};
+use rampart_benches::fixture::{Fixture, Named, Resolved, STREAM};
 use rampart_benches::workload::{Size, Workload};
 
 fn usage() -> ExitCode {
-    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N\n       rampart-workload mission-control --size SIZE --postgres URL --schema NAME [--seed N] [--world-only]\n       rampart-workload freshness --size SIZE --postgres URL --schema NAME [--rampart BIN] [--repeat N] [--poll-interval S] [--reuse]");
+    eprintln!("usage: rampart-workload gen --size small|default|large|tiny --out DIR [--seed N]\n       rampart-workload compare EXPECTED.jsonl DECISIONS.jsonl\n       rampart-workload stream --size SIZE --by ids|strings --shape one|two --passes N [--time | --export FILE]\n       rampart-workload mission-control --size SIZE --postgres URL --schema NAME [--seed N] [--world-only]\n       rampart-workload freshness --size SIZE --postgres URL --schema NAME [--rampart BIN] [--repeat N] [--poll-interval S] [--reuse]");
     ExitCode::from(2)
 }
 
@@ -174,6 +176,13 @@ fn main() -> ExitCode {
             let fixture = Fixture::load(&size);
             let named = fixture.stream(shape == "two", 11);
             let resolved: Vec<_> = named.iter().filter_map(|n| fixture.resolve(n)).collect();
+            if let Some(path) = flag(&args, "--export") {
+                return export_stream(&fixture, &named, &path);
+            }
+            if args.iter().any(|a| a == "--time") {
+                time_stream(&fixture, &named, &resolved, passes);
+                return ExitCode::SUCCESS;
+            }
             let mut allowed = 0usize;
             for _ in 0..passes {
                 if by == "ids" {
@@ -200,6 +209,60 @@ fn main() -> ExitCode {
         }
         _ => usage(),
     }
+}
+
+/// `stream --export FILE`: the stream as tab-separated lines (subject, action, the
+/// playbook when there is one, config) for the bindings' bench programs
+/// (`bindings/c/bench/stream.c`, `bindings/go/rampart/stream_test.go`,
+/// `bindings/python/bench/stream.py`), which time the same requests over the same tables;
+/// prints where those tables are.
+fn export_stream(fixture: &Fixture, named: &[Named], path: &str) -> ExitCode {
+    let mut text = String::with_capacity(named.len() * 64);
+    for n in named {
+        text.push_str(&n.subject);
+        text.push('\t');
+        text.push_str(n.action);
+        if let Some(p) = &n.playbook {
+            text.push('\t');
+            text.push_str(p);
+        }
+        text.push('\t');
+        text.push_str(&n.config);
+        text.push('\n');
+    }
+    if let Err(e) = std::fs::write(path, text) {
+        eprintln!("cannot write {path}: {e}");
+        return ExitCode::from(2);
+    }
+    println!(
+        "{} requests written to {path}; tables: {}",
+        named.len(),
+        fixture.directory.join("tables.rampart").display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `stream --time`: the best of `passes` passes over the stream, per check, by ids and by
+/// names, from Rust: the method the bindings' bench programs use, so that their figures
+/// minus these are the cost of crossing into the runtime.
+fn time_stream(fixture: &Fixture, named: &[Named], resolved: &[Resolved], passes: usize) {
+    let best = |f: &dyn Fn() -> usize, count: usize| {
+        let mut best = f64::INFINITY;
+        let mut allowed = 0;
+        for _ in 0..passes.max(1) {
+            let start = std::time::Instant::now();
+            allowed = std::hint::black_box(f());
+            best = best.min(start.elapsed().as_nanos() as f64 / count as f64);
+        }
+        (best, allowed)
+    };
+    let (ids, allowed_ids) = best(&|| fixture.allowed_by_ids(resolved), resolved.len());
+    let (names, allowed_names) = best(&|| fixture.allowed_by_strings(named), named.len());
+    println!(
+        "rust: {} requests, best of {} passes: by ids {ids:.1} ns, by names {names:.1} ns per check ({allowed_ids}/{allowed_names} allowed)",
+        named.len(),
+        passes.max(1)
+    );
 }
 
 /// `rampart-workload freshness`: see the module's documentation.

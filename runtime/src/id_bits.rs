@@ -78,6 +78,7 @@ pub enum IdBits {
 /// Decoding ids from bits, for [`crate::Tables`]'s `*_from_bits` methods.
 impl Parts {
     /// Splits `bits` into kind and index after checking they come from these tables.
+    #[inline]
     fn unpack(&self, bits: u64) -> Result<(u64, u32), RequestError> {
         if (bits >> 35) as u32 != self.tag.low_bits(TAG_BITS) {
             return Err(RequestError::stale_id());
@@ -86,39 +87,27 @@ impl Parts {
     }
 
     /// What `bits` identify, when they come from these tables.
+    #[inline]
     pub(crate) fn bits_kind(&self, bits: u64) -> Result<IdBits, RequestError> {
         let (kind, _) = self.unpack(bits)?;
-        match kind {
-            KIND_PRINCIPAL => Ok(IdBits::Principal),
-            KIND_ACTION => Ok(IdBits::Action),
-            KIND_GLOBAL => Ok(IdBits::Global),
-            _ => Category::ALL
-                .into_iter()
-                .find(|c| c.index() as u64 == kind)
-                .map(IdBits::Object)
-                .ok_or_else(|| RequestError::invalid("bits that are not an id")),
-        }
+        kind_of(kind)
     }
 
+    /// The index of `bits` of kind `want`, after checking they come from these tables,
+    /// are of that kind and index one of `count` things. The checks are the whole cost of
+    /// crossing a foreign-function boundary by ids, so they are inlined into each
+    /// `*_from_bits` and build an error only when one fails.
+    #[inline]
     fn decode_bits(&self, bits: u64, want: u64, count: usize) -> Result<u32, RequestError> {
         let (kind, index) = self.unpack(bits)?;
-        if kind != want {
-            return Err(RequestError::invalid(format!(
-                "{} where {} was expected",
-                kind_word(kind),
-                kind_word(want)
-            )));
-        }
-        if index as usize >= count {
-            return Err(RequestError::invalid(format!(
-                "{} out of range (index {index} of {count})",
-                kind_word(want)
-            )));
+        if kind != want || index as usize >= count {
+            return Err(decode_error(kind, want, index, count));
         }
         Ok(index)
     }
 
     /// A principal id from [`PrincipalId::to_bits`] of these tables.
+    #[inline]
     pub(crate) fn principal_from_bits(&self, bits: u64) -> Result<PrincipalId, RequestError> {
         let index = self.decode_bits(bits, KIND_PRINCIPAL, self.names.principal_count())?;
         Ok(PrincipalId {
@@ -128,6 +117,7 @@ impl Parts {
     }
 
     /// An action id from [`ActionId::to_bits`] of these tables.
+    #[inline]
     pub(crate) fn action_from_bits(&self, bits: u64) -> Result<ActionId, RequestError> {
         let index = self.decode_bits(bits, KIND_ACTION, self.names.action_count())?;
         Ok(ActionId {
@@ -137,6 +127,7 @@ impl Parts {
     }
 
     /// A global object id from [`GlobalId::to_bits`] of these tables.
+    #[inline]
     pub(crate) fn global_from_bits(&self, bits: u64) -> Result<GlobalId, RequestError> {
         let index = self.decode_bits(bits, KIND_GLOBAL, self.names.global_count())?;
         Ok(GlobalId {
@@ -146,22 +137,58 @@ impl Parts {
     }
 
     /// An object id from [`ObjectId::to_bits`] of these tables.
+    #[inline]
     pub(crate) fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
-        let IdBits::Object(category) = self.bits_kind(bits)? else {
-            let (kind, _) = self.unpack(bits)?;
-            return Err(RequestError::invalid(format!(
-                "{} where an object id was expected",
-                kind_word(kind)
-            )));
+        let (kind, index) = self.unpack(bits)?;
+        let Some(category) = Category::ALL.get(kind as usize).copied() else {
+            // Bits of no kind at all say so; an id of another kind says which it is.
+            return Err(kind_of(kind).err().unwrap_or_else(|| {
+                RequestError::invalid(format!(
+                    "{} where an object id was expected",
+                    kind_word(kind)
+                ))
+            }));
         };
         let count = self.names.object_count(category);
-        let index = self.decode_bits(bits, category.index() as u64, count)?;
+        if index as usize >= count {
+            return Err(decode_error(kind, kind, index, count));
+        }
         Ok(ObjectId {
             category,
             index,
             tag: self.tag,
         })
     }
+}
+
+/// What a kind number of bits from these tables identifies.
+fn kind_of(kind: u64) -> Result<IdBits, RequestError> {
+    match kind {
+        KIND_PRINCIPAL => Ok(IdBits::Principal),
+        KIND_ACTION => Ok(IdBits::Action),
+        KIND_GLOBAL => Ok(IdBits::Global),
+        _ => Category::ALL
+            .get(kind as usize)
+            .map(|c| IdBits::Object(*c))
+            .ok_or_else(|| RequestError::invalid("bits that are not an id")),
+    }
+}
+
+/// Why bits of kind `kind` and index `index` are not one of `count` things of kind
+/// `want`: built only when decoding fails, off the check path.
+#[cold]
+fn decode_error(kind: u64, want: u64, index: u32, count: usize) -> RequestError {
+    if kind != want {
+        return RequestError::invalid(format!(
+            "{} where {} was expected",
+            kind_word(kind),
+            kind_word(want)
+        ));
+    }
+    RequestError::invalid(format!(
+        "{} out of range (index {index} of {count})",
+        kind_word(want)
+    ))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ impl TablesTag {
     }
 
     /// The tag's lowest `bits` bits (what an id's integer form carries).
+    #[inline]
     pub(crate) fn low_bits(self, bits: u32) -> u32 {
         self.0 & 1u32.checked_shl(bits).map_or(u32::MAX, |b| b - 1)
     }

@@ -234,21 +234,25 @@ impl Names {
     }
 
     /// The number of principals.
+    #[inline]
     pub(crate) fn principal_count(&self) -> usize {
         self.principals.len()
     }
 
     /// The number of actions.
+    #[inline]
     pub(crate) fn action_count(&self) -> usize {
         self.actions.len()
     }
 
     /// The number of global objects.
+    #[inline]
     pub(crate) fn global_count(&self) -> usize {
         self.globals.len()
     }
 
     /// The number of known objects of a category.
+    #[inline]
     pub(crate) fn object_count(&self, category: Category) -> usize {
         category.of(&self.objects).keys.len()
     }

@@ -170,6 +170,7 @@ pub struct ObjectIds {
 
 impl ObjectIds {
     /// One object.
+    #[inline]
     pub fn one(object: ObjectId) -> ObjectIds {
         let mut slots = PerCategory::default();
         slots.set(object.category(), object);

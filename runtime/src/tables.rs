@@ -408,26 +408,31 @@ impl Tables {
 
     /// What `bits` ([`PrincipalId::to_bits`] and the like) identify, when they come from
     /// these tables.
+    #[inline]
     pub fn bits_kind(&self, bits: u64) -> Result<IdBits, RequestError> {
         self.parts.bits_kind(bits)
     }
 
     /// A principal id from [`PrincipalId::to_bits`] of these tables.
+    #[inline]
     pub fn principal_from_bits(&self, bits: u64) -> Result<PrincipalId, RequestError> {
         self.parts.principal_from_bits(bits)
     }
 
     /// An action id from [`ActionId::to_bits`] of these tables.
+    #[inline]
     pub fn action_from_bits(&self, bits: u64) -> Result<ActionId, RequestError> {
         self.parts.action_from_bits(bits)
     }
 
     /// A global object id from [`GlobalId::to_bits`] of these tables.
+    #[inline]
     pub fn global_from_bits(&self, bits: u64) -> Result<GlobalId, RequestError> {
         self.parts.global_from_bits(bits)
     }
 
     /// An object id from [`ObjectId::to_bits`] of these tables.
+    #[inline]
     pub fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
         self.parts.object_from_bits(bits)
     }

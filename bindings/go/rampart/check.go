@@ -146,15 +146,13 @@ func (t *Tables) IsAuthorized(r Request) (Decision, error) {
 	cp, cpl := optional(r.Target.keys[2], r.Target.present[2])
 	cn, cnl := optional(r.Target.keys[3], r.Target.present[3])
 	g, gl := optional(r.Target.global, r.Target.hasGlobal)
-	var out C.RampartDecision
-	var e *C.RampartError
-	c := C.go_rampart_check(h, s, sl, a, al, pb, pbl, cf, cfl, cp, cpl, cn, cnl, g, gl, &out, &e)
+	checked := C.go_rampart_check(h, s, sl, a, al, pb, pbl, cf, cfl, cp, cpl, cn, cnl, g, gl)
 	runtime.KeepAlive(t)
 	runtime.KeepAlive(r)
-	if c != C.RAMPART_OK {
-		return Decision{}, failure(c, e)
+	if checked.code != C.RAMPART_OK {
+		return Decision{}, failure(checked.code, checked.error)
 	}
-	return decisionOf(out), nil
+	return decisionOf(checked.decision), nil
 }
 
 // PrincipalID, ActionID and TargetID are ids resolved once by name, for CheckIDs. They
@@ -229,14 +227,13 @@ func (t *Tables) CheckIDs(principal PrincipalID, action ActionID, targets ...Tar
 	for i, id := range targets {
 		ids[i] = C.uint64_t(id)
 	}
-	var out C.RampartDecision
-	var e *C.RampartError
-	c := C.rampart_check_ids(h, C.uint64_t(principal), C.uint64_t(action), &ids[0], C.size_t(len(targets)), &out, &e)
+	checked := C.go_rampart_check_ids(h, C.uint64_t(principal), C.uint64_t(action),
+		ids[0], ids[1], ids[2], ids[3], C.size_t(len(targets)))
 	runtime.KeepAlive(t)
-	if c != C.RAMPART_OK {
-		return Decision{}, failure(c, e)
+	if checked.code != C.RAMPART_OK {
+		return Decision{}, failure(checked.code, checked.error)
 	}
-	return decisionOf(out), nil
+	return decisionOf(checked.decision), nil
 }
 
 // Response is a decision with, when explained, the deciding permissions and the nearest

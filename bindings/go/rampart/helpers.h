@@ -5,13 +5,32 @@
 
 #include "rampart.h"
 
-static int32_t go_rampart_check(const RampartTables *t, const uint8_t *s, size_t sl,
-                                const uint8_t *a, size_t al, const uint8_t *pb, size_t pbl,
-                                const uint8_t *cf, size_t cfl, const uint8_t *cp, size_t cpl,
-                                const uint8_t *cn, size_t cnl, const uint8_t *g, size_t gl,
-                                RampartDecision *out, RampartError **error) {
+/* A check's outcome returned by value: the checks take no pointer to Go memory for their
+ * answers, so that nothing the Go side declares escapes to its heap on every call (an
+ * allocation and garbage collector work per check, several times the check's own cost). */
+typedef struct GoRampartChecked {
+	int32_t code;
+	RampartDecision decision;
+	RampartError *error;
+} GoRampartChecked;
+
+static GoRampartChecked go_rampart_check(const RampartTables *t, const uint8_t *s, size_t sl,
+                                         const uint8_t *a, size_t al, const uint8_t *pb, size_t pbl,
+                                         const uint8_t *cf, size_t cfl, const uint8_t *cp, size_t cpl,
+                                         const uint8_t *cn, size_t cnl, const uint8_t *g, size_t gl) {
 	RampartRequest r = {{s, sl}, {a, al}, {{pb, pbl}, {cf, cfl}, {cp, cpl}, {cn, cnl}, {g, gl}}};
-	return rampart_check(t, &r, out, error);
+	GoRampartChecked out = {0, {0, 0}, NULL};
+	out.code = rampart_check(t, &r, &out.decision, &out.error);
+	return out;
+}
+
+/* rampart_check_ids with the (at most four) target ids passed by value. */
+static GoRampartChecked go_rampart_check_ids(const RampartTables *t, uint64_t principal, uint64_t action,
+                                             uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3, size_t n) {
+	uint64_t ids[4] = {t0, t1, t2, t3};
+	GoRampartChecked out = {0, {0, 0}, NULL};
+	out.code = rampart_check_ids(t, principal, action, n ? ids : NULL, n, &out.decision, &out.error);
+	return out;
 }
 
 static int32_t go_rampart_who_can(const RampartTables *t, const uint8_t *a, size_t al,

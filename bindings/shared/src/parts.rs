@@ -84,6 +84,13 @@ impl<'a> NamedTarget<'a> {
 
 /// The target of ids (as the C ABI and Python take them): object ids (at most one per category), or one global id, or none.
 pub fn id_target(t: &Tables, ids: &[u64]) -> Result<IdTarget, BindingError> {
+    // The common request, one object, decoded once; anything else (and every error, with
+    // its message) takes the general path below.
+    if let [bits] = ids {
+        if let Ok(id) = t.object_from_bits(*bits) {
+            return Ok(IdTarget::Objects(ObjectIds::one(id)));
+        }
+    }
     let mut objects: Option<ObjectIds> = None;
     let mut global = None;
     for bits in ids {
