@@ -96,56 +96,32 @@ fn signing_key(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey, Fail
     Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
 }
 
+/// `rampart compile`: reads the documents and the catalog (from files or the database),
+/// compiles them, writes the tables and prints the summary.
 pub fn run(args: Args) -> Outcome {
-    // An interrupted compile (Ctrl-C, SIGTERM, SIGHUP) removes the temporary file it was
-    // writing; the output file is untouched, as on any other failure. Installed here only:
-    // `rampart serve` handles those signals itself (graceful stop, reload).
-    let _ = ctrlc::set_handler(|| {
-        rampart_compiler::emit::remove_in_flight();
-        std::process::exit(130);
-    });
+    remove_in_flight_on_interrupt();
     let key = args.sign.as_deref().map(signing_key).transpose()?;
     let bar = progress_bar(Duration::from_secs(2));
     let shown = Arc::clone(&bar);
     let phases = move |phase: rampart_compiler::compile::Phase| {
         shown.set_message(phase.name());
     };
-    let mut database_read = None;
-    let compiled = match &args.postgres {
-        None => rampart_compiler::compile::compile_with(
-            &args.paths,
-            args.catalog.as_deref(),
-            rampart_compiler::compile::Options {
-                allow_empty_selectors: args.allow_empty_selectors,
-            },
-            &phases,
+    let (compiled, database_read) = match &args.postgres {
+        None => (
+            rampart_compiler::compile::compile_with(
+                &args.paths,
+                args.catalog.as_deref(),
+                rampart_compiler::compile::Options {
+                    allow_empty_selectors: args.allow_empty_selectors,
+                },
+                &phases,
+            ),
+            None,
         ),
-        Some(url) => {
-            let database =
-                rampart_mission_control::session::Database::new(url.clone(), args.schema.clone());
-            let shown = Arc::clone(&bar);
-            let read = database.connect().and_then(|mut connection| {
-                rampart_mission_control::world_read::read_world(
-                    &mut connection,
-                    &args.paths,
-                    &move |p| shown.set_message(crate::database::progress_message(p)),
-                )
-            });
-            let world = match read {
-                Ok(w) => w,
-                Err(e) => {
-                    bar.finish_and_clear();
-                    eprintln!("nothing written");
-                    return Ok(crate::database::database_failure(&e));
-                }
-            };
-            for w in &world.summary.warnings {
-                eprint!("{}", w.render());
-            }
-            let compiled = rampart_compiler::compile::compile_loaded(world.loaded, &phases);
-            database_read = Some((world.summary, world.findings));
-            compiled
-        }
+        Some(url) => match compile_from_database(&args, url, &bar, &phases) {
+            Ok((compiled, read)) => (compiled, Some(read)),
+            Err(exit) => return Ok(exit),
+        },
     };
     bar.set_message("write");
     let compiled = match compiled {
@@ -157,10 +133,92 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::from(1));
         }
     };
+    let size = write_output(&compiled, &args.output, key.as_ref(), &bar)?;
+    let mut out = Output::new();
+    let signed = key.is_some();
+    match args.format {
+        Format::Json => out.line(json_summary(
+            &args.output,
+            &compiled.stats,
+            size,
+            signed,
+            database_read.as_ref(),
+        ))?,
+        Format::Text => text_summary(&args.output, &compiled.stats, size, signed, &mut out)?,
+    }
+    if let (Some((summary, findings)), Format::Text) = (&database_read, args.format) {
+        database_report(summary, findings, &mut out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `compile --postgres` read besides the compiled tables: the counts and rows left
+/// out, and the findings of the policy rows.
+type DatabaseRead = (
+    rampart_mission_control::catalog_read::CatalogSummary,
+    rampart_mission_control::policy_read::PolicyFindings,
+);
+
+/// An interrupted compile (Ctrl-C, SIGTERM, SIGHUP) removes the temporary file it was
+/// writing; the output file is untouched, as on any other failure. Installed by `compile`
+/// only: `rampart serve` handles those signals itself (graceful stop, reload).
+fn remove_in_flight_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        rampart_compiler::emit::remove_in_flight();
+        std::process::exit(130);
+    });
+}
+
+/// Reads the catalog and the policy rows from Mission Control's database (beside the
+/// documents of `args.paths`), prints the warnings about rows and compiles them. A failed
+/// read is reported and becomes the exit code (`Err`).
+fn compile_from_database(
+    args: &Args,
+    url: &str,
+    bar: &Arc<ProgressBar>,
+    phases: &dyn Fn(rampart_compiler::compile::Phase),
+) -> Result<
+    (
+        Result<rampart_compiler::compile::Compiled, Vec<rampart_compiler::diagnostic::Diagnostic>>,
+        DatabaseRead,
+    ),
+    ExitCode,
+> {
+    let database =
+        rampart_mission_control::session::Database::new(url.to_string(), args.schema.clone());
+    let shown = Arc::clone(bar);
+    let read = database.connect().and_then(|mut connection| {
+        rampart_mission_control::world_read::read_world(&mut connection, &args.paths, &move |p| {
+            shown.set_message(crate::database::progress_message(p))
+        })
+    });
+    let world = match read {
+        Ok(w) => w,
+        Err(e) => {
+            bar.finish_and_clear();
+            eprintln!("nothing written");
+            return Err(crate::database::database_failure(&e));
+        }
+    };
+    for w in &world.summary.warnings {
+        eprint!("{}", w.render());
+    }
+    let compiled = rampart_compiler::compile::compile_loaded(world.loaded, phases);
+    Ok((compiled, (world.summary, world.findings)))
+}
+
+/// Writes the tables to `output` (signed with `key` if given) and returns their size in
+/// bytes; clears the progress bar whatever happens.
+fn write_output(
+    compiled: &rampart_compiler::compile::Compiled,
+    output: &std::path::Path,
+    key: Option<&ed25519_dalek::SigningKey>,
+    bar: &ProgressBar,
+) -> Result<usize, Failure> {
     // A missing directory on the way to the output is made, as `mkdir -p` would: the
     // README's `-o target/fixtures.rampart` works before any build made `target/` (with
     // `CARGO_TARGET_DIR` set elsewhere, none ever does).
-    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(parent) {
             bar.finish_and_clear();
             return Err(Failure::Error(format!(
@@ -169,73 +227,85 @@ pub fn run(args: Args) -> Outcome {
             )));
         }
     }
-    let written = rampart_compiler::emit::write_tables(&compiled.data, &args.output, key.as_ref());
+    let written = rampart_compiler::emit::write_tables(&compiled.data, output, key);
     bar.finish_and_clear();
-    let size = written.map_err(|e| Failure::Error(e.to_string()))?;
-    let s = &compiled.stats;
+    written.map_err(|e| Failure::Error(e.to_string()))
+}
+
+/// The summary of a compile as JSON, with what was read from the database if anything.
+fn json_summary(
+    output: &std::path::Path,
+    s: &rampart_compiler::compile::Stats,
+    size: usize,
+    signed: bool,
+    database_read: Option<&DatabaseRead>,
+) -> serde_json::Value {
     let seconds = rounded(s.elapsed.as_secs_f64(), 3);
     let peak = peak_memory_mib();
-    let mut out = Output::new();
-    match args.format {
-        Format::Json => out.line({
-            let mut value = serde_json::json!({
-            "output": args.output.display().to_string(),
-            "bytes": size,
-            "signed": key.is_some(),
-            "files": s.files,
-            "documents": s.documents,
-            "permissions": s.permissions,
-            "principals": s.principals,
-            "objects": {"playbooks": s.objects[0], "configs": s.objects[1], "components": s.objects[2], "connections": s.objects[3]},
-            "rules": s.rules,
-            "rows": s.rows,
-            "skipped": s.skipped.iter().map(|(k, n)| (k.clone(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
-            "seconds": seconds,
-            "peak_memory_mib": peak,
-            });
-            if let Some((summary, findings)) = &database_read {
-                let database = serde_json::json!({
-                    "counts": summary.counts,
-                    "skipped": summary.skipped,
-                    "rows_warned": summary.warning_count,
-                    "earliest_until": findings.earliest_until,
-                });
-                if let Some(object) = value.as_object_mut() {
-                    object.insert("database".to_string(), database);
-                }
-            }
-            value
-        })?,
-        Format::Text => {
-            out.line(format!(
-                "compiled {} from {} ({}): {}, {}, {}, {}, {}, {}, {}; {}{} written to {} in {seconds}s",
-                counted(s.documents, "document"),
-                counted(s.files, "file"),
-                counted(s.permissions, "permission"),
-                counted(s.principals, "principal"),
-                counted(s.objects[0], "playbook"),
-                counted(s.objects[1], "config"),
-                counted(s.objects[2], "component"),
-                counted(s.objects[3], "connection"),
-                counted(s.rules, "rule"),
-                counted(s.rows, "row"),
-                counted(size, "byte"),
-                if key.is_some() { " (signed)" } else { "" },
-                args.output.display()
-            ))?;
-            if !s.skipped.is_empty() {
-                let list: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
-                out.line(format!("skipped (other API groups): {}", list.join(", ")))?;
-            }
-            if let Some(peak) = peak {
-                out.line(format!("peak memory {peak} MiB"))?;
-            }
+    let mut value = serde_json::json!({
+    "output": output.display().to_string(),
+    "bytes": size,
+    "signed": signed,
+    "files": s.files,
+    "documents": s.documents,
+    "permissions": s.permissions,
+    "principals": s.principals,
+    "objects": {"playbooks": s.objects[0], "configs": s.objects[1], "components": s.objects[2], "connections": s.objects[3]},
+    "rules": s.rules,
+    "rows": s.rows,
+    "skipped": s.skipped.iter().map(|(k, n)| (k.clone(), *n)).collect::<std::collections::BTreeMap<_, _>>(),
+    "seconds": seconds,
+    "peak_memory_mib": peak,
+    });
+    if let Some((summary, findings)) = database_read {
+        let database = serde_json::json!({
+            "counts": summary.counts,
+            "skipped": summary.skipped,
+            "rows_warned": summary.warning_count,
+            "earliest_until": findings.earliest_until,
+        });
+        if let Some(object) = value.as_object_mut() {
+            object.insert("database".to_string(), database);
         }
     }
-    if let (Some((summary, findings)), Format::Text) = (&database_read, args.format) {
-        database_report(summary, findings, &mut out)?;
+    value
+}
+
+/// The summary of a compile as lines of text: what was compiled and written, the
+/// documents of other API groups skipped, and the peak memory.
+fn text_summary(
+    output: &std::path::Path,
+    s: &rampart_compiler::compile::Stats,
+    size: usize,
+    signed: bool,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let seconds = rounded(s.elapsed.as_secs_f64(), 3);
+    let peak = peak_memory_mib();
+    out.line(format!(
+        "compiled {} from {} ({}): {}, {}, {}, {}, {}, {}, {}; {}{} written to {} in {seconds}s",
+        counted(s.documents, "document"),
+        counted(s.files, "file"),
+        counted(s.permissions, "permission"),
+        counted(s.principals, "principal"),
+        counted(s.objects[0], "playbook"),
+        counted(s.objects[1], "config"),
+        counted(s.objects[2], "component"),
+        counted(s.objects[3], "connection"),
+        counted(s.rules, "rule"),
+        counted(s.rows, "row"),
+        counted(size, "byte"),
+        if signed { " (signed)" } else { "" },
+        output.display()
+    ))?;
+    if !s.skipped.is_empty() {
+        let list: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        out.line(format!("skipped (other API groups): {}", list.join(", ")))?;
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(peak) = peak {
+        out.line(format!("peak memory {peak} MiB"))?;
+    }
+    Ok(())
 }
 
 /// What `compile --postgres` read from the database, and what it left out.

@@ -24,7 +24,7 @@ use roaring::RoaringBitmap;
 use serde_json::{json, Value};
 
 use crate::args::load_tables;
-use crate::outcome::Outcome;
+use crate::outcome::{Failure, Outcome};
 use crate::output::{counted, Format, Output};
 
 /// Arguments of `diff`.
@@ -455,61 +455,19 @@ struct Change {
     lost: Delta,
 }
 
+/// `rampart diff`: the access gained and lost between two table files, printed by subject
+/// and action, and the exit code `--exit-code` / `--fail-on` ask for.
 pub fn run(args: Args) -> Outcome {
     let old = load_tables(&args.old, args.verify.as_deref())?;
     let new = load_tables(&args.new, args.verify.as_deref())?;
     let keys = Category::ALL.map(|c| Keys::build(&old, &new, c));
-    let (old_actions, new_actions) = (Vocabulary::new(&old), Vocabulary::new(&new));
+    let compared = Compared::new(&old, &new, &keys);
     let subjects: BTreeSet<String> = old
         .principals()
         .chain(new.principals())
         .filter_map(|p| old.principal_name(p).or_else(|| new.principal_name(p)))
         .collect();
-    let actions: BTreeSet<String> = old
-        .actions()
-        .chain(new.actions())
-        .map(|(_, n)| n.to_string())
-        .collect();
-    let mut memo: HashMap<ClassPair, Vec<Change>> = HashMap::new();
-    let mut changes: Vec<(&String, ClassPair)> = Vec::new();
-    for subject in &subjects {
-        let (po, pn) = (old.principal(subject).ok(), new.principal(subject).ok());
-        let key = (
-            po.and_then(|p| old.principal_class(p)),
-            pn.and_then(|p| new.principal_class(p)),
-        );
-        if let std::collections::hash_map::Entry::Vacant(slot) = memo.entry(key) {
-            let mut found = Vec::new();
-            for action in &actions {
-                let before = match po {
-                    Some(p) => grants(&old, true, p, old_actions.decides(action), &keys)?,
-                    None => Grants::default(),
-                };
-                let after = match pn {
-                    Some(p) => grants(&new, false, p, new_actions.decides(action), &keys)?,
-                    None => Grants::default(),
-                };
-                if before == after {
-                    continue;
-                }
-                let (gained, lost) = difference(&before, &after);
-                let mut tally = Tally::default();
-                tally.add(&gained);
-                tally.add(&lost);
-                if tally.kinds().0 > 0 {
-                    found.push(Change {
-                        action: action.clone(),
-                        gained,
-                        lost,
-                    });
-                }
-            }
-            slot.insert(found);
-        }
-        if memo.get(&key).is_some_and(|found| !found.is_empty()) {
-            changes.push((subject, key));
-        }
-    }
+    let (memo, changes) = compared.changed_subjects(&subjects)?;
     let (mut gained_tally, mut lost_tally) = (Tally::default(), Tally::default());
     let rows: Vec<(&String, &Change)> = changes
         .iter()
@@ -542,20 +500,7 @@ pub fn run(args: Args) -> Outcome {
             })).collect::<Vec<_>>(),
         }))?,
         Format::Text => {
-            let mut current = None;
-            for (subject, change) in &rows {
-                if current != Some(*subject) {
-                    out.line(Shown(subject))?;
-                    current = Some(*subject);
-                }
-                out.line(format!("  {}", change.action))?;
-                let mut lines = Vec::new();
-                text_lines(true, &change.gained, &keys, &mut lines);
-                text_lines(false, &change.lost, &keys, &mut lines);
-                for line in lines {
-                    out.line(line)?;
-                }
-            }
+            text_report(&rows, &keys, &mut out)?;
             out.line(format!(
                 "{} changed; gained: {}; lost: {}",
                 counted(changes.len(), "subject"),
@@ -564,6 +509,135 @@ pub fn run(args: Args) -> Outcome {
             ))?;
         }
     }
+    Ok(exit_code(&args, gained_total, lost_total))
+}
+
+/// The changes of each pair of principal classes, and the subjects (in name order) whose
+/// pair changed.
+type ChangedSubjects<'s> = (
+    HashMap<ClassPair, Vec<Change>>,
+    Vec<(&'s String, ClassPair)>,
+);
+
+/// The two tables being compared, with what every subject's comparison looks up in both.
+struct Compared<'t> {
+    old: &'t Tables,
+    new: &'t Tables,
+    /// The object names of each category, across both tables.
+    keys: &'t [Keys; 4],
+    /// How each table decides an action name.
+    old_actions: Vocabulary<'t>,
+    new_actions: Vocabulary<'t>,
+    /// Every action name of either table.
+    actions: BTreeSet<String>,
+}
+
+impl<'t> Compared<'t> {
+    /// The comparison of `old` and `new`, with the object names of `keys`.
+    fn new(old: &'t Tables, new: &'t Tables, keys: &'t [Keys; 4]) -> Compared<'t> {
+        Compared {
+            old,
+            new,
+            keys,
+            old_actions: Vocabulary::new(old),
+            new_actions: Vocabulary::new(new),
+            actions: old
+                .actions()
+                .chain(new.actions())
+                .map(|(_, n)| n.to_string())
+                .collect(),
+        }
+    }
+
+    /// The subjects whose access changed, in name order, with their pair of principal
+    /// classes; and the changes of each pair of classes, computed once per pair.
+    fn changed_subjects<'s>(
+        &self,
+        subjects: &'s BTreeSet<String>,
+    ) -> Result<ChangedSubjects<'s>, Failure> {
+        let (old, new) = (self.old, self.new);
+        let mut memo: HashMap<ClassPair, Vec<Change>> = HashMap::new();
+        let mut changes: Vec<(&String, ClassPair)> = Vec::new();
+        for subject in subjects {
+            let (po, pn) = (old.principal(subject).ok(), new.principal(subject).ok());
+            let key = (
+                po.and_then(|p| old.principal_class(p)),
+                pn.and_then(|p| new.principal_class(p)),
+            );
+            if let std::collections::hash_map::Entry::Vacant(slot) = memo.entry(key) {
+                slot.insert(self.changes(po, pn)?);
+            }
+            if memo.get(&key).is_some_and(|found| !found.is_empty()) {
+                changes.push((subject, key));
+            }
+        }
+        Ok((memo, changes))
+    }
+
+    /// The actions whose access changed between principal `po` of the old tables and
+    /// `pn` of the new (`None`: not in those tables), with what was gained and lost.
+    fn changes(
+        &self,
+        po: Option<PrincipalId>,
+        pn: Option<PrincipalId>,
+    ) -> Result<Vec<Change>, Failure> {
+        let (old, new, keys) = (self.old, self.new, self.keys);
+        let mut found = Vec::new();
+        for action in &self.actions {
+            let before = match po {
+                Some(p) => grants(old, true, p, self.old_actions.decides(action), keys)?,
+                None => Grants::default(),
+            };
+            let after = match pn {
+                Some(p) => grants(new, false, p, self.new_actions.decides(action), keys)?,
+                None => Grants::default(),
+            };
+            if before == after {
+                continue;
+            }
+            let (gained, lost) = difference(&before, &after);
+            let mut tally = Tally::default();
+            tally.add(&gained);
+            tally.add(&lost);
+            if tally.kinds().0 > 0 {
+                found.push(Change {
+                    action: action.clone(),
+                    gained,
+                    lost,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The changes as text: each subject once, then each of its actions with the lines of
+/// what was gained and lost.
+fn text_report(
+    rows: &[(&String, &Change)],
+    keys: &[Keys; 4],
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let mut current = None;
+    for (subject, change) in rows {
+        if current != Some(*subject) {
+            out.line(Shown(subject))?;
+            current = Some(*subject);
+        }
+        out.line(format!("  {}", change.action))?;
+        let mut lines = Vec::new();
+        text_lines(true, &change.gained, keys, &mut lines);
+        text_lines(false, &change.lost, keys, &mut lines);
+        for line in lines {
+            out.line(line)?;
+        }
+    }
+    Ok(())
+}
+
+/// 1 when `--fail-on` (or `--exit-code`, which is `--fail-on gained`) names a change
+/// that happened, else success.
+fn exit_code(args: &Args, gained_total: usize, lost_total: usize) -> ExitCode {
     let fail_on = args.fail_on.or(args.exit_code.then_some(FailOn::Gained));
     let failed = match fail_on {
         None => false,
@@ -571,9 +645,9 @@ pub fn run(args: Args) -> Outcome {
         Some(FailOn::Lost) => lost_total > 0,
         Some(FailOn::Any) => gained_total + lost_total > 0,
     };
-    Ok(if failed {
+    if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }

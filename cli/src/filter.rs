@@ -15,9 +15,9 @@
 use std::process::ExitCode;
 
 use rampart_runtime::json_answers::{sql_filter_json, sql_param_json};
-use rampart_runtime::sql::{ColumnMap, FilterForm, FilterPreference};
+use rampart_runtime::sql::{ColumnMap, FilterForm, FilterPreference, SqlFilter};
 use rampart_runtime::text::Shown;
-use rampart_runtime::Category;
+use rampart_runtime::{Category, ObjectId, Tables};
 
 use crate::args::{Listed, ListingArgs, TargetArgs};
 use crate::outcome::{Failure, Outcome};
@@ -74,20 +74,12 @@ pub struct Args {
     format: Format,
 }
 
+/// `rampart filter`: the SQL predicate (or, with `--indexes`, the statements that serve
+/// it) for the rows of a catalog table the subject may act on.
 pub fn run(args: Args) -> Outcome {
     let Dialect::Postgres = args.dialect;
     let category = args.listing.category;
-    let mut columns = ColumnMap::mission_control(category);
-    for assignment in &args.columns {
-        columns
-            .assign(assignment)
-            .map_err(|e| Failure::Error(e.to_string()))?;
-    }
-    columns
-        .set_id_type(Some(&args.id_type))
-        .and_then(|()| columns.set_first_parameter(args.first_param))
-        .and_then(|()| columns.set_fold_function(args.fold_function.as_deref()))
-        .map_err(|e| Failure::Error(e.to_string()))?;
+    let columns = column_map(&args, category)?;
     let Listed {
         tables,
         principal,
@@ -98,20 +90,7 @@ pub fn run(args: Args) -> Outcome {
     } else {
         FilterPreference::Predicate
     };
-    if args.with.global.is_some() {
-        return Err(Failure::Error(
-            "`filter` pairs rows with an object, not a global object".into(),
-        ));
-    }
-    let fixed = match args.with.objects().as_slice() {
-        [] => None,
-        [(c, key)] => Some((*c, *key, tables.object(*c, key)?)),
-        _ => {
-            return Err(Failure::Error(
-                "`filter` pairs rows with at most one object".into(),
-            ))
-        }
-    };
+    let fixed = fixed_object(&args.with, &tables)?;
     let filter = match fixed {
         None => tables.sql_filter(principal, action, category, &columns, preference)?,
         Some((_, _, with)) => {
@@ -131,34 +110,7 @@ pub fn run(args: Args) -> Outcome {
     }
     let mut out = Output::new();
     if args.indexes {
-        let table = args
-            .table
-            .clone()
-            .unwrap_or_else(|| mission_control_table(category).to_string());
-        let statements = filter.create_indexes(&table)?;
-        match args.format {
-            Format::Json => out.line(serde_json::json!({
-                "form": filter.form().word(),
-                "table": table,
-                "indexes": statements,
-            }))?,
-            Format::Text => {
-                if statements.is_empty() {
-                    out.line(format!(
-                        "-- the filter is `{}`: no expression index serves it{}",
-                        filter.form().word(),
-                        if filter.form() == FilterForm::Ids {
-                            " (an id list is served by the primary key)"
-                        } else {
-                            ""
-                        }
-                    ))?;
-                }
-                for statement in statements {
-                    out.line(statement)?;
-                }
-            }
-        }
+        print_indexes(&args, category, &filter, &mut out)?;
         return Ok(ExitCode::SUCCESS);
     }
     match args.format {
@@ -185,6 +137,82 @@ pub fn run(args: Args) -> Outcome {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where each field of `category` lives: Mission Control's columns with the `--column`
+/// assignments, the id type, the first parameter's number and the fold function.
+fn column_map(args: &Args, category: Category) -> Result<ColumnMap, Failure> {
+    let mut columns = ColumnMap::mission_control(category);
+    for assignment in &args.columns {
+        columns
+            .assign(assignment)
+            .map_err(|e| Failure::Error(e.to_string()))?;
+    }
+    columns
+        .set_id_type(Some(&args.id_type))
+        .and_then(|()| columns.set_first_parameter(args.first_param))
+        .and_then(|()| columns.set_fold_function(args.fold_function.as_deref()))
+        .map_err(|e| Failure::Error(e.to_string()))?;
+    Ok(columns)
+}
+
+/// The one object of another category the rows are paired with (`--playbook`, ...), if
+/// any; a global object or more than one object is an error.
+fn fixed_object<'a>(
+    with: &'a TargetArgs,
+    tables: &Tables,
+) -> Result<Option<(Category, &'a str, ObjectId)>, Failure> {
+    if with.global.is_some() {
+        return Err(Failure::Error(
+            "`filter` pairs rows with an object, not a global object".into(),
+        ));
+    }
+    match with.objects().as_slice() {
+        [] => Ok(None),
+        [(c, key)] => Ok(Some((*c, *key, tables.object(*c, key)?))),
+        _ => Err(Failure::Error(
+            "`filter` pairs rows with at most one object".into(),
+        )),
+    }
+}
+
+/// `--indexes`: the statements that let PostgreSQL answer `filter` with index scans, or
+/// a comment saying that no expression index serves it.
+fn print_indexes(
+    args: &Args,
+    category: Category,
+    filter: &SqlFilter,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let table = args
+        .table
+        .clone()
+        .unwrap_or_else(|| mission_control_table(category).to_string());
+    let statements = filter.create_indexes(&table)?;
+    match args.format {
+        Format::Json => out.line(serde_json::json!({
+            "form": filter.form().word(),
+            "table": table,
+            "indexes": statements,
+        }))?,
+        Format::Text => {
+            if statements.is_empty() {
+                out.line(format!(
+                    "-- the filter is `{}`: no expression index serves it{}",
+                    filter.form().word(),
+                    if filter.form() == FilterForm::Ids {
+                        " (an id list is served by the primary key)"
+                    } else {
+                        ""
+                    }
+                ))?;
+            }
+            for statement in statements {
+                out.line(statement)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Mission Control's table of `category`.

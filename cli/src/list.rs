@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use rampart_runtime::json_answers::listing_json;
 use rampart_runtime::text::Shown;
+use rampart_runtime::{ActionId, Category, Listing, PrincipalId, Residual, Tables};
 
 use crate::args::{flag, needs_a_second_object, Listed, ListingArgs, TargetArgs};
 use crate::outcome::{Failure, Outcome};
@@ -31,6 +32,8 @@ pub struct Args {
     format: Format,
 }
 
+/// `rampart list`: the known objects a subject may act on (a page of them), then the rules
+/// that would admit objects the catalog does not know yet.
 pub fn run(args: Args) -> Outcome {
     let Listed {
         tables,
@@ -38,31 +41,7 @@ pub fn run(args: Args) -> Outcome {
         action,
     } = args.listing.resolve()?;
     let category = args.listing.category;
-    if args.with.global.is_some() {
-        return Err(Failure::Error(
-            "`list` takes objects to pair with, not a global object".into(),
-        ));
-    }
-    let fixed = args.with.objects();
-    // Grants that pair the category with another one, when no second object is named:
-    // an empty list is then refused (as `filter` refuses), a partial one says so.
-    let paired = if fixed.is_empty() {
-        tables.paired_categories(principal, action, category)?
-    } else {
-        Vec::new()
-    };
-    let listing = match fixed.as_slice() {
-        [] => tables.list(principal, action, category)?,
-        [(c, key)] => {
-            let with = tables.object(*c, key)?;
-            tables.list_with(principal, action, category, with)?
-        }
-        _ => {
-            return Err(Failure::Error(
-                "`list` pairs with at most one object".into(),
-            ))
-        }
-    };
+    let (listing, paired) = listing(&tables, principal, action, category, &args.with)?;
     let after = args
         .after
         .as_deref()
@@ -97,36 +76,84 @@ pub fn run(args: Args) -> Outcome {
             }
             out.line(answer)?
         }
-        Format::Text => {
-            for key in &keys {
-                out.line(Shown(key))?;
-            }
-            for c in &paired {
-                out.line(format!(
-                    "# more {} only together with a {c}: name one with `{}`",
-                    category.plural(),
-                    flag(*c)
-                ))?;
-            }
-            if !residual.allow.is_empty() || residual.allow_all {
-                let admits = if residual.allow_all {
-                    vec!["every object".to_string()]
-                } else {
-                    residual.allow.clone()
-                };
-                let mut line = format!(
-                    "# {} not in the catalog are allowed when they match: {}",
-                    category.plural(),
-                    admits.join(" | ")
-                );
-                if residual.deny_all {
-                    line = format!("# {} not in the catalog are denied", category.plural());
-                } else if !residual.deny.is_empty() {
-                    line.push_str(&format!("; and none of: {}", residual.deny.join(" | ")));
-                }
-                out.line(line)?;
-            }
-        }
+        Format::Text => text_listing(category, &keys, &paired, residual, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The listing of `category` for the principal and action, alone or together with the
+/// one object `with` names; and, when no object is named, the categories that grants
+/// pair `category` with (an empty list is then refused, as `filter` refuses; a partial
+/// one says so).
+fn listing(
+    tables: &Tables,
+    principal: PrincipalId,
+    action: ActionId,
+    category: Category,
+    with: &TargetArgs,
+) -> Result<(Listing, Vec<Category>), Failure> {
+    if with.global.is_some() {
+        return Err(Failure::Error(
+            "`list` takes objects to pair with, not a global object".into(),
+        ));
+    }
+    let fixed = with.objects();
+    let paired = if fixed.is_empty() {
+        tables.paired_categories(principal, action, category)?
+    } else {
+        Vec::new()
+    };
+    let listing = match fixed.as_slice() {
+        [] => tables.list(principal, action, category)?,
+        [(c, key)] => {
+            let with = tables.object(*c, key)?;
+            tables.list_with(principal, action, category, with)?
+        }
+        _ => {
+            return Err(Failure::Error(
+                "`list` pairs with at most one object".into(),
+            ))
+        }
+    };
+    Ok((listing, paired))
+}
+
+/// The listing as text: one key a line, a comment for each category the objects are
+/// also allowed together with, and one for the objects not in the catalog.
+fn text_listing(
+    category: Category,
+    keys: &[&str],
+    paired: &[Category],
+    residual: &Residual,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    for key in keys {
+        out.line(Shown(key))?;
+    }
+    for c in paired {
+        out.line(format!(
+            "# more {} only together with a {c}: name one with `{}`",
+            category.plural(),
+            flag(*c)
+        ))?;
+    }
+    if !residual.allow.is_empty() || residual.allow_all {
+        let admits = if residual.allow_all {
+            vec!["every object".to_string()]
+        } else {
+            residual.allow.clone()
+        };
+        let mut line = format!(
+            "# {} not in the catalog are allowed when they match: {}",
+            category.plural(),
+            admits.join(" | ")
+        );
+        if residual.deny_all {
+            line = format!("# {} not in the catalog are denied", category.plural());
+        } else if !residual.deny.is_empty() {
+            line.push_str(&format!("; and none of: {}", residual.deny.join(" | ")));
+        }
+        out.line(line)?;
+    }
+    Ok(())
 }

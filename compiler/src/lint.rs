@@ -23,7 +23,7 @@ use crate::diagnostic::Diagnostic;
 use crate::documents::Documents;
 use crate::empty_selectors::{self, Which};
 use crate::expand::{Expanded, ExpandedRule, RuleSet};
-use crate::membership::UnitId;
+use crate::membership::{UnitId, Units};
 use crate::resolve::{Model, EVERYONE_SERVICES};
 use crate::world::World;
 
@@ -76,38 +76,12 @@ fn overlaps(a: &ExpandedRule, b: &ExpandedRule) -> bool {
 /// reads as covering the automation and does not.
 fn unreached_services(model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
     let units = &model.units;
-    let services: Vec<(String, &[UnitId])> = units
-        .principals
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.kind != PrincipalKind::Person)
-        .filter_map(|(i, p)| {
-            let class = expanded.principal_class.get(i)?;
-            let held = expanded.principal_classes.get(*class as usize)?;
-            let (kind, name) = units.describe(p.unit);
-            Some((format!("{}:{name}", kind.word()), held.as_slice()))
-        })
-        .collect();
-    let collective = |unit: UnitId| {
-        let (kind, name) = units.describe(unit);
-        match kind {
-            UnitKind::Role => name != "everyone" && name != EVERYONE_SERVICES,
-            UnitKind::Team => true,
-            UnitKind::Group => !services.iter().any(|(_, held)| held.contains(&unit)),
-            _ => false,
-        }
-    };
-    // Denies on `everyone` and on groups of every person are copied to the services' unit.
-    let copied: BTreeSet<u32> = model
-        .rules
-        .iter()
-        .filter(|r| units.describe(r.unit) == (UnitKind::Role, EVERYONE_SERVICES))
-        .map(|r| r.permission)
-        .collect();
+    let services = services(model, expanded);
+    let copied = copied_to_services(model);
     // deny rule -> (actions, services allowed around it)
     let mut found: BTreeMap<u32, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for ((unit, action), rules) in &expanded.entries {
-        if !collective(*unit) {
+        if !collective(units, &services, *unit) {
             continue;
         }
         for d in rules {
@@ -128,24 +102,7 @@ fn unreached_services(model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
                 if held.contains(unit) {
                     continue;
                 }
-                let allowed = held.iter().any(|u| {
-                    expanded
-                        .entries
-                        .get(&(*u, *action))
-                        .into_iter()
-                        .flatten()
-                        .any(|a| {
-                            model
-                                .rules
-                                .get(*a as usize)
-                                .is_some_and(|s| !s.deny && s.objects)
-                                && expanded
-                                    .rules
-                                    .get(*a as usize)
-                                    .is_some_and(|allow| overlaps(allow, deny))
-                        })
-                });
-                if allowed {
+                if allowed_around(model, expanded, held, *action, deny) {
                     let entry = found.entry(spec.permission).or_default();
                     entry.0.insert(
                         expanded
@@ -162,34 +119,117 @@ fn unreached_services(model: &Model, expanded: &Expanded) -> Vec<Diagnostic> {
     found
         .into_iter()
         .filter_map(|(permission, (actions, services))| {
-            let at = location(model, permission)?;
-            let name = model
-                .permissions
-                .get(permission as usize)
-                .map(|p| p.name.as_str())
-                .unwrap_or("");
-            let quoted = |set: &BTreeSet<String>| {
-                let shown: Vec<String> = set.iter().take(5).map(|s| format!("`{s}`")).collect();
-                match set.len() {
-                    n if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
-                    _ => shown.join(", "),
-                }
-            };
-            Some(
-                Diagnostic::at(
-                    at,
-                    format!(
-                        "deny `{name}` does not reach {}, which may {} where it denies: notifications and playbooks are not members of roles or teams",
-                        quoted(&services),
-                        quoted(&actions)
-                    ),
-                )
-                .field("spec.subject")
-                .help("deny the services by name, through a PermissionGroup that lists them, or on `everyone` (which reaches them)")
-                .warning(),
-            )
+            unreached_warning(model, permission, &actions, &services)
         })
         .collect()
+}
+
+/// The principals that are not people (notifications and playbooks acting as services),
+/// each as `kind:name` with the units its principal class holds.
+fn services<'m>(model: &Model, expanded: &'m Expanded) -> Vec<(String, &'m [UnitId])> {
+    let units = &model.units;
+    units
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.kind != PrincipalKind::Person)
+        .filter_map(|(i, p)| {
+            let class = expanded.principal_class.get(i)?;
+            let held = expanded.principal_classes.get(*class as usize)?;
+            let (kind, name) = units.describe(p.unit);
+            Some((format!("{}:{name}", kind.word()), held.as_slice()))
+        })
+        .collect()
+}
+
+/// Whether `unit` is a subject no service can hold: a role other than `everyone`, a team,
+/// or a group no service belongs to.
+fn collective(units: &Units, services: &[(String, &[UnitId])], unit: UnitId) -> bool {
+    let (kind, name) = units.describe(unit);
+    match kind {
+        UnitKind::Role => name != "everyone" && name != EVERYONE_SERVICES,
+        UnitKind::Team => true,
+        UnitKind::Group => !services.iter().any(|(_, held)| held.contains(&unit)),
+        _ => false,
+    }
+}
+
+/// The permissions whose denies are copied to the services' unit: denies on `everyone`
+/// and on groups of every person.
+fn copied_to_services(model: &Model) -> BTreeSet<u32> {
+    let units = &model.units;
+    model
+        .rules
+        .iter()
+        .filter(|r| units.describe(r.unit) == (UnitKind::Role, EVERYONE_SERVICES))
+        .map(|r| r.permission)
+        .collect()
+}
+
+/// Whether one of the units `held` is allowed `action` by a rule on objects that overlap
+/// the objects `deny` names.
+fn allowed_around(
+    model: &Model,
+    expanded: &Expanded,
+    held: &[UnitId],
+    action: u32,
+    deny: &ExpandedRule,
+) -> bool {
+    held.iter().any(|u| {
+        expanded
+            .entries
+            .get(&(*u, action))
+            .into_iter()
+            .flatten()
+            .any(|a| {
+                model
+                    .rules
+                    .get(*a as usize)
+                    .is_some_and(|s| !s.deny && s.objects)
+                    && expanded
+                        .rules
+                        .get(*a as usize)
+                        .is_some_and(|allow| overlaps(allow, deny))
+            })
+    })
+}
+
+/// The warning that the deny of `permission` does not reach `services`, which may do
+/// `actions` where it denies; `None` when the permission has no location.
+fn unreached_warning(
+    model: &Model,
+    permission: u32,
+    actions: &BTreeSet<String>,
+    services: &BTreeSet<String>,
+) -> Option<Diagnostic> {
+    let at = location(model, permission)?;
+    let name = model
+        .permissions
+        .get(permission as usize)
+        .map(|p| p.name.as_str())
+        .unwrap_or("");
+    Some(
+        Diagnostic::at(
+            at,
+            format!(
+                "deny `{name}` does not reach {}, which may {} where it denies: notifications and playbooks are not members of roles or teams",
+                quoted_first_five(services),
+                quoted_first_five(actions)
+            ),
+        )
+        .field("spec.subject")
+        .help("deny the services by name, through a PermissionGroup that lists them, or on `everyone` (which reaches them)")
+        .warning(),
+    )
+}
+
+/// The first five names of `set`, quoted, and how many more there are.
+fn quoted_first_five(set: &BTreeSet<String>) -> String {
+    let shown: Vec<String> = set.iter().take(5).map(|s| format!("`{s}`")).collect();
+    match set.len() {
+        n if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+        _ => shown.join(", "),
+    }
 }
 
 fn location(model: &Model, permission: u32) -> Option<crate::source::Location> {

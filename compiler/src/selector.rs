@@ -19,86 +19,27 @@ pub fn compile_selector<T>(
     s: &SelectorSpec,
     field: &str,
 ) -> Result<Option<CompiledSelector>, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
-    let mut pattern = |name: &str, text: &Option<Text>| -> Option<ItemPattern> {
-        let text = text.as_ref()?;
-        ItemPattern::parse(&text.value)
-            .map_err(|e| {
-                errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.{name}")),
-                )
-            })
-            .ok()
+    let mut fields = SelectorFields {
+        file,
+        field,
+        errors: Vec::new(),
     };
-    let id = pattern("id", &s.id);
-    let name = pattern("name", &s.name);
-    let namespace = pattern("namespace", &s.namespace);
-    let agent = pattern("agent", &s.agent);
-    let health = pattern("health", &s.health);
-    let mut list = |name: &str, items: Vec<&Text>| -> Option<ItemPattern> {
-        if items.is_empty() {
-            return None;
-        }
-        let mut parts = Vec::new();
-        for (i, text) in items.iter().enumerate() {
-            match ItemPattern::parse(&text.value) {
-                Ok(p) => parts.extend(p.items().iter().cloned()),
-                Err(e) => errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.{name}[{i}]")),
-                ),
-            }
-        }
-        ItemPattern::from_items(parts)
-    };
-    let types = list(
+    let id = fields.pattern("id", &s.id);
+    let name = fields.pattern("name", &s.name);
+    let namespace = fields.pattern("namespace", &s.namespace);
+    let agent = fields.pattern("agent", &s.agent);
+    let health = fields.pattern("health", &s.health);
+    let types = fields.list(
         "types",
         s.types.iter().flatten().chain(s.type_name.iter()).collect(),
     );
-    let statuses = list("statuses", s.statuses.iter().flatten().collect());
-    let mut labels = |name: &str, text: &Option<Text>| -> Option<LabelSelector> {
-        let text = text.as_ref()?;
-        // An empty string is no selector, as upstream counts it (a selector of nothing
-        // else is then empty and matches nothing). Blanks would parse to a selector of
-        // no requirements, matching every object: refused, never an allow of everything.
-        if text.value.is_empty() {
-            return None;
-        }
-        if text.value.trim().is_empty() {
-            errors.push(
-                Diagnostic::at(file.at(text), format!("`{name}` is blank"))
-                    .field(format!("{field}.{name}"))
-                    .help(format!(
-                        "write the selector (e.g. `{name}: \"env=prod\"`), or remove the field; to select every object write `name: \"*\"`"
-                    )),
-            );
-            return None;
-        }
-        LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
-            .map_err(|e| {
-                errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.{name}")),
-                )
-            })
-            .ok()
-    };
-    let tag_selector = labels("tagSelector", &s.tag_selector);
-    let label_selector = labels("labelSelector", &s.label_selector);
-    let field_selector = labels("fieldSelector", &s.field_selector);
-    let search = s.search.as_ref().and_then(|text| {
-        SearchQuery::parse(&text.value)
-            .map_err(|e| {
-                errors.push(
-                    Diagnostic::at(at_grammar_error(file, text, &e), e.to_string())
-                        .field(format!("{field}.search")),
-                )
-            })
-            .ok()
-    });
-    if !errors.is_empty() {
-        return Err(errors);
+    let statuses = fields.list("statuses", s.statuses.iter().flatten().collect());
+    let tag_selector = fields.labels("tagSelector", &s.tag_selector);
+    let label_selector = fields.labels("labelSelector", &s.label_selector);
+    let field_selector = fields.labels("fieldSelector", &s.field_selector);
+    let search = fields.search(&s.search);
+    if !fields.errors.is_empty() {
+        return Err(fields.errors);
     }
     let compiled = CompiledSelector {
         id,
@@ -113,11 +54,105 @@ pub fn compile_selector<T>(
         health,
         search,
     };
-    // Upstream's `Canonical()`: `id: "*"`, `namespace: "*"` and `*` alone in `types`,
-    // `statuses` or `health` are no constraint, so a selector of nothing else is empty
-    // there and matches nothing; here it is the empty-selector error, never a selector
-    // of every object. (Beside another field, `*` matching anything is the same as
-    // absent, so the selector is kept as written.)
+    Ok((!canonically_empty(&compiled)).then_some(compiled))
+}
+
+/// The fields of one selector being compiled: each is parsed on its own, and what is
+/// wrong is collected in `errors` (with the field's path) so that one pass reports all.
+struct SelectorFields<'a, T> {
+    /// The document the selector is in, for the locations of errors.
+    file: &'a Located<T>,
+    /// The selector's path in the document, before each error's field name.
+    field: &'a str,
+    /// What was wrong, in field order.
+    errors: Vec<Diagnostic>,
+}
+
+impl<T> SelectorFields<'_, T> {
+    /// The pattern of a one-valued field (`id`, `name`, `namespace`, `agent`, `health`);
+    /// `None` when absent or wrong.
+    fn pattern(&mut self, name: &str, text: &Option<Text>) -> Option<ItemPattern> {
+        let text = text.as_ref()?;
+        ItemPattern::parse(&text.value)
+            .map_err(|e| {
+                self.errors.push(
+                    Diagnostic::at(at_grammar_error(self.file, text, &e), e.to_string())
+                        .field(format!("{}.{name}", self.field)),
+                )
+            })
+            .ok()
+    }
+
+    /// One pattern of the items of a list field (`types`, `statuses`), each item parsed
+    /// on its own; `None` when the list is empty.
+    fn list(&mut self, name: &str, items: Vec<&Text>) -> Option<ItemPattern> {
+        if items.is_empty() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        for (i, text) in items.iter().enumerate() {
+            match ItemPattern::parse(&text.value) {
+                Ok(p) => parts.extend(p.items().iter().cloned()),
+                Err(e) => self.errors.push(
+                    Diagnostic::at(at_grammar_error(self.file, text, &e), e.to_string())
+                        .field(format!("{}.{name}[{i}]", self.field)),
+                ),
+            }
+        }
+        ItemPattern::from_items(parts)
+    }
+
+    /// A label selector field (`tagSelector`, `labelSelector`, `fieldSelector`); `None`
+    /// when absent, empty or wrong.
+    fn labels(&mut self, name: &str, text: &Option<Text>) -> Option<LabelSelector> {
+        let text = text.as_ref()?;
+        // An empty string is no selector, as upstream counts it (a selector of nothing
+        // else is then empty and matches nothing). Blanks would parse to a selector of
+        // no requirements, matching every object: refused, never an allow of everything.
+        if text.value.is_empty() {
+            return None;
+        }
+        if text.value.trim().is_empty() {
+            self.errors.push(
+                Diagnostic::at(self.file.at(text), format!("`{name}` is blank"))
+                    .field(format!("{}.{name}", self.field))
+                    .help(format!(
+                        "write the selector (e.g. `{name}: \"env=prod\"`), or remove the field; to select every object write `name: \"*\"`"
+                    )),
+            );
+            return None;
+        }
+        LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
+            .map_err(|e| {
+                self.errors.push(
+                    Diagnostic::at(at_grammar_error(self.file, text, &e), e.to_string())
+                        .field(format!("{}.{name}", self.field)),
+                )
+            })
+            .ok()
+    }
+
+    /// The `search` field's query; `None` when absent or wrong.
+    fn search(&mut self, text: &Option<Text>) -> Option<SearchQuery> {
+        let text = text.as_ref()?;
+        SearchQuery::parse(&text.value)
+            .map_err(|e| {
+                self.errors.push(
+                    Diagnostic::at(at_grammar_error(self.file, text, &e), e.to_string())
+                        .field(format!("{}.search", self.field)),
+                )
+            })
+            .ok()
+    }
+}
+
+/// Whether a selector constrains nothing as upstream's `Canonical()` counts it:
+/// `id: "*"`, `namespace: "*"` and `*` alone in `types`, `statuses` or `health` are no
+/// constraint, so a selector of nothing else is empty there and matches nothing; here
+/// it is the empty-selector error, never a selector of every object. (Beside another
+/// field, `*` matching anything is the same as absent, so the selector is kept as
+/// written.)
+fn canonically_empty(compiled: &CompiledSelector) -> bool {
     let lone_star = |p: &Option<ItemPattern>| p.as_ref().is_none_or(ItemPattern::is_wildcard);
     let rest = CompiledSelector {
         id: None,
@@ -127,7 +162,7 @@ pub fn compile_selector<T>(
         health: None,
         ..compiled.clone()
     };
-    let canonically_empty = rest == CompiledSelector::default()
+    rest == CompiledSelector::default()
         && [
             &compiled.id,
             &compiled.namespace,
@@ -136,6 +171,5 @@ pub fn compile_selector<T>(
             &compiled.health,
         ]
         .into_iter()
-        .all(lone_star);
-    Ok((!canonically_empty).then_some(compiled))
+        .all(lone_star)
 }

@@ -26,7 +26,24 @@ pub fn tabulate(
     expanded: Expanded,
     connections: &[LoweredConnection],
 ) -> TablesData {
-    let mut data = TablesData {
+    let mut data = tables_before_rules(world, model, &expanded, connections);
+    let pool = push_rules(&mut data, model, &expanded);
+    let entry_ids = push_entries(&mut data, &expanded);
+    let class_entries = class_entries(&expanded, &entry_ids, data.actions.len() as u32);
+    rampart_runtime::build::rows(&mut data, pool, class_entries);
+    data
+}
+
+/// The tables' parts that come before the rules: permissions, units, principals, names
+/// of actions, globals and agents, the objects of each category, selectors and
+/// connections.
+fn tables_before_rules(
+    world: &World,
+    model: &Model,
+    expanded: &Expanded,
+    connections: &[LoweredConnection],
+) -> TablesData {
+    TablesData {
         permissions: model
             .permissions
             .iter()
@@ -49,26 +66,7 @@ pub fn tabulate(
         actions: expanded.actions.clone(),
         globals: GLOBAL_OBJECTS.iter().map(|g| g.to_string()).collect(),
         agents: world.agents.clone(),
-        categories: Category::ALL.map(|c| {
-            let objects = c.of(&world.objects);
-            let classes = c.of(&expanded.classes);
-            CategoryData {
-                keys: NameList::from_strings(objects.iter().map(|o| o.key.as_str())),
-                aliases: objects
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, o)| {
-                        o.attributes
-                            .id
-                            .as_ref()
-                            .filter(|id| **id != o.key)
-                            .map(|id| (i as u32, id.clone()))
-                    })
-                    .collect(),
-                object_class: Ids(classes.object_class.clone()),
-                classes: classes.count,
-            }
-        }),
+        categories: Category::ALL.map(|c| category_data(world, expanded, c)),
         selectors: expanded
             .selectors
             .iter()
@@ -76,7 +74,35 @@ pub fn tabulate(
             .collect(),
         connections: connections.iter().map(connection_data).collect(),
         ..TablesData::default()
-    };
+    }
+}
+
+/// One category's objects: their keys, the ids that differ from the keys, and the class
+/// of each object.
+fn category_data(world: &World, expanded: &Expanded, c: Category) -> CategoryData {
+    let objects = c.of(&world.objects);
+    let classes = c.of(&expanded.classes);
+    CategoryData {
+        keys: NameList::from_strings(objects.iter().map(|o| o.key.as_str())),
+        aliases: objects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, o)| {
+                o.attributes
+                    .id
+                    .as_ref()
+                    .filter(|id| **id != o.key)
+                    .map(|id| (i as u32, id.clone()))
+            })
+            .collect(),
+        object_class: Ids(classes.object_class.clone()),
+        classes: classes.count,
+    }
+}
+
+/// Writes the rules and their predicates (each distinct predicate once) into `data`;
+/// returns the pool of the rules' class sets, which the rows are built with.
+fn push_rules(data: &mut TablesData, model: &Model, expanded: &Expanded) -> SetPool {
     let mut pool = SetPool::default();
     let mut predicates: HashMap<PredicateSpec, u32> = HashMap::new();
     let mut predicate_list: Vec<PredicateData> = Vec::new();
@@ -114,6 +140,12 @@ pub fn tabulate(
         });
     }
     data.predicates = predicate_list;
+    pool
+}
+
+/// Writes the entries (a unit's rules for one action) into `data`; returns the entry of
+/// each (unit, action) that has rules.
+fn push_entries(data: &mut TablesData, expanded: &Expanded) -> HashMap<(u32, u32), u32> {
     let mut entry_ids: HashMap<(u32, u32), u32> = HashMap::new();
     for ((unit, action), rules) in &expanded.entries {
         entry_ids.insert((unit.0, *action), data.entries.len() as u32);
@@ -127,7 +159,16 @@ pub fn tabulate(
         });
         data.entry_rules.0.extend_from_slice(rules);
     }
-    let actions = data.actions.len() as u32;
+    entry_ids
+}
+
+/// Per principal class and action (class-major), the entries of the class's units for
+/// that action: what the rows are made of.
+fn class_entries(
+    expanded: &Expanded,
+    entry_ids: &HashMap<(u32, u32), u32>,
+    actions: u32,
+) -> Vec<Vec<u32>> {
     let mut class_entries = Vec::with_capacity(expanded.principal_classes.len() * actions as usize);
     for units in &expanded.principal_classes {
         for action in 0..actions {
@@ -139,8 +180,7 @@ pub fn tabulate(
             );
         }
     }
-    rampart_runtime::build::rows(&mut data, pool, class_entries);
-    data
+    class_entries
 }
 
 fn principals(world: &World, model: &Model, classes: &[u32]) -> Vec<PrincipalData> {

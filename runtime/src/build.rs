@@ -54,96 +54,29 @@ impl SetPool {
 /// Rows with the same entries are computed once; their contents are computed in parallel
 /// batches with the loader's own row code ([`crate::rows`]).
 pub fn rows(data: &mut TablesData, mut pool: SetPool, class_entries: Vec<Vec<u32>>) {
-    let mut row_ids: HashMap<Vec<u32>, u32> = HashMap::new();
-    let mut distinct: Vec<Vec<u32>> = Vec::new();
-    let mut row_of = Vec::with_capacity(class_entries.len());
-    // Row 0 is the row of no entries, shared by every (class, action) with nothing.
-    row_ids.insert(Vec::new(), 0);
-    distinct.push(Vec::new());
-    for entries in class_entries {
-        let next = distinct.len() as u32;
-        let id = *row_ids.entry(entries.clone()).or_insert_with(|| {
-            distinct.push(entries);
-            next
-        });
-        row_of.push(id);
-    }
-    drop(row_ids);
+    let (distinct, row_of) = distinct_rows(class_entries);
     let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
     let mut rows = Vec::with_capacity(distinct.len());
     let mut row_entries = Vec::new();
-    let mut pair_tables: Vec<PairTableData> = Vec::new();
-    let mut pair_exceptions: Vec<PairExceptionData> = Vec::new();
-    let mut pair_ids: HashMap<(PairTableData, Vec<PairExceptionData>), u32> = HashMap::new();
+    let mut pair_tables = PairTables::default();
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 16);
     const BATCH: usize = 2048;
     for batch in distinct.chunks(BATCH * threads) {
-        let contents: Vec<RowContent> = {
-            let view = RuleView {
-                rules: &data.rules,
-                entries: &data.entries,
-                entry_rules: &data.entry_rules.0,
-                classes,
-                store: pool.store(),
-            };
-            let chunk = batch.len().div_ceil(threads).max(1);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = batch
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            let mut work = Work::unlimited();
-                            part.iter()
-                                .filter_map(|entries| view.row(entries, &mut work).ok())
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
+        let view = RuleView {
+            rules: &data.rules,
+            entries: &data.entries,
+            entry_rules: &data.entry_rules.0,
+            classes,
+            store: pool.store(),
         };
+        let contents = row_contents(view, batch, threads);
         for (entries, content) in batch.iter().zip(contents) {
             let start = row_entries.len() as u32;
             row_entries.extend_from_slice(entries);
-            let mut pairs = [0u32; 6];
-            for shape in PairShape::ALL {
-                let Some(Some(pair)) = content.pairs.get(shape.index()) else {
-                    continue;
-                };
-                let (table, exceptions) = intern_pair(&mut pool, pair);
-                let next = pair_tables.len() as u32;
-                let key = (table.clone(), exceptions);
-                let id = match pair_ids.get(&key) {
-                    Some(id) => *id,
-                    None => {
-                        let (mut table, exceptions) = key;
-                        table.exceptions = Span {
-                            start: pair_exceptions.len() as u32,
-                            len: exceptions.len() as u32,
-                        };
-                        pair_exceptions.extend_from_slice(&exceptions);
-                        pair_tables.push(table.clone());
-                        let stored = (
-                            PairTableData {
-                                exceptions: Span::default(),
-                                ..table
-                            },
-                            exceptions,
-                        );
-                        pair_ids.insert(stored, next);
-                        next
-                    }
-                };
-                if let Some(slot) = pairs.get_mut(shape.index()) {
-                    *slot = id + 1;
-                }
-            }
+            let pairs = pair_tables.row_pairs(&mut pool, &content);
             rows.push(RowData {
                 entries: Span {
                     start,
@@ -162,10 +95,106 @@ pub fn rows(data: &mut TablesData, mut pool: SetPool, class_entries: Vec<Vec<u32
     data.rows = rows;
     data.row_entries = Ids(row_entries);
     data.row_of = Ids(row_of);
-    data.pair_tables = pair_tables;
-    data.pair_exceptions = pair_exceptions;
+    data.pair_tables = pair_tables.tables;
+    data.pair_exceptions = pair_tables.exceptions;
     data.blocks = Words(pool.blocks);
     data.block_lists = Ids(pool.lists);
+}
+
+/// The distinct entry lists of `class_entries` (row 0 is the row of no entries, shared by
+/// every (class, action) with nothing), and the row of each (class, action).
+fn distinct_rows(class_entries: Vec<Vec<u32>>) -> (Vec<Vec<u32>>, Vec<u32>) {
+    let mut row_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut distinct: Vec<Vec<u32>> = Vec::new();
+    let mut row_of = Vec::with_capacity(class_entries.len());
+    row_ids.insert(Vec::new(), 0);
+    distinct.push(Vec::new());
+    for entries in class_entries {
+        let next = distinct.len() as u32;
+        let id = *row_ids.entry(entries.clone()).or_insert_with(|| {
+            distinct.push(entries);
+            next
+        });
+        row_of.push(id);
+    }
+    (distinct, row_of)
+}
+
+/// The contents of the rows of `batch` (one entry list each), computed on up to `threads`
+/// threads with the loader's own row code; in the order of `batch`.
+fn row_contents(view: RuleView<'_>, batch: &[Vec<u32>], threads: usize) -> Vec<RowContent> {
+    let chunk = batch.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batch
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut work = Work::unlimited();
+                    part.iter()
+                        .filter_map(|entries| view.row(entries, &mut work).ok())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The pair tables of the rows written so far and their exceptions, each distinct table
+/// (with its exceptions) stored once.
+#[derive(Default)]
+struct PairTables {
+    tables: Vec<PairTableData>,
+    exceptions: Vec<PairExceptionData>,
+    /// A table (its exceptions' span left empty) and its exceptions -> its index.
+    ids: HashMap<(PairTableData, Vec<PairExceptionData>), u32>,
+}
+
+impl PairTables {
+    /// A row's pair table of each shape: its index + 1, or 0 for none.
+    fn row_pairs(&mut self, pool: &mut SetPool, content: &RowContent) -> [u32; 6] {
+        let mut pairs = [0u32; 6];
+        for shape in PairShape::ALL {
+            let Some(Some(pair)) = content.pairs.get(shape.index()) else {
+                continue;
+            };
+            let id = self.id(intern_pair(pool, pair));
+            if let Some(slot) = pairs.get_mut(shape.index()) {
+                *slot = id + 1;
+            }
+        }
+        pairs
+    }
+
+    /// The index of a pair table with its exceptions, stored if it is new.
+    fn id(&mut self, (table, exceptions): (PairTableData, Vec<PairExceptionData>)) -> u32 {
+        let next = self.tables.len() as u32;
+        let key = (table.clone(), exceptions);
+        match self.ids.get(&key) {
+            Some(id) => *id,
+            None => {
+                let (mut table, exceptions) = key;
+                table.exceptions = Span {
+                    start: self.exceptions.len() as u32,
+                    len: exceptions.len() as u32,
+                };
+                self.exceptions.extend_from_slice(&exceptions);
+                self.tables.push(table.clone());
+                let stored = (
+                    PairTableData {
+                        exceptions: Span::default(),
+                        ..table
+                    },
+                    exceptions,
+                );
+                self.ids.insert(stored, next);
+                next
+            }
+        }
+    }
 }
 
 fn intern_pair(pool: &mut SetPool, pair: &PairContent) -> (PairTableData, Vec<PairExceptionData>) {
