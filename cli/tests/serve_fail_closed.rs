@@ -802,3 +802,51 @@ fn a_byte_order_mark_is_refused_at_every_face() {
     assert_eq!(o.status.code(), Some(2), "{}", support::stderr(&o));
     assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
 }
+
+/// Issue 20 (round 5), item 7: a table file refused on reload leaves the last good
+/// tables answering: `/ready` stays 200 and says `"stale": true` (with the reason), the
+/// metric `rampart_table_file_refused{reason}` counts it, and a good file clears it.
+#[test]
+fn a_refused_table_file_leaves_ready_stale_and_counted_by_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tables.rampart");
+    let first = table_bytes(POLICY, CATALOG);
+    replace(&path, &first);
+    let sidecar = Sidecar::start(&path, &[]);
+    let (status, body) = sidecar.get("/ready");
+    assert_eq!((status, &body["stale"]), (200, &json!(false)), "{body}");
+
+    replace(&path, b"RAMPART? not tables");
+    sidecar.wait_for_log("did not load");
+    let (status, body) = sidecar.get("/ready");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stale"], json!(true), "{body}");
+    assert_eq!(body["refused"], json!("not_a_table"), "{body}");
+    assert_eq!(
+        body["revision"],
+        json!(support::sidecar::revision_of(&first)),
+        "{body}"
+    );
+    let metrics = sidecar.metrics();
+    assert!(
+        metrics.contains("rampart_table_file_refused{reason=\"not_a_table\"} 1"),
+        "{metrics}"
+    );
+    // The last good tables still decide.
+    let (status, body, _) = sidecar.post("/access/v1/evaluation", &run_on_prod());
+    assert_eq!((status, &body["decision"]), (200, &json!(false)), "{body}");
+
+    let second = table_bytes(
+        &POLICY.replace("namespace: prod", "namespace: dev"),
+        CATALOG,
+    );
+    replace(&path, &second);
+    sidecar.wait_for_log("loaded in");
+    let (status, body) = sidecar.get("/ready");
+    assert_eq!((status, &body["stale"]), (200, &json!(false)), "{body}");
+    assert_eq!(
+        body["revision"],
+        json!(support::sidecar::revision_of(&second)),
+        "{body}"
+    );
+}
