@@ -19,7 +19,7 @@ use crate::output::{Format, Output};
 use rampart_compiler::secrets::{HelmValuesDirectory, ManifestDirectory};
 
 /// The help of a secret that could not be read because no source was named.
-const NO_SOURCES: &str = "no secret source was given: name where secrets are read with `--secrets DIR` (Kubernetes Secret and ConfigMap manifests), `--helm-values DIR` (Helm values per release) or `--env` (the process environment, `NAME_KEY`)";
+const NO_SOURCES: &str = "no secret source was given: name where secrets are read with `--secrets DIR` (Kubernetes Secret and ConfigMap manifests), `--helm-values DIR` (Helm values per release) or `--env` (the process environment, `RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>`)";
 
 /// Arguments of `resolve`.
 #[derive(clap::Args)]
@@ -37,7 +37,8 @@ pub struct Args {
     /// A directory of Helm values files per release.
     #[arg(long)]
     helm_values: Option<PathBuf>,
-    /// Also look secrets up in the process environment (`NAME_KEY`).
+    /// Also look secrets up in the process environment
+    /// (`RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>`).
     #[arg(long)]
     env: bool,
     /// The namespace of a reference that names none.

@@ -555,7 +555,7 @@ fn sources_of_every_kind() {
         helm.lookup(SourceKind::Helm, "default", "other-release", "x"),
         Err(LookupError::NotFound)
     );
-    std::env::set_var("RAMPART_TEST_CREDS_TOKEN", "from-env");
+    std::env::set_var("RAMPART_SECRET_ANY__RAMPART_TEST_CREDS__token", "from-env");
     assert_eq!(
         EnvironmentSource
             .lookup(SourceKind::Secret, "any", "rampart-test-creds", "token")
@@ -753,6 +753,142 @@ fn secrets_never_leak_into_tables_outputs_errors_or_debug() {
         stdout(&shown).contains("pg-S3cret!"),
         "--show-secrets shows them"
     );
+}
+
+/// Issue 20 (round 5), item 3: `--env` reads only `RAMPART_SECRET_<NS>__<NAME>__<KEY>`,
+/// and no two (namespace, name, key) triples read one variable. Before, the variable was
+/// `<NAME>_<KEY>`: any namespace's `db-creds`/`TOKEN` and `db`/`CREDS_TOKEN` (and
+/// `db.creds`/`TOKEN`) all read `DB_CREDS_TOKEN`.
+#[test]
+fn the_environment_source_names_one_variable_per_namespace_name_and_key() {
+    // The collision that was possible: one variable, three objects in two namespaces.
+    let variable = |ns, name, key| EnvironmentSource::variable(ns, name, key);
+    let a = variable("team-a", "db-creds", "TOKEN").expect("representable");
+    let b = variable("team-a", "db", "CREDS_TOKEN").expect("representable");
+    let c = variable("team-b", "db-creds", "TOKEN").expect("representable");
+    assert_eq!(a, "RAMPART_SECRET_TEAM_A__DB_CREDS__TOKEN");
+    assert_eq!(b, "RAMPART_SECRET_TEAM_A__DB__CREDS_TOKEN");
+    assert_eq!(c, "RAMPART_SECRET_TEAM_B__DB_CREDS__TOKEN");
+    std::env::set_var("DB_CREDS_TOKEN", "the-old-variable");
+    std::env::set_var(&a, "team-a-db-creds");
+    let look = |ns, name, key| {
+        EnvironmentSource
+            .lookup(SourceKind::Secret, ns, name, key)
+            .map(|v| v.expose().to_string())
+    };
+    assert_eq!(
+        look("team-a", "db-creds", "TOKEN"),
+        Ok("team-a-db-creds".into())
+    );
+    assert_eq!(
+        look("team-a", "db", "CREDS_TOKEN"),
+        Err(LookupError::NotFound)
+    );
+    assert_eq!(
+        look("team-b", "db-creds", "TOKEN"),
+        Err(LookupError::NotFound)
+    );
+    // Parts no variable names one-to-one are an error naming the part, not a lookup.
+    for (ns, name, key, part) in [
+        ("team-a", "db.creds", "TOKEN", "name"),
+        ("team-a", "db--creds", "TOKEN", "name"),
+        ("team--a", "db", "TOKEN", "namespace"),
+        ("Team-A", "db", "TOKEN", "namespace"),
+        ("team-a", "db", "tls.crt", "key"),
+        ("team-a", "db", "api-key", "key"),
+        ("team-a", "db", "", "key"),
+    ] {
+        match look(ns, name, key) {
+            Err(LookupError::Failed(why)) => assert!(
+                why.contains(&format!(
+                    "the {part} `{}`",
+                    if part == "key" {
+                        key
+                    } else if part == "name" {
+                        name
+                    } else {
+                        ns
+                    }
+                )),
+                "{why}"
+            ),
+            other => panic!("{ns}/{name}/{key}: {other:?}"),
+        }
+    }
+    // Exhaustively over short parts: distinct triples, distinct variables.
+    let alphabet = ['a', '1', '-', '_', '.', 'A'];
+    let mut parts = vec![String::new()];
+    for _ in 0..3 {
+        let longer: Vec<String> = parts
+            .iter()
+            .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+            .collect();
+        parts.extend(longer);
+    }
+    parts.sort();
+    parts.dedup();
+    let mut seen = std::collections::HashMap::new();
+    for x in &parts {
+        for y in &parts {
+            for (ns, name, key) in [
+                ("ns", x.as_str(), y.as_str()),
+                (x.as_str(), y.as_str(), "k"),
+            ] {
+                if let Ok(v) = variable(ns, name, key) {
+                    if let Some(other) = seen.insert(
+                        v.clone(),
+                        (ns.to_string(), name.to_string(), key.to_string()),
+                    ) {
+                        assert_eq!(
+                            other,
+                            (ns.to_string(), name.to_string(), key.to_string()),
+                            "{v}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Through the command line: `resolve --env` reads the fixture's connection from
+    // `RAMPART_SECRET_DEFAULT__POSTGRES_CREDENTIALS__POSTGRES_*`, never `POSTGRES_CREDENTIALS_*`.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let t = compile_fixtures(dir.path());
+    let tables = t.display().to_string();
+    let resolve = |vars: &[(&str, &str)]| {
+        let mut command = support::rampart();
+        command.args([
+            "resolve",
+            "connection://default/payments-database",
+            "--as",
+            "jane.doe@example.com",
+            "-t",
+            &tables,
+            "--env",
+            "--show-secrets",
+        ]);
+        for (k, v) in vars {
+            command.env(k, v);
+        }
+        command.output().expect("run")
+    };
+    let old = resolve(&[
+        ("POSTGRES_CREDENTIALS_POSTGRES_USER", "old-user"),
+        ("POSTGRES_CREDENTIALS_POSTGRES_PASSWORD", "old-pass"),
+    ]);
+    assert_eq!(old.status.code(), Some(2), "{}", stderr(&old));
+    assert!(!stdout(&old).contains("old-pass"), "{}", stdout(&old));
+    let new = resolve(&[
+        (
+            "RAMPART_SECRET_DEFAULT__POSTGRES_CREDENTIALS__POSTGRES_USER",
+            "env-user",
+        ),
+        (
+            "RAMPART_SECRET_DEFAULT__POSTGRES_CREDENTIALS__POSTGRES_PASSWORD",
+            "env-pass",
+        ),
+    ]);
+    assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
+    assert!(stdout(&new).contains("env-pass"), "{}", stdout(&new));
 }
 
 /// A secret no source was named for is an error (2), not a denial (1), and says which

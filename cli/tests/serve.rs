@@ -929,3 +929,48 @@ fn bad_decision_log_flags_are_all_refused_at_once() {
         "sampling without a log is refused"
     );
 }
+
+/// Issue 20 (round 5), item 6: a decision log line names every object of the request as
+/// `{type, id, decided, described?}`: the id as asked and the catalog object it was
+/// decided as (`null` for a described object the catalog does not hold), so a line
+/// never names only the spelling that was asked about.
+#[test]
+fn decision_logs_name_the_object_each_resource_was_decided_as() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let tables = fixture_tables(dir.path());
+    let log = dir.path().join("decisions.jsonl");
+    let sidecar = Sidecar::start(&tables, &["--decision-log", log.to_str().unwrap()]);
+    let john = json!({"type": "user", "id": "john@doe.com"});
+    let bodies = [
+        json!({"subject": john, "action": {"name": "read"}, "resource": {"type": "config", "id": "C-MC-POD"}}),
+        json!({"subject": john, "action": {"name": "read"}, "resource": {"type": "connection", "id": "mc/loki-bucket"}}),
+        json!({"subject": john, "action": {"name": "read"}, "resource": {"type": "config", "id": "c-new", "properties": {"name": "new", "namespace": "default"}}}),
+        json!({"subject": john, "action": {"name": "read"}, "resource": {"type": "config", "id": "C-Mc-Deploy", "properties": {"name": "whatever"}}}),
+    ];
+    for body in &bodies {
+        let (status, answer, _) = sidecar.post("/access/v1/evaluation", body);
+        assert_eq!(status, 200, "{answer}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let lines = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.lines().count() >= bodies.len() || Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let resources: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["resources"].clone())
+        .collect();
+    assert_eq!(
+        resources,
+        vec![
+            json!([{"type": "config", "id": "C-MC-POD", "decided": "c-mc-pod"}]),
+            json!([{"type": "connection", "id": "mc/loki-bucket", "decided": "cn-s3"}]),
+            json!([{"type": "config", "id": "c-new", "decided": null, "described": true}]),
+            json!([{"type": "config", "id": "C-Mc-Deploy", "decided": "c-mc-deploy", "described": true}]),
+        ],
+        "{lines}"
+    );
+}

@@ -681,3 +681,172 @@ spec:
     assert_eq!(lines[1]["decision"], json!("deny"), "{}", lines[1]);
     assert_eq!(lines[2]["decision"], json!("deny"), "{}", lines[2]);
 }
+
+/// Issue 20 (round 5), item 2: one rule for a UTF-8 byte order mark: refused with an
+/// error naming it wherever a request or document is read — a `check --batch` line, a
+/// sidecar body (AuthZEN and Mission Control), a policy YAML file, a catalog (YAML and
+/// JSON) and a Secret manifest. Before, YAML files were read as if it were not there and
+/// JSON said only "expected value".
+#[test]
+fn a_byte_order_mark_is_refused_at_every_face() {
+    let dir = tempfile::tempdir().unwrap();
+    let sidecar = start(dir.path(), &[]);
+    let tables = dir.path().join("tables.rampart");
+    let bom = "\u{feff}";
+    let says_bom = |text: &str| text.contains("byte order mark");
+
+    let request =
+        r#"{"subject": "ann@example.com", "action": "read", "objects": {"config": "c-dev"}}"#;
+    let batch = dir.path().join("requests.jsonl");
+    std::fs::write(&batch, format!("{bom}{request}\n{request}\n")).unwrap();
+    let o = support::run(&[
+        "check",
+        "-t",
+        tables.to_str().unwrap(),
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", support::stderr(&o));
+    let lines: Vec<Value> = support::stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        says_bom(lines[0]["error"].as_str().unwrap_or_default()),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1]["decision"], json!("allow"), "{lines:?}");
+
+    let evaluation = format!(
+        "{bom}{}",
+        json!({"subject": ann(), "action": {"name": "read"}, "resource": {"type": "config", "id": "c-dev"}})
+    );
+    for (path, body) in [
+        ("/access/v1/evaluation", evaluation),
+        (
+            "/rbac/subject-access-reviews",
+            format!(
+                r#"{bom}{{"resource": {{"config": "c-dev"}}, "action": "read", "subjects": ["ann@example.com"]}}"#
+            ),
+        ),
+    ] {
+        let (status, answer) = sidecar.post_text(path, &body);
+        assert_eq!(status, 400, "{path}: {answer}");
+        assert!(
+            says_bom(answer["error"]["message"].as_str().unwrap_or_default()),
+            "{path}: {answer}"
+        );
+    }
+
+    let policy = dir.path().join("policy.yaml");
+    let catalog = dir.path().join("catalog.yaml");
+    let catalog_json = dir.path().join("catalog.json");
+    std::fs::write(&policy, format!("{bom}{POLICY}")).unwrap();
+    std::fs::write(&catalog, CATALOG).unwrap();
+    let compile = |policy: &Path, catalog: &Path| {
+        support::run(&[
+            "compile",
+            policy.to_str().unwrap(),
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "-o",
+            dir.path().join("out.rampart").to_str().unwrap(),
+        ])
+    };
+    let o = compile(&policy, &catalog);
+    assert_ne!(o.status.code(), Some(0), "a policy with a BOM compiled");
+    assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+    let o = support::run(&["validate", policy.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0), "a policy with a BOM validated");
+    assert!(
+        says_bom(&(support::stderr(&o) + &support::stdout(&o))),
+        "{}",
+        support::stderr(&o)
+    );
+
+    std::fs::write(&policy, POLICY).unwrap();
+    std::fs::write(&catalog, format!("{bom}{CATALOG}")).unwrap();
+    std::fs::write(
+        &catalog_json,
+        format!(r#"{bom}{{"people": [{{"id": "u1", "email": "ann@example.com"}}]}}"#),
+    )
+    .unwrap();
+    for catalog in [&catalog, &catalog_json] {
+        let o = compile(&policy, catalog);
+        assert_ne!(
+            o.status.code(),
+            Some(0),
+            "{}: a catalog with a BOM",
+            catalog.display()
+        );
+        assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+    }
+
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir(&secrets).unwrap();
+    std::fs::write(
+        secrets.join("s.yaml"),
+        format!("{bom}apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: default}}\nstringData: {{password: x}}\n"),
+    )
+    .unwrap();
+    let o = support::run(&[
+        "resolve",
+        "connection://default/db",
+        "--as",
+        "ann@example.com",
+        "-t",
+        tables.to_str().unwrap(),
+        "--secrets",
+        secrets.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", support::stderr(&o));
+    assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+}
+
+/// Issue 20 (round 5), item 7: a table file refused on reload leaves the last good
+/// tables answering: `/ready` stays 200 and says `"stale": true` (with the reason), the
+/// metric `rampart_table_file_refused{reason}` counts it, and a good file clears it.
+#[test]
+fn a_refused_table_file_leaves_ready_stale_and_counted_by_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tables.rampart");
+    let first = table_bytes(POLICY, CATALOG);
+    replace(&path, &first);
+    let sidecar = Sidecar::start(&path, &[]);
+    let (status, body) = sidecar.get("/ready");
+    assert_eq!((status, &body["stale"]), (200, &json!(false)), "{body}");
+
+    replace(&path, b"RAMPART? not tables");
+    sidecar.wait_for_log("did not load");
+    let (status, body) = sidecar.get("/ready");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["stale"], json!(true), "{body}");
+    assert_eq!(body["refused"], json!("not_a_table"), "{body}");
+    assert_eq!(
+        body["revision"],
+        json!(support::sidecar::revision_of(&first)),
+        "{body}"
+    );
+    let metrics = sidecar.metrics();
+    assert!(
+        metrics.contains("rampart_table_file_refused{reason=\"not_a_table\"} 1"),
+        "{metrics}"
+    );
+    // The last good tables still decide.
+    let (status, body, _) = sidecar.post("/access/v1/evaluation", &run_on_prod());
+    assert_eq!((status, &body["decision"]), (200, &json!(false)), "{body}");
+
+    let second = table_bytes(
+        &POLICY.replace("namespace: prod", "namespace: dev"),
+        CATALOG,
+    );
+    replace(&path, &second);
+    sidecar.wait_for_log("loaded in");
+    let (status, body) = sidecar.get("/ready");
+    assert_eq!((status, &body["stale"]), (200, &json!(false)), "{body}");
+    assert_eq!(
+        body["revision"],
+        json!(support::sidecar::revision_of(&second)),
+        "{body}"
+    );
+}

@@ -614,6 +614,12 @@ impl Catalog {
     /// ([`crate::catalog_shape`]), or the strict read's one problem when the file is not
     /// even a tree of maps and lists (a syntax error, a duplicate key).
     pub fn from_text(path: &Path, text: String) -> Result<LoadedCatalog, Vec<Diagnostic>> {
+        crate::source::refuse_bom(&text).map_err(|e| {
+            vec![Diagnostic::in_file(
+                path,
+                format!("cannot read the catalog: {e}"),
+            )]
+        })?;
         let file = SourceFile::new(path, text);
         let json = path.extension().is_some_and(|x| x == "json")
             || file.text.trim_start().starts_with('{');

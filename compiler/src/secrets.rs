@@ -108,6 +108,7 @@ impl ManifestDirectory {
         for path in files(dir)? {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            crate::source::refuse_bom(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
             out.add_text(&path, text)?;
         }
         Ok(out)
@@ -244,6 +245,8 @@ impl HelmValuesDirectory {
         }
         let path = found.ok_or(LookupError::NotFound)?;
         let text = std::fs::read_to_string(&path)
+            .map_err(|e| LookupError::Failed(format!("`{}`: {e}", path.display())))?;
+        crate::source::refuse_bom(&text)
             .map_err(|e| LookupError::Failed(format!("`{}`: {e}", path.display())))?;
         let file = SourceFile::new(&path, text);
         match split_documents(&file).first() {

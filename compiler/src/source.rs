@@ -237,7 +237,8 @@ impl Location {
     }
 }
 
-/// Reads the text of a file, or of standard input for `-`.
+/// Reads the text of a file, or of standard input for `-`; text starting with a UTF-8
+/// byte order mark is refused ([`refuse_bom`]).
 pub fn read_text(path: &Path) -> Result<String, String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
@@ -245,9 +246,23 @@ pub fn read_text(path: &Path) -> Result<String, String> {
             .lock()
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
+        refuse_bom(&text)?;
         return Ok(text);
     }
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read file: {e}"))
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read file: {e}"))?;
+    refuse_bom(&text)?;
+    Ok(text)
+}
+
+/// One rule for every document Rampart reads (policy and test YAML, catalogs, Secret
+/// manifests, Helm values) and every request (`rampart_runtime::json::strict::parse`): a
+/// text starting with a UTF-8 byte order mark is an error naming it, never silently
+/// skipped (`docs/documents.md`).
+pub fn refuse_bom(text: &str) -> Result<(), String> {
+    if text.starts_with(rampart_runtime::json::strict::UTF8_BOM) {
+        return Err("the text starts with a UTF-8 byte order mark (bytes EF BB BF); save it as UTF-8 without one".to_string());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

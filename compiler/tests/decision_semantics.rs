@@ -106,8 +106,9 @@ fn an_attribute_object_whose_id_is_a_catalog_key_in_another_spelling_is_that_obj
     for (attributes, expected) in [
         (r#"{"id": "c-dev"}"#, "deny"),
         (r#"{"id": "C-DEV"}"#, "deny"),
-        (r#"{"id": "c-dev "}"#, "deny"),
-        (r#"{"id": " C-Dev\t"}"#, "deny"),
+        // White space around it is refused (issue 20 round 5), never a new object.
+        (r#"{"id": "c-dev "}"#, "error invalid_request"),
+        (r#"{"id": " C-Dev\t"}"#, "error invalid_request"),
         // Not the catalog's object: decided by what the request says of it.
         (r#"{"id": "c-devx", "tags": {"env": "dev"}}"#, "allow"),
     ] {
@@ -137,9 +138,15 @@ fn an_attribute_object_whose_agent_is_spelled_differently_has_that_agent() {
     for (attributes, expected) in [
         (r#"{"id": "new-1", "agent": "agent-id-0"}"#, "deny"),
         (r#"{"id": "new-1", "agent": "AGENT-ID-0"}"#, "deny"),
-        (r#"{"id": "new-1", "agent": " agent-id-0 "}"#, "deny"),
+        (
+            r#"{"id": "new-1", "agent": " agent-id-0 "}"#,
+            "error invalid_request",
+        ),
         (r#"{"id": "new-1", "agent": "Agent-0"}"#, "deny"),
-        (r#"{"id": "new-1", "agent": "agent-0\n"}"#, "deny"),
+        (
+            r#"{"id": "new-1", "agent": "agent-0\n"}"#,
+            "error invalid_request",
+        ),
         (r#"{"id": "new-1", "agent": "agent-id-9"}"#, "allow"),
     ] {
         assert_eq!(
@@ -151,7 +158,7 @@ fn an_attribute_object_whose_agent_is_spelled_differently_has_that_agent() {
     // The catalog's agent `Agent-Id-1` is named `Agent-1`; any spelling of its id finds it.
     for (attributes, expected) in [
         (r#"{"id": "new-2", "agent": "agent-id-1"}"#, "deny"),
-        (r#"{"id": "new-2", "agent": "AGENT-ID-1 "}"#, "deny"),
+        (r#"{"id": "new-2", "agent": "AGENT-ID-1"}"#, "deny"),
         (r#"{"id": "new-2", "agent": "Agent-Id-1"}"#, "deny"),
     ] {
         assert_eq!(
@@ -578,6 +585,94 @@ fn a_described_playbook_or_connection_is_decided_by_its_key() {
             r#"{"id": "/x"}"#,
             "error invalid_request",
         ),
+    ] {
+        let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
+        assert_eq!(
+            answer(
+                &t,
+                "read",
+                Objects::new().with(category, ObjectRef::Attributes(&a))
+            ),
+            expected,
+            "read {category} {attributes}"
+        );
+    }
+}
+
+/// Issue 20 (round 5), item 1: a value of a described object with white space at either
+/// end or a control character is refused with an error naming it (never decided as a new
+/// object), whichever attribute carries it; and a playbook or connection the catalog does
+/// not hold is refused without a namespace.
+#[test]
+fn a_described_value_with_white_space_or_control_characters_is_refused() {
+    let t = tables(IDENTITY_CATALOG, &identity_policy());
+    for attributes in [
+        r#"{"id": "c-dev "}"#,
+        r#"{"id": "new\u0000"}"#,
+        r#"{"id": "new", "name": " dev"}"#,
+        r#"{"id": "new", "namespace": "default\n"}"#,
+        r#"{"id": "new", "agent": "agent-0 "}"#,
+        r#"{"id": "new", "agent": "agent\u0007-0"}"#,
+        r#"{"id": "new", "type": "Kubernetes::Pod\t"}"#,
+        r#"{"id": "new", "status": " healthy"}"#,
+        r#"{"id": "new", "tags": {"env ": "prod"}}"#,
+        r#"{"id": "new", "tags": {"env": "prod "}}"#,
+        r#"{"id": "new", "tags": {"env": "pr\u001bod"}}"#,
+        r#"{"id": "new", "labels": {"app": "\tweb"}}"#,
+        r#"{"id": "new", "properties": {"x": "y\r"}}"#,
+    ] {
+        let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
+        let request = Request::new(
+            "john@example.com",
+            "read",
+            Target::Objects(Objects::new().with(Category::Config, ObjectRef::Attributes(&a))),
+        );
+        let error = t
+            .is_authorized(&request)
+            .expect_err(&format!("{attributes} must be refused"));
+        assert_eq!(error.code(), "invalid_request", "{attributes}");
+        let message = error.to_string();
+        assert!(
+            message.contains("white space") || message.contains("control character"),
+            "{attributes}: {message}"
+        );
+    }
+    // Inner white space is a value like any other.
+    assert_eq!(
+        on_attributes(&t, "read", r#"{"id": "new", "name": "my pod"}"#),
+        "allow"
+    );
+
+    let t = tables(KEYED_CATALOG, &keyed_policy());
+    for (category, attributes, expected) in [
+        (
+            Category::Playbook,
+            r#"{"name": "danger"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Playbook,
+            r#"{"id": "pb-new"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Connection,
+            r#"{"name": "safe", "type": "postgres"}"#,
+            "error invalid_request",
+        ),
+        (
+            Category::Connection,
+            r#"{"id": "cn-new", "name": "db"}"#,
+            "error invalid_request",
+        ),
+        // With a namespace (or a key-form id), or naming a catalog object, it is decided.
+        (
+            Category::Playbook,
+            r#"{"namespace": "dev", "name": "safe"}"#,
+            "allow",
+        ),
+        (Category::Connection, r#"{"id": "dev/safe"}"#, "allow"),
+        (Category::Playbook, r#"{"id": "pb-echo"}"#, "deny"),
     ] {
         let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
         assert_eq!(

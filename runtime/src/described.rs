@@ -13,6 +13,16 @@
 //!
 //! So a description can never be decided more loosely than the catalog's object it names,
 //! whichever of its identities (id, key, namespace and name) it gives.
+//!
+//! A description is refused, never decided, when (issue 20):
+//!
+//! - any value it gives (id, name, namespace, type, class, agent, status, health, a
+//!   playbook's category, a tag's, label's or property's key or value) has white space at
+//!   either end or holds a control character: such a value is no spelling of any object's,
+//!   and deciding it as written would make `c-dev ` a new object beside `c-dev`;
+//! - it is a playbook or connection the catalog does not hold and no namespace is given
+//!   (by `namespace` or an id `namespace/name`): such an object is known by its key, and
+//!   namespace-narrowed denies could not see it.
 
 use std::borrow::Cow;
 
@@ -34,6 +44,7 @@ pub(crate) fn classify<'v>(
     category: Category,
     attributes: &'v ObjectAttributes,
 ) -> Result<Resolved<'v>, RequestError> {
+    well_formed(category, attributes)?;
     let by_id = match attributes.id.as_deref() {
         Some(id) => tables.find_object(category, id)?,
         None => None,
@@ -53,7 +64,7 @@ pub(crate) fn classify<'v>(
         None => (None, None),
         Some(agent) => match tables.selectors.agent(agent) {
             Some((id, name)) => (Some(id), Some(name)),
-            None => (Some(agent.trim()), attributes.agent_name.as_deref()),
+            None => (Some(agent), attributes.agent_name.as_deref()),
         },
     };
     Ok(Resolved::Unknown(ObjectView {
@@ -63,6 +74,86 @@ pub(crate) fn classify<'v>(
         agent_name,
         keyed: id_is_key,
     }))
+}
+
+/// Refuses a description any of whose values has white space at either end or holds a
+/// control character (module docs). Allocates nothing unless it refuses.
+fn well_formed(category: Category, attributes: &ObjectAttributes) -> Result<(), RequestError> {
+    let ObjectAttributes {
+        id,
+        name,
+        namespace,
+        object_type,
+        class,
+        agent,
+        status,
+        health,
+        category: playbook_category,
+        tags,
+        labels,
+        properties,
+    } = attributes;
+    let scalars = [
+        ("id", id),
+        ("name", name),
+        ("namespace", namespace),
+        ("type", object_type),
+        ("class", class),
+        ("agent", agent),
+        ("status", status),
+        ("health", health),
+        ("category", playbook_category),
+    ];
+    for (field, value) in scalars {
+        if let Some(value) = value {
+            refuse_malformed(category, field, None, value)?;
+        }
+    }
+    for (map, entries) in [("tag", tags), ("label", labels), ("property", properties)] {
+        for (key, value) in entries {
+            refuse_malformed(category, map, None, key)?;
+            refuse_malformed(category, map, Some(key), value)?;
+        }
+    }
+    Ok(())
+}
+
+/// An error when `value` (of `field`; of the entry `key` of a map `field`) has white space
+/// at either end or holds a control character.
+fn refuse_malformed(
+    category: Category,
+    field: &str,
+    key: Option<&str>,
+    value: &str,
+) -> Result<(), RequestError> {
+    let problem = if value.chars().any(char::is_control) {
+        "holds a control character"
+    } else if value.trim() != value {
+        "has white space at either end"
+    } else {
+        return Ok(());
+    };
+    let what = match key {
+        Some(key) => format!("the value of {field} `{}`", Shown(key)),
+        None if matches!(field, "tag" | "label" | "property") => format!("a {field} key"),
+        None => field.to_string(),
+    };
+    Err(RequestError::invalid(format!(
+        "a {category} described by attributes: {what} `{}` {problem}; values are compared as given, so such a value would name a new object: send it without",
+        Shown(value)
+    )))
+}
+
+/// ` (id `x`)` when the description has an id, for an error message.
+struct ShownId<'v>(Option<&'v str>);
+
+impl std::fmt::Display for ShownId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, " (id `{}`)", Shown(id)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What the identities of a described playbook or connection name.
@@ -115,6 +206,12 @@ fn keyed<'v>(
     )?;
     if let Some(known) = by_id {
         return Ok(Keyed::Known(known));
+    }
+    if namespace.is_none() {
+        return Err(RequestError::invalid(format!(
+            "a {category} described by attributes{} has no namespace; a {category} the catalog does not hold is known by `namespace/name`: give `namespace` (or an id `namespace/name`)",
+            ShownId(id)
+        )));
     }
     let (Some(namespace), Some(name)) = (namespace, name) else {
         return Ok(Keyed::Described {

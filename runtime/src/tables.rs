@@ -482,6 +482,30 @@ impl Tables {
         crate::decide::is_authorized(&self.parts, request)
     }
 
+    /// The catalog id of the object a request's `object` of `category` is decided as: the
+    /// object its key names (in any spelling [`crate::identity`] accepts), or the catalog
+    /// object a description's identity names ([`crate::described`]); `None` for a
+    /// description of an object the catalog does not hold (decided by its attributes).
+    /// An object the request could not name is the error deciding it gives. Decision logs
+    /// record this beside what the request said, so a log line names the object that was
+    /// decided, never only the spelling that was asked about.
+    pub fn decided_object(
+        &self,
+        category: Category,
+        object: &crate::request::ObjectRef<'_>,
+    ) -> Result<Option<&str>, RequestError> {
+        let known = match object {
+            crate::request::ObjectRef::Key(key) => Some(self.parts.object(category, key)?),
+            crate::request::ObjectRef::Attributes(attributes) => {
+                match crate::described::classify(&self.parts, category, attributes)? {
+                    crate::decisions::Resolved::Known(known) => Some(known),
+                    crate::decisions::Resolved::Unknown(_) => None,
+                }
+            }
+        };
+        Ok(known.and_then(|known| self.parts.object_id(known)))
+    }
+
     /// Decides a request like [`Tables::is_authorized`] and explains the decision.
     pub fn explain(&self, request: &Request<'_>) -> Result<Response, RequestError> {
         crate::explain::explain(&self.parts, request)

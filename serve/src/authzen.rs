@@ -65,7 +65,7 @@ fn decide(
             "revision": tables.revision(),
             "subject": request.subject(),
             "action": request.action(),
-            "resources": describe(request.target()),
+            "resources": describe(tables, request.target()),
             "effect": response.effect().word(),
             "reason": response.reason().code(),
         })

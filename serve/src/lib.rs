@@ -409,7 +409,8 @@ pub fn router(app: Arc<App>) -> Router {
 /// Ready when the tables can answer: tables without a single principal (compiled
 /// without a catalog, say) would answer every request with an error, so they are not;
 /// tables built from a source are not once their data is older than the limit (the
-/// refreshes kept failing), and the answer says how current they are.
+/// refreshes kept failing), and the answer says how current they are. A table file
+/// refused on reload leaves the last good tables answering: ready, `"stale": true`.
 async fn ready(State(app): State<Arc<App>>) -> Response {
     let tables = app.tables();
     let revision = tables.revision().to_string();
@@ -439,7 +440,17 @@ async fn ready(State(app): State<Arc<App>>) -> Response {
         }
         return response;
     }
-    let mut body = serde_json::json!({"status": "ready", "revision": revision});
+    // A refused reload leaves the last good tables answering: still ready, but stale
+    // (the file on disk is not what answers), with the reason.
+    let mut body = match app.metrics.stale() {
+        Some(reason) => serde_json::json!({
+            "status": "ready",
+            "revision": revision,
+            "stale": true,
+            "refused": reason,
+        }),
+        None => serde_json::json!({"status": "ready", "revision": revision, "stale": false}),
+    };
     if let (Some(f), Some(object)) = (freshness, body.as_object_mut()) {
         object.insert("source".to_string(), f.status());
     }

@@ -43,6 +43,11 @@ pub struct Metrics {
     table_reads: AtomicU64,
     load_nanos: AtomicU64,
     loaded_at_seconds: AtomicU64,
+    /// Table files refused on reload, by the load error's code.
+    table_file_refused: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    /// The code of the last refused table file, until tables load again: the tables in
+    /// force are then older than the file (`/ready` says `stale`).
+    stale: std::sync::Mutex<Option<&'static str>>,
     /// How current tables built from a source are (`serve --postgres`); unset for a
     /// table file.
     pub freshness: std::sync::OnceLock<std::sync::Arc<crate::freshness::Freshness>>,
@@ -86,6 +91,9 @@ impl Metrics {
 
     /// Records tables loaded (at start or on a reload) in `took`.
     pub fn loaded(&self, took: Duration, reload: bool) {
+        if let Ok(mut stale) = self.stale.lock() {
+            *stale = None;
+        }
         if reload {
             self.reloads.fetch_add(1, Ordering::Relaxed);
         }
@@ -108,6 +116,23 @@ impl Metrics {
     /// Counts a reload that failed (the previous tables stay).
     pub fn reload_failed(&self) {
         self.reload_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a table file refused on reload for `reason` (a load error's code): the last
+    /// good tables keep answering, and are stale until a file loads.
+    pub fn table_file_refused(&self, reason: &'static str) {
+        if let Ok(mut refused) = self.table_file_refused.lock() {
+            *refused.entry(reason).or_insert(0) += 1;
+        }
+        if let Ok(mut stale) = self.stale.lock() {
+            *stale = Some(reason);
+        }
+    }
+
+    /// The reason the last table file was refused, while the tables in force are older
+    /// than it.
+    pub fn stale(&self) -> Option<&'static str> {
+        self.stale.lock().ok().and_then(|s| *s)
     }
 
     /// Reloads done and failed.
@@ -169,6 +194,12 @@ impl Metrics {
             "rampart_reload_failures_total {}",
             get(&self.reload_failures)
         );
+        out.push_str("# HELP rampart_table_file_refused Table files refused on reload, by reason (the load error's code); the last good tables kept answering.\n# TYPE rampart_table_file_refused counter\n");
+        if let Ok(refused) = self.table_file_refused.lock() {
+            for (reason, n) in refused.iter() {
+                let _ = writeln!(out, "rampart_table_file_refused{{reason=\"{reason}\"}} {n}");
+            }
+        }
         out.push_str("# HELP rampart_table_reads_total Reads of the table file for a reload (only a changed file, or SIGHUP, is read).\n# TYPE rampart_table_reads_total counter\n");
         let _ = writeln!(out, "rampart_table_reads_total {}", get(&self.table_reads));
         out.push_str("# HELP rampart_tables_info The tables in force, by revision (their checksum).\n# TYPE rampart_tables_info gauge\n");

@@ -431,17 +431,23 @@ pub fn target<'a>(
     })
 }
 
-/// A target for decision logs: `[{type, id}]`, the objects the decision was about.
-pub fn describe(target: &Target<'_>) -> Value {
+/// A target for decision logs: `[{type, id, decided, described?}]`, every object the
+/// decision was about: `id` as the request gave it, `decided` the catalog id of the object
+/// it was decided as ([`Tables::decided_object`]; `null` for a described object the
+/// catalog does not hold), `described: true` for one given by attributes.
+pub fn describe(tables: &Tables, target: &Target<'_>) -> Value {
     match target {
-        Target::Global(g) => json!([{"type": "global", "id": g}]),
+        Target::Global(g) => json!([{"type": "global", "id": g, "decided": g}]),
         Target::Unscoped => json!([]),
         Target::Objects(objects) => objects
             .iter()
-            .map(|(c, o)| match o {
-                ObjectRef::Key(key) => json!({"type": c.name(), "id": key}),
-                ObjectRef::Attributes(a) => {
-                    json!({"type": c.name(), "id": a.id, "described": true})
+            .map(|(c, o)| {
+                let decided = tables.decided_object(c, o).ok().flatten();
+                match o {
+                    ObjectRef::Key(key) => json!({"type": c.name(), "id": key, "decided": decided}),
+                    ObjectRef::Attributes(a) => {
+                        json!({"type": c.name(), "id": a.id, "decided": decided, "described": true})
+                    }
                 }
             })
             .collect(),

@@ -165,7 +165,7 @@ pub fn subject_access_reviews(app: &App, body: Value, cancel: &Cancel) -> Result
                         "revision": tables.revision(),
                         "subject": subject,
                         "action": action,
-                        "resources": describe(&target),
+                        "resources": describe(&tables, &target),
                         "effect": response.effect().word(),
                         "reason": response.reason().code(),
                     })

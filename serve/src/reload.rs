@@ -151,6 +151,7 @@ pub fn reload(app: &App, path: &Path, key: Option<&PublicKey>, forced: bool) {
         Err(e) => {
             // A file being written shows up as truncated: its next change retries.
             app.metrics.reload_failed();
+            app.metrics.table_file_refused(e.code());
             eprintln!(
                 "rampart serve: kept tables {}: `{}` did not load: {e}",
                 app.handle.current().revision(),

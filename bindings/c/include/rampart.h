@@ -128,7 +128,7 @@
 #define RAMPART_FILTER_IDS 1
 
 // `flags` of `rampart_resolve_connection_json`: after the given secrets, look in the
-// process environment (`NAME_KEY`).
+// process environment (`RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>`).
 #define RAMPART_RESOLVE_ENVIRONMENT 1
 
 // `flags` of `rampart_resolve_connection_json`: values instead of masks.
@@ -394,8 +394,8 @@ int32_t rampart_sql_filter_with_json(const struct RampartTables *tables,
 // `{reference, type, url, username, password, certificate, properties, insecure_tls}`,
 // secrets masked unless `RAMPART_RESOLVE_SHOW_SECRETS`. `namespace` (NULL: `default`) is
 // the namespace of a reference that names none; `secrets` (NULL: none) is a JSON list of `{kind,
-// namespace, name, key, value}`; `RAMPART_RESOLVE_ENVIRONMENT` also reads `NAME_KEY`
-// variables. A subject that may not read the connection gets `RAMPART_DENIED` whether or
+// namespace, name, key, value}`; `RAMPART_RESOLVE_ENVIRONMENT` also reads
+// `RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>` variables. A subject that may not read the connection gets `RAMPART_DENIED` whether or
 // not it exists.
 //
 // # Safety

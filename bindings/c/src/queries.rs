@@ -15,7 +15,7 @@ use crate::tables::RampartTables;
 /// `flags` of `rampart_sql_filter_json`: always the id list of the known objects.
 pub const RAMPART_FILTER_IDS: u32 = 1;
 /// `flags` of `rampart_resolve_connection_json`: after the given secrets, look in the
-/// process environment (`NAME_KEY`).
+/// process environment (`RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>`).
 pub const RAMPART_RESOLVE_ENVIRONMENT: u32 = 1;
 /// `flags` of `rampart_resolve_connection_json`: values instead of masks.
 pub const RAMPART_RESOLVE_SHOW_SECRETS: u32 = 2;
@@ -221,8 +221,8 @@ unsafe fn sql_filter(
 /// `{reference, type, url, username, password, certificate, properties, insecure_tls}`,
 /// secrets masked unless `RAMPART_RESOLVE_SHOW_SECRETS`. `namespace` (NULL: `default`) is
 /// the namespace of a reference that names none; `secrets` (NULL: none) is a JSON list of `{kind,
-/// namespace, name, key, value}`; `RAMPART_RESOLVE_ENVIRONMENT` also reads `NAME_KEY`
-/// variables. A subject that may not read the connection gets `RAMPART_DENIED` whether or
+/// namespace, name, key, value}`; `RAMPART_RESOLVE_ENVIRONMENT` also reads
+/// `RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>` variables. A subject that may not read the connection gets `RAMPART_DENIED` whether or
 /// not it exists.
 ///
 /// # Safety

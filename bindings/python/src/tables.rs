@@ -555,7 +555,7 @@ impl Tables {
     /// Resolves a `connection://` reference for a subject that may `read` it: `{reference,
     /// type, url, username, password, certificate, properties, insecure_tls}`, secrets
     /// masked unless `show_secrets`. `secrets` is a list of `{kind, namespace, name, key, value}`;
-    /// `environment` also reads `NAME_KEY` variables.
+    /// `environment` also reads `RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>` variables.
     #[pyo3(signature = (reference, subject, *, namespace=None, secrets=None, environment=false, show_secrets=false))]
     #[allow(clippy::too_many_arguments)]
     fn resolve_connection<'py>(

@@ -168,7 +168,7 @@ pub struct ResolveOptions<'a> {
     pub namespace: Option<&'a str>,
     /// Credentials as JSON ([`crate::secrets`]), tried first.
     pub secrets: Option<&'a str>,
-    /// Then the process environment (`NAME_KEY`).
+    /// Then the process environment (`RAMPART_SECRET_<NAMESPACE>__<NAME>__<KEY>`).
     pub environment: bool,
     /// Values instead of masks.
     pub show_secrets: bool,

@@ -174,6 +174,10 @@ pub fn read_text_into(
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    if let Err(e) = crate::source::refuse_bom(&text) {
+        diagnostics.push(Diagnostic::in_file(path, e));
+        return;
+    }
     read_file_into(SourceFile::new(path, text), documents, diagnostics);
 }
 

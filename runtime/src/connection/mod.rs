@@ -14,4 +14,5 @@ pub use resolve::{ResolveError, ResolveErrorKind, ResolvedConnection};
 pub use secret::{SecretValue, MASK};
 pub use source::{
     EnvironmentSource, LookupError, MemorySource, SecretSource, SourceChain, SourceKind,
+    ENVIRONMENT_PREFIX,
 };

@@ -113,27 +113,54 @@ impl SecretSource for MemorySource {
     }
 }
 
-/// The process environment: a Secret or ConfigMap key `K` of object `N` is the variable
-/// `N_K` with both upper-cased and `-`/`.` turned into `_` (`postgres-credentials` /
-/// `POSTGRES_USER` -> `POSTGRES_CREDENTIALS_POSTGRES_USER`). Helm values are not served.
+/// The process environment: key `K` of the Secret or ConfigMap `N` in namespace `S` is
+/// the variable `RAMPART_SECRET_<S>__<N>__<K>`: the namespace and name upper-cased with
+/// `-` turned into `_`, the key as it is (`default` / `postgres-credentials` /
+/// `POSTGRES_PASSWORD` -> `RAMPART_SECRET_DEFAULT__POSTGRES_CREDENTIALS__POSTGRES_PASSWORD`).
+/// Helm values and service accounts are not served.
+///
+/// No two (namespace, name, key) triples name one variable ([`EnvironmentSource::variable`]):
+/// a namespace or name must be lowercase letters and digits joined by single `-` (so it
+/// maps one-to-one, never holds `__` and never ends in `_`: the first two `__` are the
+/// separators), and a key letters, digits and `_` (kept as it is). A lookup of any other
+/// part (a key `tls.crt` or `api-key`, a name `db.creds`, a namespace `a--b`) is an error
+/// naming it, never a read of a variable another triple also maps to.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EnvironmentSource;
 
+/// The prefix of every variable [`EnvironmentSource`] reads.
+pub const ENVIRONMENT_PREFIX: &str = "RAMPART_SECRET_";
+
 impl EnvironmentSource {
-    /// The variable name a lookup reads.
-    pub fn variable(name: &str, key: &str) -> String {
-        let clean = |s: &str| {
-            s.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_uppercase()
-                    } else {
-                        '_'
-                    }
-                })
-                .collect::<String>()
-        };
-        format!("{}_{}", clean(name), clean(key))
+    /// The variable a lookup of `key` of `name` in `namespace` reads, or which part (and
+    /// its value) no variable names unambiguously.
+    pub fn variable<'p>(
+        namespace: &'p str,
+        name: &'p str,
+        key: &'p str,
+    ) -> Result<String, (&'static str, &'p str)> {
+        let mut variable = String::from(ENVIRONMENT_PREFIX);
+        for (part, value) in [("namespace", namespace), ("name", name)] {
+            let dashed_runs = value.split('-').all(|run| {
+                !run.is_empty()
+                    && run
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            });
+            if !dashed_runs {
+                return Err((part, value));
+            }
+            variable.extend(value.chars().map(|c| match c {
+                '-' => '_',
+                c => c.to_ascii_uppercase(),
+            }));
+            variable.push_str("__");
+        }
+        if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(("key", key));
+        }
+        variable.push_str(key);
+        Ok(variable)
     }
 }
 
@@ -141,14 +168,20 @@ impl SecretSource for EnvironmentSource {
     fn lookup(
         &self,
         kind: SourceKind,
-        _namespace: &str,
+        namespace: &str,
         name: &str,
         key: &str,
     ) -> Result<SecretValue, LookupError> {
         if matches!(kind, SourceKind::Helm | SourceKind::ServiceAccount) {
             return Err(LookupError::Unsupported);
         }
-        std::env::var(EnvironmentSource::variable(name, key))
+        let variable = EnvironmentSource::variable(namespace, name, key).map_err(|(part, value)| {
+            LookupError::Failed(format!(
+                "the environment cannot name the {part} `{}` unambiguously (in {ENVIRONMENT_PREFIX}<NAMESPACE>__<NAME>__<KEY> a namespace and name are lowercase letters and digits joined by single `-`, a key letters, digits and `_`); give this {kind} with `--secrets`",
+                crate::text::Shown(value)
+            ))
+        })?;
+        std::env::var(variable)
             .map(SecretValue::new)
             .map_err(|_| LookupError::NotFound)
     }

@@ -216,10 +216,22 @@ impl fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
+/// The UTF-8 byte order mark, refused at the start of every request and document.
+pub const UTF8_BOM: &str = "\u{feff}";
+
 /// Parses JSON text, refusing a member name given twice in one object at any depth.
 /// Nesting is bounded by serde_json's recursion limit (128), so a deep body is an error,
 /// not a stack overflow.
+///
+/// A body or line starting with a UTF-8 byte order mark is refused by name (one rule for
+/// every request and document Rampart reads: `docs/requests.md`).
 pub fn parse(text: &[u8]) -> Result<Value, Problems> {
+    if text.starts_with(UTF8_BOM.as_bytes()) {
+        return Err(Problems::one(
+            "the request starts with a UTF-8 byte order mark (bytes EF BB BF)",
+            Some("send the JSON without a byte order mark".into()),
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let value = StrictSeed { at: At::ROOT }
         .deserialize(&mut deserializer)
