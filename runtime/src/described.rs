@@ -92,6 +92,8 @@ fn well_formed(category: Category, attributes: &ObjectAttributes) -> Result<(), 
         tags,
         labels,
         properties,
+        // Filled by a database lookup (`serve --postgres`), never from a request.
+        agent_name: _,
     } = attributes;
     let scalars = [
         ("id", id),
