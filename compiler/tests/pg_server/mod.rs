@@ -214,9 +214,17 @@ pub fn allowed_by_check(
         .filter(|(key, _)| decide(ObjectRef::Key(key)))
         .map(|(_, id)| id.clone())
         .collect();
+    // A row may be padded (the SQL filters `btrim` ids and agents); a request may not
+    // (a padded described value is refused), so `check` is asked with what a service
+    // reads from the row once trimmed.
     let fresh_allowed = fresh
         .iter()
-        .filter(|o| decide(ObjectRef::Attributes(o)))
+        .filter(|o| {
+            let mut request = (*o).clone();
+            request.id = o.id.as_deref().map(|v| v.trim().to_string());
+            request.agent = o.agent.as_deref().map(|v| v.trim().to_string());
+            decide(ObjectRef::Attributes(&request))
+        })
         .filter_map(|o| o.id.clone())
         .collect();
     (known_allowed, fresh_allowed)
