@@ -169,6 +169,19 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
     (r.model, r.diagnostics)
 }
 
+/// What every rule of one permission shares: its name and place, subject, effect,
+/// actions and narrowing.
+struct Granted {
+    /// `namespace/name`.
+    name: String,
+    /// Where the permission's name is written.
+    location: Location,
+    unit: UnitId,
+    deny: bool,
+    actions: ActionPattern,
+    narrowing: Option<Narrowing>,
+}
+
 impl<'a> Resolver<'a> {
     fn principals(&mut self) {
         let world = self.world;
@@ -704,28 +717,67 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// One permission document: its subject, actions, object and narrowing resolved
+    /// (every problem reported), then its rules: one per Scope target when it references
+    /// scopes, else one.
     fn permission(&mut self, p: &Located<PermissionDocument>) {
         let before = self.diagnostics.len();
         let spec = &p.value.spec;
         let unit = self.subject(p, &spec.subject.value);
         let actions = self.actions(p);
-        let deny = spec.deny.unwrap_or(false);
         let object = &spec.object.value;
-        let mut categories: [Option<CategoryRule>; 4] = Default::default();
         let lists = object.lists();
+        let mut categories: [Option<CategoryRule>; 4] = Default::default();
         for (c, list) in lists {
             if let Some(list) = list {
                 *c.of_mut(&mut categories) = self.category(p, c, list);
             }
         }
-        let named = lists.iter().filter(|(_, l)| l.is_some()).count();
-        let mcp = object.mcp.unwrap_or(false);
-        let object_at = p.at_node(&spec.object);
         let expansion = object
             .scopes
             .as_ref()
             .map(|refs| self.scope_targets(p, refs, &lists));
+        self.object_combinations(p, &lists);
+        let narrowing = self.narrowing(p);
+        if self.diagnostics.len() > before {
+            return;
+        }
+        let (Some(unit), Some(actions)) = (unit, actions) else {
+            return;
+        };
+        if object.views.is_some() {
+            // Upstream ANDs the categories of one permission: this one matches only a
+            // request naming a view, and Rampart is never asked about views.
+            return;
+        }
+        let namespace = namespace_of(&p.value.metadata);
+        let granted = Granted {
+            name: format!("{namespace}/{}", p.value.metadata.name.value),
+            location: p.at(&p.value.metadata.name),
+            unit,
+            deny: spec.deny.unwrap_or(false),
+            actions,
+            narrowing,
+        };
+        match expansion {
+            Some(targets) => self.scope_rules(granted, targets),
+            None => self.object_rule(granted, categories, object.mcp.unwrap_or(false)),
+        }
+    }
+
+    /// Reports the `object` fields that cannot go together (`scopes` with `views`, `mcp`
+    /// with anything else), and an object that names nothing.
+    fn object_combinations(
+        &mut self,
+        p: &Located<PermissionDocument>,
+        lists: &[(Category, Option<&Vec<serde_saphyr::Spanned<SelectorSpec>>>); 4],
+    ) {
+        let spec = &p.value.spec;
+        let object = &spec.object.value;
+        let named = lists.iter().filter(|(_, l)| l.is_some()).count();
+        let mcp = object.mcp.unwrap_or(false);
         let views = object.views.is_some();
+        let object_at = p.at_node(&spec.object);
         if views && object.scopes.is_some() {
             // As with the other categories: upstream would discard the views and decide
             // by the scopes alone, which the document does not say.
@@ -753,73 +805,71 @@ impl<'a> Resolver<'a> {
                     .help("name playbooks, configs, components or connections, reference `scopes`, or set `mcp: true`"),
             );
         }
-        let narrowing = self.narrowing(p);
-        if self.diagnostics.len() > before {
-            return;
+    }
+
+    /// Upstream's ExpandPermissionScopes: every target of every referenced scope becomes
+    /// its own rule holding only that target's selector, so targets OR.
+    fn scope_rules(&mut self, granted: Granted, targets: Vec<ScopeVia>) {
+        for via in targets {
+            let Some((scope, target)) = self
+                .model
+                .scopes
+                .list
+                .get(via.scope)
+                .and_then(|s| s.targets.get(via.target).map(|t| (s, t)))
+            else {
+                continue;
+            };
+            let (Some(category), Some(selector)) = (target.kind.category(), &target.selector)
+            else {
+                continue;
+            };
+            let mut categories: [Option<CategoryRule>; 4] = Default::default();
+            *category.of_mut(&mut categories) = Some(CategoryRule {
+                selectors: vec![selector.clone()],
+                wildcard: selector.is_wildcard(),
+                written: 1,
+            });
+            let permission = self.model.permissions.len() as u32;
+            self.model.permissions.push(PermissionInfo {
+                name: granted.name.clone(),
+                source: format!(
+                    "{} via scope {} spec.targets[{}].{} at {}",
+                    granted.location.display(),
+                    scope.key,
+                    via.target,
+                    target.kind.key(),
+                    target.location.display()
+                ),
+                deny: granted.deny,
+                location: Some(granted.location.clone()),
+            });
+            self.model.rules.push(RuleSpec {
+                unit: granted.unit,
+                permission,
+                deny: granted.deny,
+                actions: granted.actions.clone(),
+                objects: true,
+                categories,
+                narrowing: granted.narrowing.clone(),
+                globals: Vec::new(),
+                all_globals: false,
+                via: Some(via),
+            });
         }
-        let (Some(unit), Some(actions)) = (unit, actions) else {
-            return;
-        };
-        if views {
-            // Upstream ANDs the categories of one permission: this one matches only a
-            // request naming a view, and Rampart is never asked about views.
-            return;
-        }
-        let namespace = namespace_of(&p.value.metadata);
-        let name = format!("{namespace}/{}", p.value.metadata.name.value);
-        let location = p.at(&p.value.metadata.name);
-        if let Some(targets) = expansion {
-            // Upstream's ExpandPermissionScopes: every target of every referenced scope
-            // becomes its own rule holding only that target's selector, so targets OR.
-            for via in targets {
-                let Some((scope, target)) = self
-                    .model
-                    .scopes
-                    .list
-                    .get(via.scope)
-                    .and_then(|s| s.targets.get(via.target).map(|t| (s, t)))
-                else {
-                    continue;
-                };
-                let (Some(category), Some(selector)) = (target.kind.category(), &target.selector)
-                else {
-                    continue;
-                };
-                let mut categories: [Option<CategoryRule>; 4] = Default::default();
-                *category.of_mut(&mut categories) = Some(CategoryRule {
-                    selectors: vec![selector.clone()],
-                    wildcard: selector.is_wildcard(),
-                    written: 1,
-                });
-                let permission = self.model.permissions.len() as u32;
-                self.model.permissions.push(PermissionInfo {
-                    name: name.clone(),
-                    source: format!(
-                        "{} via scope {} spec.targets[{}].{} at {}",
-                        location.display(),
-                        scope.key,
-                        via.target,
-                        target.kind.key(),
-                        target.location.display()
-                    ),
-                    deny,
-                    location: Some(location.clone()),
-                });
-                self.model.rules.push(RuleSpec {
-                    unit,
-                    permission,
-                    deny,
-                    actions: actions.clone(),
-                    objects: true,
-                    categories,
-                    narrowing: narrowing.clone(),
-                    globals: Vec::new(),
-                    all_globals: false,
-                    via: Some(via),
-                });
-            }
-            return;
-        }
+    }
+
+    /// The one rule of a permission without scopes: its categories' selectors, and the
+    /// global objects it grants (`mcp`, and a lone wildcard category's global object).
+    fn object_rule(&mut self, granted: Granted, categories: [Option<CategoryRule>; 4], mcp: bool) {
+        let Granted {
+            name,
+            location,
+            unit,
+            deny,
+            actions,
+            narrowing,
+        } = granted;
         let mut globals = Vec::new();
         if mcp {
             globals.push("mcp".to_string());
