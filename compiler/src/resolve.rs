@@ -581,47 +581,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// The unit a permission's subject names; `None` (reported) when it names nobody,
+    /// several, or one that does not exist. Without lookups only the form is checked.
     fn subject(
         &mut self,
         p: &Located<PermissionDocument>,
         subject: &SubjectSpec,
     ) -> Option<UnitId> {
-        let fields: Vec<(&str, &Text)> = [
-            ("person", &subject.person),
-            ("team", &subject.team),
-            ("group", &subject.group),
-            ("notification", &subject.notification),
-            ("playbook", &subject.playbook),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect();
-        let subject_at = p.at_node(&p.value.spec.subject);
-        let (kind, text) = match fields.as_slice() {
-            [one] => *one,
-            [] => {
-                self.diagnostics.push(
-                    Diagnostic::at(subject_at, "the subject names nobody")
-                        .field("spec.subject")
-                        .help("set exactly one of person, team, group, notification, playbook"),
-                );
-                return None;
-            }
-            [_, (second, text), ..] => {
-                let names: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
-                self.diagnostics.push(
-                    Diagnostic::at(
-                        p.at(text),
-                        format!(
-                            "the subject sets {}; exactly one is allowed",
-                            names.join(" and ")
-                        ),
-                    )
-                    .field(format!("spec.subject.{second}")),
-                );
-                return None;
-            }
-        };
+        let (kind, text) = self.subject_field(p, subject)?;
         let field = format!("spec.subject.{kind}");
         let value = text.value.as_str();
         if !self.lookups {
@@ -639,7 +606,69 @@ impl<'a> Resolver<'a> {
             }
             return None;
         }
-        let found = match kind {
+        match self.subject_unit(kind, value) {
+            Ok(unit) => Some(unit),
+            Err(why) => {
+                let candidates = self.subject_candidates(kind);
+                let mut d = Diagnostic::at(p.at(text), why).field(field);
+                if let Some(help) =
+                    rampart_runtime::suggest::nearest(value, candidates.iter().map(String::as_str))
+                {
+                    d = d.help(format!("did you mean `{help}`?"));
+                }
+                self.diagnostics.push(d);
+                None
+            }
+        }
+    }
+
+    /// The one field the subject sets (`person`, `team`, `group`, `notification` or
+    /// `playbook`) and its text; `None` (reported) when it sets none or several.
+    fn subject_field<'s>(
+        &mut self,
+        p: &Located<PermissionDocument>,
+        subject: &'s SubjectSpec,
+    ) -> Option<(&'static str, &'s Text)> {
+        let fields: Vec<(&'static str, &Text)> = [
+            ("person", &subject.person),
+            ("team", &subject.team),
+            ("group", &subject.group),
+            ("notification", &subject.notification),
+            ("playbook", &subject.playbook),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+        match fields.as_slice() {
+            [one] => Some(*one),
+            [] => {
+                self.diagnostics.push(
+                    Diagnostic::at(p.at_node(&p.value.spec.subject), "the subject names nobody")
+                        .field("spec.subject")
+                        .help("set exactly one of person, team, group, notification, playbook"),
+                );
+                None
+            }
+            [_, (second, text), ..] => {
+                let names: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        p.at(text),
+                        format!(
+                            "the subject sets {}; exactly one is allowed",
+                            names.join(" and ")
+                        ),
+                    )
+                    .field(format!("spec.subject.{second}")),
+                );
+                None
+            }
+        }
+    }
+
+    /// The unit a subject field of `kind` names by `value`, or why there is none.
+    fn subject_unit(&self, kind: &str, value: &str) -> Result<UnitId, String> {
+        match kind {
             "person" => self.person(value),
             "team" => self
                 .team_units
@@ -675,45 +704,36 @@ impl<'a> Resolver<'a> {
                         .ok_or_else(|| format!("unknown {service} `{value}`"))
                 }
             }
-        };
-        match found {
-            Ok(unit) => Some(unit),
-            Err(why) => {
-                let candidates: Vec<String> = match kind {
-                    "team" => self.world.teams.iter().map(|t| t.name.clone()).collect(),
-                    "group" => self
-                        .group_names
-                        .keys()
-                        .cloned()
-                        .chain(ROLES.iter().map(|r| r.name.to_string()))
-                        .collect(),
-                    "person" => self
-                        .world
-                        .people
-                        .iter()
-                        .map(|p| p.key().to_string())
-                        .collect(),
-                    "playbook" => Category::Playbook
-                        .of(&self.world.objects)
-                        .iter()
-                        .map(|o| o.key.clone())
-                        .collect(),
-                    _ => self
-                        .world
-                        .notifications
-                        .iter()
-                        .map(|n| format!("{}/{}", n.namespace, n.name))
-                        .collect(),
-                };
-                let mut d = Diagnostic::at(p.at(text), why).field(field);
-                if let Some(help) =
-                    rampart_runtime::suggest::nearest(value, candidates.iter().map(String::as_str))
-                {
-                    d = d.help(format!("did you mean `{help}`?"));
-                }
-                self.diagnostics.push(d);
-                None
-            }
+        }
+    }
+
+    /// The names a subject field of `kind` could have meant, for a did-you-mean.
+    fn subject_candidates(&self, kind: &str) -> Vec<String> {
+        match kind {
+            "team" => self.world.teams.iter().map(|t| t.name.clone()).collect(),
+            "group" => self
+                .group_names
+                .keys()
+                .cloned()
+                .chain(ROLES.iter().map(|r| r.name.to_string()))
+                .collect(),
+            "person" => self
+                .world
+                .people
+                .iter()
+                .map(|p| p.key().to_string())
+                .collect(),
+            "playbook" => Category::Playbook
+                .of(&self.world.objects)
+                .iter()
+                .map(|o| o.key.clone())
+                .collect(),
+            _ => self
+                .world
+                .notifications
+                .iter()
+                .map(|n| format!("{}/{}", n.namespace, n.name))
+                .collect(),
         }
     }
 
