@@ -468,12 +468,53 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Makes the people, teams, notifications and playbooks a permission group lists
+    /// members of `group` (nothing without lookups); every unknown one is reported.
     fn group_members(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
-        let spec = &g.value.spec;
-        let people = spec.people.as_deref().unwrap_or(&[]);
         if !self.lookups {
             return;
         }
+        let spec = &g.value.spec;
+        self.member_people(g, group);
+        self.member_teams(g, group);
+        let notifications: Vec<(String, String)> = self
+            .world
+            .notifications
+            .iter()
+            .map(|n| (n.namespace.clone(), n.name.clone()))
+            .collect();
+        let playbooks: Vec<(String, String)> = Category::Playbook
+            .of(&self.world.objects)
+            .iter()
+            .map(|o| {
+                (
+                    o.attributes.namespace.clone().unwrap_or_default(),
+                    o.attributes.name.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        self.member_services(
+            g,
+            group,
+            UnitKind::Notification,
+            "notifications",
+            &spec.notifications,
+            &notifications,
+        );
+        self.member_services(
+            g,
+            group,
+            UnitKind::Playbook,
+            "playbooks",
+            &spec.playbooks,
+            &playbooks,
+        );
+    }
+
+    /// `spec.people`: each person a member of `group`; `["*"]` makes the `everyone` role
+    /// one, and `*` beside other entries is refused.
+    fn member_people(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
+        let people = g.value.spec.people.as_deref().unwrap_or(&[]);
         if let [only] = people {
             if only.value == "*" {
                 let everyone = self.model.units.unit(UnitKind::Role, "everyone");
@@ -505,7 +546,11 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        for (i, t) in spec.teams.iter().flatten().enumerate() {
+    }
+
+    /// `spec.teams`: each team a member of `group`.
+    fn member_teams(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
+        for (i, t) in g.value.spec.teams.iter().flatten().enumerate() {
             match self.team_units.get(t.value.as_str()) {
                 Some(team) => self.model.units.edge(*team, group),
                 None => self.diagnostics.push(
@@ -518,64 +563,52 @@ impl<'a> Resolver<'a> {
                 ),
             }
         }
-        let notifications: Vec<(String, String)> = self
-            .world
-            .notifications
-            .iter()
-            .map(|n| (n.namespace.clone(), n.name.clone()))
-            .collect();
-        let playbooks: Vec<(String, String)> = Category::Playbook
-            .of(&self.world.objects)
-            .iter()
-            .map(|o| {
-                (
-                    o.attributes.namespace.clone().unwrap_or_default(),
-                    o.attributes.name.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
-        for (kind, field, list, known) in [
-            (
-                UnitKind::Notification,
-                "notifications",
-                &spec.notifications,
-                &notifications,
-            ),
-            (UnitKind::Playbook, "playbooks", &spec.playbooks, &playbooks),
-        ] {
-            for (i, s) in list.iter().flatten().enumerate() {
-                let field = format!("spec.{field}[{i}]");
-                if let (Some(name), Some(namespace)) = (&s.value.name, &s.value.namespace) {
-                    if name.value == "*" {
-                        // Not a pattern upstream defines: refused rather than guessed
-                        // (every member of the namespace, or every member anywhere).
-                        self.diagnostics.push(
-                            Diagnostic::at(
-                                g.at_node(s),
-                                format!(
-                                    "a wildcard {kind} member (`name: \"*\"`) cannot have a namespace (`{}`)",
-                                    namespace.value
-                                ),
-                            )
-                            .field(field)
-                            .help("write `name: \"*\"` alone for every one, or list the members of that namespace by name"),
-                        );
-                        continue;
-                    }
-                }
-                let members = service_members(&s.value, known);
-                if members.is_empty() {
-                    let what = describe_service(&s.value);
+    }
+
+    /// `spec.notifications` or `spec.playbooks` (`field`): every service of `kind` among
+    /// the `known` `(namespace, name)`s that an entry selects becomes a member of
+    /// `group`; an entry selecting none is reported, and so is a wildcard `name` with a
+    /// namespace.
+    fn member_services(
+        &mut self,
+        g: &Located<PermissionGroupDocument>,
+        group: UnitId,
+        kind: UnitKind,
+        field: &str,
+        list: &Option<Vec<serde_saphyr::Spanned<ServiceSelector>>>,
+        known: &[(String, String)],
+    ) {
+        for (i, s) in list.iter().flatten().enumerate() {
+            let field = format!("spec.{field}[{i}]");
+            if let (Some(name), Some(namespace)) = (&s.value.name, &s.value.namespace) {
+                if name.value == "*" {
+                    // Not a pattern upstream defines: refused rather than guessed
+                    // (every member of the namespace, or every member anywhere).
                     self.diagnostics.push(
-                        Diagnostic::at(g.at_node(s), format!("no {kind} matches {what}"))
-                            .field(field),
+                        Diagnostic::at(
+                            g.at_node(s),
+                            format!(
+                                "a wildcard {kind} member (`name: \"*\"`) cannot have a namespace (`{}`)",
+                                namespace.value
+                            ),
+                        )
+                        .field(field)
+                        .help("write `name: \"*\"` alone for every one, or list the members of that namespace by name"),
                     );
                     continue;
                 }
-                for (ns, name) in members {
-                    if let Some(unit) = self.model.units.find(kind, &format!("{ns}/{name}")) {
-                        self.model.units.edge(unit, group);
-                    }
+            }
+            let members = service_members(&s.value, known);
+            if members.is_empty() {
+                let what = describe_service(&s.value);
+                self.diagnostics.push(
+                    Diagnostic::at(g.at_node(s), format!("no {kind} matches {what}")).field(field),
+                );
+                continue;
+            }
+            for (ns, name) in members {
+                if let Some(unit) = self.model.units.find(kind, &format!("{ns}/{name}")) {
+                    self.model.units.edge(unit, group);
                 }
             }
         }
