@@ -950,6 +950,8 @@ impl Members<'_> {
     }
 }
 
+/// Reads the live permission groups into `documents` (a document in the files wins over
+/// the row of the same Kubernetes resource), then the groups only casbin assigns people to.
 fn read_groups(
     snapshot: &mut Snapshot<'_>,
     catalog: &Catalog,
@@ -958,6 +960,39 @@ fn read_groups(
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
 ) -> Result<(), SourceError> {
+    let rows = group_rows(snapshot)?;
+    summary.count("permission group rows", rows.len() as u64);
+    let members = Members { catalog };
+    let mut custom = summary.custom_roles.clone();
+    for row in &rows {
+        let namespace = row
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        let name = row.name.clone().unwrap_or_default();
+        if row.source.as_deref() == Some(KUBERNETES_SOURCE)
+            && files.groups.contains(&(namespace, name.clone()))
+        {
+            summary.skip(
+                "permission group rows of the same Kubernetes resource as a document (the document wins)",
+                1,
+            );
+            continue;
+        }
+        let document = group_document(row, &members, &mut custom, summary);
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        read_file_into(
+            SourceFile::for_row(row.origin(), text),
+            documents,
+            diagnostics,
+        );
+    }
+    casbin_only_groups(custom, files, documents, diagnostics, summary);
+    Ok(())
+}
+
+/// The live rows of `permission_groups`, by name, namespace and id.
+fn group_rows(snapshot: &mut Snapshot<'_>) -> Result<Vec<GroupRow>, SourceError> {
     let table = snapshot.table("permission_groups");
     let mut rows = Vec::new();
     snapshot.stream(
@@ -979,65 +1014,62 @@ fn read_groups(
             Ok(())
         },
     )?;
-    summary.count("permission group rows", rows.len() as u64);
-    let members = Members { catalog };
-    let file_group_names: BTreeSet<&str> = files.groups.iter().map(|(_, n)| n.as_str()).collect();
-    let mut custom = summary.custom_roles.clone();
-    for row in &rows {
-        let namespace = row
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
-        let name = row.name.clone().unwrap_or_default();
-        if row.source.as_deref() == Some(KUBERNETES_SOURCE)
-            && files.groups.contains(&(namespace, name.clone()))
-        {
-            summary.skip(
-                "permission group rows of the same Kubernetes resource as a document (the document wins)",
-                1,
-            );
-            continue;
+    Ok(rows)
+}
+
+/// The PermissionGroup document a row stands for: its selectors as the spec (members
+/// resolved), plus the people casbin assigns to its name (taken out of `custom`).
+fn group_document(
+    row: &GroupRow,
+    members: &Members<'_>,
+    custom: &mut BTreeMap<String, Vec<String>>,
+    summary: &mut CatalogSummary,
+) -> Value {
+    let selectors: Value = row
+        .selectors
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    let mut spec = match selectors {
+        Value::Object(map) => map,
+        other => {
+            // Not an object: the document's own diagnostic names it.
+            let mut map = Map::new();
+            map.insert("people".into(), other);
+            map
         }
-        let selectors: Value = row
-            .selectors
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or(Value::Null);
-        let mut spec = match selectors {
-            Value::Object(map) => map,
-            other => {
-                // Not an object: the document's own diagnostic names it.
-                let mut map = Map::new();
-                map.insert("people".into(), other);
-                map
-            }
-        };
-        group_spec(&mut spec, &members, summary);
-        if let Some(extra) = row.name.as_deref().and_then(|n| custom.remove(n)) {
-            add_people(&mut spec, extra, summary);
-        }
-        let mut metadata = Map::new();
-        if let Some(name) = &row.name {
-            metadata.insert("name".into(), json!(name));
-        }
-        if let Some(ns) = &row.namespace {
-            metadata.insert("namespace".into(), json!(ns));
-        }
-        metadata.insert("uid".into(), json!(row.id));
-        let document = json!({
-            "apiVersion": API_VERSION,
-            "kind": "PermissionGroup",
-            "metadata": metadata,
-            "spec": spec,
-        });
-        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-        read_file_into(
-            SourceFile::for_row(row.origin(), text),
-            documents,
-            diagnostics,
-        );
+    };
+    group_spec(&mut spec, members, summary);
+    if let Some(extra) = row.name.as_deref().and_then(|n| custom.remove(n)) {
+        add_people(&mut spec, extra, summary);
     }
-    // People assigned, by casbin, a group or custom role that no row defines.
+    let mut metadata = Map::new();
+    if let Some(name) = &row.name {
+        metadata.insert("name".into(), json!(name));
+    }
+    if let Some(ns) = &row.namespace {
+        metadata.insert("namespace".into(), json!(ns));
+    }
+    metadata.insert("uid".into(), json!(row.id));
+    json!({
+        "apiVersion": API_VERSION,
+        "kind": "PermissionGroup",
+        "metadata": metadata,
+        "spec": spec,
+    })
+}
+
+/// People assigned, by casbin, a group or custom role that no row defines: a group of
+/// its own for each role, read into `documents`; a role a document in the files
+/// defines is refused (the document's members would not include them).
+fn casbin_only_groups(
+    custom: BTreeMap<String, Vec<String>>,
+    files: &DocumentKeys,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) {
+    let file_group_names: BTreeSet<&str> = files.groups.iter().map(|(_, n)| n.as_str()).collect();
     for (role, people) in custom {
         let origin = RowOrigin {
             table: "casbin_rule".to_string(),
@@ -1068,7 +1100,6 @@ fn read_groups(
         let text = serde_json::to_string_pretty(&document).unwrap_or_default();
         read_file_into(SourceFile::for_row(origin, text), documents, diagnostics);
     }
-    Ok(())
 }
 
 /// Adds people (by id) to a group's `people`.
