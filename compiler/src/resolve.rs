@@ -169,6 +169,19 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
     (r.model, r.diagnostics)
 }
 
+/// What every rule of one permission shares: its name and place, subject, effect,
+/// actions and narrowing.
+struct Granted {
+    /// `namespace/name`.
+    name: String,
+    /// Where the permission's name is written.
+    location: Location,
+    unit: UnitId,
+    deny: bool,
+    actions: ActionPattern,
+    narrowing: Option<Narrowing>,
+}
+
 impl<'a> Resolver<'a> {
     fn principals(&mut self) {
         let world = self.world;
@@ -455,12 +468,53 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Makes the people, teams, notifications and playbooks a permission group lists
+    /// members of `group` (nothing without lookups); every unknown one is reported.
     fn group_members(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
-        let spec = &g.value.spec;
-        let people = spec.people.as_deref().unwrap_or(&[]);
         if !self.lookups {
             return;
         }
+        let spec = &g.value.spec;
+        self.member_people(g, group);
+        self.member_teams(g, group);
+        let notifications: Vec<(String, String)> = self
+            .world
+            .notifications
+            .iter()
+            .map(|n| (n.namespace.clone(), n.name.clone()))
+            .collect();
+        let playbooks: Vec<(String, String)> = Category::Playbook
+            .of(&self.world.objects)
+            .iter()
+            .map(|o| {
+                (
+                    o.attributes.namespace.clone().unwrap_or_default(),
+                    o.attributes.name.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        self.member_services(
+            g,
+            group,
+            UnitKind::Notification,
+            "notifications",
+            &spec.notifications,
+            &notifications,
+        );
+        self.member_services(
+            g,
+            group,
+            UnitKind::Playbook,
+            "playbooks",
+            &spec.playbooks,
+            &playbooks,
+        );
+    }
+
+    /// `spec.people`: each person a member of `group`; `["*"]` makes the `everyone` role
+    /// one, and `*` beside other entries is refused.
+    fn member_people(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
+        let people = g.value.spec.people.as_deref().unwrap_or(&[]);
         if let [only] = people {
             if only.value == "*" {
                 let everyone = self.model.units.unit(UnitKind::Role, "everyone");
@@ -492,7 +546,11 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        for (i, t) in spec.teams.iter().flatten().enumerate() {
+    }
+
+    /// `spec.teams`: each team a member of `group`.
+    fn member_teams(&mut self, g: &Located<PermissionGroupDocument>, group: UnitId) {
+        for (i, t) in g.value.spec.teams.iter().flatten().enumerate() {
             match self.team_units.get(t.value.as_str()) {
                 Some(team) => self.model.units.edge(*team, group),
                 None => self.diagnostics.push(
@@ -505,110 +563,65 @@ impl<'a> Resolver<'a> {
                 ),
             }
         }
-        let notifications: Vec<(String, String)> = self
-            .world
-            .notifications
-            .iter()
-            .map(|n| (n.namespace.clone(), n.name.clone()))
-            .collect();
-        let playbooks: Vec<(String, String)> = Category::Playbook
-            .of(&self.world.objects)
-            .iter()
-            .map(|o| {
-                (
-                    o.attributes.namespace.clone().unwrap_or_default(),
-                    o.attributes.name.clone().unwrap_or_default(),
-                )
-            })
-            .collect();
-        for (kind, field, list, known) in [
-            (
-                UnitKind::Notification,
-                "notifications",
-                &spec.notifications,
-                &notifications,
-            ),
-            (UnitKind::Playbook, "playbooks", &spec.playbooks, &playbooks),
-        ] {
-            for (i, s) in list.iter().flatten().enumerate() {
-                let field = format!("spec.{field}[{i}]");
-                if let (Some(name), Some(namespace)) = (&s.value.name, &s.value.namespace) {
-                    if name.value == "*" {
-                        // Not a pattern upstream defines: refused rather than guessed
-                        // (every member of the namespace, or every member anywhere).
-                        self.diagnostics.push(
-                            Diagnostic::at(
-                                g.at_node(s),
-                                format!(
-                                    "a wildcard {kind} member (`name: \"*\"`) cannot have a namespace (`{}`)",
-                                    namespace.value
-                                ),
-                            )
-                            .field(field)
-                            .help("write `name: \"*\"` alone for every one, or list the members of that namespace by name"),
-                        );
-                        continue;
-                    }
-                }
-                let members = service_members(&s.value, known);
-                if members.is_empty() {
-                    let what = describe_service(&s.value);
+    }
+
+    /// `spec.notifications` or `spec.playbooks` (`field`): every service of `kind` among
+    /// the `known` `(namespace, name)`s that an entry selects becomes a member of
+    /// `group`; an entry selecting none is reported, and so is a wildcard `name` with a
+    /// namespace.
+    fn member_services(
+        &mut self,
+        g: &Located<PermissionGroupDocument>,
+        group: UnitId,
+        kind: UnitKind,
+        field: &str,
+        list: &Option<Vec<serde_saphyr::Spanned<ServiceSelector>>>,
+        known: &[(String, String)],
+    ) {
+        for (i, s) in list.iter().flatten().enumerate() {
+            let field = format!("spec.{field}[{i}]");
+            if let (Some(name), Some(namespace)) = (&s.value.name, &s.value.namespace) {
+                if name.value == "*" {
+                    // Not a pattern upstream defines: refused rather than guessed
+                    // (every member of the namespace, or every member anywhere).
                     self.diagnostics.push(
-                        Diagnostic::at(g.at_node(s), format!("no {kind} matches {what}"))
-                            .field(field),
+                        Diagnostic::at(
+                            g.at_node(s),
+                            format!(
+                                "a wildcard {kind} member (`name: \"*\"`) cannot have a namespace (`{}`)",
+                                namespace.value
+                            ),
+                        )
+                        .field(field)
+                        .help("write `name: \"*\"` alone for every one, or list the members of that namespace by name"),
                     );
                     continue;
                 }
-                for (ns, name) in members {
-                    if let Some(unit) = self.model.units.find(kind, &format!("{ns}/{name}")) {
-                        self.model.units.edge(unit, group);
-                    }
+            }
+            let members = service_members(&s.value, known);
+            if members.is_empty() {
+                let what = describe_service(&s.value);
+                self.diagnostics.push(
+                    Diagnostic::at(g.at_node(s), format!("no {kind} matches {what}")).field(field),
+                );
+                continue;
+            }
+            for (ns, name) in members {
+                if let Some(unit) = self.model.units.find(kind, &format!("{ns}/{name}")) {
+                    self.model.units.edge(unit, group);
                 }
             }
         }
     }
 
+    /// The unit a permission's subject names; `None` (reported) when it names nobody,
+    /// several, or one that does not exist. Without lookups only the form is checked.
     fn subject(
         &mut self,
         p: &Located<PermissionDocument>,
         subject: &SubjectSpec,
     ) -> Option<UnitId> {
-        let fields: Vec<(&str, &Text)> = [
-            ("person", &subject.person),
-            ("team", &subject.team),
-            ("group", &subject.group),
-            ("notification", &subject.notification),
-            ("playbook", &subject.playbook),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-        .collect();
-        let subject_at = p.at_node(&p.value.spec.subject);
-        let (kind, text) = match fields.as_slice() {
-            [one] => *one,
-            [] => {
-                self.diagnostics.push(
-                    Diagnostic::at(subject_at, "the subject names nobody")
-                        .field("spec.subject")
-                        .help("set exactly one of person, team, group, notification, playbook"),
-                );
-                return None;
-            }
-            [_, (second, text), ..] => {
-                let names: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
-                self.diagnostics.push(
-                    Diagnostic::at(
-                        p.at(text),
-                        format!(
-                            "the subject sets {}; exactly one is allowed",
-                            names.join(" and ")
-                        ),
-                    )
-                    .field(format!("spec.subject.{second}")),
-                );
-                return None;
-            }
-        };
+        let (kind, text) = self.subject_field(p, subject)?;
         let field = format!("spec.subject.{kind}");
         let value = text.value.as_str();
         if !self.lookups {
@@ -626,7 +639,69 @@ impl<'a> Resolver<'a> {
             }
             return None;
         }
-        let found = match kind {
+        match self.subject_unit(kind, value) {
+            Ok(unit) => Some(unit),
+            Err(why) => {
+                let candidates = self.subject_candidates(kind);
+                let mut d = Diagnostic::at(p.at(text), why).field(field);
+                if let Some(help) =
+                    rampart_runtime::suggest::nearest(value, candidates.iter().map(String::as_str))
+                {
+                    d = d.help(format!("did you mean `{help}`?"));
+                }
+                self.diagnostics.push(d);
+                None
+            }
+        }
+    }
+
+    /// The one field the subject sets (`person`, `team`, `group`, `notification` or
+    /// `playbook`) and its text; `None` (reported) when it sets none or several.
+    fn subject_field<'s>(
+        &mut self,
+        p: &Located<PermissionDocument>,
+        subject: &'s SubjectSpec,
+    ) -> Option<(&'static str, &'s Text)> {
+        let fields: Vec<(&'static str, &Text)> = [
+            ("person", &subject.person),
+            ("team", &subject.team),
+            ("group", &subject.group),
+            ("notification", &subject.notification),
+            ("playbook", &subject.playbook),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+        match fields.as_slice() {
+            [one] => Some(*one),
+            [] => {
+                self.diagnostics.push(
+                    Diagnostic::at(p.at_node(&p.value.spec.subject), "the subject names nobody")
+                        .field("spec.subject")
+                        .help("set exactly one of person, team, group, notification, playbook"),
+                );
+                None
+            }
+            [_, (second, text), ..] => {
+                let names: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        p.at(text),
+                        format!(
+                            "the subject sets {}; exactly one is allowed",
+                            names.join(" and ")
+                        ),
+                    )
+                    .field(format!("spec.subject.{second}")),
+                );
+                None
+            }
+        }
+    }
+
+    /// The unit a subject field of `kind` names by `value`, or why there is none.
+    fn subject_unit(&self, kind: &str, value: &str) -> Result<UnitId, String> {
+        match kind {
             "person" => self.person(value),
             "team" => self
                 .team_units
@@ -662,70 +737,100 @@ impl<'a> Resolver<'a> {
                         .ok_or_else(|| format!("unknown {service} `{value}`"))
                 }
             }
-        };
-        match found {
-            Ok(unit) => Some(unit),
-            Err(why) => {
-                let candidates: Vec<String> = match kind {
-                    "team" => self.world.teams.iter().map(|t| t.name.clone()).collect(),
-                    "group" => self
-                        .group_names
-                        .keys()
-                        .cloned()
-                        .chain(ROLES.iter().map(|r| r.name.to_string()))
-                        .collect(),
-                    "person" => self
-                        .world
-                        .people
-                        .iter()
-                        .map(|p| p.key().to_string())
-                        .collect(),
-                    "playbook" => Category::Playbook
-                        .of(&self.world.objects)
-                        .iter()
-                        .map(|o| o.key.clone())
-                        .collect(),
-                    _ => self
-                        .world
-                        .notifications
-                        .iter()
-                        .map(|n| format!("{}/{}", n.namespace, n.name))
-                        .collect(),
-                };
-                let mut d = Diagnostic::at(p.at(text), why).field(field);
-                if let Some(help) =
-                    rampart_runtime::suggest::nearest(value, candidates.iter().map(String::as_str))
-                {
-                    d = d.help(format!("did you mean `{help}`?"));
-                }
-                self.diagnostics.push(d);
-                None
-            }
         }
     }
 
+    /// The names a subject field of `kind` could have meant, for a did-you-mean.
+    fn subject_candidates(&self, kind: &str) -> Vec<String> {
+        match kind {
+            "team" => self.world.teams.iter().map(|t| t.name.clone()).collect(),
+            "group" => self
+                .group_names
+                .keys()
+                .cloned()
+                .chain(ROLES.iter().map(|r| r.name.to_string()))
+                .collect(),
+            "person" => self
+                .world
+                .people
+                .iter()
+                .map(|p| p.key().to_string())
+                .collect(),
+            "playbook" => Category::Playbook
+                .of(&self.world.objects)
+                .iter()
+                .map(|o| o.key.clone())
+                .collect(),
+            _ => self
+                .world
+                .notifications
+                .iter()
+                .map(|n| format!("{}/{}", n.namespace, n.name))
+                .collect(),
+        }
+    }
+
+    /// One permission document: its subject, actions, object and narrowing resolved
+    /// (every problem reported), then its rules: one per Scope target when it references
+    /// scopes, else one.
     fn permission(&mut self, p: &Located<PermissionDocument>) {
         let before = self.diagnostics.len();
         let spec = &p.value.spec;
         let unit = self.subject(p, &spec.subject.value);
         let actions = self.actions(p);
-        let deny = spec.deny.unwrap_or(false);
         let object = &spec.object.value;
-        let mut categories: [Option<CategoryRule>; 4] = Default::default();
         let lists = object.lists();
+        let mut categories: [Option<CategoryRule>; 4] = Default::default();
         for (c, list) in lists {
             if let Some(list) = list {
                 *c.of_mut(&mut categories) = self.category(p, c, list);
             }
         }
-        let named = lists.iter().filter(|(_, l)| l.is_some()).count();
-        let mcp = object.mcp.unwrap_or(false);
-        let object_at = p.at_node(&spec.object);
         let expansion = object
             .scopes
             .as_ref()
             .map(|refs| self.scope_targets(p, refs, &lists));
+        self.object_combinations(p, &lists);
+        let narrowing = self.narrowing(p);
+        if self.diagnostics.len() > before {
+            return;
+        }
+        let (Some(unit), Some(actions)) = (unit, actions) else {
+            return;
+        };
+        if object.views.is_some() {
+            // Upstream ANDs the categories of one permission: this one matches only a
+            // request naming a view, and Rampart is never asked about views.
+            return;
+        }
+        let namespace = namespace_of(&p.value.metadata);
+        let granted = Granted {
+            name: format!("{namespace}/{}", p.value.metadata.name.value),
+            location: p.at(&p.value.metadata.name),
+            unit,
+            deny: spec.deny.unwrap_or(false),
+            actions,
+            narrowing,
+        };
+        match expansion {
+            Some(targets) => self.scope_rules(granted, targets),
+            None => self.object_rule(granted, categories, object.mcp.unwrap_or(false)),
+        }
+    }
+
+    /// Reports the `object` fields that cannot go together (`scopes` with `views`, `mcp`
+    /// with anything else), and an object that names nothing.
+    fn object_combinations(
+        &mut self,
+        p: &Located<PermissionDocument>,
+        lists: &[(Category, Option<&Vec<serde_saphyr::Spanned<SelectorSpec>>>); 4],
+    ) {
+        let spec = &p.value.spec;
+        let object = &spec.object.value;
+        let named = lists.iter().filter(|(_, l)| l.is_some()).count();
+        let mcp = object.mcp.unwrap_or(false);
         let views = object.views.is_some();
+        let object_at = p.at_node(&spec.object);
         if views && object.scopes.is_some() {
             // As with the other categories: upstream would discard the views and decide
             // by the scopes alone, which the document does not say.
@@ -753,73 +858,71 @@ impl<'a> Resolver<'a> {
                     .help("name playbooks, configs, components or connections, reference `scopes`, or set `mcp: true`"),
             );
         }
-        let narrowing = self.narrowing(p);
-        if self.diagnostics.len() > before {
-            return;
+    }
+
+    /// Upstream's ExpandPermissionScopes: every target of every referenced scope becomes
+    /// its own rule holding only that target's selector, so targets OR.
+    fn scope_rules(&mut self, granted: Granted, targets: Vec<ScopeVia>) {
+        for via in targets {
+            let Some((scope, target)) = self
+                .model
+                .scopes
+                .list
+                .get(via.scope)
+                .and_then(|s| s.targets.get(via.target).map(|t| (s, t)))
+            else {
+                continue;
+            };
+            let (Some(category), Some(selector)) = (target.kind.category(), &target.selector)
+            else {
+                continue;
+            };
+            let mut categories: [Option<CategoryRule>; 4] = Default::default();
+            *category.of_mut(&mut categories) = Some(CategoryRule {
+                selectors: vec![selector.clone()],
+                wildcard: selector.is_wildcard(),
+                written: 1,
+            });
+            let permission = self.model.permissions.len() as u32;
+            self.model.permissions.push(PermissionInfo {
+                name: granted.name.clone(),
+                source: format!(
+                    "{} via scope {} spec.targets[{}].{} at {}",
+                    granted.location.display(),
+                    scope.key,
+                    via.target,
+                    target.kind.key(),
+                    target.location.display()
+                ),
+                deny: granted.deny,
+                location: Some(granted.location.clone()),
+            });
+            self.model.rules.push(RuleSpec {
+                unit: granted.unit,
+                permission,
+                deny: granted.deny,
+                actions: granted.actions.clone(),
+                objects: true,
+                categories,
+                narrowing: granted.narrowing.clone(),
+                globals: Vec::new(),
+                all_globals: false,
+                via: Some(via),
+            });
         }
-        let (Some(unit), Some(actions)) = (unit, actions) else {
-            return;
-        };
-        if views {
-            // Upstream ANDs the categories of one permission: this one matches only a
-            // request naming a view, and Rampart is never asked about views.
-            return;
-        }
-        let namespace = namespace_of(&p.value.metadata);
-        let name = format!("{namespace}/{}", p.value.metadata.name.value);
-        let location = p.at(&p.value.metadata.name);
-        if let Some(targets) = expansion {
-            // Upstream's ExpandPermissionScopes: every target of every referenced scope
-            // becomes its own rule holding only that target's selector, so targets OR.
-            for via in targets {
-                let Some((scope, target)) = self
-                    .model
-                    .scopes
-                    .list
-                    .get(via.scope)
-                    .and_then(|s| s.targets.get(via.target).map(|t| (s, t)))
-                else {
-                    continue;
-                };
-                let (Some(category), Some(selector)) = (target.kind.category(), &target.selector)
-                else {
-                    continue;
-                };
-                let mut categories: [Option<CategoryRule>; 4] = Default::default();
-                *category.of_mut(&mut categories) = Some(CategoryRule {
-                    selectors: vec![selector.clone()],
-                    wildcard: selector.is_wildcard(),
-                    written: 1,
-                });
-                let permission = self.model.permissions.len() as u32;
-                self.model.permissions.push(PermissionInfo {
-                    name: name.clone(),
-                    source: format!(
-                        "{} via scope {} spec.targets[{}].{} at {}",
-                        location.display(),
-                        scope.key,
-                        via.target,
-                        target.kind.key(),
-                        target.location.display()
-                    ),
-                    deny,
-                    location: Some(location.clone()),
-                });
-                self.model.rules.push(RuleSpec {
-                    unit,
-                    permission,
-                    deny,
-                    actions: actions.clone(),
-                    objects: true,
-                    categories,
-                    narrowing: narrowing.clone(),
-                    globals: Vec::new(),
-                    all_globals: false,
-                    via: Some(via),
-                });
-            }
-            return;
-        }
+    }
+
+    /// The one rule of a permission without scopes: its categories' selectors, and the
+    /// global objects it grants (`mcp`, and a lone wildcard category's global object).
+    fn object_rule(&mut self, granted: Granted, categories: [Option<CategoryRule>; 4], mcp: bool) {
+        let Granted {
+            name,
+            location,
+            unit,
+            deny,
+            actions,
+            narrowing,
+        } = granted;
         let mut globals = Vec::new();
         if mcp {
             globals.push("mcp".to_string());

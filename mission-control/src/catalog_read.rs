@@ -730,11 +730,25 @@ fn casbin_rows(
     options: ReadOptions,
     roles: &[String],
 ) -> Result<(), SourceError> {
+    let classified = classified_casbin(snapshot);
+    count_casbin_kinds(snapshot, summary, options, roles, &classified)?;
+    if options.custom_roles {
+        read_custom_roles(snapshot, summary, roles, &classified)
+    } else {
+        // A catalog has no place for them: leaving them out would drop what Mission
+        // Control grants (or denies) through them, so the pull is refused.
+        refuse_custom_roles(snapshot, roles, &classified)
+    }
+}
+
+/// The query giving every casbin row its member, target, member id and kind (`policy`,
+/// `role`, `team`, `person`, `custom`, `team role`, `team custom`, `inheritance`,
+/// `absent` or `other`); `$1` is the role names.
+fn classified_casbin(snapshot: &Snapshot<'_>) -> String {
     let casbin = snapshot.table("casbin_rule");
     let people = snapshot.table("people");
     let teams = snapshot.table("teams");
-    let members = snapshot.table("team_members");
-    let classified = format!(
+    format!(
         "SELECT c.v0::text AS member, c.v1::text AS target, member.u AS member_id, CASE \
            WHEN c.ptype <> 'g' THEN 'policy' \
            WHEN lp.id IS NOT NULL AND c.v1 = ANY($1) THEN 'role' \
@@ -753,7 +767,18 @@ fn casbin_rows(
         as_uuid("c.v0"),
         as_uuid("c.v1"),
         live_person("lp", &people)
-    );
+    )
+}
+
+/// Counts the casbin rows of each kind in the summary: the assignments carried over,
+/// and the reason every other kind is left out.
+fn count_casbin_kinds(
+    snapshot: &mut Snapshot<'_>,
+    summary: &mut CatalogSummary,
+    options: ReadOptions,
+    roles: &[String],
+    classified: &str,
+) -> Result<(), SourceError> {
     let rows = snapshot.query(
         "casbin_rule",
         &format!("SELECT k.kind, count(*) FROM ({classified}) k GROUP BY k.kind"),
@@ -784,60 +809,77 @@ fn casbin_rows(
                 summary.count("custom role assignments", count);
                 continue;
             }
-            "custom" | "team custom" => continue, // refused below
+            "custom" | "team custom" => continue, // refused by refuse_custom_roles
             "inheritance" => "casbin rows of built-in role inheritance (built into Rampart)",
             "absent" => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
             _ => "casbin rows whose member is neither a person nor a role",
         };
         summary.skip(reason, count);
     }
-    if !options.custom_roles {
-        // A catalog has no place for them: leaving them out would drop what Mission
-        // Control grants (or denies) through them, so the pull is refused.
-        let rows = snapshot.query(
-            "casbin_rule",
-            &format!(
-                "SELECT k.member, k.target, count(*) OVER () FROM ({classified}) k \
-                 WHERE k.kind IN ('custom', 'team custom') ORDER BY 2, 1 LIMIT 5"
-            ),
-            &[&roles],
-        )?;
-        if let Some(first) = rows.first() {
-            let total: i64 = first
-                .try_get(2)
-                .map_err(|e| SourceError::query("casbin_rule", &e))?;
-            let mut examples = Vec::new();
-            for row in &rows {
-                let member = required(row, 0, "casbin_rule")?;
-                let role = required(row, 1, "casbin_rule")?;
-                examples.push(format!("`g, {member}, {role}`"));
-            }
-            return Err(SourceError::Inexpressible(format!(
-                "{total} casbin rows assign a custom role or a permission group to a person or team ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
-                examples.join(", "),
-                if total > examples.len() as i64 { ", ..." } else { "" }
-            )));
+    Ok(())
+}
+
+/// Refuses the pull when casbin assigns a custom role or a permission group to a person
+/// or team, quoting up to five such rows.
+fn refuse_custom_roles(
+    snapshot: &mut Snapshot<'_>,
+    roles: &[String],
+    classified: &str,
+) -> Result<(), SourceError> {
+    let rows = snapshot.query(
+        "casbin_rule",
+        &format!(
+            "SELECT k.member, k.target, count(*) OVER () FROM ({classified}) k \
+             WHERE k.kind IN ('custom', 'team custom') ORDER BY 2, 1 LIMIT 5"
+        ),
+        &[&roles],
+    )?;
+    if let Some(first) = rows.first() {
+        let total: i64 = first
+            .try_get(2)
+            .map_err(|e| SourceError::query("casbin_rule", &e))?;
+        let mut examples = Vec::new();
+        for row in &rows {
+            let member = required(row, 0, "casbin_rule")?;
+            let role = required(row, 1, "casbin_rule")?;
+            examples.push(format!("`g, {member}, {role}`"));
         }
+        return Err(SourceError::Inexpressible(format!(
+            "{total} casbin rows assign a custom role or a permission group to a person or team ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
+            examples.join(", "),
+            if total > examples.len() as i64 { ", ..." } else { "" }
+        )));
     }
-    if options.custom_roles {
-        let rows = snapshot.query(
-            "casbin_rule",
-            &format!(
-                "SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' \
-                 UNION \
-                 SELECT k.target, m.person_id::text FROM ({classified}) k \
-                   JOIN {members} m ON m.team_id = k.member_id \
-                   JOIN {people} lp ON lp.id = m.person_id AND {} \
-                 WHERE k.kind = 'team custom' ORDER BY 1, 2",
-                live_person("lp", &people)
-            ),
-            &[&roles],
-        )?;
-        for row in rows {
-            let role = required(&row, 0, "casbin_rule")?;
-            let member = required(&row, 1, "casbin_rule")?;
-            summary.custom_roles.entry(role).or_default().push(member);
-        }
+    Ok(())
+}
+
+/// Collects into `summary.custom_roles` the live people casbin assigns each custom role
+/// or permission-group name, directly or through a team.
+fn read_custom_roles(
+    snapshot: &mut Snapshot<'_>,
+    summary: &mut CatalogSummary,
+    roles: &[String],
+    classified: &str,
+) -> Result<(), SourceError> {
+    let people = snapshot.table("people");
+    let members = snapshot.table("team_members");
+    let rows = snapshot.query(
+        "casbin_rule",
+        &format!(
+            "SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' \
+             UNION \
+             SELECT k.target, m.person_id::text FROM ({classified}) k \
+               JOIN {members} m ON m.team_id = k.member_id \
+               JOIN {people} lp ON lp.id = m.person_id AND {} \
+             WHERE k.kind = 'team custom' ORDER BY 1, 2",
+            live_person("lp", &people)
+        ),
+        &[&roles],
+    )?;
+    for row in rows {
+        let role = required(&row, 0, "casbin_rule")?;
+        let member = required(&row, 1, "casbin_rule")?;
+        summary.custom_roles.entry(role).or_default().push(member);
     }
     Ok(())
 }

@@ -513,6 +513,37 @@ fn permission_document(
     summary: &mut CatalogSummary,
     findings: &mut PolicyFindings,
 ) -> Option<Arc<SourceFile>> {
+    if !permission_row_is_kept(row, files, summary) {
+        return None;
+    }
+    let deny = row.deny.unwrap_or(false);
+    let subject = permission_subject(row, names, diagnostics, summary)?;
+    let object = permission_object(row, diagnostics, summary)?;
+    // Only an allow's `until` changes a decision when it passes (a deny stays in force).
+    if let Some(until) = row.until.as_ref().filter(|_| !row.expired && !deny) {
+        if findings.earliest_until.as_ref().is_none_or(|e| until < e) {
+            findings.earliest_until = Some(until.clone());
+            findings.earliest_until_epoch = row.until_epoch;
+        }
+    }
+    let (document, columns) = permission_json(row, subject, object);
+    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    let missing = scopes.missing(&document);
+    if missing.is_empty() {
+        return Some(SourceFile::for_row(row.origin(columns), text));
+    }
+    missing_scopes(row, columns, text, missing, diagnostics, summary);
+    None
+}
+
+/// Whether a permission row is read at all: not when a document in the files is the same
+/// Kubernetes resource (the document wins), nor when it is an allow whose `until` has
+/// passed (left out, with a warning). An expired deny is kept, with a warning.
+fn permission_row_is_kept(
+    row: &PermissionRow,
+    files: &DocumentKeys,
+    summary: &mut CatalogSummary,
+) -> bool {
     let bare = || row.origin(Vec::new());
     let namespace = row
         .namespace
@@ -520,15 +551,13 @@ fn permission_document(
         .unwrap_or_else(|| "default".to_string());
     let name = row.name.clone().unwrap_or_default();
     if row.source.as_deref() == Some(KUBERNETES_SOURCE)
-        && files
-            .permissions
-            .contains(&(namespace.clone(), name.clone()))
+        && files.permissions.contains(&(namespace, name))
     {
         summary.skip(
             "permission rows of the same Kubernetes resource as a document (the document wins)",
             1,
         );
-        return None;
+        return false;
     }
     let deny = row.deny.unwrap_or(false);
     if row.expired && !deny {
@@ -543,7 +572,7 @@ fn permission_document(
                 ),
             ),
         );
-        return None;
+        return false;
     }
     if row.expired {
         // Mission Control stores `until` and enforces it nowhere: its deny still denies.
@@ -558,9 +587,21 @@ fn permission_document(
             "delete the row in Mission Control if the deny is meant to end",
         );
     }
-    let (kind, subject, subject_column) = match row.subject(names) {
-        Ok(s) => s,
-        Err(why) if deny && why.reason == SUBJECT_GONE => {
+    true
+}
+
+/// The row's subject: its kind, value and the column it was read from. A subject that
+/// cannot be read leaves the row out with a warning, except a deny's gone subject: that
+/// row is refused (leaving it out would lift the deny).
+fn permission_subject(
+    row: &PermissionRow,
+    names: &Names,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) -> Option<(&'static str, String, &'static str)> {
+    match row.subject(names) {
+        Ok(s) => Some(s),
+        Err(why) if row.deny.unwrap_or(false) && why.reason == SUBJECT_GONE => {
             // Mission Control still loads this deny (a soft-deleted team keeps its casbin
             // rows, so its members stay denied): leaving it out would lift the deny.
             let origin = row.origin(vec![("spec.subject".into(), "subject".into())]);
@@ -573,34 +614,44 @@ fn permission_document(
                 .field("spec.subject")
                 .help("Mission Control still applies this deny to whoever its subject was: point the deny at a live subject, or delete the row in Mission Control if it is meant to go"),
             );
-            return None;
+            None
         }
         Err(why) => {
-            warn(summary, bare(), why);
-            return None;
+            warn(summary, row.origin(Vec::new()), why);
+            None
         }
-    };
-    let (object, object_column) = match row.object() {
-        Ok(Ok(o)) => o,
+    }
+}
+
+/// The row's object and the column it was read from; a malformed one is refused, one
+/// that cannot be read leaves the row out with a warning.
+fn permission_object(
+    row: &PermissionRow,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) -> Option<(Value, &'static str)> {
+    match row.object() {
+        Ok(Ok(o)) => Some(o),
         Ok(Err(diagnostic)) => {
             let origin = row.origin(vec![("spec.object".into(), "object".into())]);
             diagnostics.push(diagnostic(origin));
-            return None;
+            None
         }
         Err(why) => {
-            warn(summary, bare(), why);
-            return None;
-        }
-    };
-    // Only an allow's `until` changes a decision when it passes (a deny stays in force).
-    if let Some(until) = row.until.as_ref().filter(|_| !row.expired && !deny) {
-        if findings.earliest_until.as_ref().is_none_or(|e| until < e) {
-            findings.earliest_until = Some(until.clone());
-            findings.earliest_until_epoch = row.until_epoch;
+            warn(summary, row.origin(Vec::new()), why);
+            None
         }
     }
+}
+
+/// The Permission document a row stands for, and the columns its fields were read from.
+fn permission_json(
+    row: &PermissionRow,
+    (kind, subject, subject_column): (&'static str, String, &'static str),
+    (object, object_column): (Value, &'static str),
+) -> (Value, Vec<(String, String)>) {
     let mut metadata = Map::new();
-    metadata.insert("name".into(), json!(name));
+    metadata.insert("name".into(), json!(row.name.clone().unwrap_or_default()));
     if let Some(ns) = &row.namespace {
         metadata.insert("namespace".into(), json!(ns));
     }
@@ -617,7 +668,7 @@ fn permission_document(
         .collect();
     spec.insert("actions".into(), json!(actions));
     spec.insert("object".into(), object);
-    spec.insert("deny".into(), json!(deny));
+    spec.insert("deny".into(), json!(row.deny.unwrap_or(false)));
     let mut columns = vec![
         ("metadata.name".to_string(), "name".to_string()),
         ("metadata.namespace".to_string(), "namespace".to_string()),
@@ -643,11 +694,19 @@ fn permission_document(
         "metadata": metadata,
         "spec": spec,
     });
-    let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    let missing = scopes.missing(&document);
-    if missing.is_empty() {
-        return Some(SourceFile::for_row(row.origin(columns), text));
-    }
+    (document, columns)
+}
+
+/// A permission row referencing scopes that are `missing`: an allow is left out with a
+/// warning (it grants nothing more), a deny is refused with a diagnostic per reference.
+fn missing_scopes(
+    row: &PermissionRow,
+    columns: Vec<(String, String)>,
+    text: String,
+    missing: Vec<(usize, (String, String), &'static str)>,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) {
     if !row.deny.unwrap_or(false) {
         // An allow through a scope that is gone grants nothing more: left out, as
         // Mission Control leaves it out, so a scope deleted to revoke access revokes it
@@ -669,7 +728,7 @@ fn permission_document(
                 reasons.join("; "),
             ),
         );
-        return None;
+        return;
     }
     let file = SourceFile::for_row(row.origin(columns), text);
     for (i, key, why) in missing {
@@ -682,7 +741,6 @@ fn permission_document(
             .help("Mission Control records an error on such a row and drops the permission, which lifts the deny without a word (Rampart refuses it instead, and keeps deciding with the tables it had); restore the scope, or remove the reference (or the permission) in Mission Control"),
         );
     }
-    None
 }
 
 /// The scopes a permission row may reference: the live `scopes` rows and the Scope
@@ -892,6 +950,8 @@ impl Members<'_> {
     }
 }
 
+/// Reads the live permission groups into `documents` (a document in the files wins over
+/// the row of the same Kubernetes resource), then the groups only casbin assigns people to.
 fn read_groups(
     snapshot: &mut Snapshot<'_>,
     catalog: &Catalog,
@@ -900,6 +960,39 @@ fn read_groups(
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
 ) -> Result<(), SourceError> {
+    let rows = group_rows(snapshot)?;
+    summary.count("permission group rows", rows.len() as u64);
+    let members = Members { catalog };
+    let mut custom = summary.custom_roles.clone();
+    for row in &rows {
+        let namespace = row
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        let name = row.name.clone().unwrap_or_default();
+        if row.source.as_deref() == Some(KUBERNETES_SOURCE)
+            && files.groups.contains(&(namespace, name.clone()))
+        {
+            summary.skip(
+                "permission group rows of the same Kubernetes resource as a document (the document wins)",
+                1,
+            );
+            continue;
+        }
+        let document = group_document(row, &members, &mut custom, summary);
+        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
+        read_file_into(
+            SourceFile::for_row(row.origin(), text),
+            documents,
+            diagnostics,
+        );
+    }
+    casbin_only_groups(custom, files, documents, diagnostics, summary);
+    Ok(())
+}
+
+/// The live rows of `permission_groups`, by name, namespace and id.
+fn group_rows(snapshot: &mut Snapshot<'_>) -> Result<Vec<GroupRow>, SourceError> {
     let table = snapshot.table("permission_groups");
     let mut rows = Vec::new();
     snapshot.stream(
@@ -921,65 +1014,62 @@ fn read_groups(
             Ok(())
         },
     )?;
-    summary.count("permission group rows", rows.len() as u64);
-    let members = Members { catalog };
-    let file_group_names: BTreeSet<&str> = files.groups.iter().map(|(_, n)| n.as_str()).collect();
-    let mut custom = summary.custom_roles.clone();
-    for row in &rows {
-        let namespace = row
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
-        let name = row.name.clone().unwrap_or_default();
-        if row.source.as_deref() == Some(KUBERNETES_SOURCE)
-            && files.groups.contains(&(namespace, name.clone()))
-        {
-            summary.skip(
-                "permission group rows of the same Kubernetes resource as a document (the document wins)",
-                1,
-            );
-            continue;
+    Ok(rows)
+}
+
+/// The PermissionGroup document a row stands for: its selectors as the spec (members
+/// resolved), plus the people casbin assigns to its name (taken out of `custom`).
+fn group_document(
+    row: &GroupRow,
+    members: &Members<'_>,
+    custom: &mut BTreeMap<String, Vec<String>>,
+    summary: &mut CatalogSummary,
+) -> Value {
+    let selectors: Value = row
+        .selectors
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
+    let mut spec = match selectors {
+        Value::Object(map) => map,
+        other => {
+            // Not an object: the document's own diagnostic names it.
+            let mut map = Map::new();
+            map.insert("people".into(), other);
+            map
         }
-        let selectors: Value = row
-            .selectors
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or(Value::Null);
-        let mut spec = match selectors {
-            Value::Object(map) => map,
-            other => {
-                // Not an object: the document's own diagnostic names it.
-                let mut map = Map::new();
-                map.insert("people".into(), other);
-                map
-            }
-        };
-        group_spec(&mut spec, &members, summary);
-        if let Some(extra) = row.name.as_deref().and_then(|n| custom.remove(n)) {
-            add_people(&mut spec, extra, summary);
-        }
-        let mut metadata = Map::new();
-        if let Some(name) = &row.name {
-            metadata.insert("name".into(), json!(name));
-        }
-        if let Some(ns) = &row.namespace {
-            metadata.insert("namespace".into(), json!(ns));
-        }
-        metadata.insert("uid".into(), json!(row.id));
-        let document = json!({
-            "apiVersion": API_VERSION,
-            "kind": "PermissionGroup",
-            "metadata": metadata,
-            "spec": spec,
-        });
-        let text = serde_json::to_string_pretty(&document).unwrap_or_default();
-        read_file_into(
-            SourceFile::for_row(row.origin(), text),
-            documents,
-            diagnostics,
-        );
+    };
+    group_spec(&mut spec, members, summary);
+    if let Some(extra) = row.name.as_deref().and_then(|n| custom.remove(n)) {
+        add_people(&mut spec, extra, summary);
     }
-    // People assigned, by casbin, a group or custom role that no row defines.
+    let mut metadata = Map::new();
+    if let Some(name) = &row.name {
+        metadata.insert("name".into(), json!(name));
+    }
+    if let Some(ns) = &row.namespace {
+        metadata.insert("namespace".into(), json!(ns));
+    }
+    metadata.insert("uid".into(), json!(row.id));
+    json!({
+        "apiVersion": API_VERSION,
+        "kind": "PermissionGroup",
+        "metadata": metadata,
+        "spec": spec,
+    })
+}
+
+/// People assigned, by casbin, a group or custom role that no row defines: a group of
+/// its own for each role, read into `documents`; a role a document in the files
+/// defines is refused (the document's members would not include them).
+fn casbin_only_groups(
+    custom: BTreeMap<String, Vec<String>>,
+    files: &DocumentKeys,
+    documents: &mut Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut CatalogSummary,
+) {
+    let file_group_names: BTreeSet<&str> = files.groups.iter().map(|(_, n)| n.as_str()).collect();
     for (role, people) in custom {
         let origin = RowOrigin {
             table: "casbin_rule".to_string(),
@@ -1010,7 +1100,6 @@ fn read_groups(
         let text = serde_json::to_string_pretty(&document).unwrap_or_default();
         read_file_into(SourceFile::for_row(origin, text), documents, diagnostics);
     }
-    Ok(())
 }
 
 /// Adds people (by id) to a group's `people`.

@@ -37,41 +37,63 @@ impl Present {
 /// problem.
 pub fn check(snapshot: &mut Snapshot<'_>, tables: &[Table]) -> Result<Present, SourceError> {
     let schema = snapshot.schema().to_string();
-    let refusal = |problems: Vec<Problem>, role: &str| {
+    let role = snapshot.role().to_string();
+    let refusal = |problems: Vec<Problem>| {
         SourceError::Refused(Refusal {
-            role: role.to_string(),
+            role: role.clone(),
             schema: schema.clone(),
             problems,
         })
     };
-    let role = snapshot.role().to_string();
+    if let Some(problem) = schema_problem(snapshot, &schema)? {
+        return Err(refusal(vec![problem]));
+    }
+    let names: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
+    let secured = row_security(snapshot, &schema, &names)?;
+    let existing = existing_columns(snapshot, &schema, &names)?;
+    let (problems, present) = table_problems(tables, &secured, &existing);
+    if problems.is_empty() {
+        Ok(present)
+    } else {
+        Err(refusal(problems))
+    }
+}
+
+/// Of the columns found: (table, column) -> (type, type kind, whether the role may select
+/// it).
+type ExistingColumns = BTreeMap<(String, String), (String, String, bool)>;
+
+/// The problem with the schema itself, if any: it does not exist, or the role may not
+/// use it.
+fn schema_problem(
+    snapshot: &mut Snapshot<'_>,
+    schema: &str,
+) -> Result<Option<Problem>, SourceError> {
     let usage = snapshot.query(
         "the schema",
         "SELECT has_schema_privilege(n.oid, 'USAGE') FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
         &[&schema],
     )?;
-    match usage.first().map(|row| row.try_get::<_, bool>(0)) {
-        None => {
-            return Err(refusal(
-                vec![Problem::Schema {
-                    schema: schema.clone(),
-                    exists: false,
-                }],
-                &role,
-            ))
-        }
-        Some(Ok(true)) => {}
-        Some(_) => {
-            return Err(refusal(
-                vec![Problem::Schema {
-                    schema: schema.clone(),
-                    exists: true,
-                }],
-                &role,
-            ))
-        }
-    }
-    let names: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
+    Ok(match usage.first().map(|row| row.try_get::<_, bool>(0)) {
+        None => Some(Problem::Schema {
+            schema: schema.to_string(),
+            exists: false,
+        }),
+        Some(Ok(true)) => None,
+        Some(_) => Some(Problem::Schema {
+            schema: schema.to_string(),
+            exists: true,
+        }),
+    })
+}
+
+/// The tables of `names` found in the schema, each with whether row-level security is
+/// active on it for the role.
+fn row_security(
+    snapshot: &mut Snapshot<'_>,
+    schema: &str,
+    names: &[String],
+) -> Result<BTreeMap<String, bool>, SourceError> {
     let found = snapshot.query(
         "the tables",
         "SELECT c.relname::text, pg_catalog.row_security_active(c.oid) \
@@ -89,6 +111,15 @@ pub fn check(snapshot: &mut Snapshot<'_>, tables: &[Table]) -> Result<Present, S
             .map_err(|e| SourceError::query("the tables", &e))?;
         secured.insert(name, active);
     }
+    Ok(secured)
+}
+
+/// The columns of the tables of `names` in the schema, with their types and privilege.
+fn existing_columns(
+    snapshot: &mut Snapshot<'_>,
+    schema: &str,
+    names: &[String],
+) -> Result<ExistingColumns, SourceError> {
     let columns = snapshot.query(
         "the columns",
         "SELECT c.relname::text, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
@@ -100,8 +131,7 @@ pub fn check(snapshot: &mut Snapshot<'_>, tables: &[Table]) -> Result<Present, S
          WHERE n.nspname = $1 AND c.relname = ANY($2)",
         &[&schema, &names],
     )?;
-    // (table, column) -> (type, type kind, may select)
-    let mut existing: BTreeMap<(String, String), (String, String, bool)> = BTreeMap::new();
+    let mut existing = ExistingColumns::new();
     for row in &columns {
         let get = |i: usize| -> Result<String, SourceError> {
             row.try_get::<_, String>(i)
@@ -112,6 +142,17 @@ pub fn check(snapshot: &mut Snapshot<'_>, tables: &[Table]) -> Result<Present, S
             .map_err(|e| SourceError::query("the columns", &e))?;
         existing.insert((get(0)?, get(1)?), (get(2)?, get(3)?, privilege));
     }
+    Ok(existing)
+}
+
+/// Every problem of the expected `tables` against what was found (a missing table or
+/// column, row-level security, a wrong type, no privilege), and the optional columns
+/// present.
+fn table_problems(
+    tables: &[Table],
+    secured: &BTreeMap<String, bool>,
+    existing: &ExistingColumns,
+) -> (Vec<Problem>, Present) {
     let mut problems = Vec::new();
     let mut present = Present::default();
     for table in tables {
@@ -155,9 +196,5 @@ pub fn check(snapshot: &mut Snapshot<'_>, tables: &[Table]) -> Result<Present, S
             }
         }
     }
-    if problems.is_empty() {
-        Ok(present)
-    } else {
-        Err(refusal(problems, &role))
-    }
+    (problems, present)
 }
