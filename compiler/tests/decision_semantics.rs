@@ -621,6 +621,16 @@ fn a_described_value_with_white_space_or_control_characters_is_refused() {
         r#"{"id": "new", "tags": {"env": "pr\u001bod"}}"#,
         r#"{"id": "new", "labels": {"app": "\tweb"}}"#,
         r#"{"id": "new", "properties": {"x": "y\r"}}"#,
+        // Invisible formatting characters (adversary finding): each made a value that
+        // looks like a denied one decide as a new object.
+        r#"{"id": "c-dev\u200b"}"#,
+        r#"{"id": "new", "name": "mc-api-0\u2060"}"#,
+        r#"{"id": "new", "namespace": "mission\u00adcontrol"}"#,
+        r#"{"id": "new", "tags": {"env": "prod\u200b"}}"#,
+        r#"{"id": "new", "tags": {"env\u200d": "prod"}}"#,
+        r#"{"id": "new", "labels": {"app": "\u202eweb"}}"#,
+        r#"{"id": "new", "agent": "agent-0\ufe0f"}"#,
+        r#"{"id": "new", "name": "x\udb40\udc41"}"#,
     ] {
         let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
         let request = Request::new(

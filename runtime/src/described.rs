@@ -129,8 +129,8 @@ fn refuse_malformed(
     key: Option<&str>,
     value: &str,
 ) -> Result<(), RequestError> {
-    let problem = if value.chars().any(char::is_control) {
-        "holds a control character"
+    let problem = if crate::text::has_control_characters(value) {
+        "holds a control character or an invisible formatting character (zero-width, bidirectional)"
     } else if value.trim() != value {
         "has white space at either end"
     } else {

@@ -33,10 +33,33 @@ impl fmt::Debug for Shown<'_> {
     }
 }
 
-/// Characters that change how a terminal shows text without being control characters:
-/// bidirectional overrides and zero-width marks.
-fn is_invisible_format(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+/// Characters that are not control characters yet show as nothing or change how the text
+/// around them shows: format characters (Unicode category Cf: zero-width marks and joiners,
+/// bidirectional marks, overrides and isolates, the soft hyphen, the word joiner and
+/// invisible operators, the byte order mark, tag characters), variation selectors and the
+/// fillers that render blank. A value holding one looks like another value and is not it.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{34f}'
+            | '\u{61c}'
+            | '\u{115f}'..='\u{1160}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{110bd}'
+            | '\u{1bca0}'..='\u{1bca3}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
 }
 
 /// True when `text` holds a character [`Shown`] would escape.
