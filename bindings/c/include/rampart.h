@@ -160,6 +160,19 @@ typedef struct RampartDecision {
   uint32_t reason;
 } RampartDecision;
 
+// One request of `rampart_check_ids_batch`: the ids `rampart_check_ids` takes, with the
+// targets in place (`targets_len` of them, at most four).
+typedef struct RampartIdCheck {
+  // A principal's id (`rampart_principal`).
+  uint64_t principal;
+  // An action's id (`rampart_action`).
+  uint64_t action;
+  // Object ids (at most one per category) or one global id, in the first `targets_len`.
+  uint64_t targets[4];
+  // How many of `targets` are used (0 to 4).
+  size_t targets_len;
+} RampartIdCheck;
+
 // A string the caller owns: `len` bytes of UTF-8 at `ptr`. `ptr` NULL (with `len` 0)
 // is "absent" where an input is optional and the empty string where it is required.
 typedef struct RampartStr {
@@ -263,6 +276,25 @@ int32_t rampart_check_ids(const struct RampartTables *tables,
                           size_t targets_len,
                           struct RampartDecision *out,
                           struct RampartError **error);
+
+// Decides `len` requests by ids in one call (one crossing of the boundary for the
+// batch, which is what a binding with a costly call, such as Go's cgo, wants): the
+// decision of `checks[i]` in `out[i]`. All or nothing: when a request cannot be decided
+// (an id of other tables, of the wrong kind, forged; more than four targets), the call
+// fails with that request's error (its message says which), `*failed` (when not NULL)
+// is its index, and every `out[i]` is a denial — no answer of a failed batch is an
+// allow. On success `*failed` is `len`.
+//
+// # Safety
+// `tables` NULL or live; `checks` NULL (only with `len` 0) or valid for `len` requests;
+// `out` NULL (only with `len` 0) or writable for `len` decisions; `failed` NULL or
+// writable; `error` NULL or writable.
+int32_t rampart_check_ids_batch(const struct RampartTables *tables,
+                                const struct RampartIdCheck *checks,
+                                size_t len,
+                                struct RampartDecision *out,
+                                size_t *failed,
+                                struct RampartError **error);
 
 // Decides a request by names. A name that does not resolve is an error
 // (`RAMPART_UNKNOWN_*`), never a denial.

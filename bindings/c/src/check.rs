@@ -4,7 +4,7 @@
 //! described by attributes, explanations).
 
 use rampart_bindings::codes::BindingError;
-use rampart_bindings::parts::{category_number, check_json, id_target, NamedTarget};
+use rampart_bindings::parts::{category_number, check_ids, check_json, NamedTarget};
 use rampart_runtime::{Request, Response, Tables};
 
 use crate::buffer::RampartBuffer;
@@ -260,14 +260,111 @@ pub unsafe extern "C" fn rampart_check_ids(
             required_out(out, "out")?;
             let t = tables_of(tables)?;
             let targets = crate::ffi::ids(targets, targets_len)?;
-            let principal = t.principal_from_bits(principal)?;
-            let action = t.action_from_bits(action)?;
-            let target = id_target(t, targets)?;
-            let response = t.check_ids(principal, action, &target)?;
+            let response = check_ids(t, principal, action, targets)?;
             store(out, RampartDecision::of(&response));
             Ok(())
         })
     }
+}
+
+/// One request of `rampart_check_ids_batch`: the ids `rampart_check_ids` takes, with the
+/// targets in place (`targets_len` of them, at most four).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct RampartIdCheck {
+    /// A principal's id (`rampart_principal`).
+    pub principal: u64,
+    /// An action's id (`rampart_action`).
+    pub action: u64,
+    /// Object ids (at most one per category) or one global id, in the first `targets_len`.
+    pub targets: [u64; 4],
+    /// How many of `targets` are used (0 to 4).
+    pub targets_len: usize,
+}
+
+/// Decides `len` requests by ids in one call (one crossing of the boundary for the
+/// batch, which is what a binding with a costly call, such as Go's cgo, wants): the
+/// decision of `checks[i]` in `out[i]`. All or nothing: when a request cannot be decided
+/// (an id of other tables, of the wrong kind, forged; more than four targets), the call
+/// fails with that request's error (its message says which), `*failed` (when not NULL)
+/// is its index, and every `out[i]` is a denial — no answer of a failed batch is an
+/// allow. On success `*failed` is `len`.
+///
+/// # Safety
+/// `tables` NULL or live; `checks` NULL (only with `len` 0) or valid for `len` requests;
+/// `out` NULL (only with `len` 0) or writable for `len` decisions; `failed` NULL or
+/// writable; `error` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn rampart_check_ids_batch(
+    tables: *const RampartTables,
+    checks: *const RampartIdCheck,
+    len: usize,
+    out: *mut RampartDecision,
+    failed: *mut usize,
+    error: *mut *mut RampartError,
+) -> i32 {
+    // SAFETY: `failed` is NULL or writable.
+    unsafe { store(failed, 0) };
+    let mut decisions: &mut [RampartDecision] = &mut [];
+    if len > 0 && !out.is_null() && out.is_aligned() {
+        // SAFETY: non-null, aligned and writable for `len` decisions by the contract.
+        decisions = unsafe { std::slice::from_raw_parts_mut(out, len) };
+        decisions.fill(RampartDecision::DENIED);
+    }
+    let mut stopped_at = 0;
+    // SAFETY: the contract is forwarded to each reader.
+    let code = unsafe {
+        run(error, || {
+            let requests = batch(checks, len, out)?;
+            let t = tables_of(tables)?;
+            for ((i, request), slot) in requests.iter().enumerate().zip(decisions.iter_mut()) {
+                let decided = crate::ffi::ids(request.targets.as_ptr(), request.targets_len)
+                    .and_then(|targets| check_ids(t, request.principal, request.action, targets));
+                match decided {
+                    Ok(response) => *slot = RampartDecision::of(&response),
+                    Err(e) => {
+                        stopped_at = i;
+                        return Err(e.in_batch(i));
+                    }
+                }
+            }
+            Ok(())
+        })
+    };
+    if code == crate::error::RAMPART_OK {
+        stopped_at = len;
+    } else {
+        decisions.fill(RampartDecision::DENIED);
+    }
+    // SAFETY: `failed` is NULL or writable.
+    unsafe { store(failed, stopped_at) };
+    code
+}
+
+/// The requests of a batch, once its pointers are known to be usable.
+///
+/// # Safety
+/// `checks` NULL or valid for `len` requests.
+unsafe fn batch<'a>(
+    checks: *const RampartIdCheck,
+    len: usize,
+    out: *mut RampartDecision,
+) -> Result<&'a [RampartIdCheck], BindingError> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if checks.is_null() || out.is_null() {
+        return Err(BindingError::invalid_argument(format!(
+            "`checks` and `out` must point to {len} requests and decisions, not NULL"
+        )));
+    }
+    if !checks.is_aligned() || !out.is_aligned() {
+        return Err(BindingError::invalid_argument(
+            "`checks` or `out` is not aligned for its type",
+        ));
+    }
+    // SAFETY: non-null, aligned and readable for `len` requests by the contract.
+    Ok(unsafe { std::slice::from_raw_parts(checks, len) })
 }
 
 /// Decides a request by names. A name that does not resolve is an error

@@ -37,11 +37,11 @@ mod unwind;
 
 pub use buffer::{rampart_buffer_free, RampartBuffer};
 pub use check::{
-    rampart_action, rampart_check, rampart_check_ids, rampart_check_json, rampart_global,
-    rampart_object, rampart_principal, RampartDecision, RampartRequest, RampartTarget,
-    RAMPART_CATEGORY_COMPONENT, RAMPART_CATEGORY_CONFIG, RAMPART_CATEGORY_CONNECTION,
-    RAMPART_CATEGORY_PLAYBOOK, RAMPART_EXPLAIN, RAMPART_REASON_ALLOWED,
-    RAMPART_REASON_EXPLICIT_DENY, RAMPART_REASON_NO_ALLOW_RULE,
+    rampart_action, rampart_check, rampart_check_ids, rampart_check_ids_batch, rampart_check_json,
+    rampart_global, rampart_object, rampart_principal, RampartDecision, RampartIdCheck,
+    RampartRequest, RampartTarget, RAMPART_CATEGORY_COMPONENT, RAMPART_CATEGORY_CONFIG,
+    RAMPART_CATEGORY_CONNECTION, RAMPART_CATEGORY_PLAYBOOK, RAMPART_EXPLAIN,
+    RAMPART_REASON_ALLOWED, RAMPART_REASON_EXPLICIT_DENY, RAMPART_REASON_NO_ALLOW_RULE,
 };
 pub use error::*;
 pub use ffi::RampartStr;

@@ -243,3 +243,166 @@ fn null_pointers_lengths_and_bytes_are_refused() {
         rampart_tables_free(tables);
     }
 }
+
+fn id(tables: *mut RampartTables, what: &str, key: &str) -> u64 {
+    let mut out = 0u64;
+    // SAFETY: valid pointers.
+    let code = unsafe {
+        match what {
+            "subject" => rampart_principal(
+                tables,
+                key.as_ptr(),
+                key.len(),
+                &mut out,
+                std::ptr::null_mut(),
+            ),
+            "action" => rampart_action(
+                tables,
+                key.as_ptr(),
+                key.len(),
+                &mut out,
+                std::ptr::null_mut(),
+            ),
+            _ => rampart_object(
+                tables,
+                RAMPART_CATEGORY_CONNECTION,
+                key.as_ptr(),
+                key.len(),
+                &mut out,
+                std::ptr::null_mut(),
+            ),
+        }
+    };
+    assert_eq!(code, RAMPART_OK, "{what} {key}");
+    out
+}
+
+fn id_check(principal: u64, action: u64, targets: &[u64]) -> RampartIdCheck {
+    let mut check = RampartIdCheck {
+        principal,
+        action,
+        targets: [0; 4],
+        targets_len: targets.len(),
+    };
+    check.targets[..targets.len()].copy_from_slice(targets);
+    check
+}
+
+#[test]
+fn a_batch_by_ids_answers_as_the_checks_one_by_one_and_fails_whole() {
+    let tables = load();
+    let loki = id(tables, "subject", "playbook:mc/loki-logs");
+    let (read, delete) = (id(tables, "action", "read"), id(tables, "action", "delete"));
+    let bucket = id(tables, "connection", "mc/loki-bucket");
+    let slack = id(tables, "connection", "mc/alerts-slack");
+    let checks = [
+        id_check(loki, read, &[bucket]),
+        id_check(loki, delete, &[bucket]),
+        id_check(loki, read, &[slack]),
+        id_check(loki, delete, &[slack]),
+        id_check(loki, read, &[]),
+    ];
+    let one_by_one: Vec<RampartDecision> = checks
+        .iter()
+        .map(|c| {
+            let mut out = RampartDecision {
+                allowed: 9,
+                reason: 9,
+            };
+            // SAFETY: valid pointers.
+            let code = unsafe {
+                rampart_check_ids(
+                    tables,
+                    c.principal,
+                    c.action,
+                    c.targets.as_ptr(),
+                    c.targets_len,
+                    &mut out,
+                    std::ptr::null_mut(),
+                )
+            };
+            assert_eq!(code, RAMPART_OK);
+            out
+        })
+        .collect();
+    assert!(one_by_one.iter().any(|d| d.allowed == 1) && one_by_one.iter().any(|d| d.allowed == 0));
+    let batch = |checks: &[RampartIdCheck]| {
+        let mut out = vec![
+            RampartDecision {
+                allowed: 9,
+                reason: 9
+            };
+            checks.len()
+        ];
+        let (mut failed, mut error) = (usize::MAX, std::ptr::null_mut());
+        // SAFETY: valid pointers and lengths.
+        let code = unsafe {
+            rampart_check_ids_batch(
+                tables,
+                checks.as_ptr(),
+                checks.len(),
+                out.as_mut_ptr(),
+                &mut failed,
+                &mut error,
+            )
+        };
+        let message = if error.is_null() {
+            String::new()
+        } else {
+            // SAFETY: an error the library made; freed once.
+            unsafe {
+                let m =
+                    std::ffi::CStr::from_ptr(rampart_error_message(error, std::ptr::null_mut()))
+                        .to_string_lossy()
+                        .into_owned();
+                rampart_error_free(error);
+                m
+            }
+        };
+        (code, out, failed, message)
+    };
+    let (code, out, failed, message) = batch(&checks);
+    assert_eq!(
+        (code, failed, message.as_str()),
+        (RAMPART_OK, checks.len(), "")
+    );
+    assert_eq!(out, one_by_one);
+
+    // One request that cannot be decided (an action's id as the principal) fails the
+    // whole batch: its index, a message naming it, and no decision left an allow.
+    let mut forged = checks.to_vec();
+    forged[2].principal = read;
+    let (code, out, failed, message) = batch(&forged);
+    assert_eq!((code, failed), (RAMPART_INVALID_REQUEST, 2), "{message}");
+    assert!(message.contains("check 2 of the batch"), "{message}");
+    let denied = RampartDecision {
+        allowed: 0,
+        reason: RAMPART_REASON_NO_ALLOW_RULE,
+    };
+    assert!(out.iter().all(|d| *d == denied), "{out:?}");
+
+    let mut five = checks.to_vec();
+    five[4].targets_len = 5;
+    let (code, out, failed, message) = batch(&five);
+    assert_eq!((code, failed), (RAMPART_INVALID_REQUEST, 4), "{message}");
+    assert!(out.iter().all(|d| *d == denied), "{out:?}");
+
+    // NULL arrays with a length are refused; an empty batch is no work.
+    for (len, want) in [(3, (RAMPART_INVALID_ARGUMENT, 0)), (0, (RAMPART_OK, 0))] {
+        let mut failed = usize::MAX;
+        // SAFETY: NULL pointers are part of the contract being tested.
+        let code = unsafe {
+            rampart_check_ids_batch(
+                tables,
+                std::ptr::null(),
+                len,
+                std::ptr::null_mut(),
+                &mut failed,
+                std::ptr::null_mut(),
+            )
+        };
+        assert_eq!((code, failed), want, "{len} requests behind NULL");
+    }
+    // SAFETY: loaded above, freed once.
+    unsafe { rampart_tables_free(tables) };
+}

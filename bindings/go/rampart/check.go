@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"unsafe"
 
@@ -234,6 +235,57 @@ func (t *Tables) CheckIDs(principal PrincipalID, action ActionID, targets ...Tar
 		return Decision{}, failure(checked.code, checked.error)
 	}
 	return decisionOf(checked.decision), nil
+}
+
+// IDCheck is one request of CheckIDsBatch: the ids CheckIDs takes.
+type IDCheck struct {
+	Principal PrincipalID
+	Action    ActionID
+	// Object ids (at most one per category) or one global id; none is a request about
+	// nothing.
+	Targets []TargetID
+}
+
+// CheckIDsBatch decides many requests by ids in one call into the library, so that the
+// cost of crossing from Go to C (cgo's, several times a check's own) is paid once per
+// batch rather than once per check. The decision of checks[i] is the i-th of the answer.
+// All or nothing: when a request cannot be decided, the error is that request's (its
+// message says which) and no decision is returned.
+func (t *Tables) CheckIDsBatch(checks []IDCheck) ([]Decision, error) {
+	h, err := t.live()
+	if err != nil {
+		return nil, err
+	}
+	if len(checks) == 0 {
+		return []Decision{}, nil
+	}
+	requests := make([]C.RampartIdCheck, len(checks))
+	for i, c := range checks {
+		if len(c.Targets) > 4 {
+			return nil, &Error{Code: code.InvalidRequest, Message: fmt.Sprintf(
+				"check %d of the batch: invalid request: %d targets (at most one object per category, or one global object)",
+				i, len(c.Targets))}
+		}
+		r := &requests[i]
+		r.principal = C.uint64_t(c.Principal)
+		r.action = C.uint64_t(c.Action)
+		for j, id := range c.Targets {
+			r.targets[j] = C.uint64_t(id)
+		}
+		r.targets_len = C.size_t(len(c.Targets))
+	}
+	out := make([]C.RampartDecision, len(checks))
+	var cerr *C.RampartError
+	status := C.rampart_check_ids_batch(h, &requests[0], C.size_t(len(requests)), &out[0], nil, &cerr)
+	runtime.KeepAlive(t)
+	if status != C.RAMPART_OK {
+		return nil, failure(status, cerr)
+	}
+	decisions := make([]Decision, len(out))
+	for i, d := range out {
+		decisions[i] = decisionOf(d)
+	}
+	return decisions, nil
 }
 
 // Response is a decision with, when explained, the deciding permissions and the nearest

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -200,14 +201,23 @@ func TestChecksByJSONNamesAndIDs(t *testing.T) {
 }
 
 func byIDs(tables *rampart.Tables, vector map[string]interface{}) (rampart.Decision, error) {
-	request := vector["request"].(map[string]interface{})
-	p, err := tables.Principal(request["subject"].(string))
+	c, err := idCheck(tables, vector)
 	if err != nil {
 		return rampart.Decision{}, err
 	}
+	return tables.CheckIDs(c.Principal, c.Action, c.Targets...)
+}
+
+// idCheck resolves a vector's request by names to ids.
+func idCheck(tables *rampart.Tables, vector map[string]interface{}) (rampart.IDCheck, error) {
+	request := vector["request"].(map[string]interface{})
+	p, err := tables.Principal(request["subject"].(string))
+	if err != nil {
+		return rampart.IDCheck{}, err
+	}
 	a, err := tables.Action(request["action"].(string))
 	if err != nil {
-		return rampart.Decision{}, err
+		return rampart.IDCheck{}, err
 	}
 	var targets []rampart.TargetID
 	objects, _ := request["objects"].(map[string]interface{})
@@ -215,7 +225,7 @@ func byIDs(tables *rampart.Tables, vector map[string]interface{}) (rampart.Decis
 		if key, ok := objects[c.name].(string); ok {
 			id, err := tables.Object(c.category, key)
 			if err != nil {
-				return rampart.Decision{}, err
+				return rampart.IDCheck{}, err
 			}
 			targets = append(targets, id)
 		}
@@ -223,11 +233,66 @@ func byIDs(tables *rampart.Tables, vector map[string]interface{}) (rampart.Decis
 	if g, ok := request["global"].(string); ok {
 		id, err := tables.GlobalObject(g)
 		if err != nil {
-			return rampart.Decision{}, err
+			return rampart.IDCheck{}, err
 		}
 		targets = append(targets, id)
 	}
-	return tables.CheckIDs(p, a, targets...)
+	return rampart.IDCheck{Principal: p, Action: a, Targets: targets}, nil
+}
+
+// TestBatchesByIDs decides every vector that resolves to ids in one batch, which must
+// answer as the checks one by one do; a batch holding one request that cannot be decided
+// fails whole, naming it, and returns no decision.
+func TestBatchesByIDs(t *testing.T) {
+	v := readVectors(t)
+	tables := load(t, v)
+	var checks []rampart.IDCheck
+	var want []rampart.Decision
+	for _, vector := range v.Checks {
+		if explain, _ := vector["explain"].(bool); explain {
+			continue
+		}
+		if _, ok := parts(vector); !ok {
+			continue
+		}
+		c, err := idCheck(tables, vector)
+		if err != nil {
+			continue
+		}
+		d, err := tables.CheckIDs(c.Principal, c.Action, c.Targets...)
+		if err != nil {
+			continue
+		}
+		checks = append(checks, c)
+		want = append(want, d)
+	}
+	if len(checks) < 10 {
+		t.Fatalf("only %d vectors resolve to ids", len(checks))
+	}
+	got, err := tables.CheckIDsBatch(checks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the batch answered %v, the checks one by one %v", got, want)
+	}
+	if got, err := tables.CheckIDsBatch(nil); err != nil || len(got) != 0 {
+		t.Fatalf("an empty batch: %v %v", got, err)
+	}
+	other := load(t, v)
+	forged := append([]rampart.IDCheck{}, checks[:3]...)
+	stale, _ := idCheck(other, map[string]interface{}{"request": map[string]interface{}{"subject": "john@doe.com", "action": "read"}})
+	forged = append(forged, stale)
+	forged = append(forged, checks[3:6]...)
+	got, err = tables.CheckIDsBatch(forged)
+	if !errors.Is(err, rampart.ErrInvalidRequest) || !strings.Contains(err.Error(), "check 3 of the batch") || got != nil {
+		t.Fatalf("a batch with another tables' ids at position 3: %v %v", got, err)
+	}
+	five := append([]rampart.IDCheck{}, checks[0])
+	five[0].Targets = make([]rampart.TargetID, 5)
+	if _, err := tables.CheckIDsBatch(five); !errors.Is(err, rampart.ErrInvalidRequest) {
+		t.Fatalf("five targets: %v", err)
+	}
 }
 
 func categoryOf(name string) rampart.Category {

@@ -8,7 +8,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use rampart_bindings::codes::BindingError;
-use rampart_bindings::parts::{self, check_json, id_target, NamedTarget};
+use rampart_bindings::parts::{self, check_json, NamedTarget};
 use rampart_bindings::queries::{self, FilterOptions, ResolveOptions};
 use rampart_runtime::{PublicKey, Request};
 use serde_json::{json, Map, Value};
@@ -400,14 +400,64 @@ impl Tables {
         action: u64,
         targets: Vec<u64>,
     ) -> PyResult<Response> {
-        let t = &self.tables;
-        let decide = || -> Result<rampart_runtime::Response, BindingError> {
-            let principal = t.principal_from_bits(principal)?;
-            let action = t.action_from_bits(action)?;
-            let target = id_target(t, &targets)?;
-            Ok(t.check_ids(principal, action, &target)?)
-        };
-        Ok(Response::of(&decide().py_err(py)?))
+        let response = parts::check_ids(&self.tables, principal, action, &targets).py_err(py)?;
+        Ok(Response::of(&response))
+    }
+
+    /// Decides many requests by ids in one call, without holding the GIL while deciding:
+    /// each request a sequence `(principal, action, *targets)` as `check_ids` takes them.
+    /// All or nothing: the first request that cannot be decided raises its error, with
+    /// `index` set to its position.
+    fn check_ids_batch(
+        &self,
+        py: Python<'_>,
+        requests: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Response>> {
+        let mut ids: Vec<u64> = Vec::new();
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for (i, request) in requests.try_iter()?.enumerate() {
+            let request: Vec<u64> = request?.extract().map_err(|_| {
+                with_index(
+                    py,
+                    &BindingError::invalid_argument(
+                        "a request by ids is a sequence of integers: (principal, action, *targets)",
+                    )
+                    .in_batch(i),
+                    i,
+                )
+            })?;
+            if request.len() < 2 {
+                let e = BindingError::invalid_argument(format!(
+                    "a request by ids is (principal, action, *targets); this one has {} integers",
+                    request.len()
+                ));
+                return Err(with_index(py, &e.in_batch(i), i));
+            }
+            spans.push((ids.len(), request.len()));
+            ids.extend_from_slice(&request);
+        }
+        let tables = &self.tables;
+        let decided: Result<Vec<rampart_runtime::Response>, (usize, BindingError)> =
+            py.detach(|| {
+                spans
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(at, n))| {
+                        let request = ids.get(at..at + n).unwrap_or(&[]);
+                        let (head, targets) = request.split_at(2.min(request.len()));
+                        let (principal, action) = match head {
+                            [p, a] => (*p, *a),
+                            _ => (0, 0),
+                        };
+                        parts::check_ids(tables, principal, action, targets)
+                            .map_err(|e| (i, e.in_batch(i)))
+                    })
+                    .collect()
+            });
+        match decided {
+            Ok(responses) => Ok(responses.iter().map(Response::of).collect()),
+            Err((i, e)) => Err(with_index(py, &e, i)),
+        }
     }
 
     /// The known objects of `category` the subject may do the action on (with one object

@@ -65,6 +65,28 @@ def test_a_batch_answers_in_order_and_names_the_failing_request(tables):
     assert tables.check_batch(iter([])) == []
 
 
+def test_a_batch_by_ids_answers_as_the_checks_one_by_one_and_fails_whole(tables):
+    loki = tables.principal("playbook:mc/loki-logs")
+    read, delete = tables.action("read"), tables.action("delete")
+    bucket = tables.object("connection", "mc/loki-bucket")
+    slack = tables.object("connection", "mc/alerts-slack")
+    requests = [(loki, read, bucket), (loki, delete, bucket), (loki, read, slack), [loki, read]]
+    one_by_one = [tables.check_ids(*r) for r in requests]
+    assert {r.allowed for r in one_by_one} == {True, False}
+    answers = tables.check_ids_batch(requests)
+    assert [(a.allowed, a.reason) for a in answers] == [(r.allowed, r.reason) for r in one_by_one]
+    assert tables.check_ids_batch(iter([])) == []
+    # An action's id as the principal: the whole batch fails, naming the request.
+    with pytest.raises(rampart.RequestError) as caught:
+        tables.check_ids_batch(requests[:2] + [(read, read, bucket)] + requests[2:])
+    assert caught.value.code == "invalid_request" and caught.value.index == 2
+    assert "check 2 of the batch" in caught.value.message
+    for bad in [(loki,), ("loki", read), (loki, read, bucket, bucket, bucket, bucket, bucket)]:
+        with pytest.raises(rampart.Error) as caught:
+            tables.check_ids_batch([requests[0], bad])
+        assert caught.value.index == 1
+
+
 def test_a_batch_lets_other_threads_run(tables):
     request = {"subject": "john@doe.com", "action": "read", "objects": {"config": "c-mc-pod"}}
     ticks = []

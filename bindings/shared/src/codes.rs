@@ -132,6 +132,14 @@ impl BindingError {
         self.code
     }
 
+    /// The same error as the `index`-th (from 0) check of a batch: the message says which.
+    pub fn in_batch(self, index: usize) -> BindingError {
+        BindingError {
+            code: self.code,
+            message: format!("check {index} of the batch: {}", self.message),
+        }
+    }
+
     /// The code's number.
     pub fn number(&self) -> i32 {
         number(self.code)

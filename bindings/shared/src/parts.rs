@@ -7,7 +7,9 @@
 
 use rampart_runtime::json::request::JsonRequest;
 use rampart_runtime::json::response::response_json;
-use rampart_runtime::{Category, IdBits, IdTarget, ObjectIds, ObjectRef, Objects, Tables, Target};
+use rampart_runtime::{
+    Category, IdBits, IdTarget, ObjectIds, ObjectRef, Objects, Response, Tables, Target,
+};
 use serde_json::Value;
 
 use crate::codes::BindingError;
@@ -117,6 +119,21 @@ pub fn id_target(t: &Tables, ids: &[u64]) -> Result<IdTarget, BindingError> {
         (None, Some(g)) => Ok(IdTarget::Global(g)),
         (None, None) => Ok(IdTarget::Unscoped),
     }
+}
+
+/// Decides a request by ids (as the C ABI, Go and Python take them): a principal's and an
+/// action's id bits and the target ids of [`id_target`]. Ids of other tables, of the wrong
+/// kind, or forged are errors, never denials.
+pub fn check_ids(
+    t: &Tables,
+    principal: u64,
+    action: u64,
+    targets: &[u64],
+) -> Result<Response, BindingError> {
+    let principal = t.principal_from_bits(principal)?;
+    let action = t.action_from_bits(action)?;
+    let target = id_target(t, targets)?;
+    Ok(t.check_ids(principal, action, &target)?)
 }
 
 /// A category by its name, singular or plural (`config`, `configs`).

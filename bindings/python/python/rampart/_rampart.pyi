@@ -20,7 +20,7 @@ class Error(Exception):
     """The stable code (``unknown_object``, ``bad_signature``, ...)."""
     message: str
     index: int
-    """For ``check_batch``: the position of the request that caused the error."""
+    """For ``check_batch`` and ``check_ids_batch``: the position of the request that caused the error."""
 
 class LoadError(Error):
     """The tables could not be loaded."""
@@ -174,6 +174,8 @@ class Tables:
     def object(self, category: str, key: str) -> int: ...
     def global_object(self, name: str) -> int: ...
     def check_ids(self, principal: int, action: int, *targets: int) -> Response: ...
+    def check_ids_batch(self, requests: Iterable[Sequence[int]]) -> List[Response]:
+        """Decides ``(principal, action, *targets)`` requests in one call, all or nothing."""
     def list(
         self,
         subject: str,
