@@ -71,6 +71,7 @@ invalid! {
     scope_did_not_parse => "scope-did-not-parse",
     scope_targets_null => "scope-targets-null",
     field_typo => "field-typo",
+    field_by_what_it_selects => "field-by-what-it-selects",
 }
 
 /// The diagnostics of a mistaken catalog (`fixtures/invalid/catalog/NAME`) under the

@@ -9,7 +9,10 @@
 ///
 /// When no candidate is that close, a word without its qualifier finds the one candidate
 /// it is the last part of (`echo-config` finds `mc/echo-config`, `run` finds
-/// `playbook:run`): the mistake of leaving out a namespace or a prefix is taught too.
+/// `playbook:run`): the mistake of leaving out a namespace or a prefix is taught too. Last,
+/// a word that is the first part of one camel-case candidate, singular or plural, finds it
+/// (`labels` finds `labelSelector`, `tag` finds `tagSelector`): the field written by what
+/// it selects rather than by its name.
 pub fn nearest<'c>(
     word: &str,
     candidates: impl Iterator<Item = &'c str> + Clone,
@@ -23,7 +26,26 @@ pub fn nearest<'c>(
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
-        .or_else(|| qualified(word, candidates))
+        .or_else(|| qualified(word, candidates.clone()))
+        .or_else(|| first_part(word, candidates))
+}
+
+/// The one camel-case candidate whose first part (its letters before the first capital)
+/// is `word`, or `word` without a trailing `s`, ignoring case, when exactly one is.
+fn first_part<'c>(word: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let stem = word.strip_suffix(['s', 'S']).unwrap_or(word);
+    if stem.is_empty() || !stem.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut found = candidates.filter(|c| {
+        let head = c
+            .split(|ch: char| ch.is_ascii_uppercase())
+            .next()
+            .unwrap_or("");
+        head.len() < c.len() && (head.eq_ignore_ascii_case(stem) || head.eq_ignore_ascii_case(word))
+    });
+    let first = found.next()?;
+    found.all(|other| other == first).then_some(first)
 }
 
 /// The one candidate whose last part (after its last `/` or `:`) is `word`, when exactly
@@ -136,6 +158,32 @@ mod tests {
             nearest("run", ["playbook:run", "playbook:approve"].into_iter()),
             Some("playbook:run")
         );
+    }
+
+    #[test]
+    fn a_field_written_by_what_it_selects_finds_the_one_selector_field() {
+        let fields = [
+            "id",
+            "name",
+            "namespace",
+            "agent",
+            "labelSelector",
+            "tagSelector",
+        ];
+        assert_eq!(
+            nearest("labels", fields.iter().copied()),
+            Some("labelSelector")
+        );
+        assert_eq!(
+            nearest("label", fields.iter().copied()),
+            Some("labelSelector")
+        );
+        assert_eq!(nearest("Tags", fields.iter().copied()), Some("tagSelector"));
+        // Not a first part, or a first part two candidates share: nothing.
+        assert_eq!(nearest("selector", fields.iter().copied()), None);
+        let shared = ["tagSelector", "tagFilter"];
+        assert_eq!(nearest("tags", shared.iter().copied()), None);
+        assert_eq!(nearest("s", fields.iter().copied()), None);
     }
 
     #[test]
