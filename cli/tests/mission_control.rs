@@ -450,6 +450,19 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
         assert!(std::time::Instant::now() < deadline, "{ready}");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    // ... and no decision is answered from tables that old (a client that asks anyway
+    // must not be granted what the source may have revoked meanwhile).
+    let request = json!({
+        "subject": {"type": "user", "id": "alice@example.com"},
+        "action": {"name": "read"},
+        "resource": {"type": "config", "id": api},
+    });
+    let (status, body, _) = sidecar.post("/access/v1/evaluation", &request);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("stale_tables")),
+        "{body}"
+    );
     // Repaired: the next retry succeeds and the sidecar is ready again.
     schema.sql("ALTER TABLE permissions RENAME COLUMN until_renamed TO until;");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
@@ -457,6 +470,7 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
         assert!(std::time::Instant::now() < deadline, "never ready again");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    decides(&sidecar, api, json!(true));
 }
 
 /// One evaluation of `alice@example.com` reading `object` (`config` or `connection`),

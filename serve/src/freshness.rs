@@ -1,7 +1,8 @@
 //! How current tables built from a source are (`serve --postgres`), for `/ready` and
 //! `/metrics`: the age of the data in force is the time since the source was last known
 //! to match them (a build, or a check that found nothing changed); `/ready` fails once
-//! it is older than the configured limit. A file of its own so that the metrics and the
+//! it is older than the configured limit, and the decision endpoints answer 503
+//! `stale_tables` instead of deciding. A file of its own so that the metrics and the
 //! refresh thread both use it without leaning on each other.
 
 use std::fmt::Write as _;
@@ -73,6 +74,11 @@ impl Freshness {
     pub fn age(&self) -> Option<Duration> {
         let since = self.with(|s| s.current_since).flatten()?;
         Some(SystemTime::now().duration_since(since).unwrap_or_default())
+    }
+
+    /// The limit.
+    pub fn max_age(&self) -> Duration {
+        self.max_age
     }
 
     /// Whether the data in force is older than the limit.

@@ -326,6 +326,7 @@ async fn decide_body(
     cancel: Cancel,
 ) -> Result<Answer, ApiError> {
     let bytes = read_body(&app, body).await?;
+    refuse_stale_data(&app)?;
     let permit = match tokio::time::timeout(
         Duration::from_secs(1),
         Arc::clone(&app.permits).acquire_owned(),
@@ -353,6 +354,24 @@ async fn decide_body(
             "the request could not be decided",
         )
     })?
+}
+
+/// Tables built from a source (`serve --postgres`) whose data is older than
+/// `--max-data-age` answer nothing: every refresh since has failed, so access revoked in
+/// the source meanwhile would still be granted. `/ready` fails at the same age; this is
+/// for the clients that ask anyway. Tables from a file have no such age.
+fn refuse_stale_data(app: &App) -> Result<(), ApiError> {
+    match app.metrics.freshness.get() {
+        Some(f) if f.is_stale() => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "stale_tables",
+            format!(
+                "the tables in force are older than --max-data-age ({} s) and refreshing them from the source has failed since; no decision is answered from them (see /ready)",
+                f.max_age().as_secs()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 macro_rules! endpoint {
