@@ -10,15 +10,21 @@
 //! done); an object the tables do not know yet is looked up on its first request
 //! ([`crate::serve_lookup`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rampart_compiler::diagnostic::Diagnostic;
 use rampart_mission_control::session::Database;
 use rampart_mission_control::watch::ChangeWatch;
 use rampart_runtime::Tables;
-use rampart_serve::source::{TableSource, Wake};
+use rampart_serve::source::{RefusedRow, TableSource, Wake};
 
 /// Quiet polls after which the world is recompiled anyway (the counters are a hint).
 const FULL_EVERY: u32 = 12;
+
+/// Reads of the world one build may make while leaving out allows that do not compile
+/// (each pass leaves out every allow the compiler's failing phase named).
+const MAX_PASSES: u32 = 8;
 
 /// Mission Control's database as the sidecar's source of tables.
 pub struct DatabaseSource {
@@ -26,6 +32,10 @@ pub struct DatabaseSource {
     watch: ChangeWatch,
     until: Option<SystemTime>,
     builds: u64,
+    /// The rows the last build refused, when it got as far as compiling.
+    refused: Option<Vec<RefusedRow>>,
+    /// The rows last shown in the log, so that a row is logged once, not every refresh.
+    logged: Vec<RefusedRow>,
 }
 
 impl DatabaseSource {
@@ -36,7 +46,59 @@ impl DatabaseSource {
             database,
             until: None,
             builds: 0,
+            refused: None,
+            logged: Vec::new(),
         }
+    }
+
+    /// Shows the refused rows in the log when they changed since last shown.
+    fn log_refused(&mut self, rows: &[RefusedRow]) {
+        if rows == self.logged.as_slice() {
+            return;
+        }
+        for r in rows {
+            let outcome = if r.left_out {
+                "left out (an allow: the rest is applied)"
+            } else {
+                "refuses the refresh (leaving it out could widen access: the tables in force stay)"
+            };
+            eprintln!(
+                "rampart serve: {} row `{}` does not compile and {outcome}: {}",
+                r.table, r.id, r.reason
+            );
+        }
+        self.logged = rows.to_vec();
+    }
+}
+
+/// What a failed compile refused: the rows its errors name (an allow `permissions` row
+/// may be left out; any other row refuses the refresh), and whether an error names no
+/// row (a problem of the world as a whole, which refuses the refresh too).
+struct Refused {
+    rows: Vec<RefusedRow>,
+    blocking: bool,
+}
+
+fn refused_rows(diagnostics: &[Diagnostic], allows: &BTreeSet<String>) -> Refused {
+    let mut rows: BTreeMap<(String, String), RefusedRow> = BTreeMap::new();
+    let mut blocking = false;
+    for d in diagnostics.iter().filter(|d| !d.warning) {
+        let Some(origin) = d.row() else {
+            blocking = true;
+            continue;
+        };
+        let left_out = origin.table == "permissions" && allows.contains(&origin.id);
+        rows.entry((origin.table.clone(), origin.id.clone()))
+            .or_insert_with(|| RefusedRow {
+                table: origin.table.clone(),
+                id: origin.id.clone(),
+                reason: rampart_compiler::diagnostic::escape_controls(&d.message).to_string(),
+                left_out,
+            });
+    }
+    Refused {
+        rows: rows.into_values().collect(),
+        blocking,
     }
 }
 
@@ -54,29 +116,65 @@ impl TableSource for DatabaseSource {
     }
 
     fn build(&mut self) -> Result<Tables, String> {
+        self.refused = None;
         let mut connection = self.database.connect().map_err(|e| message(&e))?;
-        let world = rampart_mission_control::world_read::read_world(&mut connection, &[], &|_| {})
+        // Allows found not to compile, left out of the next pass.
+        let mut left_out: BTreeMap<String, RefusedRow> = BTreeMap::new();
+        let mut pass = 0;
+        let (compiled, world_summary, until) = loop {
+            pass += 1;
+            let excluded: BTreeSet<String> = left_out.keys().cloned().collect();
+            let world = rampart_mission_control::world_read::read_world_refusing(
+                &mut connection,
+                &[],
+                &|_| {},
+                &excluded,
+            )
             .map_err(|e| message(&e))?;
+            let allows = world.findings.allow_rows;
+            let until = world.findings.earliest_until_epoch;
+            match rampart_compiler::compile::compile_loaded(world.loaded, &|_| {}) {
+                Ok(compiled) => break (compiled, world.summary, until),
+                Err(diagnostics) => {
+                    let refused = refused_rows(&diagnostics, &allows);
+                    let blocked = refused.blocking || refused.rows.iter().any(|r| !r.left_out);
+                    let found_new = refused.rows.iter().any(|r| r.left_out);
+                    if !blocked && found_new && pass < MAX_PASSES {
+                        left_out.extend(refused.rows.into_iter().map(|r| (r.id.clone(), r)));
+                        continue;
+                    }
+                    let rows: Vec<RefusedRow> =
+                        left_out.into_values().chain(refused.rows).collect();
+                    self.log_refused(&rows);
+                    self.refused = Some(rows);
+                    return Err(rampart_compiler::diagnostic::render_all(&diagnostics));
+                }
+            }
+        };
         // Rows left out are shown once; later builds only count them.
         if self.builds == 0 {
-            for w in &world.summary.warnings {
+            for w in &world_summary.warnings {
                 eprint!("{}", w.render());
             }
-        } else if world.summary.warning_count > 0 {
+        } else if world_summary.warning_count > 0 {
             eprintln!(
                 "rampart serve: {} rows left out (as at start: `rampart compile --postgres` names them)",
-                world.summary.warning_count
+                world_summary.warning_count
             );
         }
         self.builds += 1;
-        let until = world.findings.earliest_until_epoch;
-        let compiled = rampart_compiler::compile::compile_loaded(world.loaded, &|_| {})
-            .map_err(|d| rampart_compiler::diagnostic::render_all(&d))?;
         let bytes =
             rampart_compiler::emit::encode(&compiled.data, None).map_err(|e| e.to_string())?;
         let tables = Tables::from_bytes(&bytes).map_err(|e| e.to_string())?;
         self.until = until.map(|s| UNIX_EPOCH + Duration::from_secs_f64(s.max(0.0)));
+        let rows: Vec<RefusedRow> = left_out.into_values().collect();
+        self.log_refused(&rows);
+        self.refused = Some(rows);
         Ok(tables)
+    }
+
+    fn refused_rows(&self) -> Option<Vec<RefusedRow>> {
+        self.refused.clone()
     }
 
     fn wait(&mut self, timeout: Duration) -> Wake {

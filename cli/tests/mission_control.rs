@@ -473,6 +473,130 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
     decides(&sidecar, api, json!(true));
 }
 
+/// Waits until `/ready` reports `expected` refused rows; returns the `/ready` answer.
+fn refused_rows(sidecar: &support::sidecar::Sidecar, expected: u64) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, ready) = sidecar.get("/ready");
+        if ready["source"]["refused_rows"]["count"].as_u64() == Some(expected) {
+            return ready;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never {expected} refused rows: {ready}; log:\n{}",
+            sidecar.log.lock().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_leaves_a_bad_allow_row_out_and_keeps_applying_later_changes() {
+    let _announcements = announcements_shared();
+    use serde_json::json;
+    let mut schema = mc::McSchema::new("mc_cli_serve_bad_allow");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('00000000-0000-0000-0000-0000000008b1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog');",
+    );
+    let sidecar = serve_from(&schema, &["--poll-interval", "0.2"]);
+    let api = "00000000-0000-0000-0000-0000000005a1";
+    decides(&sidecar, api, json!(true));
+    refused_rows(&sidecar, 0);
+
+    // An allow that does not compile is written in the UI (a global object Rampart
+    // cannot decide): it is left out, and a later revocation is still applied.
+    let bad = "00000000-0000-0000-0000-0000000008b2";
+    schema.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('{bad}', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', 'canaries');"
+    ));
+    schema
+        .sql("DELETE FROM team_members WHERE person_id = '00000000-0000-0000-0000-0000000000a1';");
+    decides(&sidecar, api, json!(false));
+    let ready = refused_rows(&sidecar, 1);
+    let row = &ready["source"]["refused_rows"]["rows"][0];
+    assert_eq!(row["table"], json!("permissions"), "{ready}");
+    assert_eq!(row["id"], json!(bad), "{ready}");
+    assert_eq!(row["outcome"], json!("left_out"), "{ready}");
+    assert!(
+        row["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("canaries")),
+        "{ready}"
+    );
+    assert!(ready["source"]["last_error"].is_null(), "{ready}");
+    let metrics = sidecar.metrics();
+    assert!(
+        metrics.contains("\nrampart_source_refused_rows 1\n"),
+        "{metrics}"
+    );
+
+    // A start over the same rows is not stopped by the bad allow.
+    let second = serve_from(&schema, &["--poll-interval", "0.2"]);
+    decides(&second, api, json!(false));
+    refused_rows(&second, 1);
+
+    // Fixed: nothing is refused any more.
+    schema.sql(&format!("DELETE FROM permissions WHERE id = '{bad}';"));
+    refused_rows(&sidecar, 0);
+    assert!(sidecar
+        .metrics()
+        .contains("\nrampart_source_refused_rows 0\n"));
+}
+
+#[test]
+fn serve_never_widens_past_a_deny_it_cannot_apply() {
+    let _announcements = announcements_shared();
+    use serde_json::json;
+    let mut schema = mc::McSchema::new("mc_cli_serve_bad_deny");
+    schema.sql(WORLD);
+    // Alice may read the `mc` namespace, but her team is denied reading the catalog.
+    let deny = "00000000-0000-0000-0000-0000000008c2";
+    schema.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES \
+           ('00000000-0000-0000-0000-0000000008c1', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', '{{\"configs\": [{{\"namespace\": \"mc\"}}]}}'); \
+         INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES \
+           ('{deny}', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog', true);"
+    ));
+    let sidecar = serve_from(&schema, &["--poll-interval", "0.2"]);
+    let api = "00000000-0000-0000-0000-0000000005a1";
+    decides(&sidecar, api, json!(false));
+
+    // The team is soft-deleted: the deny names nobody live (Mission Control still denies
+    // the team's members through its casbin rows). Leaving the deny out would allow
+    // Alice: it is refused, and the tables in force (which deny her) keep answering.
+    schema.sql(
+        "UPDATE teams SET deleted_at = now() WHERE id = '00000000-0000-0000-0000-0000000001a0';",
+    );
+    let ready = refused_rows(&sidecar, 1);
+    let row = &ready["source"]["refused_rows"]["rows"][0];
+    assert_eq!(row["table"], json!("permissions"), "{ready}");
+    assert_eq!(row["id"], json!(deny), "{ready}");
+    assert_eq!(row["outcome"], json!("refresh_refused"), "{ready}");
+    assert!(
+        ready["source"]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains(deny)),
+        "{ready}"
+    );
+    assert!(sidecar
+        .metrics()
+        .contains("\nrampart_source_refused_rows 1\n"));
+    for _ in 0..10 {
+        decides(&sidecar, api, json!(false));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // The deny deleted in Mission Control: the refresh succeeds, Alice reads `mc`.
+    schema.sql(&format!(
+        "UPDATE permissions SET deleted_at = now() WHERE id = '{deny}';"
+    ));
+    decides(&sidecar, api, json!(true));
+    refused_rows(&sidecar, 0);
+}
+
 /// One evaluation of `alice@example.com` reading `object` (`config` or `connection`),
 /// asked once: the decision, or the error's code.
 fn ask(sidecar: &support::sidecar::Sidecar, category: &str, object: &str) -> serde_json::Value {

@@ -105,6 +105,9 @@ pub struct PolicyFindings {
     pub earliest_until: Option<String>,
     /// The same, in seconds since the Unix epoch (by the database's clock).
     pub earliest_until_epoch: Option<f64>,
+    /// The ids of the live `permissions` rows read that are allows (`deny` not true):
+    /// the rows whose leaving out can only narrow what is granted.
+    pub allow_rows: BTreeSet<String>,
 }
 
 /// The `source` of rows written from Kubernetes resources.
@@ -414,6 +417,7 @@ pub fn read_policy(
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
+    refused: &BTreeSet<String>,
 ) -> Result<PolicyFindings, SourceError> {
     let names = Names::of(catalog);
     let mut findings = PolicyFindings::default();
@@ -428,6 +432,7 @@ pub fn read_policy(
         diagnostics,
         summary,
         &mut findings,
+        refused,
     )?;
     read_groups(snapshot, catalog, files, documents, diagnostics, summary)?;
     Ok(findings)
@@ -444,6 +449,7 @@ fn read_permissions(
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
     findings: &mut PolicyFindings,
+    refused: &BTreeSet<String>,
 ) -> Result<(), SourceError> {
     let table = snapshot.table("permissions");
     let tags = if present.has(&PERMISSIONS, "tags") {
@@ -476,6 +482,16 @@ fn read_permissions(
     summary.count("permission rows", read);
     let mut kept = 0u64;
     for row in rows {
+        if !row.deny.unwrap_or(false) {
+            findings.allow_rows.insert(row.id.clone());
+            if refused.contains(&row.id) {
+                summary.skip(
+                    "allow permissions that do not compile (left out by `serve --postgres`)",
+                    1,
+                );
+                continue;
+            }
+        }
         if let Some(document) =
             permission_document(&row, names, files, scopes, diagnostics, summary, findings)
         {

@@ -3,8 +3,9 @@
 //! announces (permissions, permission groups, scopes, teams, memberships, playbooks,
 //! notifications); the tables it does not announce (people, casbin rows, agents, configs,
 //! components, connections) are polled with a cheap fingerprint, their insert, update and
-//! delete counters in `pg_stat_user_tables` and their file nodes
-//! (`pg_relation_filenode`, which a `TRUNCATE` replaces while moving no counter). Those
+//! delete counters in `pg_stat_user_tables`; and every table's file node
+//! (`pg_relation_filenode`, which a `TRUNCATE` replaces while moving no counter and, on
+//! an announced table, firing no row trigger) is polled too. Those
 //! counters are a hint (the server
 //! publishes them within about a second, or ten when the writer stays idle), never a
 //! proof: every `full_every` quiet polls a change is reported anyway, which bounds how
@@ -19,7 +20,6 @@ use postgres::fallible_iterator::FallibleIterator;
 
 use crate::error::SourceError;
 use crate::session::{Connection, Database};
-use crate::shape::CATALOG_TABLES;
 
 /// The channel Mission Control's triggers notify.
 pub const CHANNEL: &str = "table_activity";
@@ -29,7 +29,7 @@ pub const CHANNEL: &str = "table_activity";
 pub enum Change {
     /// A notification (its table and operation).
     Notified(String),
-    /// The counters of a polled table moved.
+    /// The counters of a polled table moved, or a table got a new file (a `TRUNCATE`).
     Polled,
     /// The listener (re)connected: notifications sent meanwhile are lost.
     Connected,
@@ -41,7 +41,7 @@ impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Change::Notified(what) => write!(f, "notified: {what}"),
-            Change::Polled => f.write_str("a polled table's counters moved"),
+            Change::Polled => f.write_str("a polled table's counters or a table's file moved"),
             Change::Connected => f.write_str("the change listener connected"),
             Change::Periodic => f.write_str("periodic refresh"),
         }
@@ -142,20 +142,25 @@ fn wait_on(
 }
 
 /// The insert, update and delete counters of the tables Mission Control does not
-/// announce, and each one's file node (`TRUNCATE` moves no counter but gives the table a
-/// new file).
+/// announce, and the file node of every table read (`TRUNCATE` moves no counter and
+/// fires no row trigger, so announces nothing, but gives the table a new file). The
+/// counters of announced tables are left out (0): their changes arrive as
+/// notifications, and a counter published a second later would refresh again.
 fn fingerprint(connection: &mut Connection) -> Result<Vec<(String, i64, i64)>, SourceError> {
-    let tables: Vec<String> = CATALOG_TABLES
+    let tables = crate::world_read::world_tables();
+    let polled: Vec<String> = tables
         .iter()
         .filter(|t| !t.notifies)
         .map(|t| t.name.to_string())
         .collect();
+    let all: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
     let schema = connection.schema().to_string();
-    let sql = "SELECT relname::text, n_tup_ins + n_tup_upd + n_tup_del, \
+    let sql = "SELECT relname::text, \
+                      CASE WHEN relname = ANY($2) THEN n_tup_ins + n_tup_upd + n_tup_del ELSE 0 END, \
                       coalesce(pg_catalog.pg_relation_filenode(relid)::text::bigint, 0) \
                FROM pg_catalog.pg_stat_user_tables \
-               WHERE schemaname = $1 AND relname = ANY($2) ORDER BY relname";
-    let rows = connection.query("the table counters", sql, &[&schema, &tables])?;
+               WHERE schemaname = $1 AND relname = ANY($3) ORDER BY relname";
+    let rows = connection.query("the table counters", sql, &[&schema, &polled, &all])?;
     rows.iter()
         .map(|row| {
             let name: String = row

@@ -4,6 +4,7 @@
 //! ([`rampart_compiler::compile::compile_loaded`]). Every table read, catalog and policy,
 //! is checked before any row is read, and every problem is reported at once.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use rampart_compiler::catalog::LoadedCatalog;
@@ -43,6 +44,17 @@ pub fn read_world(
     paths: &[PathBuf],
     progress: &dyn Fn(Progress),
 ) -> Result<DatabaseWorld, SourceError> {
+    read_world_refusing(connection, paths, progress, &BTreeSet::new())
+}
+
+/// [`read_world`], leaving out the `permissions` rows whose ids are in `refused` (allows
+/// that `serve --postgres` found do not compile; each is counted in the summary).
+pub fn read_world_refusing(
+    connection: &mut Connection,
+    paths: &[PathBuf],
+    progress: &dyn Fn(Progress),
+    refused: &BTreeSet<String>,
+) -> Result<DatabaseWorld, SourceError> {
     let (mut documents, mut diagnostics) = if paths.is_empty() {
         (documents::Documents::default(), Vec::new())
     } else {
@@ -67,6 +79,7 @@ pub fn read_world(
         &mut documents,
         &mut diagnostics,
         &mut summary,
+        refused,
     )?;
     snapshot.finish()?;
     Ok(DatabaseWorld {

@@ -276,3 +276,42 @@ fn the_poll_sees_a_truncate() {
         Some(Change::Polled)
     );
 }
+
+#[test]
+fn the_poll_sees_a_truncate_of_an_announced_table() {
+    // `TRUNCATE` fires no row trigger, so Mission Control announces nothing on
+    // `table_activity`: the poll's file nodes must cover the announced tables too.
+    use rampart_mission_control::watch::{Change, ChangeWatch};
+    use std::time::Duration;
+    let mut mc = McSchema::new("mc_watch_truncate_announced");
+    mc.sql(WORLD);
+    mc.sql("SELECT pg_stat_force_next_flush();");
+    mc.sql("SELECT 1;");
+    let mut watch = ChangeWatch::new(mc.database(), 10_000);
+    assert_eq!(
+        watch.wait(Duration::ZERO).expect("connect"),
+        Some(Change::Connected)
+    );
+    let settle = |watch: &mut ChangeWatch| {
+        let mut quiet = 0;
+        for _ in 0..200 {
+            match watch.wait(Duration::from_millis(100)).expect("poll") {
+                None => quiet += 1,
+                Some(_) => quiet = 0,
+            }
+            if quiet == 15 {
+                return;
+            }
+        }
+        panic!("the counters never settled");
+    };
+    for table in ["team_members", "permissions", "teams"] {
+        settle(&mut watch);
+        mc.sql(&format!("TRUNCATE {table} CASCADE;"));
+        assert_eq!(
+            watch.wait(Duration::from_millis(100)).expect("poll"),
+            Some(Change::Polled),
+            "a truncated `{table}` went unseen"
+        );
+    }
+}

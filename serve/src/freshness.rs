@@ -16,7 +16,11 @@ struct State {
     last_error: Option<String>,
     refreshes: u64,
     failures: u64,
+    refused: Vec<crate::source::RefusedRow>,
 }
+
+/// Refused rows named in `/ready` (the rest are counted).
+const SHOWN_REFUSED: usize = 100;
 
 /// How current the tables in force are, for `/ready` and `/metrics`.
 #[derive(Debug)]
@@ -70,6 +74,11 @@ impl Freshness {
         });
     }
 
+    /// The rows the last build refused (left out, or refusing the refresh).
+    pub fn refused(&self, rows: Vec<crate::source::RefusedRow>) {
+        self.with(|s| s.refused = rows);
+    }
+
     /// The age of the data in force (`None` before the first build).
     pub fn age(&self) -> Option<Duration> {
         let since = self.with(|s| s.current_since).flatten()?;
@@ -90,7 +99,21 @@ impl Freshness {
     pub fn status(&self) -> serde_json::Value {
         let age = self.age().map(|a| a.as_secs_f64());
         self.with(|s| {
+            let rows: Vec<serde_json::Value> = s
+                .refused
+                .iter()
+                .take(SHOWN_REFUSED)
+                .map(|r| {
+                    serde_json::json!({
+                        "table": r.table,
+                        "id": r.id,
+                        "reason": r.reason,
+                        "outcome": if r.left_out { "left_out" } else { "refresh_refused" },
+                    })
+                })
+                .collect();
             serde_json::json!({
+                "refused_rows": {"count": s.refused.len(), "rows": rows},
                 "data_age_seconds": age,
                 "max_data_age_seconds": self.max_age.as_secs_f64(),
                 "last_refresh_timestamp_seconds": s.last_refresh.map(seconds),
@@ -106,9 +129,16 @@ impl Freshness {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let age = self.age().map_or(-1.0, |a| a.as_secs_f64());
-        let (last, refreshes, failures) = self
-            .with(|s| (s.last_refresh.map_or(0.0, seconds), s.refreshes, s.failures))
-            .unwrap_or((0.0, 0, 0));
+        let (last, refreshes, failures, refused) = self
+            .with(|s| {
+                (
+                    s.last_refresh.map_or(0.0, seconds),
+                    s.refreshes,
+                    s.failures,
+                    s.refused.len(),
+                )
+            })
+            .unwrap_or((0.0, 0, 0, 0));
         out.push_str("# HELP rampart_source_data_age_seconds Time since the source was last known to match the tables in force.\n# TYPE rampart_source_data_age_seconds gauge\n");
         let _ = writeln!(out, "rampart_source_data_age_seconds {age:.3}");
         out.push_str("# HELP rampart_source_last_refresh_timestamp_seconds When the tables in force were built from the source.\n# TYPE rampart_source_last_refresh_timestamp_seconds gauge\n");
@@ -120,6 +150,8 @@ impl Freshness {
         let _ = writeln!(out, "rampart_source_refreshes_total {refreshes}");
         out.push_str("# HELP rampart_source_refresh_failures_total Builds or checks of the source that failed (the tables in force stayed).\n# TYPE rampart_source_refresh_failures_total counter\n");
         let _ = writeln!(out, "rampart_source_refresh_failures_total {failures}");
+        out.push_str("# HELP rampart_source_refused_rows Rows of the source the last build refused: allows left out, or rows (a deny) that kept the tables in force.\n# TYPE rampart_source_refused_rows gauge\n");
+        let _ = writeln!(out, "rampart_source_refused_rows {refused}");
         out
     }
 }

@@ -178,6 +178,9 @@ pub fn run_from_source(
     app.metrics.loaded(started.elapsed(), false);
     let freshness = Arc::new(freshness::Freshness::new(refresh.max_age));
     freshness.built(as_of);
+    if let Some(rows) = source.refused_rows() {
+        freshness.refused(rows);
+    }
     let _ = app.metrics.freshness.set(Arc::clone(&freshness));
     if let Some(lookup) = lookup {
         let _ = app.resolver.set(Arc::new(resolve::Resolver::new(lookup)));

@@ -27,6 +27,21 @@ pub enum Wake {
     Failed(String),
 }
 
+/// A row of the source that did not compile, and what was done with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRow {
+    /// The table (`permissions`).
+    pub table: String,
+    /// The row's primary key.
+    pub id: String,
+    /// Why it does not compile (the first error naming it).
+    pub reason: String,
+    /// Whether it was left out and the rest applied (an allow: leaving it out only
+    /// narrows), or it refused the whole refresh (anything whose leaving out could widen
+    /// access, a deny first: the tables in force keep answering).
+    pub left_out: bool,
+}
+
 /// Where tables come from when they are not read from a file.
 pub trait TableSource: Send {
     /// A short description for the log (`postgres schema `public``), never a secret.
@@ -35,6 +50,11 @@ pub trait TableSource: Send {
     fn build(&mut self) -> Result<Tables, String>;
     /// Blocks until the source may have changed, or at most `timeout`.
     fn wait(&mut self, timeout: Duration) -> Wake;
+    /// The rows the last [`TableSource::build`] refused, when it got as far as knowing
+    /// them (`None`: it failed before, say on a connection, and says nothing of them).
+    fn refused_rows(&self) -> Option<Vec<RefusedRow>> {
+        None
+    }
 }
 
 /// Builds tables from the source once; on success swaps them in (when their revision
@@ -43,7 +63,11 @@ pub trait TableSource: Send {
 pub fn refresh(app: &App, freshness: &Freshness, source: &mut dyn TableSource, why: &str) -> bool {
     let started = SystemTime::now();
     let clock = std::time::Instant::now();
-    match source.build() {
+    let built = source.build();
+    if let Some(rows) = source.refused_rows() {
+        freshness.refused(rows);
+    }
+    match built {
         Ok(tables) => {
             let current = app.handle.current();
             let revision = tables.revision().to_string();
