@@ -71,8 +71,8 @@ impl DatabaseSource {
     }
 }
 
-/// What a failed compile refused: the rows its errors name (an allow `permissions` row
-/// may be left out; any other row refuses the refresh), and whether an error names no
+/// What a failed compile refused: the rows its errors name (an allow `permissions` row or
+/// a `scopes` row may be left out; any other row refuses the refresh), and whether an error names no
 /// row (a problem of the world as a whole, which refuses the refresh too).
 struct Refused {
     rows: Vec<RefusedRow>,
@@ -87,7 +87,10 @@ fn refused_rows(diagnostics: &[Diagnostic], allows: &BTreeSet<String>) -> Refuse
             blocking = true;
             continue;
         };
-        let left_out = origin.table == "permissions" && allows.contains(&origin.id);
+        // Leaving out an allow, or a scope (its allows are then left out as referencing
+        // a missing scope, its denies refused), only ever narrows access.
+        let left_out = (origin.table == "permissions" && allows.contains(&origin.id))
+            || origin.table == "scopes";
         rows.entry((origin.table.clone(), origin.id.clone()))
             .or_insert_with(|| RefusedRow {
                 table: origin.table.clone(),

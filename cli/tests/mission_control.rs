@@ -547,6 +547,56 @@ fn serve_leaves_a_bad_allow_row_out_and_keeps_applying_later_changes() {
 }
 
 #[test]
+fn serve_leaves_out_a_scope_row_that_does_not_compile_and_refuses_a_deny_through_it() {
+    let _announcements = announcements_shared();
+    use serde_json::json;
+    let mut schema = mc::McSchema::new("mc_cli_serve_bad_scope");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('00000000-0000-0000-0000-0000000008d1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog');",
+    );
+    let sidecar = serve_from(&schema, &["--poll-interval", "0.2"]);
+    let api = "00000000-0000-0000-0000-0000000005a1";
+    decides(&sidecar, api, json!(true));
+
+    // A scope row that does not compile (no targets), referenced by nothing: Mission
+    // Control never reads it. It is left out, and a later revocation is still applied.
+    let scope = "00000000-0000-0000-0000-0000000009d1";
+    schema.sql(&format!(
+        "INSERT INTO scopes (id, name, namespace, targets, source) VALUES ('{scope}', 'broken', 'mc', '[]', 'UI');"
+    ));
+    schema
+        .sql("DELETE FROM team_members WHERE person_id = '00000000-0000-0000-0000-0000000000a1';");
+    decides(&sidecar, api, json!(false));
+    let ready = refused_rows(&sidecar, 1);
+    let row = &ready["source"]["refused_rows"]["rows"][0];
+    assert_eq!(
+        (&row["table"], &row["id"], &row["outcome"]),
+        (&json!("scopes"), &json!(scope), &json!("left_out")),
+        "{ready}"
+    );
+
+    // A deny through that scope cannot be applied as written: the refresh is refused
+    // (an allow written beside it is not applied either), never widened.
+    let deny = "00000000-0000-0000-0000-0000000008d3";
+    schema.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny) VALUES \
+           ('{deny}', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', '{{\"scopes\": [{{\"namespace\": \"mc\", \"name\": \"broken\"}}]}}', true); \
+         INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('00000000-0000-0000-0000-0000000008d4', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', 'catalog');"
+    ));
+    let ready = refused_rows(&sidecar, 2);
+    let rows = ready["source"]["refused_rows"]["rows"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["id"] == json!(deny) && r["outcome"] == json!("refresh_refused")),
+        "{ready}"
+    );
+    decides(&sidecar, api, json!(false));
+}
+
+#[test]
 fn serve_never_widens_past_a_deny_it_cannot_apply() {
     let _announcements = announcements_shared();
     use serde_json::json;

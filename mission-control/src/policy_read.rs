@@ -421,7 +421,7 @@ pub fn read_policy(
 ) -> Result<PolicyFindings, SourceError> {
     let names = Names::of(catalog);
     let mut findings = PolicyFindings::default();
-    let scopes = read_scopes(snapshot, files, documents, diagnostics, summary)?;
+    let scopes = read_scopes(snapshot, files, documents, diagnostics, summary, refused)?;
     read_permissions(
         snapshot,
         present,
@@ -811,6 +811,7 @@ fn read_scopes(
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
+    refused: &BTreeSet<String>,
 ) -> Result<ScopeKeys, SourceError> {
     let table = snapshot.table("scopes");
     let mut keys = ScopeKeys {
@@ -869,6 +870,15 @@ fn read_scopes(
             continue;
         }
         live += 1;
+        if refused.contains(&origin.id) {
+            // Left out as if absent: allows through it are then left out (referencing a
+            // missing scope), denies through it refused.
+            summary.skip(
+                "scope rows that do not compile (left out by `serve --postgres`)",
+                1,
+            );
+            continue;
+        }
         if origin.source.as_deref() == Some(KUBERNETES_SOURCE) && files.scopes.contains(&key) {
             summary.skip(
                 "scope rows of the same Kubernetes resource as a document (the document wins)",
