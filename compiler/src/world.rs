@@ -35,6 +35,7 @@ impl WorldObject {
         ObjectView {
             category,
             attributes: &self.attributes,
+            id_uuid: ObjectView::id_uuid(&self.attributes),
             agent_id: self.agent_id.as_deref(),
             agent_name: self.agent_name.as_deref(),
             keyed: false,

@@ -70,6 +70,9 @@ pub struct ObjectView<'a> {
     pub category: Category,
     /// Its attributes.
     pub attributes: &'a ObjectAttributes,
+    /// The canonical UUID its id spells, when it spells one otherwise (`{…}`,
+    /// `urn:uuid:…`, no hyphens, upper case): [`ObjectView::id`] gives it.
+    pub id_uuid: Option<rampart_grammar::Hyphenated>,
     /// The id of its agent (the agent as written when the catalog does not know it).
     pub agent_id: Option<&'a str>,
     /// The name of its agent, when the catalog knows the agent.
@@ -81,9 +84,19 @@ pub struct ObjectView<'a> {
 }
 
 impl ObjectView<'_> {
-    /// Its id, trimmed (an id is an identity: [`crate::identity`]).
+    /// Its id, trimmed, and the canonical UUID when it spells one (an id is an
+    /// identity: [`crate::identity`]).
     pub fn id(&self) -> Option<&str> {
-        self.attributes.id.as_deref().map(str::trim)
+        match &self.id_uuid {
+            Some(uuid) => Some(uuid.as_str()),
+            None => self.attributes.id.as_deref().map(str::trim),
+        }
+    }
+
+    /// [`ObjectView::id_uuid`] for `attributes`.
+    pub fn id_uuid(attributes: &ObjectAttributes) -> Option<rampart_grammar::Hyphenated> {
+        let id = attributes.id.as_deref()?.trim();
+        crate::identity::canonical_uuid(id).filter(|uuid| uuid.as_str() != id)
     }
 
     /// The namespace and name its id gives when it is keyed ([`ObjectView::keyed`]).

@@ -71,6 +71,7 @@ pub(crate) fn classify<'v>(
     Ok(Resolved::Unknown(ObjectView {
         category,
         attributes,
+        id_uuid: ObjectView::id_uuid(attributes),
         agent_id,
         agent_name,
         keyed: id_is_key,
