@@ -819,3 +819,40 @@ proptest::proptest! {
         })?;
     }
 }
+
+/// F2, agents: an agent the catalog does not know, named by a uuid in another spelling,
+/// is the canonical uuid to selectors: a deny naming that agent is not escaped by
+/// respelling it (an agent the catalog knows is found by every spelling already).
+#[test]
+fn an_uncatalogued_agent_in_another_uuid_spelling_is_its_canonical_uuid() {
+    let agent = "0190a3c1-7e2f-4b5a-8c9d-0123456789ef";
+    let policy = [
+        permission(
+            "everything",
+            false,
+            "read",
+            "  object: {configs: [{name: \"*\"}]}",
+        ),
+        permission(
+            "no-agent",
+            true,
+            "read",
+            &format!("  object: {{configs: [{{agent: {agent}}}]}}"),
+        ),
+    ]
+    .concat();
+    let t = tables(IDENTITY_CATALOG, &policy);
+    for spelling in [
+        agent.to_string(),
+        format!("{{{agent}}}"),
+        format!("urn:uuid:{agent}"),
+        agent.replace('-', "").to_uppercase(),
+    ] {
+        let attributes = serde_json::json!({"id": "new-1", "agent": spelling}).to_string();
+        assert_eq!(on_attributes(&t, "read", &attributes), "deny", "{spelling}");
+    }
+    assert_eq!(
+        on_attributes(&t, "read", r#"{"id": "new-1", "agent": "other"}"#),
+        "allow"
+    );
+}

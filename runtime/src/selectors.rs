@@ -162,6 +162,7 @@ impl Selectors {
             attributes: &attributes,
             id_uuid: ObjectView::id_uuid(&attributes),
             agent_id: None,
+            agent_uuid: None,
             agent_name: None,
             keyed,
         };
