@@ -784,3 +784,115 @@ fn serve_reflects_every_freshness_scenario() {
         schema.sql(&freshness::reset());
     }
 }
+
+/// Issue 20 (round 6), adversary finding F2: a uuid in another spelling (`{…}`,
+/// `urn:uuid:…`, 32 hex digits, upper case) names the database's object, in tables from
+/// `compile --postgres` (`check --batch`) and in `serve --postgres` (its tables and its
+/// lookups of objects created after them). Before, `{uuid}` with `tags: {env: dev}` was
+/// an object neither the tables nor the lookup knew, and the request's tags decided:
+/// Alice, denied the prod config by its canonical id, was allowed it so.
+#[test]
+fn every_spelling_of_a_uuid_names_the_databases_object() {
+    let _announcements = announcements_shared();
+    use serde_json::{json, Value};
+    let mut schema = mc::McSchema::new("mc_cli_uuid_spellings");
+    schema.sql(WORLD);
+    let prod = "00000000-0000-0000-0000-0000000005b1";
+    let later = "00000000-0000-0000-0000-0000000005b2";
+    schema.sql(&format!(
+        "INSERT INTO config_items (id, name, type, config_class, tags) VALUES \
+           ('{prod}', 'db-0', 'Kubernetes::Pod', 'Pod', '{{\"namespace\": \"mc\", \"env\": \"prod\"}}'); \
+         INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny) VALUES \
+           ('00000000-0000-0000-0000-0000000008c1', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', \
+            '{{\"configs\": [{{\"name\": \"*\"}}]}}', false), \
+           ('00000000-0000-0000-0000-0000000008c2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', \
+            '{{\"configs\": [{{\"tagSelector\": \"env=prod\"}}]}}', true);"
+    ));
+    let spellings = |id: &str| {
+        vec![
+            format!("{{{id}}}"),
+            format!("urn:uuid:{id}"),
+            id.replace('-', "").to_uppercase(),
+            format!("{{{}}}", id.to_uppercase()),
+        ]
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let tables = dir.path().join("t.rampart");
+    let out = run(&[
+        "compile",
+        "--postgres",
+        &schema.url(),
+        "--schema",
+        &schema.name,
+        "-o",
+        tables.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut lines = vec![json!({"subject": "alice@example.com", "action": "read",
+        "objects": {"config": prod}})];
+    for id in spellings(prod) {
+        lines.push(
+            json!({"subject": "alice@example.com", "action": "read", "objects": {"config": id}}),
+        );
+        lines.push(json!({"subject": "alice@example.com", "action": "read",
+            "objects": {"config": {"id": id, "tags": {"env": "dev", "namespace": "mc"}}}}));
+    }
+    let batch = dir.path().join("requests.jsonl");
+    std::fs::write(
+        &batch,
+        lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let out = run(&[
+        "check",
+        "-t",
+        tables.to_str().unwrap(),
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
+    let answers: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), lines.len(), "{}", stderr(&out));
+    for (line, answer) in lines.iter().zip(&answers) {
+        assert_eq!(answer["decision"], json!("deny"), "{line}: {answer}");
+    }
+
+    let sidecar = serve_from(&schema, &["--poll-interval", "3600"]);
+    // Created after the tables: found by a lookup, by its canonical id.
+    schema.sql(&format!(
+        "INSERT INTO config_items (id, name, type, config_class, tags) VALUES \
+           ('{later}', 'db-1', 'Kubernetes::Pod', 'Pod', '{{\"namespace\": \"mc\", \"env\": \"prod\"}}');"
+    ));
+    for id in spellings(prod).into_iter().chain(spellings(later)) {
+        for properties in [
+            json!(null),
+            json!({"tags": {"env": "dev", "namespace": "mc"}}),
+        ] {
+            let mut resource = json!({"type": "config", "id": id});
+            if !properties.is_null() {
+                resource["properties"] = properties.clone();
+            }
+            let (status, body, _) = sidecar.post(
+                "/access/v1/evaluation",
+                &json!({"subject": {"type": "user", "id": "alice@example.com"},
+                    "action": {"name": "read"}, "resource": resource}),
+            );
+            assert_eq!(
+                (status, &body["decision"]),
+                (200, &json!(false)),
+                "{id} {properties}: {body}\nlog:\n{}",
+                sidecar.log.lock().unwrap()
+            );
+        }
+    }
+    // The canonical dev config stays readable in every spelling.
+    for id in spellings("00000000-0000-0000-0000-0000000005a1") {
+        assert_eq!(ask(&sidecar, "config", &id), json!(true), "{id}");
+    }
+}

@@ -850,3 +850,149 @@ fn a_refused_table_file_leaves_ready_stale_and_counted_by_reason() {
         "{body}"
     );
 }
+
+/// Issue 20 (round 6), adversary finding F2: a Mission Control id is a uuid, and every
+/// spelling `uuid.Parse` accepts — in braces, after `urn:uuid:`, without hyphens, in any
+/// case — names the catalog's object, at every face: the sidecar's AuthZEN and `/rbac`
+/// endpoints, `check --batch` and `check`'s flags. Before, `{uuid}` (or `urn:uuid:`, or
+/// 32 bare hex digits) was an object the catalog did not hold, so the request's own
+/// `namespace: dev` decided and a read of the prod config was allowed.
+#[test]
+fn every_spelling_of_a_catalogued_uuid_names_the_catalog_object() {
+    const PROD: &str = "0190a3c1-7e2f-4b5a-8c9d-0123456789ab";
+    const BOB: &str = "0190a3c1-0000-4000-8000-0000000000b0";
+    let catalog = format!(
+        "people:\n  - {{id: {BOB}, name: Bob, email: bob@example.com}}\nconfigs:\n  - {{id: 0190a3c1-7e2f-4b5a-8c9d-0123456789aa, name: dev-db, namespace: dev}}\n  - {{id: {PROD}, name: prod-db, namespace: prod}}\n"
+    );
+    let policy = "apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: read-configs, namespace: default}
+spec:
+  subject: {person: bob@example.com}
+  actions: [read]
+  object:
+    configs: [{name: \"*\"}]
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: nothing-on-prod, namespace: default}
+spec:
+  subject: {person: bob@example.com}
+  actions: [\"*\"]
+  deny: true
+  object:
+    configs: [{namespace: prod}]
+";
+    let spellings = [
+        format!("{{{PROD}}}"),
+        format!("urn:uuid:{PROD}"),
+        format!("URN:UUID:{}", PROD.to_uppercase()),
+        PROD.replace('-', ""),
+        format!("{{{}}}", PROD.to_uppercase()),
+    ];
+    let subjects = [
+        "bob@example.com".to_string(),
+        BOB.to_string(),
+        format!("{{{BOB}}}"),
+        BOB.replace('-', "").to_uppercase(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let tables = dir.path().join("tables.rampart");
+    std::fs::write(&tables, table_bytes(policy, &catalog)).unwrap();
+    let sidecar = Sidecar::start(&tables, &[]);
+    for subject in &subjects {
+        for id in spellings.iter().chain([&PROD.to_string()]) {
+            for properties in [json!(null), json!({"namespace": "dev"})] {
+                let mut resource = json!({"type": "config", "id": id});
+                if !properties.is_null() {
+                    resource["properties"] = properties.clone();
+                }
+                let (status, body, _) = sidecar.post(
+                    "/access/v1/evaluation",
+                    &json!({"subject": {"type": "user", "id": subject},
+                        "action": {"name": "read"}, "resource": resource}),
+                );
+                assert_eq!(
+                    (status, &body["decision"]),
+                    (200, &json!(false)),
+                    "{subject} {id} {properties}: {body}"
+                );
+            }
+            let (status, body, _) = sidecar.post(
+                "/rbac/subject-access-reviews",
+                &json!({"resource": {"config": id}, "action": "read", "subjects": [subject]}),
+            );
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(
+                body["results"][0],
+                json!({"subject": subject, "allowed": false}),
+                "{subject} {id}"
+            );
+        }
+    }
+    // The dev config stays readable by every spelling of bob.
+    for subject in &subjects {
+        let (status, body, _) = sidecar.post(
+            "/access/v1/evaluation",
+            &json!({"subject": {"type": "user", "id": subject}, "action": {"name": "read"},
+                "resource": {"type": "config", "id": "{0190A3C1-7E2F-4B5A-8C9D-0123456789AA}"}}),
+        );
+        assert_eq!((status, &body["decision"]), (200, &json!(true)), "{body}");
+    }
+    let batch = dir.path().join("requests.jsonl");
+    let mut lines = Vec::new();
+    for subject in &subjects {
+        for id in &spellings {
+            lines.push(json!({"subject": subject, "action": "read", "objects": {"config": id}}));
+            lines.push(json!({"subject": subject, "action": "read",
+                "objects": {"config": {"id": id, "namespace": "dev"}}}));
+        }
+    }
+    std::fs::write(
+        &batch,
+        lines
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let o = support::run(&[
+        "check",
+        "-t",
+        tables.to_str().unwrap(),
+        "--batch",
+        batch.to_str().unwrap(),
+    ]);
+    let answers: Vec<Value> = support::stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), lines.len(), "{answers:?}");
+    for (line, answer) in lines.iter().zip(&answers) {
+        assert_eq!(answer["decision"], json!("deny"), "{line}: {answer}");
+    }
+    for subject in &subjects {
+        for id in &spellings {
+            let o = support::run(&[
+                "check",
+                "-t",
+                tables.to_str().unwrap(),
+                "--as",
+                subject,
+                "--action",
+                "read",
+                "--config",
+                id,
+            ]);
+            let out = support::stdout(&o);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "{subject} {id}: {out} {}",
+                support::stderr(&o)
+            );
+            assert!(out.starts_with("denied\n"), "{subject} {id}: {out}");
+        }
+    }
+}

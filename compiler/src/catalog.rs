@@ -377,7 +377,10 @@ impl LoadedCatalog {
                     continue;
                 };
                 let path = format!("people[{i}].{field}");
-                match person_keys.get(&value.to_lowercase()) {
+                // An id that is a uuid is one id in every spelling (`crate::world`).
+                let identity = rampart_runtime::identity::canonical_uuid(value.trim())
+                    .map_or_else(|| value.to_lowercase(), |u| u.as_str().to_string());
+                match person_keys.get(&identity) {
                     Some((first, spelled)) => out.push(self.diagnostic(
                         &path,
                         format!(
@@ -386,7 +389,7 @@ impl LoadedCatalog {
                         ),
                     )),
                     None => {
-                        person_keys.insert(value.to_lowercase(), (path, value));
+                        person_keys.insert(identity, (path, value));
                     }
                 }
             }
@@ -496,7 +499,7 @@ impl LoadedCatalog {
 
     /// Reports each `(key, path)` whose identity an earlier one had. Agents and the ids
     /// of configs and components are identities: two spellings that differ only in case
-    /// or surrounding space name one thing (`crate::world`, and the runtime's `identity`
+    /// or surrounding space, or that spell one uuid, name one thing (`crate::world`, and the runtime's `identity`
     /// module, find them that way), so two such keys collide.
     fn unique_identity(&self, what: &str, keys: Vec<(String, String)>, out: &mut Vec<Diagnostic>) {
         let mut seen: HashMap<String, (String, String)> = HashMap::new();
@@ -507,6 +510,19 @@ impl LoadedCatalog {
                     &path,
                     format!("{what} `{key}` is defined twice (first at `{first}`)"),
                 )),
+                Some((first_key, first))
+                    if rampart_runtime::identity::canonical_uuid(key.trim()).is_some() =>
+                {
+                    out.push(
+                        self.diagnostic(
+                            &path,
+                            format!(
+                                "{what} `{key}` and `{first_key}` (at `{first}`) are one uuid, `{identity}`"
+                            ),
+                        )
+                        .help("a uuid is one id in every spelling Mission Control accepts (braces, `urn:uuid:`, no hyphens, any case): keep one"),
+                    )
+                }
                 Some((first_key, first)) => out.push(
                     self.diagnostic(
                         &path,

@@ -35,7 +35,9 @@ impl WorldObject {
         ObjectView {
             category,
             attributes: &self.attributes,
+            id_uuid: ObjectView::id_uuid(&self.attributes),
             agent_id: self.agent_id.as_deref(),
+            agent_uuid: self.agent_id.as_deref().and_then(ObjectView::agent_uuid),
             agent_name: self.agent_name.as_deref(),
             keyed: false,
         }

@@ -690,3 +690,169 @@ fn a_described_value_with_white_space_or_control_characters_is_refused() {
         );
     }
 }
+
+/// Issue 20 (round 6), F2: Mission Control's ids are uuids, and a uuid in any spelling
+/// its `uuid.Parse` accepts names the catalog's object. A config `A` the catalog holds
+/// canonically, a config `B` it holds as `{B}` in upper case, and an id `U` it does not
+/// hold (a deny names it): every spelling decides as the canonical id, by key and
+/// described by attributes (with tags that would be allowed). Before, `{A}` with
+/// `tags: {env: dev}` was a new object and was allowed.
+const UUID_A: &str = "0190a3c1-7e2f-4b5a-8c9d-0123456789ab";
+const UUID_B: &str = "0190a3c1-7e2f-4b5a-8c9d-0123456789bc";
+const UUID_U: &str = "0190a3c1-7e2f-4b5a-8c9d-0123456789cd";
+
+fn uuid_tables() -> Tables {
+    let catalog = format!(
+        "people: [{{id: john, email: john@example.com}}]\nconfigs:\n  - {{id: {UUID_A}, name: a, tags: {{env: prod}}}}\n  - {{id: \"{{{}}}\", name: b, tags: {{env: prod}}}}\n",
+        UUID_B.to_uppercase()
+    );
+    let policy = [
+        permission(
+            "everything",
+            false,
+            "read, delete, update",
+            "  object: {configs: [{name: \"*\"}]}",
+        ),
+        permission(
+            "no-prod",
+            true,
+            "read",
+            "  object: {configs: [{tagSelector: env=prod}]}",
+        ),
+        permission(
+            "no-b",
+            true,
+            "delete",
+            &format!("  object: {{configs: [{{id: {UUID_B}}}]}}"),
+        ),
+        permission(
+            "no-u",
+            true,
+            "update",
+            &format!("  object: {{configs: [{{id: {UUID_U}}}]}}"),
+        ),
+    ]
+    .concat();
+    tables(&catalog, &policy)
+}
+
+/// `uuid` in `form` (0 canonical, 1 braces, 2 `urn:uuid:`, 3 no hyphens), the case of
+/// its `i`th letter flipped when bit `i % 64` of `case` is set.
+fn spell(uuid: &str, form: u8, case: u64) -> String {
+    let body: String = uuid
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if case >> (i % 64) & 1 == 1 {
+                c.to_ascii_uppercase()
+            } else {
+                c
+            }
+        })
+        .collect();
+    match form {
+        1 => format!("{{{body}}}"),
+        2 => format!("urn:UUID:{body}"),
+        3 => body.replace('-', ""),
+        _ => body,
+    }
+}
+
+fn on_uuid(t: &Tables, action: &str, id: &str, described: bool) -> String {
+    if described {
+        let attributes = serde_json::json!({"id": id, "tags": {"env": "dev"}}).to_string();
+        on_attributes(t, action, &attributes)
+    } else {
+        answer(
+            t,
+            action,
+            Objects::new().with(Category::Config, ObjectRef::Key(id)),
+        )
+    }
+}
+
+#[test]
+fn every_spelling_of_a_uuid_decides_as_the_canonical_id() {
+    let t = uuid_tables();
+    for (uuid, action, expected) in [
+        (UUID_A, "read", "deny"),
+        (UUID_A, "delete", "allow"),
+        (UUID_B, "read", "deny"),
+        (UUID_B, "delete", "deny"),
+        (UUID_B, "update", "allow"),
+        (UUID_U, "update", "deny"),
+    ] {
+        for form in 0..4 {
+            for case in [0, u64::MAX, 0x5555_5555_5555_5555] {
+                let id = spell(uuid, form, case);
+                assert_eq!(on_uuid(&t, action, &id, true), expected, "{action} {id}");
+                if uuid != UUID_U {
+                    assert_eq!(on_uuid(&t, action, &id, false), expected, "{action} {id}");
+                }
+            }
+        }
+    }
+    // Neither canonical nor a uuid: what it is (a new object, decided by its attributes).
+    assert_eq!(on_uuid(&t, "read", &format!("{{{UUID_A}"), true), "allow");
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_spelling_of_a_uuid_decides_exactly_as_the_canonical_id(
+        which in 0usize..3,
+        form in 0u8..4,
+        case in proptest::prelude::any::<u64>(),
+        action in 0usize..3,
+        described in proptest::prelude::any::<bool>(),
+    ) {
+        thread_local!(static TABLES: Tables = uuid_tables());
+        let uuid = [UUID_A, UUID_B, UUID_U][which];
+        let action = ["read", "update", "delete"][action];
+        let id = spell(uuid, form, case);
+        TABLES.with(|t| {
+            proptest::prop_assert_eq!(
+                on_uuid(t, action, &id, described),
+                on_uuid(t, action, uuid, described),
+                "{} {}", action, id
+            );
+            Ok(())
+        })?;
+    }
+}
+
+/// F2, agents: an agent the catalog does not know, named by a uuid in another spelling,
+/// is the canonical uuid to selectors: a deny naming that agent is not escaped by
+/// respelling it (an agent the catalog knows is found by every spelling already).
+#[test]
+fn an_uncatalogued_agent_in_another_uuid_spelling_is_its_canonical_uuid() {
+    let agent = "0190a3c1-7e2f-4b5a-8c9d-0123456789ef";
+    let policy = [
+        permission(
+            "everything",
+            false,
+            "read",
+            "  object: {configs: [{name: \"*\"}]}",
+        ),
+        permission(
+            "no-agent",
+            true,
+            "read",
+            &format!("  object: {{configs: [{{agent: {agent}}}]}}"),
+        ),
+    ]
+    .concat();
+    let t = tables(IDENTITY_CATALOG, &policy);
+    for spelling in [
+        agent.to_string(),
+        format!("{{{agent}}}"),
+        format!("urn:uuid:{agent}"),
+        agent.replace('-', "").to_uppercase(),
+    ] {
+        let attributes = serde_json::json!({"id": "new-1", "agent": spelling}).to_string();
+        assert_eq!(on_attributes(&t, "read", &attributes), "deny", "{spelling}");
+    }
+    assert_eq!(
+        on_attributes(&t, "read", r#"{"id": "new-1", "agent": "other"}"#),
+        "allow"
+    );
+}

@@ -101,3 +101,48 @@ teams:
     assert!(found.contains("team `SRE` is defined twice"), "{found}");
     assert!(found.contains("compared without case"), "{found}");
 }
+
+/// Issue 20 (round 6), F2: two catalog ids that spell one uuid (braces, `urn:uuid:`, no
+/// hyphens, any case) are one id, as two ids equal up to case are: an error naming both.
+#[test]
+fn two_catalog_ids_that_are_one_uuid_are_an_error() {
+    let uuid = "0190a3c1-7e2f-4b5a-8c9d-0123456789ab";
+    let permission = "apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: read-all}
+spec:
+  subject: {person: john@doe.com}
+  actions: [read]
+  object:
+    configs: [{name: \"*\"}]
+";
+    for other in [
+        format!("{{{uuid}}}"),
+        format!("urn:uuid:{uuid}"),
+        uuid.replace('-', "").to_uppercase(),
+    ] {
+        for list in ["configs", "components"] {
+            let catalog = format!(
+                "people: [{{id: john, email: john@doe.com}}]\n{list}:\n  - {{id: {uuid}, name: a}}\n  - {{id: \"{other}\", name: b}}\n"
+            );
+            let said = problems(permission, Some(&catalog));
+            assert!(
+                said.contains(&format!("`{other}` and `{uuid}`")) && said.contains("are one uuid"),
+                "{list} {other}: {said}"
+            );
+        }
+        let catalog = format!(
+            "people:\n  - {{id: {uuid}, email: john@doe.com}}\n  - {{id: \"{other}\", email: jane@doe.com}}\n"
+        );
+        let said = problems(permission, Some(&catalog));
+        assert!(said.contains("is defined twice"), "people {other}: {said}");
+        let catalog = format!(
+            "people: [{{id: john, email: john@doe.com}}]\nagents: [{{id: {uuid}, name: a}}, {{id: \"{other}\", name: b}}]\n"
+        );
+        let said = problems(permission, Some(&catalog));
+        assert!(said.contains("are one uuid"), "agents {other}: {said}");
+    }
+    // Not a uuid: braces are part of the id.
+    let catalog = "people: [{id: john, email: john@doe.com}]\nconfigs:\n  - {id: c-dev, name: a}\n  - {id: \"{c-dev}\", name: b}\n";
+    assert_eq!(problems(permission, Some(catalog)), "valid");
+}

@@ -53,4 +53,4 @@ pub use label_selector::{
 pub use reference::ConnectionRef;
 pub use search_query::{CompareOp, FieldPath, SearchExpr, SearchQuery, SearchSubject};
 pub use url_template::{TemplatePart, TemplateVariable, UrlTemplate};
-pub use uuid::Uuid;
+pub use uuid::{Hyphenated, Uuid};

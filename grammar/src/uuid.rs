@@ -20,29 +20,39 @@ const URN: &str = "urn:uuid:";
 impl Uuid {
     /// Parses a UUID in any form upstream accepts.
     pub fn parse(input: &str) -> Result<Uuid, GrammarError> {
-        let fail =
-            |at: usize, expected: &str| GrammarError::new(Language::Uuid, input, at, expected);
+        Self::locate(input)
+            .map_err(|(at, expected)| GrammarError::new(Language::Uuid, input, at, expected))
+    }
+
+    /// [`Uuid::parse`] without the error (allocates nothing): the UUID `input` spells in
+    /// any form upstream accepts, else `None`.
+    pub fn read(input: &str) -> Option<Uuid> {
+        Self::locate(input).ok()
+    }
+
+    /// The UUID, else the byte offset of the first wrong character and what was expected.
+    fn locate(input: &str) -> Result<Uuid, (usize, &'static str)> {
         let (body, lead) = match input.len() {
             36 => (input, 0),
             38 => {
                 if !input.starts_with('{') {
-                    return Err(fail(0, "`{`"));
+                    return Err((0, "`{`"));
                 }
                 if !input.ends_with('}') {
-                    return Err(fail(37, "`}`"));
+                    return Err((37, "`}`"));
                 }
                 (input.get(1..37).unwrap_or(""), 1)
             }
             45 => {
                 let prefix = input.get(..URN.len()).unwrap_or("");
                 if !prefix.eq_ignore_ascii_case(URN) {
-                    return Err(fail(0, "`urn:uuid:`"));
+                    return Err((0, "`urn:uuid:`"));
                 }
                 (input.get(URN.len()..).unwrap_or(""), URN.len())
             }
-            32 => return Self::hex(input, 0, false).map_err(|at| fail(at, "a hex digit")),
+            32 => return Self::hex(input, 0, false).map_err(|at| (at, "a hex digit")),
             _ => {
-                return Err(fail(
+                return Err((
                     input.len().min(36),
                     "a UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, 32 hex digits, in braces or after `urn:uuid:`)",
                 ))
@@ -54,8 +64,32 @@ impl Uuid {
             } else {
                 "a hex digit"
             };
-            fail(at, expected)
+            (at, expected)
         })
+    }
+
+    /// The canonical form (lowercase, hyphenated) without allocating.
+    pub fn hyphenated(&self) -> Hyphenated {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [b'0'; 36];
+        let mut at = 0usize;
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                if let Some(slot) = out.get_mut(at) {
+                    *slot = b'-';
+                }
+                at += 1;
+            }
+            for nibble in [b >> 4, b & 0x0f] {
+                if let (Some(slot), Some(digit)) =
+                    (out.get_mut(at), DIGITS.get(usize::from(nibble)))
+                {
+                    *slot = *digit;
+                }
+                at += 1;
+            }
+        }
+        Hyphenated(out)
     }
 
     /// Reads 32 hex digits (with hyphens at their places when `hyphenated`); on failure,
@@ -91,6 +125,18 @@ impl Uuid {
     }
 }
 
+/// A UUID's canonical text (lowercase, hyphenated), held inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Hyphenated([u8; 36]);
+
+impl Hyphenated {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII hex digits and hyphens are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
 impl fmt::Display for Uuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, b) in self.0.iter().enumerate() {
@@ -120,6 +166,11 @@ mod tests {
             assert_eq!(
                 Uuid::parse(input).map(|u| u.to_string()),
                 Ok(canonical.to_string()),
+                "{input}"
+            );
+            assert_eq!(
+                Uuid::read(input).map(|u| u.hyphenated().as_str().to_string()),
+                Some(canonical.to_string()),
                 "{input}"
             );
         }

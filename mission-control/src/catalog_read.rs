@@ -205,10 +205,15 @@ fn live_person(a: &str, people: &str) -> String {
     format!("{} AND NOT {}", person_row(a), email_twin(a, people))
 }
 
-/// A text value that looks like a canonical uuid, as a uuid (else NULL), for `x`.
+/// A text value that is a uuid, as a uuid (else NULL), for `x`: the spellings both
+/// Mission Control's `uuid.Parse` and PostgreSQL's `uuid` type take — hyphenated, in
+/// braces or not, or 32 hex digits; any case — as `policy_read::uuid_key` reads a
+/// permission row's subject (`urn:uuid:`, which PostgreSQL refuses, is left out: the
+/// cast must never fail).
 fn as_uuid(x: &str) -> String {
+    let hyphenated = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
     format!(
-        "CASE WHEN {x} ~ '^[0-9a-fA-F]{{8}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{4}}-[0-9a-fA-F]{{12}}$' THEN {x}::uuid END"
+        "CASE WHEN {x} ~ '^({hyphenated}|\\{{{hyphenated}\\}}|[0-9a-fA-F]{{32}})$' THEN {x}::uuid END"
     )
 }
 
@@ -325,17 +330,26 @@ impl Reading<'_, '_> {
         let members = self.snapshot.table("team_members");
         self.sink.start(List::People)?;
         // A person's own roles, and (casbin's role inheritance) the roles of the live
-        // teams `team_members` puts them in.
+        // teams `team_members` puts them in. A casbin member is read as a uuid in any
+        // spelling (`as_uuid`), as the rows are classified (`classified_casbin`) and as
+        // permission rows name subjects; the assignments are grouped once and joined (a
+        // per-person subquery could no longer use the index on `v0`).
         let sql = format!(
-            "SELECT p.id::text, p.name, p.email, \
-                    ARRAY(SELECT DISTINCT c.v1::text FROM {casbin} c \
-                          WHERE c.ptype = 'g' AND c.v1 = ANY($1) \
-                            AND (c.v0 = p.id::text OR c.v0 IN ( \
-                                 SELECT m.team_id::text FROM {members} m JOIN {teams} t \
-                                   ON t.id = m.team_id AND t.deleted_at IS NULL \
-                                 WHERE m.person_id = p.id)) ORDER BY 1) \
-             FROM {people} p WHERE {} ORDER BY p.email, p.id",
-            live_person("p", &people)
+            "WITH a AS (SELECT {member} AS member, c.v1::text AS role FROM {casbin} c \
+                        WHERE c.ptype = 'g' AND c.v1 = ANY($1)) \
+             SELECT p.id::text, p.name, p.email, COALESCE(r.roles, ARRAY[]::text[]) \
+             FROM {people} p LEFT JOIN ( \
+                 SELECT x.person_id, array_agg(x.role ORDER BY x.role) AS roles FROM ( \
+                     SELECT a.member AS person_id, a.role FROM a WHERE a.member IS NOT NULL \
+                     UNION \
+                     SELECT m.person_id, a.role FROM a \
+                       JOIN {members} m ON m.team_id = a.member \
+                       JOIN {teams} t ON t.id = m.team_id AND t.deleted_at IS NULL \
+                 ) x GROUP BY x.person_id \
+             ) r ON r.person_id = p.id \
+             WHERE {} ORDER BY p.email, p.id",
+            live_person("p", &people),
+            member = as_uuid("c.v0"),
         );
         let total = self.estimate("people");
         let mut assignments = 0u64;
@@ -866,7 +880,7 @@ fn read_custom_roles(
     let rows = snapshot.query(
         "casbin_rule",
         &format!(
-            "SELECT k.target, k.member FROM ({classified}) k WHERE k.kind = 'custom' \
+            "SELECT k.target, k.member_id::text FROM ({classified}) k WHERE k.kind = 'custom' \
              UNION \
              SELECT k.target, m.person_id::text FROM ({classified}) k \
                JOIN {members} m ON m.team_id = k.member_id \

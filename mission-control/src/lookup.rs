@@ -9,7 +9,10 @@
 //! live agents only), so that an object whose agent was created after the tables is
 //! matched by selectors naming that agent, as the next compile matches it.
 //!
-//! An id that is not a uuid is no primary key: it is absent without a query. The lookup
+//! An id that is not a uuid is no primary key: it is absent without a query. A uuid in
+//! any spelling is fetched by its canonical text (`{…}`, `urn:uuid:…`, 32 hex digits and
+//! upper case name the row its canonical uuid names, as the runtime finds a catalogued
+//! object by every spelling of its id). The lookup
 //! has a connection of its own (reconnected after an error), with `row_security = off`
 //! (a row that row-level security would hide is an error, never "absent") and a statement
 //! timeout, since a request waits on it.
@@ -37,14 +40,11 @@ pub enum Found {
     Unreadable(String),
 }
 
-/// Whether `id` is a uuid as PostgreSQL prints one (8-4-4-4-12 hexadecimal digits).
-pub fn is_uuid(id: &str) -> bool {
-    let bytes = id.as_bytes();
-    bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+/// The canonical text (lowercase, hyphenated, as PostgreSQL prints a uuid) of the uuid
+/// `id` spells in any form Mission Control accepts — braces, `urn:uuid:`, no hyphens, any
+/// case ([`rampart_runtime::identity`]) — else `None`: no primary key.
+pub fn canonical_id(id: &str) -> Option<String> {
+    rampart_runtime::identity::canonical_uuid(id.trim()).map(|u| u.as_str().to_string())
 }
 
 /// Fetches single objects by id from Mission Control's database.
@@ -81,9 +81,10 @@ impl ObjectLookup {
     /// The live object of `category` whose id is `id`. Notifications are subjects, not
     /// objects: only configs, components, playbooks and connections are looked up.
     pub fn fetch(&self, category: Category, id: &str) -> Result<Found, SourceError> {
-        if !is_uuid(id) {
+        let Some(id) = canonical_id(id) else {
             return Ok(Found::Absent);
-        }
+        };
+        let id = id.as_str();
         let mut guard = self
             .connection
             .lock()
@@ -145,7 +146,7 @@ fn fetch_on(
             };
             // The agent's name, for an agent created after the tables (they name the
             // agents they know themselves).
-            if let Some(agent) = attributes.agent.clone().filter(|a| is_uuid(a)) {
+            if let Some(agent) = attributes.agent.as_deref().and_then(canonical_id) {
                 let agents = format!(
                     "{}.{}",
                     quote_identifier(connection.schema()),
@@ -198,12 +199,24 @@ fn fetch_on(
 
 #[cfg(test)]
 mod tests {
-    use super::is_uuid;
+    use super::canonical_id;
 
     #[test]
-    fn only_a_printed_uuid_is_a_primary_key() {
-        assert!(is_uuid("00000000-0000-0000-0000-0000000005a1"));
-        assert!(is_uuid("0A1B2C3D-0000-0000-0000-0000000005A1"));
+    fn every_spelling_of_a_uuid_is_its_primary_key() {
+        let canonical = "0a1b2c3d-0000-0000-0000-0000000005a1";
+        for spelling in [
+            canonical,
+            "0A1B2C3D-0000-0000-0000-0000000005A1",
+            "{0a1b2c3d-0000-0000-0000-0000000005a1}",
+            "urn:uuid:0a1b2c3d-0000-0000-0000-0000000005a1",
+            "0a1b2c3d0000000000000000000005A1",
+        ] {
+            assert_eq!(
+                canonical_id(spelling).as_deref(),
+                Some(canonical),
+                "{spelling}"
+            );
+        }
         for not in [
             "",
             "mc/echo-config",
@@ -211,9 +224,9 @@ mod tests {
             "00000000-0000-0000-0000-0000000005a1x",
             "00000000_0000-0000-0000-0000000005a1",
             "0000000g-0000-0000-0000-0000000005a1",
-            "{00000000-0000-0000-0000-0000000005a1}",
+            "{00000000-0000-0000-0000-0000000005a1)",
         ] {
-            assert!(!is_uuid(not), "{not}");
+            assert_eq!(canonical_id(not), None, "{not}");
         }
     }
 }

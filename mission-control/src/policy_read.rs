@@ -143,15 +143,23 @@ fn non_empty(value: &Option<String>) -> Option<&str> {
     value.as_deref().filter(|s| !s.trim().is_empty())
 }
 
-/// Whether `text` is a uuid in its canonical spelling (any case).
-fn is_uuid(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+/// The key a subject uuid is looked up by: the canonical uuid (lowercase, hyphenated) of
+/// a uuid in any spelling (`rampart_runtime::identity`, as the tables find ids), else
+/// `None` (a name, not a uuid). Permission rows and casbin rows (`catalog_read`, whose
+/// SQL casts the same spellings) name their subjects by it.
+pub(crate) fn uuid_key(text: &str) -> Option<String> {
+    rampart_runtime::identity::canonical_uuid(text.trim()).map(|u| u.as_str().to_string())
 }
+
+/// The subject types a permission row may hold, as Mission Control writes them.
+const SUBJECT_TYPES: [&str; 6] = [
+    "person",
+    "team",
+    "group",
+    "role",
+    "notification",
+    "playbook",
+];
 
 /// The catalog's names for the uuids a row may hold.
 struct Names {
@@ -163,7 +171,7 @@ struct Names {
 
 impl Names {
     fn of(catalog: &Catalog) -> Names {
-        let lower = |s: &str| s.to_ascii_lowercase();
+        let lower = |s: &str| uuid_key(s).unwrap_or_else(|| s.to_ascii_lowercase());
         Names {
             people: catalog
                 .people
@@ -317,15 +325,13 @@ impl PermissionRow {
                 ))
             }
             other => {
-                // Not a kind upstream writes: the document's own diagnostic names it.
-                let _ = other;
-                return Ok(("unknown", value, column));
+                // Not a kind upstream writes: refused by `permission_subject`, naming the
+                // column and its value.
+                return Ok(("unknown", other.to_string(), "subject_type"));
             }
         };
-        if kind != "group" && is_uuid(&value) {
-            let known = names
-                .of_kind(kind)
-                .and_then(|m| m.get(&value.to_ascii_lowercase()));
+        if let Some(key) = uuid_key(&value).filter(|_| kind != "group") {
+            let known = names.of_kind(kind).and_then(|m| m.get(&key));
             return match known {
                 Some(name) => Ok((kind, name.clone(), column)),
                 None => Err(left_out(
@@ -616,6 +622,37 @@ fn permission_subject(
     summary: &mut CatalogSummary,
 ) -> Option<(&'static str, String, &'static str)> {
     match row.subject(names) {
+        Ok(("unknown", subject_type, column)) => {
+            let origin = row.origin(vec![("spec.subject".into(), column.into())]);
+            let file = SourceFile::for_row(origin, String::new());
+            let lower = subject_type.trim().to_ascii_lowercase();
+            let write = if SUBJECT_TYPES.contains(&lower.as_str())
+                || UNMODELLED_SUBJECTS.contains(&lower.as_str())
+            {
+                format!("write `{lower}`: subject types are lowercase")
+            } else {
+                format!(
+                    "write one of {}",
+                    SUBJECT_TYPES
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            diagnostics.push(
+                Diagnostic::at(
+                    Location::new(&file, 0, 1),
+                    format!(
+                        "column `subject_type` of table `permissions` is `{}`, which is no subject type Mission Control writes: the row's subject cannot be read, so the row is refused",
+                        rampart_runtime::text::Shown(&subject_type)
+                    ),
+                )
+                .field("spec.subject")
+                .help(write),
+            );
+            None
+        }
         Ok(s) => Some(s),
         Err(why) if row.deny.unwrap_or(false) && why.reason == SUBJECT_GONE => {
             // Mission Control still loads this deny (a soft-deleted team keeps its casbin
@@ -1211,14 +1248,23 @@ fn group_spec(spec: &mut Map<String, Value>, members: &Members<'_>, summary: &mu
 
 #[cfg(test)]
 mod tests {
-    use super::is_uuid;
+    use super::uuid_key;
 
     #[test]
-    fn uuids_are_told_from_names() {
-        assert!(is_uuid("00000000-0000-0000-0000-0000000000a1"));
-        assert!(is_uuid("0190A3C1-0000-0000-0000-0000000000a1"));
-        assert!(!is_uuid("sre"));
-        assert!(!is_uuid("00000000-0000-0000-0000-0000000000a1x"));
-        assert!(!is_uuid("00000000_0000-0000-0000-0000000000a1"));
+    fn uuids_are_told_from_names_in_every_spelling() {
+        let canonical = "0190a3c1-0000-0000-0000-0000000000a1";
+        for spelling in [
+            canonical,
+            "0190A3C1-0000-0000-0000-0000000000a1",
+            "{0190a3c1-0000-0000-0000-0000000000A1}",
+            "urn:uuid:0190a3c1-0000-0000-0000-0000000000a1",
+            "0190a3c10000000000000000000000a1",
+        ] {
+            assert_eq!(uuid_key(spelling).as_deref(), Some(canonical), "{spelling}");
+        }
+        assert_eq!(uuid_key("0190a3c100000000000000000000000a1"), None);
+        assert_eq!(uuid_key("sre"), None);
+        assert_eq!(uuid_key("00000000-0000-0000-0000-0000000000a1x"), None);
+        assert_eq!(uuid_key("00000000_0000-0000-0000-0000000000a1"), None);
     }
 }

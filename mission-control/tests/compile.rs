@@ -665,3 +665,79 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object) VALU
         Objects::new().connection(CONNECTION)
     ));
 }
+
+/// Issue 22 (round 3, F5): casbin rows name their member by uuid in any case, as
+/// permission rows do: a person's uuid in capitals assigned a custom role compiles and
+/// gives it to the person (it failed the whole compile: `unknown person`), and a team's
+/// uuid in capitals assigned a role gives it to the team's members (it was counted as
+/// given and reached none). A `subject_type` Rampart does not know (`Person`) is an error
+/// naming the table, the column and the value, and what to write.
+#[test]
+fn casbin_rows_name_their_member_by_uuid_in_any_case() {
+    let bob_upper = BOB.to_ascii_uppercase();
+    let sre_upper = SRE.to_ascii_uppercase();
+    let mut mc = McSchema::new("mc_compile_casbin_case");
+    mc.sql(WORLD);
+    mc.sql(&format!(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{bob_upper}', 'auditors'),
+  ('g', '{sre_upper}', 'editor');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id) VALUES
+  ('00000000-0000-0000-0000-0000000008f1', 'UI', 'group', 'auditors', 'read', '{DEV_NODE}');
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(
+        read.summary
+            .counts
+            .iter()
+            .find(|(k, _)| k.starts_with("role assignments of teams"))
+            .map(|(_, n)| *n),
+        Some(1),
+        "{:?}",
+        read.summary.counts
+    );
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let bob = "bob@example.com";
+    // The custom role given to Bob's uuid in capitals.
+    assert!(allowed(
+        &tables,
+        bob,
+        "read",
+        Objects::new().config(DEV_NODE)
+    ));
+    // `sre`'s editor role (the team's uuid in capitals) reaches Bob.
+    assert!(allowed(
+        &tables,
+        bob,
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+    assert!(!allowed(
+        &tables,
+        "bob+token:ci@example.com",
+        "delete",
+        Objects::new().config(PROD_POD)
+    ));
+
+    mc.sql(&format!(
+        r#"
+INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
+  ('00000000-0000-0000-0000-0000000008f2', 'UI', 'Person', '{BOB}', 'read', 'catalog');
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let problems = match compile(read) {
+        Ok(_) => panic!("a row of subject type `Person` compiled"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    assert!(
+        rendered.contains("permissions row `00000000-0000-0000-0000-0000000008f2`")
+            && rendered.contains("column `subject_type`")
+            && rendered.contains("`Person`")
+            && rendered.contains("write `person`"),
+        "{rendered}"
+    );
+}

@@ -70,8 +70,14 @@ pub struct ObjectView<'a> {
     pub category: Category,
     /// Its attributes.
     pub attributes: &'a ObjectAttributes,
+    /// The canonical UUID its id spells, when it spells one otherwise (`{…}`,
+    /// `urn:uuid:…`, no hyphens, upper case): [`ObjectView::id`] gives it.
+    pub id_uuid: Option<rampart_grammar::Hyphenated>,
     /// The id of its agent (the agent as written when the catalog does not know it).
     pub agent_id: Option<&'a str>,
+    /// The canonical UUID an agent the catalog does not know spells, when it spells one
+    /// otherwise: [`ObjectView::agent`] gives it.
+    pub agent_uuid: Option<rampart_grammar::Hyphenated>,
     /// The name of its agent, when the catalog knows the agent.
     pub agent_name: Option<&'a str>,
     /// Whether its id is its key, `namespace/name` (a playbook or connection the catalog
@@ -81,9 +87,34 @@ pub struct ObjectView<'a> {
 }
 
 impl ObjectView<'_> {
-    /// Its id, trimmed (an id is an identity: [`crate::identity`]).
+    /// Its id, trimmed, and the canonical UUID when it spells one (an id is an
+    /// identity: [`crate::identity`]).
     pub fn id(&self) -> Option<&str> {
-        self.attributes.id.as_deref().map(str::trim)
+        match &self.id_uuid {
+            Some(uuid) => Some(uuid.as_str()),
+            None => self.attributes.id.as_deref().map(str::trim),
+        }
+    }
+
+    /// The id of its agent as selectors see it: [`ObjectView::agent_uuid`], else
+    /// [`ObjectView::agent_id`].
+    pub fn agent(&self) -> Option<&str> {
+        match &self.agent_uuid {
+            Some(uuid) => Some(uuid.as_str()),
+            None => self.agent_id,
+        }
+    }
+
+    /// [`ObjectView::agent_uuid`] for an agent written `agent`.
+    pub fn agent_uuid(agent: &str) -> Option<rampart_grammar::Hyphenated> {
+        let agent = agent.trim();
+        crate::identity::canonical_uuid(agent).filter(|uuid| uuid.as_str() != agent)
+    }
+
+    /// [`ObjectView::id_uuid`] for `attributes`.
+    pub fn id_uuid(attributes: &ObjectAttributes) -> Option<rampart_grammar::Hyphenated> {
+        let id = attributes.id.as_deref()?.trim();
+        crate::identity::canonical_uuid(id).filter(|uuid| uuid.as_str() != id)
     }
 
     /// The namespace and name its id gives when it is keyed ([`ObjectView::keyed`]).
@@ -125,7 +156,7 @@ impl ObjectView<'_> {
             Field::Class => a.class.as_deref(),
             Field::Status => a.status.as_deref(),
             Field::Health => a.health.as_deref(),
-            Field::Agent => self.agent_id.or(self.agent_name),
+            Field::Agent => self.agent().or(self.agent_name),
             Field::Category => a.category.as_deref(),
         }
     }

@@ -36,8 +36,11 @@ pub(crate) enum Resolved<'a> {
     Unknown(ObjectView<'a>),
 }
 
-/// A request's target after name resolution.
+/// A request's target after name resolution. It lives on the stack for one decision:
+/// boxing its largest variant, as the lint would have it, would allocate on every request
+/// (an object view holds its canonical uuid inline: [`ObjectView::id_uuid`]).
 #[derive(Clone, Copy, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum ResolvedTarget<'a> {
     /// One object per category named.
     Objects(PerCategory<Resolved<'a>>),

@@ -61,17 +61,23 @@ pub(crate) fn classify<'v>(
     if let Some(known) = by_id {
         return Ok(Resolved::Known(known));
     }
-    let (agent_id, agent_name) = match attributes.agent.as_deref() {
-        None => (None, None),
+    let (agent_id, agent_name, agent_uuid) = match attributes.agent.as_deref() {
+        None => (None, None, None),
         Some(agent) => match tables.selectors.agent(agent) {
-            Some((id, name)) => (Some(id), Some(name)),
-            None => (Some(agent), attributes.agent_name.as_deref()),
+            Some((id, name)) => (Some(id), Some(name), None),
+            None => (
+                Some(agent),
+                attributes.agent_name.as_deref(),
+                ObjectView::agent_uuid(agent),
+            ),
         },
     };
     Ok(Resolved::Unknown(ObjectView {
         category,
         attributes,
+        id_uuid: ObjectView::id_uuid(attributes),
         agent_id,
+        agent_uuid,
         agent_name,
         keyed: id_is_key,
     }))

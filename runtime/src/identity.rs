@@ -1,18 +1,41 @@
-//! How a key names a catalog object or agent: exactly, else trimmed, else trimmed and
-//! folded ([`rampart_grammar::fold`]). Object ids and agents are identities, not text to
-//! match: `C-DEV`, `c-dev ` and `c-dev` are one config (UUIDs, Mission Control's ids, are
-//! case-insensitive), so a request cannot make a known object look new by respelling it
-//! and escape the rules that hold for the catalog's object. The compiler holds catalogs to
-//! the same rule: two ids (or agent names) with one identity are an error there.
+//! How a key names a catalog object or agent: exactly, else trimmed, else — when the
+//! trimmed key is a UUID in a spelling Mission Control accepts ([`rampart_grammar::Uuid`]:
+//! in braces, after `urn:uuid:`, 32 hex digits without hyphens, any case) — as the
+//! canonical UUID (lowercase, hyphenated), else trimmed and folded
+//! ([`rampart_grammar::fold`]). Object ids and agents are identities, not text to match:
+//! `C-DEV`, `c-dev ` and `c-dev` are one config, and so are
+//! `{0190A3C1-7E2F-4B5A-8C9D-0123456789AB}`, `urn:uuid:0190a3c1-…` and
+//! `0190a3c17e2f4b5a8c9d0123456789ab` (Mission Control's ids are UUIDs, and its
+//! `uuid.Parse` and PostgreSQL's `uuid` type take every such spelling as the same id), so
+//! a request cannot make a known object look new by respelling it and escape the rules
+//! that hold for the catalog's object. The compiler holds catalogs to the same rule: two
+//! ids (or agent names) with one identity are an error there.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rampart_grammar::fold::{fold, fold_char, fold_into, is_folded};
+use rampart_grammar::{Hyphenated, Uuid};
 
-/// The identity of a key: trimmed (Unicode white space) and folded.
+/// The identity of a key: trimmed (Unicode white space), then the canonical UUID when it
+/// spells one, else folded.
 pub fn identity_key(key: &str) -> Cow<'_, str> {
-    fold(key.trim())
+    let trimmed = key.trim();
+    match canonical_uuid(trimmed) {
+        Some(uuid) if uuid.as_str() == trimmed => Cow::Borrowed(trimmed),
+        Some(uuid) => Cow::Owned(uuid.as_str().to_string()),
+        None => fold(trimmed),
+    }
+}
+
+/// The canonical text of the UUID `trimmed` spells in any accepted form, else `None`
+/// (allocates nothing).
+pub fn canonical_uuid(trimmed: &str) -> Option<Hyphenated> {
+    // Every accepted form is 32 to 45 bytes: a cheap test before parsing.
+    if !(32..=45).contains(&trimmed.len()) {
+        return None;
+    }
+    Uuid::read(trimmed).map(|u| u.hyphenated())
 }
 
 /// What a loose lookup found.
@@ -71,8 +94,9 @@ impl LooseKeys {
     }
 
     /// Looks `key` up: `exact` (the caller's exact index) first, then the trimmed key,
-    /// then every key with its identity. Allocates nothing unless several values are found
-    /// or the folded key is longer than [`FOLD_ON_STACK`].
+    /// then (a UUID) its canonical spelling, then every key with its identity. Allocates
+    /// nothing unless several values are found or the folded key is longer than
+    /// [`FOLD_ON_STACK`].
     pub fn find(&self, key: &str, exact: impl Fn(&str) -> Option<u32>) -> Found {
         if let Some(v) = exact(key) {
             return Found::One(v);
@@ -83,6 +107,17 @@ impl LooseKeys {
                 return Found::One(v);
             }
         }
+        let uuid = canonical_uuid(trimmed);
+        if let Some(uuid) = &uuid {
+            // The canonical spelling is folded already: it is its own identity.
+            let canonical = uuid.as_str();
+            let hit = if canonical == trimmed {
+                None
+            } else {
+                exact(canonical)
+            };
+            return Self::combine(hit, self.with_identity(canonical));
+        }
         let folded_hit = if is_folded(trimmed) {
             None
         } else {
@@ -92,7 +127,12 @@ impl LooseKeys {
                 None => exact(&fold(trimmed)),
             }
         };
-        match (folded_hit, self.with_identity(trimmed)) {
+        Self::combine(folded_hit, self.with_identity(trimmed))
+    }
+
+    /// What an exact hit on the identity and the keys spelled otherwise found together.
+    fn combine(hit: Option<u32>, loose: &[u32]) -> Found {
+        match (hit, loose) {
             (None, []) => Found::None,
             (Some(v), []) => Found::One(v),
             (None, [v]) => Found::One(*v),
@@ -127,6 +167,40 @@ mod tests {
         assert_eq!(loose.find("upper", exact), Found::One(3));
         assert_eq!(loose.find("y", exact), Found::None);
         assert_eq!(identity_key(" İD\u{3000}"), "id");
+    }
+
+    #[test]
+    fn every_spelling_of_a_uuid_is_the_canonical_uuid() {
+        let canonical = "0190a3c1-7e2f-4b5a-8c9d-0123456789ab";
+        let keys = [canonical, "{0190A3C1-7E2F-4B5A-8C9D-0123456789AC}", "c-dev"];
+        let exact = |k: &str| keys.iter().position(|x| *x == k).map(|i| i as u32);
+        let loose = LooseKeys::build(keys.iter().enumerate().map(|(i, k)| (*k, i as u32)));
+        for spelling in [
+            canonical,
+            " {0190a3c1-7e2f-4b5a-8c9d-0123456789ab}",
+            "urn:uuid:0190a3c1-7e2f-4b5a-8c9d-0123456789ab",
+            "URN:UUID:0190A3C1-7E2F-4B5A-8C9D-0123456789AB",
+            "0190a3c17e2f4b5a8c9d0123456789ab",
+            "0190A3C17E2F4B5A8C9D0123456789AB",
+        ] {
+            assert_eq!(identity_key(spelling), canonical, "{spelling}");
+            assert_eq!(loose.find(spelling, exact), Found::One(0), "{spelling}");
+        }
+        // A catalog key spelled otherwise is found by every spelling too.
+        for spelling in [
+            "0190a3c1-7e2f-4b5a-8c9d-0123456789ac",
+            "urn:uuid:0190a3c1-7e2f-4b5a-8c9d-0123456789ac",
+            "0190a3c17e2f4b5a8c9d0123456789ac",
+        ] {
+            assert_eq!(loose.find(spelling, exact), Found::One(1), "{spelling}");
+        }
+        // Not a uuid: what it is.
+        assert_eq!(identity_key("{c-dev}"), "{c-dev}");
+        assert_eq!(loose.find("{c-dev}", exact), Found::None);
+        assert_eq!(
+            loose.find("0190a3c1-7e2f-4b5a-8c9d-0123456789a", exact),
+            Found::None
+        );
     }
 
     #[test]

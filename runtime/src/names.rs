@@ -262,8 +262,27 @@ impl Names {
     pub(crate) fn principal(&self, subject: &str) -> Result<u32, RequestError> {
         let found = self
             .principal_index
-            .get([&self.principal_names, &self.principal_names], subject);
+            .get([&self.principal_names, &self.principal_names], subject)
+            .or_else(|| self.principal_by_uuid(subject));
         self.principal_found(subject, found)
+    }
+
+    /// A subject that names a principal by id in another spelling of its uuid
+    /// (`{…}`, `urn:uuid:…`, no hyphens, any case; after `playbook:` or `notification:`
+    /// for a service), by the canonical uuid ([`crate::identity`]).
+    fn principal_by_uuid(&self, subject: &str) -> Option<u32> {
+        let (prefix, id) = ["playbook:", "notification:"]
+            .into_iter()
+            .find_map(|p| subject.strip_prefix(p).map(|id| (p, id)))
+            .unwrap_or(("", subject));
+        let uuid = crate::identity::canonical_uuid(id.trim())?;
+        let key = format!("{prefix}{}", uuid.as_str());
+        (key != subject)
+            .then(|| {
+                self.principal_index
+                    .get([&self.principal_names, &self.principal_names], &key)
+            })
+            .flatten()
     }
 
     /// [`NameIndex::begin`] for a subject.
@@ -282,6 +301,7 @@ impl Names {
             subject,
             lookup,
         );
+        let found = found.or_else(|| self.principal_by_uuid(subject));
         self.principal_found(subject, found)
     }
 
@@ -486,6 +506,17 @@ fn principal_index(principals: &[PrincipalName]) -> PrincipalIndex {
             .push(i);
         if let Some(id) = p.id.as_ref().filter(|id| **id != p.key) {
             exact.entry(format!("{prefix}{id}")).or_default().push(i);
+        }
+        // An id spelled otherwise than its canonical uuid is found by that too.
+        if let Some(uuid) = p
+            .id
+            .as_deref()
+            .and_then(|id| crate::identity::canonical_uuid(id.trim()).filter(|u| u.as_str() != id))
+        {
+            exact
+                .entry(format!("{prefix}{}", uuid.as_str()))
+                .or_default()
+                .push(i);
         }
         if let (PrincipalKind::Person, Some(name)) = (p.kind, &p.name) {
             by_name.entry(name.clone()).or_default().push(i);

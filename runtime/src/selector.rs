@@ -152,7 +152,7 @@ impl CompiledSelector {
             SelectorField::Agent => self
                 .agent
                 .as_ref()
-                .is_none_or(|p| agent_matches(p, object.agent_id, object.agent_name)),
+                .is_none_or(|p| agent_matches(p, object.agent(), object.agent_name)),
             SelectorField::TagSelector => map(&self.tag_selector, object.tags()),
             SelectorField::LabelSelector => map(&self.label_selector, object.labels()),
             SelectorField::FieldSelector => self
@@ -312,7 +312,7 @@ pub fn narrowing_matches(
     }
     let agent_ok = agents.is_none_or(|agents| {
         agents.iter().any(|a| {
-            object.agent_id.is_some_and(|id| eq_fold(a, id))
+            object.agent().is_some_and(|id| eq_fold(a, id))
                 || object.agent_name.is_some_and(|n| eq_fold(a, n))
         })
     });

@@ -160,7 +160,9 @@ impl Selectors {
         let view = ObjectView {
             category,
             attributes: &attributes,
+            id_uuid: ObjectView::id_uuid(&attributes),
             agent_id: None,
+            agent_uuid: None,
             agent_name: None,
             keyed,
         };
