@@ -437,3 +437,32 @@ fn a_star_inside_a_selector_value_is_refused() {
         );
     }
 }
+
+/// A scope reference is looked up by namespace and name apart (adversary case07): a
+/// joined `namespace/name` made `{namespace: c, name: a/b}` find the Scope
+/// `{namespace: c/a, name: b}`, and the reverse, where Mission Control finds nothing. A
+/// Scope's namespace and name must follow Kubernetes' name rules (no `/`).
+#[test]
+fn scope_references_never_collide_on_a_joined_key() {
+    let case = |scope_ns: &str, scope_name: &str, ref_ns: &str, ref_name: &str| {
+        problems(&format!(
+            "apiVersion: mission-control.flanksource.com/v1\nkind: Scope\nmetadata: {{name: '{scope_name}', namespace: '{scope_ns}'}}\nspec:\n  targets: [{{config: {{name: '*'}}}}]\n---\n{}",
+            permission(&format!("    scopes: [{{namespace: '{ref_ns}', name: '{ref_name}'}}]"))
+        ))
+    };
+    let a = case("c/a", "b", "c", "a/b");
+    assert!(
+        a.iter()
+            .any(|p| p.contains("`metadata.namespace` is not a valid namespace"))
+            && a.iter().any(|p| p.contains("unknown scope `c/a/b`")),
+        "{a:#?}"
+    );
+    let b = case("c", "a/b", "c/a", "b");
+    assert!(
+        b.iter()
+            .any(|p| p.contains("`metadata.name` is not a valid Kubernetes object name"))
+            && b.iter().any(|p| p.contains("unknown scope `c/a/b`")),
+        "{b:#?}"
+    );
+    assert_eq!(case("c", "a.b", "c", "a.b"), Vec::<String>::new());
+}
