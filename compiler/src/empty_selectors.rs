@@ -242,10 +242,10 @@ fn scope_targets_matching_nothing(
         else {
             continue;
         };
-        let key = format!("{}/{}", namespace.value, scope_name.value);
-        let Some((_, scope)) = scopes.get(&key) else {
+        let Some((_, scope)) = scopes.get(&namespace.value, &scope_name.value) else {
             continue;
         };
+        let key = &scope.key;
         for (t, target) in scope.targets.iter().enumerate() {
             let (Some(c), Some(selector)) = (target.kind.category(), &target.selector) else {
                 continue;

@@ -1077,7 +1077,7 @@ impl<'a> Resolver<'a> {
             return None;
         };
         let key = format!("{}/{}", namespace.value, name.value);
-        let Some((index, scope)) = self.model.scopes.get(&key) else {
+        let Some((index, scope)) = self.model.scopes.get(&namespace.value, &name.value) else {
             let help = match rampart_runtime::suggest::nearest(
                 &key,
                 self.model.scopes.list.iter().map(|s| s.key.as_str()),

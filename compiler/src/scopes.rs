@@ -18,10 +18,11 @@ use crate::documents::policy::SelectorSpec;
 use crate::documents::scope::{ScopeDocument, ScopeSelector, TargetKind, MAX_TARGETS, MIN_TARGETS};
 use crate::documents::Documents;
 use crate::located::Located;
-use crate::metadata::{canonical_uid, namespace_of};
+use crate::metadata::{canonical_uid, namespace_of, Metadata};
 use crate::selector::compile_selector;
 use crate::source::Location;
 use crate::world::World;
+use rampart_runtime::connection::kubernetes_names::NameRule;
 
 /// One target of a Scope, compiled.
 #[derive(Clone, Debug)]
@@ -56,14 +57,18 @@ pub struct ScopeInfo {
 pub struct Scopes {
     /// The Scopes in document order.
     pub list: Vec<ScopeInfo>,
-    /// `namespace/name` -> index into `list`.
-    pub by_key: BTreeMap<String, usize>,
+    /// `(namespace, name)` -> index into `list`: the two compared apart, as Mission
+    /// Control looks a scope up by its two columns (a joined `namespace/name` would find
+    /// the Scope `{namespace: c/a, name: b}` for a reference to `{namespace: c, name: a/b}`).
+    pub by_key: BTreeMap<(String, String), usize>,
 }
 
 impl Scopes {
-    /// The Scope named `namespace/name`, with its index.
-    pub fn get(&self, key: &str) -> Option<(usize, &ScopeInfo)> {
-        let index = *self.by_key.get(key)?;
+    /// The Scope of this namespace and name, with its index.
+    pub fn get(&self, namespace: &str, name: &str) -> Option<(usize, &ScopeInfo)> {
+        let index = *self
+            .by_key
+            .get(&(namespace.to_string(), name.to_string()))?;
         self.list.get(index).map(|s| (index, s))
     }
 }
@@ -80,14 +85,24 @@ pub fn read_scopes(
     for doc in &documents.scopes {
         let before = diagnostics.len();
         let metadata = &doc.value.metadata;
-        let key = format!("{}/{}", namespace_of(metadata), metadata.name.value);
+        let namespace = namespace_of(metadata);
+        let name = metadata.name.value.clone();
+        let key = format!("{namespace}/{name}");
         let location = doc.at(&metadata.name);
         let uid = canonical_uid(doc, metadata, "Scope").unwrap_or_else(|d| {
             diagnostics.push(d);
             None
         });
+        let named = names_are_valid(doc, metadata, &mut diagnostics);
         let targets = read_targets(world, doc, lookups, &mut diagnostics);
-        if let Some(first) = scopes.get(&key).map(|(_, s)| s.location.display()) {
+        if !named {
+            // Never found by any reference: a reference to it is an unknown scope.
+            continue;
+        }
+        if let Some(first) = scopes
+            .get(&namespace, &name)
+            .map(|(_, s)| s.location.display())
+        {
             diagnostics.push(
                 Diagnostic::at(
                     location.clone(),
@@ -98,7 +113,7 @@ pub fn read_scopes(
             );
             continue;
         }
-        scopes.by_key.insert(key.clone(), scopes.list.len());
+        scopes.by_key.insert((namespace, name), scopes.list.len());
         scopes.list.push(ScopeInfo {
             key,
             uid,
@@ -110,11 +125,14 @@ pub fn read_scopes(
     // A Scope that did not parse was reported where it is written; the permissions that
     // reference it find it (invalid, so granting nothing) instead of each reporting an
     // unknown scope.
-    for (key, location) in &documents.unparsed_scopes {
-        if scopes.get(key).is_none() {
-            scopes.by_key.insert(key.clone(), scopes.list.len());
+    for ((namespace, name), location) in &documents.unparsed_scopes {
+        let valid = NameRule::Namespace.allows(namespace) && NameRule::ObjectName.allows(name);
+        if valid && scopes.get(namespace, name).is_none() {
+            scopes
+                .by_key
+                .insert((namespace.clone(), name.clone()), scopes.list.len());
             scopes.list.push(ScopeInfo {
-                key: key.clone(),
+                key: format!("{namespace}/{name}"),
                 uid: None,
                 location: location.clone(),
                 targets: Vec::new(),
@@ -123,6 +141,43 @@ pub fn read_scopes(
         }
     }
     (scopes, diagnostics)
+}
+
+/// Whether a Scope's `metadata.namespace` and `metadata.name` follow Kubernetes' rules
+/// (a DNS-1123 label, a DNS-1123 subdomain), as every Scope Mission Control stores from
+/// its CRD does; each that does not is an error. So neither holds a `/`, and no
+/// reference can be read two ways.
+fn names_are_valid(
+    doc: &Located<ScopeDocument>,
+    metadata: &Metadata,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> bool {
+    let mut valid = true;
+    if let Some(namespace) = &metadata.namespace {
+        if let Err(e) = NameRule::Namespace.check(&namespace.value) {
+            valid = false;
+            diagnostics.push(
+                Diagnostic::at(
+                    doc.at(namespace),
+                    format!("a Scope's `metadata.namespace` is not a valid {}", e.rule()),
+                )
+                .field("metadata.namespace")
+                .help(e.help()),
+            );
+        }
+    }
+    if let Err(e) = NameRule::ObjectName.check(&metadata.name.value) {
+        valid = false;
+        diagnostics.push(
+            Diagnostic::at(
+                doc.at(&metadata.name),
+                format!("a Scope's `metadata.name` is not a valid {}", e.rule()),
+            )
+            .field("metadata.name")
+            .help(e.help()),
+        );
+    }
+    valid
 }
 
 fn read_targets(

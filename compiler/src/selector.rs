@@ -2,7 +2,7 @@
 //! with its grammar (item patterns, label selectors, search queries), every error located
 //! at its exact bytes. Permissions' selectors and Scope targets are compiled here alike.
 
-use rampart_grammar::{ItemPattern, LabelSelector, SearchQuery};
+use rampart_grammar::{ItemPattern, LabelSelector, Operator, Requirement, SearchQuery};
 use rampart_runtime::selector::{CompiledSelector, SELECTOR_OPTIONS};
 
 use crate::diagnostic::Diagnostic;
@@ -122,14 +122,26 @@ impl<T> SelectorFields<'_, T> {
             );
             return None;
         }
-        LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
+        let selector = LabelSelector::parse_with(&text.value, SELECTOR_OPTIONS)
             .map_err(|e| {
                 self.errors.push(
                     Diagnostic::at(at_grammar_error(self.file, text, &e), e.to_string())
                         .field(format!("{}.{name}", self.field)),
                 )
             })
-            .ok()
+            .ok()?;
+        let mut refused = false;
+        for requirement in selector.requirements() {
+            if let Some((message, help)) = star_in_value(name, requirement) {
+                refused = true;
+                self.errors.push(
+                    Diagnostic::at(self.file.at(text), message)
+                        .field(format!("{}.{name}", self.field))
+                        .help(help),
+                );
+            }
+        }
+        (!refused).then_some(selector)
     }
 
     /// The `search` field's query; `None` when absent or wrong.
@@ -144,6 +156,58 @@ impl<T> SelectorFields<'_, T> {
             })
             .ok()
     }
+}
+
+/// A requirement whose value holds `*`, as Mission Control would misread it: the message
+/// and help of the refusal, `None` when both readings agree.
+///
+/// Upstream's `ResourceSelector.Canonical()` (duty `types/resource_selector_canonical.go`,
+/// applied before every in-memory match and every query) reads no `*` in a selector value
+/// as a pattern: in `tagSelector` and `labelSelector` a requirement `k=v`, `k==v` or
+/// `k in (..)` with `*` in a value becomes `k` (the key exists), and `k!=v` or
+/// `k notin (..)` with `*` is dropped; in `fieldSelector` every requirement with `*` is
+/// dropped. Read as a pattern instead, a deny would cover less than upstream's and an
+/// allow upstream reads as nothing would grant, so only `*` alone under `=`, `==` or `in`
+/// (which means "the key exists" in both readings) is accepted.
+fn star_in_value(field: &str, requirement: &Requirement) -> Option<(String, String)> {
+    if !requirement.values.iter().any(|v| v.contains('*')) {
+        return None;
+    }
+    let key = &requirement.key;
+    let exists = matches!(
+        requirement.operator,
+        Operator::Equals | Operator::DoubleEquals | Operator::In
+    );
+    if field != "fieldSelector" && exists {
+        if requirement
+            .values
+            .iter()
+            .all(|v| !v.contains('*') || v == "*")
+        {
+            return None;
+        }
+        return Some((
+            format!(
+                "`*` inside a `{field}` value: Mission Control reads `{requirement}` as `{key}` (any value), not as a pattern"
+            ),
+            format!(
+                "write `{key}` for any value, or list the values (`{key} in (a,b)`)"
+            ),
+        ));
+    }
+    let instead = if field == "fieldSelector" {
+        format!("list the values (`{key} in (a,b)`), or use `types`, `statuses` or `search` for a pattern")
+    } else {
+        format!(
+            "list the values (`{key} notin (a,b)`), or write `!{key}` for objects without the key"
+        )
+    };
+    Some((
+        format!(
+            "`*` inside a `{field}` value: Mission Control drops `{requirement}` (it constrains nothing there), so it is no pattern"
+        ),
+        instead,
+    ))
 }
 
 /// Whether a selector constrains nothing as upstream's `Canonical()` counts it:

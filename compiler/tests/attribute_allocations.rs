@@ -50,7 +50,7 @@ spec:
   actions: [read]
   object:
     configs:
-      - tagSelector: "env in (prod,staging),team=pay*,!legacy"
+      - tagSelector: "env in (prod,staging),team in (pay,payments),!legacy"
 ---
 apiVersion: mission-control.flanksource.com/v1
 kind: Permission
@@ -60,7 +60,7 @@ spec:
   actions: [read]
   object:
     components:
-      - labelSelector: "tier=web-*,replicas>2"
+      - labelSelector: "tier in (web-backend,web-frontend),replicas>2"
 ---
 apiVersion: mission-control.flanksource.com/v1
 kind: Permission
@@ -71,7 +71,7 @@ spec:
   object:
     configs:
       - name: "*-api-*,!*-canary"
-        fieldSelector: "type=Kubernetes*,status=healthy"
+        fieldSelector: "status in (healthy,running),health!=unhealthy"
 ---
 apiVersion: mission-control.flanksource.com/v1
 kind: Permission

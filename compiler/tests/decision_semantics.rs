@@ -856,3 +856,41 @@ fn an_uncatalogued_agent_in_another_uuid_spelling_is_its_canonical_uuid() {
         "allow"
     );
 }
+
+/// A described config's `namespace` and `tags.namespace` that differ (adversary case04):
+/// Mission Control reads a config's namespace from `tags["namespace"]` only, so Rampart
+/// preferring the `namespace` attribute let `{namespace: prod, tags: {namespace:
+/// kube-system}}` escape a deny on kube-system. Refused, naming both; when they agree, or
+/// only one is given, the request is decided.
+#[test]
+fn a_described_config_with_two_namespaces_is_refused() {
+    let t = tables(IDENTITY_CATALOG, &identity_policy());
+    for attributes in [
+        r#"{"id": "new", "namespace": "prod", "tags": {"namespace": "kube-system"}}"#,
+        r#"{"id": "new", "namespace": "kube-system", "tags": {"namespace": "prod"}}"#,
+    ] {
+        let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
+        let request = Request::new(
+            "john@example.com",
+            "read",
+            Target::Objects(Objects::new().with(Category::Config, ObjectRef::Attributes(&a))),
+        );
+        let error = t
+            .is_authorized(&request)
+            .expect_err(&format!("{attributes} must be refused"));
+        assert_eq!(error.code(), "invalid_request", "{attributes}");
+        let message = error.to_string();
+        assert!(
+            message.contains("`prod`") && message.contains("`kube-system`"),
+            "{attributes}: {message}"
+        );
+    }
+    for attributes in [
+        r#"{"id": "new", "namespace": "prod", "tags": {"namespace": "prod"}}"#,
+        r#"{"id": "new", "namespace": "prod"}"#,
+        r#"{"id": "new", "tags": {"namespace": "prod"}}"#,
+    ] {
+        let answer = on_attributes(&t, "read", attributes);
+        assert!(!answer.starts_with("error"), "{attributes}: {answer}");
+    }
+}

@@ -376,3 +376,93 @@ fn a_permission_naming_views_decides_nothing_and_lint_says_so() {
         "unknown field `nme`",
     );
 }
+
+/// A `*` inside a tag, label or field selector value (adversary case01). Mission Control's
+/// `ResourceSelector.Canonical()` (duty `types/resource_selector_canonical.go`), called
+/// before every match, turns `k=v*`, `k==v*` and `k in (v*)` into `k` (the tag exists)
+/// and drops `k!=v*`, `k notin (v*)` and every field-selector requirement holding `*`.
+/// Read as a pattern, a deny would be narrower than upstream's and an allow that grants
+/// nothing upstream would grant: refused, in Scope targets and permissions alike. A value
+/// that is `*` alone under `=`, `==`, `in` means "the tag exists" in both readings.
+#[test]
+fn a_star_inside_a_selector_value_is_refused() {
+    let refused: &[(&str, &str)] = &[
+        (
+            "tagSelector: 'namespace=kube-*'",
+            "reads `namespace=kube-*` as `namespace`",
+        ),
+        (
+            "tagSelector: 'namespace==*-system'",
+            "reads `namespace==*-system` as `namespace`",
+        ),
+        (
+            "labelSelector: 'app in (web,api*)'",
+            "reads `app in (api*,web)` as `app`",
+        ),
+        (
+            "tagSelector: 'namespace!=kube-*'",
+            "drops `namespace!=kube-*`",
+        ),
+        (
+            "tagSelector: 'env=prod,namespace notin (kube-*)'",
+            "drops `namespace notin (kube-*)`",
+        ),
+        ("tagSelector: 'namespace!=*'", "drops `namespace!=*`"),
+        (
+            "fieldSelector: 'type=Kubernetes*'",
+            "drops `type=Kubernetes*`",
+        ),
+        ("fieldSelector: 'owner=*'", "drops `owner=*`"),
+    ];
+    for (field, wanted) in refused {
+        let (name, _) = field.split_once(':').unwrap();
+        if name == "tagSelector" {
+            one_problem(&scope("s", &format!("    - config: {{{field}}}")), wanted);
+        }
+        let found = problems(&permission(&format!("    configs: [{{{field}}}]")));
+        assert!(
+            found.len() == 1 && found[0].contains(wanted) && found[0].contains(name),
+            "{field}: {found:#?}"
+        );
+    }
+    for accepted in [
+        "tagSelector: 'namespace=*'",
+        "tagSelector: 'namespace==*,env=prod'",
+        "labelSelector: 'app in (web,*)'",
+    ] {
+        assert_eq!(
+            problems(&permission(&format!("    configs: [{{{accepted}}}]"))),
+            Vec::<String>::new(),
+            "{accepted}"
+        );
+    }
+}
+
+/// A scope reference is looked up by namespace and name apart (adversary case07): a
+/// joined `namespace/name` made `{namespace: c, name: a/b}` find the Scope
+/// `{namespace: c/a, name: b}`, and the reverse, where Mission Control finds nothing. A
+/// Scope's namespace and name must follow Kubernetes' name rules (no `/`).
+#[test]
+fn scope_references_never_collide_on_a_joined_key() {
+    let case = |scope_ns: &str, scope_name: &str, ref_ns: &str, ref_name: &str| {
+        problems(&format!(
+            "apiVersion: mission-control.flanksource.com/v1\nkind: Scope\nmetadata: {{name: '{scope_name}', namespace: '{scope_ns}'}}\nspec:\n  targets: [{{config: {{name: '*'}}}}]\n---\n{}",
+            permission(&format!("    scopes: [{{namespace: '{ref_ns}', name: '{ref_name}'}}]"))
+        ))
+    };
+    let a = case("c/a", "b", "c", "a/b");
+    assert!(
+        a.iter()
+            .any(|p| p.contains("`metadata.namespace` is not a valid namespace"))
+            && a.iter().any(|p| p.contains("unknown scope `c/a/b`")),
+        "{a:#?}"
+    );
+    let b = case("c", "a/b", "c/a", "b");
+    assert!(
+        b.iter()
+            .any(|p| p.contains("`metadata.name` is not a valid Kubernetes object name"))
+            && b.iter().any(|p| p.contains("unknown scope `c/a/b`")),
+        "{b:#?}"
+    );
+    assert_eq!(case("c", "a.b", "c", "a.b"), Vec::<String>::new());
+}

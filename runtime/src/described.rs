@@ -19,7 +19,10 @@
 //! - any value it gives (id, name, namespace, type, class, agent, status, health, a
 //!   playbook's category, a tag's, label's or property's key or value) has white space at
 //!   either end or holds a control character: such a value is no spelling of any object's,
-//!   and deciding it as written would make `c-dev ` a new object beside `c-dev`.
+//!   and deciding it as written would make `c-dev ` a new object beside `c-dev`;
+//! - a config's `namespace` and `tags.namespace` both given and different (Mission
+//!   Control reads only the tag, Rampart the attribute first: either choice would let a
+//!   request escape a deny the other reading matches).
 //!
 //! A playbook or connection the catalog does not hold may be described without a
 //! namespace (Mission Control's own scope tests decide `{id, name}` playbooks): a selector
@@ -122,6 +125,20 @@ fn well_formed(category: Category, attributes: &ObjectAttributes) -> Result<(), 
         for (key, value) in entries {
             refuse_malformed(category, map, None, key)?;
             refuse_malformed(category, map, Some(key), value)?;
+        }
+    }
+    // Mission Control reads a config's namespace from `tags["namespace"]` alone; Rampart
+    // from the `namespace` attribute first. Two that differ would let one reading escape
+    // a deny the other matches: refused, naming both, never one silently chosen.
+    if category == Category::Config {
+        if let (Some(attribute), Some(tag)) = (namespace, tags.get("namespace")) {
+            if attribute != tag {
+                return Err(RequestError::invalid(format!(
+                    "a config described by attributes: its namespace `{}` and its tag `namespace` `{}` differ; Mission Control reads a config's namespace from the tag alone: send one, or both equal",
+                    Shown(attribute),
+                    Shown(tag)
+                )));
+            }
         }
     }
     Ok(())

@@ -76,9 +76,9 @@ pub struct Documents {
     pub groups: Vec<Located<PermissionGroupDocument>>,
     /// `kind: Scope`.
     pub scopes: Vec<Located<ScopeDocument>>,
-    /// The Scopes that did not parse (`namespace/name` and the document's start): their
+    /// The Scopes that did not parse (`(namespace, name)` and the document's start): their
     /// error is reported at the Scope, and a reference to one is no error of its own.
-    pub unparsed_scopes: Vec<(String, Location)>,
+    pub unparsed_scopes: Vec<((String, String), Location)>,
     /// `kind: Connection`, its sections typed.
     pub connections: Vec<Located<Connection>>,
     /// `kind: PermissionTest`.
@@ -443,7 +443,7 @@ fn read_kind(
                         .and_then(|m| m.namespace.as_deref())
                         .unwrap_or("default");
                     out.unparsed_scopes
-                        .push((format!("{namespace}/{name}"), doc.start_location()));
+                        .push(((namespace.to_string(), name.clone()), doc.start_location()));
                 }
             }
         },

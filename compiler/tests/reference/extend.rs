@@ -136,7 +136,14 @@ fn grow_object(o: &Object, category: usize, rng: &mut Rng) -> Option<Object> {
     };
     match *options.get(rng.below(options.len()))? {
         0 => {
-            let key = free_key(&o.tags, &["env", "namespace", "team", "app"])?;
+            // A config with a namespace gets no `namespace` tag (one that differed would
+            // make the request invalid; one that agreed would add nothing).
+            let keys: &[&str] = if category == CONFIG && o.namespace.is_some() {
+                &["env", "team", "app"]
+            } else {
+                &["env", "namespace", "team", "app"]
+            };
+            let key = free_key(&o.tags, keys)?;
             let value = rng
                 .pick(&["prod", "dev", "ns-a", "web", "PROD"])
                 .to_string();

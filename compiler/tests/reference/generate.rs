@@ -88,7 +88,15 @@ fn object_strategy(category: usize, index: usize, agents: usize) -> impl Strateg
                     if let Some(env) = env {
                         tags.insert("env".to_string(), env.to_string());
                     }
+                    // A config's `namespace` and `namespace` tag, both given, agree: a
+                    // described config whose two differ is an invalid request.
+                    let has_namespace = !(no_ns && category == CONFIG);
                     if let Some(tag_ns) = tag_ns {
+                        let tag_ns = if category == CONFIG && has_namespace {
+                            ns
+                        } else {
+                            tag_ns
+                        };
                         tags.insert("namespace".to_string(), tag_ns.to_string());
                     }
                     if let Some(app) = app {
