@@ -5,6 +5,10 @@
 //!
 //! `rampart catalog grants [--role NAME] [--schema SCHEMA]`: the least-privilege role
 //! that can read it.
+//!
+//! Both need the `postgres` feature (a default one); without it they refuse to run.
+
+#![cfg_attr(not(feature = "postgres"), allow(dead_code, unused_imports))]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,11 +16,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "postgres")]
 use rampart_mission_control::catalog_read::{CatalogSummary, Progress, ReadOptions};
+#[cfg(feature = "postgres")]
 use rampart_mission_control::error::SourceError;
+#[cfg(feature = "postgres")]
 use rampart_mission_control::pull::{pull, JsonSink};
+#[cfg(feature = "postgres")]
 use rampart_mission_control::session::Database;
 
+#[cfg(feature = "postgres")]
 use crate::database::{database_failure, progress_message};
 use crate::outcome::{Failure, Outcome};
 use crate::output::{rounded, Format, Output};
@@ -49,6 +58,7 @@ pub(crate) struct PostgresArgs {
     pub schema: String,
 }
 
+#[cfg(feature = "postgres")]
 impl PostgresArgs {
     /// The database.
     pub fn database(&self) -> Database {
@@ -80,6 +90,7 @@ struct GrantsArgs {
     schema: String,
 }
 
+#[cfg(feature = "postgres")]
 pub fn run(args: Args) -> Outcome {
     match args.command {
         Command::Pull(args) => run_pull(args),
@@ -87,6 +98,12 @@ pub fn run(args: Args) -> Outcome {
     }
 }
 
+#[cfg(not(feature = "postgres"))]
+pub fn run(_args: Args) -> Outcome {
+    Err(crate::features::not_built("`rampart catalog`", "postgres"))
+}
+
+#[cfg(feature = "postgres")]
 fn run_grants(args: GrantsArgs) -> Outcome {
     for (what, value) in [("role", &args.role), ("schema", &args.schema)] {
         if value.is_empty() || rampart_runtime::text::has_control_characters(value) {
@@ -104,6 +121,7 @@ fn run_grants(args: GrantsArgs) -> Outcome {
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(feature = "postgres")]
 fn run_pull(args: PullArgs) -> Outcome {
     let started = Instant::now();
     let database = args.postgres.database();
@@ -177,6 +195,7 @@ fn run_pull(args: PullArgs) -> Outcome {
 
 /// Prints a read's summary: on standard output when the data went to a file, else on
 /// standard error; warnings (rows left out) always on standard error.
+#[cfg(feature = "postgres")]
 pub(crate) fn report_summary(
     summary: &CatalogSummary,
     format: Format,

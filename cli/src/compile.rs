@@ -6,7 +6,8 @@
 //! documents of PATHS ([`rampart_mission_control::world_read`]); rows left out are
 //! warned about and counted (an expired deny is kept in force, and warned), and an allow
 //! with an `until` ahead is named, since the tables keep granting it until they are
-//! compiled again.
+//! compiled again. That needs the `postgres` feature (a default one); without it
+//! `--postgres` is refused.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -120,7 +121,7 @@ pub fn run(args: Args) -> Outcome {
         ),
         Some(url) => match compile_from_database(&args, url, &bar, &phases) {
             Ok((compiled, read)) => (compiled, Some(read)),
-            Err(exit) => return Ok(exit),
+            Err(end) => return end,
         },
     };
     bar.set_message("write");
@@ -142,22 +143,37 @@ pub fn run(args: Args) -> Outcome {
             &compiled.stats,
             size,
             signed,
-            database_read.as_ref(),
+            database_read.as_ref().map(database_json),
         ))?,
         Format::Text => text_summary(&args.output, &compiled.stats, size, signed, &mut out)?,
     }
-    if let (Some((summary, findings)), Format::Text) = (&database_read, args.format) {
-        database_report(summary, findings, &mut out)?;
+    if let (Some(read), Format::Text) = (&database_read, args.format) {
+        database_report(read, &mut out)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// What `compile --postgres` read besides the compiled tables: the counts and rows left
 /// out, and the findings of the policy rows.
+#[cfg(feature = "postgres")]
 type DatabaseRead = (
     rampart_mission_control::catalog_read::CatalogSummary,
     rampart_mission_control::policy_read::PolicyFindings,
 );
+
+/// Nothing is ever read from a database in a build without the `postgres` feature.
+#[cfg(not(feature = "postgres"))]
+type DatabaseRead = std::convert::Infallible;
+
+/// What [`compile_from_database`] gives: the compile and what was read, or how the
+/// command ends.
+type FromDatabase = Result<
+    (
+        Result<rampart_compiler::compile::Compiled, Vec<rampart_compiler::diagnostic::Diagnostic>>,
+        DatabaseRead,
+    ),
+    Outcome,
+>;
 
 /// An interrupted compile (Ctrl-C, SIGTERM, SIGHUP) removes the temporary file it was
 /// writing; the output file is untouched, as on any other failure. Installed by `compile`
@@ -172,18 +188,13 @@ fn remove_in_flight_on_interrupt() {
 /// Reads the catalog and the policy rows from Mission Control's database (beside the
 /// documents of `args.paths`), prints the warnings about rows and compiles them. A failed
 /// read is reported and becomes the exit code (`Err`).
+#[cfg(feature = "postgres")]
 fn compile_from_database(
     args: &Args,
     url: &str,
     bar: &Arc<ProgressBar>,
     phases: &dyn Fn(rampart_compiler::compile::Phase),
-) -> Result<
-    (
-        Result<rampart_compiler::compile::Compiled, Vec<rampart_compiler::diagnostic::Diagnostic>>,
-        DatabaseRead,
-    ),
-    ExitCode,
-> {
+) -> FromDatabase {
     let database =
         rampart_mission_control::session::Database::new(url.to_string(), args.schema.clone());
     let shown = Arc::clone(bar);
@@ -197,7 +208,7 @@ fn compile_from_database(
         Err(e) => {
             bar.finish_and_clear();
             eprintln!("nothing written");
-            return Err(crate::database::database_failure(&e));
+            return Err(Ok(crate::database::database_failure(&e)));
         }
     };
     for w in &world.summary.warnings {
@@ -205,6 +216,21 @@ fn compile_from_database(
     }
     let compiled = rampart_compiler::compile::compile_loaded(world.loaded, phases);
     Ok((compiled, (world.summary, world.findings)))
+}
+
+/// Refuses `--postgres` in a build without the `postgres` feature.
+#[cfg(not(feature = "postgres"))]
+fn compile_from_database(
+    _args: &Args,
+    _url: &str,
+    bar: &Arc<ProgressBar>,
+    _phases: &dyn Fn(rampart_compiler::compile::Phase),
+) -> FromDatabase {
+    bar.finish_and_clear();
+    Err(Err(crate::features::not_built(
+        "`rampart compile --postgres`",
+        "postgres",
+    )))
 }
 
 /// Writes the tables to `output` (signed with `key` if given) and returns their size in
@@ -238,7 +264,7 @@ fn json_summary(
     s: &rampart_compiler::compile::Stats,
     size: usize,
     signed: bool,
-    database_read: Option<&DatabaseRead>,
+    database: Option<serde_json::Value>,
 ) -> serde_json::Value {
     let seconds = rounded(s.elapsed.as_secs_f64(), 3);
     let peak = peak_memory_mib();
@@ -257,18 +283,28 @@ fn json_summary(
     "seconds": seconds,
     "peak_memory_mib": peak,
     });
-    if let Some((summary, findings)) = database_read {
-        let database = serde_json::json!({
-            "counts": summary.counts,
-            "skipped": summary.skipped,
-            "rows_warned": summary.warning_count,
-            "earliest_until": findings.earliest_until,
-        });
+    if let Some(database) = database {
         if let Some(object) = value.as_object_mut() {
             object.insert("database".to_string(), database);
         }
     }
     value
+}
+
+/// What was read from the database, for the JSON summary.
+#[cfg(feature = "postgres")]
+fn database_json((summary, findings): &DatabaseRead) -> serde_json::Value {
+    serde_json::json!({
+        "counts": summary.counts,
+        "skipped": summary.skipped,
+        "rows_warned": summary.warning_count,
+        "earliest_until": findings.earliest_until,
+    })
+}
+
+#[cfg(not(feature = "postgres"))]
+fn database_json(read: &DatabaseRead) -> serde_json::Value {
+    match *read {}
 }
 
 /// The summary of a compile as lines of text: what was compiled and written, the
@@ -308,12 +344,14 @@ fn text_summary(
     Ok(())
 }
 
+#[cfg(not(feature = "postgres"))]
+fn database_report(read: &DatabaseRead, _out: &mut Output) -> Result<(), Failure> {
+    match *read {}
+}
+
 /// What `compile --postgres` read from the database, and what it left out.
-fn database_report(
-    summary: &rampart_mission_control::catalog_read::CatalogSummary,
-    findings: &rampart_mission_control::policy_read::PolicyFindings,
-    out: &mut Output,
-) -> Result<(), Failure> {
+#[cfg(feature = "postgres")]
+fn database_report((summary, findings): &DatabaseRead, out: &mut Output) -> Result<(), Failure> {
     {
         {
             let counts: Vec<String> = summary

@@ -11,9 +11,12 @@ mod check;
 mod compile;
 mod completions;
 mod connections;
+#[cfg(feature = "postgres")]
 mod database;
 mod diff;
 mod export;
+#[cfg(not(all(feature = "serve", feature = "postgres")))]
+mod features;
 mod filter;
 mod inspect;
 mod keygen;
@@ -24,7 +27,9 @@ mod output;
 mod resolve;
 mod schema;
 mod serve;
+#[cfg(all(feature = "serve", feature = "postgres"))]
 mod serve_lookup;
+#[cfg(all(feature = "serve", feature = "postgres"))]
 mod serve_source;
 mod test;
 mod validate;

@@ -2,6 +2,14 @@
 //! (`rampart-serve`), configured from flags. `rampart serve --postgres URL` compiles its
 //! tables from Mission Control's database instead, and keeps them current
 //! ([`crate::serve_source`]).
+//!
+//! The sidecar needs the `serve` feature, and `--postgres` the `postgres` feature too
+//! (both default ones); without them the command refuses to run.
+
+#![cfg_attr(
+    not(all(feature = "serve", feature = "postgres")),
+    allow(dead_code, unused_imports)
+)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,13 +118,26 @@ pub struct Args {
     threads: Option<usize>,
 }
 
+/// Refuses: this build has no sidecar.
+#[cfg(not(feature = "serve"))]
+pub fn run(_args: Args) -> Outcome {
+    Err(crate::features::not_built("`rampart serve`", "serve"))
+}
+
 /// Runs the sidecar until `SIGTERM` or `SIGINT`.
+#[cfg(feature = "serve")]
 pub fn run(args: Args) -> Outcome {
     let verify = args.verify.as_deref().map(public_key).transpose()?;
     let listen = match args.unix {
         Some(path) => rampart_serve::Listen::Unix(path),
         None => rampart_serve::Listen::Tcp(args.listen),
     };
+    let database = args.postgres.clone().map(|url| DatabaseArgs {
+        url,
+        schema: args.schema.clone(),
+        poll_interval: args.poll_interval,
+        max_data_age: args.max_data_age,
+    });
     let config = rampart_serve::Config {
         tables: args.tables.clone().unwrap_or_default(),
         verify,
@@ -137,37 +158,58 @@ pub fn run(args: Args) -> Outcome {
         public_url: args.public_url,
         threads: args.threads,
     };
-    let served = match &args.postgres {
-        None => rampart_serve::run(config),
-        Some(url) => {
-            let seconds = |s: f64, flag: &str| {
-                if s.is_finite() && (0.05..=86_400.0).contains(&s) {
-                    Ok(Duration::from_secs_f64(s))
-                } else {
-                    Err(Failure::Error(format!(
-                        "`--{flag}` must be between 0.05 and 86400 seconds, not `{s}`"
-                    )))
-                }
-            };
-            let refresh = rampart_serve::Refresh {
-                interval: seconds(args.poll_interval, "poll-interval")?,
-                max_age: seconds(args.max_data_age, "max-data-age")?,
-            };
-            let database =
-                rampart_mission_control::session::Database::new(url.clone(), args.schema.clone());
-            rampart_serve::run_from_source(
-                config,
-                Box::new(crate::serve_source::DatabaseSource::new(database.clone())),
-                refresh,
-                Some(Box::new(crate::serve_lookup::DatabaseLookup::new(database))),
-            )
-        }
-    };
-    served.map_err(|e| Failure::Error(e.to_string()))?;
+    match database {
+        None => rampart_serve::run(config).map_err(|e| Failure::Error(e.to_string()))?,
+        Some(database) => run_from_database(config, database)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `--postgres` and the flags that go with it.
+struct DatabaseArgs {
+    url: String,
+    schema: String,
+    poll_interval: f64,
+    max_data_age: f64,
+}
+
+/// Runs the sidecar over tables compiled from Mission Control's database.
+#[cfg(all(feature = "serve", feature = "postgres"))]
+fn run_from_database(config: rampart_serve::Config, args: DatabaseArgs) -> Result<(), Failure> {
+    let seconds = |s: f64, flag: &str| {
+        if s.is_finite() && (0.05..=86_400.0).contains(&s) {
+            Ok(Duration::from_secs_f64(s))
+        } else {
+            Err(Failure::Error(format!(
+                "`--{flag}` must be between 0.05 and 86400 seconds, not `{s}`"
+            )))
+        }
+    };
+    let refresh = rampart_serve::Refresh {
+        interval: seconds(args.poll_interval, "poll-interval")?,
+        max_age: seconds(args.max_data_age, "max-data-age")?,
+    };
+    let database = rampart_mission_control::session::Database::new(args.url, args.schema);
+    rampart_serve::run_from_source(
+        config,
+        Box::new(crate::serve_source::DatabaseSource::new(database.clone())),
+        refresh,
+        Some(Box::new(crate::serve_lookup::DatabaseLookup::new(database))),
+    )
+    .map_err(|e| Failure::Error(e.to_string()))
+}
+
+/// Refuses: this build has the sidecar but not the database source.
+#[cfg(all(feature = "serve", not(feature = "postgres")))]
+fn run_from_database(_config: rampart_serve::Config, _args: DatabaseArgs) -> Result<(), Failure> {
+    Err(crate::features::not_built(
+        "`rampart serve --postgres`",
+        "postgres",
+    ))
+}
+
 /// The decision log's options from `--decision-log*`, or every problem with them at once.
+#[cfg(feature = "serve")]
 fn decision_log(
     target: Option<String>,
     sample: f64,

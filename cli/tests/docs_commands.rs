@@ -8,10 +8,11 @@
 //!   `catalog.yaml`, for the commands written against a user's own project;
 //! - `tables.rampart`, `old.rampart` and `new.rampart`, compiled from them.
 //!
-//! `cargo run --release -p rampart-cli --` runs as the built `rampart` (the build is what
-//! the test itself stands on). A block that cannot run here says so with a line
-//! `# docs-test: skip (why)`; one that must fail with `# docs-test: fails (why)`. A marker
-//! without its reason is itself a failure, and skipped blocks are kept few.
+//! `cargo run --release -p rampart-cli [--no-default-features] --` runs as the built
+//! `rampart` (the build is what the test itself stands on). A block that cannot run here
+//! says so with a line `# docs-test: skip (why)`; one that must fail with
+//! `# docs-test: fails (why)`. A marker without its reason is itself a failure, and
+//! skipped blocks are kept few.
 
 #![allow(
     clippy::indexing_slicing,
@@ -192,7 +193,12 @@ fn execute(text: &str, dir: &Path) -> Result<(Option<i32>, String), String> {
         binary.parent().expect("bin dir").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let script = text.replace("cargo run --release -p rampart-cli --", "rampart");
+    let script = text
+        .replace(
+            "cargo run --release -p rampart-cli --no-default-features --",
+            "rampart",
+        )
+        .replace("cargo run --release -p rampart-cli --", "rampart");
     let log = dir.join(".docs-test.log");
     let file = std::fs::File::create(&log).expect("log");
     let mut child = Command::new("bash")

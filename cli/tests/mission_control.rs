@@ -19,6 +19,7 @@ mod mc;
 #[allow(dead_code)]
 mod freshness;
 
+use mc::Permission;
 use support::{assert_refused, run, stderr, stdout};
 
 /// Notifications on `table_activity` go to every listener of the database, whatever the
@@ -45,23 +46,32 @@ INSERT INTO connections (id, namespace, name, type, password) VALUES
   ('00000000-0000-0000-0000-0000000007a0', 'mc', 'db', 'postgres', 'hunter2');
 "#;
 
+const ALICE: &str = "00000000-0000-0000-0000-0000000000a1";
+const SRE: &str = "00000000-0000-0000-0000-0000000001a0";
+
+/// A fresh schema `name` holding [`WORLD`], then `rows`.
+fn world(name: &str, rows: &[&str]) -> mc::McSchema {
+    mc::McSchema::with_rows(name, &[&[WORLD], rows].concat())
+}
+
+/// `rampart catalog pull` from `url`, schema `schema`, with `extra` arguments.
+fn pull(url: &str, schema: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["catalog", "pull", "--postgres", url, "--schema", schema];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn pull_writes_a_catalog_that_compiles_and_says_what_it_read() {
     let _announcements = announcements_shared();
-    let mut schema = mc::McSchema::new("mc_cli_pull");
-    schema.sql(WORLD);
+    let schema = world("mc_cli_pull", &[]);
     let dir = tempfile::tempdir().expect("dir");
     let catalog = dir.path().join("catalog.json");
-    let out = run(&[
-        "catalog",
-        "pull",
-        "--postgres",
+    let out = pull(
         &schema.url(),
-        "--schema",
         "mc_cli_pull",
-        "-o",
-        catalog.to_str().unwrap(),
-    ]);
+        &["-o", catalog.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("1 configs"), "{}", stdout(&out));
     assert!(stdout(&out).contains("1 memberships"), "{}", stdout(&out));
@@ -108,16 +118,7 @@ fn pull_writes_a_catalog_that_compiles_and_says_what_it_read() {
     );
 
     // Without `-o` the catalog goes to standard output and the summary to standard error.
-    let out = run(&[
-        "catalog",
-        "pull",
-        "--postgres",
-        &schema.url(),
-        "--schema",
-        "mc_cli_pull",
-        "--format",
-        "json",
-    ]);
+    let out = pull(&schema.url(), "mc_cli_pull", &["--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let value: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("catalog JSON");
     assert_eq!(value["configs"][0]["namespace"], "mc");
@@ -129,23 +130,13 @@ fn pull_writes_a_catalog_that_compiles_and_says_what_it_read() {
 #[test]
 fn a_reader_without_bypassrls_is_refused_and_nothing_is_written() {
     let _announcements = announcements_shared();
-    let mut schema = mc::McSchema::new("mc_cli_rls");
-    schema.sql(WORLD);
+    let mut schema = world("mc_cli_rls", &[]);
     schema.role("mc_cli_rls_reader", "");
     schema.sql("GRANT USAGE ON SCHEMA mc_cli_rls TO mc_cli_rls_reader; GRANT SELECT ON ALL TABLES IN SCHEMA mc_cli_rls TO mc_cli_rls_reader;");
     let dir = tempfile::tempdir().expect("dir");
     let catalog = dir.path().join("catalog.json");
     let url = mc::url_as(&schema.url(), "mc_cli_rls_reader");
-    let out = run(&[
-        "catalog",
-        "pull",
-        "--postgres",
-        &url,
-        "--schema",
-        "mc_cli_rls",
-        "-o",
-        catalog.to_str().unwrap(),
-    ]);
+    let out = pull(&url, "mc_cli_rls", &["-o", catalog.to_str().unwrap()]);
     assert_refused(&out, "row-level security hides rows of `config_items`");
     assert!(stderr(&out).contains("= help:"), "{}", stderr(&out));
     assert!(
@@ -166,23 +157,19 @@ fn a_reader_without_bypassrls_is_refused_and_nothing_is_written() {
 #[test]
 fn a_pull_meeting_custom_role_assignments_exits_2_and_writes_nothing() {
     let _announcements = announcements_shared();
-    let mut schema = mc::McSchema::new("mc_cli_custom_roles");
-    schema.sql(WORLD);
-    schema.sql(
-        "INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '00000000-0000-0000-0000-0000000000a1', 'auditors');",
+    let schema = world(
+        "mc_cli_custom_roles",
+        &[&format!(
+            "INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '{ALICE}', 'auditors');"
+        )],
     );
     let dir = tempfile::tempdir().expect("dir");
     let catalog = dir.path().join("catalog.json");
-    let out = run(&[
-        "catalog",
-        "pull",
-        "--postgres",
+    let out = pull(
         &schema.url(),
-        "--schema",
         "mc_cli_custom_roles",
-        "-o",
-        catalog.to_str().unwrap(),
-    ]);
+        &["-o", catalog.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -250,12 +237,20 @@ fn a_password_in_the_url_is_never_printed() {
 #[test]
 fn compile_reads_the_catalog_and_the_permission_rows_from_the_database() {
     let _announcements = announcements_shared();
-    let mut schema = mc::McSchema::new("mc_cli_compile");
-    schema.sql(WORLD);
-    schema.sql(
-        "INSERT INTO permissions (id, source, subject_type, subject, action, object, until) VALUES \
-           ('00000000-0000-0000-0000-0000000008a1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog', now() + interval '2 days'), \
-           ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'update', 'catalog', now() - interval '2 days');",
+    let schema = world(
+        "mc_cli_compile",
+        &[&mc::insert(&[
+            Permission::ui("00000000-0000-0000-0000-0000000008a1")
+                .subject("team", SRE)
+                .action("read")
+                .object("catalog")
+                .until("now() + interval '2 days'"),
+            Permission::ui("00000000-0000-0000-0000-0000000008a2")
+                .subject("person", ALICE)
+                .action("update")
+                .object("catalog")
+                .until("now() - interval '2 days'"),
+        ])],
     );
     let dir = tempfile::tempdir().expect("dir");
     let tables = dir.path().join("t.rampart");
@@ -389,11 +384,13 @@ fn decides(sidecar: &support::sidecar::Sidecar, config: &str, expected: serde_js
 fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
     let _announcements = announcements_shared();
     use serde_json::json;
-    let mut schema = mc::McSchema::new("mc_cli_serve");
-    schema.sql(WORLD);
-    schema.sql(
-        "INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
-           ('00000000-0000-0000-0000-0000000008a1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog');",
+    let mut schema = world(
+        "mc_cli_serve",
+        &[&Permission::ui("00000000-0000-0000-0000-0000000008a1")
+            .subject("team", SRE)
+            .action("read")
+            .object("catalog")
+            .sql()],
     );
     let sidecar = serve_from(&schema, &["--poll-interval", "0.2", "--max-data-age", "2"]);
     let api = "00000000-0000-0000-0000-0000000005a1";
@@ -406,8 +403,11 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
 
     // A permission made in the UI (announced): Alice reads the `mc` namespace.
     schema.sql(
-        "INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES \
-           ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', '{\"configs\": [{\"namespace\": \"mc\"}]}');",
+        &Permission::ui("00000000-0000-0000-0000-0000000008a2")
+            .subject("person", ALICE)
+            .action("read")
+            .selector(r#"{"configs": [{"namespace": "mc"}]}"#)
+            .sql(),
     );
     decides(&sidecar, api, json!(true));
 
@@ -667,14 +667,15 @@ fn ask(sidecar: &support::sidecar::Sidecar, category: &str, object: &str) -> ser
 fn serve_decides_an_object_created_after_the_last_refresh_on_its_first_request() {
     let _announcements = ANNOUNCEMENTS.write().unwrap_or_else(|e| e.into_inner());
     use serde_json::json;
-    let mut schema = mc::McSchema::new("mc_cli_resolve");
-    schema.sql(WORLD);
-    schema.sql(
-        "INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES \
-           ('00000000-0000-0000-0000-0000000008b1', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', \
-            '{\"configs\": [{\"namespace\": \"mc\"}]}'), \
-           ('00000000-0000-0000-0000-0000000008b2', 'UI', 'person', '00000000-0000-0000-0000-0000000000a1', 'read', \
-            '{\"connections\": [{\"namespace\": \"mc\"}]}');",
+    let alice_reads = |id: &str| Permission::ui(id).subject("person", ALICE).action("read");
+    let mut schema = world(
+        "mc_cli_resolve",
+        &[&mc::insert(&[
+            alice_reads("00000000-0000-0000-0000-0000000008b1")
+                .selector(r#"{"configs": [{"namespace": "mc"}]}"#),
+            alice_reads("00000000-0000-0000-0000-0000000008b2")
+                .selector(r#"{"connections": [{"namespace": "mc"}]}"#),
+        ])],
     );
     // No poll during the test: only lookups (and announced changes) can show new rows.
     let sidecar = serve_from(&schema, &["--poll-interval", "3600"]);
@@ -758,9 +759,7 @@ fn serve_decides_an_object_created_after_the_last_refresh_on_its_first_request()
 #[test]
 fn serve_reflects_every_freshness_scenario() {
     let _announcements = announcements_shared();
-    let mut schema = mc::McSchema::new("mc_cli_freshness");
-    schema.sql(WORLD);
-    schema.sql(&freshness::setup());
+    let mut schema = world("mc_cli_freshness", &[&freshness::setup()]);
     let sidecar = serve_from(&schema, &["--poll-interval", "0.2"]);
     let mut ask = |request: &serde_json::Value| {
         let (status, body, _) = sidecar.post("/access/v1/evaluation", request);

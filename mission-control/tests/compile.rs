@@ -22,7 +22,7 @@ use rampart_compiler::compile::compile_loaded;
 use rampart_compiler::diagnostic::{render_all, Diagnostic};
 use rampart_mission_control::world_read::{read_world, DatabaseWorld};
 use rampart_runtime::{Objects, Request, Tables, Target};
-use support::{assert_no_forbidden_column, McSchema, WORLD};
+use support::{assert_no_forbidden_column, insert, McSchema, Permission};
 
 const ALICE: &str = "00000000-0000-0000-0000-0000000000a1";
 const BOB: &str = "00000000-0000-0000-0000-0000000000b0";
@@ -33,44 +33,65 @@ const CONNECTION: &str = "00000000-0000-0000-0000-0000000007a0";
 
 /// Permission and group rows of every kind Mission Control holds.
 fn policy_rows() -> String {
-    format!(
-        r#"
--- Made in the UI: generated name, no namespace, a person's uuid, a global object.
-INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
-  ('00000000-0000-0000-0000-0000000008a1', 'UI', 'person', '{BOB}', 'read', 'catalog');
--- Written from a Permission resource: the team's uuid, a selector.
-INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object_selector) VALUES
-  ('00000000-0000-0000-0000-0000000008a2', 'sre-update-prod', 'mc', 'KubernetesCRD', 'team', '{SRE}', 'update',
-   '{{"configs": [{{"tagSelector": "env=prod"}}]}}');
--- Soft-deleted, and failed expansion: neither grants.
-INSERT INTO permissions (id, source, subject_type, subject, action, object, deleted_at) VALUES
-  ('00000000-0000-0000-0000-0000000008a3', 'UI', 'person', '{BOB}', 'delete', 'catalog', now());
-INSERT INTO permissions (id, source, subject_type, subject, action, object, error) VALUES
-  ('00000000-0000-0000-0000-0000000008a4', 'UI', 'person', '{BOB}', 'create', 'catalog', 'ErrScopeExpansionScopeNotFound:mc/x');
--- The token person: expired, and expiring tomorrow.
-INSERT INTO permissions (id, source, subject_type, subject, action, object, until) VALUES
-  ('00000000-0000-0000-0000-0000000008a5', 'UI', 'person', '00000000-0000-0000-0000-0000000000b1', 'read', 'catalog', now() - interval '1 day'),
-  ('00000000-0000-0000-0000-0000000008a6', 'UI', 'person', '00000000-0000-0000-0000-0000000000b1', 'update', 'catalog', now() + interval '1 day');
--- A soft-deleted person's permission: applies to nobody.
-INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
-  ('00000000-0000-0000-0000-0000000008a7', 'UI', 'person', '00000000-0000-0000-0000-0000000000d0', 'read', 'catalog');
--- A deny through the deprecated person_id column (no subject).
-INSERT INTO permissions (id, source, subject, person_id, action, object_selector, deny) VALUES
-  ('00000000-0000-0000-0000-0000000008a8', 'UI', NULL, '{ALICE}', 'delete',
-   '{{"configs": [{{"name": "mc-api-0"}}]}}', true);
--- A custom role casbin assigns (`auditors`), on one config by id.
-INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '{BOB}', 'auditors');
-INSERT INTO permissions (id, source, subject_type, subject, action, config_id) VALUES
-  ('00000000-0000-0000-0000-0000000008a9', 'UI', 'group', 'auditors', 'delete', '{DEV_NODE}');
--- A permission group row: one member matches, one person and one (soft-deleted) team
--- match nothing, canaries are not modelled.
-INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+    let bob = |id: &str| Permission::ui(id).subject("person", BOB);
+    let token =
+        |id: &str| Permission::ui(id).subject("person", "00000000-0000-0000-0000-0000000000b1");
+    [
+        insert(&[
+            // Made in the UI: generated name, no namespace, a person's uuid, a global object.
+            bob("00000000-0000-0000-0000-0000000008a1").action("read").object("catalog"),
+            // Written from a Permission resource: the team's uuid, a selector.
+            Permission::resource("00000000-0000-0000-0000-0000000008a2", "mc", "sre-update-prod")
+                .subject("team", SRE)
+                .action("update")
+                .selector(r#"{"configs": [{"tagSelector": "env=prod"}]}"#),
+            // Soft-deleted, and failed expansion: neither grants.
+            bob("00000000-0000-0000-0000-0000000008a3").action("delete").object("catalog").deleted(),
+            bob("00000000-0000-0000-0000-0000000008a4")
+                .action("create")
+                .object("catalog")
+                .error("ErrScopeExpansionScopeNotFound:mc/x"),
+            // The token person: expired, and expiring tomorrow.
+            token("00000000-0000-0000-0000-0000000008a5")
+                .action("read")
+                .object("catalog")
+                .until("now() - interval '1 day'"),
+            token("00000000-0000-0000-0000-0000000008a6")
+                .action("update")
+                .object("catalog")
+                .until("now() + interval '1 day'"),
+            // A soft-deleted person's permission: applies to nobody.
+            Permission::ui("00000000-0000-0000-0000-0000000008a7")
+                .subject("person", "00000000-0000-0000-0000-0000000000d0")
+                .action("read")
+                .object("catalog"),
+            // A deny through the deprecated person_id column (no subject).
+            Permission::ui("00000000-0000-0000-0000-0000000008a8")
+                .person(ALICE)
+                .action("delete")
+                .selector(r#"{"configs": [{"name": "mc-api-0"}]}"#)
+                .deny(),
+        ]),
+        // A custom role casbin assigns (`auditors`), on one config by id.
+        format!("INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '{BOB}', 'auditors');"),
+        Permission::ui("00000000-0000-0000-0000-0000000008a9")
+            .subject("group", "auditors")
+            .action("delete")
+            .config(DEV_NODE)
+            .sql(),
+        // A permission group row: one member matches, one person and one (soft-deleted)
+        // team match nothing, canaries are not modelled.
+        r#"INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
   ('00000000-0000-0000-0000-0000000009a1', 'oncall', 'mc',
-   '{{"people": ["nobody@example.com", "bob@example.com"], "teams": ["old-team"], "canaries": [{{"name": "*"}}]}}', 'UI');
-INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
-  ('00000000-0000-0000-0000-0000000008aa', 'UI', 'group', 'oncall', 'read', 'connection');
-"#
-    )
+   '{"people": ["nobody@example.com", "bob@example.com"], "teams": ["old-team"], "canaries": [{"name": "*"}]}', 'UI');"#
+            .to_string(),
+        Permission::ui("00000000-0000-0000-0000-0000000008aa")
+            .subject("group", "oncall")
+            .action("read")
+            .object("connection")
+            .sql(),
+    ]
+    .join("\n")
 }
 
 fn world(mc: &McSchema, paths: &[PathBuf]) -> (DatabaseWorld, Vec<String>) {
@@ -91,6 +112,21 @@ fn allowed(tables: &Tables, subject: &str, action: &str, objects: Objects<'_>) -
         .is_allowed()
 }
 
+/// Asserts each `(subject, action, objects, allowed)`: allowed when `true`, denied when
+/// `false`.
+fn decides<'a>(
+    tables: &Tables,
+    cases: impl IntoIterator<Item = (&'a str, &'a str, Objects<'a>, bool)>,
+) {
+    for (subject, action, objects, expected) in cases {
+        assert_eq!(
+            allowed(tables, subject, action, objects),
+            expected,
+            "{subject} {action} {objects:?}"
+        );
+    }
+}
+
 fn skipped(world: &DatabaseWorld, reason: &str) -> u64 {
     world
         .summary
@@ -103,9 +139,7 @@ fn skipped(world: &DatabaseWorld, reason: &str) -> u64 {
 
 #[test]
 fn permission_rows_decide_as_mission_control_reads_them() {
-    let mut mc = McSchema::new("mc_compile_rows");
-    mc.sql(WORLD);
-    mc.sql(&policy_rows());
+    let mc = McSchema::world("mc_compile_rows", &[&policy_rows()]);
     let (world, statements) = world(&mc, &[]);
     assert_no_forbidden_column(&statements);
     assert_eq!(world.summary.counts["permission rows"], 8);
@@ -142,102 +176,61 @@ fn permission_rows_decide_as_mission_control_reads_them() {
     let bob = "bob@example.com";
     let token = "bob+token:ci@example.com";
     let alice = "alice@example.com";
-    // The UI-made permission (a person's uuid, the global object `catalog`).
-    assert!(allowed(
+    let (prod, dev) = (
+        Objects::new().config(PROD_POD),
+        Objects::new().config(DEV_NODE),
+    );
+    let connection = Objects::new().connection(CONNECTION);
+    decides(
         &tables,
-        bob,
-        "read",
-        Objects::new().config(DEV_NODE)
-    ));
-    // The team's uuid: Bob is in `sre`; the selector takes prod only.
-    assert!(allowed(
-        &tables,
-        bob,
-        "update",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(!allowed(
-        &tables,
-        bob,
-        "update",
-        Objects::new().config(DEV_NODE)
-    ));
-    // Soft-deleted and failed rows grant nothing.
-    assert!(!allowed(
-        &tables,
-        bob,
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(!allowed(
-        &tables,
-        bob,
-        "create",
-        Objects::new().config(PROD_POD)
-    ));
-    // Expired: not granted; expiring later: granted now.
-    assert!(!allowed(
-        &tables,
-        token,
-        "read",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(allowed(
-        &tables,
-        token,
-        "update",
-        Objects::new().config(PROD_POD)
-    ));
-    // The deny through `person_id` wins over Alice's editor role, on its config only.
-    assert!(!allowed(
-        &tables,
-        alice,
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(allowed(
-        &tables,
-        alice,
-        "delete",
-        Objects::new().config(DEV_NODE)
-    ));
-    // The casbin custom role, on one config by id.
-    assert!(allowed(
-        &tables,
-        bob,
-        "delete",
-        Objects::new().config(DEV_NODE)
-    ));
-    // The group row's member.
-    assert!(allowed(
-        &tables,
-        bob,
-        "read",
-        Objects::new().connection(CONNECTION)
-    ));
-    assert!(!allowed(
-        &tables,
-        token,
-        "read",
-        Objects::new().connection(CONNECTION)
-    ));
+        [
+            // The UI-made permission (a person's uuid, the global object `catalog`).
+            (bob, "read", dev, true),
+            // The team's uuid: Bob is in `sre`; the selector takes prod only.
+            (bob, "update", prod, true),
+            (bob, "update", dev, false),
+            // Soft-deleted and failed rows grant nothing.
+            (bob, "delete", prod, false),
+            (bob, "create", prod, false),
+            // Expired: not granted; expiring later: granted now.
+            (token, "read", prod, false),
+            (token, "update", prod, true),
+            // The deny through `person_id` wins over Alice's editor role, on its config
+            // only.
+            (alice, "delete", prod, false),
+            (alice, "delete", dev, true),
+            // The casbin custom role, on one config by id.
+            (bob, "delete", dev, true),
+            // The group row's member.
+            (bob, "read", connection, true),
+            (token, "read", connection, false),
+        ],
+    );
 }
 
 #[test]
 fn a_row_rampart_cannot_read_is_a_diagnostic_naming_the_row_and_its_column() {
-    let mut mc = McSchema::new("mc_compile_bad_rows");
-    mc.sql(WORLD);
-    mc.sql(&format!(
-        r#"
-INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object) VALUES
-  ('00000000-0000-0000-0000-0000000008b1', 'canary-readers', 'mc', 'KubernetesCRD', 'person', '{BOB}', 'read', 'canaries');
-INSERT INTO permissions (id, source, subject_type, subject, action, object_selector) VALUES
-  ('00000000-0000-0000-0000-0000000008b2', 'UI', 'person', '{BOB}', 'read', '{{"configs": [{{"nme": "x"}}]}}'),
-  ('00000000-0000-0000-0000-0000000008b3', 'UI', 'person', '{BOB}', 'read', '{{"scopes": [{{"namespace": "mc", "name": "prod"}}]}}');
-INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny) VALUES
-  ('00000000-0000-0000-0000-0000000008b4', 'UI', 'person', '{BOB}', 'read', '{{"scopes": [{{"namespace": "mc", "name": "prod"}}]}}', true);
-"#
-    ));
+    let bob_reads = |id: &str| Permission::ui(id).subject("person", BOB).action("read");
+    let mc = McSchema::world(
+        "mc_compile_bad_rows",
+        &[&insert(&[
+            Permission::resource(
+                "00000000-0000-0000-0000-0000000008b1",
+                "mc",
+                "canary-readers",
+            )
+            .subject("person", BOB)
+            .action("read")
+            .object("canaries"),
+            bob_reads("00000000-0000-0000-0000-0000000008b2")
+                .selector(r#"{"configs": [{"nme": "x"}]}"#),
+            bob_reads("00000000-0000-0000-0000-0000000008b3")
+                .selector(r#"{"scopes": [{"namespace": "mc", "name": "prod"}]}"#),
+            bob_reads("00000000-0000-0000-0000-0000000008b4")
+                .selector(r#"{"scopes": [{"namespace": "mc", "name": "prod"}]}"#)
+                .deny(),
+        ])],
+    );
     let (world, _) = world(&mc, &[]);
     let problems = match compile(world) {
         Ok(_) => panic!("compiled"),
@@ -279,31 +272,32 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object_selec
 
 /// Scope rows, live and soft-deleted, and permissions that reference them.
 fn scope_rows() -> String {
-    format!(
-        r#"
+    let scopes = r#"
 -- Written from a Scope resource: the agent already an id, as upstream stores it.
 INSERT INTO scopes (id, name, namespace, targets, source) VALUES
-  ('00000000-0000-0000-0000-00000000a0a1', 'eu', 'mc', '[{{"config": {{"agent": "00000000-0000-0000-0000-0000000002a0"}}}}, {{"playbook": {{"namespace": "mc", "name": "echo-config"}}}}]', 'KubernetesCRD'),
-  ('00000000-0000-0000-0000-00000000a0a2', 'prod', 'mc', '[{{"config": {{"tagSelector": "env=prod"}}}}]', 'UI');
+  ('00000000-0000-0000-0000-00000000a0a1', 'eu', 'mc', '[{"config": {"agent": "00000000-0000-0000-0000-0000000002a0"}}, {"playbook": {"namespace": "mc", "name": "echo-config"}}]', 'KubernetesCRD'),
+  ('00000000-0000-0000-0000-00000000a0a2', 'prod', 'mc', '[{"config": {"tagSelector": "env=prod"}}]', 'UI');
 INSERT INTO scopes (id, name, namespace, targets, source, deleted_at) VALUES
-  ('00000000-0000-0000-0000-00000000a0b0', 'retired', 'mc', '[{{"config": {{"name": "*"}}}}]', 'UI', now());
-INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object_selector) VALUES
-  ('00000000-0000-0000-0000-0000000008c1', 'sre-eu', 'mc', 'KubernetesCRD', 'team', '{SRE}', 'delete',
-   '{{"scopes": [{{"namespace": "mc", "name": "eu"}}]}}');
-INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny) VALUES
-  ('00000000-0000-0000-0000-0000000008c2', 'UI', 'person', '{BOB}', 'update',
-   '{{"configs": [{{"name": "*"}}, {{"name": "*"}}]}}', false),
-  ('00000000-0000-0000-0000-0000000008c3', 'UI', 'person', '{BOB}', 'update',
-   '{{"scopes": [{{"namespace": "mc", "name": "prod", "id": "00000000-0000-0000-0000-00000000a0a2"}}]}}', true);
-"#
-    )
+  ('00000000-0000-0000-0000-00000000a0b0', 'retired', 'mc', '[{"config": {"name": "*"}}]', 'UI', now());
+"#;
+    let bob_updates = |id: &str| Permission::ui(id).subject("person", BOB).action("update");
+    let permissions = insert(&[
+        Permission::resource("00000000-0000-0000-0000-0000000008c1", "mc", "sre-eu")
+            .subject("team", SRE)
+            .action("delete")
+            .selector(r#"{"scopes": [{"namespace": "mc", "name": "eu"}]}"#),
+        bob_updates("00000000-0000-0000-0000-0000000008c2")
+            .selector(r#"{"configs": [{"name": "*"}, {"name": "*"}]}"#),
+        bob_updates("00000000-0000-0000-0000-0000000008c3")
+            .selector(r#"{"scopes": [{"namespace": "mc", "name": "prod", "id": "00000000-0000-0000-0000-00000000a0a2"}]}"#)
+            .deny(),
+    ]);
+    format!("{scopes}{permissions}")
 }
 
 #[test]
 fn scope_rows_are_scopes_and_permission_rows_expand_through_them() {
-    let mut mc = McSchema::new("mc_compile_scopes");
-    mc.sql(WORLD);
-    mc.sql(&scope_rows());
+    let mc = McSchema::world("mc_compile_scopes", &[&scope_rows()]);
     let (world, statements) = world(&mc, &[]);
     assert_no_forbidden_column(&statements);
     assert_eq!(world.summary.counts["scope rows"], 2);
@@ -311,68 +305,63 @@ fn scope_rows_are_scopes_and_permission_rows_expand_through_them() {
     assert_eq!(world.loaded.documents.scopes.len(), 2);
     let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     let (alice, bob) = ("alice@example.com", "bob@example.com");
-    // Through `mc/eu` (Bob is in `sre`): configs of agent `eu`, and the playbook;
-    // never other configs.
-    assert!(allowed(
+    let (prod, dev) = (
+        Objects::new().config(PROD_POD),
+        Objects::new().config(DEV_NODE),
+    );
+    decides(
         &tables,
-        bob,
-        "delete",
-        Objects::new().config(DEV_NODE)
-    ));
-    assert!(!allowed(
-        &tables,
-        bob,
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(allowed(
-        &tables,
-        bob,
-        "delete",
-        Objects::new().playbook("mc/echo-config")
-    ));
-    // Bob may update every config but those `mc/prod` selects (a deny, referenced with
-    // the scope's id); Alice, an editor, is not denied.
-    assert!(allowed(
-        &tables,
-        bob,
-        "update",
-        Objects::new().config(DEV_NODE)
-    ));
-    assert!(!allowed(
-        &tables,
-        bob,
-        "update",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(allowed(
-        &tables,
-        alice,
-        "update",
-        Objects::new().config(PROD_POD)
-    ));
+        [
+            // Through `mc/eu` (Bob is in `sre`): configs of agent `eu`, and the playbook;
+            // never other configs.
+            (bob, "delete", dev, true),
+            (bob, "delete", prod, false),
+            (
+                bob,
+                "delete",
+                Objects::new().playbook("mc/echo-config"),
+                true,
+            ),
+            // Bob may update every config but those `mc/prod` selects (a deny,
+            // referenced with the scope's id); Alice, an editor, is not denied.
+            (bob, "update", dev, true),
+            (bob, "update", prod, false),
+            (alice, "update", prod, true),
+        ],
+    );
 }
 
 #[test]
 fn a_deny_row_referencing_a_missing_scope_is_refused_and_an_allow_row_left_out() {
-    let mut mc = McSchema::new("mc_compile_scope_gone");
-    mc.sql(WORLD);
-    mc.sql(&scope_rows());
-    mc.sql(&format!(
-        r#"
-INSERT INTO permissions (id, name, namespace, source, subject_type, subject, action, object_selector, deny) VALUES
-  ('00000000-0000-0000-0000-0000000008d1', 'deny-retired', 'mc', 'KubernetesCRD', 'person', '{BOB}', 'read',
-   '{{"scopes": [{{"namespace": "mc", "name": "eu"}}, {{"namespace": "mc", "name": "retired"}}]}}', true),
-  ('00000000-0000-0000-0000-0000000008d2', 'nowhere', 'mc', 'UI', 'person', '{BOB}', 'read',
-   '{{"scopes": [{{"namespace": "mc", "name": "nowhere"}}]}}', false),
-  ('00000000-0000-0000-0000-0000000008d3', 'floating-deny', 'mc', 'UI', 'person', '{BOB}', 'read',
-   '{{"scopes": [{{"namespace": "default", "name": "floating"}}]}}', true);
--- A scope row without a namespace: Mission Control looks scopes up by namespace and
--- name, so no reference finds it (never read as `default/floating`).
-INSERT INTO scopes (id, name, namespace, targets, source) VALUES
-  ('00000000-0000-0000-0000-00000000a0c0', 'floating', NULL, '[{{"config": {{"name": "*"}}}}]', 'UI');
-"#
-    ));
+    let mc = McSchema::world(
+        "mc_compile_scope_gone",
+        &[
+            &scope_rows(),
+            &insert(&[
+                Permission::resource("00000000-0000-0000-0000-0000000008d1", "mc", "deny-retired")
+                    .subject("person", BOB)
+                    .action("read")
+                    .selector(r#"{"scopes": [{"namespace": "mc", "name": "eu"}, {"namespace": "mc", "name": "retired"}]}"#)
+                    .deny(),
+                Permission::ui("00000000-0000-0000-0000-0000000008d2")
+                    .named("mc", "nowhere")
+                    .subject("person", BOB)
+                    .action("read")
+                    .selector(r#"{"scopes": [{"namespace": "mc", "name": "nowhere"}]}"#),
+                Permission::ui("00000000-0000-0000-0000-0000000008d3")
+                    .named("mc", "floating-deny")
+                    .subject("person", BOB)
+                    .action("read")
+                    .selector(r#"{"scopes": [{"namespace": "default", "name": "floating"}]}"#)
+                    .deny(),
+            ]),
+            // A scope row without a namespace: Mission Control looks scopes up by
+            // namespace and name, so no reference finds it (never read as
+            // `default/floating`).
+            r#"INSERT INTO scopes (id, name, namespace, targets, source) VALUES
+  ('00000000-0000-0000-0000-00000000a0c0', 'floating', NULL, '[{"config": {"name": "*"}}]', 'UI');"#,
+        ],
+    );
     let (world, _) = world(&mc, &[]);
     assert_eq!(
         skipped(
@@ -442,9 +431,7 @@ INSERT INTO scopes (id, name, namespace, targets, source) VALUES
 
 #[test]
 fn a_scope_document_and_the_row_of_its_resource_are_one_scope() {
-    let mut mc = McSchema::new("mc_compile_scope_shadow");
-    mc.sql(WORLD);
-    mc.sql(&scope_rows());
+    let mc = McSchema::world("mc_compile_scope_shadow", &[&scope_rows()]);
     let dir = tempfile::tempdir().expect("dir");
     // The file narrows `mc/eu` to the playbook; a document may also define the scope a
     // row lost (`mc/retired` is soft-deleted in the database).
@@ -464,25 +451,23 @@ fn a_scope_document_and_the_row_of_its_resource_are_one_scope() {
     assert_eq!(world.loaded.documents.scopes.len(), 2);
     let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     let bob = "bob@example.com";
-    assert!(!allowed(
+    decides(
         &tables,
-        bob,
-        "delete",
-        Objects::new().config(DEV_NODE)
-    ));
-    assert!(allowed(
-        &tables,
-        bob,
-        "delete",
-        Objects::new().playbook("mc/echo-config")
-    ));
+        [
+            (bob, "delete", Objects::new().config(DEV_NODE), false),
+            (
+                bob,
+                "delete",
+                Objects::new().playbook("mc/echo-config"),
+                true,
+            ),
+        ],
+    );
 }
 
 #[test]
 fn a_document_and_the_row_of_its_resource_are_one_permission() {
-    let mut mc = McSchema::new("mc_compile_shadow");
-    mc.sql(WORLD);
-    mc.sql(&policy_rows());
+    let mc = McSchema::world("mc_compile_shadow", &[&policy_rows()]);
     let dir = tempfile::tempdir().expect("dir");
     // The file narrows `mc/sre-update-prod` to read; the UI row that happens to share
     // a name with another document stays a permission of its own.
@@ -502,19 +487,11 @@ fn a_document_and_the_row_of_its_resource_are_one_permission() {
     let permissions = world.loaded.documents.permissions.len();
     let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     assert_eq!(permissions, 6, "five rows kept and the document");
-    let bob = "bob@example.com";
-    assert!(!allowed(
+    let (bob, prod) = ("bob@example.com", Objects::new().config(PROD_POD));
+    decides(
         &tables,
-        bob,
-        "update",
-        Objects::new().config(PROD_POD)
-    ));
-    assert!(allowed(
-        &tables,
-        bob,
-        "read",
-        Objects::new().config(PROD_POD)
-    ));
+        [(bob, "update", prod, false), (bob, "read", prod, true)],
+    );
 }
 
 /// Issue 22 (adversary finding): Mission Control stores `until` and enforces it nowhere,
@@ -522,15 +499,22 @@ fn a_document_and_the_row_of_its_resource_are_one_permission() {
 /// An expired allow is left out (narrower), an expired deny stays in force; both warned.
 #[test]
 fn an_expired_deny_stays_in_force_and_an_expired_allow_is_left_out() {
-    let mut mc = McSchema::new("mc_compile_expired");
-    mc.sql(WORLD);
-    mc.sql(&format!(
-        r#"
-INSERT INTO permissions (id, source, subject_type, subject, action, object, deny, until) VALUES
-  ('00000000-0000-0000-0000-0000000008c1', 'UI', 'person', '{ALICE}', 'delete', 'catalog', true, now() - interval '1 day'),
-  ('00000000-0000-0000-0000-0000000008c2', 'UI', 'person', '{BOB}', 'delete', 'catalog', false, now() - interval '1 day');
-"#
-    ));
+    let mc = McSchema::world(
+        "mc_compile_expired",
+        &[&insert(&[
+            Permission::ui("00000000-0000-0000-0000-0000000008c1")
+                .subject("person", ALICE)
+                .action("delete")
+                .object("catalog")
+                .deny()
+                .until("now() - interval '1 day'"),
+            Permission::ui("00000000-0000-0000-0000-0000000008c2")
+                .subject("person", BOB)
+                .action("delete")
+                .object("catalog")
+                .until("now() - interval '1 day'"),
+        ])],
+    );
     let (world, _) = world(&mc, &[]);
     assert_eq!(skipped(&world, "permissions whose `until` has passed"), 1);
     let messages: Vec<String> = world.summary.warnings.iter().map(|w| w.render()).collect();
@@ -546,20 +530,16 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
     // Neither row's `until` is ahead: nothing to refresh for.
     assert!(world.findings.earliest_until.is_none());
     let tables = compile(world).unwrap_or_else(|d| panic!("{}", render_all(&d)));
-    // Alice is an editor (deletes configs); the expired deny still takes that away.
-    assert!(!allowed(
+    let prod = Objects::new().config(PROD_POD);
+    decides(
         &tables,
-        "alice@example.com",
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
-    // Bob's expired allow grants nothing.
-    assert!(!allowed(
-        &tables,
-        "bob@example.com",
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
+        [
+            // Alice is an editor (deletes configs); the expired deny still takes that away.
+            ("alice@example.com", "delete", prod, false),
+            // Bob's expired allow grants nothing.
+            ("bob@example.com", "delete", prod, false),
+        ],
+    );
 }
 
 /// Issue 22 (adversary finding): a subject uuid is looked up among the subjects of the
@@ -570,45 +550,59 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
 fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_refused() {
     let old_team = "00000000-0000-0000-0000-0000000001B0";
     let sre_upper = SRE.to_ascii_uppercase();
-    let mut mc = McSchema::new("mc_compile_subject_kind");
-    mc.sql(WORLD);
-    mc.sql(&format!(
-        r#"
-INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
-  -- The team's uuid in capitals: still the team `sre`.
-  ('00000000-0000-0000-0000-0000000008e1', 'UI', 'team', '{sre_upper}', 'read', 'connection', false),
-  -- A team's uuid declared a person: names no person, left out.
-  ('00000000-0000-0000-0000-0000000008e2', 'UI', 'person', '{SRE}', 'delete', 'catalog', false),
-  -- An allow for the soft-deleted team: left out.
-  ('00000000-0000-0000-0000-0000000008e3', 'UI', 'team', '{old_team}', 'create', 'catalog', false);
-"#
-    ));
+    let mut mc = McSchema::world(
+        "mc_compile_subject_kind",
+        &[&insert(&[
+            // The team's uuid in capitals: still the team `sre`.
+            Permission::ui("00000000-0000-0000-0000-0000000008e1")
+                .subject("team", &sre_upper)
+                .action("read")
+                .object("connection"),
+            // A team's uuid declared a person: names no person, left out.
+            Permission::ui("00000000-0000-0000-0000-0000000008e2")
+                .subject("person", SRE)
+                .action("delete")
+                .object("catalog"),
+            // An allow for the soft-deleted team: left out.
+            Permission::ui("00000000-0000-0000-0000-0000000008e3")
+                .subject("team", old_team)
+                .action("create")
+                .object("catalog"),
+        ])],
+    );
     let (read, _) = world(&mc, &[]);
     assert_eq!(
         skipped(&read, "permissions whose subject is soft-deleted"),
         2
     );
     let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
-    assert!(allowed(
+    decides(
         &tables,
-        "bob@example.com",
-        "read",
-        Objects::new().connection(CONNECTION)
-    ));
-    assert!(!allowed(
-        &tables,
-        "bob@example.com",
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
+        [
+            (
+                "bob@example.com",
+                "read",
+                Objects::new().connection(CONNECTION),
+                true,
+            ),
+            (
+                "bob@example.com",
+                "delete",
+                Objects::new().config(PROD_POD),
+                false,
+            ),
+        ],
+    );
 
     // A deny for the soft-deleted team: refused, naming the row.
-    mc.sql(&format!(
-        r#"
-INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
-  ('00000000-0000-0000-0000-0000000008e4', 'UI', 'team', '{old_team}', 'delete', 'catalog', true);
-"#
-    ));
+    mc.sql(
+        &Permission::ui("00000000-0000-0000-0000-0000000008e4")
+            .subject("team", old_team)
+            .action("delete")
+            .object("catalog")
+            .deny()
+            .sql(),
+    );
     let (refused, _) = world(&mc, &[]);
     let problems = match compile(refused) {
         Ok(_) => panic!("a deny on a soft-deleted team was dropped"),
@@ -628,42 +622,37 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
 /// Mission Control; it was skipped as a row of "people the catalog does not hold".
 #[test]
 fn a_role_casbin_assigns_to_a_team_reaches_its_members() {
-    let mut mc = McSchema::new("mc_compile_team_roles");
-    mc.sql(WORLD);
-    mc.sql(&format!(
-        r#"
-INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+    let mc = McSchema::world(
+        "mc_compile_team_roles",
+        &[
+            &format!(
+                "INSERT INTO casbin_rule (ptype, v0, v1) VALUES
   ('g', '{SRE}', 'editor'),
   ('g', '{SRE}', 'night-shift'),
-  ('g', '00000000-0000-0000-0000-0000000001b0', 'admin');
-INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES
-  ('00000000-0000-0000-0000-0000000008f1', 'UI', 'group', 'night-shift', 'read', 'connection');
-"#
-    ));
+  ('g', '00000000-0000-0000-0000-0000000001b0', 'admin');"
+            ),
+            &Permission::ui("00000000-0000-0000-0000-0000000008f1")
+                .subject("group", "night-shift")
+                .action("read")
+                .object("connection")
+                .sql(),
+        ],
+    );
     let (read, _) = world(&mc, &[]);
     let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     let bob = "bob@example.com";
-    // Bob holds no role of his own; `sre`'s editor role reaches him.
-    assert!(allowed(
+    let connection = Objects::new().connection(CONNECTION);
+    decides(
         &tables,
-        bob,
-        "delete",
-        Objects::new().config(PROD_POD)
-    ));
-    // The custom role of the team reaches him too.
-    assert!(allowed(
-        &tables,
-        bob,
-        "read",
-        Objects::new().connection(CONNECTION)
-    ));
-    // The token person is no member of `sre`.
-    assert!(!allowed(
-        &tables,
-        "bob+token:ci@example.com",
-        "read",
-        Objects::new().connection(CONNECTION)
-    ));
+        [
+            // Bob holds no role of his own; `sre`'s editor role reaches him.
+            (bob, "delete", Objects::new().config(PROD_POD), true),
+            // The custom role of the team reaches him too.
+            (bob, "read", connection, true),
+            // The token person is no member of `sre`.
+            ("bob+token:ci@example.com", "read", connection, false),
+        ],
+    );
 }
 
 /// Issue 22 (round 3, F5): casbin rows name their member by uuid in any case, as

@@ -32,6 +32,21 @@ pub struct McSchema {
 }
 
 impl McSchema {
+    /// A fresh schema `name` holding [`WORLD`], then `rows` (SQL, in order): what most
+    /// tests start from, so that each states only its own rows.
+    pub fn world(name: &str, rows: &[&str]) -> McSchema {
+        McSchema::with_rows(name, &[&[WORLD], rows].concat())
+    }
+
+    /// A fresh schema `name` holding `rows` (SQL, in order).
+    pub fn with_rows(name: &str, rows: &[&str]) -> McSchema {
+        let mut mc = McSchema::new(name);
+        for sql in rows {
+            mc.sql(sql);
+        }
+        mc
+    }
+
     /// Drops and recreates schema `name` with the tables and seeds.
     pub fn new(name: &str) -> McSchema {
         let server = Server::start();
@@ -81,6 +96,122 @@ impl McSchema {
              CREATE ROLE {role} LOGIN {attributes};"
         ));
     }
+}
+
+/// One `permissions` row as a test states it: the columns it names (text quoted as an
+/// SQL string, or an SQL expression such as `now()`), the others left to the table's
+/// defaults. [`Permission::sql`] (or [`insert`] for several) is the `INSERT`.
+#[derive(Clone, Debug)]
+pub struct Permission {
+    columns: Vec<(&'static str, String)>,
+}
+
+impl Permission {
+    /// A row made in the UI (`source` `UI`).
+    pub fn ui(id: &str) -> Permission {
+        Permission {
+            columns: Vec::new(),
+        }
+        .text("id", id)
+        .text("source", "UI")
+    }
+
+    /// A row written from the Kubernetes resource `namespace/name` (`source`
+    /// `KubernetesCRD`).
+    pub fn resource(id: &str, namespace: &str, name: &str) -> Permission {
+        Permission {
+            columns: Vec::new(),
+        }
+        .text("id", id)
+        .named(namespace, name)
+        .text("source", "KubernetesCRD")
+    }
+
+    /// `namespace` and `name`.
+    pub fn named(self, namespace: &str, name: &str) -> Permission {
+        self.text("name", name).text("namespace", namespace)
+    }
+
+    /// `subject_type` and `subject` (a uuid, or a role or group name).
+    pub fn subject(self, subject_type: &str, subject: &str) -> Permission {
+        self.text("subject_type", subject_type)
+            .text("subject", subject)
+    }
+
+    /// `action`.
+    pub fn action(self, action: &str) -> Permission {
+        self.text("action", action)
+    }
+
+    /// `object`: a global object (`catalog`, `connection`, ...).
+    pub fn object(self, object: &str) -> Permission {
+        self.text("object", object)
+    }
+
+    /// `object_selector`: its JSON.
+    pub fn selector(self, json: &str) -> Permission {
+        self.text("object_selector", json)
+    }
+
+    /// `config_id`.
+    pub fn config(self, id: &str) -> Permission {
+        self.text("config_id", id)
+    }
+
+    /// The deprecated `person_id`.
+    pub fn person(self, id: &str) -> Permission {
+        self.text("person_id", id)
+    }
+
+    /// `deny` true.
+    pub fn deny(self) -> Permission {
+        self.expression("deny", "true")
+    }
+
+    /// `until`: an SQL expression (`now() + interval '1 day'`).
+    pub fn until(self, expression: &str) -> Permission {
+        self.expression("until", expression)
+    }
+
+    /// `error`: the expansion failed.
+    pub fn error(self, error: &str) -> Permission {
+        self.text("error", error)
+    }
+
+    /// Soft-deleted (`deleted_at` now).
+    pub fn deleted(self) -> Permission {
+        self.expression("deleted_at", "now()")
+    }
+
+    /// A column holding `value` as an SQL string.
+    fn text(self, column: &'static str, value: &str) -> Permission {
+        self.expression(column, &format!("'{}'", value.replace('\'', "''")))
+    }
+
+    /// A column holding the SQL expression `expression`.
+    fn expression(mut self, column: &'static str, expression: &str) -> Permission {
+        self.columns.push((column, expression.to_string()));
+        self
+    }
+
+    /// The `INSERT` of this row.
+    pub fn sql(&self) -> String {
+        let (names, values): (Vec<&str>, Vec<&str>) = self
+            .columns
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .unzip();
+        format!(
+            "INSERT INTO permissions ({}) VALUES ({});\n",
+            names.join(", "),
+            values.join(", ")
+        )
+    }
+}
+
+/// The `INSERT`s of `rows`, in order.
+pub fn insert(rows: &[Permission]) -> String {
+    rows.iter().map(Permission::sql).collect()
 }
 
 /// A small world with one of every case Mission Control's reader must get right.
