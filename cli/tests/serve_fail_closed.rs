@@ -850,3 +850,43 @@ fn a_refused_table_file_leaves_ready_stale_and_counted_by_reason() {
         "{body}"
     );
 }
+
+/// Issue 20 (round 6), F4: a refused table file followed by a good file whose tables are
+/// the ones still answering (a rollback: the same revision) is a file that loads: `/ready`
+/// is no longer stale, without waiting for `SIGHUP`.
+#[test]
+fn a_rollback_to_the_tables_in_force_after_a_refused_file_clears_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tables.rampart");
+    let first = table_bytes(POLICY, CATALOG);
+    replace(&path, &first);
+    let sidecar = Sidecar::start(&path, &[]);
+
+    replace(&path, b"RAMPART? not tables");
+    sidecar.wait_for_log("did not load");
+    let (_, body) = sidecar.get("/ready");
+    assert_eq!(body["stale"], json!(true), "{body}");
+
+    // Rolled back: the file on disk is again the tables in force.
+    replace(&path, &first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = sidecar.get("/ready");
+        assert_eq!(status, 200, "{body}");
+        if body["stale"] == json!(false) {
+            assert!(body.get("refused").is_none(), "{body}");
+            assert_eq!(
+                body["revision"],
+                json!(support::sidecar::revision_of(&first)),
+                "{body}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still stale after the rollback loaded: {body}\n{}",
+            sidecar.metrics()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
