@@ -756,6 +756,26 @@ fn a_byte_order_mark_is_refused_at_every_face() {
     let o = compile(&policy, &catalog);
     assert_ne!(o.status.code(), Some(0), "a policy with a BOM compiled");
     assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+    // Round 6 (F3): not only as the file's first bytes: after a leading `---` or a
+    // comment, and at a later document's start, a BOM is refused the same way.
+    for text in [
+        format!("---\n{bom}{POLICY}"),
+        format!("# policies\n{bom}{POLICY}"),
+        format!(
+            "{POLICY}\n---\n{bom}{}",
+            POLICY.replace("metadata: {name: ", "metadata: {name: again-")
+        ),
+    ] {
+        std::fs::write(&policy, &text).unwrap();
+        let o = compile(&policy, &catalog);
+        assert_ne!(
+            o.status.code(),
+            Some(0),
+            "a policy with a BOM compiled:\n{text}"
+        );
+        assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+    }
+    std::fs::write(&policy, format!("{bom}{POLICY}")).unwrap();
     let o = support::run(&["validate", policy.to_str().unwrap()]);
     assert_ne!(o.status.code(), Some(0), "a policy with a BOM validated");
     assert!(
@@ -787,6 +807,25 @@ fn a_byte_order_mark_is_refused_at_every_face() {
     std::fs::write(
         secrets.join("s.yaml"),
         format!("{bom}apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: default}}\nstringData: {{password: x}}\n"),
+    )
+    .unwrap();
+    let o = support::run(&[
+        "resolve",
+        "connection://default/db",
+        "--as",
+        "ann@example.com",
+        "-t",
+        tables.to_str().unwrap(),
+        "--secrets",
+        secrets.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", support::stderr(&o));
+    assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+
+    // A later manifest's start (round 6, F3).
+    std::fs::write(
+        secrets.join("s.yaml"),
+        format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: default}}\nstringData: {{password: x}}\n---\n{bom}apiVersion: v1\nkind: Secret\nmetadata: {{name: other, namespace: default}}\nstringData: {{password: y}}\n"),
     )
     .unwrap();
     let o = support::run(&[
