@@ -843,6 +843,89 @@ fn who_can_on_a_playbook_lists_the_subjects_allowed_only_with_a_config() {
         .contains(&serde_json::json!("john@doe.com")));
 }
 
+/// Issue 20 (round 6), "what was seen" 22: a grant requiring only the OTHER category and
+/// leaving the playbook open (Ann may run any playbook on dev configs: `object: {configs:
+/// [{tagSelector: env=dev}]}`) made `who-can --playbook X` list nobody, not even as
+/// conditional, and `filter --category playbooks` print `FALSE` with no note, although
+/// Ann may run X with a dev config. She is now listed with the condition, and the filter
+/// names the config it needs.
+#[test]
+fn who_can_on_a_playbook_lists_a_subject_whose_grant_requires_only_a_config() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = write(
+        &dir,
+        "catalog.yaml",
+        "people:\n  - {id: u1, name: Ann, email: ann@example.com}\nplaybooks:\n  - {id: pb1, namespace: ops, name: restart}\nconfigs:\n  - {id: c-dev, name: dev-db, namespace: dev, tags: {env: dev}}\n  - {id: c-prod, name: prod-db, namespace: prod, tags: {env: prod}}\n",
+    );
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: ann-runs-on-dev, namespace: default}\nspec:\n  subject: {person: ann@example.com}\n  actions: [playbook:run]\n  object:\n    configs: [{tagSelector: env=dev}]\n",
+    );
+    let t = dir.path().join("t.rampart").display().to_string();
+    let out = run(&["compile", &policy, "--catalog", &catalog, "-o", &t]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What the grant allows: the playbook with a dev config, not the playbook alone.
+    for (objects, expected) in [
+        (&["--playbook", "ops/restart", "--config", "c-dev"][..], 0),
+        (&["--playbook", "ops/restart"][..], 1),
+    ] {
+        let mut args = vec![
+            "check",
+            "-t",
+            &t,
+            "--as",
+            "ann@example.com",
+            "--action",
+            "playbook:run",
+        ];
+        args.extend_from_slice(objects);
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{objects:?}: {}",
+            stdout(&out)
+        );
+    }
+    let out = run(&[
+        "who-can",
+        "-t",
+        &t,
+        "--action",
+        "playbook:run",
+        "--playbook",
+        "ops/restart",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l
+                == "# ann@example.com only together with a config matching: tagSelector: env=dev"),
+        "{text}"
+    );
+    let out = run(&[
+        "filter",
+        "-t",
+        &t,
+        "--as",
+        "ann@example.com",
+        "--action",
+        "playbook:run",
+        "--category",
+        "playbooks",
+        "--dialect",
+        "postgres",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("only together with a config"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn a_deny_that_protects_nothing_is_an_error_with_the_nearest_value() {
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -430,6 +430,13 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
     schema.sql("ALTER TABLE permissions RENAME COLUMN until TO until_renamed; NOTIFY table_activity, 'permissions UPDATE x';");
     sidecar.wait_for_log("refreshing from postgres schema `mc_cli_serve` failed");
     decides(&sidecar, api, json!(true));
+    // Issue 20 (round 6), F4: `stale` means one thing for a table file and a source: the
+    // last attempt to take in new tables was refused, and the last good tables answer.
+    let (status, ready) = sidecar.get("/ready");
+    if status == 200 {
+        assert_eq!(ready["stale"], json!(true), "{ready}");
+        assert_eq!(ready["refused"], json!("source_refresh_failed"), "{ready}");
+    }
     let metrics = sidecar.metrics();
     assert!(
         !metrics.contains("rampart_source_refresh_failures_total 0"),
@@ -466,8 +473,16 @@ fn serve_from_the_database_follows_memberships_permissions_and_new_configs() {
     // Repaired: the next retry succeeds and the sidecar is ready again.
     schema.sql("ALTER TABLE permissions RENAME COLUMN until_renamed TO until;");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while sidecar.get("/ready").0 != 200 {
-        assert!(std::time::Instant::now() < deadline, "never ready again");
+    loop {
+        let (status, ready) = sidecar.get("/ready");
+        if status == 200 && ready["stale"] == json!(false) {
+            assert!(ready.get("refused").is_none(), "{ready}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never ready again: {ready}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     decides(&sidecar, api, json!(true));

@@ -756,6 +756,26 @@ fn a_byte_order_mark_is_refused_at_every_face() {
     let o = compile(&policy, &catalog);
     assert_ne!(o.status.code(), Some(0), "a policy with a BOM compiled");
     assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+    // Round 6 (F3): not only as the file's first bytes: after a leading `---` or a
+    // comment, and at a later document's start, a BOM is refused the same way.
+    for text in [
+        format!("---\n{bom}{POLICY}"),
+        format!("# policies\n{bom}{POLICY}"),
+        format!(
+            "{POLICY}\n---\n{bom}{}",
+            POLICY.replace("metadata: {name: ", "metadata: {name: again-")
+        ),
+    ] {
+        std::fs::write(&policy, &text).unwrap();
+        let o = compile(&policy, &catalog);
+        assert_ne!(
+            o.status.code(),
+            Some(0),
+            "a policy with a BOM compiled:\n{text}"
+        );
+        assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+    }
+    std::fs::write(&policy, format!("{bom}{POLICY}")).unwrap();
     let o = support::run(&["validate", policy.to_str().unwrap()]);
     assert_ne!(o.status.code(), Some(0), "a policy with a BOM validated");
     assert!(
@@ -787,6 +807,25 @@ fn a_byte_order_mark_is_refused_at_every_face() {
     std::fs::write(
         secrets.join("s.yaml"),
         format!("{bom}apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: default}}\nstringData: {{password: x}}\n"),
+    )
+    .unwrap();
+    let o = support::run(&[
+        "resolve",
+        "connection://default/db",
+        "--as",
+        "ann@example.com",
+        "-t",
+        tables.to_str().unwrap(),
+        "--secrets",
+        secrets.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", support::stderr(&o));
+    assert!(says_bom(&support::stderr(&o)), "{}", support::stderr(&o));
+
+    // A later manifest's start (round 6, F3).
+    std::fs::write(
+        secrets.join("s.yaml"),
+        format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: default}}\nstringData: {{password: x}}\n---\n{bom}apiVersion: v1\nkind: Secret\nmetadata: {{name: other, namespace: default}}\nstringData: {{password: y}}\n"),
     )
     .unwrap();
     let o = support::run(&[
@@ -994,5 +1033,45 @@ spec:
             );
             assert!(out.starts_with("denied\n"), "{subject} {id}: {out}");
         }
+    }
+}
+
+/// Issue 20 (round 6), F4: a refused table file followed by a good file whose tables are
+/// the ones still answering (a rollback: the same revision) is a file that loads: `/ready`
+/// is no longer stale, without waiting for `SIGHUP`.
+#[test]
+fn a_rollback_to_the_tables_in_force_after_a_refused_file_clears_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tables.rampart");
+    let first = table_bytes(POLICY, CATALOG);
+    replace(&path, &first);
+    let sidecar = Sidecar::start(&path, &[]);
+
+    replace(&path, b"RAMPART? not tables");
+    sidecar.wait_for_log("did not load");
+    let (_, body) = sidecar.get("/ready");
+    assert_eq!(body["stale"], json!(true), "{body}");
+
+    // Rolled back: the file on disk is again the tables in force.
+    replace(&path, &first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = sidecar.get("/ready");
+        assert_eq!(status, 200, "{body}");
+        if body["stale"] == json!(false) {
+            assert!(body.get("refused").is_none(), "{body}");
+            assert_eq!(
+                body["revision"],
+                json!(support::sidecar::revision_of(&first)),
+                "{body}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still stale after the rollback loaded: {body}\n{}",
+            sidecar.metrics()
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }

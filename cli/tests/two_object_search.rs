@@ -97,8 +97,10 @@ fn only_together(
     }
     for b in (0..4).filter(|b| *b != a) {
         for second in w.objects[b].iter().chain(&fresh[b]) {
-            if decide(w, p, action, &[(a, o), (b, second)]) && !decide(w, p, action, &[(b, second)])
-            {
+            // Allowed on the second alone is no reason to leave the subject out of a
+            // search about the first (round 6: a grant requiring only the second
+            // category, leaving the first open).
+            if decide(w, p, action, &[(a, o), (b, second)]) {
                 out.insert(b);
             }
         }

@@ -224,10 +224,13 @@ fn snippet(location: &Location, masked: bool) -> String {
     let escaped: String = shown_text
         .chars()
         .map(|c| {
-            if c.is_control() && c != '\t' {
-                '·'
-            } else if c == '\t' {
+            // One column each: a control or invisible format character, or white space
+            // other than the space (a no-break space), is seen as `·` and keeps the caret
+            // under the character it points at.
+            if c == '\t' {
                 ' '
+            } else if rampart_runtime::text::is_escaped_when_shown(c) {
+                '·'
             } else {
                 c
             }
@@ -339,6 +342,31 @@ mod tests {
         assert!(rendered.len() < 400, "{rendered}");
         assert!(rendered.contains("f.yaml:1:70004"), "{rendered}");
         assert!(rendered.contains("…"));
+    }
+
+    /// Issue 20 (round 6), F6: in the source line, invisible format characters and white
+    /// space other than the ASCII space are shown as `·`, one column each, so the caret
+    /// stays under the character it points at and a no-break space is seen.
+    #[test]
+    fn invisible_characters_in_a_snippet_are_shown_and_the_caret_stays_aligned() {
+        let file = SourceFile::new("p.yaml", "name: \u{200b}\u{a0}x\u{feff}y\n".to_string());
+        let d = Diagnostic::at(Location::new(&file, 12, 3), "a byte order mark");
+        let rendered = d.render();
+        assert!(
+            !rendered.contains(['\u{200b}', '\u{a0}', '\u{feff}']),
+            "{rendered}"
+        );
+        let lines: Vec<&str> = rendered.lines().collect();
+        let source = lines
+            .iter()
+            .find(|l| l.starts_with("1 | "))
+            .expect("the line");
+        let caret = lines.iter().find(|l| l.contains('^')).expect("the caret");
+        assert_eq!(
+            source.chars().nth(caret.find('^').expect("^")),
+            Some('·'),
+            "{rendered}"
+        );
     }
 
     #[test]

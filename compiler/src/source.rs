@@ -238,7 +238,8 @@ impl Location {
 }
 
 /// Reads the text of a file, or of standard input for `-`; text starting with a UTF-8
-/// byte order mark is refused ([`refuse_bom`]).
+/// byte order mark is refused (one later in the text is refused by the reader of the
+/// text, which can point at it: [`refuse_bom`], `documents::read_file_into`).
 pub fn read_text(path: &Path) -> Result<String, String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
@@ -246,23 +247,60 @@ pub fn read_text(path: &Path) -> Result<String, String> {
             .lock()
             .read_to_string(&mut text)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
-        refuse_bom(&text)?;
+        refuse_leading_bom(&text)?;
         return Ok(text);
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read file: {e}"))?;
-    refuse_bom(&text)?;
+    refuse_leading_bom(&text)?;
     Ok(text)
 }
 
 /// One rule for every document Rampart reads (policy and test YAML, catalogs, Secret
 /// manifests, Helm values) and every request (`rampart_runtime::json::strict::parse`): a
-/// text starting with a UTF-8 byte order mark is an error naming it, never silently
-/// skipped (`docs/documents.md`).
+/// UTF-8 byte order mark is an error naming it, never silently skipped
+/// (`docs/documents.md`). In a document it is refused wherever it is, not only as the
+/// first bytes: YAML would skip one at a later document's start, and anywhere else it is
+/// an invisible character that makes a name differ from the one it looks like.
 pub fn refuse_bom(text: &str) -> Result<(), String> {
+    match bom_offset(text) {
+        None => Ok(()),
+        Some(0) => Err(BOM_AT_START.to_string()),
+        Some(offset) => {
+            let (line, column) = line_column_of(text, offset);
+            Err(format!("{BOM_INSIDE} (line {line}, column {column})"))
+        }
+    }
+}
+
+fn refuse_leading_bom(text: &str) -> Result<(), String> {
     if text.starts_with(rampart_runtime::json::strict::UTF8_BOM) {
-        return Err("the text starts with a UTF-8 byte order mark (bytes EF BB BF); save it as UTF-8 without one".to_string());
+        return Err(BOM_AT_START.to_string());
     }
     Ok(())
+}
+
+/// The message for a text starting with a byte order mark.
+pub const BOM_AT_START: &str =
+    "the text starts with a UTF-8 byte order mark (bytes EF BB BF); save it as UTF-8 without one";
+
+/// The message for a byte order mark after the first bytes.
+pub const BOM_INSIDE: &str = "a UTF-8 byte order mark (bytes EF BB BF) after the text's start: it is refused anywhere in a document (after `---` or a comment, at a later document's start, in a value, where it is invisible); remove it";
+
+/// The length in bytes of a UTF-8 byte order mark.
+pub const UTF8_BOM_LEN: usize = 3;
+
+/// Where the first byte order mark of `text` is, if it holds one.
+pub fn bom_offset(text: &str) -> Option<usize> {
+    text.find(rampart_runtime::json::strict::UTF8_BOM)
+}
+
+/// The 1-based line and column (in characters) of `offset` in `text`.
+fn line_column_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or("");
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before.get(line_start..).unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 #[cfg(test)]

@@ -894,3 +894,45 @@ fn a_described_config_with_two_namespaces_is_refused() {
         assert!(!answer.starts_with("error"), "{attributes}: {answer}");
     }
 }
+
+/// Issue 20 (round 6), F6: a value ending in non-ASCII white space (a no-break space, an
+/// em space, an ideographic space, a line separator) is refused, and the refusal shows the
+/// character escaped: before, it showed as an ordinary space, so the message named a
+/// value the reader could not tell from the one they meant.
+#[test]
+fn a_refused_value_ending_in_non_ascii_white_space_shows_it_escaped() {
+    let t = tables(IDENTITY_CATALOG, &identity_policy());
+    for (attributes, escaped, raw) in [
+        (r#"{"id": "c-dev\u00a0"}"#, "c-dev\\u{a0}", '\u{a0}'),
+        (
+            r#"{"id": "new", "name": "\u2003dev"}"#,
+            "\\u{2003}dev",
+            '\u{2003}',
+        ),
+        (
+            r#"{"id": "new", "tags": {"env": "prod\u3000"}}"#,
+            "prod\\u{3000}",
+            '\u{3000}',
+        ),
+        (
+            r#"{"id": "new", "labels": {"app": "web\u2028"}}"#,
+            "web\\u{2028}",
+            '\u{2028}',
+        ),
+    ] {
+        let a: ObjectAttributes = serde_json::from_str(attributes).expect("attributes");
+        let request = Request::new(
+            "john@example.com",
+            "read",
+            Target::Objects(Objects::new().with(Category::Config, ObjectRef::Attributes(&a))),
+        );
+        let error = t
+            .is_authorized(&request)
+            .expect_err(&format!("{attributes} must be refused"));
+        let message = error.to_string();
+        assert!(
+            message.contains(escaped) && !message.contains(raw),
+            "{attributes}: {message}"
+        );
+    }
+}

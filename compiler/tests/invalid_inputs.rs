@@ -218,3 +218,70 @@ fn a_catalog_with_a_problem_in_every_entry_shows_a_hundred_and_counts_the_rest()
         );
     }
 }
+
+/// Issue 20 (round 6), F3: a UTF-8 byte order mark is refused wherever it is in a policy
+/// file or a catalog, not only as the file's first bytes: after a leading `---` or a
+/// comment line, at a later document's start, and inside a value (plain or quoted, where
+/// it would make a name differ invisibly). Before, only the file's first bytes were
+/// checked and every other place was read silently.
+#[test]
+fn a_byte_order_mark_is_refused_wherever_it_is_in_a_policy_or_a_catalog() {
+    let bom = "\u{feff}";
+    let policy = std::fs::read_to_string("../fixtures/policy/allow-user-playbook-run.yaml")
+        .expect("a fixture policy");
+    let catalog_text = std::fs::read_to_string("../fixtures/catalog.yaml").expect("catalog");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let good_catalog = PathBuf::from("../fixtures/catalog.yaml");
+    let second = policy.replacen("name: ", "name: again-", 1);
+    let cases = [
+        ("after a leading `---`", format!("---\n{bom}{policy}")),
+        (
+            "after a comment line",
+            format!("# a comment\n{bom}{policy}"),
+        ),
+        (
+            "at a later document's start",
+            format!("{policy}\n---\n{bom}{second}"),
+        ),
+        (
+            "at a later document's start on the `---` line",
+            format!("{policy}\n--- {bom}\n{second}"),
+        ),
+        (
+            "inside a plain value",
+            policy.replacen("name: ", &format!("name: x{bom}"), 1),
+        ),
+        (
+            "inside a quoted value",
+            policy.replacen("name: ", &format!("name: \"x{bom}\" #"), 1),
+        ),
+    ];
+    for (place, text) in cases {
+        let path = dir.path().join("policy.yaml");
+        std::fs::write(&path, &text).expect("write");
+        let shown = rendered(place, &[path], &good_catalog);
+        assert!(
+            shown.contains("byte order mark"),
+            "a BOM {place} was not refused by name:\n{shown}"
+        );
+    }
+    for (place, text) in [
+        ("after a leading `---`", format!("---\n{bom}{catalog_text}")),
+        (
+            "after a comment line",
+            format!("# a comment\n{bom}{catalog_text}"),
+        ),
+        (
+            "inside a value",
+            catalog_text.replacen("name: ", &format!("name: {bom}"), 1),
+        ),
+    ] {
+        let catalog = dir.path().join("catalog.yaml");
+        std::fs::write(&catalog, &text).expect("write");
+        let shown = rendered(place, &[PathBuf::from("../fixtures/policy")], &catalog);
+        assert!(
+            shown.contains("byte order mark"),
+            "a BOM {place} of a catalog was not refused by name:\n{shown}"
+        );
+    }
+}

@@ -422,3 +422,64 @@ fn a_credential_in_a_literal_of_tables_compiled_elsewhere_is_masked_when_shown()
     assert_eq!(dsn, "Server=db;Password=********;");
     assert!(resolved.shown_url(true).contains("hunter2"));
 }
+
+/// Issue 20 (round 6), F3: a UTF-8 byte order mark in a Helm values file or a Secret
+/// manifest is refused by name wherever it is (the file's start, after a leading `---`
+/// or a comment, a later document's start, inside a value), and the refusal quotes no
+/// value. Helm values had the check at the file's start but no test.
+#[test]
+fn a_byte_order_mark_in_helm_values_or_a_manifest_is_refused_wherever_it_is() {
+    let bom = "\u{feff}";
+    let values = "database: {password: helm-s3cret}\n";
+    for (place, text) in [
+        ("at the file's start", format!("{bom}{values}")),
+        ("after a leading `---`", format!("---\n{bom}{values}")),
+        ("after a comment line", format!("# values\n{bom}{values}")),
+        (
+            "inside a value",
+            values.replace("helm-", &format!("helm-{bom}")),
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::create_dir_all(dir.path().join("default")).expect("mkdir");
+        std::fs::write(dir.path().join("default/mission-control.yaml"), &text).expect("write");
+        let got = helm_lookup(
+            dir.path(),
+            "default",
+            "mission-control",
+            "database.password",
+        );
+        assert!(
+            matches!(&got, Err(LookupError::Failed(why)) if why.contains("byte order mark") && !why.contains("s3cret")),
+            "Helm values with a BOM {place}: {got:?}"
+        );
+    }
+
+    let secret = |name: &str| {
+        format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: default}}\nstringData: {{password: man-s3cret}}\n")
+    };
+    for (place, text) in [
+        ("at the file's start", format!("{bom}{}", secret("a"))),
+        (
+            "after a leading `---`",
+            format!("---\n{bom}{}", secret("a")),
+        ),
+        ("after a comment line", format!("# s\n{bom}{}", secret("a"))),
+        (
+            "at a later document's start",
+            format!("{}---\n{bom}{}", secret("a"), secret("b")),
+        ),
+        (
+            "inside a value",
+            secret("a").replace("man-", &format!("man-{bom}")),
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join("s.yaml"), &text).expect("write");
+        let got = ManifestDirectory::load(dir.path()).map(|_| ());
+        assert!(
+            matches!(&got, Err(why) if why.contains("byte order mark") && !why.contains("s3cret")),
+            "a Secret manifest with a BOM {place}: {got:?}"
+        );
+    }
+}

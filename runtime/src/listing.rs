@@ -92,8 +92,11 @@ impl Listing {
 }
 
 /// A principal allowed an action on an object only together with an object of another
-/// category, because its grants name both categories (`playbook:run` on playbook X with
-/// configs Y): what [`crate::Tables::who_can`] on the object alone leaves out.
+/// category, because a grant needs an object of that category and admits the object:
+/// one naming both categories (`playbook:run` on playbook X with configs Y), or one
+/// requiring only the other category and leaving the object's open (`playbook:run` on
+/// configs Y, any playbook). What [`crate::Tables::who_can`] on the object alone leaves
+/// out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conditional {
     /// The principal.
@@ -472,9 +475,14 @@ impl<'t> Lister<'t> {
             if with == object.category {
                 continue;
             }
-            let both = with.bit() | object.category.bit();
+            // A grant that needs an object of `with` and admits `object`: one naming both
+            // categories, or one requiring only `with` and leaving `object`'s category
+            // open (`playbook:run` on dev configs, any playbook). Either way the subject
+            // may be allowed on `object` together with some object of `with`.
             let named = self.decisions.row_rules(row).any(|(_, rule)| {
-                !rule.deny && rule.required == both && self.applies(rule, with, Some(object))
+                !rule.deny
+                    && pairs(rule, object.category, with)
+                    && self.applies(rule, with, Some(object))
             });
             if !named {
                 continue;
@@ -488,9 +496,11 @@ impl<'t> Lister<'t> {
         Ok(out)
     }
 
-    /// The other categories that `principal`'s allow rules of `action` name together
-    /// with `category` (two-object grants, such as `playbook:run` on playbooks and
-    /// configs): a filter or a listing of `category` alone cannot show what they allow.
+    /// The other categories that `principal`'s allow rules of `action` need together
+    /// with an object of `category` (two-object grants, such as `playbook:run` on
+    /// playbooks and configs, and grants requiring only the other category that leave
+    /// `category` open, such as `playbook:run` on dev configs for any playbook): a filter
+    /// or a listing of `category` alone cannot show what they allow.
     pub(crate) fn paired_categories(
         &self,
         principal: PrincipalId,
@@ -503,8 +513,13 @@ impl<'t> Lister<'t> {
         };
         let mut mask = 0u8;
         for (_, rule) in self.decisions.row_rules(row) {
-            if rule.objects && !rule.deny && rule.required & category.bit() != 0 {
-                mask |= rule.required & !category.bit();
+            if !rule.objects || rule.deny || *category.of(&rule.sets) == SetRef::Empty {
+                continue;
+            }
+            for with in Category::ALL {
+                if with != category && pairs(rule, category, with) {
+                    mask |= with.bit();
+                }
             }
         }
         Ok(Category::ALL
@@ -578,4 +593,14 @@ impl<'t> Lister<'t> {
         }
         Ok(out)
     }
+}
+
+/// Whether `rule` can allow an object of `category` only together with an object of
+/// `with`: it requires `with`, and nothing beyond `category` and `with` (a rule that also
+/// requires a third category is no two-object grant; one requiring `category` alone
+/// already applies to one-object requests). Whether it admits the object itself is
+/// [`Lister::applies`]'s question.
+fn pairs(rule: &crate::schema::RuleData, category: Category, with: Category) -> bool {
+    let both = category.bit() | with.bit();
+    rule.objects && rule.required & with.bit() != 0 && rule.required & !both == 0
 }

@@ -6,8 +6,9 @@ use std::fmt;
 /// The most characters of one piece of user input a message shows.
 const SHOWN_LIMIT: usize = 200;
 
-/// User input as a message shows it: control characters escaped as `\u{..}`, cut after
-/// 200 characters with `…`.
+/// User input as a message shows it: control characters, invisible format characters and
+/// white space other than the ASCII space ([`is_escaped_when_shown`]) escaped as
+/// `\u{..}`, cut after 200 characters with `…`.
 #[derive(Clone, Copy)]
 pub struct Shown<'a>(pub &'a str);
 
@@ -17,7 +18,7 @@ impl fmt::Display for Shown<'_> {
             if i == SHOWN_LIMIT {
                 return f.write_str("…");
             }
-            if c.is_control() || is_invisible_format(c) {
+            if is_escaped_when_shown(c) {
                 write!(f, "\\u{{{:x}}}", c as u32)?;
             } else {
                 fmt::Write::write_char(f, c)?;
@@ -62,7 +63,16 @@ pub fn is_invisible_format(c: char) -> bool {
     )
 }
 
-/// True when `text` holds a character [`Shown`] would escape.
+/// Whether [`Shown`] and [`escape_controls`] escape `c`: a control character, an
+/// invisible format character, or white space other than the ASCII space (a no-break
+/// space shown as itself reads as a space, so a message would name a value the reader
+/// cannot tell from another).
+pub fn is_escaped_when_shown(c: char) -> bool {
+    c.is_control() || is_invisible_format(c) || (c.is_whitespace() && c != ' ')
+}
+
+/// True when `text` holds a control character or an invisible format character (what
+/// values are refused for; [`Shown`] escapes these and non-ASCII white space).
 pub fn has_control_characters(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() || is_invisible_format(c))
@@ -73,15 +83,16 @@ pub fn shown(text: &str) -> String {
     Shown(text).to_string()
 }
 
-/// Control characters (and invisible format characters) as `\u{..}` escapes, with no
+/// Control characters (and invisible format characters, and white space other than the
+/// ASCII space) as `\u{..}` escapes, with no
 /// length limit: for whole messages, where [`Shown`] is for one piece of user input.
 pub fn escape_controls(text: &str) -> String {
-    if !has_control_characters(text) {
+    if !text.chars().any(is_escaped_when_shown) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() || is_invisible_format(c) {
+        if is_escaped_when_shown(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
@@ -103,5 +114,17 @@ mod tests {
         assert!(has_control_characters("a\tb"));
         assert!(!has_control_characters("plain é"));
         assert_eq!(escape_controls("a\u{7}b\u{202e}"), "a\\u{7}b\\u{202e}");
+    }
+
+    /// Issue 20 (round 6), F6: white space other than the ASCII space is shown escaped,
+    /// so a no-break space never reads as a space.
+    #[test]
+    fn non_ascii_white_space_is_shown_escaped() {
+        assert_eq!(shown("dev\u{a0}"), "dev\\u{a0}");
+        assert_eq!(shown("a\u{2003}b\u{3000}"), "a\\u{2003}b\\u{3000}");
+        assert_eq!(shown("x\u{2028}\u{85}"), "x\\u{2028}\\u{85}");
+        assert_eq!(shown("my pod"), "my pod");
+        assert_eq!(escape_controls("dev\u{a0}"), "dev\\u{a0}");
+        assert_eq!(shown("x\u{feff}"), "x\\u{feff}");
     }
 }

@@ -432,7 +432,8 @@ pub fn router(app: Arc<App>) -> Router {
 /// without a catalog, say) would answer every request with an error, so they are not;
 /// tables built from a source are not once their data is older than the limit (the
 /// refreshes kept failing), and the answer says how current they are. A table file
-/// refused on reload leaves the last good tables answering: ready, `"stale": true`.
+/// refused on reload, or a failed refresh from a source, leaves the last good tables
+/// answering: ready, `"stale": true`, until a file loads or a refresh succeeds.
 async fn ready(State(app): State<Arc<App>>) -> Response {
     let tables = app.tables();
     let revision = tables.revision().to_string();
@@ -462,8 +463,8 @@ async fn ready(State(app): State<Arc<App>>) -> Response {
         }
         return response;
     }
-    // A refused reload leaves the last good tables answering: still ready, but stale
-    // (the file on disk is not what answers), with the reason.
+    // A refused reload or refresh leaves the last good tables answering: still ready,
+    // but stale (the file or the source may not be what answers), with the reason.
     let mut body = match app.metrics.stale() {
         Some(reason) => serde_json::json!({
             "status": "ready",

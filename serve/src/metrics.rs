@@ -45,8 +45,10 @@ pub struct Metrics {
     loaded_at_seconds: AtomicU64,
     /// Table files refused on reload, by the load error's code.
     table_file_refused: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
-    /// The code of the last refused table file, until tables load again: the tables in
-    /// force are then older than the file (`/ready` says `stale`).
+    /// Why the last attempt to take in new tables was refused (a table file's load error
+    /// code, or `source_refresh_failed` / `source_watch_failed` for `serve --postgres`),
+    /// until an attempt succeeds: the tables in force may then be older than the file or
+    /// the source (`/ready` says `stale`).
     stale: std::sync::Mutex<Option<&'static str>>,
     /// How current tables built from a source are (`serve --postgres`); unset for a
     /// table file.
@@ -91,9 +93,7 @@ impl Metrics {
 
     /// Records tables loaded (at start or on a reload) in `took`.
     pub fn loaded(&self, took: Duration, reload: bool) {
-        if let Ok(mut stale) = self.stale.lock() {
-            *stale = None;
-        }
+        self.current();
         if reload {
             self.reloads.fetch_add(1, Ordering::Relaxed);
         }
@@ -124,13 +124,27 @@ impl Metrics {
         if let Ok(mut refused) = self.table_file_refused.lock() {
             *refused.entry(reason).or_insert(0) += 1;
         }
+        self.refused(reason);
+    }
+
+    /// An attempt to take in new tables failed for `reason`: the tables in force stay, and
+    /// are stale until an attempt succeeds.
+    pub fn refused(&self, reason: &'static str) {
         if let Ok(mut stale) = self.stale.lock() {
             *stale = Some(reason);
         }
     }
 
-    /// The reason the last table file was refused, while the tables in force are older
-    /// than it.
+    /// The file or the source was read and holds the tables in force (swapped in, or the
+    /// same revision: a rollback, or a source that did not change): no longer stale.
+    pub fn current(&self) {
+        if let Ok(mut stale) = self.stale.lock() {
+            *stale = None;
+        }
+    }
+
+    /// Why the last attempt to take in new tables was refused, while no attempt since
+    /// succeeded (the tables in force may be older than the file or the source).
     pub fn stale(&self) -> Option<&'static str> {
         self.stale.lock().ok().and_then(|s| *s)
     }

@@ -137,6 +137,16 @@ pub fn reload(app: &App, path: &Path, key: Option<&PublicKey>, forced: bool) {
         Ok(tables) => {
             let current = app.handle.current();
             if !forced && tables.revision() == current.revision() {
+                // The file holds the tables in force (a rollback after a refused file,
+                // say): nothing to swap, but whatever was refused before is behind us.
+                if app.metrics.stale().is_some() {
+                    eprintln!(
+                        "rampart serve: `{}` holds the tables in force ({}) again",
+                        path.display(),
+                        current.revision()
+                    );
+                }
+                app.metrics.current();
                 return;
             }
             let revision = tables.revision().to_string();

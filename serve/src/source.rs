@@ -82,6 +82,7 @@ pub fn refresh(app: &App, freshness: &Freshness, source: &mut dyn TableSource, w
                 );
             }
             freshness.built(started);
+            app.metrics.current();
             // What was looked up is as old as the tables it supplemented.
             if let Some(resolver) = app.resolver.get() {
                 resolver.clear();
@@ -90,6 +91,7 @@ pub fn refresh(app: &App, freshness: &Freshness, source: &mut dyn TableSource, w
         }
         Err(e) => {
             freshness.failed(&e);
+            app.metrics.refused("source_refresh_failed");
             app.metrics.reload_failed();
             eprintln!(
                 "rampart serve: kept tables {}: refreshing from {} failed ({why}): {e}",
@@ -102,9 +104,9 @@ pub fn refresh(app: &App, freshness: &Freshness, source: &mut dyn TableSource, w
 }
 
 /// Starts the refresh thread: waits on the source (at most `interval` at a time) and
-/// rebuilds when it may have changed. After a failed build, a quiet source is no
-/// confirmation that the tables in force are current: the build is retried after each
-/// interval until it succeeds.
+/// rebuilds when it may have changed. After a failed build or a failed watch, a quiet
+/// source is no confirmation that the tables in force are current: the build is retried
+/// after each interval until it succeeds.
 pub fn start(
     app: Arc<App>,
     freshness: Arc<Freshness>,
@@ -129,9 +131,16 @@ pub fn start(
                             "retry after a failed refresh",
                         );
                     }
-                    Wake::Unchanged => freshness.confirmed(checked),
+                    Wake::Unchanged => {
+                        freshness.confirmed(checked);
+                        app.metrics.current();
+                    }
                     Wake::Failed(why) => {
                         freshness.failed(&why);
+                        app.metrics.refused("source_watch_failed");
+                        // Changes made while the watch was down were not announced: the
+                        // next wake rebuilds rather than confirming the tables in force.
+                        behind = true;
                         app.metrics.reload_failed();
                         eprintln!(
                             "rampart serve: kept tables {}: watching {} failed: {why}",

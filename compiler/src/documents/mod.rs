@@ -174,8 +174,8 @@ pub fn read_text_into(
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    if let Err(e) = crate::source::refuse_bom(&text) {
-        diagnostics.push(Diagnostic::in_file(path, e));
+    if text.starts_with(rampart_runtime::json::strict::UTF8_BOM) {
+        diagnostics.push(Diagnostic::in_file(path, crate::source::BOM_AT_START));
         return;
     }
     read_file_into(SourceFile::new(path, text), documents, diagnostics);
@@ -189,6 +189,20 @@ pub fn read_file_into(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     documents.files += 1;
+    // A byte order mark anywhere (a later document's start, a value) is refused, in a
+    // file and in a database row alike (`crate::source::refuse_bom`).
+    if let Some(offset) = crate::source::bom_offset(&file.text) {
+        let message = if offset == 0 {
+            crate::source::BOM_AT_START
+        } else {
+            crate::source::BOM_INSIDE
+        };
+        diagnostics.push(Diagnostic::at(
+            crate::source::Location::new(&file, offset, crate::source::UTF8_BOM_LEN),
+            message,
+        ));
+        return;
+    }
     for doc in split_documents(&file) {
         read_document(&doc, documents, diagnostics, 0);
     }
