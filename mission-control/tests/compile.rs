@@ -665,8 +665,7 @@ fn a_role_casbin_assigns_to_a_team_reaches_its_members() {
 fn casbin_rows_name_their_member_by_uuid_in_any_case() {
     let bob_upper = BOB.to_ascii_uppercase();
     let sre_upper = SRE.to_ascii_uppercase();
-    let mut mc = McSchema::new("mc_compile_casbin_case");
-    mc.sql(WORLD);
+    let mut mc = McSchema::world("mc_compile_casbin_case", &[]);
     mc.sql(&format!(
         r#"
 INSERT INTO casbin_rule (ptype, v0, v1) VALUES
