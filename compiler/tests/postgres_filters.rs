@@ -444,7 +444,7 @@ const FEATURES: &[(&str, &str)] = &[
         "",
     ),
     (
-        r#"{"object": {"configs": [{"tagSelector": "env=pr*"}]}}"#,
+        r#"{"object": {"configs": [{"tagSelector": "env=prod,team!=web"}]}}"#,
         "",
     ),
     (
