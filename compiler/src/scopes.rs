@@ -7,7 +7,9 @@
 //! `scopes_namespace_name_idx`); its `metadata.uid` is its id and must be a uuid. Each
 //! target sets exactly one kind (upstream's CRD rule), its selector is not empty, and an
 //! agent named by name is resolved to the agent's id, exactly and case-sensitively, as
-//! upstream does when it stores the Scope (an unknown name is an error there too).
+//! upstream does when it stores the Scope (an unknown name is an error there too). A
+//! database row holds what upstream stored: an agent that is not an id there is an error
+//! (upstream matches it to nothing).
 
 use std::collections::BTreeMap;
 
@@ -271,6 +273,24 @@ fn selector_spec(
         let written = text.value.clone();
         let written = written.as_str();
         if rampart_grammar::Uuid::parse(written).is_err() {
+            if let Some(row) = &doc.file.row {
+                // Mission Control resolves the name when it saves a Scope and matches
+                // agents by id only: a row holding a name matches nothing there.
+                let id = world.agents.iter().find(|a| a.name == written);
+                let help = match id {
+                    Some(a) => format!("write the agent's id, `{}`", a.id),
+                    None => "write the agent's id".to_string(),
+                };
+                return Err(Diagnostic::at(
+                    doc.at(text),
+                    format!(
+                        "agent `{written}` is a name, but a `{}` row holds a Scope's agent as its id (Mission Control resolves the name when it saves a Scope and matches agents by id only, so this target matches nothing there)",
+                        row.table
+                    ),
+                )
+                .field(format!("{field}.agent"))
+                .help(help));
+            }
             match world.agents.iter().find(|a| a.name == written) {
                 Some(found) => text.value = found.id.clone(),
                 None => {

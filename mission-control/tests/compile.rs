@@ -331,6 +331,47 @@ fn scope_rows_are_scopes_and_permission_rows_expand_through_them() {
     );
 }
 
+/// A `scopes` row names a target's agent by id: Mission Control resolves an agent's name
+/// when it saves a Scope and matches agents by id only, so a row holding a name (written
+/// to the table by hand or by a tool) matches nothing there. Rampart refuses the row
+/// rather than resolve the name (wider than Mission Control on an allow) or match nothing
+/// (a deny through it lifted without a word).
+#[test]
+fn a_scope_row_naming_its_agent_by_name_is_refused() {
+    let mc = McSchema::world(
+        "mc_compile_scope_agent_name",
+        &[&format!(
+            "{}{}",
+            r#"INSERT INTO scopes (id, name, namespace, targets, source) VALUES
+  ('00000000-0000-0000-0000-00000000a0d1', 'by-name', 'mc', '[{"config": {"agent": "eu"}}]', 'UI');
+"#,
+            insert(&[Permission::ui("00000000-0000-0000-0000-0000000008e1")
+                .subject("person", BOB)
+                .action("read")
+                .selector(r#"{"scopes": [{"namespace": "mc", "name": "by-name"}]}"#)])
+        )],
+    );
+    let (world, _) = world(&mc, &[]);
+    let problems = match compile(world) {
+        Ok(_) => panic!("a scope row naming its agent by name compiled"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    let row = problems
+        .iter()
+        .find(|d| {
+            d.row()
+                .is_some_and(|r| r.id == "00000000-0000-0000-0000-00000000a0d1")
+        })
+        .map(|d| d.render())
+        .unwrap_or_else(|| panic!("no diagnostic for the scope row:\n{rendered}"));
+    assert!(row.contains("agent `eu`"), "{row}");
+    assert!(
+        row.contains("00000000-0000-0000-0000-0000000002a0"),
+        "{row}"
+    );
+}
+
 #[test]
 fn a_deny_row_referencing_a_missing_scope_is_refused_and_an_allow_row_left_out() {
     let mc = McSchema::world(
