@@ -205,15 +205,20 @@ fn live_person(a: &str, people: &str) -> String {
     format!("{} AND NOT {}", person_row(a), email_twin(a, people))
 }
 
-/// A text value that is a uuid, as a uuid (else NULL), for `x`: the spellings both
-/// Mission Control's `uuid.Parse` and PostgreSQL's `uuid` type take — hyphenated, in
-/// braces or not, or 32 hex digits; any case — as `policy_read::uuid_key` reads a
-/// permission row's subject (`urn:uuid:`, which PostgreSQL refuses, is left out: the
-/// cast must never fail).
+/// A text value that is a uuid, as a uuid (else NULL), for `x`: white space at either
+/// end trimmed, then the spellings Mission Control's `uuid.Parse` takes — hyphenated, in
+/// braces, after `urn:uuid:` (any case), or 32 hex digits; any case — as
+/// `policy_read::uuid_key` reads a permission row's subject, so that a casbin member is
+/// read as the same uuid a permission row's subject would be (a member this reading
+/// misses is skipped, and a deny through its role would be lifted). `urn:uuid:` is cut
+/// off before the cast, which PostgreSQL would refuse with it; every other text is NULL,
+/// so the cast never fails.
 fn as_uuid(x: &str) -> String {
-    let hyphenated = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+    let h = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
     format!(
-        "CASE WHEN {x} ~ '^({hyphenated}|\\{{{hyphenated}\\}}|[0-9a-fA-F]{{32}})$' THEN {x}::uuid END"
+        "(SELECT CASE WHEN s.v ~ '^({h}|\\{{{h}\\}}|[0-9a-fA-F]{{32}})$' THEN s.v::uuid \
+         WHEN s.v ~* '^urn:uuid:{h}$' THEN substr(s.v, 10)::uuid END \
+         FROM (SELECT regexp_replace({x}, '^[[:space:]]+|[[:space:]]+$', '', 'g') AS v) s)"
     )
 }
 

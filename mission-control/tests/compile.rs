@@ -702,6 +702,37 @@ fn a_role_casbin_assigns_to_a_team_reaches_its_members() {
 /// uuid in capitals assigned a role gives it to the team's members (it was counted as
 /// given and reached none). A `subject_type` Rampart does not know (`Person`) is an error
 /// naming the table, the column and the value, and what to write.
+/// A casbin member after `urn:uuid:` or with white space at either end is the same uuid
+/// (as permission rows' subjects are read): a deny through the group it assigns holds
+/// (adversary 57 case02: both were skipped as "neither a person nor a role", lifting it).
+#[test]
+fn casbin_rows_name_their_member_by_uuid_after_urn_or_padded() {
+    let mut mc = McSchema::world("mc_compile_casbin_urn", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', 'urn:uuid:{BOB}', 'auditors'),
+  ('g', ' {BOB} ', 'watchers');
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009b1', 'auditors', 'mc', '{{"people": ["alice@example.com"]}}', 'UI'),
+  ('00000000-0000-0000-0000-0000000009b2', 'watchers', 'mc', '{{"people": ["alice@example.com"]}}', 'UI');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008f5', 'UI', 'person', '{BOB}', 'read,update', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008f6', 'UI', 'group', 'auditors', 'read', '{DEV_NODE}', true),
+  ('00000000-0000-0000-0000-0000000008f7', 'UI', 'group', 'watchers', 'update', '{DEV_NODE}', true);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let bob = "bob@example.com";
+    for action in ["read", "update"] {
+        assert!(
+            !allowed(&tables, bob, action, Objects::new().config(DEV_NODE)),
+            "{action}: the deny through the casbin row was lifted"
+        );
+    }
+}
+
 #[test]
 fn casbin_rows_name_their_member_by_uuid_in_any_case() {
     let bob_upper = BOB.to_ascii_uppercase();
