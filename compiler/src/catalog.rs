@@ -413,7 +413,7 @@ impl LoadedCatalog {
     }
 
     /// Every config and component has an id, no two share one, and each names an agent
-    /// the catalog lists.
+    /// the catalog lists; no component has tags.
     fn items_are_keyed(&self, out: &mut Vec<Diagnostic>) {
         let c = &self.catalog;
         let agents: std::collections::HashSet<String> = c
@@ -431,6 +431,31 @@ impl LoadedCatalog {
                         &format!("{list}[{i}]"),
                         format!("an entry of `{list}` needs an `id`"),
                     )),
+                }
+                // Mission Control has no tags on components (duty's `components` table
+                // has no tags column, a component no tags matcher): a component's
+                // `tags.KEY` never exists there, so tags given here would decide tag
+                // selectors otherwise than Mission Control does (issue 23).
+                if list == "components" && !item.tags.is_empty() {
+                    let field = format!("{list}[{i}].tags");
+                    // In flow style (`- {id: k, tags: {...}}`) the field has no line of
+                    // its own: the entry is shown.
+                    let flow = !self.json
+                        && self.rows.is_none()
+                        && crate::field_path::locate_indexed(&self.file.text, &field).is_none();
+                    let at = if flow {
+                        self.locate(&format!("{list}[{i}]"))
+                    } else {
+                        self.locate(&field)
+                    };
+                    out.push(
+                        Diagnostic::at(
+                            at,
+                            "a component has no tags in Mission Control: its `tags.KEY` never exists there, so selectors reading tags would decide it otherwise than Mission Control does",
+                        )
+                        .field(field)
+                        .help("write the component's key-value pairs as `labels` (`labels: {env: prod}`), and select them with `labelSelector`"),
+                    );
                 }
                 if let Some(agent) = &item.agent {
                     if !agents.contains(identity_key(agent).as_ref()) {

@@ -37,6 +37,7 @@
 pub mod catalog;
 pub mod catalog_shape;
 pub mod compile;
+pub mod component_tags;
 pub mod connections;
 pub mod diagnostic;
 pub mod documents;

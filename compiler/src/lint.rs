@@ -478,6 +478,7 @@ pub fn lint(
     findings.extend(permissions_naming_views(documents));
     findings.extend(deprecated_references(documents));
     findings.extend(crate::split_selectors::check(documents));
+    findings.extend(crate::component_tags::check(documents));
     findings.sort_by_key(|d| (d.position(), d.message.clone()));
     // A permission with `object.scopes` is several rules: the same finding once.
     findings.dedup_by(|a, b| a.position() == b.position() && a.message == b.message);

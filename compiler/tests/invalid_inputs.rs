@@ -100,6 +100,13 @@ invalid_catalog! {
     catalog_in_json => "shapes.json",
 }
 
+// Mission Control has no tags on components (issue 23): a catalog that gives a component
+// tags is refused at the entry, in YAML and in JSON.
+invalid_catalog! {
+    component_tags_in_yaml => "component-tags.yaml",
+    component_tags_in_json => "component-tags.json",
+}
+
 #[test]
 fn every_problem_of_a_run_is_reported() {
     let paths: Vec<PathBuf> = [

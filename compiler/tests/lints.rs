@@ -169,3 +169,70 @@ spec:
     .collect();
     assert_eq!(found, expected);
 }
+
+/// Issue 23: components have no tags in Mission Control (and Rampart refuses them), so a
+/// component selector that reads tags never matches (`env=prod`) or matches every
+/// component (`!env`): a warning at the field, for a Permission's `components` (by
+/// `tagSelector`, and by a `tags.` term of `search`) and for a Scope's `component`
+/// target. A config's `tagSelector` and a component's `labelSelector` are left alone.
+#[test]
+fn a_component_selector_reading_tags_is_a_warning() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("component-tags.yaml");
+    std::fs::write(
+        &file,
+        r#"apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: components-by-tag, namespace: default}
+spec:
+  subject: {person: john@doe.com}
+  actions: [read]
+  object:
+    components:
+      - {name: api, tagSelector: "!env"}
+      - {name: api, search: "tags.env=prod"}
+      - {name: api, labelSelector: "tier=web"}
+    configs:
+      - tagSelector: env=prod
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Scope
+metadata: {name: tagged-components, namespace: default}
+spec:
+  targets:
+    - component: {name: api, tagSelector: "!env"}
+---
+apiVersion: mission-control.flanksource.com/v1
+kind: Permission
+metadata: {name: scoped, namespace: default}
+spec:
+  subject: {person: john@doe.com}
+  actions: [read]
+  object:
+    scopes: [{namespace: default, name: tagged-components}]
+"#,
+    )
+    .expect("write");
+    let found: Vec<String> = findings(&[file.to_str().unwrap()])
+        .into_iter()
+        .filter(|f| f.contains("reads tags"))
+        .collect();
+    let mut fields: Vec<&str> = found
+        .iter()
+        .map(|f| f.rsplit("(field ").next().unwrap_or_default())
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "`spec.object.components[0].tagSelector`)",
+            "`spec.object.components[1].search`)",
+            "`spec.targets[0].component.tagSelector`)",
+        ],
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().all(|f| f.contains("never match a component")),
+        "{found:#?}"
+    );
+}

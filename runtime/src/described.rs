@@ -22,7 +22,10 @@
 //!   and deciding it as written would make `c-dev ` a new object beside `c-dev`;
 //! - a config's `namespace` and `tags.namespace` both given and different (Mission
 //!   Control reads only the tag, Rampart the attribute first: either choice would let a
-//!   request escape a deny the other reading matches).
+//!   request escape a deny the other reading matches);
+//! - a component given tags (issue 23): Mission Control has no tags on components (no
+//!   column, no matcher), so `tags.K` never exists on one there; deciding tags it cannot
+//!   read would let a deny on `!env` stop matching, or an allow on `env=prod` match.
 //!
 //! A playbook or connection the catalog does not hold may be described without a
 //! namespace (Mission Control's own scope tests decide `{id, name}` playbooks): a selector
@@ -127,6 +130,11 @@ fn well_formed(category: Category, attributes: &ObjectAttributes) -> Result<(), 
             refuse_malformed(category, map, Some(key), value)?;
         }
     }
+    // Mission Control has no tags on components: refused, never decided by tags it
+    // could not read (an empty map says "no tags", as Mission Control reads every one).
+    if category == Category::Component && !tags.is_empty() {
+        return Err(RequestError::invalid(COMPONENT_TAGS));
+    }
     // Mission Control reads a config's namespace from `tags["namespace"]` alone; Rampart
     // from the `namespace` attribute first. Two that differ would let one reading escape
     // a deny the other matches: refused, naming both, never one silently chosen.
@@ -143,6 +151,9 @@ fn well_formed(category: Category, attributes: &ObjectAttributes) -> Result<(), 
     }
     Ok(())
 }
+
+/// Why a component described with tags is refused (module docs).
+const COMPONENT_TAGS: &str = "a component described by attributes gives `tags`, but Mission Control has no tags on components (a component's `tags.KEY` never exists there, so tag selectors would decide it otherwise than Mission Control): send its `labels` instead, and no `tags`";
 
 /// An error when `value` (of `field`; of the entry `key` of a map `field`) has white space
 /// at either end or holds a control character.

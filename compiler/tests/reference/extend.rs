@@ -75,7 +75,8 @@ fn fresh_object(c: usize, rng: &mut Rng) -> Object {
         kind: Some(rng.pick(&["Kubernetes::Pod", "aws-s3"]).to_string()),
         ..Object::default()
     };
-    if rng.below(2) == 0 {
+    // Only configs carry tags (components have none in Mission Control).
+    if rng.below(2) == 0 && c == CONFIG {
         o.tags
             .insert("env".into(), rng.pick(&["prod", "dev"]).to_string());
     }
@@ -108,8 +109,11 @@ pub fn with_object(w: &World, r: &GeneratedRequest, rng: &mut Rng) -> Option<Gen
 /// `o` with one attribute it lacks. `None` when it has them all.
 fn grow_object(o: &Object, category: usize, rng: &mut Rng) -> Option<Object> {
     let mut options: Vec<usize> = Vec::new();
+    if category == CONFIG {
+        options.push(0);
+    }
     if category == CONFIG || category == COMPONENT {
-        options.extend([0, 1]);
+        options.push(1);
         if o.agent_id.is_none() {
             options.push(2);
         }

@@ -84,7 +84,9 @@ fn object_strategy(category: usize, index: usize, agents: usize) -> impl Strateg
             move |(ns, no_ns, kind, env, tag_ns, agent, status, health, app)| {
                 let mut tags = BTreeMap::new();
                 let mut labels = BTreeMap::new();
-                if with_maps {
+                // Components carry no tags in Mission Control (duty's `Component` has
+                // neither a tags column nor a tags matcher), and Rampart refuses them.
+                if category == CONFIG {
                     if let Some(env) = env {
                         tags.insert("env".to_string(), env.to_string());
                     }
@@ -99,6 +101,8 @@ fn object_strategy(category: usize, index: usize, agents: usize) -> impl Strateg
                         };
                         tags.insert("namespace".to_string(), tag_ns.to_string());
                     }
+                }
+                if with_maps {
                     if let Some(app) = app {
                         labels.insert("app".to_string(), app.to_string());
                     }
