@@ -39,9 +39,11 @@ pub struct Metadata {
     /// Set by the API server; ignored.
     #[schemars(with = "Option<serde_json::Value>")]
     pub creation_timestamp: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub deletion_timestamp: Option<IgnoredAny>,
+    /// Set by the API server when the object is being deleted (its finalizers still
+    /// run): what it adds to allows is left out, what it adds to denies is kept, each
+    /// with a warning (docs/semantics.md, "Objects being deleted").
+    #[schemars(with = "Option<String>")]
+    pub deletion_timestamp: Option<Text>,
     /// Set by the API server; ignored.
     #[schemars(with = "Option<serde_json::Value>")]
     pub deletion_grace_period_seconds: Option<IgnoredAny>,
@@ -60,6 +62,13 @@ pub struct Metadata {
     /// Set by the API server; ignored.
     #[schemars(with = "Option<serde_json::Value>")]
     pub self_link: Option<IgnoredAny>,
+}
+
+impl Metadata {
+    /// Whether the object is being deleted (`metadata.deletionTimestamp` is set).
+    pub fn being_deleted(&self) -> bool {
+        self.deletion_timestamp.is_some()
+    }
 }
 
 /// The namespace of a document: `metadata.namespace`, else `default`.

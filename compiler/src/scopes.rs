@@ -47,6 +47,9 @@ pub struct ScopeInfo {
     pub location: Location,
     /// Its targets, in order.
     pub targets: Vec<ScopeTargetInfo>,
+    /// True when the Scope is being deleted (`metadata.deletionTimestamp`): allows
+    /// through it are left out, denies through it kept, each with a warning.
+    pub deleting: bool,
     /// False when the Scope has errors (reported once, with the Scope): a permission
     /// referencing it gets no rules, and compilation fails on the Scope's errors.
     pub valid: bool,
@@ -119,6 +122,7 @@ pub fn read_scopes(
             uid,
             location,
             targets,
+            deleting: metadata.being_deleted(),
             valid: diagnostics.len() == before,
         });
     }
@@ -136,6 +140,7 @@ pub fn read_scopes(
                 uid: None,
                 location: location.clone(),
                 targets: Vec::new(),
+                deleting: false,
                 valid: false,
             });
         }
