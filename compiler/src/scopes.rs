@@ -18,7 +18,7 @@ use crate::documents::policy::SelectorSpec;
 use crate::documents::scope::{ScopeDocument, ScopeSelector, TargetKind, MAX_TARGETS, MIN_TARGETS};
 use crate::documents::Documents;
 use crate::located::Located;
-use crate::metadata::{canonical_uid, namespace_of, Metadata};
+use crate::metadata::{canonical_uid, kubernetes_name_errors, namespace_of, Metadata};
 use crate::selector::compile_selector;
 use crate::source::Location;
 use crate::world::World;
@@ -151,37 +151,16 @@ pub fn read_scopes(
 /// Whether a Scope's `metadata.namespace` and `metadata.name` follow Kubernetes' rules
 /// (a DNS-1123 label, a DNS-1123 subdomain), as every Scope Mission Control stores from
 /// its CRD does; each that does not is an error. So neither holds a `/`, and no
-/// reference can be read two ways.
+/// reference can be read two ways. (Scope rows are held to the same rules: a reference
+/// names a Scope by them.)
 fn names_are_valid(
     doc: &Located<ScopeDocument>,
     metadata: &Metadata,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> bool {
-    let mut valid = true;
-    if let Some(namespace) = &metadata.namespace {
-        if let Err(e) = NameRule::Namespace.check(&namespace.value) {
-            valid = false;
-            diagnostics.push(
-                Diagnostic::at(
-                    doc.at(namespace),
-                    format!("a Scope's `metadata.namespace` is not a valid {}", e.rule()),
-                )
-                .field("metadata.namespace")
-                .help(e.help()),
-            );
-        }
-    }
-    if let Err(e) = NameRule::ObjectName.check(&metadata.name.value) {
-        valid = false;
-        diagnostics.push(
-            Diagnostic::at(
-                doc.at(&metadata.name),
-                format!("a Scope's `metadata.name` is not a valid {}", e.rule()),
-            )
-            .field("metadata.name")
-            .help(e.help()),
-        );
-    }
+    let errors = kubernetes_name_errors(doc, metadata, "Scope", false);
+    let valid = errors.is_empty();
+    diagnostics.extend(errors);
     valid
 }
 
