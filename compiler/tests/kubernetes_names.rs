@@ -107,3 +107,39 @@ fn a_name_breaking_kubernetes_rules_is_an_error() {
         "a Permission's `metadata.namespace` is not a valid namespace [metadata.namespace] help: a namespace is lowercase",
     );
 }
+
+/// A catalog playbook `{namespace: c/a, name: b}` and a Playbook document `{namespace: c,
+/// name: a/b}` are two playbooks (compared by namespace and name apart), never one; as
+/// both would be named `c/a/b`, that is an error rather than a guess.
+#[test]
+fn a_playbook_document_never_merges_with_a_catalog_playbook_of_another_split() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = dir.path().join("catalog.yaml");
+    std::fs::write(
+        &catalog,
+        "people: [{email: a@example.com}]\nplaybooks:\n  - {id: pb-catalog, namespace: c/a, name: b}\n",
+    )
+    .expect("write");
+    let document = dir.path().join("playbook.yaml");
+    std::fs::write(
+        &document,
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Playbook\nmetadata: {name: a/b, namespace: c, uid: 6c7b3b8e-6a2f-4c55-9d1e-0c0f4c1c2a11}\nspec: {}\n",
+    )
+    .expect("write");
+    let found = match validate(&[document], Some(&catalog), &|_| {}) {
+        Ok(v) => panic!(
+            "valid, with playbooks {:?}",
+            v.world.objects[0]
+                .iter()
+                .map(|o| (&o.key, &o.attributes.id))
+                .collect::<Vec<_>>()
+        ),
+        Err(found) => found,
+    };
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message.contains("`c/a/b` names two playbooks")),
+        "{found:#?}"
+    );
+}
