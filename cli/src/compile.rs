@@ -134,6 +134,11 @@ pub fn run(args: Args) -> Outcome {
             return Ok(ExitCode::from(1));
         }
     };
+    bar.suspend(|| {
+        for w in &compiled.warnings {
+            eprint!("{}", w.render());
+        }
+    });
     let size = write_output(&compiled, &args.output, key.as_ref(), &bar)?;
     let mut out = Output::new();
     let signed = key.is_some();

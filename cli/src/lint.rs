@@ -40,12 +40,14 @@ pub fn run(args: Args) -> Outcome {
         }
     };
     let expanded = rampart_compiler::expand::expand(&validated.world, &validated.model);
-    let findings = rampart_compiler::lint::lint(
+    // The warnings of validation (documents being deleted, ...) come first.
+    let mut findings = validated.warnings.clone();
+    findings.extend(rampart_compiler::lint::lint(
         &validated.world,
         &validated.documents,
         &validated.model,
         &expanded,
-    );
+    ));
     let mut out = Output::new();
     match args.format {
         Format::Json => out.line(serde_json::json!({

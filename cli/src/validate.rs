@@ -24,6 +24,9 @@ pub fn run(args: Args) -> Outcome {
         &|_| {},
     ) {
         Ok(validated) => {
+            for w in &validated.warnings {
+                eprint!("{}", w.render());
+            }
             let d = &validated.documents;
             let mut out = Output::new();
             let skipped: Vec<String> = d.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();

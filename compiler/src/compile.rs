@@ -52,6 +52,8 @@ pub struct Validated {
     pub model: Model,
     /// The Connection documents, lowered.
     pub connections: Vec<LoweredConnection>,
+    /// The warnings found (errors fail validation; warnings do not).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What a successful compile produced.
@@ -64,6 +66,8 @@ pub struct Compiled {
     pub model: Model,
     /// Figures for the summary.
     pub stats: Stats,
+    /// The warnings found on the way.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Figures for the summary line.
@@ -177,6 +181,24 @@ pub fn validate_loaded(
     } = loaded;
     let mut connections = Vec::new();
     for c in &documents.connections {
+        if let Some(at) = &c.value.metadata.deletion_timestamp {
+            // Left out: a reference to it is to an unknown connection, a lookup of it
+            // finds nothing (fail closed), as once it is gone.
+            diagnostics.push(
+                Diagnostic::at(
+                    c.at(at),
+                    format!(
+                        "connection `{}/{}` is being deleted: it is left out",
+                        crate::metadata::namespace_of(&c.value.metadata),
+                        c.value.metadata.name.value
+                    ),
+                )
+                .field("metadata.deletionTimestamp")
+                .help("a reference to it names an unknown connection, as once Kubernetes has deleted it")
+                .warning(),
+            );
+            continue;
+        }
         match crate::connections::lower::lower(c) {
             Ok(lowered) => connections.push(lowered),
             Err(mut found) => diagnostics.append(&mut found),
@@ -203,7 +225,8 @@ pub fn validate_loaded(
     ));
     // Only over documents and a catalog that are otherwise sound: a deny whose selectors
     // did not even parse is already an error.
-    if lookups && diagnostics.is_empty() && !options.allow_empty_selectors {
+    let sound = !diagnostics.iter().any(|d| !d.warning);
+    if lookups && sound && !options.allow_empty_selectors {
         diagnostics.extend(
             crate::empty_selectors::check(
                 &world,
@@ -215,12 +238,13 @@ pub fn validate_loaded(
             .map(|f| f.diagnostic),
         );
     }
-    if diagnostics.is_empty() {
+    if !diagnostics.iter().any(|d| !d.warning) {
         Ok(Validated {
             documents,
             world,
             model,
             connections,
+            warnings: diagnostics,
         })
     } else {
         Err(diagnostics)
@@ -314,6 +338,7 @@ fn tabulate_validated(
         world,
         model,
         connections,
+        warnings,
     } = validated;
     progress(Phase::Expand);
     let expanded = crate::expand::expand(&world, &model);
@@ -339,5 +364,6 @@ fn tabulate_validated(
         documents,
         model,
         stats,
+        warnings,
     }
 }

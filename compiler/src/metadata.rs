@@ -8,6 +8,8 @@ use schemars::JsonSchema;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+use rampart_runtime::connection::kubernetes_names::NameRule;
+
 use crate::diagnostic::Diagnostic;
 use crate::located::{at_grammar_error, Located};
 use crate::yaml::Text;
@@ -39,9 +41,11 @@ pub struct Metadata {
     /// Set by the API server; ignored.
     #[schemars(with = "Option<serde_json::Value>")]
     pub creation_timestamp: Option<IgnoredAny>,
-    /// Set by the API server; ignored.
-    #[schemars(with = "Option<serde_json::Value>")]
-    pub deletion_timestamp: Option<IgnoredAny>,
+    /// Set by the API server when the object is being deleted (its finalizers still
+    /// run): what it adds to allows is left out, what it adds to denies is kept, each
+    /// with a warning (docs/semantics.md, "Objects being deleted").
+    #[schemars(with = "Option<String>")]
+    pub deletion_timestamp: Option<Text>,
     /// Set by the API server; ignored.
     #[schemars(with = "Option<serde_json::Value>")]
     pub deletion_grace_period_seconds: Option<IgnoredAny>,
@@ -60,6 +64,13 @@ pub struct Metadata {
     /// Set by the API server; ignored.
     #[schemars(with = "Option<serde_json::Value>")]
     pub self_link: Option<IgnoredAny>,
+}
+
+impl Metadata {
+    /// Whether the object is being deleted (`metadata.deletionTimestamp` is set).
+    pub fn being_deleted(&self) -> bool {
+        self.deletion_timestamp.is_some()
+    }
 }
 
 /// The namespace of a document: `metadata.namespace`, else `default`.
@@ -94,4 +105,60 @@ pub fn canonical_uid<T>(
             .field("metadata.uid")
             .help("the API server sets `metadata.uid`; write one as `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, or leave it out")
         })
+}
+
+/// The errors of a document's `metadata.namespace` and `metadata.name` against Kubernetes'
+/// rules (a DNS-1123 label, a DNS-1123 subdomain), as the API server holds every object of
+/// the Mission Control CRDs to them: so neither holds a `/`, and no `namespace/name` can
+/// be read two ways. A database row (`row`) is not a Kubernetes object (the UI writes
+/// names freely): only an empty name is an error there.
+pub fn kubernetes_name_errors<T>(
+    doc: &Located<T>,
+    metadata: &Metadata,
+    kind: &str,
+    row: bool,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let name = &metadata.name;
+    if name.value.is_empty() {
+        errors.push(
+            Diagnostic::at(doc.at(name), format!("a {kind}'s `metadata.name` is empty"))
+                .field("metadata.name")
+                .help(format!(
+                    "{}; a {kind} is named by it",
+                    NameRule::ObjectName
+                        .check("")
+                        .err()
+                        .map(|e| e.help())
+                        .unwrap_or_default()
+                )),
+        );
+    } else if !row {
+        if let Err(e) = NameRule::ObjectName.check(&name.value) {
+            errors.push(
+                Diagnostic::at(
+                    doc.at(name),
+                    format!("a {kind}'s `metadata.name` is not a valid {}", e.rule()),
+                )
+                .field("metadata.name")
+                .help(e.help()),
+            );
+        }
+    }
+    if let Some(namespace) = metadata.namespace.as_ref().filter(|_| !row) {
+        if let Err(e) = NameRule::Namespace.check(&namespace.value) {
+            errors.push(
+                Diagnostic::at(
+                    doc.at(namespace),
+                    format!(
+                        "a {kind}'s `metadata.namespace` is not a valid {}",
+                        e.rule()
+                    ),
+                )
+                .field("metadata.namespace")
+                .help(e.help()),
+            );
+        }
+    }
+    errors
 }

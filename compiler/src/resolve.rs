@@ -124,6 +124,9 @@ struct Resolver<'a> {
     group_folded: HashMap<String, (String, Location)>,
     /// The groups of `people: ["*"]` (`everyone` is a member).
     everyone_groups: HashSet<UnitId>,
+    /// The groups being deleted (`metadata.deletionTimestamp`): their members are
+    /// members for denies, not for allows.
+    deleting_groups: HashSet<String>,
 }
 
 /// The unit notifications and playbooks acting as services belong to: it holds a copy of
@@ -147,6 +150,7 @@ pub fn resolve(world: &World, documents: &Documents, lookups: bool) -> (Model, V
         group_names: BTreeMap::new(),
         group_folded: HashMap::new(),
         everyone_groups: HashSet::new(),
+        deleting_groups: HashSet::new(),
     };
     let (scopes, found) = read_scopes(world, documents, lookups);
     r.diagnostics.extend(found);
@@ -462,6 +466,18 @@ impl<'a> Resolver<'a> {
                         .field("spec.name"),
                     );
                 }
+            }
+            if let Some(at) = &g.value.metadata.deletion_timestamp {
+                self.deleting_groups.insert(name.clone());
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        g.at(at),
+                        format!("group `{name}` is being deleted: the permissions that allow it are left out, those that deny it are kept"),
+                    )
+                    .field("metadata.deletionTimestamp")
+                    .help("once deleted, Mission Control's group grants and denies nothing; Rampart drops its allows now and keeps its denies (never widening access) until the document is gone")
+                    .warning(),
+                );
             }
             let group = self.model.units.unit(UnitKind::Group, &name);
             self.group_members(g, group);
@@ -792,7 +808,11 @@ impl<'a> Resolver<'a> {
             .map(|refs| self.scope_targets(p, refs, &lists));
         self.object_combinations(p, &lists);
         let narrowing = self.narrowing(p);
-        if self.diagnostics.len() > before {
+        if self
+            .diagnostics
+            .get(before..)
+            .is_some_and(|found| found.iter().any(|d| !d.warning))
+        {
             return;
         }
         let (Some(unit), Some(actions)) = (unit, actions) else {
@@ -804,17 +824,62 @@ impl<'a> Resolver<'a> {
             return;
         }
         let namespace = namespace_of(&p.value.metadata);
+        let deny = spec.deny.unwrap_or(false);
+        if self.being_deleted(p, deny) {
+            return;
+        }
         let granted = Granted {
             name: format!("{namespace}/{}", p.value.metadata.name.value),
             location: p.at(&p.value.metadata.name),
             unit,
-            deny: spec.deny.unwrap_or(false),
+            deny,
             actions,
             narrowing,
         };
         match expansion {
             Some(targets) => self.scope_rules(granted, targets),
             None => self.object_rule(granted, categories, object.mcp.unwrap_or(false)),
+        }
+    }
+
+    /// Whether the permission is left out because it, or the group it names, is being
+    /// deleted (`metadata.deletionTimestamp`): an allow is (keeping it would keep access
+    /// an admin removed), a deny is kept (dropping it would widen access); each warned.
+    fn being_deleted(&mut self, p: &Located<PermissionDocument>, deny: bool) -> bool {
+        let name = format!(
+            "{}/{}",
+            namespace_of(&p.value.metadata),
+            p.value.metadata.name.value
+        );
+        let effect = if deny { "deny" } else { "allow" };
+        if let Some(at) = &p.value.metadata.deletion_timestamp {
+            let (message, help) = if deny {
+                (format!("deny `{name}` is being deleted: it is kept until the document is gone"), "dropping a deny widens access: Rampart keeps it while Kubernetes finishes deleting the Permission")
+            } else {
+                (format!("allow `{name}` is being deleted: it is left out"), "keeping it would keep access the admin removed; it grants nothing in these tables")
+            };
+            self.diagnostics.push(
+                Diagnostic::at(p.at(at), message)
+                    .field("metadata.deletionTimestamp")
+                    .help(help)
+                    .warning(),
+            );
+            return !deny;
+        }
+        let group = p.value.spec.subject.value.group.as_ref();
+        match group.filter(|g| self.deleting_groups.contains(&g.value)) {
+            Some(g) if !deny => {
+                self.diagnostics.push(
+                    Diagnostic::at(
+                        p.at(g),
+                        format!("{effect} `{name}` names group `{}`, which is being deleted: it is left out", g.value),
+                    )
+                    .field("spec.subject.group")
+                    .warning(),
+                );
+                true
+            }
+            _ => false,
         }
     }
 
@@ -1004,6 +1069,23 @@ impl<'a> Resolver<'a> {
             let Some(scope) = self.model.scopes.list.get(index) else {
                 continue;
             };
+            if scope.deleting {
+                let deny = p.value.spec.deny.unwrap_or(false);
+                let (message, help) = if deny {
+                    (format!("scope `{}` is being deleted: this deny through it is kept until the Scope is gone", scope.key), "dropping a deny widens access; once the Scope is deleted, Mission Control drops the permission and Rampart refuses it (an unknown scope)")
+                } else {
+                    (format!("scope `{}` is being deleted: this allow through it is left out", scope.key), "keeping it would keep access the admin removed; the permission's other scopes still apply")
+                };
+                self.diagnostics.push(
+                    Diagnostic::at(p.at_node(r), message)
+                        .field(field.clone())
+                        .help(help)
+                        .warning(),
+                );
+                if !deny {
+                    continue;
+                }
+            }
             for (t, target) in scope.targets.iter().enumerate() {
                 match target.kind {
                     TargetKind::Canary | TargetKind::Global => self.diagnostics.push(

@@ -20,7 +20,7 @@ use crate::documents::policy::SelectorSpec;
 use crate::documents::scope::{ScopeDocument, ScopeSelector, TargetKind, MAX_TARGETS, MIN_TARGETS};
 use crate::documents::Documents;
 use crate::located::Located;
-use crate::metadata::{canonical_uid, namespace_of, Metadata};
+use crate::metadata::{canonical_uid, kubernetes_name_errors, namespace_of, Metadata};
 use crate::selector::compile_selector;
 use crate::source::Location;
 use crate::world::World;
@@ -49,6 +49,9 @@ pub struct ScopeInfo {
     pub location: Location,
     /// Its targets, in order.
     pub targets: Vec<ScopeTargetInfo>,
+    /// True when the Scope is being deleted (`metadata.deletionTimestamp`): allows
+    /// through it are left out, denies through it kept, each with a warning.
+    pub deleting: bool,
     /// False when the Scope has errors (reported once, with the Scope): a permission
     /// referencing it gets no rules, and compilation fails on the Scope's errors.
     pub valid: bool,
@@ -121,6 +124,7 @@ pub fn read_scopes(
             uid,
             location,
             targets,
+            deleting: metadata.being_deleted(),
             valid: diagnostics.len() == before,
         });
     }
@@ -138,6 +142,7 @@ pub fn read_scopes(
                 uid: None,
                 location: location.clone(),
                 targets: Vec::new(),
+                deleting: false,
                 valid: false,
             });
         }
@@ -148,37 +153,16 @@ pub fn read_scopes(
 /// Whether a Scope's `metadata.namespace` and `metadata.name` follow Kubernetes' rules
 /// (a DNS-1123 label, a DNS-1123 subdomain), as every Scope Mission Control stores from
 /// its CRD does; each that does not is an error. So neither holds a `/`, and no
-/// reference can be read two ways.
+/// reference can be read two ways. (Scope rows are held to the same rules: a reference
+/// names a Scope by them.)
 fn names_are_valid(
     doc: &Located<ScopeDocument>,
     metadata: &Metadata,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> bool {
-    let mut valid = true;
-    if let Some(namespace) = &metadata.namespace {
-        if let Err(e) = NameRule::Namespace.check(&namespace.value) {
-            valid = false;
-            diagnostics.push(
-                Diagnostic::at(
-                    doc.at(namespace),
-                    format!("a Scope's `metadata.namespace` is not a valid {}", e.rule()),
-                )
-                .field("metadata.namespace")
-                .help(e.help()),
-            );
-        }
-    }
-    if let Err(e) = NameRule::ObjectName.check(&metadata.name.value) {
-        valid = false;
-        diagnostics.push(
-            Diagnostic::at(
-                doc.at(&metadata.name),
-                format!("a Scope's `metadata.name` is not a valid {}", e.rule()),
-            )
-            .field("metadata.name")
-            .help(e.help()),
-        );
-    }
+    let errors = kubernetes_name_errors(doc, metadata, "Scope", false);
+    let valid = errors.is_empty();
+    diagnostics.extend(errors);
     valid
 }
 

@@ -106,14 +106,16 @@ fn named(id: Option<String>, namespace: String, name: String, kind: Option<Strin
 
 /// Adds registered objects the list does not hold yet; one the list holds gains the
 /// registration's uid when it has no id.
+/// Compared by `(namespace, name)` apart, never by the joined `namespace/name`: the
+/// document `{namespace: c, name: a/b}` is not the catalog's `{namespace: c/a, name: b}`.
 fn register(objects: &mut Vec<WorldObject>, registrations: &[Registration]) {
-    let mut index: HashMap<String, usize> = objects
+    let mut index: HashMap<(String, String), usize> = objects
         .iter()
         .enumerate()
-        .map(|(i, o)| (o.key.clone(), i))
+        .map(|(i, o)| (pair_of(o), i))
         .collect();
     for r in registrations {
-        let key = format!("{}/{}", r.namespace, r.name);
+        let key = (r.namespace.clone(), r.name.clone());
         match index.get(&key).and_then(|i| objects.get_mut(*i)) {
             Some(existing) => {
                 if existing.attributes.id.is_none() {
@@ -279,13 +281,13 @@ fn connection_objects(
             )
         })
         .collect();
-    let mut index: HashMap<String, usize> = connection_objects
+    let mut index: HashMap<(String, String), usize> = connection_objects
         .iter()
         .enumerate()
-        .map(|(i, o)| (o.key.clone(), i))
+        .map(|(i, o)| (pair_of(o), i))
         .collect();
     for d in defined {
-        let key = format!("{}/{}", d.namespace, d.name);
+        let key = (d.namespace.clone(), d.name.clone());
         match index.get(&key).and_then(|i| connection_objects.get_mut(*i)) {
             Some(existing) => {
                 if existing.attributes.id.is_none() {
@@ -310,7 +312,17 @@ fn connection_objects(
     connection_objects
 }
 
-/// A category's key and id -> object; an id that names a second object is reported.
+/// A named object's `(namespace, name)`.
+fn pair_of(o: &WorldObject) -> (String, String) {
+    (
+        o.attributes.namespace.clone().unwrap_or_default(),
+        o.attributes.name.clone().unwrap_or_default(),
+    )
+}
+
+/// A category's key and id -> object; an id that names a second object is reported, and
+/// so is a `namespace/name` two objects share (`{namespace: c, name: a/b}` and
+/// `{namespace: c/a, name: b}`): a reference to it could mean either.
 fn keys_of(
     category: Category,
     objects: &[Vec<WorldObject>; 4],
@@ -319,7 +331,26 @@ fn keys_of(
     let objects = category.of(objects);
     let mut keys = HashMap::with_capacity(objects.len());
     for (i, o) in objects.iter().enumerate() {
-        keys.insert(o.key.clone(), i as u32);
+        if let Some(first) = keys.insert(o.key.clone(), i as u32) {
+            let of = |o: &WorldObject| {
+                let (namespace, name) = pair_of(o);
+                format!("namespace `{namespace}` and name `{name}`")
+            };
+            if let Some(other) = objects.get(first as usize) {
+                diagnostics.push(
+                    Diagnostic::general(format!(
+                        "{category} `{}` names two {}: {} and {}",
+                        o.key,
+                        category.plural(),
+                        of(other),
+                        of(o)
+                    ))
+                    .help(
+                        "Kubernetes names hold no `/`: rename the one whose namespace or name does",
+                    ),
+                );
+            }
+        }
     }
     for (i, o) in objects.iter().enumerate() {
         if let Some(id) = o.attributes.id.as_ref().filter(|id| **id != o.key) {
@@ -372,4 +403,45 @@ fn notifications(catalog: &[NamedObject], registered: &[Registration]) -> Vec<No
     }
     notifications.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     notifications
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Location, SourceFile};
+
+    #[test]
+    fn register_keys_by_namespace_and_name_apart() {
+        let catalog = [NamedObject {
+            id: Some("pb-catalog".into()),
+            namespace: Some("c/a".into()),
+            name: "b".into(),
+            category: None,
+        }];
+        let file = SourceFile::new("playbook.yaml", "x".into());
+        let registered = [Registration {
+            namespace: "c".into(),
+            name: "a/b".into(),
+            uid: Some("pb-document".into()),
+            location: Location::new(&file, 0, 1),
+        }];
+        let found = playbooks(&catalog, &registered);
+        let pairs: Vec<(Option<&str>, Option<&str>, Option<&str>)> = found
+            .iter()
+            .map(|o| {
+                (
+                    o.attributes.namespace.as_deref(),
+                    o.attributes.name.as_deref(),
+                    o.attributes.id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                (Some("c/a"), Some("b"), Some("pb-catalog")),
+                (Some("c"), Some("a/b"), Some("pb-document")),
+            ]
+        );
+    }
 }

@@ -801,3 +801,50 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object) VALU
         "{rendered}"
     );
 }
+
+#[test]
+fn a_row_with_an_empty_name_is_refused_naming_the_row() {
+    let rows = [
+        Permission::ui("00000000-0000-0000-0000-0000000008c1")
+            .named("mc", "")
+            .subject("person", BOB)
+            .action("read")
+            .object("catalog")
+            .sql(),
+        r#"INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009c1', '', 'mc', '{"people": ["bob@example.com"]}', 'UI'),
+  ('00000000-0000-0000-0000-0000000009c2', NULL, 'mc', '{"people": ["bob@example.com"]}', 'UI');"#
+            .to_string(),
+    ]
+    .join("\n");
+    let mc = McSchema::world("mc_compile_empty_names", &[&rows]);
+    let (world, _) = world(&mc, &[]);
+    let problems = match compile(world) {
+        Ok(_) => panic!("compiled"),
+        Err(d) => d,
+    };
+    let rendered = render_all(&problems);
+    for (id, wanted) in [
+        (
+            "00000000-0000-0000-0000-0000000008c1",
+            "`metadata.name` is empty",
+        ),
+        (
+            "00000000-0000-0000-0000-0000000009c1",
+            "`metadata.name` is empty",
+        ),
+        ("00000000-0000-0000-0000-0000000009c2", "name"),
+    ] {
+        assert!(
+            problems.iter().any(|d| !d.warning
+                && d.row().is_some_and(|r| r.id == id)
+                && d.message.contains(wanted)),
+            "no error containing `{wanted}` for row {id}:\n{rendered}"
+        );
+    }
+    // Names the UI writes freely (not Kubernetes names) are not refused in rows.
+    assert!(
+        !rendered.contains("not a valid Kubernetes object name"),
+        "{rendered}"
+    );
+}

@@ -438,12 +438,14 @@ fn read_kind(
 ) {
     match kind {
         "Permission" => {
-            if let Some(p) = parse_policy(doc, false, diagnostics) {
+            if let Some(p) = parse_policy::<PermissionDocument>(doc, false, diagnostics) {
+                diagnostics.extend(names_of(doc, &p, kind));
                 out.permissions.push(p);
             }
         }
         "PermissionGroup" => {
-            if let Some(g) = parse_policy(doc, false, diagnostics) {
+            if let Some(g) = parse_policy::<PermissionGroupDocument>(doc, false, diagnostics) {
+                diagnostics.extend(names_of(doc, &g, kind));
                 out.groups.push(g);
             }
         }
@@ -463,6 +465,7 @@ fn read_kind(
         },
         "Connection" => {
             if let Some(c) = parse_policy::<ConnectionDocument>(doc, true, diagnostics) {
+                diagnostics.extend(names_of(doc, &c, kind));
                 match crate::connections::document::read(c) {
                     Ok(c) => out.connections.push(c),
                     Err(mut found) => diagnostics.append(&mut found),
@@ -490,6 +493,21 @@ fn read_kind(
             }
         }
     }
+}
+
+/// The errors of a Permission's, PermissionGroup's or Connection's namespace and name
+/// against Kubernetes' name rules (only an empty name in a database row); the document
+/// is kept, so that its other problems are reported too.
+fn names_of<T: PolicyDocument>(
+    doc: &DocumentText,
+    located: &Located<T>,
+    kind: &str,
+) -> Vec<Diagnostic> {
+    let row = doc.file.row.is_some();
+    crate::metadata::kubernetes_name_errors(located, located.value.metadata(), kind, row)
+        .into_iter()
+        .map(|d| d.masked(kind == "Connection"))
+        .collect()
 }
 
 /// Records every `connection://` string of a document of any kind.
