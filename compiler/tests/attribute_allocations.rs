@@ -141,6 +141,11 @@ fn checks_of_objects_described_by_attributes_allocate_nothing() {
         &[("tier", "Web-Frontend"), ("replicas", "3")],
         &[],
     );
+    // A component has no tags (Mission Control has none): the labelled object, without.
+    let untagged = ObjectAttributes {
+        tags: Default::default(),
+        ..tagged.clone()
+    };
     let config =
         |a| Target::Objects(Objects::new().with(Category::Config, ObjectRef::Attributes(a)));
     let component =
@@ -153,7 +158,7 @@ fn checks_of_objects_described_by_attributes_allocate_nothing() {
         Request::new("john@doe.com", "update", config(&tagged)),
         Request::new("john@doe.com", "update", config(&legacy)),
         Request::new("john@doe.com", "read", component(&web)),
-        Request::new("john@doe.com", "read", component(&tagged)),
+        Request::new("john@doe.com", "read", component(&untagged)),
     ];
     let mut answers = Vec::with_capacity(requests.len());
     let n = allocations_during(|| {
