@@ -24,10 +24,16 @@ pub fn compile_selector<T>(
         field,
         errors: Vec::new(),
     };
-    let id = fields.pattern("id", &s.id);
+    // Ids and agents are identities: a uuid in any spelling is its canonical uuid, as
+    // an object's id and agent are (`rampart_runtime::identity`).
+    let id = fields
+        .pattern("id", &s.id)
+        .map(ItemPattern::with_canonical_uuids);
     let name = fields.pattern("name", &s.name);
     let namespace = fields.pattern("namespace", &s.namespace);
-    let agent = fields.pattern("agent", &s.agent);
+    let agent = fields
+        .pattern("agent", &s.agent)
+        .map(ItemPattern::with_canonical_uuids);
     let health = fields.pattern("health", &s.health);
     let types = fields.list(
         "types",

@@ -209,7 +209,15 @@ impl Agents {
                 .get(identity_key(key).as_ref())
                 .and_then(|i| self.list.get(*i))
             {
-                Some(a) => (Some(a.id.clone()), Some(a.name.clone())),
+                // A uuid id in another spelling is its canonical uuid to selectors, as
+                // selectors' own `agent` values are (`ItemPattern::with_canonical_uuids`).
+                Some(a) => (
+                    Some(
+                        rampart_runtime::identity::canonical_uuid(a.id.trim())
+                            .map_or_else(|| a.id.clone(), |u| u.as_str().to_string()),
+                    ),
+                    Some(a.name.clone()),
+                ),
                 None => (Some(key.trim().to_string()), None),
             },
         }

@@ -936,3 +936,38 @@ fn a_refused_value_ending_in_non_ascii_white_space_shows_it_escaped() {
         );
     }
 }
+
+/// Adversary 57 case01/case03 (fail open): a selector's `id` or `agent` naming a uuid in
+/// another spelling (`{…}`, `urn:uuid:…`, 32 hex digits, any case) is that uuid, as an
+/// object's id and agent are: a deny so written held nothing before (the compiler
+/// compared the text), for a catalogued object and for one described by attributes.
+#[test]
+fn a_selector_naming_a_uuid_in_another_spelling_names_that_uuid() {
+    let agent = "0190a3c1-7e2f-4b5a-8c9d-0123456789ef";
+    for form in 0..4 {
+        for case in [0, u64::MAX, 0x5555_5555_5555_5555] {
+            let catalog = format!(
+                "people: [{{id: john, email: john@example.com}}]\nagents: [{{id: {agent}, name: far}}]\nconfigs:\n  - {{id: {UUID_A}, name: a}}\n  - {{id: {UUID_B}, name: b, agent: {agent}}}\n"
+            );
+            let policy = [
+                permission("everything", false, "read, delete, update", "  object: {configs: [{name: \"*\"}]}"),
+                permission("no-a", true, "read", &format!("  object: {{configs: [{{id: \"{}\"}}]}}", spell(UUID_A, form, case))),
+                permission("no-u", true, "update", &format!("  object: {{configs: [{{id: \"{}\"}}]}}", spell(UUID_U, form, case))),
+                permission("no-far", true, "delete", &format!("  object: {{configs: [{{agent: \"{}\"}}]}}", spell(agent, form, case))),
+            ]
+            .concat();
+            let t = tables(&catalog, &policy);
+            let written = spell(UUID_A, form, case);
+            for described in [false, true] {
+                assert_eq!(on_uuid(&t, "read", UUID_A, described), "deny", "{written}");
+                assert_eq!(on_uuid(&t, "read", UUID_B, described), "allow", "{written}");
+                assert_eq!(on_uuid(&t, "update", UUID_A, described), "allow", "{written}");
+            }
+            assert_eq!(on_uuid(&t, "update", UUID_U, true), "deny", "{written}");
+            assert_eq!(on_uuid(&t, "delete", UUID_B, false), "deny", "{written}");
+            let attributes = serde_json::json!({"id": "new-1", "agent": agent}).to_string();
+            assert_eq!(on_attributes(&t, "delete", &attributes), "deny", "{written}");
+            assert_eq!(on_uuid(&t, "delete", UUID_A, false), "allow", "{written}");
+        }
+    }
+}

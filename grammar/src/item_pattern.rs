@@ -140,6 +140,25 @@ impl ItemPattern {
         }
     }
 
+    /// This pattern with every exact word that spells a UUID in another form (`{…}`,
+    /// `urn:uuid:…`, 32 hex digits; text is folded already) written as the canonical
+    /// UUID: the pattern of an `id` or `agent` field, whose values are identities that
+    /// are compared in their canonical form (a deny naming `{uuid}` must hold the object
+    /// whose id is `uuid`).
+    pub fn with_canonical_uuids(mut self) -> ItemPattern {
+        for item in &mut self.items {
+            if let Glob::Exact(text) = &mut item.glob {
+                if let Some(uuid) = crate::Uuid::read(text) {
+                    let canonical = uuid.hyphenated();
+                    if canonical.as_str() != text.as_str() {
+                        *text = canonical.as_str().to_string();
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// The items in source order.
     pub fn items(&self) -> &[PatternItem] {
         &self.items

@@ -201,7 +201,7 @@ fn email_twin(a: &str, people: &str) -> String {
 /// The SQL condition of a person the catalog holds, for the table alias `a` (`people` is
 /// the table): two people whose emails differ only in case are one principal to Rampart
 /// and two to Mission Control, so neither is held (never one winning).
-fn live_person(a: &str, people: &str) -> String {
+pub(crate) fn live_person(a: &str, people: &str) -> String {
     format!("{} AND NOT {}", person_row(a), email_twin(a, people))
 }
 
@@ -213,7 +213,7 @@ fn live_person(a: &str, people: &str) -> String {
 /// misses is skipped, and a deny through its role would be lifted). `urn:uuid:` is cut
 /// off before the cast, which PostgreSQL would refuse with it; every other text is NULL,
 /// so the cast never fails.
-fn as_uuid(x: &str) -> String {
+pub(crate) fn as_uuid(x: &str) -> String {
     let h = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
     format!(
         "(SELECT CASE WHEN s.v ~ '^({h}|\\{{{h}\\}}|[0-9a-fA-F]{{32}})$' THEN s.v::uuid \

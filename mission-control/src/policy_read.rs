@@ -441,7 +441,84 @@ pub fn read_policy(
         refused,
     )?;
     read_groups(snapshot, catalog, files, documents, diagnostics, summary)?;
+    refuse_denies_through_deleted_teams(snapshot, documents, diagnostics)?;
     Ok(findings)
+}
+
+/// Refuses every deny (of a row or a file) whose subject is a group or role that casbin
+/// gives a soft-deleted team with members the catalog holds. Mission Control keeps such
+/// a team's casbin rows until the team row is hard-deleted, so its members keep the role
+/// there (casbin's role inheritance) and stay denied; Rampart drops the team (`teams`
+/// reads live rows only), which would lift the deny for them. An allow through such a
+/// row is only narrower and is left as it is (docs/mission-control.md, "Soft-deleted
+/// teams").
+fn refuse_denies_through_deleted_teams(
+    snapshot: &mut Snapshot<'_>,
+    documents: &Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<(), SourceError> {
+    let denied: BTreeSet<&str> = documents
+        .permissions
+        .iter()
+        .filter(|p| p.value.spec.deny == Some(true))
+        .filter_map(|p| p.value.spec.subject.value.group.as_ref())
+        .map(|g| g.value.as_str())
+        .collect();
+    if denied.is_empty() {
+        return Ok(());
+    }
+    let casbin = snapshot.table("casbin_rule");
+    let teams = snapshot.table("teams");
+    let members = snapshot.table("team_members");
+    let people = snapshot.table("people");
+    let rows = snapshot.query(
+        "casbin_rule",
+        &format!(
+            "SELECT c.v1::text, t.name, t.id::text, c.v0::text FROM {casbin} c \
+             JOIN {teams} t ON t.id = {member} AND t.deleted_at IS NOT NULL \
+             WHERE c.ptype = 'g' AND c.v1 = ANY($1) AND EXISTS ( \
+                 SELECT 1 FROM {members} m JOIN {people} p ON p.id = m.person_id AND {live} \
+                 WHERE m.team_id = t.id) \
+             ORDER BY c.v1, t.name, t.id",
+            member = crate::catalog_read::as_uuid("c.v0"),
+            live = crate::catalog_read::live_person("p", &people),
+        ),
+        &[&denied.iter().map(|g| g.to_string()).collect::<Vec<String>>()],
+    )?;
+    let mut through: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows {
+        let t = |i: usize| text(&row, i, "casbin_rule").map(Option::unwrap_or_default);
+        let (role, team, id, member) = (t(0)?, t(1)?, t(2)?, t(3)?);
+        through
+            .entry(role.clone())
+            .or_default()
+            .push(format!("`g, {member}, {role}` (team `{team}`, id {id})"));
+    }
+    for permission in &documents.permissions {
+        let spec = &permission.value.spec;
+        let Some(group) = spec.subject.value.group.as_ref() else {
+            continue;
+        };
+        let Some(rows) = through.get(group.value.as_str()) else {
+            continue;
+        };
+        if spec.deny != Some(true) {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::at(
+                permission.at(group),
+                format!(
+                    "this deny's subject `{}` is given by table `casbin_rule` to a soft-deleted team: {}; Mission Control keeps applying a soft-deleted team's casbin rows (its members stay denied), Rampart does not read the team, so the deny would be lifted for its members: refused",
+                    group.value,
+                    rows.join(", ")
+                ),
+            )
+            .field("spec.subject.group")
+            .help("delete those casbin rows (or hard-delete the team) in Mission Control, or name the people the deny is for in a live group or team"),
+        );
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -848,3 +848,61 @@ fn a_row_with_an_empty_name_is_refused_naming_the_row() {
         "{rendered}"
     );
 }
+
+/// Adversary 57 case09/case10 (fail open): Mission Control keeps a soft-deleted team's
+/// casbin rows, so its members keep the roles and groups those rows give (casbin's role
+/// inheritance). Rampart drops the team; for an allow that is narrower, but a deny whose
+/// subject is such a group or role was lifted for them. A deny reaching people only
+/// through a soft-deleted team's casbin row is refused (from a row or from a file), as a
+/// deny row whose subject is that team is; an allow through one is left out.
+#[test]
+fn a_deny_reaching_people_through_a_soft_deleted_teams_casbin_row_is_refused() {
+    const OLD_TEAM: &str = "00000000-0000-0000-0000-0000000001b0";
+    let mut mc = McSchema::world("mc_compile_deleted_team_casbin", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{OLD_TEAM}', 'auditors'),
+  ('g', '{OLD_TEAM}', 'readers');
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009b1', 'auditors', 'mc', '{{"people": ["bob@example.com"]}}', 'UI');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008f5', 'UI', 'person', '{ALICE}', 'read,update', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008f6', 'UI', 'group', 'auditors', 'read', '{DEV_NODE}', true),
+  ('00000000-0000-0000-0000-0000000008f7', 'UI', 'group', 'readers', 'delete', '{DEV_NODE}', false);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let errors = compile(read).expect_err("a deny lifted for the soft-deleted team's members");
+    let text = render_all(&errors);
+    assert!(
+        text.contains("casbin_rule") && text.contains("old-team") && text.contains("auditors"),
+        "{text}"
+    );
+    assert!(!text.contains("readers"), "an allow is only narrower: {text}");
+
+    // The same deny from a file.
+    mc.sql("DELETE FROM permissions WHERE id = '00000000-0000-0000-0000-0000000008f6';");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let deny = dir.path().join("deny.yaml");
+    std::fs::write(
+        &deny,
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: no-audit, namespace: mc}\nspec:\n  subject: {group: auditors}\n  actions: [read]\n  deny: true\n  object: {configs: [{name: eu-node}]}\n",
+    )
+    .expect("write");
+    let (read, _) = world(&mc, std::slice::from_ref(&deny));
+    let errors = compile(read).expect_err("the file's deny lifted for the team's members");
+    assert!(render_all(&errors).contains("old-team"), "{}", render_all(&errors));
+
+    // Without a deny through it, the row only narrows: it compiles, and the allow through
+    // `readers` reaches nobody of the deleted team.
+    let (read, _) = world(&mc, &[]);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    decides(
+        &tables,
+        [
+            ("alice@example.com", "read", Objects::new().config(DEV_NODE), true),
+            ("alice@example.com", "delete", Objects::new().config(DEV_NODE), false),
+        ],
+    );
+}

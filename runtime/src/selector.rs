@@ -68,11 +68,12 @@ impl CompiledSelector {
     /// Parses every field; the error names the field.
     pub fn parse(data: &SelectorData) -> Result<CompiledSelector, (&'static str, GrammarError)> {
         Ok(CompiledSelector {
-            id: pattern("id", &data.id)?,
+            // Tables of an older compiler may spell a uuid otherwise: one identity.
+            id: pattern("id", &data.id)?.map(ItemPattern::with_canonical_uuids),
             name: pattern("name", &data.name)?,
             namespace: pattern("namespace", &data.namespace)?,
             types: pattern("types", &data.types)?,
-            agent: pattern("agent", &data.agent)?,
+            agent: pattern("agent", &data.agent)?.map(ItemPattern::with_canonical_uuids),
             tag_selector: labels("tagSelector", &data.tag_selector)?,
             label_selector: labels("labelSelector", &data.label_selector)?,
             field_selector: labels("fieldSelector", &data.field_selector)?,
