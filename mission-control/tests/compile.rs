@@ -865,7 +865,8 @@ INSERT INTO casbin_rule (ptype, v0, v1) VALUES
   ('g', '{OLD_TEAM}', 'auditors'),
   ('g', '{OLD_TEAM}', 'readers');
 INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
-  ('00000000-0000-0000-0000-0000000009b1', 'auditors', 'mc', '{{"people": ["bob@example.com"]}}', 'UI');
+  ('00000000-0000-0000-0000-0000000009b1', 'auditors', 'mc', '{{"people": ["bob@example.com"]}}', 'UI'),
+  ('00000000-0000-0000-0000-0000000009b2', 'readers', 'mc', '{{"people": ["bob@example.com"]}}', 'UI');
 INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
   ('00000000-0000-0000-0000-0000000008f5', 'UI', 'person', '{ALICE}', 'read,update', '{DEV_NODE}', false),
   ('00000000-0000-0000-0000-0000000008f6', 'UI', 'group', 'auditors', 'read', '{DEV_NODE}', true),
