@@ -283,7 +283,9 @@ int32_t rampart_check_ids(const struct RampartTables *tables,
 // (an id of other tables, of the wrong kind, forged; more than four targets), the call
 // fails with that request's error (its message says which), `*failed` (when not NULL)
 // is its index, and every `out[i]` is a denial — no answer of a failed batch is an
-// allow. On success `*failed` is `len`.
+// allow. When the batch itself is refused before any request is read (NULL or
+// misaligned `checks` or `out` with `len` > 0, NULL or closed `tables`), `*failed` is 0:
+// no request was decided. On success `*failed` is `len`.
 //
 // # Safety
 // `tables` NULL or live; `checks` NULL (only with `len` 0) or valid for `len` requests;
