@@ -950,10 +950,39 @@ fn a_selector_naming_a_uuid_in_another_spelling_names_that_uuid() {
                 "people: [{{id: john, email: john@example.com}}]\nagents: [{{id: {agent}, name: far}}]\nconfigs:\n  - {{id: {UUID_A}, name: a}}\n  - {{id: {UUID_B}, name: b, agent: {agent}}}\n"
             );
             let policy = [
-                permission("everything", false, "read, delete, update", "  object: {configs: [{name: \"*\"}]}"),
-                permission("no-a", true, "read", &format!("  object: {{configs: [{{id: \"{}\"}}]}}", spell(UUID_A, form, case))),
-                permission("no-u", true, "update", &format!("  object: {{configs: [{{id: \"{}\"}}]}}", spell(UUID_U, form, case))),
-                permission("no-far", true, "delete", &format!("  object: {{configs: [{{agent: \"{}\"}}]}}", spell(agent, form, case))),
+                permission(
+                    "everything",
+                    false,
+                    "read, delete, update",
+                    "  object: {configs: [{name: \"*\"}]}",
+                ),
+                permission(
+                    "no-a",
+                    true,
+                    "read",
+                    &format!(
+                        "  object: {{configs: [{{id: \"{}\"}}]}}",
+                        spell(UUID_A, form, case)
+                    ),
+                ),
+                permission(
+                    "no-u",
+                    true,
+                    "update",
+                    &format!(
+                        "  object: {{configs: [{{id: \"{}\"}}]}}",
+                        spell(UUID_U, form, case)
+                    ),
+                ),
+                permission(
+                    "no-far",
+                    true,
+                    "delete",
+                    &format!(
+                        "  object: {{configs: [{{agent: \"{}\"}}]}}",
+                        spell(agent, form, case)
+                    ),
+                ),
             ]
             .concat();
             let t = tables(&catalog, &policy);
@@ -961,12 +990,20 @@ fn a_selector_naming_a_uuid_in_another_spelling_names_that_uuid() {
             for described in [false, true] {
                 assert_eq!(on_uuid(&t, "read", UUID_A, described), "deny", "{written}");
                 assert_eq!(on_uuid(&t, "read", UUID_B, described), "allow", "{written}");
-                assert_eq!(on_uuid(&t, "update", UUID_A, described), "allow", "{written}");
+                assert_eq!(
+                    on_uuid(&t, "update", UUID_A, described),
+                    "allow",
+                    "{written}"
+                );
             }
             assert_eq!(on_uuid(&t, "update", UUID_U, true), "deny", "{written}");
             assert_eq!(on_uuid(&t, "delete", UUID_B, false), "deny", "{written}");
             let attributes = serde_json::json!({"id": "new-1", "agent": agent}).to_string();
-            assert_eq!(on_attributes(&t, "delete", &attributes), "deny", "{written}");
+            assert_eq!(
+                on_attributes(&t, "delete", &attributes),
+                "deny",
+                "{written}"
+            );
             assert_eq!(on_uuid(&t, "delete", UUID_A, false), "allow", "{written}");
         }
     }

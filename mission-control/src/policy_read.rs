@@ -483,7 +483,10 @@ fn refuse_denies_through_deleted_teams(
             member = crate::catalog_read::as_uuid("c.v0"),
             live = crate::catalog_read::live_person("p", &people),
         ),
-        &[&denied.iter().map(|g| g.to_string()).collect::<Vec<String>>()],
+        &[&denied
+            .iter()
+            .map(|g| g.to_string())
+            .collect::<Vec<String>>()],
     )?;
     let mut through: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in rows {

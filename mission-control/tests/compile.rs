@@ -880,7 +880,10 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
         text.contains("casbin_rule") && text.contains("old-team") && text.contains("auditors"),
         "{text}"
     );
-    assert!(!text.contains("readers"), "an allow is only narrower: {text}");
+    assert!(
+        !text.contains("readers"),
+        "an allow is only narrower: {text}"
+    );
 
     // The same deny from a file.
     mc.sql("DELETE FROM permissions WHERE id = '00000000-0000-0000-0000-0000000008f6';");
@@ -893,7 +896,11 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
     .expect("write");
     let (read, _) = world(&mc, std::slice::from_ref(&deny));
     let errors = compile(read).expect_err("the file's deny lifted for the team's members");
-    assert!(render_all(&errors).contains("old-team"), "{}", render_all(&errors));
+    assert!(
+        render_all(&errors).contains("old-team"),
+        "{}",
+        render_all(&errors)
+    );
 
     // Without a deny through it, the row only narrows an allow: it compiles.
     let (read, _) = world(&mc, &[]);
@@ -901,8 +908,18 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
     decides(
         &tables,
         [
-            ("alice@example.com", "read", Objects::new().config(DEV_NODE), true),
-            ("bob@example.com", "delete", Objects::new().config(DEV_NODE), true),
+            (
+                "alice@example.com",
+                "read",
+                Objects::new().config(DEV_NODE),
+                true,
+            ),
+            (
+                "bob@example.com",
+                "delete",
+                Objects::new().config(DEV_NODE),
+                true,
+            ),
         ],
     );
 }
