@@ -71,8 +71,9 @@ impl DatabaseSource {
     }
 }
 
-/// What a failed compile refused: the rows its errors name (an allow `permissions` row or
-/// a `scopes` row may be left out; any other row refuses the refresh), and whether an error names no
+/// What a failed compile refused: the rows its errors name (an allow `permissions` row, a
+/// `scopes` row or a `permission_groups` row may be left out; any other row refuses the
+/// refresh), and whether an error names no
 /// row (a problem of the world as a whole, which refuses the refresh too).
 struct Refused {
     rows: Vec<RefusedRow>,
@@ -87,10 +88,15 @@ fn refused_rows(diagnostics: &[Diagnostic], allows: &BTreeSet<String>) -> Refuse
             blocking = true;
             continue;
         };
-        // Leaving out an allow, or a scope (its allows are then left out as referencing
-        // a missing scope, its denies refused), only ever narrows access.
+        // Leaving out an allow, a scope (its allows are then left out as referencing a
+        // missing scope, its denies refused) or a permission group (its allows left out
+        // as naming an unknown group, its denies refused) only ever narrows access.
         let left_out = (origin.table == "permissions" && allows.contains(&origin.id))
-            || origin.table == "scopes";
+            || origin.table == "scopes"
+            || (origin.table == "permission_groups"
+                && rampart_mission_control::policy_read::group_row_may_be_left_out(
+                    origin.name.as_deref(),
+                ));
         rows.entry((origin.table.clone(), origin.id.clone()))
             .or_insert_with(|| RefusedRow {
                 table: origin.table.clone(),

@@ -662,6 +662,80 @@ fn serve_never_widens_past_a_deny_it_cannot_apply() {
     refused_rows(&sidecar, 0);
 }
 
+/// Issue 22: a `permission_groups` row that does not compile no longer refuses every
+/// refresh. Only allows using it: it is left out (with them), and later changes are
+/// applied. A deny using it: the refresh is refused (the tables in force keep
+/// answering), even when casbin rows assign others to a group of that name (a group of
+/// only them would lift the deny for the row's members).
+#[test]
+fn serve_leaves_out_a_group_row_only_allows_use_and_refuses_one_a_deny_uses() {
+    let _announcements = announcements_shared();
+    use serde_json::json;
+    let mut schema = mc::McSchema::new("mc_cli_serve_bad_group");
+    schema.sql(WORLD);
+    schema.sql(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('00000000-0000-0000-0000-0000000008e1', 'UI', 'team', '00000000-0000-0000-0000-0000000001a0', 'read', 'catalog');",
+    );
+    let sidecar = serve_from(&schema, &["--poll-interval", "0.2"]);
+    let api = "00000000-0000-0000-0000-0000000005a1";
+    decides(&sidecar, api, json!(true));
+
+    // A group row that does not compile, used by an allow only: both left out; a later
+    // revocation is applied.
+    let group = "00000000-0000-0000-0000-0000000009e1";
+    schema.sql(&format!(
+        "INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES \
+           ('{group}', 'broken', 'mc', '{{\"people\": [\"alice@example.com\"], \"bogus\": 1}}', 'UI'); \
+         INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '00000000-0000-0000-0000-0000000000b0', 'broken'); \
+         INSERT INTO permissions (id, source, subject_type, subject, action, object) VALUES \
+           ('00000000-0000-0000-0000-0000000008e2', 'UI', 'group', 'broken', 'update', 'catalog');"
+    ));
+    schema
+        .sql("DELETE FROM team_members WHERE person_id = '00000000-0000-0000-0000-0000000000a1';");
+    decides(&sidecar, api, json!(false));
+    let ready = refused_rows(&sidecar, 2);
+    let rows = ready["source"]["refused_rows"]["rows"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|r| r["table"] == json!("permission_groups")
+            && r["id"] == json!(group)
+            && r["outcome"] == json!("left_out")),
+        "{ready}"
+    );
+    assert!(
+        rows.iter().all(|r| r["outcome"] == json!("left_out")),
+        "{ready}"
+    );
+
+    // A deny through the group: refused, never applied to Bob alone; Alice's membership
+    // restored is not applied either (the tables in force keep answering).
+    let deny = "00000000-0000-0000-0000-0000000008e3";
+    schema.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES \
+           ('{deny}', 'UI', 'group', 'broken', 'read', 'catalog', true); \
+         INSERT INTO team_members (team_id, person_id) VALUES \
+           ('00000000-0000-0000-0000-0000000001a0', '00000000-0000-0000-0000-0000000000a1');"
+    ));
+    let ready = refused_rows(&sidecar, 3);
+    let rows = ready["source"]["refused_rows"]["rows"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r["id"] == json!(deny) && r["outcome"] == json!("refresh_refused")),
+        "{ready}"
+    );
+    for _ in 0..10 {
+        decides(&sidecar, api, json!(false));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // The group row fixed: everything compiles, the deny holds for Alice.
+    schema.sql(&format!(
+        "UPDATE permission_groups SET selectors = '{{\"people\": [\"alice@example.com\"]}}' WHERE id = '{group}';"
+    ));
+    refused_rows(&sidecar, 0);
+    decides(&sidecar, api, json!(false));
+}
+
 /// One evaluation of `alice@example.com` reading `object` (`config` or `connection`),
 /// asked once: the decision, or the error's code.
 fn ask(sidecar: &support::sidecar::Sidecar, category: &str, object: &str) -> serde_json::Value {

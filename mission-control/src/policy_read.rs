@@ -440,7 +440,15 @@ pub fn read_policy(
         &mut findings,
         refused,
     )?;
-    read_groups(snapshot, catalog, files, documents, diagnostics, summary)?;
+    read_groups(
+        snapshot,
+        catalog,
+        files,
+        documents,
+        diagnostics,
+        summary,
+        refused,
+    )?;
     refuse_denies_through_deleted_teams(snapshot, documents, diagnostics)?;
     Ok(findings)
 }
@@ -1093,8 +1101,19 @@ impl Members<'_> {
     }
 }
 
+/// Whether `serve --postgres` may leave out a `permission_groups` row named `name` that
+/// does not compile: not when the name is a built-in role's (in any case), since a deny
+/// naming it would then apply to the role alone, without the row's members.
+pub fn group_row_may_be_left_out(name: Option<&str>) -> bool {
+    name.is_some_and(|n| rampart_compiler::roles::role_up_to_case(n.trim()).is_none())
+}
+
 /// Reads the live permission groups into `documents` (a document in the files wins over
 /// the row of the same Kubernetes resource), then the groups only casbin assigns people to.
+/// A row whose id is in `refused` (`serve --postgres` found it does not compile) is
+/// withheld, and so is its name: no group of that name is made from casbin rows alone
+/// (it would lack the row's members), so an allow naming it is left out in turn and a
+/// deny naming it refuses the refresh ("unknown group"), never applied to fewer people.
 fn read_groups(
     snapshot: &mut Snapshot<'_>,
     catalog: &Catalog,
@@ -1102,12 +1121,28 @@ fn read_groups(
     documents: &mut Documents,
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
+    refused: &BTreeSet<String>,
 ) -> Result<(), SourceError> {
     let rows = group_rows(snapshot)?;
     summary.count("permission group rows", rows.len() as u64);
     let members = Members { catalog };
     let mut custom = summary.custom_roles.clone();
     for row in &rows {
+        if refused.contains(&row.id) && group_row_may_be_left_out(row.name.as_deref()) {
+            summary.skip(
+                "permission group rows that do not compile (left out by `serve --postgres`, with the allows naming them)",
+                1,
+            );
+            if let Some(name) = &row.name {
+                if let Some(people) = custom.remove(name) {
+                    summary.skip(
+                        "casbin assignments to a permission group left out",
+                        people.len() as u64,
+                    );
+                }
+            }
+            continue;
+        }
         let namespace = row
             .namespace
             .clone()
