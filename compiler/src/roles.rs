@@ -172,3 +172,25 @@ pub fn role_up_to_case(name: &str) -> Option<&'static str> {
     let folded = name.to_lowercase();
     ROLES.iter().map(|r| r.name).find(|r| *r == folded)
 }
+
+/// Whether built-in role `role` has the policies of built-in role `other` through its
+/// inheritance (directly or through other roles); a role does not imply itself.
+pub fn implies(role: &str, other: &str) -> bool {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut next: Vec<&str> = vec![role];
+    while let Some(name) = next.pop() {
+        let Some(found) = ROLES.iter().find(|r| r.name == name) else {
+            continue;
+        };
+        for inherited in found.inherits {
+            if *inherited == other {
+                return true;
+            }
+            if !seen.contains(inherited) {
+                seen.push(inherited);
+                next.push(inherited);
+            }
+        }
+    }
+    false
+}

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use postgres::Row;
 use rampart_compiler::catalog::{Agent, CatalogConnection, NamedObject, Person, Team};
 use rampart_compiler::diagnostic::Diagnostic;
-use rampart_compiler::roles::ROLES;
+use rampart_compiler::roles::{self, ROLES};
 use rampart_compiler::source::{Location, RowOrigin, SourceFile};
 use rampart_runtime::ObjectAttributes;
 
@@ -222,6 +222,77 @@ pub(crate) fn as_uuid(x: &str) -> String {
     )
 }
 
+/// How many casbin links casbin's role manager follows from a subject to a role (its
+/// default `maxHierarchyLevel`, which Mission Control keeps).
+const CASBIN_MAX_LINKS: i32 = 10;
+
+/// The query walking casbin's `g` rows as casbin's role manager does, from the starts
+/// `start` gives (`origin uuid, node_id uuid, depth int`: whose roles are sought, the
+/// uuid whose rows are followed first, and the links already taken to reach it). Every
+/// row of the result is `origin uuid, node text, first text`: a role, custom role or
+/// permission-group name `origin` reaches within [`CASBIN_MAX_LINKS`] links, and the
+/// first casbin row of the way (`g, <member>, <target>`). A row whose member is a uuid
+/// (any spelling, [`as_uuid`]) is followed from that uuid only; a row whose member is a
+/// name (`g, rolea, auditors`, `g, editor, auditors`) links that name to its target, as
+/// does the inheritance of the built-in roles (whether or not the database has its
+/// rows). Rows whose target is a team or a person are not followed (`team_members` is
+/// the membership; a token's link to its creator gives nothing). Casbin compares names
+/// exactly, and so does this walk. Its size is bounded by starts × names × links.
+pub(crate) fn casbin_reach(snapshot: &Snapshot<'_>, start: &str) -> String {
+    let casbin = snapshot.table("casbin_rule");
+    let people = snapshot.table("people");
+    let teams = snapshot.table("teams");
+    let inherited: Vec<String> = ROLES
+        .iter()
+        .flat_map(|r| {
+            r.inherits
+                .iter()
+                .map(move |i| format!("('{}', '{}')", r.name, i))
+        })
+        .collect();
+    format!(
+        "WITH RECURSIVE edge AS ( \
+             SELECT member.u AS member_id, c.v0::text AS member, c.v1::text AS target \
+             FROM {casbin} c \
+             CROSS JOIN LATERAL (SELECT {} AS u) member \
+             CROSS JOIN LATERAL (SELECT {} AS u) target \
+             WHERE c.ptype = 'g' AND c.v1 IS NOT NULL \
+               AND NOT EXISTS (SELECT 1 FROM {teams} t WHERE t.id = target.u) \
+               AND NOT EXISTS (SELECT 1 FROM {people} q WHERE q.id = target.u) \
+             UNION ALL \
+             SELECT NULL::uuid, b.member, b.target FROM (VALUES {}) b(member, target) \
+         ), start AS ({start}), \
+         reach(origin, node, depth, first) AS ( \
+             SELECT s.origin, e.target, s.depth + 1, 'g, ' || e.member || ', ' || e.target \
+             FROM start s JOIN edge e ON e.member_id = s.node_id \
+             UNION \
+             SELECT r.origin, e.target, r.depth + 1, r.first FROM reach r \
+             JOIN edge e ON e.member_id IS NULL AND e.member = r.node \
+             WHERE r.depth < {CASBIN_MAX_LINKS} \
+         ) SELECT DISTINCT origin, node, first FROM reach",
+        as_uuid("c.v0"),
+        as_uuid("c.v1"),
+        inherited.join(", "),
+    )
+}
+
+/// The starts of [`casbin_reach`] for the catalog's people: each live person (no link
+/// taken yet), and each live team `team_members` puts them in (one link: Mission Control
+/// makes it a casbin row).
+pub(crate) fn people_start(snapshot: &Snapshot<'_>) -> String {
+    let people = snapshot.table("people");
+    let teams = snapshot.table("teams");
+    let members = snapshot.table("team_members");
+    format!(
+        "SELECT p.id AS origin, p.id AS node_id, 0 AS depth FROM {people} p WHERE {live} \
+         UNION ALL \
+         SELECT m.person_id, t.id, 1 FROM {members} m \
+           JOIN {teams} t ON t.id = m.team_id AND t.deleted_at IS NULL \
+           JOIN {people} p ON p.id = m.person_id AND {live}",
+        live = live_person("p", &people),
+    )
+}
+
 fn builtin_roles() -> Vec<String> {
     ROLES.iter().map(|r| r.name.to_string()).collect()
 }
@@ -330,39 +401,36 @@ impl Reading<'_, '_> {
     /// count as people are skipped and counted.
     fn people(&mut self, roles: &[String]) -> Result<(), SourceError> {
         let people = self.snapshot.table("people");
-        let casbin = self.snapshot.table("casbin_rule");
-        let teams = self.snapshot.table("teams");
-        let members = self.snapshot.table("team_members");
         self.sink.start(List::People)?;
-        // A person's own roles, and (casbin's role inheritance) the roles of the live
-        // teams `team_members` puts them in. A casbin member is read as a uuid in any
-        // spelling (`as_uuid`), as the rows are classified (`classified_casbin`) and as
-        // permission rows name subjects; the assignments are grouped once and joined (a
-        // per-person subquery could no longer use the index on `v0`).
+        // A person's roles: the built-in roles casbin's role manager reaches from them
+        // (`casbin_reach`: their own rows, the rows of the live teams `team_members`
+        // puts them in, and the links from role to role those lead to), the roles
+        // another reached role already inherits left out (`roles::implies`), and so is
+        // `everyone`, which every person holds.
         let sql = format!(
-            "WITH a AS (SELECT {member} AS member, c.v1::text AS role FROM {casbin} c \
-                        WHERE c.ptype = 'g' AND c.v1 = ANY($1)) \
-             SELECT p.id::text, p.name, p.email, COALESCE(r.roles, ARRAY[]::text[]) \
+            "WITH r AS (SELECT DISTINCT x.origin AS person_id, x.node AS role \
+                        FROM ({reach}) x WHERE x.node = ANY($1)) \
+             SELECT p.id::text, p.name, p.email, COALESCE(a.roles, ARRAY[]::text[]) \
              FROM {people} p LEFT JOIN ( \
-                 SELECT x.person_id, array_agg(x.role ORDER BY x.role) AS roles FROM ( \
-                     SELECT a.member AS person_id, a.role FROM a WHERE a.member IS NOT NULL \
-                     UNION \
-                     SELECT m.person_id, a.role FROM a \
-                       JOIN {members} m ON m.team_id = a.member \
-                       JOIN {teams} t ON t.id = m.team_id AND t.deleted_at IS NULL \
-                 ) x GROUP BY x.person_id \
-             ) r ON r.person_id = p.id \
+                 SELECT r.person_id, array_agg(r.role ORDER BY r.role) AS roles FROM r \
+                 GROUP BY r.person_id \
+             ) a ON a.person_id = p.id \
              WHERE {} ORDER BY p.email, p.id",
             live_person("p", &people),
-            member = as_uuid("c.v0"),
+            reach = casbin_reach(self.snapshot, &people_start(self.snapshot)),
         );
         let total = self.estimate("people");
         let mut assignments = 0u64;
         let sink = &mut *self.sink;
         let n = self.snapshot.stream("people", &sql, &[&roles], |row| {
-            let person_roles: Vec<String> = row
+            let reached: Vec<String> = row
                 .try_get(3)
                 .map_err(|e| SourceError::query("people", &e))?;
+            let person_roles: Vec<String> = reached
+                .iter()
+                .filter(|r| *r != "everyone" && !reached.iter().any(|o| roles::implies(o, r)))
+                .cloned()
+                .collect();
             assignments += person_roles.len() as u64;
             sink.entry(Entry::Person(Person {
                 id: text(row, 0, "people")?,
@@ -752,17 +820,17 @@ fn casbin_rows(
     let classified = classified_casbin(snapshot);
     count_casbin_kinds(snapshot, summary, options, roles, &classified)?;
     if options.custom_roles {
-        read_custom_roles(snapshot, summary, roles, &classified)
+        read_custom_roles(snapshot, summary, roles)
     } else {
         // A catalog has no place for them: leaving them out would drop what Mission
         // Control grants (or denies) through them, so the pull is refused.
-        refuse_custom_roles(snapshot, roles, &classified)
+        refuse_custom_roles(snapshot, roles)
     }
 }
 
 /// The query giving every casbin row its member, target, member id and kind (`policy`,
-/// `role`, `team`, `person`, `custom`, `team role`, `team custom`, `inheritance`,
-/// `absent` or `other`); `$1` is the role names.
+/// `role`, `team`, `person`, `custom`, `team role`, `team custom`, `link` (a name's row:
+/// followed by [`casbin_reach`]) or `absent`); `$1` is the role names.
 fn classified_casbin(snapshot: &Snapshot<'_>) -> String {
     let casbin = snapshot.table("casbin_rule");
     let people = snapshot.table("people");
@@ -776,9 +844,8 @@ fn classified_casbin(snapshot: &Snapshot<'_>) -> String {
            WHEN lp.id IS NOT NULL THEN 'custom' \
            WHEN EXISTS (SELECT 1 FROM {teams} t WHERE t.id = member.u AND t.deleted_at IS NULL) \
              THEN CASE WHEN c.v1 = ANY($1) THEN 'team role' ELSE 'team custom' END \
-           WHEN c.v0 = ANY($1) THEN 'inheritance' \
-           WHEN member.u IS NOT NULL THEN 'absent' \
-           ELSE 'other' END AS kind \
+           WHEN member.u IS NULL THEN 'link' \
+           ELSE 'absent' END AS kind \
          FROM {casbin} c \
          CROSS JOIN LATERAL (SELECT {} AS u) member \
          CROSS JOIN LATERAL (SELECT {} AS u) target \
@@ -829,42 +896,44 @@ fn count_casbin_kinds(
                 continue;
             }
             "custom" | "team custom" => continue, // refused by refuse_custom_roles
-            "inheritance" => "casbin rows of built-in role inheritance (built into Rampart)",
-            "absent" => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
-            _ => "casbin rows whose member is neither a person nor a role",
+            "link" => {
+                summary.count(
+                    "casbin rows linking a role or group to another (followed, as casbin's role manager follows them)",
+                    count,
+                );
+                continue;
+            }
+            _ => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
         };
         summary.skip(reason, count);
     }
     Ok(())
 }
 
-/// Refuses the pull when casbin assigns a custom role or a permission group to a person
-/// or team, quoting up to five such rows.
-fn refuse_custom_roles(
-    snapshot: &mut Snapshot<'_>,
-    roles: &[String],
-    classified: &str,
-) -> Result<(), SourceError> {
+/// Refuses the pull when casbin gives a person or team a custom role or a permission
+/// group (directly, or through the links from role to role its rows lead to), quoting up
+/// to five of the rows such ways start with.
+fn refuse_custom_roles(snapshot: &mut Snapshot<'_>, roles: &[String]) -> Result<(), SourceError> {
+    let reach = casbin_reach(snapshot, &people_start(snapshot));
     let rows = snapshot.query(
         "casbin_rule",
         &format!(
-            "SELECT k.member, k.target, count(*) OVER () FROM ({classified}) k \
-             WHERE k.kind IN ('custom', 'team custom') ORDER BY 2, 1 LIMIT 5"
+            "SELECT f.first, count(*) OVER () FROM ( \
+                 SELECT DISTINCT x.first FROM ({reach}) x WHERE NOT (x.node = ANY($1)) \
+             ) f ORDER BY 1 LIMIT 5"
         ),
         &[&roles],
     )?;
     if let Some(first) = rows.first() {
         let total: i64 = first
-            .try_get(2)
+            .try_get(1)
             .map_err(|e| SourceError::query("casbin_rule", &e))?;
         let mut examples = Vec::new();
         for row in &rows {
-            let member = required(row, 0, "casbin_rule")?;
-            let role = required(row, 1, "casbin_rule")?;
-            examples.push(format!("`g, {member}, {role}`"));
+            examples.push(format!("`{}`", required(row, 0, "casbin_rule")?));
         }
         return Err(SourceError::Inexpressible(format!(
-            "{total} casbin rows assign a custom role or a permission group to a person or team ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
+            "{total} casbin rows assign a custom role or a permission group to a person or team, directly or through the links from role to role they lead to ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
             examples.join(", "),
             if total > examples.len() as i64 { ", ..." } else { "" }
         )));
@@ -872,26 +941,20 @@ fn refuse_custom_roles(
     Ok(())
 }
 
-/// Collects into `summary.custom_roles` the live people casbin assigns each custom role
-/// or permission-group name, directly or through a team.
+/// Collects into `summary.custom_roles` the live people casbin gives each custom role or
+/// permission-group name: directly, through a live team, or through the links from role
+/// to role those rows lead to ([`casbin_reach`]).
 fn read_custom_roles(
     snapshot: &mut Snapshot<'_>,
     summary: &mut CatalogSummary,
     roles: &[String],
-    classified: &str,
 ) -> Result<(), SourceError> {
-    let people = snapshot.table("people");
-    let members = snapshot.table("team_members");
+    let reach = casbin_reach(snapshot, &people_start(snapshot));
     let rows = snapshot.query(
         "casbin_rule",
         &format!(
-            "SELECT k.target, k.member_id::text FROM ({classified}) k WHERE k.kind = 'custom' \
-             UNION \
-             SELECT k.target, m.person_id::text FROM ({classified}) k \
-               JOIN {members} m ON m.team_id = k.member_id \
-               JOIN {people} lp ON lp.id = m.person_id AND {} \
-             WHERE k.kind = 'team custom' ORDER BY 1, 2",
-            live_person("lp", &people)
+            "SELECT DISTINCT x.node, x.origin::text FROM ({reach}) x \
+             WHERE NOT (x.node = ANY($1)) ORDER BY 1, 2"
         ),
         &[&roles],
     )?;

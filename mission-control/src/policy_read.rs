@@ -454,7 +454,8 @@ pub fn read_policy(
 }
 
 /// Refuses every deny (of a row or a file) whose subject is a group or role that casbin
-/// gives a soft-deleted team with members the catalog holds. Mission Control keeps such
+/// gives a soft-deleted team with members the catalog holds (by the team's own row, or
+/// through the links from role to role it leads to). Mission Control keeps such
 /// a team's casbin rows until the team row is hard-deleted, so its members keep the role
 /// there (casbin's role inheritance) and stay denied; Rampart drops the team (`teams`
 /// reads live rows only), which would lift the deny for them. An allow through such a
@@ -475,21 +476,25 @@ fn refuse_denies_through_deleted_teams(
     if denied.is_empty() {
         return Ok(());
     }
-    let casbin = snapshot.table("casbin_rule");
     let teams = snapshot.table("teams");
     let members = snapshot.table("team_members");
     let people = snapshot.table("people");
+    // The soft-deleted teams with members the catalog holds, walked as casbin walks them
+    // (their own rows, then the links from role to role those lead to).
+    let start = format!(
+        "SELECT t.id AS origin, t.id AS node_id, 1 AS depth FROM {teams} t \
+         WHERE t.deleted_at IS NOT NULL AND EXISTS ( \
+             SELECT 1 FROM {members} m JOIN {people} p ON p.id = m.person_id AND {live} \
+             WHERE m.team_id = t.id)",
+        live = crate::catalog_read::live_person("p", &people),
+    );
+    let reach = crate::catalog_read::casbin_reach(snapshot, &start);
     let rows = snapshot.query(
         "casbin_rule",
         &format!(
-            "SELECT c.v1::text, t.name, t.id::text, c.v0::text FROM {casbin} c \
-             JOIN {teams} t ON t.id = {member} AND t.deleted_at IS NOT NULL \
-             WHERE c.ptype = 'g' AND c.v1 = ANY($1) AND EXISTS ( \
-                 SELECT 1 FROM {members} m JOIN {people} p ON p.id = m.person_id AND {live} \
-                 WHERE m.team_id = t.id) \
-             ORDER BY c.v1, t.name, t.id",
-            member = crate::catalog_read::as_uuid("c.v0"),
-            live = crate::catalog_read::live_person("p", &people),
+            "SELECT x.node, t.name, t.id::text, x.first FROM ({reach}) x \
+             JOIN {teams} t ON t.id = x.origin \
+             WHERE x.node = ANY($1) ORDER BY 1, 2, 3, 4"
         ),
         &[&denied
             .iter()
@@ -499,11 +504,16 @@ fn refuse_denies_through_deleted_teams(
     let mut through: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for row in rows {
         let t = |i: usize| text(&row, i, "casbin_rule").map(Option::unwrap_or_default);
-        let (role, team, id, member) = (t(0)?, t(1)?, t(2)?, t(3)?);
+        let (role, team, id, first) = (t(0)?, t(1)?, t(2)?, t(3)?);
+        let way = if first.ends_with(&format!(", {role}")) {
+            String::new()
+        } else {
+            format!(", leading to `{role}`")
+        };
         through
-            .entry(role.clone())
+            .entry(role)
             .or_default()
-            .push(format!("`g, {member}, {role}` (team `{team}`, id {id})"));
+            .push(format!("`{first}` (team `{team}`, id {id}{way})"));
     }
     for permission in &documents.permissions {
         let spec = &permission.value.spec;

@@ -923,3 +923,72 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
         ],
     );
 }
+
+/// Adversary 58 case01 (issue 22, fail open): casbin's role manager follows `g` rows
+/// from role to role (`g, alice, rolea` + `g, rolea, auditors` puts Alice in
+/// `auditors`; so does `g, viewer, auditors` for every editor, through the built-in
+/// inheritance), but Rampart read only a person's or team's own rows: a deny on
+/// `auditors` compiled and did not apply to her. The links are followed (up to casbin's
+/// ten, cycles included), from people, from live teams, and from soft-deleted teams for
+/// the refusal of a deny their members would escape.
+#[test]
+fn casbin_links_from_role_to_role_are_followed_as_casbin_follows_them() {
+    let mut mc = McSchema::world("mc_compile_casbin_links", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{ALICE}', 'rolea'),
+  ('g', 'rolea', 'auditors1'),
+  ('g', 'rolea', 'rolea-loop'),
+  ('g', 'rolea-loop', 'rolea'),
+  ('g', '{SRE}', 'roleb'),
+  ('g', 'roleb', 'roleb2'),
+  ('g', 'roleb2', 'auditors2'),
+  ('g', 'viewer', 'auditors3');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008a1', 'UI', 'person', '{ALICE}', 'read,update,delete', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '{BOB}', 'read,update,delete', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008a3', 'UI', 'group', 'auditors1', 'read', '{DEV_NODE}', true),
+  ('00000000-0000-0000-0000-0000000008a4', 'UI', 'group', 'auditors2', 'update', '{DEV_NODE}', true),
+  ('00000000-0000-0000-0000-0000000008a5', 'UI', 'group', 'auditors3', 'delete', '{DEV_NODE}', true);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let config = Objects::new().config(DEV_NODE);
+    let (alice, bob) = ("alice@example.com", "bob@example.com");
+    decides(
+        &tables,
+        [
+            // Alice's own row, then a link (and a cycle, which ends).
+            (alice, "read", config, false),
+            (bob, "read", config, true),
+            // `sre`'s row, then two links: both members.
+            (alice, "update", config, false),
+            (bob, "update", config, false),
+            // Alice is an editor; an editor inherits viewer, which is linked to auditors3.
+            (alice, "delete", config, false),
+            (bob, "delete", config, true),
+        ],
+    );
+
+    // A soft-deleted team (Alice is a member) reaching a group a deny names by links.
+    mc.sql(
+        r#"
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '00000000-0000-0000-0000-0000000001b0', 'rolec'),
+  ('g', 'rolec', 'auditors4');
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008a6', 'UI', 'group', 'auditors4', 'read', 'catalog', true);
+"#,
+    );
+    let (read, _) = world(&mc, &[]);
+    let errors = compile(read).expect_err("a deny lifted for the soft-deleted team's members");
+    let text = render_all(&errors);
+    assert!(
+        text.contains("old-team")
+            && text.contains("`g, 00000000-0000-0000-0000-0000000001b0, rolec`")
+            && text.contains("leading to `auditors4`"),
+        "{text}"
+    );
+}

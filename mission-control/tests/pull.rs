@@ -105,9 +105,10 @@ fn pull_reads_the_world_as_mission_control_reads_it() {
         skipped(&summary, "casbin rows of people the catalog does not hold"),
         2
     );
-    // The five seeded inheritance rows and the lazy `g, viewer, everyone`.
+    // The five seeded inheritance rows and the lazy `g, viewer, everyone`: links from
+    // role to role, followed as casbin follows them.
     assert_eq!(
-        skipped(&summary, "casbin rows of built-in role inheritance"),
+        summary.counts["casbin rows linking a role or group to another (followed, as casbin's role manager follows them)"],
         6
     );
     assert_eq!(skipped(&summary, "casbin `p` rows"), 3);
@@ -425,7 +426,8 @@ fn a_pull_meeting_casbin_rows_a_catalog_cannot_hold_is_refused() {
     mc.sql(
         "INSERT INTO casbin_rule (ptype, v0, v1) VALUES \
            ('g', '00000000-0000-0000-0000-0000000000a1', 'auditors'), \
-           ('g', '00000000-0000-0000-0000-0000000001a0', 'night-shift');",
+           ('g', '00000000-0000-0000-0000-0000000001a0', 'night-shift'), \
+           ('g', 'viewer', 'watchers');",
     );
     let mut connection = mc.database().connect().expect("connect");
     let mut sink = JsonSink::new(Vec::new());
@@ -436,8 +438,11 @@ fn a_pull_meeting_casbin_rows_a_catalog_cannot_hold_is_refused() {
     assert!(matches!(error, SourceError::Inexpressible(_)), "{error:?}");
     let message = error.to_string();
     assert!(
-        message.contains("2 casbin rows assign a custom role or a permission group")
+        message.contains("3 casbin rows assign a custom role or a permission group")
             && message.contains("`g, 00000000-0000-0000-0000-0000000000a1, auditors`")
+            // Alice is an editor, which inherits viewer, linked to `watchers`
+            // (adversary 58 case01: a link from role to role was skipped).
+            && message.contains("`g, 00000000-0000-0000-0000-0000000000a1, editor`")
             && message.contains("`g, 00000000-0000-0000-0000-0000000001a0, night-shift`"),
         "{message}"
     );
