@@ -208,9 +208,10 @@ pub(crate) fn live_person(a: &str, people: &str) -> String {
 /// A text value that is a uuid, as a uuid (else NULL), for `x`: white space at either
 /// end trimmed, then the spellings Mission Control's `uuid.Parse` takes — hyphenated, in
 /// braces, after `urn:uuid:` (any case), or 32 hex digits; any case — as
-/// `policy_read::uuid_key` reads a permission row's subject, so that a casbin member is
-/// read as the same uuid a permission row's subject would be (a member this reading
-/// misses is skipped, and a deny through its role would be lifted). `urn:uuid:` is cut
+/// `policy_read::uuid_key` reads a permission row's subject. A casbin row is told by it
+/// to have a uuid member (not a role or group name), and one whose text is not the
+/// uuid's own spelling is told apart (`respelled`: casbin compares the text exactly, so
+/// it reaches nobody in Mission Control). `urn:uuid:` is cut
 /// off before the cast, which PostgreSQL would refuse with it; every other text is NULL,
 /// so the cast never fails.
 pub(crate) fn as_uuid(x: &str) -> String {
@@ -232,8 +233,9 @@ const CASBIN_MAX_LINKS: i32 = 10;
 /// row of the result is `origin uuid, node text, first text`: a role, custom role or
 /// permission-group name `origin` reaches within [`CASBIN_MAX_LINKS`] links, and the
 /// first casbin row of the way (`g, <member>, <target>`). A row whose member is a uuid
-/// (any spelling, [`as_uuid`]) is followed from that uuid only; a row whose member is a
-/// name (`g, rolea, auditors`, `g, editor, auditors`) links that name to its target, as
+/// is followed from that uuid only, and only when spelled as Mission Control spells ids
+/// (lower case, hyphenated: casbin compares the text exactly, so a row naming a person
+/// `{UUID}` gives that person nothing there); a row whose member is a name (`g, rolea, auditors`, `g, editor, auditors`) links that name to its target, as
 /// does the inheritance of the built-in roles (whether or not the database has its
 /// rows). Rows whose target is a team or a person are not followed (`team_members` is
 /// the membership; a token's link to its creator gives nothing). Casbin compares names
@@ -264,7 +266,7 @@ pub(crate) fn casbin_reach(snapshot: &Snapshot<'_>, start: &str) -> String {
          ), start AS ({start}), \
          reach(origin, node, depth, first) AS ( \
              SELECT s.origin, e.target, s.depth + 1, 'g, ' || e.member || ', ' || e.target \
-             FROM start s JOIN edge e ON e.member_id = s.node_id \
+             FROM start s JOIN edge e ON e.member = s.node_id::text \
              UNION \
              SELECT r.origin, e.target, r.depth + 1, r.first FROM reach r \
              JOIN edge e ON e.member_id IS NULL AND e.member = r.node \
@@ -830,7 +832,8 @@ fn casbin_rows(
 
 /// The query giving every casbin row its member, target, member id and kind (`policy`,
 /// `role`, `team`, `person`, `custom`, `team role`, `team custom`, `link` (a name's row:
-/// followed by [`casbin_reach`]) or `absent`); `$1` is the role names.
+/// followed by [`casbin_reach`]), `respelled` (a uuid member not spelled as Mission
+/// Control spells ids: it reaches nobody) or `absent`); `$1` is the role names.
 fn classified_casbin(snapshot: &Snapshot<'_>) -> String {
     let casbin = snapshot.table("casbin_rule");
     let people = snapshot.table("people");
@@ -838,6 +841,7 @@ fn classified_casbin(snapshot: &Snapshot<'_>) -> String {
     format!(
         "SELECT c.v0::text AS member, c.v1::text AS target, member.u AS member_id, CASE \
            WHEN c.ptype <> 'g' THEN 'policy' \
+           WHEN member.u IS NOT NULL AND c.v0 <> member.u::text THEN 'respelled' \
            WHEN lp.id IS NOT NULL AND c.v1 = ANY($1) THEN 'role' \
            WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {teams} t WHERE t.id = target.u) THEN 'team' \
            WHEN lp.id IS NOT NULL AND EXISTS (SELECT 1 FROM {people} q WHERE q.id = target.u) THEN 'person' \
@@ -903,6 +907,7 @@ fn count_casbin_kinds(
                 );
                 continue;
             }
+            "respelled" => "casbin rows whose member is a uuid spelled otherwise than Mission Control spells ids (upper case, braces, `urn:uuid:`, no hyphens, white space): casbin compares the text exactly, so they give nobody anything there",
             _ => "casbin rows of people the catalog does not hold (soft-deleted, agents, without an email)",
         };
         summary.skip(reason, count);
