@@ -178,6 +178,16 @@ pub fn schema(kind: &str) -> Option<Value> {
             if let Some(map) = schema.as_object_mut() {
                 map.insert("title".into(), json!("Rampart catalog"));
             }
+            // Mission Control has no tags on components: a component's `tags` must be
+            // empty, as `LoadedCatalog::integrity` requires (its `labels` are its own).
+            if let Some(items) = schema.pointer_mut("/properties/components/items") {
+                let attributes = items.clone();
+                *items = json!({"allOf": [attributes, {"properties": {"tags": {
+                    "type": "object",
+                    "maxProperties": 0,
+                    "description": "Mission Control has no tags on components: give `labels` instead.",
+                }}}]});
+            }
             schema
         }
         "all" => {

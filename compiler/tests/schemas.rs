@@ -230,4 +230,25 @@ fn the_catalog_fixture_validates_under_the_catalog_schema() {
     let text = std::fs::read_to_string("../fixtures/catalog.yaml").expect("catalog");
     assert!(schema_accepts(&v, &text));
     assert!(!schema_accepts(&v, "people: [{email: a, nickname: b}]"));
+    // Mission Control has no tags on components: the parser refuses them (a320e38), and
+    // so does the schema (it allowed them, so an editor showed such a catalog as valid).
+    // Configs keep theirs; a component's empty `tags: {}` gives none and is accepted by
+    // both.
+    for (catalog, valid) in [
+        ("components: [{id: c1, tags: {env: prod}}]", false),
+        ("components: [{id: c1, tags: {}}]", true),
+        ("components: [{id: c1, labels: {env: prod}}]", true),
+        ("configs: [{id: c1, tags: {env: prod}}]", true),
+    ] {
+        assert_eq!(schema_accepts(&v, catalog), valid, "{catalog}");
+        let parsed = rampart_compiler::catalog::Catalog::from_text(
+            std::path::Path::new("catalog.yaml"),
+            catalog.to_string(),
+        );
+        assert_eq!(
+            parsed.is_ok_and(|c| c.integrity().is_empty()),
+            valid,
+            "{catalog}"
+        );
+    }
 }
