@@ -26,6 +26,7 @@ use rampart_compiler::roles::{self, ROLES};
 use rampart_compiler::source::{Location, RowOrigin, SourceFile};
 use rampart_runtime::ObjectAttributes;
 
+use crate::casbin_graph::CasbinGraph;
 use crate::error::SourceError;
 use crate::session::{text, Snapshot};
 use crate::values::{properties, string_map};
@@ -223,78 +224,6 @@ pub(crate) fn as_uuid(x: &str) -> String {
     )
 }
 
-/// How many casbin links casbin's role manager follows from a subject to a role (its
-/// default `maxHierarchyLevel`, which Mission Control keeps).
-const CASBIN_MAX_LINKS: i32 = 10;
-
-/// The query walking casbin's `g` rows as casbin's role manager does, from the starts
-/// `start` gives (`origin uuid, node_id uuid, depth int`: whose roles are sought, the
-/// uuid whose rows are followed first, and the links already taken to reach it). Every
-/// row of the result is `origin uuid, node text, first text`: a role, custom role or
-/// permission-group name `origin` reaches within [`CASBIN_MAX_LINKS`] links, and the
-/// first casbin row of the way (`g, <member>, <target>`). A row whose member is a uuid
-/// is followed from that uuid only, and only when spelled as Mission Control spells ids
-/// (lower case, hyphenated: casbin compares the text exactly, so a row naming a person
-/// `{UUID}` gives that person nothing there); a row whose member is a name (`g, rolea, auditors`, `g, editor, auditors`) links that name to its target, as
-/// does the inheritance of the built-in roles (whether or not the database has its
-/// rows). Rows whose target is a team or a person are not followed (`team_members` is
-/// the membership; a token's link to its creator gives nothing). Casbin compares names
-/// exactly, and so does this walk. Its size is bounded by starts × names × links.
-pub(crate) fn casbin_reach(snapshot: &Snapshot<'_>, start: &str) -> String {
-    let casbin = snapshot.table("casbin_rule");
-    let people = snapshot.table("people");
-    let teams = snapshot.table("teams");
-    let inherited: Vec<String> = ROLES
-        .iter()
-        .flat_map(|r| {
-            r.inherits
-                .iter()
-                .map(move |i| format!("('{}', '{}')", r.name, i))
-        })
-        .collect();
-    format!(
-        "WITH RECURSIVE edge AS ( \
-             SELECT member.u AS member_id, c.v0::text AS member, c.v1::text AS target \
-             FROM {casbin} c \
-             CROSS JOIN LATERAL (SELECT {} AS u) member \
-             CROSS JOIN LATERAL (SELECT {} AS u) target \
-             WHERE c.ptype = 'g' AND c.v1 IS NOT NULL \
-               AND NOT EXISTS (SELECT 1 FROM {teams} t WHERE t.id = target.u) \
-               AND NOT EXISTS (SELECT 1 FROM {people} q WHERE q.id = target.u) \
-             UNION ALL \
-             SELECT NULL::uuid, b.member, b.target FROM (VALUES {}) b(member, target) \
-         ), start AS ({start}), \
-         reach(origin, node, depth, first) AS ( \
-             SELECT s.origin, e.target, s.depth + 1, 'g, ' || e.member || ', ' || e.target \
-             FROM start s JOIN edge e ON e.member = s.node_id::text \
-             UNION \
-             SELECT r.origin, e.target, r.depth + 1, r.first FROM reach r \
-             JOIN edge e ON e.member_id IS NULL AND e.member = r.node \
-             WHERE r.depth < {CASBIN_MAX_LINKS} \
-         ) SELECT DISTINCT origin, node, first FROM reach",
-        as_uuid("c.v0"),
-        as_uuid("c.v1"),
-        inherited.join(", "),
-    )
-}
-
-/// The starts of [`casbin_reach`] for the catalog's people: each live person (no link
-/// taken yet), and each live team `team_members` puts them in (one link: Mission Control
-/// makes it a casbin row).
-pub(crate) fn people_start(snapshot: &Snapshot<'_>) -> String {
-    let people = snapshot.table("people");
-    let teams = snapshot.table("teams");
-    let members = snapshot.table("team_members");
-    format!(
-        "SELECT p.id AS origin, p.id AS node_id, 0 AS depth FROM {people} p WHERE {live} \
-         UNION ALL \
-         SELECT m.person_id, t.id, 1 FROM {members} m \
-           JOIN {teams} t ON t.id = m.team_id AND t.deleted_at IS NULL \
-           JOIN {people} p ON p.id = m.person_id AND {live}",
-        live = live_person("p", &people),
-    )
-}
-
 fn builtin_roles() -> Vec<String> {
     ROLES.iter().map(|r| r.name.to_string()).collect()
 }
@@ -324,15 +253,17 @@ pub fn read_catalog(
     let mut summary = CatalogSummary::default();
     let estimates = estimates(snapshot)?;
     let roles = builtin_roles();
+    let mut graph = CasbinGraph::read(snapshot)?;
     let mut read = Reading {
         snapshot,
         sink,
         summary: &mut summary,
         progress,
         estimates: &estimates,
+        graph: &mut graph,
     };
     // Casbin rows first: a pull refuses rows it cannot express before writing anything.
-    casbin_rows(read.snapshot, read.summary, options, &roles)?;
+    casbin_rows(read.snapshot, read.summary, options, &roles, read.graph)?;
     read.people(&roles)?;
     read.teams()?;
     for kind in [Named::Playbooks, Named::Notifications, Named::Connections] {
@@ -357,6 +288,7 @@ struct Reading<'r, 's> {
     summary: &'r mut CatalogSummary,
     progress: &'r dyn Fn(Progress),
     estimates: &'r BTreeMap<String, u64>,
+    graph: &'r mut CasbinGraph,
 }
 
 /// The lists of objects known by namespace and name.
@@ -404,30 +336,25 @@ impl Reading<'_, '_> {
     fn people(&mut self, roles: &[String]) -> Result<(), SourceError> {
         let people = self.snapshot.table("people");
         self.sink.start(List::People)?;
-        // A person's roles: the built-in roles casbin's role manager reaches from them
-        // (`casbin_reach`: their own rows, the rows of the live teams `team_members`
-        // puts them in, and the links from role to role those lead to), the roles
-        // another reached role already inherits left out (`roles::implies`), and so is
-        // `everyone`, which every person holds.
+        // A person's roles: the built-in roles casbin's role manager reaches from them in
+        // the graph Rampart gives (`CasbinGraph::given`), the roles another reached role
+        // already inherits left out (`roles::implies`), and so is `everyone`, which every
+        // person holds.
         let sql = format!(
-            "WITH r AS (SELECT DISTINCT x.origin AS person_id, x.node AS role \
-                        FROM ({reach}) x WHERE x.node = ANY($1)) \
-             SELECT p.id::text, p.name, p.email, COALESCE(a.roles, ARRAY[]::text[]) \
-             FROM {people} p LEFT JOIN ( \
-                 SELECT r.person_id, array_agg(r.role ORDER BY r.role) AS roles FROM r \
-                 GROUP BY r.person_id \
-             ) a ON a.person_id = p.id \
-             WHERE {} ORDER BY p.email, p.id",
+            "SELECT p.id::text, p.name, p.email FROM {people} p WHERE {} ORDER BY p.email, p.id",
             live_person("p", &people),
-            reach = casbin_reach(self.snapshot, &people_start(self.snapshot)),
         );
         let total = self.estimate("people");
         let mut assignments = 0u64;
         let sink = &mut *self.sink;
-        let n = self.snapshot.stream("people", &sql, &[&roles], |row| {
-            let reached: Vec<String> = row
-                .try_get(3)
-                .map_err(|e| SourceError::query("people", &e))?;
+        let graph = &mut *self.graph;
+        let n = self.snapshot.stream("people", &sql, &[], |row| {
+            let id = text(row, 0, "people")?.unwrap_or_default();
+            let reached: Vec<String> = graph
+                .given(&id)
+                .into_keys()
+                .filter(|r| roles.contains(r))
+                .collect();
             let person_roles: Vec<String> = reached
                 .iter()
                 .filter(|r| *r != "everyone" && !reached.iter().any(|o| roles::implies(o, r)))
@@ -435,7 +362,7 @@ impl Reading<'_, '_> {
                 .collect();
             assignments += person_roles.len() as u64;
             sink.entry(Entry::Person(Person {
-                id: text(row, 0, "people")?,
+                id: Some(id),
                 name: text(row, 1, "people")?,
                 email: text(row, 2, "people")?,
                 roles: person_roles,
@@ -818,15 +745,34 @@ fn casbin_rows(
     summary: &mut CatalogSummary,
     options: ReadOptions,
     roles: &[String],
+    graph: &mut CasbinGraph,
 ) -> Result<(), SourceError> {
     let classified = classified_casbin(snapshot);
     count_casbin_kinds(snapshot, summary, options, roles, &classified)?;
+    // Every custom role or group each live person reaches, with the first link.
+    let mut custom: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let people: Vec<String> = graph.people().map(str::to_string).collect();
+    for person in people {
+        for (node, first) in graph.given(&person) {
+            if !roles.contains(&node) {
+                custom
+                    .entry(node)
+                    .or_default()
+                    .push((person.clone(), first));
+            }
+        }
+    }
     if options.custom_roles {
-        read_custom_roles(snapshot, summary, roles)
+        for (role, people) in custom {
+            summary
+                .custom_roles
+                .insert(role, people.into_iter().map(|(p, _)| p).collect());
+        }
+        Ok(())
     } else {
         // A catalog has no place for them: leaving them out would drop what Mission
         // Control grants (or denies) through them, so the pull is refused.
-        refuse_custom_roles(snapshot, roles)
+        refuse_custom_roles(&custom)
     }
 }
 
@@ -894,7 +840,7 @@ fn count_casbin_kinds(
             }
             "policy" => "casbin `p` rows (role definitions and token scopes, not role assignments)",
             "team" => "casbin rows putting a person in a team (`team_members` is authoritative)",
-            "person" => "casbin rows linking an access token to its creator (not carried over: a token keeps only its own roles)",
+            "person" => "casbin rows linking an access token to its creator (classed here, followed by the role walk: a token without a scope of its own has everything its creator has)",
             "custom" if options.custom_roles => {
                 summary.count("custom role assignments", count);
                 continue;
@@ -918,55 +864,22 @@ fn count_casbin_kinds(
 /// Refuses the pull when casbin gives a person or team a custom role or a permission
 /// group (directly, or through the links from role to role its rows lead to), quoting up
 /// to five of the rows such ways start with.
-fn refuse_custom_roles(snapshot: &mut Snapshot<'_>, roles: &[String]) -> Result<(), SourceError> {
-    let reach = casbin_reach(snapshot, &people_start(snapshot));
-    let rows = snapshot.query(
-        "casbin_rule",
-        &format!(
-            "SELECT f.first, count(*) OVER () FROM ( \
-                 SELECT DISTINCT x.first FROM ({reach}) x WHERE NOT (x.node = ANY($1)) \
-             ) f ORDER BY 1 LIMIT 5"
-        ),
-        &[&roles],
-    )?;
-    if let Some(first) = rows.first() {
-        let total: i64 = first
-            .try_get(1)
-            .map_err(|e| SourceError::query("casbin_rule", &e))?;
-        let mut examples = Vec::new();
-        for row in &rows {
-            examples.push(format!("`{}`", required(row, 0, "casbin_rule")?));
-        }
-        return Err(SourceError::Inexpressible(format!(
-            "{total} casbin rows assign a custom role or a permission group to a person or team, directly or through the links from role to role they lead to ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
-            examples.join(", "),
-            if total > examples.len() as i64 { ", ..." } else { "" }
-        )));
-    }
-    Ok(())
-}
-
-/// Collects into `summary.custom_roles` the live people casbin gives each custom role or
-/// permission-group name: directly, through a live team, or through the links from role
-/// to role those rows lead to ([`casbin_reach`]).
-fn read_custom_roles(
-    snapshot: &mut Snapshot<'_>,
-    summary: &mut CatalogSummary,
-    roles: &[String],
+fn refuse_custom_roles(
+    custom: &BTreeMap<String, Vec<(String, String)>>,
 ) -> Result<(), SourceError> {
-    let reach = casbin_reach(snapshot, &people_start(snapshot));
-    let rows = snapshot.query(
-        "casbin_rule",
-        &format!(
-            "SELECT DISTINCT x.node, x.origin::text FROM ({reach}) x \
-             WHERE NOT (x.node = ANY($1)) ORDER BY 1, 2"
-        ),
-        &[&roles],
-    )?;
-    for row in rows {
-        let role = required(&row, 0, "casbin_rule")?;
-        let member = required(&row, 1, "casbin_rule")?;
-        summary.custom_roles.entry(role).or_default().push(member);
+    let firsts: BTreeSet<&str> = custom
+        .values()
+        .flatten()
+        .map(|(_, first)| first.as_str())
+        .collect();
+    if firsts.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let examples: Vec<&str> = firsts.iter().take(5).copied().collect();
+    Err(SourceError::Inexpressible(format!(
+        "{} casbin rows assign a custom role or a permission group to a person or team, directly or through the links from role to role they lead to ({}{}), which a catalog cannot hold: leaving them out would drop what Mission Control gives through them",
+        firsts.len(),
+        examples.join(", "),
+        if firsts.len() > examples.len() { ", ..." } else { "" }
+    )))
 }

@@ -25,6 +25,7 @@
 // Diagnostics are large by design (see rampart-compiler); they are built on cold paths.
 #![allow(clippy::result_large_err)]
 
+pub mod casbin_graph;
 pub mod catalog_read;
 pub mod error;
 pub mod grants;

@@ -59,6 +59,7 @@ use rampart_compiler::metadata::{namespace_of, Metadata};
 use rampart_compiler::source::{Location, RowOrigin, SourceFile};
 use serde_json::{json, Map, Value};
 
+use crate::casbin_graph::CasbinGraph;
 use crate::catalog_read::CatalogSummary;
 use crate::error::SourceError;
 use crate::preflight::Present;
@@ -449,94 +450,70 @@ pub fn read_policy(
         summary,
         refused,
     )?;
-    refuse_denies_through_deleted_teams(snapshot, documents, diagnostics)?;
+    refuse_denies_casbin_gives_others(snapshot, documents, diagnostics)?;
     Ok(findings)
 }
 
-/// Refuses every deny (of a row or a file) whose subject is a group or role that casbin
-/// gives a soft-deleted team with members the catalog holds (by the team's own row, or
-/// through the links from role to role it leads to). Mission Control keeps such
-/// a team's casbin rows until the team row is hard-deleted, so its members keep the role
-/// there (casbin's role inheritance) and stay denied; Rampart drops the team (`teams`
-/// reads live rows only), which would lift the deny for them. An allow through such a
-/// row is only narrower and is left as it is (docs/mission-control.md, "Soft-deleted
-/// teams").
-fn refuse_denies_through_deleted_teams(
+/// Refuses every deny (of a row or a file) whose subject is a group or role that
+/// Mission Control's casbin graph gives someone the graph Rampart reads does not
+/// ([`CasbinGraph::escapes`]): a soft-deleted team's members (Mission Control keeps its
+/// casbin rows until the team row is hard-deleted), a token through its creator, a
+/// person through a casbin row putting them in a team `team_members` does not, a chain
+/// passing through a team's or person's id. Rampart gives nothing through those links,
+/// which is narrower for an allow (left as it is) and would lift the deny for them
+/// (docs/mission-control.md, "Soft-deleted teams" and "Casbin links").
+fn refuse_denies_casbin_gives_others(
     snapshot: &mut Snapshot<'_>,
     documents: &Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(), SourceError> {
-    let denied: BTreeSet<&str> = documents
+    let denied: BTreeSet<String> = documents
         .permissions
         .iter()
         .filter(|p| p.value.spec.deny == Some(true))
         .filter_map(|p| p.value.spec.subject.value.group.as_ref())
-        .map(|g| g.value.as_str())
+        .map(|g| g.value.clone())
         .collect();
     if denied.is_empty() {
         return Ok(());
     }
-    let teams = snapshot.table("teams");
-    let members = snapshot.table("team_members");
-    let people = snapshot.table("people");
-    // The soft-deleted teams with members the catalog holds, walked as casbin walks them
-    // (their own rows, then the links from role to role those lead to).
-    let start = format!(
-        "SELECT t.id AS origin, t.id AS node_id, 1 AS depth FROM {teams} t \
-         WHERE t.deleted_at IS NOT NULL AND EXISTS ( \
-             SELECT 1 FROM {members} m JOIN {people} p ON p.id = m.person_id AND {live} \
-             WHERE m.team_id = t.id)",
-        live = crate::catalog_read::live_person("p", &people),
-    );
-    let reach = crate::catalog_read::casbin_reach(snapshot, &start);
-    let rows = snapshot.query(
-        "casbin_rule",
-        &format!(
-            "SELECT x.node, t.name, t.id::text, x.first FROM ({reach}) x \
-             JOIN {teams} t ON t.id = x.origin \
-             WHERE x.node = ANY($1) ORDER BY 1, 2, 3, 4"
-        ),
-        &[&denied
-            .iter()
-            .map(|g| g.to_string())
-            .collect::<Vec<String>>()],
-    )?;
+    let mut graph = CasbinGraph::read(snapshot)?;
+    let people: Vec<String> = graph.people().map(str::to_string).collect();
     let mut through: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in rows {
-        let t = |i: usize| text(&row, i, "casbin_rule").map(Option::unwrap_or_default);
-        let (role, team, id, first) = (t(0)?, t(1)?, t(2)?, t(3)?);
-        let way = if first.ends_with(&format!(", {role}")) {
-            String::new()
-        } else {
-            format!(", leading to `{role}`")
-        };
-        through
-            .entry(role)
-            .or_default()
-            .push(format!("`{first}` (team `{team}`, id {id}{way})"));
+    for person in &people {
+        for (group, way) in graph.escapes(person, &denied) {
+            through
+                .entry(group)
+                .or_default()
+                .push(format!("{} by {way}", graph.email(person)));
+        }
     }
     for permission in &documents.permissions {
         let spec = &permission.value.spec;
         let Some(group) = spec.subject.value.group.as_ref() else {
             continue;
         };
-        let Some(rows) = through.get(group.value.as_str()) else {
+        let Some(ways) = through.get(group.value.as_str()) else {
             continue;
         };
         if spec.deny != Some(true) {
             continue;
         }
+        let shown: Vec<&str> = ways.iter().take(5).map(String::as_str).collect();
         diagnostics.push(
             Diagnostic::at(
                 permission.at(group),
                 format!(
-                    "this deny's subject `{}` is given by table `casbin_rule` to a soft-deleted team: {}; Mission Control keeps applying a soft-deleted team's casbin rows (its members stay denied), Rampart does not read the team, so the deny would be lifted for its members: refused",
+                    "this deny's subject `{}` is given in Mission Control, through `casbin_rule` and `team_members` rows Rampart gives nothing through, to {} {}: {}{}; Mission Control denies them, Rampart would not (the deny would be lifted for them): refused",
                     group.value,
-                    rows.join(", ")
+                    ways.len(),
+                    if ways.len() == 1 { "person" } else { "people" },
+                    shown.join("; "),
+                    if ways.len() > shown.len() { "; ..." } else { "" },
                 ),
             )
             .field("spec.subject.group")
-            .help("delete those casbin rows (or hard-delete the team) in Mission Control, or name the people the deny is for in a live group or team"),
+            .help("delete those casbin rows (or hard-delete the soft-deleted team) in Mission Control, or name the people the deny is for in a live group or team"),
         );
     }
     Ok(())

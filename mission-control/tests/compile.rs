@@ -690,8 +690,9 @@ fn a_role_casbin_assigns_to_a_team_reaches_its_members() {
             (bob, "delete", Objects::new().config(PROD_POD), true),
             // The custom role of the team reaches him too.
             (bob, "read", connection, true),
-            // The token person is no member of `sre`.
-            ("bob+token:ci@example.com", "read", connection, false),
+            // Bob's token (no scope of its own) has everything Bob has, as casbin's
+            // `g, <token>, <bob>` gives it in Mission Control (adversary 58 case03e).
+            ("bob+token:ci@example.com", "read", connection, true),
         ],
     );
 }
@@ -916,10 +917,12 @@ INSERT INTO casbin_rule (ptype, v0, v1) VALUES
   ('g', '{SRE}', 'roleb'),
   ('g', 'roleb', 'roleb2'),
   ('g', 'roleb2', 'auditors2'),
-  ('g', 'viewer', 'auditors3');
+  ('g', 'viewer', 'auditors3'),
+  ('g', 'everyone', 'auditors5');
 INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
   ('00000000-0000-0000-0000-0000000008a1', 'UI', 'person', '{ALICE}', 'read,update,delete', '{DEV_NODE}', false),
-  ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '{BOB}', 'read,update,delete', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '{BOB}', 'read,update,delete,create', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008a7', 'UI', 'group', 'auditors5', 'create', '{DEV_NODE}', true),
   ('00000000-0000-0000-0000-0000000008a3', 'UI', 'group', 'auditors1', 'read', '{DEV_NODE}', true),
   ('00000000-0000-0000-0000-0000000008a4', 'UI', 'group', 'auditors2', 'update', '{DEV_NODE}', true),
   ('00000000-0000-0000-0000-0000000008a5', 'UI', 'group', 'auditors3', 'delete', '{DEV_NODE}', true);
@@ -941,6 +944,8 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
             // Alice is an editor; an editor inherits viewer, which is linked to auditors3.
             (alice, "delete", config, false),
             (bob, "delete", config, true),
+            // Every subject is `everyone`, linked to auditors5 (adversary 59 case02).
+            (bob, "create", config, false),
         ],
     );
 
@@ -952,6 +957,8 @@ INSERT INTO casbin_rule (ptype, v0, v1) VALUES
   ('g', 'rolec', 'auditors4');
 INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
   ('00000000-0000-0000-0000-0000000008a6', 'UI', 'group', 'auditors4', 'read', 'catalog', true);
+INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES
+  ('p', '00000000-0000-0000-0000-0000000000b1', 'catalog', 'read', 'deny', '', 'na');
 "#,
     );
     let (read, _) = world(&mc, &[]);
@@ -960,7 +967,14 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
     assert!(
         text.contains("old-team")
             && text.contains("`g, 00000000-0000-0000-0000-0000000001b0, rolec`")
-            && text.contains("leading to `auditors4`"),
+            && text.contains("`g, rolec, auditors4`"),
+        "{text}"
+    );
+    // Bob's token now has a scope (a `p` row of its own, which Rampart does not read):
+    // it gets none of Bob's roles, so the deny on auditors2 (Bob's, through `sre`) would
+    // not reach it where Mission Control's does: refused, naming the token.
+    assert!(
+        text.contains("subject `auditors2`") && text.contains("bob+token:ci@example.com"),
         "{text}"
     );
 }

@@ -438,7 +438,9 @@ fn a_pull_meeting_casbin_rows_a_catalog_cannot_hold_is_refused() {
     assert!(matches!(error, SourceError::Inexpressible(_)), "{error:?}");
     let message = error.to_string();
     assert!(
-        message.contains("3 casbin rows assign a custom role or a permission group")
+        message.contains("4 casbin rows assign a custom role or a permission group")
+            // Bob's token (no scope) has what Bob has: `sre`'s night-shift.
+            && message.contains("`g, 00000000-0000-0000-0000-0000000000b1, 00000000-0000-0000-0000-0000000000b0`")
             && message.contains("`g, 00000000-0000-0000-0000-0000000000a1, auditors`")
             // Alice is an editor, which inherits viewer, linked to `watchers`
             // (adversary 58 case01: a link from role to role was skipped).

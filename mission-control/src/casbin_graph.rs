@@ -1,0 +1,348 @@
+//! Casbin's role graph, walked as its role manager walks it, and the part of it Rampart
+//! gives.
+//!
+//! Mission Control decides "is `alice` in `auditors`" with casbin's `g` relation: every
+//! `casbin_rule` row `g, A, B` is a link from the text `A` to the text `B` (compared
+//! exactly: a uuid is one more name), a subject is also `everyone`, and `B` is reached
+//! within ten links (`maxHierarchyLevel`). Its team memberships are such rows too
+//! (`team_members` is mirrored into them), and so is a token's link to its creator.
+//!
+//! Rampart reads memberships from `team_members` of live teams, and gives nothing through
+//! a row whose target is a team or a person (except a token's link to its creator when
+//! the token has no scope: no `p` rows of its own, which Rampart does not read) or
+//! through a soft-deleted team: **the given graph** is Mission Control's graph less
+//! those links.
+//! What a person reaches in it are their built-in roles and their custom roles and
+//! groups. A deny whose group Mission Control's graph reaches for someone the given
+//! graph does not is refused by the caller ([`CasbinGraph::escapes`]): leaving the row
+//! out would lift the deny for them.
+//!
+//! Both walks share a memo of each node's shortest links to everything it reaches, so
+//! a few hundred names linked to each other cost that once, not once per person.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::rc::Rc;
+
+use rampart_compiler::roles::ROLES;
+
+use crate::catalog_read::live_person;
+use crate::error::SourceError;
+use crate::session::{text, Snapshot};
+
+/// How many links casbin's role manager follows from a subject (its default
+/// `maxHierarchyLevel`, which Mission Control keeps).
+pub const MAX_LINKS: u32 = 10;
+
+/// The role every subject holds in Mission Control.
+const EVERYONE: &str = "everyone";
+
+/// One link, and why Rampart does not give what lies behind it (`None`: it does).
+#[derive(Clone, Debug)]
+struct Link {
+    target: String,
+    /// What the link is, as a message names it (`g, A, B`, or a team membership).
+    shown: String,
+    /// Why the given graph lacks it.
+    not_given: Option<&'static str>,
+    /// Whether it is a `team_members` row (a message names the team's own rows instead).
+    membership: bool,
+}
+
+/// The casbin graph of one snapshot, with the live people it starts from.
+pub struct CasbinGraph {
+    links: HashMap<String, Vec<Link>>,
+    /// Live people: id (as Mission Control spells it) → email, for messages.
+    people: BTreeMap<String, String>,
+    /// Ids of every team and every person (soft-deleted included): not role names.
+    principals: BTreeSet<String>,
+    given: Memo,
+    mission_control: Memo,
+}
+
+/// Each node's shortest number of links to every node it reaches, per graph.
+#[derive(Default)]
+struct Memo(HashMap<String, Rc<HashMap<String, u32>>>);
+
+/// What a person reaches: each node with the first link of the way (for messages).
+pub type Reached = BTreeMap<String, String>;
+
+impl CasbinGraph {
+    /// Reads the `g` rows, the memberships and the people of the snapshot.
+    pub fn read(snapshot: &mut Snapshot<'_>) -> Result<CasbinGraph, SourceError> {
+        let casbin = snapshot.table("casbin_rule");
+        let people = snapshot.table("people");
+        let teams = snapshot.table("teams");
+        let members = snapshot.table("team_members");
+        let mut principals = BTreeSet::new();
+        let mut deleted_teams: BTreeMap<String, String> = BTreeMap::new();
+        for row in snapshot.query(
+            "teams",
+            &format!("SELECT id::text, name, deleted_at IS NOT NULL FROM {teams}"),
+            &[],
+        )? {
+            let id = text(&row, 0, "teams")?.unwrap_or_default();
+            let deleted: bool = row
+                .try_get(2)
+                .map_err(|e| SourceError::query("teams", &e))?;
+            if deleted {
+                deleted_teams.insert(id.clone(), text(&row, 1, "teams")?.unwrap_or_default());
+            }
+            principals.insert(id);
+        }
+        for row in snapshot.query("people", &format!("SELECT id::text FROM {people}"), &[])? {
+            principals.insert(text(&row, 0, "people")?.unwrap_or_default());
+        }
+        let mut live = BTreeMap::new();
+        for row in snapshot.query(
+            "people",
+            &format!(
+                "SELECT p.id::text, p.email FROM {people} p WHERE {}",
+                live_person("p", &people)
+            ),
+            &[],
+        )? {
+            live.insert(
+                text(&row, 0, "people")?.unwrap_or_default(),
+                text(&row, 1, "people")?.unwrap_or_default(),
+            );
+        }
+        // Subjects with `p` rows of their own: a scoped access token's denies (Mission
+        // Control denies it everything outside its scope with such rows).
+        let mut scoped = BTreeSet::new();
+        for row in snapshot.query(
+            "casbin_rule",
+            &format!("SELECT DISTINCT v0::text FROM {casbin} WHERE ptype = 'p' AND v0 IS NOT NULL"),
+            &[],
+        )? {
+            scoped.insert(text(&row, 0, "casbin_rule")?.unwrap_or_default());
+        }
+        let people_ids: BTreeSet<String> = live.keys().cloned().collect();
+        let mut links: HashMap<String, Vec<Link>> = HashMap::new();
+        let mut add = |from: String, link: Link| links.entry(from).or_default().push(link);
+        for row in snapshot.query(
+            "casbin_rule",
+            &format!(
+                "SELECT v0::text, v1::text FROM {casbin} \
+                 WHERE ptype = 'g' AND v0 IS NOT NULL AND v1 IS NOT NULL"
+            ),
+            &[],
+        )? {
+            let member = text(&row, 0, "casbin_rule")?.unwrap_or_default();
+            let target = text(&row, 1, "casbin_rule")?.unwrap_or_default();
+            let not_given = if deleted_teams.contains_key(&member) {
+                Some("a soft-deleted team's row (Rampart reads live teams only)")
+            } else if people_ids.contains(&target)
+                && people_ids.contains(&member)
+                && !scoped.contains(&member)
+            {
+                // An access token without a scope has everything its creator has, in
+                // Mission Control and here.
+                None
+            } else if principals.contains(&target) {
+                Some("a row whose target is a team or a person: Rampart reads memberships from `team_members` of live teams, and gives a token with a scope (`p` rows of its own, which Rampart does not read) none of its creator's roles")
+            } else {
+                None
+            };
+            add(
+                member.clone(),
+                Link {
+                    shown: format!("`g, {member}, {target}`"),
+                    target,
+                    not_given,
+                    membership: false,
+                },
+            );
+        }
+        for row in snapshot.query(
+            "team_members",
+            &format!("SELECT person_id::text, team_id::text FROM {members}"),
+            &[],
+        )? {
+            let person = text(&row, 0, "team_members")?.unwrap_or_default();
+            let team = text(&row, 1, "team_members")?.unwrap_or_default();
+            let deleted = deleted_teams.get(&team);
+            add(
+                person,
+                Link {
+                    shown: match deleted {
+                        Some(name) => format!("membership of soft-deleted team `{name}` ({team})"),
+                        None => format!("membership of team {team}"),
+                    },
+                    target: team,
+                    not_given: deleted.map(|_| "a soft-deleted team's membership (Mission Control keeps its casbin rows until the team is hard-deleted)"),
+                    membership: true,
+                },
+            );
+        }
+        for role in ROLES {
+            for inherited in role.inherits {
+                add(
+                    role.name.to_string(),
+                    Link {
+                        target: inherited.to_string(),
+                        shown: format!("built-in inheritance {} → {inherited}", role.name),
+                        not_given: None,
+                        membership: false,
+                    },
+                );
+            }
+        }
+        Ok(CasbinGraph {
+            links,
+            people: live,
+            principals,
+            given: Memo::default(),
+            mission_control: Memo::default(),
+        })
+    }
+
+    /// The live people, by id.
+    pub fn people(&self) -> impl Iterator<Item = &str> {
+        self.people.keys().map(String::as_str)
+    }
+
+    /// What `person` reaches in the given graph (roles, custom roles, groups; never a
+    /// team or person id), each with the first link of its way.
+    pub fn given(&mut self, person: &str) -> Reached {
+        self.reach(person, true)
+    }
+
+    /// Mission Control's graph and the given one disagree for `person` on these of
+    /// `names`: Mission Control reaches them, Rampart does not. Each with the way
+    /// Mission Control takes (the links, in order).
+    pub fn escapes(&mut self, person: &str, names: &BTreeSet<String>) -> Vec<(String, String)> {
+        let given = self.reach(person, true);
+        let all = self.reach(person, false);
+        let mut out = Vec::new();
+        for name in names {
+            if all.contains_key(name) && !given.contains_key(name) {
+                out.push((name.clone(), self.way(person, name)));
+            }
+        }
+        out
+    }
+
+    /// The email of a live person.
+    pub fn email<'a>(&'a self, person: &'a str) -> &'a str {
+        self.people
+            .get(person)
+            .map(String::as_str)
+            .unwrap_or(person)
+    }
+
+    fn reach(&mut self, person: &str, given_only: bool) -> Reached {
+        let mut out = Reached::new();
+        out.insert(
+            EVERYONE.to_string(),
+            "every subject holds `everyone`".to_string(),
+        );
+        // The first links of every way, with the links already taken before them: a
+        // team's own rows stand for the membership that leads to them (one link).
+        let mut firsts: Vec<(Link, u32)> = Vec::new();
+        for start in [person, EVERYONE] {
+            for link in self.links.get(start).cloned().unwrap_or_default() {
+                if given_only && link.not_given.is_some() {
+                    continue;
+                }
+                if link.membership {
+                    for team_link in self.links.get(&link.target).cloned().unwrap_or_default() {
+                        firsts.push((team_link, 1));
+                    }
+                }
+                firsts.push((link, 0));
+            }
+        }
+        for (link, before) in firsts {
+            if given_only && link.not_given.is_some() {
+                continue;
+            }
+            let reached = self.closure(&link.target, given_only);
+            for (node, links) in reached.iter() {
+                if before + links < MAX_LINKS && !self.principals.contains(node) {
+                    out.entry(node.clone())
+                        .or_insert_with(|| link.shown.clone());
+                }
+            }
+        }
+        out.remove(person);
+        out
+    }
+
+    /// The shortest number of links from `node` to everything it reaches (itself at 0),
+    /// up to [`MAX_LINKS`] − 1, memoised.
+    fn closure(&mut self, node: &str, given_only: bool) -> Rc<HashMap<String, u32>> {
+        let memo = if given_only {
+            &self.given
+        } else {
+            &self.mission_control
+        };
+        if let Some(found) = memo.0.get(node) {
+            return Rc::clone(found);
+        }
+        let mut depth: HashMap<String, u32> = HashMap::new();
+        depth.insert(node.to_string(), 0);
+        let mut queue = VecDeque::from([node.to_string()]);
+        while let Some(at) = queue.pop_front() {
+            let d = depth.get(&at).copied().unwrap_or(MAX_LINKS);
+            if d + 1 >= MAX_LINKS {
+                continue;
+            }
+            for link in self.links.get(&at).map(Vec::as_slice).unwrap_or_default() {
+                if given_only && link.not_given.is_some() {
+                    continue;
+                }
+                if !depth.contains_key(&link.target) {
+                    depth.insert(link.target.clone(), d + 1);
+                    queue.push_back(link.target.clone());
+                }
+            }
+        }
+        let memo = if given_only {
+            &mut self.given
+        } else {
+            &mut self.mission_control
+        };
+        let depth = Rc::new(depth);
+        memo.0.insert(node.to_string(), Rc::clone(&depth));
+        depth
+    }
+
+    /// The links Mission Control takes from `person` (or `everyone`) to `name`, the ones
+    /// Rampart does not give marked with why (a breadth-first way: the fewest links).
+    fn way(&self, person: &str, name: &str) -> String {
+        let mut parent: HashMap<String, (String, Link)> = HashMap::new();
+        let mut depth: HashMap<String, u32> = HashMap::new();
+        let mut queue = VecDeque::new();
+        for start in [person, EVERYONE] {
+            depth.insert(start.to_string(), 0);
+            queue.push_back(start.to_string());
+        }
+        while let Some(at) = queue.pop_front() {
+            if at == name {
+                break;
+            }
+            let d = depth.get(&at).copied().unwrap_or(MAX_LINKS);
+            if d >= MAX_LINKS {
+                continue;
+            }
+            for link in self.links.get(&at).map(Vec::as_slice).unwrap_or_default() {
+                if !depth.contains_key(&link.target) {
+                    depth.insert(link.target.clone(), d + 1);
+                    parent.insert(link.target.clone(), (at.clone(), link.clone()));
+                    queue.push_back(link.target.clone());
+                }
+            }
+        }
+        let mut steps = Vec::new();
+        let mut at = name.to_string();
+        while let Some((from, link)) = parent.get(&at) {
+            steps.push(match link.not_given {
+                Some(why) => format!("{} ({why})", link.shown),
+                None => link.shown.clone(),
+            });
+            at = from.clone();
+        }
+        steps.reverse();
+        steps.join(", then ")
+    }
+}
