@@ -734,6 +734,35 @@ fn serve_leaves_out_a_group_row_only_allows_use_and_refuses_one_a_deny_uses() {
     ));
     refused_rows(&sidecar, 0);
     decides(&sidecar, api, json!(false));
+
+    // A second row of the name, in another namespace, that does not compile (adversary
+    // 59 case05): Mission Control merges the two rows into one group (Bob in it too).
+    // Leaving out that row alone would keep `broken` with Alice only, and the deny would
+    // apply to her alone; every row of the name is withheld, so the deny refuses the
+    // refresh.
+    schema.sql(&format!(
+        "INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES \
+           ('00000000-0000-0000-0000-0000000009e2', 'broken', 'other', '{{\"people\": [\"bob@example.com\"], \"bogus\": 1}}', 'UI');"
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, ready) = sidecar.get("/ready");
+        let rows = ready["source"]["refused_rows"]["rows"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if rows
+            .iter()
+            .any(|r| r["id"] == json!(deny) && r["outcome"] == json!("refresh_refused"))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deny was applied to part of the group: {ready}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// One evaluation of `alice@example.com` reading `object` (`config` or `connection`),

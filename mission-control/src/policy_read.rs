@@ -1098,7 +1098,7 @@ pub fn group_row_may_be_left_out(name: Option<&str>) -> bool {
 /// Reads the live permission groups into `documents` (a document in the files wins over
 /// the row of the same Kubernetes resource), then the groups only casbin assigns people to.
 /// A row whose id is in `refused` (`serve --postgres` found it does not compile) is
-/// withheld, and so is its name: no group of that name is made from casbin rows alone
+/// withheld, with every row of its name (Mission Control merges them), and so is its name: no group of that name is made from casbin rows alone
 /// (it would lack the row's members), so an allow naming it is left out in turn and a
 /// deny naming it refuses the refresh ("unknown group"), never applied to fewer people.
 fn read_groups(
@@ -1114,8 +1114,19 @@ fn read_groups(
     summary.count("permission group rows", rows.len() as u64);
     let members = Members { catalog };
     let mut custom = summary.custom_roles.clone();
+    // Mission Control merges the rows of one name (any namespace) into one group: when
+    // one is left out, so is every row of its name, or a deny on the name would apply
+    // to the other rows' members alone.
+    let withheld: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| refused.contains(&r.id) && group_row_may_be_left_out(r.name.as_deref()))
+        .filter_map(|r| r.name.as_deref())
+        .collect();
     for row in &rows {
-        if refused.contains(&row.id) && group_row_may_be_left_out(row.name.as_deref()) {
+        let withhold = (refused.contains(&row.id)
+            && group_row_may_be_left_out(row.name.as_deref()))
+            || row.name.as_deref().is_some_and(|n| withheld.contains(n));
+        if withhold {
             summary.skip(
                 "permission group rows that do not compile (left out by `serve --postgres`, with the allows naming them)",
                 1,
