@@ -740,10 +740,10 @@ fn serve_leaves_out_a_group_row_only_allows_use_and_refuses_one_a_deny_uses() {
     // Leaving out that row alone would keep `broken` with Alice only, and the deny would
     // apply to her alone; every row of the name is withheld, so the deny refuses the
     // refresh.
-    schema.sql(&format!(
+    schema.sql(
         "INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES \
-           ('00000000-0000-0000-0000-0000000009e2', 'broken', 'other', '{{\"people\": [\"bob@example.com\"], \"bogus\": 1}}', 'UI');"
-    ));
+           ('00000000-0000-0000-0000-0000000009e2', 'broken', 'other', '{\"people\": [\"bob@example.com\"], \"bogus\": 1}', 'UI');"
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let (_, ready) = sidecar.get("/ready");
