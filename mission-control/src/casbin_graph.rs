@@ -46,6 +46,37 @@ struct Link {
     not_given: Option<&'static str>,
     /// Whether it is a `team_members` row (a message names the team's own rows instead).
     membership: bool,
+    /// Whether it is a `permission_groups` row's member put in the group (Mission
+    /// Control loads each as a `g` row): Rampart gives the group itself through it (the
+    /// compiled group), but nothing linked from the group's name.
+    group: bool,
+}
+
+/// Which links a walk takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// The links Rampart gives (what people are given).
+    Given,
+    /// Those, and a permission group's members into the group and no further (what
+    /// Rampart applies, to compare with Mission Control).
+    Applied,
+    /// Every link, as Mission Control walks them.
+    MissionControl,
+}
+
+impl Walk {
+    fn takes(self, link: &Link) -> bool {
+        match self {
+            Walk::Given => link.not_given.is_none() && !link.group,
+            Walk::Applied => link.not_given.is_none(),
+            Walk::MissionControl => true,
+        }
+    }
+
+    /// Whether the walk stops after `link` (a group's membership, as Rampart applies it).
+    fn stops_after(self, link: &Link) -> bool {
+        self == Walk::Applied && link.group
+    }
 }
 
 /// The casbin graph of one snapshot, with the live people it starts from.
@@ -55,13 +86,8 @@ pub struct CasbinGraph {
     people: BTreeMap<String, String>,
     /// Ids of every team and every person (soft-deleted included): not role names.
     principals: BTreeSet<String>,
-    given: Memo,
-    mission_control: Memo,
+    memo: HashMap<(String, u8), Rc<HashMap<String, u32>>>,
 }
-
-/// Each node's shortest number of links to every node it reaches, per graph.
-#[derive(Default)]
-struct Memo(HashMap<String, Rc<HashMap<String, u32>>>);
 
 /// What a person reaches: each node with the first link of the way (for messages).
 pub type Reached = BTreeMap<String, String>;
@@ -75,12 +101,16 @@ impl CasbinGraph {
         let members = snapshot.table("team_members");
         let mut principals = BTreeSet::new();
         let mut deleted_teams: BTreeMap<String, String> = BTreeMap::new();
+        let mut team_ids: HashMap<String, Vec<String>> = HashMap::new();
         for row in snapshot.query(
             "teams",
             &format!("SELECT id::text, name, deleted_at IS NOT NULL FROM {teams}"),
             &[],
         )? {
             let id = text(&row, 0, "teams")?.unwrap_or_default();
+            if let Some(name) = text(&row, 1, "teams")? {
+                team_ids.entry(name).or_default().push(id.clone());
+            }
             let deleted: bool = row
                 .try_get(2)
                 .map_err(|e| SourceError::query("teams", &e))?;
@@ -93,18 +123,24 @@ impl CasbinGraph {
             principals.insert(text(&row, 0, "people")?.unwrap_or_default());
         }
         let mut live = BTreeMap::new();
+        // Live people (and agents-free, with an email) by email and by name, as Mission
+        // Control matches a permission group's `people`.
+        let mut named: HashMap<String, Vec<String>> = HashMap::new();
         for row in snapshot.query(
             "people",
             &format!(
-                "SELECT p.id::text, p.email FROM {people} p WHERE {}",
+                "SELECT p.id::text, p.email, p.name FROM {people} p WHERE {}",
                 live_person("p", &people)
             ),
             &[],
         )? {
-            live.insert(
-                text(&row, 0, "people")?.unwrap_or_default(),
-                text(&row, 1, "people")?.unwrap_or_default(),
-            );
+            let id = text(&row, 0, "people")?.unwrap_or_default();
+            let email = text(&row, 1, "people")?.unwrap_or_default();
+            named.entry(email.clone()).or_default().push(id.clone());
+            if let Some(name) = text(&row, 2, "people")? {
+                named.entry(name).or_default().push(id.clone());
+            }
+            live.insert(id, email);
         }
         // Subjects with `p` rows of their own: a scoped access token's denies (Mission
         // Control denies it everything outside its scope with such rows).
@@ -150,6 +186,7 @@ impl CasbinGraph {
                     target,
                     not_given,
                     membership: false,
+                    group: false,
                 },
             );
         }
@@ -171,8 +208,60 @@ impl CasbinGraph {
                     target: team,
                     not_given: deleted.map(|_| "a soft-deleted team's membership (Mission Control keeps its casbin rows until the team is hard-deleted)"),
                     membership: true,
+                    group: false,
                 },
             );
+        }
+        // Mission Control loads each live `permission_groups` row as `g` rows from its
+        // members to its name: people by email or name (`*`: `everyone`), teams by name
+        // (soft-deleted ones too: its team lookup does not filter them).
+        let groups = snapshot.table("permission_groups");
+        for row in snapshot.query(
+            "permission_groups",
+            &format!("SELECT name, selectors::text FROM {groups} WHERE deleted_at IS NULL"),
+            &[],
+        )? {
+            let Some(name) = text(&row, 0, "permission_groups")? else {
+                continue;
+            };
+            let selectors: serde_json::Value = text(&row, 1, "permission_groups")?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            let strings = |key: &str| -> Vec<String> {
+                selectors
+                    .get(key)
+                    .and_then(serde_json::Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let people_entries = strings("people");
+            let mut members: Vec<String> = Vec::new();
+            if people_entries.len() == 1 && people_entries.first().is_some_and(|p| p == "*") {
+                members.push(EVERYONE.to_string());
+            } else {
+                for entry in &people_entries {
+                    members.extend(named.get(entry).cloned().unwrap_or_default());
+                }
+            }
+            for team in strings("teams") {
+                members.extend(team_ids.get(&team).cloned().unwrap_or_default());
+            }
+            for member in members {
+                add(
+                    member,
+                    Link {
+                        target: name.clone(),
+                        shown: format!("permission group `{name}`'s member"),
+                        not_given: None,
+                        membership: false,
+                        group: true,
+                    },
+                );
+            }
         }
         for role in ROLES {
             for inherited in role.inherits {
@@ -183,6 +272,7 @@ impl CasbinGraph {
                         shown: format!("built-in inheritance {} → {inherited}", role.name),
                         not_given: None,
                         membership: false,
+                        group: false,
                     },
                 );
             }
@@ -191,8 +281,7 @@ impl CasbinGraph {
             links,
             people: live,
             principals,
-            given: Memo::default(),
-            mission_control: Memo::default(),
+            memo: HashMap::new(),
         })
     }
 
@@ -204,18 +293,18 @@ impl CasbinGraph {
     /// What `person` reaches in the given graph (roles, custom roles, groups; never a
     /// team or person id), each with the first link of its way.
     pub fn given(&mut self, person: &str) -> Reached {
-        self.reach(person, true)
+        self.reach(person, Walk::Given)
     }
 
-    /// Mission Control's graph and the given one disagree for `person` on these of
-    /// `names`: Mission Control reaches them, Rampart does not. Each with the way
+    /// Mission Control's graph and what Rampart applies disagree for `person` on these
+    /// of `names`: Mission Control reaches them, Rampart does not. Each with the way
     /// Mission Control takes (the links, in order).
     pub fn escapes(&mut self, person: &str, names: &BTreeSet<String>) -> Vec<(String, String)> {
-        let given = self.reach(person, true);
-        let all = self.reach(person, false);
+        let applied = self.reach(person, Walk::Applied);
+        let all = self.reach(person, Walk::MissionControl);
         let mut out = Vec::new();
         for name in names {
-            if all.contains_key(name) && !given.contains_key(name) {
+            if all.contains_key(name) && !applied.contains_key(name) {
                 out.push((name.clone(), self.way(person, name)));
             }
         }
@@ -230,7 +319,7 @@ impl CasbinGraph {
             .unwrap_or(person)
     }
 
-    fn reach(&mut self, person: &str, given_only: bool) -> Reached {
+    fn reach(&mut self, person: &str, walk: Walk) -> Reached {
         let mut out = Reached::new();
         out.insert(
             EVERYONE.to_string(),
@@ -241,7 +330,7 @@ impl CasbinGraph {
         let mut firsts: Vec<(Link, u32)> = Vec::new();
         for start in [person, EVERYONE] {
             for link in self.links.get(start).cloned().unwrap_or_default() {
-                if given_only && link.not_given.is_some() {
+                if !walk.takes(&link) {
                     continue;
                 }
                 if link.membership {
@@ -253,10 +342,17 @@ impl CasbinGraph {
             }
         }
         for (link, before) in firsts {
-            if given_only && link.not_given.is_some() {
+            if !walk.takes(&link) {
                 continue;
             }
-            let reached = self.closure(&link.target, given_only);
+            if walk.stops_after(&link) {
+                if !self.principals.contains(&link.target) {
+                    out.entry(link.target.clone())
+                        .or_insert_with(|| link.shown.clone());
+                }
+                continue;
+            }
+            let reached = self.closure(&link.target, walk);
             for (node, links) in reached.iter() {
                 if before + links < MAX_LINKS && !self.principals.contains(node) {
                     out.entry(node.clone())
@@ -269,14 +365,10 @@ impl CasbinGraph {
     }
 
     /// The shortest number of links from `node` to everything it reaches (itself at 0),
-    /// up to [`MAX_LINKS`] − 1, memoised.
-    fn closure(&mut self, node: &str, given_only: bool) -> Rc<HashMap<String, u32>> {
-        let memo = if given_only {
-            &self.given
-        } else {
-            &self.mission_control
-        };
-        if let Some(found) = memo.0.get(node) {
+    /// up to [`MAX_LINKS`] − 1, memoised per walk.
+    fn closure(&mut self, node: &str, walk: Walk) -> Rc<HashMap<String, u32>> {
+        let key = (node.to_string(), walk as u8);
+        if let Some(found) = self.memo.get(&key) {
             return Rc::clone(found);
         }
         let mut depth: HashMap<String, u32> = HashMap::new();
@@ -288,22 +380,17 @@ impl CasbinGraph {
                 continue;
             }
             for link in self.links.get(&at).map(Vec::as_slice).unwrap_or_default() {
-                if given_only && link.not_given.is_some() {
+                if !walk.takes(link) || depth.contains_key(&link.target) {
                     continue;
                 }
-                if !depth.contains_key(&link.target) {
-                    depth.insert(link.target.clone(), d + 1);
+                depth.insert(link.target.clone(), d + 1);
+                if !walk.stops_after(link) {
                     queue.push_back(link.target.clone());
                 }
             }
         }
-        let memo = if given_only {
-            &mut self.given
-        } else {
-            &mut self.mission_control
-        };
         let depth = Rc::new(depth);
-        memo.0.insert(node.to_string(), Rc::clone(&depth));
+        self.memo.insert(key, Rc::clone(&depth));
         depth
     }
 

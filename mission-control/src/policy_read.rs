@@ -459,7 +459,10 @@ pub fn read_policy(
 /// ([`CasbinGraph::escapes`]): a soft-deleted team's members (Mission Control keeps its
 /// casbin rows until the team row is hard-deleted), a token through its creator, a
 /// person through a casbin row putting them in a team `team_members` does not, a chain
-/// passing through a team's or person's id. Rampart gives nothing through those links,
+/// passing through a team's or person's id, a permission group's members through a
+/// casbin row linking the group's name on, a group's soft-deleted team (Mission Control
+/// loads groups as `g` rows, its team lookup keeping soft-deleted teams). Rampart gives
+/// nothing through those links,
 /// which is narrower for an allow (left as it is) and would lift the deny for them
 /// (docs/mission-control.md, "Soft-deleted teams" and "Casbin links").
 fn refuse_denies_casbin_gives_others(
@@ -504,7 +507,7 @@ fn refuse_denies_casbin_gives_others(
             Diagnostic::at(
                 permission.at(group),
                 format!(
-                    "this deny's subject `{}` is given in Mission Control, through `casbin_rule` and `team_members` rows Rampart gives nothing through, to {} {}: {}{}; Mission Control denies them, Rampart would not (the deny would be lifted for them): refused",
+                    "this deny's subject `{}` is given in Mission Control, through `casbin_rule`, `team_members` or `permission_groups` rows Rampart gives nothing through, to {} {}: {}{}; Mission Control denies them, Rampart would not (the deny would be lifted for them): refused",
                     group.value,
                     ways.len(),
                     if ways.len() == 1 { "person" } else { "people" },

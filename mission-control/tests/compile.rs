@@ -959,6 +959,14 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
   ('00000000-0000-0000-0000-0000000008a6', 'UI', 'group', 'auditors4', 'read', 'catalog', true);
 INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES
   ('p', '00000000-0000-0000-0000-0000000000b1', 'catalog', 'read', 'deny', '', 'na');
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009c1', 'pg1', 'mc', '{"people": ["bob@example.com"]}', 'UI'),
+  ('00000000-0000-0000-0000-0000000009c2', 'pg2', 'mc', '{"teams": ["old-team"]}', 'UI');
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', 'pg1', 'auditors6');
+INSERT INTO permissions (id, source, subject_type, subject, action, object, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008a8', 'UI', 'group', 'auditors6', 'update', 'catalog', true),
+  ('00000000-0000-0000-0000-0000000008a9', 'UI', 'group', 'pg2', 'update', 'catalog', true),
+  ('00000000-0000-0000-0000-0000000008aa', 'UI', 'group', 'pg1', 'delete', 'catalog', true);
 "#,
     );
     let (read, _) = world(&mc, &[]);
@@ -975,6 +983,29 @@ INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES
     // not reach it where Mission Control's does: refused, naming the token.
     assert!(
         text.contains("subject `auditors2`") && text.contains("bob+token:ci@example.com"),
+        "{text}"
+    );
+    // Mission Control loads a permission group's members as `g` rows into its name, and
+    // follows `g, pg1, auditors6` on from there (adversary 59 case01); its team lookup
+    // keeps soft-deleted teams, so Alice (of `old-team`) is in pg2 there (case08).
+    // Rampart follows neither: both denies are refused, naming the way. A deny on pg1
+    // itself is applied to Bob as Mission Control applies it.
+    assert!(
+        text.contains("subject `auditors6`") && text.contains("permission group `pg1`'s member"),
+        "{text}"
+    );
+    assert!(
+        text.contains("subject `pg2`")
+            && text.contains("membership of soft-deleted team `old-team`"),
+        "{text}"
+    );
+    // (pg1's refusal names the scoped token alone, not Bob.)
+    let pg1 = text
+        .lines()
+        .find(|l| l.contains("subject `pg1`"))
+        .unwrap_or_default();
+    assert!(
+        pg1.contains("to 1 person: bob+token:ci@example.com"),
         "{text}"
     );
 }
