@@ -87,6 +87,9 @@ pub struct CasbinGraph {
     /// Ids of every team and every person (soft-deleted included): not role names.
     principals: BTreeSet<String>,
     memo: HashMap<(String, u8), Rc<HashMap<String, u32>>>,
+    /// Unscoped access tokens' creators: token id → creator ids (the token has
+    /// everything its creator has, teams and permission groups included).
+    creators: BTreeMap<String, Vec<String>>,
 }
 
 /// What a person reaches: each node with the first link of the way (for messages).
@@ -153,6 +156,7 @@ impl CasbinGraph {
             scoped.insert(text(&row, 0, "casbin_rule")?.unwrap_or_default());
         }
         let people_ids: BTreeSet<String> = live.keys().cloned().collect();
+        let mut creators: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut links: HashMap<String, Vec<Link>> = HashMap::new();
         let mut add = |from: String, link: Link| links.entry(from).or_default().push(link);
         for row in snapshot.query(
@@ -173,6 +177,10 @@ impl CasbinGraph {
             {
                 // An access token without a scope has everything its creator has, in
                 // Mission Control and here.
+                creators
+                    .entry(member.clone())
+                    .or_default()
+                    .push(target.clone());
                 None
             } else if principals.contains(&target) {
                 Some("a row whose target is a team or a person: Rampart reads memberships from `team_members` of live teams, and gives a token with a scope (`p` rows of its own, which Rampart does not read) none of its creator's roles")
@@ -282,6 +290,7 @@ impl CasbinGraph {
             people: live,
             principals,
             memo: HashMap::new(),
+            creators,
         })
     }
 
@@ -311,6 +320,16 @@ impl CasbinGraph {
         out
     }
 
+    /// The unscoped access tokens of `creator` (which Rampart makes members of the
+    /// creator's teams and permission groups, as Mission Control's link gives them).
+    pub fn tokens_of(&self, creator: &str) -> Vec<String> {
+        self.creators
+            .iter()
+            .filter(|(_, c)| c.iter().any(|c| c == creator))
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
     /// The email of a live person.
     pub fn email<'a>(&'a self, person: &'a str) -> &'a str {
         self.people
@@ -327,18 +346,25 @@ impl CasbinGraph {
         );
         // The first links of every way, with the links already taken before them: a
         // team's own rows stand for the membership that leads to them (one link).
+        // An unscoped token starts from its creator too (one link on), whose teams and
+        // permission groups Rampart gives it.
+        let mut starts: Vec<(String, u32)> =
+            vec![(person.to_string(), 0), (EVERYONE.to_string(), 0)];
+        for creator in self.creators.get(person).cloned().unwrap_or_default() {
+            starts.push((creator, 1));
+        }
         let mut firsts: Vec<(Link, u32)> = Vec::new();
-        for start in [person, EVERYONE] {
+        for (start, offset) in &starts {
             for link in self.links.get(start).cloned().unwrap_or_default() {
                 if !walk.takes(&link) {
                     continue;
                 }
                 if link.membership {
                     for team_link in self.links.get(&link.target).cloned().unwrap_or_default() {
-                        firsts.push((team_link, 1));
+                        firsts.push((team_link, offset + 1));
                     }
                 }
-                firsts.push((link, 0));
+                firsts.push((link, *offset));
             }
         }
         for (link, before) in firsts {
@@ -367,6 +393,13 @@ impl CasbinGraph {
     /// The shortest number of links from `node` to everything it reaches (itself at 0),
     /// up to [`MAX_LINKS`] − 1, memoised per walk.
     fn closure(&mut self, node: &str, walk: Walk) -> Rc<HashMap<String, u32>> {
+        // Rampart applies a permission group to the people, teams and `everyone` its row
+        // names (the first links of a way), never to what reaches them further on.
+        let walk = if walk == Walk::Applied {
+            Walk::Given
+        } else {
+            walk
+        };
         let key = (node.to_string(), walk as u8);
         if let Some(found) = self.memo.get(&key) {
             return Rc::clone(found);

@@ -443,10 +443,23 @@ impl Reading<'_, '_> {
         );
         let mut memberships = 0u64;
         let sink = &mut *self.sink;
+        let graph = &*self.graph;
         let n = self.snapshot.stream("teams", &sql, &[], |row| {
-            let team_members: Vec<String> = row
+            let mut team_members: Vec<String> = row
                 .try_get(2)
                 .map_err(|e| SourceError::query("teams", &e))?;
+            // An unscoped access token is in its creator's teams, as casbin's
+            // `g, <token>, <creator>` puts it there in Mission Control.
+            let tokens: Vec<String> = team_members
+                .iter()
+                .flat_map(|m| graph.tokens_of(m))
+                .collect();
+            for token in tokens {
+                if !team_members.contains(&token) {
+                    team_members.push(token);
+                }
+            }
+            team_members.sort();
             memberships += team_members.len() as u64;
             sink.entry(Entry::Team(Team {
                 id: text(row, 0, "teams")?,

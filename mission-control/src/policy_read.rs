@@ -1053,6 +1053,8 @@ impl GroupRow {
 /// matches them.
 struct Members<'c> {
     catalog: &'c Catalog,
+    /// Casbin's graph, for the unscoped access tokens of the people a row names.
+    graph: &'c CasbinGraph,
 }
 
 impl Members<'_> {
@@ -1115,7 +1117,11 @@ fn read_groups(
 ) -> Result<(), SourceError> {
     let rows = group_rows(snapshot)?;
     summary.count("permission group rows", rows.len() as u64);
-    let members = Members { catalog };
+    let graph = CasbinGraph::read(snapshot)?;
+    let members = Members {
+        catalog,
+        graph: &graph,
+    };
     let mut custom = summary.custom_roles.clone();
     // Mission Control merges the rows of one name (any namespace) into one group: when
     // one is left out, so is every row of its name, or a deny on the name would apply
@@ -1322,7 +1328,14 @@ fn group_spec(spec: &mut Map<String, Value>, members: &Members<'_>, summary: &mu
                         if found.is_empty() {
                             unmatched += 1;
                         }
-                        for id in found {
+                        // An unscoped access token is in its creator's groups, as
+                        // casbin's `g, <token>, <creator>` puts it there in Mission
+                        // Control.
+                        let tokens: Vec<String> = found
+                            .iter()
+                            .flat_map(|id| members.graph.tokens_of(id))
+                            .collect();
+                        for id in found.into_iter().chain(tokens) {
                             if !ids.iter().any(|i| i.as_str() == Some(id.as_str())) {
                                 ids.push(Value::String(id));
                             }

@@ -201,9 +201,10 @@ fn permission_rows_decide_as_mission_control_reads_them() {
             (alice, "delete", dev, true),
             // The casbin custom role, on one config by id.
             (bob, "delete", dev, true),
-            // The group row's member.
+            // The group row's member, and his token (no scope of its own: in Mission
+            // Control `g, <token>, <bob>` puts it in Bob's groups).
             (bob, "read", connection, true),
-            (token, "read", connection, false),
+            (token, "read", connection, true),
         ],
     );
 }
@@ -919,10 +920,14 @@ INSERT INTO casbin_rule (ptype, v0, v1) VALUES
   ('g', 'roleb2', 'auditors2'),
   ('g', 'viewer', 'auditors3'),
   ('g', 'everyone', 'auditors5');
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009c3', 'pgt', 'mc', '{{"people": ["bob@example.com"]}}', 'UI');
 INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
   ('00000000-0000-0000-0000-0000000008a1', 'UI', 'person', '{ALICE}', 'read,update,delete', '{DEV_NODE}', false),
   ('00000000-0000-0000-0000-0000000008a2', 'UI', 'person', '{BOB}', 'read,update,delete,create', '{DEV_NODE}', false),
   ('00000000-0000-0000-0000-0000000008a7', 'UI', 'group', 'auditors5', 'create', '{DEV_NODE}', true),
+  ('00000000-0000-0000-0000-0000000008ab', 'UI', 'person', '00000000-0000-0000-0000-0000000000b1', 'read', '{PROD_POD}', false),
+  ('00000000-0000-0000-0000-0000000008ac', 'UI', 'group', 'pgt', 'read', '{PROD_POD}', true),
   ('00000000-0000-0000-0000-0000000008a3', 'UI', 'group', 'auditors1', 'read', '{DEV_NODE}', true),
   ('00000000-0000-0000-0000-0000000008a4', 'UI', 'group', 'auditors2', 'update', '{DEV_NODE}', true),
   ('00000000-0000-0000-0000-0000000008a5', 'UI', 'group', 'auditors3', 'delete', '{DEV_NODE}', true);
@@ -946,6 +951,15 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
             (bob, "delete", config, true),
             // Every subject is `everyone`, linked to auditors5 (adversary 59 case02).
             (bob, "create", config, false),
+            // Bob's token (no scope of its own) is in Bob's permission group `pgt`, as
+            // `g, <token>, <bob>` puts it there in Mission Control: its own allow on the
+            // pod is denied through the group.
+            (
+                "bob+token:ci@example.com",
+                "read",
+                Objects::new().config(PROD_POD),
+                false,
+            ),
         ],
     );
 

@@ -73,11 +73,14 @@ fn pull_reads_the_world_as_mission_control_reads_it() {
 
     assert_eq!(catalog.teams.len(), 1, "the soft-deleted team is gone");
     assert_eq!(catalog.teams[0].name, "sre");
+    // Bob's token (no scope of its own) is in Bob's team, as casbin's
+    // `g, <token>, <bob>` puts it there in Mission Control.
     assert_eq!(
         catalog.teams[0].members,
         [
             "00000000-0000-0000-0000-0000000000a1",
-            "00000000-0000-0000-0000-0000000000b0"
+            "00000000-0000-0000-0000-0000000000b0",
+            "00000000-0000-0000-0000-0000000000b1"
         ]
     );
     assert_eq!(
@@ -113,7 +116,8 @@ fn pull_reads_the_world_as_mission_control_reads_it() {
     );
     assert_eq!(skipped(&summary, "casbin `p` rows"), 3);
     assert_eq!(summary.counts["role assignments"], 1);
-    assert_eq!(summary.counts["memberships"], 2);
+    // Alice's and Bob's, and Bob's unscoped token's through him.
+    assert_eq!(summary.counts["memberships"], 3);
 
     let keys: Vec<String> = catalog.playbooks.iter().map(|p| p.key()).collect();
     assert_eq!(keys, ["mc/echo-config"]);
@@ -246,7 +250,8 @@ fn the_json_a_pull_writes_is_the_catalog_compile_reads() {
         "bob@example.com",
         "00000000-0000-0000-0000-0000000005a2"
     ));
-    assert!(!decide(
+    // Bob's unscoped token has what Bob has (his team's grant).
+    assert!(decide(
         "bob+token:ci@example.com",
         "00000000-0000-0000-0000-0000000005a1"
     ));
@@ -481,8 +486,11 @@ fn two_people_whose_emails_differ_only_in_case_are_both_left_out() {
     assert!(emails.contains(&"bob@example.com"), "{emails:?}");
     assert_eq!(
         catalog.teams[0].members,
-        ["00000000-0000-0000-0000-0000000000b0"],
-        "Alice's membership goes with her"
+        [
+            "00000000-0000-0000-0000-0000000000b0",
+            "00000000-0000-0000-0000-0000000000b1"
+        ],
+        "Alice's membership goes with her (Bob's unscoped token stays with him)"
     );
     assert_eq!(
         skipped(
