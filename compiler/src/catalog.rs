@@ -34,6 +34,11 @@ pub struct Person {
     /// Team names or ids.
     #[serde(default)]
     pub teams: Vec<String>,
+    /// People (emails, ids or names) whose access this person has too, everything they
+    /// hold and everything granted or denied them: an access token's creator (Mission
+    /// Control's casbin `g, <token>, <creator>`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inherits: Vec<String>,
 }
 
 impl Person {

@@ -323,6 +323,16 @@ impl<'a> Resolver<'a> {
                 continue;
             };
             self.model.units.edge(person, everyone);
+            for (ii, key) in p.inherits.iter().enumerate() {
+                match self.person(key) {
+                    Ok(creator) => self.model.units.edge(person, creator),
+                    Err(message) => self.diagnostics.push(
+                        world
+                            .catalog_diagnostic(&format!("people[{pi}].inherits[{ii}]"), message)
+                            .help("name a person of the catalog by email or id (an access token's creator)"),
+                    ),
+                }
+            }
             for (ri, role) in p.roles.iter().enumerate() {
                 if is_role(role) {
                     let r = self.model.units.unit(UnitKind::Role, role);

@@ -1008,3 +1008,69 @@ fn a_selector_naming_a_uuid_in_another_spelling_names_that_uuid() {
         }
     }
 }
+
+/// Issue 22 (adversary 60 case02): `people[].inherits` gives a person everything another
+/// holds, as an access token holds its creator's access in Mission Control: the
+/// creator's roles, teams and groups, and the permissions and denies written for the
+/// creator by name. The token's own permissions stay its own. An `inherits` naming
+/// nobody is an error at the entry.
+#[test]
+fn a_person_who_inherits_another_holds_their_grants_and_their_denies() {
+    let catalog = r#"
+people:
+  - {id: john, email: john@example.com}
+  - {id: tok, email: john+token:ci@example.com, inherits: [john]}
+  - {id: ann, email: ann@example.com}
+teams:
+  - {name: sre, members: [john@example.com]}
+configs:
+  - {id: c-dev, name: dev, tags: {env: dev}}
+  - {id: c-prod, name: prod, tags: {env: prod}}
+"#;
+    let policy = "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: sre-read, namespace: default}\nspec:\n  subject: {team: sre}\n  actions: [read, update]\n  object: {configs: [{name: \"*\"}]}\n\
+---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: john-no-prod, namespace: default}\nspec:\n  subject: {person: john@example.com}\n  actions: [update]\n  deny: true\n  object: {configs: [{name: prod}]}\n\
+---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: token-delete, namespace: default}\nspec:\n  subject: {person: john+token:ci@example.com}\n  actions: [delete]\n  object: {configs: [{name: dev}]}\n";
+    let tables = tables(catalog, policy);
+    let ask = |who: &str, action: &str, config: &str| {
+        tables
+            .is_authorized(&Request::new(
+                who,
+                action,
+                Target::Objects(Objects::new().config(config)),
+            ))
+            .map(|r| r.effect().word().to_string())
+            .unwrap_or_else(|e| format!("error {}", e.code()))
+    };
+    let token = "john+token:ci@example.com";
+    // John's team grant reaches the token; John's own deny too.
+    assert_eq!(ask(token, "read", "c-prod"), "allow");
+    assert_eq!(ask(token, "update", "c-dev"), "allow");
+    assert_eq!(ask(token, "update", "c-prod"), "deny");
+    // The token's own grant is its own.
+    assert_eq!(ask(token, "delete", "c-dev"), "allow");
+    assert_eq!(ask("john@example.com", "delete", "c-dev"), "deny");
+    assert_eq!(ask("ann@example.com", "read", "c-dev"), "deny");
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog_path = dir.path().join("catalog.yaml");
+    std::fs::write(
+        &catalog_path,
+        "people:\n  - {id: tok, email: t@example.com, inherits: [nobody@example.com]}\n",
+    )
+    .expect("write");
+    let policy_path = dir.path().join("p.yaml");
+    std::fs::write(&policy_path, policy).expect("write");
+    let problems =
+        match rampart_compiler::compile::compile(&[policy_path], Some(&catalog_path), &|_| {}) {
+            Ok(_) => panic!("an inherits naming nobody compiled"),
+            Err(d) => d
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+    assert!(
+        problems.contains("unknown person `nobody@example.com`") && problems.contains("inherits"),
+        "{problems}"
+    );
+}

@@ -90,6 +90,10 @@ pub struct CasbinGraph {
     /// Unscoped access tokens' creators: token id → creator ids (the token has
     /// everything its creator has, teams and permission groups included).
     creators: BTreeMap<String, Vec<String>>,
+    /// The same links the other way: creator id → its unscoped tokens.
+    tokens: BTreeMap<String, Vec<String>>,
+    /// Team ids by name (soft-deleted teams included).
+    team_ids: HashMap<String, Vec<String>>,
 }
 
 /// What a person reaches: each node with the first link of the way (for messages).
@@ -133,7 +137,7 @@ impl CasbinGraph {
             "people",
             &format!(
                 "SELECT p.id::text, p.email, p.name FROM {people} p WHERE {}",
-                live_person("p", &people)
+                live_person("p", &people, &casbin)
             ),
             &[],
         )? {
@@ -290,7 +294,19 @@ impl CasbinGraph {
             people: live,
             principals,
             memo: HashMap::new(),
+            tokens: creators
+                .iter()
+                .fold(BTreeMap::new(), |mut tokens, (token, of)| {
+                    for creator in of {
+                        tokens
+                            .entry(creator.clone())
+                            .or_insert_with(Vec::new)
+                            .push(token.clone());
+                    }
+                    tokens
+                }),
             creators,
+            team_ids,
         })
     }
 
@@ -306,11 +322,13 @@ impl CasbinGraph {
     }
 
     /// Mission Control's graph and what Rampart applies disagree for `person` on these
-    /// of `names`: Mission Control reaches them, Rampart does not. Each with the way
+    /// of `names` (role and group names, or person and team ids: Rampart applies a
+    /// person's or team's permissions to that person, the team's `team_members`, and the
+    /// tokens that inherit them): Mission Control reaches them, Rampart does not. Each with the way
     /// Mission Control takes (the links, in order).
     pub fn escapes(&mut self, person: &str, names: &BTreeSet<String>) -> Vec<(String, String)> {
-        let applied = self.reach(person, Walk::Applied);
-        let all = self.reach(person, Walk::MissionControl);
+        let applied = self.reach_keeping(person, Walk::Applied, true);
+        let all = self.reach_keeping(person, Walk::MissionControl, true);
         let mut out = Vec::new();
         for name in names {
             if all.contains_key(name) && !applied.contains_key(name) {
@@ -323,11 +341,17 @@ impl CasbinGraph {
     /// The unscoped access tokens of `creator` (which Rampart makes members of the
     /// creator's teams and permission groups, as Mission Control's link gives them).
     pub fn tokens_of(&self, creator: &str) -> Vec<String> {
-        self.creators
-            .iter()
-            .filter(|(_, c)| c.iter().any(|c| c == creator))
-            .map(|(t, _)| t.clone())
-            .collect()
+        self.tokens.get(creator).cloned().unwrap_or_default()
+    }
+
+    /// The ids of the teams named `name` (soft-deleted ones too).
+    pub fn team_ids(&self, name: &str) -> Vec<String> {
+        self.team_ids.get(name).cloned().unwrap_or_default()
+    }
+
+    /// The creators an unscoped access token has everything of.
+    pub fn creators_of(&self, token: &str) -> Vec<String> {
+        self.creators.get(token).cloned().unwrap_or_default()
     }
 
     /// The email of a live person.
@@ -339,6 +363,11 @@ impl CasbinGraph {
     }
 
     fn reach(&mut self, person: &str, walk: Walk) -> Reached {
+        self.reach_keeping(person, walk, false)
+    }
+
+    /// [`Self::reach`], with the person and team ids reached kept when `principals`.
+    fn reach_keeping(&mut self, person: &str, walk: Walk, principals: bool) -> Reached {
         let mut out = Reached::new();
         out.insert(
             EVERYONE.to_string(),
@@ -348,8 +377,9 @@ impl CasbinGraph {
         // team's own rows stand for the membership that leads to them (one link).
         // An unscoped token starts from its creator too (one link on), whose teams and
         // permission groups Rampart gives it.
+        // `everyone` is one link on: Mission Control's check saves `g, <subject>, everyone`.
         let mut starts: Vec<(String, u32)> =
-            vec![(person.to_string(), 0), (EVERYONE.to_string(), 0)];
+            vec![(person.to_string(), 0), (EVERYONE.to_string(), 1)];
         for creator in self.creators.get(person).cloned().unwrap_or_default() {
             starts.push((creator, 1));
         }
@@ -372,7 +402,7 @@ impl CasbinGraph {
                 continue;
             }
             if walk.stops_after(&link) {
-                if !self.principals.contains(&link.target) {
+                if principals || !self.principals.contains(&link.target) {
                     out.entry(link.target.clone())
                         .or_insert_with(|| link.shown.clone());
                 }
@@ -380,7 +410,7 @@ impl CasbinGraph {
             }
             let reached = self.closure(&link.target, walk);
             for (node, links) in reached.iter() {
-                if before + links < MAX_LINKS && !self.principals.contains(node) {
+                if before + links < MAX_LINKS && (principals || !self.principals.contains(node)) {
                     out.entry(node.clone())
                         .or_insert_with(|| link.shown.clone());
                 }

@@ -450,7 +450,7 @@ pub fn read_policy(
         summary,
         refused,
     )?;
-    refuse_denies_casbin_gives_others(snapshot, documents, diagnostics)?;
+    refuse_denies_casbin_gives_others(snapshot, catalog, documents, diagnostics)?;
     Ok(findings)
 }
 
@@ -467,55 +467,93 @@ pub fn read_policy(
 /// (docs/mission-control.md, "Soft-deleted teams" and "Casbin links").
 fn refuse_denies_casbin_gives_others(
     snapshot: &mut Snapshot<'_>,
+    catalog: &Catalog,
     documents: &Documents,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<(), SourceError> {
-    let denied: BTreeSet<String> = documents
+    let denies: Vec<_> = documents
         .permissions
         .iter()
         .filter(|p| p.value.spec.deny == Some(true))
-        .filter_map(|p| p.value.spec.subject.value.group.as_ref())
-        .map(|g| g.value.clone())
+        .collect();
+    if denies.is_empty() {
+        return Ok(());
+    }
+    let mut graph = CasbinGraph::read(snapshot)?;
+    // Each deny's subject as the nodes of the graph that stand for it: a group or role
+    // by its name, a person by their id, a team by its ids.
+    let nodes_of = |subject: &rampart_compiler::documents::policy::SubjectSpec,
+                    graph: &CasbinGraph|
+     -> Vec<String> {
+        if let Some(group) = &subject.group {
+            return vec![group.value.clone()];
+        }
+        if let Some(team) = &subject.team {
+            return graph.team_ids(&team.value);
+        }
+        if let Some(person) = &subject.person {
+            let key = person.value.as_str();
+            return catalog
+                .people
+                .iter()
+                .filter(|p| {
+                    p.email.as_deref() == Some(key)
+                        || p.id.as_deref() == Some(key)
+                        || p.name.as_deref() == Some(key)
+                })
+                .filter_map(|p| p.id.clone())
+                .collect();
+        }
+        Vec::new()
+    };
+    let denied: BTreeSet<String> = denies
+        .iter()
+        .flat_map(|p| nodes_of(&p.value.spec.subject.value, &graph))
         .collect();
     if denied.is_empty() {
         return Ok(());
     }
-    let mut graph = CasbinGraph::read(snapshot)?;
     let people: Vec<String> = graph.people().map(str::to_string).collect();
     let mut through: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for person in &people {
-        for (group, way) in graph.escapes(person, &denied) {
+        for (node, way) in graph.escapes(person, &denied) {
             through
-                .entry(group)
+                .entry(node)
                 .or_default()
                 .push(format!("{} by {way}", graph.email(person)));
         }
     }
-    for permission in &documents.permissions {
-        let spec = &permission.value.spec;
-        let Some(group) = spec.subject.value.group.as_ref() else {
-            continue;
-        };
-        let Some(ways) = through.get(group.value.as_str()) else {
-            continue;
-        };
-        if spec.deny != Some(true) {
+    for permission in denies {
+        let subject = &permission.value.spec.subject.value;
+        let mut ways: Vec<&str> = Vec::new();
+        for node in nodes_of(subject, &graph) {
+            ways.extend(through.get(&node).into_iter().flatten().map(String::as_str));
+        }
+        if ways.is_empty() {
             continue;
         }
-        let shown: Vec<&str> = ways.iter().take(5).map(String::as_str).collect();
+        let (field, at, shown_subject) = if let Some(g) = &subject.group {
+            ("spec.subject.group", permission.at(g), g.value.as_str())
+        } else if let Some(t) = &subject.team {
+            ("spec.subject.team", permission.at(t), t.value.as_str())
+        } else if let Some(p) = &subject.person {
+            ("spec.subject.person", permission.at(p), p.value.as_str())
+        } else {
+            continue;
+        };
+        let shown: Vec<&str> = ways.iter().take(5).copied().collect();
         diagnostics.push(
             Diagnostic::at(
-                permission.at(group),
+                at,
                 format!(
-                    "this deny's subject `{}` is given in Mission Control, through `casbin_rule`, `team_members` or `permission_groups` rows Rampart gives nothing through, to {} {}: {}{}; Mission Control denies them, Rampart would not (the deny would be lifted for them): refused",
-                    group.value,
+                    "this deny's subject `{shown_subject}` is given in Mission Control, through `casbin_rule`, `team_members` or `permission_groups` rows Rampart gives nothing through, to {} {}: {}{}; Mission Control denies them, Rampart would not (the deny would be lifted for them): refused",
                     ways.len(),
                     if ways.len() == 1 { "person" } else { "people" },
                     shown.join("; "),
                     if ways.len() > shown.len() { "; ..." } else { "" },
                 ),
             )
-            .field("spec.subject.group")
+            .field(field)
             .help("delete those casbin rows (or hard-delete the soft-deleted team) in Mission Control, or name the people the deny is for in a live group or team"),
         );
     }
@@ -1053,8 +1091,6 @@ impl GroupRow {
 /// matches them.
 struct Members<'c> {
     catalog: &'c Catalog,
-    /// Casbin's graph, for the unscoped access tokens of the people a row names.
-    graph: &'c CasbinGraph,
 }
 
 impl Members<'_> {
@@ -1117,11 +1153,7 @@ fn read_groups(
 ) -> Result<(), SourceError> {
     let rows = group_rows(snapshot)?;
     summary.count("permission group rows", rows.len() as u64);
-    let graph = CasbinGraph::read(snapshot)?;
-    let members = Members {
-        catalog,
-        graph: &graph,
-    };
+    let members = Members { catalog };
     let mut custom = summary.custom_roles.clone();
     // Mission Control merges the rows of one name (any namespace) into one group: when
     // one is left out, so is every row of its name, or a deny on the name would apply
@@ -1328,14 +1360,7 @@ fn group_spec(spec: &mut Map<String, Value>, members: &Members<'_>, summary: &mu
                         if found.is_empty() {
                             unmatched += 1;
                         }
-                        // An unscoped access token is in its creator's groups, as
-                        // casbin's `g, <token>, <creator>` puts it there in Mission
-                        // Control.
-                        let tokens: Vec<String> = found
-                            .iter()
-                            .flat_map(|id| members.graph.tokens_of(id))
-                            .collect();
-                        for id in found.into_iter().chain(tokens) {
+                        for id in found {
                             if !ids.iter().any(|i| i.as_str() == Some(id.as_str())) {
                                 ids.push(Value::String(id));
                             }

@@ -73,14 +73,11 @@ fn pull_reads_the_world_as_mission_control_reads_it() {
 
     assert_eq!(catalog.teams.len(), 1, "the soft-deleted team is gone");
     assert_eq!(catalog.teams[0].name, "sre");
-    // Bob's token (no scope of its own) is in Bob's team, as casbin's
-    // `g, <token>, <bob>` puts it there in Mission Control.
     assert_eq!(
         catalog.teams[0].members,
         [
             "00000000-0000-0000-0000-0000000000a1",
-            "00000000-0000-0000-0000-0000000000b0",
-            "00000000-0000-0000-0000-0000000000b1"
+            "00000000-0000-0000-0000-0000000000b0"
         ]
     );
     assert_eq!(
@@ -116,8 +113,7 @@ fn pull_reads_the_world_as_mission_control_reads_it() {
     );
     assert_eq!(skipped(&summary, "casbin `p` rows"), 3);
     assert_eq!(summary.counts["role assignments"], 1);
-    // Alice's and Bob's, and Bob's unscoped token's through him.
-    assert_eq!(summary.counts["memberships"], 3);
+    assert_eq!(summary.counts["memberships"], 2);
 
     let keys: Vec<String> = catalog.playbooks.iter().map(|p| p.key()).collect();
     assert_eq!(keys, ["mc/echo-config"]);
@@ -250,7 +246,8 @@ fn the_json_a_pull_writes_is_the_catalog_compile_reads() {
         "bob@example.com",
         "00000000-0000-0000-0000-0000000005a2"
     ));
-    // Bob's unscoped token has what Bob has (his team's grant).
+    // Bob's unscoped token has what Bob has (his team's grant): the pulled token
+    // `inherits` Bob.
     assert!(decide(
         "bob+token:ci@example.com",
         "00000000-0000-0000-0000-0000000005a1"
@@ -486,11 +483,8 @@ fn two_people_whose_emails_differ_only_in_case_are_both_left_out() {
     assert!(emails.contains(&"bob@example.com"), "{emails:?}");
     assert_eq!(
         catalog.teams[0].members,
-        [
-            "00000000-0000-0000-0000-0000000000b0",
-            "00000000-0000-0000-0000-0000000000b1"
-        ],
-        "Alice's membership goes with her (Bob's unscoped token stays with him)"
+        ["00000000-0000-0000-0000-0000000000b0"],
+        "Alice's membership goes with her"
     );
     assert_eq!(
         skipped(
