@@ -449,20 +449,23 @@ impl<'a> Resolver<'a> {
             self.group_folded
                 .entry(folded)
                 .or_insert_with(|| (name.clone(), location.clone()));
-            if let Some((other_ns, other)) = self.group_names.get(&name) {
-                let message = if *other_ns == namespace {
-                    format!(
+            // One name in two namespaces is one group, the members of both together:
+            // Mission Control's casbin rows name a group by its name alone.
+            match self.group_names.get(&name) {
+                Some((other_ns, other)) if *other_ns == namespace => {
+                    let message = format!(
                         "group `{name}` is defined twice (first at {})",
                         other.display()
-                    )
-                } else {
-                    format!("group `{name}` is defined in namespaces `{other_ns}` and `{namespace}`; group names are cluster-wide")
-                };
-                self.diagnostics
-                    .push(Diagnostic::at(location, message).field("metadata.name"));
-                continue;
+                    );
+                    self.diagnostics
+                        .push(Diagnostic::at(location, message).field("metadata.name"));
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    self.group_names.insert(name.clone(), (namespace, location));
+                }
             }
-            self.group_names.insert(name.clone(), (namespace, location));
             if let Some(spec_name) = &g.value.spec.name {
                 if spec_name.value != name {
                     self.diagnostics.push(

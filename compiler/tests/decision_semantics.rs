@@ -1074,3 +1074,47 @@ configs:
         "{problems}"
     );
 }
+
+/// Issue 22 (adversary 60 case07): two PermissionGroups of one name in two namespaces
+/// are one group, as in Mission Control (its casbin `g` rows name the group by name
+/// only): the members of both hold what the name is granted and are denied what it is
+/// denied. Before, the second one was refused ("group names are cluster-wide"), and a
+/// real install with such groups did not compile at all.
+#[test]
+fn same_named_groups_in_two_namespaces_are_one_group_as_in_mission_control() {
+    let catalog = r#"
+people:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+  - {id: carol, email: carol@example.com}
+configs:
+  - {id: c-dev, name: dev, tags: {env: dev}}
+  - {id: c-prod, name: prod, tags: {env: prod}}
+"#;
+    let group = |namespace: &str, person: &str| {
+        format!("---\napiVersion: mission-control.flanksource.com/v1\nkind: PermissionGroup\nmetadata: {{name: ops, namespace: {namespace}}}\nspec:\n  name: ops\n  people: [{person}]\n")
+    };
+    let policy = format!(
+        "{}{}---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: ops-read, namespace: a}}\nspec:\n  subject: {{group: ops}}\n  actions: [read, update]\n  object: {{configs: [{{name: \"*\"}}]}}\n\
+---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: ops-no-prod, namespace: b}}\nspec:\n  subject: {{group: ops}}\n  actions: [update]\n  deny: true\n  object: {{configs: [{{name: prod}}]}}\n",
+        group("a", "alice@example.com"),
+        group("b", "bob@example.com"),
+    );
+    let tables = tables(catalog, &policy);
+    let ask = |who: &str, action: &str, config: &str| {
+        tables
+            .is_authorized(&Request::new(
+                who,
+                action,
+                Target::Objects(Objects::new().config(config)),
+            ))
+            .map(|r| r.effect().word().to_string())
+            .unwrap_or_else(|e| format!("error {}", e.code()))
+    };
+    for who in ["alice@example.com", "bob@example.com"] {
+        assert_eq!(ask(who, "read", "c-prod"), "allow", "{who}");
+        assert_eq!(ask(who, "update", "c-dev"), "allow", "{who}");
+        assert_eq!(ask(who, "update", "c-prod"), "deny", "{who}");
+    }
+    assert_eq!(ask("carol@example.com", "read", "c-dev"), "deny");
+}

@@ -1058,3 +1058,30 @@ INSERT INTO permissions (id, source, subject_type, subject, action, object, deny
         .unwrap_or_default();
     assert!(pg1.contains("to 1 person: alice@example.com"), "{text}");
 }
+
+/// Adversary 60 case07 (issue 22, a spurious refusal): two `permission_groups` rows of
+/// one name in two namespaces are one group in Mission Control (its `g` rows name the
+/// group alone), so the members of both are allowed what it allows and denied what it
+/// denies. Rampart refused the second row and the whole database did not compile.
+#[test]
+fn same_named_group_rows_in_two_namespaces_are_one_group() {
+    let mut mc = McSchema::world("mc_compile_same_named_groups", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009c1', 'oncall', 'a', '{{"people": ["alice@example.com"]}}', 'UI'),
+  ('00000000-0000-0000-0000-0000000009c2', 'oncall', 'b', '{{"people": ["bob@example.com"]}}', 'UI');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008c1', 'UI', 'group', 'oncall', 'read,update', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008c2', 'UI', 'group', 'oncall', 'update', '{DEV_NODE}', true);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let mut cases = Vec::new();
+    for who in ["alice@example.com", "bob@example.com"] {
+        cases.push((who, "read", Objects::new().config(DEV_NODE), true));
+        cases.push((who, "update", Objects::new().config(DEV_NODE), false));
+    }
+    decides(&tables, cases);
+}
