@@ -1238,7 +1238,26 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        ok.then(|| ActionPattern::join(patterns))
+        let pattern = ActionPattern::join(patterns);
+        if !ok {
+            return None;
+        }
+        if p.value.spec.deny != Some(true) {
+            return Some(pattern);
+        }
+        let (denied, dropped) = pattern.as_denied();
+        for item in dropped {
+            self.diagnostics.push(
+                Diagnostic::at(
+                    p.at_node(list),
+                    format!("in a deny, `!{item}` beside `*` (or `invoke:<plugin>:*`) excludes nothing: Mission Control adds a rule for the wildcard as written, which matches `{item}` too, so Rampart denies it as well"),
+                )
+                .field("spec.actions")
+                .help("list the actions the deny is for instead of a wildcard with exclusions")
+                .warning(),
+            );
+        }
+        Some(denied)
     }
 
     fn narrowing(&mut self, p: &Located<PermissionDocument>) -> Option<Narrowing> {

@@ -1118,3 +1118,35 @@ configs:
     }
     assert_eq!(ask("carol@example.com", "read", "c-dev"), "deny");
 }
+
+/// Issue 22 (adversary 64 case11, fail open): Mission Control turns a deny's `*` into
+/// a rule for `*` as written, besides one per action the list leaves, so `!read` beside
+/// `*` excludes nothing from the deny there; Rampart let the exclusion win and allowed
+/// `read`. In a deny, an exclusion a `*` (or `invoke:<plugin>:*`) covers is dropped, with
+/// a warning; in an allow it still wins (narrower than Mission Control, never wider).
+#[test]
+fn a_denys_exclusion_beside_a_wildcard_excludes_nothing_as_in_mission_control() {
+    let catalog = r#"
+people:
+  - {id: john, email: john@example.com}
+configs:
+  - {id: c-dev, name: dev, tags: {env: dev}}
+"#;
+    let policy = "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: all, namespace: default}\nspec:\n  subject: {person: john@example.com}\n  actions: [\"*\", \"!delete\"]\n  object: {configs: [{name: \"*\"}]}\n\
+---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: no-dev, namespace: default}\nspec:\n  subject: {person: john@example.com}\n  actions: [\"*\", \"!read\"]\n  deny: true\n  object: {configs: [{name: dev}]}\n";
+    let tables = tables(catalog, policy);
+    let ask = |action: &str| {
+        tables
+            .is_authorized(&Request::new(
+                "john@example.com",
+                action,
+                Target::Objects(Objects::new().config("c-dev")),
+            ))
+            .map(|r| r.effect().word().to_string())
+            .unwrap_or_else(|e| format!("error {}", e.code()))
+    };
+    assert_eq!(ask("read"), "deny");
+    assert_eq!(ask("update"), "deny");
+    // The allow's exclusion still wins.
+    assert_eq!(ask("delete"), "deny");
+}

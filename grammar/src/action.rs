@@ -281,6 +281,36 @@ impl ActionPattern {
         }
     }
 
+    /// The pattern as Mission Control applies it in a **deny**, and the exclusions that
+    /// drops: Mission Control adds a rule for a `*` or `invoke:<plugin>:*` item as
+    /// written, which matches every action (of the plugin) whatever the list excludes,
+    /// so an exclusion such an item covers excludes nothing from a deny.
+    pub fn as_denied(&self) -> (ActionPattern, Vec<ActionItem>) {
+        let literal = |item: &ActionItem, excluded: &ActionItem| match (item, excluded) {
+            (ActionItem::All, _) => true,
+            (ActionItem::InvokePlugin(p), ActionItem::InvokePlugin(q)) => p == q,
+            (ActionItem::InvokePlugin(p), ActionItem::Exact(Action::Invoke { plugin, .. })) => {
+                p == plugin
+            }
+            _ => false,
+        };
+        let mut dropped = Vec::new();
+        let mut items = Vec::new();
+        for (negated, item) in &self.items {
+            if *negated
+                && self
+                    .items
+                    .iter()
+                    .any(|(n, positive)| !n && literal(positive, item))
+            {
+                dropped.push(item.clone());
+            } else {
+                items.push((*negated, item.clone()));
+            }
+        }
+        (ActionPattern { items }, dropped)
+    }
+
     /// The items, each with its negation flag, in source order.
     pub fn items(&self) -> &[(bool, ActionItem)] {
         &self.items

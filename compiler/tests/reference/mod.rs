@@ -558,11 +558,32 @@ fn covers(item: &str, action: &str) -> bool {
     }
 }
 
-pub fn actions_grant(actions: &[String], action: &str) -> bool {
-    let items: Vec<&str> = actions
+/// Whether a permission's `actions` cover `action`, in an allow (`deny` false) or a deny:
+/// Mission Control adds a rule for a `*` or `invoke:<plugin>:*` item as written, so in a
+/// deny an exclusion such an item covers excludes nothing.
+pub fn actions_match(actions: &[String], action: &str, deny: bool) -> bool {
+    let all: Vec<&str> = actions
         .iter()
         .flat_map(|a| a.split(','))
         .map(str::trim)
+        .collect();
+    let literal = |positive: &str, excluded: &str| {
+        positive == "*"
+            || positive
+                .strip_suffix('*')
+                .filter(|p| p.starts_with("invoke:") && p.matches(':').count() == 2)
+                .is_some_and(|prefix| excluded.to_ascii_lowercase().starts_with(prefix))
+    };
+    let items: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|i| {
+            !deny
+                || !i.strip_prefix('!').is_some_and(|x| {
+                    all.iter()
+                        .any(|p| !p.starts_with('!') && literal(&p.to_ascii_lowercase(), x))
+                })
+        })
         .collect();
     if items
         .iter()
@@ -839,7 +860,7 @@ impl World {
             .iter()
             .filter(|perm| {
                 self.is_subject_of(principal, perm)
-                    && actions_grant(&perm.actions, action)
+                    && actions_match(&perm.actions, action, perm.deny)
                     && self.permission_matches(perm, target)
             })
             .map(|perm| format!("{} {perm:?}", if perm.deny { "deny" } else { "allow" }))
@@ -854,7 +875,7 @@ impl World {
             .filter(|perm| {
                 perm.scopes.is_some()
                     && self.is_subject_of(principal, perm)
-                    && actions_grant(&perm.actions, action)
+                    && actions_match(&perm.actions, action, perm.deny)
                     && self.permission_matches(perm, target)
             })
             .count()
@@ -872,7 +893,7 @@ impl World {
         let mut deny = false;
         for perm in &self.permissions {
             if self.is_subject_of(principal, perm)
-                && actions_grant(&perm.actions, action)
+                && actions_match(&perm.actions, action, perm.deny)
                 && self.permission_matches(perm, target)
             {
                 if perm.deny {
