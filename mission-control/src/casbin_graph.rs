@@ -94,6 +94,9 @@ pub struct CasbinGraph {
     tokens: BTreeMap<String, Vec<String>>,
     /// Team ids by name (soft-deleted teams included).
     team_ids: HashMap<String, Vec<String>>,
+    /// Live people Rampart cannot give what Mission Control gives them, left out of the
+    /// catalog (a request by one is an error): id → (email, why).
+    left_out: BTreeMap<String, (String, String)>,
 }
 
 /// What a person reaches: each node with the first link of the way (for messages).
@@ -289,7 +292,7 @@ impl CasbinGraph {
                 );
             }
         }
-        Ok(CasbinGraph {
+        let mut graph = CasbinGraph {
             links,
             people: live,
             principals,
@@ -307,7 +310,153 @@ impl CasbinGraph {
                 }),
             creators,
             team_ids,
-        })
+            left_out: BTreeMap::new(),
+        };
+        graph.leave_out(&scoped);
+        Ok(graph)
+    }
+
+    /// Leaves out of [`Self::people`] every live person whose access Rampart cannot give
+    /// as Mission Control gives it, with why: one who reaches (within casbin's ten links)
+    /// a person or team with `p` rows of its own — a scoped access token, whose scope
+    /// Mission Control applies to whoever reaches it with those rows, which Rampart does
+    /// not read; and one to whom Rampart would give something Mission Control's ten links
+    /// do not reach: through a token's creator (Rampart's `inherits` gives a creator's
+    /// everything, however deep) or a built-in role's inheritance (the catalog's roles
+    /// imply their inherited roles, however deep). The people around them are kept.
+    fn leave_out(&mut self, scoped: &BTreeSet<String>) {
+        let mut left_out: BTreeMap<String, String> = BTreeMap::new();
+        let targets: Vec<&String> = scoped
+            .iter()
+            .filter(|s| self.principals.contains(*s))
+            .collect();
+        if !targets.is_empty() {
+            // Links the other way: each node's links from targets' distance.
+            let mut reverse: HashMap<&str, Vec<&str>> = HashMap::new();
+            for (from, links) in &self.links {
+                for link in links {
+                    reverse
+                        .entry(link.target.as_str())
+                        .or_default()
+                        .push(from.as_str());
+                }
+            }
+            let mut distance: HashMap<&str, (u32, &str)> = HashMap::new();
+            let mut queue = VecDeque::new();
+            for target in &targets {
+                distance.insert(target.as_str(), (0, target.as_str()));
+                queue.push_back(target.as_str());
+            }
+            while let Some(at) = queue.pop_front() {
+                let Some(&(d, target)) = distance.get(at) else {
+                    continue;
+                };
+                if d >= MAX_LINKS {
+                    continue;
+                }
+                for from in reverse.get(at).map(Vec::as_slice).unwrap_or_default() {
+                    if !distance.contains_key(from) {
+                        distance.insert(from, (d + 1, target));
+                        queue.push_back(from);
+                    }
+                }
+            }
+            // Every subject is `everyone`, one link on.
+            let through_everyone = distance
+                .get(EVERYONE)
+                .filter(|(d, _)| *d < MAX_LINKS)
+                .map(|&(_, target)| target);
+            for person in self.people.keys() {
+                let target = distance
+                    .get(person.as_str())
+                    .filter(|(d, _)| *d > 0)
+                    .map(|&(_, target)| target)
+                    .or(through_everyone);
+                if let Some(target) = target {
+                    left_out.insert(person.clone(), format!("reaches, through casbin links, `{target}`, which has casbin `p` rows of its own (an access token's scope, which Mission Control applies to whoever reaches it and Rampart does not read)"));
+                }
+            }
+        }
+        let people: Vec<String> = self.people.keys().cloned().collect();
+        for person in &people {
+            if left_out.contains_key(person) {
+                continue;
+            }
+            if let Some(why) = self.gives_more_than_mission_control(person, &left_out) {
+                left_out.insert(person.clone(), why);
+            }
+        }
+        for (person, why) in left_out {
+            if let Some(email) = self.people.remove(&person) {
+                self.left_out.insert(person, (email, why));
+            }
+        }
+    }
+
+    /// Why Rampart would give `person` something Mission Control's walk does not reach
+    /// (`None`: it would not): a creator's everything through `inherits` (a link casbin
+    /// counts), or a role a reached built-in role inherits past the tenth link.
+    fn gives_more_than_mission_control(
+        &mut self,
+        person: &str,
+        left_out: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        let mut chain: Vec<String> = Vec::new();
+        let mut seen: BTreeSet<String> = BTreeSet::from([person.to_string()]);
+        let mut next = vec![person.to_string()];
+        while let Some(at) = next.pop() {
+            for creator in self.creators.get(&at).cloned().unwrap_or_default() {
+                if seen.insert(creator.clone()) {
+                    if left_out.contains_key(&creator) {
+                        return Some(format!(
+                            "has everything of `{creator}` (an access token's creator), who is left out"
+                        ));
+                    }
+                    chain.push(creator.clone());
+                    next.push(creator);
+                }
+            }
+        }
+        let given: BTreeSet<String> = self.reach(person, Walk::Given).into_keys().collect();
+        let mut effective: BTreeSet<String> = given.clone();
+        for creator in &chain {
+            effective.insert(creator.clone());
+            effective.extend(self.reach_keeping(creator, Walk::Applied, true).into_keys());
+        }
+        let implied: Vec<String> = ROLES
+            .iter()
+            .map(|r| r.name.to_string())
+            .filter(|r| {
+                effective
+                    .iter()
+                    .any(|o| rampart_compiler::roles::implies(o, r))
+            })
+            .collect();
+        effective.extend(implied);
+        effective.remove(person);
+        if effective.is_subset(&given) {
+            return None;
+        }
+        let all = self.reach_keeping(person, Walk::MissionControl, true);
+        let beyond: Vec<&String> = effective
+            .iter()
+            .filter(|n| !all.contains_key(*n))
+            .take(3)
+            .collect();
+        let first = beyond.first()?;
+        Some(format!(
+            "would hold `{first}` in Rampart, through an access token's creator or a built-in role's inheritance, which Mission Control does not reach within casbin's {MAX_LINKS} links"
+        ))
+    }
+
+    /// The live people left out of the catalog: id → (email, why).
+    pub fn left_out(&self) -> &BTreeMap<String, (String, String)> {
+        &self.left_out
+    }
+
+    /// Whether `person` is a live person the catalog holds (not left out).
+    pub fn holds(&self, person: &str) -> bool {
+        self.people.contains_key(person)
     }
 
     /// The live people, by id.

@@ -199,6 +199,20 @@ fn email_twin(a: &str, people: &str) -> String {
     )
 }
 
+/// The SQL condition of a person whose email is another live person's id (in any
+/// spelling of a uuid), for the table alias `a`: the catalog looks people up by email
+/// and by id alike, so the two would be one key. Only the person with the uuid for an
+/// email is left out (an email is what a user may set at the identity provider; the
+/// other person is kept).
+fn email_is_anothers_id(a: &str, people: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM {people} other WHERE {} AND other.id <> {a}.id \
+                 AND other.id = {})",
+        person_row("other"),
+        as_uuid(&format!("{a}.email"))
+    )
+}
+
 /// The SQL condition of a person the catalog holds, for the table alias `a` (`people` is
 /// the table): two people whose emails differ only in case are one principal to Rampart
 /// and two to Mission Control, so neither is held (never one winning).
@@ -207,9 +221,10 @@ fn email_twin(a: &str, people: &str) -> String {
 /// held either: a request by it is then an error, never an allow its scope forbids.
 pub(crate) fn live_person(a: &str, people: &str, casbin: &str) -> String {
     format!(
-        "{} AND NOT {} AND NOT {}",
+        "{} AND NOT {} AND NOT {} AND NOT {}",
         person_row(a),
         email_twin(a, people),
+        email_is_anothers_id(a, people),
         scoped_token(a, casbin)
     )
 }
@@ -361,8 +376,13 @@ impl Reading<'_, '_> {
         let mut assignments = 0u64;
         let sink = &mut *self.sink;
         let graph = &mut *self.graph;
-        let n = self.snapshot.stream("people", &sql, &[], |row| {
+        let mut held = 0u64;
+        self.snapshot.stream("people", &sql, &[], |row| {
             let id = text(row, 0, "people")?.unwrap_or_default();
+            if !graph.holds(&id) {
+                return Ok(());
+            }
+            held += 1;
             let reached: Vec<String> = graph
                 .given(&id)
                 .into_keys()
@@ -386,12 +406,14 @@ impl Reading<'_, '_> {
                 inherits: graph.creators_of(&id),
             }))
         })?;
+        let n = held;
         (self.progress)(Progress {
             list: List::People,
             rows: n,
             estimate: total,
         });
         self.summary.count("people", n);
+        self.leave_out_unreachable();
         self.summary.count("role assignments", assignments);
         let left_out = self.snapshot.query(
             "people",
@@ -399,11 +421,14 @@ impl Reading<'_, '_> {
                 "SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), \
                         count(*) FILTER (WHERE deleted_at IS NULL AND type = 'agent'), \
                         count(*) FILTER (WHERE deleted_at IS NULL AND type IS DISTINCT FROM 'agent' AND email IS NULL), \
+                        count(*) FILTER (WHERE {} AND {}), \
                         count(*) FILTER (WHERE {} AND {}) \
                  FROM {people} p"
             ,
                 person_row("p"),
-                scoped_token("p", &self.snapshot.table("casbin_rule"))
+                scoped_token("p", &self.snapshot.table("casbin_rule")),
+                person_row("p"),
+                email_is_anothers_id("p", &people),
             ),
             &[],
         )?;
@@ -418,6 +443,10 @@ impl Reading<'_, '_> {
         self.summary.skip(
             "access tokens with a scope of their own (casbin `p` rows, which Rampart does not read: a request by one is an error)",
             count_of(&left_out, 3, "people")?,
+        );
+        self.summary.skip(
+            "people whose email is another person's id (the catalog looks people up by both; the other is kept)",
+            count_of(&left_out, 4, "people")?,
         );
         let twins = self.snapshot.query(
             "people",
@@ -450,6 +479,28 @@ impl Reading<'_, '_> {
         Ok(())
     }
 
+    /// Counts and names the live people [`CasbinGraph::left_out`] leaves out.
+    fn leave_out_unreachable(&mut self) {
+        let left_out = self.graph.left_out();
+        self.summary.skip(
+            "people who reach, through casbin links, what Rampart cannot give as Mission Control does (an access token's scope, or a role past casbin's ten links; a request by one is an error)",
+            left_out.len() as u64,
+        );
+        for (id, (email, why)) in left_out {
+            self.summary.warn_row(
+                RowOrigin {
+                    table: "people".to_string(),
+                    id: id.clone(),
+                    name: Some(email.clone()),
+                    source: None,
+                    columns: Vec::new(),
+                },
+                format!("`{email}` {why}: left out of the catalog, so a request by them is an error"),
+                "delete the casbin rows that link them there in Mission Control, or keep the chain of links within ten",
+            );
+        }
+    }
+
     /// Live teams with their live members; memberships of anyone else are skipped and
     /// counted.
     fn teams(&mut self) -> Result<(), SourceError> {
@@ -468,10 +519,13 @@ impl Reading<'_, '_> {
         );
         let mut memberships = 0u64;
         let sink = &mut *self.sink;
+        let graph = &*self.graph;
         let n = self.snapshot.stream("teams", &sql, &[], |row| {
-            let team_members: Vec<String> = row
+            let mut team_members: Vec<String> = row
                 .try_get(2)
                 .map_err(|e| SourceError::query("teams", &e))?;
+            // People the graph leaves out are no one's members.
+            team_members.retain(|m| graph.holds(m));
             memberships += team_members.len() as u64;
             sink.entry(Entry::Team(Team {
                 id: text(row, 0, "teams")?,

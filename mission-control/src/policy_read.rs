@@ -212,6 +212,11 @@ impl Names {
 /// deny).
 const SUBJECT_GONE: &str = "permissions whose subject is soft-deleted or missing";
 
+/// Why an allow row whose subject is not written as Mission Control writes it is left
+/// out: it matches the text as written, and no subject's id is spelled so.
+const SUBJECT_RESPELLED: &str =
+    "permissions whose subject is written other than as Mission Control writes an id (its rule matches no one there)";
+
 /// A row left out, with a warning naming it.
 struct LeftOut {
     reason: &'static str,
@@ -320,10 +325,26 @@ impl PermissionRow {
             "notification" => "notification",
             "playbook" => "playbook",
             other if UNMODELLED_SUBJECTS.contains(&other) => {
+                // Mission Control ignores `subject_type` in its rule: the subject is the
+                // text. A deny whose text is a live person's or team's id, or a name (a
+                // role or group), is applied to them as Mission Control applies it.
+                if self.deny.unwrap_or(false) && column == "subject" {
+                    match uuid_key(&value) {
+                        Some(key) if key == value => {
+                            for kind in ["person", "team"] {
+                                if let Some(name) = names.of_kind(kind).and_then(|m| m.get(&key)) {
+                                    return Ok((kind, name.clone(), column));
+                                }
+                            }
+                        }
+                        Some(_) => {}
+                        None => return Ok(("group", value, column)),
+                    }
+                }
                 return Err(left_out(
                     "permissions of subjects Rampart does not model (plugins, canaries, scrapers, topologies)",
                     format!("the subject is a {other} (`{value}`), which Rampart is never asked about"),
-                ))
+                ));
             }
             other => {
                 // Not a kind upstream writes: refused by `permission_subject`, naming the
@@ -331,6 +352,20 @@ impl PermissionRow {
                 return Ok(("unknown", other.to_string(), "subject_type"));
             }
         };
+        // Mission Control matches `subject` as text against the subject's id as it spells
+        // it (lowercase, hyphenated): an allow in any other spelling (or naming by
+        // email or name) grants no one there. A deny so written is applied to whom it
+        // names (narrower than Mission Control, never wider).
+        if kind != "group"
+            && column == "subject"
+            && !self.deny.unwrap_or(false)
+            && uuid_key(&value).as_deref() != Some(value.as_str())
+        {
+            return Err(left_out(
+                SUBJECT_RESPELLED,
+                format!("the subject `{value}` ({kind}) is not an id as Mission Control writes it (a lowercase, hyphenated uuid); Mission Control compares it as text with the id of whoever asks, so the allow grants no one"),
+            ));
+        }
         if let Some(key) = uuid_key(&value).filter(|_| kind != "group") {
             let known = names.of_kind(kind).and_then(|m| m.get(&key));
             return match known {

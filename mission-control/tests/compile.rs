@@ -598,7 +598,9 @@ fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_re
     let mut mc = McSchema::world(
         "mc_compile_subject_kind",
         &[&insert(&[
-            // The team's uuid in capitals: still the team `sre`.
+            // The team's uuid in capitals: Mission Control compares the text with ids
+            // as it spells them, so the allow grants no one (adversary 64 case04; it
+            // was read as the team `sre` before).
             Permission::ui("00000000-0000-0000-0000-0000000008e1")
                 .subject("team", &sre_upper)
                 .action("read")
@@ -608,7 +610,7 @@ fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_re
                 .subject("person", SRE)
                 .action("delete")
                 .object("catalog"),
-            // An allow for the soft-deleted team: left out.
+            // An allow for the soft-deleted team (in capitals too): left out.
             Permission::ui("00000000-0000-0000-0000-0000000008e3")
                 .subject("team", old_team)
                 .action("create")
@@ -618,8 +620,9 @@ fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_re
     let (read, _) = world(&mc, &[]);
     assert_eq!(
         skipped(&read, "permissions whose subject is soft-deleted"),
-        2
+        1
     );
+    assert_eq!(skipped(&read, "permissions whose subject is written"), 2);
     let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     decides(
         &tables,
@@ -628,7 +631,7 @@ fn a_subject_uuid_is_looked_up_by_its_type_and_a_deny_on_a_deleted_subject_is_re
                 "bob@example.com",
                 "read",
                 Objects::new().connection(CONNECTION),
-                true,
+                false,
             ),
             (
                 "bob@example.com",
@@ -1084,4 +1087,210 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
         cases.push((who, "update", Objects::new().config(DEV_NODE), false));
     }
     decides(&tables, cases);
+}
+
+/// Adversary 64 (issue 22, fail open): Mission Control applies a casbin `p` row to
+/// whoever reaches its subject, and stops at ten links everywhere. Rampart read a scoped
+/// token's `p` rows only as "this token is left out", and gave a token its creator's
+/// everything without counting the link: an unscoped token minted by a scoped one, and
+/// anyone a `g` row links to a scoped token, escaped the scope's deny (everyone's allow
+/// reached them); a token whose creator holds a role at exactly ten links held it at
+/// eleven; a person holding `editor` at ten links held `viewer` (eleven) too. Each such
+/// person is now left out of the catalog and counted (a request by them is an error,
+/// never an allow Mission Control would not give); the people around them are kept.
+#[test]
+fn people_reaching_a_scoped_token_or_past_casbins_ten_links_are_left_out() {
+    const TOKEN_OF_TOKEN: &str = "00000000-0000-0000-0000-0000000000b2";
+    const DAVE: &str = "00000000-0000-0000-0000-0000000000e0";
+    const ERIN: &str = "00000000-0000-0000-0000-0000000000e1";
+    const ERIN_TOKEN: &str = "00000000-0000-0000-0000-0000000000e2";
+    const FRANK: &str = "00000000-0000-0000-0000-0000000000e3";
+    let chain = |from: &str, prefix: &str, last: &str| -> String {
+        let mut rows = vec![format!("('g', '{from}', '{prefix}1')")];
+        for i in 1..9 {
+            rows.push(format!("('g', '{prefix}{i}', '{prefix}{}')", i + 1));
+        }
+        rows.push(format!("('g', '{prefix}9', '{last}')"));
+        rows.join(",\n  ")
+    };
+    let mut mc = McSchema::world("mc_compile_left_out_reach", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO people (id, name, email, type) VALUES
+  ('{TOKEN_OF_TOKEN}', 'Bob (Token 2)', 'bob+token:ci2@example.com', 'access_token'),
+  ('{DAVE}', 'Dave', 'dave@example.com', NULL),
+  ('{ERIN}', 'Erin', 'erin@example.com', NULL),
+  ('{ERIN_TOKEN}', 'Erin (Token)', 'erin+token:ci@example.com', 'access_token'),
+  ('{FRANK}', 'Frank', 'frank@example.com', NULL);
+INSERT INTO casbin_rule (ptype, v0, v1, v2, v3, v4, v5) VALUES
+  ('p', '00000000-0000-0000-0000-0000000000b1', 'catalog', 'read', 'deny', '', 'na');
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{TOKEN_OF_TOKEN}', '00000000-0000-0000-0000-0000000000b1'),
+  ('g', '{DAVE}', '00000000-0000-0000-0000-0000000000b1'),
+  ('g', '{ERIN_TOKEN}', '{ERIN}'),
+  {},
+  {};
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008d1', 'UI', 'group', 'everyone', 'read', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008d2', 'UI', 'group', 'e10', 'update', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008d3', 'UI', 'group', 'viewer', 'delete', '{DEV_NODE}', false);
+"#,
+        chain(ERIN, "e", "e10"),
+        chain(FRANK, "f", "editor"),
+    ));
+    let (read, _) = world(&mc, &[]);
+    let left_out = skipped(&read, "people who reach");
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let config = || Objects::new().config(DEV_NODE);
+    for (who, action) in [
+        // An unscoped token minted by a scoped one, and a person a `g` row links to it:
+        // the scope's `p` rows deny them in Mission Control.
+        ("bob+token:ci2@example.com", "read"),
+        ("dave@example.com", "read"),
+        // Erin holds e10 at ten links; her token would at eleven.
+        ("erin+token:ci@example.com", "update"),
+        // Frank holds `editor` at ten links, `viewer` (which it inherits) at eleven.
+        ("frank@example.com", "delete"),
+    ] {
+        let answer = tables.is_authorized(&Request::new(who, action, Target::Objects(config())));
+        assert!(answer.is_err(), "{who} {action}: {answer:?}");
+    }
+    decides(
+        &tables,
+        [
+            ("erin@example.com", "update", config(), true),
+            ("bob@example.com", "read", config(), true),
+            ("alice@example.com", "read", config(), true),
+        ],
+    );
+    assert_eq!(left_out, 4);
+}
+
+/// Adversary 64 case04 (issue 22, fail open): Mission Control matches a permission row's
+/// `subject` as text (`Permission.Principal()` returns it unchanged; casbin compares it
+/// with the subject's id as Mission Control spells it), so an allow whose person is
+/// written in another spelling — upper case, padded, in braces, without hyphens, or an
+/// email — grants no one. Rampart read each as Alice. Such an allow is now left out and
+/// counted; a deny so written is still applied to whom it names (narrower than Mission
+/// Control, never wider). For the same reason (case05) a deny whose `subject_type`
+/// Rampart does not model (`canary`, `topology`, ...) is applied to the person, team or
+/// role its text names; before, it was left out.
+#[test]
+fn an_allow_row_naming_its_subject_in_another_spelling_grants_no_one() {
+    let mut mc = McSchema::world("mc_compile_respelled_subjects", &[]);
+    let upper = BOB.to_uppercase();
+    let braces = format!("{{{BOB}}}");
+    let bare = BOB.replace('-', "");
+    let padded = format!(" {BOB} ");
+    let mut rows = Vec::new();
+    for (i, (subject, action)) in [
+        (upper.as_str(), "read"),
+        (braces.as_str(), "update"),
+        (bare.as_str(), "delete"),
+        (padded.as_str(), "create"),
+        ("bob@example.com", "read"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        rows.push(format!(
+            "('00000000-0000-0000-0000-0000000008e{i}', 'UI', 'person', '{subject}', '{action}', '{DEV_NODE}', false)"
+        ));
+    }
+    rows.push(format!(
+        "('00000000-0000-0000-0000-0000000008ef', 'UI', 'person', 'alice@example.com', 'read', '{PROD_POD}', true)"
+    ));
+    // Denies whose `subject_type` Rampart does not model, naming a person's id or a role:
+    // Mission Control's rule is the text, whatever the type says (case05).
+    rows.push(format!(
+        "('00000000-0000-0000-0000-0000000008ed', 'UI', 'canary', '{ALICE}', 'update', '{PROD_POD}', true)"
+    ));
+    rows.push(format!(
+        "('00000000-0000-0000-0000-0000000008ec', 'UI', 'topology', 'editor', 'delete', '{PROD_POD}', true)"
+    ));
+    mc.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES\n  {};",
+        rows.join(",\n  ")
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(skipped(&read, "permissions whose subject is written"), 5);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let (alice, bob) = ("alice@example.com", "bob@example.com");
+    decides(
+        &tables,
+        [
+            (bob, "read", Objects::new().config(DEV_NODE), false),
+            (bob, "update", Objects::new().config(DEV_NODE), false),
+            (bob, "delete", Objects::new().config(DEV_NODE), false),
+            (bob, "create", Objects::new().config(DEV_NODE), false),
+            // Alice, an editor, reads every config; the deny naming her email still
+            // applies to her.
+            (
+                "alice@example.com",
+                "read",
+                Objects::new().config(DEV_NODE),
+                true,
+            ),
+            (
+                "alice@example.com",
+                "read",
+                Objects::new().config(PROD_POD),
+                false,
+            ),
+            (alice, "update", Objects::new().config(DEV_NODE), true),
+            (alice, "update", Objects::new().config(PROD_POD), false),
+            (alice, "delete", Objects::new().config(DEV_NODE), true),
+            (alice, "delete", Objects::new().config(PROD_POD), false),
+        ],
+    );
+}
+
+/// Adversary 64 case08 (issue 22, a refusal anyone could cause): a person whose email is
+/// another person's uuid (a user sets their email at the identity provider) made the
+/// catalog hold one key twice, and the whole compile (and every `serve --postgres`
+/// refresh) failed. That person alone is now left out and counted; the other is kept.
+#[test]
+fn a_person_whose_email_is_anothers_id_is_left_out_and_the_other_kept() {
+    let mut mc = McSchema::world("mc_compile_email_is_an_id", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO people (id, name, email) VALUES
+  ('00000000-0000-0000-0000-0000000000e5', 'Mallory', '{}'),
+  ('00000000-0000-0000-0000-0000000000e6', 'Mallory 2', ' {{{}}} ');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008b5', 'UI', 'person', '{BOB}', 'read', '{DEV_NODE}', false);
+"#,
+        ALICE,
+        BOB.to_uppercase()
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(
+        skipped(&read, "people whose email is another person's id"),
+        2
+    );
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    decides(
+        &tables,
+        [
+            (
+                "bob@example.com",
+                "read",
+                Objects::new().config(DEV_NODE),
+                true,
+            ),
+            (
+                "alice@example.com",
+                "read",
+                Objects::new().config(DEV_NODE),
+                true,
+            ),
+        ],
+    );
+    assert!(tables
+        .is_authorized(&Request::new(
+            ALICE,
+            "read",
+            Target::Objects(Objects::new().config(DEV_NODE))
+        ))
+        .is_ok_and(|r| r.is_allowed()));
 }
