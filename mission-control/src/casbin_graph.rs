@@ -180,6 +180,7 @@ impl CasbinGraph {
                 Some("a soft-deleted team's row (Rampart reads live teams only)")
             } else if people_ids.contains(&target)
                 && people_ids.contains(&member)
+                && member != target
                 && !scoped.contains(&member)
             {
                 // An access token without a scope has everything its creator has, in
@@ -386,6 +387,31 @@ impl CasbinGraph {
                 left_out.insert(person.clone(), why);
             }
         }
+        // Whoever has everything of someone left out is left out too (else that one's
+        // denies would not reach them), to a fixed point.
+        loop {
+            let mut more = Vec::new();
+            for person in &people {
+                if left_out.contains_key(person) {
+                    continue;
+                }
+                let creators = self
+                    .creators
+                    .get(person)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if let Some(creator) = creators.iter().find(|c| left_out.contains_key(*c)) {
+                    more.push((
+                        person.clone(),
+                        format!("has everything of `{creator}` (through `g, {person}, {creator}`), who is left out"),
+                    ));
+                }
+            }
+            if more.is_empty() {
+                break;
+            }
+            left_out.extend(more);
+        }
         for (person, why) in left_out {
             if let Some(email) = self.people.remove(&person) {
                 self.left_out.insert(person, (email, why));
@@ -406,6 +432,11 @@ impl CasbinGraph {
         let mut next = vec![person.to_string()];
         while let Some(at) = next.pop() {
             for creator in self.creators.get(&at).cloned().unwrap_or_default() {
+                if creator == person {
+                    return Some(format!(
+                        "is in a loop of casbin links from person to person (through `g, {at}, {person}`), which a catalog's `inherits` cannot hold (Mission Control gives each in the loop everything of the others)"
+                    ));
+                }
                 if seen.insert(creator.clone()) {
                     if left_out.contains_key(&creator) {
                         return Some(format!(

@@ -54,6 +54,7 @@ use std::sync::Arc;
 use postgres::Row;
 use rampart_compiler::catalog::Catalog;
 use rampart_compiler::diagnostic::Diagnostic;
+use rampart_compiler::documents::policy::PermissionDocument;
 use rampart_compiler::documents::{read_file_into, Documents, API_VERSION};
 use rampart_compiler::metadata::{namespace_of, Metadata};
 use rampart_compiler::source::{Location, RowOrigin, SourceFile};
@@ -485,8 +486,84 @@ pub fn read_policy(
         summary,
         refused,
     )?;
+    leave_out_rows_of_memberless_groups(snapshot, documents, summary)?;
     refuse_denies_casbin_gives_others(snapshot, catalog, documents, diagnostics)?;
     Ok(findings)
+}
+
+/// Leaves out the permission rows whose subject is a group no one can be in: no
+/// built-in role, no document or row defines it, and no casbin `g` row or live
+/// `permission_groups` row links anyone to the name (a group deleted with its
+/// permissions left behind). Mission Control's rule for such a row matches no one, allow
+/// or deny, so the row changes no decision there; refusing it would make one stale row
+/// fail the whole compile (and every `serve --postgres` refresh). Each is counted and
+/// named in a warning. A *document* naming such a group stays an error (a typo there is
+/// the author's to fix).
+fn leave_out_rows_of_memberless_groups(
+    snapshot: &mut Snapshot<'_>,
+    documents: &mut Documents,
+    summary: &mut CatalogSummary,
+) -> Result<(), SourceError> {
+    let defined: BTreeSet<&str> = documents
+        .groups
+        .iter()
+        .map(|g| g.value.metadata.name.value.as_str())
+        .collect();
+    let row_group = |p: &rampart_compiler::located::Located<PermissionDocument>| -> Option<String> {
+        p.file.row.as_ref()?;
+        let group = p.value.spec.subject.value.group.as_ref()?;
+        let name = group.value.as_str();
+        (rampart_compiler::roles::role_up_to_case(name.trim()).is_none() && !defined.contains(name))
+            .then(|| name.to_string())
+    };
+    let candidates: Vec<String> = documents
+        .permissions
+        .iter()
+        .filter_map(row_group)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let casbin = snapshot.table("casbin_rule");
+    let groups = snapshot.table("permission_groups");
+    let mut linked: BTreeSet<String> = BTreeSet::new();
+    for row in snapshot.query(
+        "casbin_rule",
+        &format!(
+            "SELECT v1::text FROM {casbin} WHERE ptype = 'g' AND v1::text = ANY($1) \
+             UNION SELECT name FROM {groups} WHERE deleted_at IS NULL AND name = ANY($1)"
+        ),
+        &[&candidates],
+    )? {
+        if let Some(name) = text(&row, 0, "casbin_rule")? {
+            linked.insert(name);
+        }
+    }
+    let memberless: BTreeSet<String> = candidates
+        .into_iter()
+        .filter(|name| !linked.contains(name))
+        .collect();
+    if memberless.is_empty() {
+        return Ok(());
+    }
+    let mut kept = Vec::with_capacity(documents.permissions.len());
+    for p in std::mem::take(&mut documents.permissions) {
+        match (row_group(&p), p.file.row.clone()) {
+            (Some(name), Some(origin)) if memberless.contains(&name) => warn(
+                summary,
+                origin,
+                left_out(
+                    "permissions of a group no one is in (no role, group, or casbin row of that name)",
+                    format!("the subject is the group `{name}`, which no built-in role, permission group or casbin `g` row defines or links anyone to: Mission Control's rule matches no one"),
+                ),
+            ),
+            _ => kept.push(p),
+        }
+    }
+    documents.permissions = kept;
+    Ok(())
 }
 
 /// Refuses every deny (of a row or a file) whose subject is a group or role that

@@ -1294,3 +1294,100 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
         ))
         .is_ok_and(|r| r.is_allowed()));
 }
+
+/// Adversary 64 (issue 22, b/case15, a refusal any stale row causes): a permission row
+/// whose group no one can be in — its permission group soft-deleted, its permissions
+/// left behind — failed the whole compile ("unknown group"), and every `serve --postgres`
+/// refresh with it. Mission Control's rule for it matches no one, allow or deny; the rows
+/// are left out and counted. A group some casbin row links people to is still applied.
+#[test]
+fn rows_of_a_group_no_one_is_in_are_left_out_not_a_failed_compile() {
+    let mut mc = McSchema::world("mc_compile_memberless_group", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permission_groups (id, name, namespace, selectors, source, deleted_at) VALUES
+  ('00000000-0000-0000-0000-0000000009d1', 'ghosts', 'mc', '{{"people": ["bob@example.com"]}}', 'UI', now());
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', '{BOB}', 'night-shift');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008d5', 'UI', 'group', 'ghosts', 'read', '{DEV_NODE}', false),
+  ('00000000-0000-0000-0000-0000000008d6', 'UI', 'group', 'ghosts', 'delete', '{DEV_NODE}', true),
+  ('00000000-0000-0000-0000-0000000008d7', 'UI', 'group', 'night-shift', 'update', '{DEV_NODE}', false);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(skipped(&read, "permissions of a group no one is in"), 2);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    decides(
+        &tables,
+        [
+            (
+                "bob@example.com",
+                "read",
+                Objects::new().config(DEV_NODE),
+                false,
+            ),
+            (
+                "bob@example.com",
+                "update",
+                Objects::new().config(DEV_NODE),
+                true,
+            ),
+        ],
+    );
+}
+
+/// Adversary 64 (issue 22, b/case12, a refusal): `g, <bob>, <alice>` with
+/// `g, <alice>, <bob>` (casbin walks the loop: each has everything of the other) made the
+/// catalog's `inherits` loop and the whole compile failed ("membership cycle"). The
+/// people in the loop, and whoever has everything of one of them, are left out and
+/// counted; a person's link to themselves is no loop; everyone else is decided.
+#[test]
+fn people_in_a_loop_of_person_links_are_left_out_not_a_failed_compile() {
+    const CAROL: &str = "00000000-0000-0000-0000-0000000000f1";
+    const DAN: &str = "00000000-0000-0000-0000-0000000000f2";
+    let mut mc = McSchema::world("mc_compile_person_loop", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO people (id, name, email) VALUES
+  ('{CAROL}', 'Carol F', 'carolf@example.com'),
+  ('{DAN}', 'Dan', 'dan@example.com');
+INSERT INTO casbin_rule (ptype, v0, v1) VALUES
+  ('g', '{BOB}', '{ALICE}'),
+  ('g', '{ALICE}', '{BOB}'),
+  ('g', '{CAROL}', '{BOB}'),
+  ('g', '{DAN}', '{DAN}');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008f8', 'UI', 'group', 'everyone', 'read', '{DEV_NODE}', false);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(
+        skipped(&read, "people who reach"),
+        4,
+        "{:?}",
+        read.summary.skipped
+    );
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    for who in [
+        "alice@example.com",
+        "bob@example.com",
+        "carolf@example.com",
+        "bob+token:ci@example.com",
+    ] {
+        let answer = tables.is_authorized(&Request::new(
+            who,
+            "read",
+            Target::Objects(Objects::new().config(DEV_NODE)),
+        ));
+        assert!(answer.is_err(), "{who}: {answer:?}");
+    }
+    decides(
+        &tables,
+        [(
+            "dan@example.com",
+            "read",
+            Objects::new().config(DEV_NODE),
+            true,
+        )],
+    );
+}
