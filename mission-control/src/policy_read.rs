@@ -1229,6 +1229,12 @@ impl Members<'_> {
                 .filter(|s| !s.is_empty())
         };
         let (name, namespace) = (field("name"), field("namespace"));
+        // As Mission Control's `findNamespacedResources`: an empty selector is skipped,
+        // and `*` is every name only without a namespace (`Wildcard()`); beside one it
+        // is the name `*`.
+        if name.is_none() && namespace.is_none() {
+            return false;
+        }
         let items = if list == "playbooks" {
             &self.catalog.playbooks
         } else {
@@ -1236,7 +1242,7 @@ impl Members<'_> {
         };
         items.iter().any(|o| {
             namespace.is_none_or(|ns| ns == o.namespace.as_deref().unwrap_or("default"))
-                && name.is_none_or(|n| n == "*" || n == o.name)
+                && name.is_none_or(|n| (n == "*" && namespace.is_none()) || n == o.name)
         })
     }
 }

@@ -1391,3 +1391,34 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
         )],
     );
 }
+
+/// Adversary 64 (issue 22, b/case13 `ns-star`, a refusal): Mission Control takes a group
+/// member `{name: "*"}` as every one only without a namespace (`Wildcard()`); beside a
+/// namespace `*` is the name `*`, which no playbook has, and an empty selector is
+/// skipped. Rampart kept both and refused the group (and the compile). Such members
+/// match nothing live: dropped and counted, the rest of the group stands.
+#[test]
+fn a_group_rows_namespaced_star_member_is_the_name_star_as_in_mission_control() {
+    let mut mc = McSchema::world("mc_compile_group_ns_star", &[]);
+    mc.sql(&format!(
+        r#"
+INSERT INTO permission_groups (id, name, namespace, selectors, source) VALUES
+  ('00000000-0000-0000-0000-0000000009e1', 'runners', 'mc',
+   '{{"people": ["bob@example.com"], "playbooks": [{{"namespace": "mc", "name": "*"}}, {{}}]}}', 'UI');
+INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES
+  ('00000000-0000-0000-0000-0000000008e9', 'UI', 'group', 'runners', 'read', '{DEV_NODE}', false);
+"#
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(skipped(&read, "group members that match nothing live"), 2);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    decides(
+        &tables,
+        [(
+            "bob@example.com",
+            "read",
+            Objects::new().config(DEV_NODE),
+            true,
+        )],
+    );
+}
