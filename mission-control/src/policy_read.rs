@@ -776,7 +776,8 @@ fn permission_document(
             findings.earliest_until_epoch = row.until_epoch;
         }
     }
-    let (document, columns) = permission_json(row, subject, object);
+    let actions = row_actions(row, summary)?;
+    let (document, columns) = permission_json(row, subject, object, actions);
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
     let missing = scopes.missing(&document);
     if missing.is_empty() {
@@ -784,6 +785,70 @@ fn permission_document(
     }
     missing_scopes(row, columns, text, missing, diagnostics, summary);
     None
+}
+
+/// A row's `action` list as Rampart reads it. For an **allow**, the items Mission
+/// Control's rule never matches are dropped, each counted and named in a warning:
+/// Mission Control compares actions as text (`matchAction`, case-sensitive), knows no
+/// `write` (not in duty's `AllActions`: its rule matches the action `write` alone, which
+/// Mission Control never checks), and takes `invoke:<plugin>:*` but not `invoke:*`;
+/// Rampart's grammar reads all three more widely. An allow left with exclusions only
+/// (which Rampart would read as "everything else") grants nothing there and is left out.
+/// A deny keeps every item: wider than Mission Control's, never narrower.
+fn row_actions(row: &PermissionRow, summary: &mut CatalogSummary) -> Option<Vec<String>> {
+    let items: Vec<String> = row
+        .action
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .collect();
+    if row.deny.unwrap_or(false) {
+        return Some(items);
+    }
+    let had_positive = items.iter().any(|i| !i.starts_with('!'));
+    let mut kept = Vec::with_capacity(items.len());
+    for item in items {
+        let why = if item.starts_with('!') {
+            None
+        } else if item != item.to_ascii_lowercase() {
+            Some("Mission Control compares actions as text, and its actions are lower case")
+        } else if item == "write" {
+            Some("`write` is not one of Mission Control's actions (its rule matches only the action `write`, which Mission Control never checks)")
+        } else if item == "invoke:*" {
+            Some("Mission Control matches `invoke:<plugin>:*`, never `invoke:*`")
+        } else {
+            None
+        };
+        match why {
+            None => kept.push(item),
+            Some(why) => {
+                summary.skip(
+                    "allow actions Mission Control never matches (dropped from the row)",
+                    1,
+                );
+                summary.warn_row(
+                    row.origin(vec![("spec.actions".into(), "action".into())]),
+                    format!("the action `{item}` grants nothing in Mission Control: {why}; it is dropped from the allow"),
+                    "write the actions as Mission Control names them (`create`, `update`, `invoke:<plugin>:*`, lower case)",
+                );
+            }
+        }
+    }
+    if had_positive && !kept.iter().any(|i| !i.starts_with('!')) {
+        warn(
+            summary,
+            row.origin(vec![("spec.actions".into(), "action".into())]),
+            left_out(
+                "allows granting no action Mission Control matches",
+                "none of the allow's actions is one Mission Control matches, so it grants nothing there",
+            ),
+        );
+        return None;
+    }
+    Some(kept)
 }
 
 /// Whether a permission row is read at all: not when a document in the files is the same
@@ -930,6 +995,7 @@ fn permission_json(
     row: &PermissionRow,
     (kind, subject, subject_column): (&'static str, String, &'static str),
     (object, object_column): (Value, &'static str),
+    actions: Vec<String>,
 ) -> (Value, Vec<(String, String)>) {
     let mut metadata = Map::new();
     metadata.insert("name".into(), json!(row.name.clone().unwrap_or_default()));
@@ -939,14 +1005,6 @@ fn permission_json(
     metadata.insert("uid".into(), json!(row.id));
     let mut spec = Map::new();
     spec.insert("subject".into(), json!({ kind: subject }));
-    let actions: Vec<&str> = row
-        .action
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .collect();
     spec.insert("actions".into(), json!(actions));
     spec.insert("object".into(), object);
     spec.insert("deny".into(), json!(row.deny.unwrap_or(false)));

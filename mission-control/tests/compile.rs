@@ -1422,3 +1422,50 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
         )],
     );
 }
+
+/// Adversary 64 zq9/case12 (issue 22, fail open): Mission Control compares a row's
+/// actions as text (`matchAction`, case-sensitive), has no `write` (duty's `AllActions`)
+/// and takes `invoke:<plugin>:*` but not `invoke:*`; Rampart's grammar read `write` as
+/// create and update, `READ` as read and `invoke:*` as every plugin. In an allow row
+/// those items are dropped (counted, warned); an allow left with none is left out (its
+/// exclusions alone would read as "everything else"). Documents keep Rampart's grammar.
+#[test]
+fn allow_row_actions_mission_control_never_matches_grant_nothing() {
+    let mut mc = McSchema::world("mc_compile_row_actions", &[]);
+    let mut rows = Vec::new();
+    for (i, action) in [
+        "write",
+        "READ",
+        "invoke:*",
+        "write,!delete",
+        "delete,Update",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        rows.push(format!(
+            "('00000000-0000-0000-0000-0000000008c{i}', 'UI', 'person', '{BOB}', '{action}', '{DEV_NODE}', false)"
+        ));
+    }
+    mc.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES\n  {};",
+        rows.join(",\n  ")
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert_eq!(
+        skipped(&read, "allow actions Mission Control never matches"),
+        5
+    );
+    assert_eq!(skipped(&read, "allows granting no action"), 4);
+    let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
+    let bob = "bob@example.com";
+    decides(
+        &tables,
+        [
+            (bob, "create", Objects::new().config(DEV_NODE), false),
+            (bob, "update", Objects::new().config(DEV_NODE), false),
+            (bob, "read", Objects::new().config(DEV_NODE), false),
+            (bob, "delete", Objects::new().config(DEV_NODE), true),
+        ],
+    );
+}
