@@ -787,37 +787,84 @@ fn permission_document(
     None
 }
 
-/// A row's `action` list as Rampart reads it. For an **allow**, the items Mission
-/// Control's rule never matches are dropped, each counted and named in a warning:
-/// Mission Control compares actions as text (`matchAction`, case-sensitive), knows no
-/// `write` (not in duty's `AllActions`: its rule matches the action `write` alone, which
-/// Mission Control never checks), and takes `invoke:<plugin>:*` but not `invoke:*`;
-/// Rampart's grammar reads all three more widely. An allow left with exclusions only
-/// (which Rampart would read as "everything else") grants nothing there and is left out.
-/// A deny keeps every item: wider than Mission Control's, never narrower.
+/// Mission Control's actions (duty's `AllActions`): what a rule's patterns are matched
+/// against, besides the patterns kept as written.
+const MISSION_CONTROL_ACTIONS: [&str; 9] = [
+    "create",
+    "read",
+    "update",
+    "delete",
+    "playbook:approve",
+    "playbook:cancel",
+    "playbook:run",
+    "mcp:run",
+    "mcp:use",
+];
+
+/// A row's `action` list as Rampart reads it. For an **allow**, what Mission Control's
+/// rule never matches is dropped, each counted and named in a warning: it matches its
+/// own actions (duty's `AllActions`) by pattern, case-insensitively, and keeps any
+/// other item as written, compared as text with the action asked (`matchAction`,
+/// case-sensitive; `invoke:<plugin>:*` by prefix). So it knows no `write` (its rule
+/// matches only the action `write`, which Mission Control never checks), no `invoke:*`,
+/// and no `invoke:` item in other than lower case; Rampart's grammar reads all three more
+/// widely. An allow of exclusions only grants Mission Control's actions less those (no
+/// `invoke:` action), written out so; one with an empty item beside them grants nothing
+/// there. An allow left with no action is left out. A deny keeps every item: wider than
+/// Mission Control's, never narrower.
 fn row_actions(row: &PermissionRow, summary: &mut CatalogSummary) -> Option<Vec<String>> {
-    let items: Vec<String> = row
+    let raw: Vec<&str> = row
         .action
         .as_deref()
         .unwrap_or("")
         .split(',')
         .map(str::trim)
+        .collect();
+    let items: Vec<String> = raw
+        .iter()
         .filter(|a| !a.is_empty())
-        .map(str::to_string)
+        .map(|a| a.to_string())
         .collect();
     if row.deny.unwrap_or(false) {
         return Some(items);
     }
+    let origin = || row.origin(vec![("spec.actions".into(), "action".into())]);
     let had_positive = items.iter().any(|i| !i.starts_with('!'));
+    if !had_positive && !items.is_empty() {
+        if raw.iter().any(|a| a.is_empty()) {
+            warn(
+                summary,
+                origin(),
+                left_out(
+                    "allows granting no action Mission Control matches",
+                    "the allow lists exclusions and an empty item: Mission Control reads it as no pattern it matches, so it grants nothing there",
+                ),
+            );
+            return None;
+        }
+        let excluded: Vec<String> = items
+            .iter()
+            .filter_map(|i| i.strip_prefix('!'))
+            .map(|x| x.trim().to_ascii_lowercase())
+            .collect();
+        return Some(
+            MISSION_CONTROL_ACTIONS
+                .iter()
+                .filter(|a| !excluded.iter().any(|x| x == *a))
+                .map(|a| a.to_string())
+                .collect(),
+        );
+    }
     let mut kept = Vec::with_capacity(items.len());
     for item in items {
+        let lower = item.to_ascii_lowercase();
         let why = if item.starts_with('!') {
             None
-        } else if item != item.to_ascii_lowercase() {
-            Some("Mission Control compares actions as text, and its actions are lower case")
-        } else if item == "write" {
+        } else if lower.starts_with("invoke:") && item != lower {
+            Some("Mission Control compares an `invoke:` action as text, and actions are asked in lower case")
+        } else if lower == "write" {
             Some("`write` is not one of Mission Control's actions (its rule matches only the action `write`, which Mission Control never checks)")
-        } else if item == "invoke:*" {
+        } else if lower == "invoke:*" {
             Some("Mission Control matches `invoke:<plugin>:*`, never `invoke:*`")
         } else {
             None
@@ -830,17 +877,17 @@ fn row_actions(row: &PermissionRow, summary: &mut CatalogSummary) -> Option<Vec<
                     1,
                 );
                 summary.warn_row(
-                    row.origin(vec![("spec.actions".into(), "action".into())]),
+                    origin(),
                     format!("the action `{item}` grants nothing in Mission Control: {why}; it is dropped from the allow"),
                     "write the actions as Mission Control names them (`create`, `update`, `invoke:<plugin>:*`, lower case)",
                 );
             }
         }
     }
-    if had_positive && !kept.iter().any(|i| !i.starts_with('!')) {
+    if !kept.iter().any(|i| !i.starts_with('!')) {
         warn(
             summary,
-            row.origin(vec![("spec.actions".into(), "action".into())]),
+            origin(),
             left_out(
                 "allows granting no action Mission Control matches",
                 "none of the allow's actions is one Mission Control matches, so it grants nothing there",

@@ -1423,22 +1423,27 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
     );
 }
 
-/// Adversary 64 zq9/case12 (issue 22, fail open): Mission Control compares a row's
-/// actions as text (`matchAction`, case-sensitive), has no `write` (duty's `AllActions`)
-/// and takes `invoke:<plugin>:*` but not `invoke:*`; Rampart's grammar read `write` as
-/// create and update, `READ` as read and `invoke:*` as every plugin. In an allow row
-/// those items are dropped (counted, warned); an allow left with none is left out (its
-/// exclusions alone would read as "everything else"). Documents keep Rampart's grammar.
+/// Adversaries 64 zq9/case12 and 65 case01 (issue 22, fail open): Mission Control
+/// matches a row's actions against its own (duty's `AllActions`, case-insensitively) and
+/// keeps other items as text (`matchAction`, case-sensitive): it has no `write`, takes
+/// `invoke:<plugin>:*` but not `invoke:*`, and grants an allow of exclusions only its
+/// own actions less those (none with an empty item beside them). Rampart's grammar read
+/// `write` as create and update, `INVOKE:logs:*` and `invoke:*` as plugins, `!read` as
+/// everything else. In an allow row those items are dropped (counted, warned), exclusions
+/// alone are written out as Mission Control's actions, and an allow left with none is left
+/// out. Documents keep Rampart's grammar.
 #[test]
 fn allow_row_actions_mission_control_never_matches_grant_nothing() {
     let mut mc = McSchema::world("mc_compile_row_actions", &[]);
     let mut rows = Vec::new();
     for (i, action) in [
         "write",
-        "READ",
+        "INVOKE:logs:*",
         "invoke:*",
         "write,!delete",
-        "delete,Update",
+        "DELETE,Invoke:logs:list",
+        "!read,",
+        "!read,!delete,!update",
     ]
     .into_iter()
     .enumerate()
@@ -1456,16 +1461,24 @@ fn allow_row_actions_mission_control_never_matches_grant_nothing() {
         skipped(&read, "allow actions Mission Control never matches"),
         5
     );
-    assert_eq!(skipped(&read, "allows granting no action"), 4);
+    assert_eq!(skipped(&read, "allows granting no action"), 5);
     let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     let bob = "bob@example.com";
     decides(
         &tables,
         [
-            (bob, "create", Objects::new().config(DEV_NODE), false),
+            // `!read,!delete,!update` grants Mission Control's other actions.
+            (bob, "create", Objects::new().config(DEV_NODE), true),
             (bob, "update", Objects::new().config(DEV_NODE), false),
             (bob, "read", Objects::new().config(DEV_NODE), false),
+            // `DELETE` is `delete` (matched case-insensitively).
             (bob, "delete", Objects::new().config(DEV_NODE), true),
+            (
+                bob,
+                "invoke:logs:list",
+                Objects::new().config(DEV_NODE),
+                false,
+            ),
         ],
     );
 }
