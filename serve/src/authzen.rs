@@ -47,8 +47,39 @@ fn decide(
     tables: &Tables,
     defaults: &Evaluation,
     item: &Evaluation,
-    mut problems: Problems,
+    problems: Problems,
 ) -> Result<Value, ApiError> {
+    let decided = decided(app, tables, defaults, item, problems)?;
+    decided.count(app);
+    Ok(decided.answer)
+}
+
+/// One decision: the answer, whether it allows, and its decision-log line (made only
+/// when the log is on). Counted and logged by [`Decided::count`], once per item asked.
+struct Decided {
+    answer: Value,
+    allowed: bool,
+    log: Option<Value>,
+}
+
+impl Decided {
+    /// Counts the decision in the metrics and writes its log line.
+    fn count(&self, app: &App) {
+        app.metrics.decision(self.allowed);
+        if let Some(line) = &self.log {
+            app.log_decision(|| line.clone());
+        }
+    }
+}
+
+/// Decides `item` (with `defaults` filling what it leaves out) without counting it.
+fn decided(
+    app: &App,
+    tables: &Tables,
+    defaults: &Evaluation,
+    item: &Evaluation,
+    mut problems: Problems,
+) -> Result<Decided, ApiError> {
     let decidable = decidable(defaults, item, &mut problems);
     let decidable = problems.into_result(decidable)?;
     let request = &decidable.request;
@@ -59,18 +90,24 @@ fn decide(
         tables.is_authorized(request)?
     };
     let allowed = response.is_allowed();
-    app.metrics.decision(allowed);
+    let mut log = None;
     app.log_decision(|| {
-        json!({
+        let line = json!({
             "revision": tables.revision(),
             "subject": request.subject(),
             "action": request.action(),
             "resources": describe(tables, request.target()),
             "effect": response.effect().word(),
             "reason": response.reason().code(),
-        })
+        });
+        log = Some(line.clone());
+        line
     });
-    Ok(json!({"decision": allowed, "context": answer_context(&response, tables.revision())}))
+    Ok(Decided {
+        answer: json!({"decision": allowed, "context": answer_context(&response, tables.revision())}),
+        allowed,
+        log,
+    })
 }
 
 /// `POST /access/v1/evaluation`.
@@ -182,16 +219,38 @@ pub fn evaluations(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, Ap
     }
     let evaluations_at = at.member("evaluations");
     let mut out = Vec::with_capacity(items.len());
+    // An item that adds nothing (`{}`) asks the top-level request itself: decided once
+    // per batch, then counted and logged for every such item, so a large top-level
+    // object costs its size once, not once per item.
+    let mut top_level: Option<Decided> = None;
     for (i, item) in items.into_iter().enumerate() {
         if cancel.is_cancelled() {
             return Err(Cancel::gone());
         }
-        let mut problems = Problems::new();
-        let item_at = evaluations_at.index(i);
-        let mut item = Evaluation::read(item, item_at, &mut problems);
-        app.resolve_evaluation(&tables, &mut item);
-        let answer = decide(app, &tables, &defaults, &item, problems)
-            .unwrap_or_else(|e| item_error(app, &e));
+        let adds_nothing = item.as_object().is_some_and(serde_json::Map::is_empty);
+        let answer = match top_level.as_ref().filter(|_| adds_nothing) {
+            Some(decided) => {
+                decided.count(app);
+                decided.answer.clone()
+            }
+            None => {
+                let mut problems = Problems::new();
+                let item_at = evaluations_at.index(i);
+                let mut item = Evaluation::read(item, item_at, &mut problems);
+                app.resolve_evaluation(&tables, &mut item);
+                match decided(app, &tables, &defaults, &item, problems) {
+                    Ok(decided) => {
+                        decided.count(app);
+                        let answer = decided.answer.clone();
+                        if adds_nothing {
+                            top_level = Some(decided);
+                        }
+                        answer
+                    }
+                    Err(e) => item_error(app, &e),
+                }
+            }
+        };
         let decision = answer.get("decision").and_then(Value::as_bool) == Some(true);
         out.push(answer);
         match semantic {
