@@ -304,6 +304,20 @@ impl PermissionRow {
     /// The subject as a document writes it, and the column it was read from: `subject`
     /// when not empty, else the deprecated id columns (as upstream's loader does).
     fn subject(&self, names: &Names) -> Result<(&'static str, String, &'static str), LeftOut> {
+        // Mission Control's rule takes `subject` whenever it is not empty, blank or not
+        // (`Principal()`): an allow whose subject is blank grants no one, whatever the
+        // deprecated id columns say.
+        if !self.deny.unwrap_or(false)
+            && self
+                .subject
+                .as_deref()
+                .is_some_and(|s| !s.is_empty() && s.trim().is_empty())
+        {
+            return Err(left_out(
+                SUBJECT_RESPELLED,
+                "the subject is blank; Mission Control's rule takes it as written (not the deprecated id columns), so the allow grants no one",
+            ));
+        }
         let (kind, value, column) = if let Some(subject) = non_empty(&self.subject) {
             let kind = self.subject_type.as_deref().unwrap_or("group");
             (kind.to_string(), subject.to_string(), "subject")
@@ -513,8 +527,12 @@ fn leave_out_rows_of_memberless_groups(
         p.file.row.as_ref()?;
         let group = p.value.spec.subject.value.group.as_ref()?;
         let name = group.value.as_str();
-        (rampart_compiler::roles::role_up_to_case(name.trim()).is_none() && !defined.contains(name))
-            .then(|| name.to_string())
+        // A uuid is someone's id to Mission Control's rule (a person reaches their own):
+        // never "no one's", so such a row stays an error.
+        (rampart_compiler::roles::role_up_to_case(name.trim()).is_none()
+            && uuid_key(name).is_none()
+            && !defined.contains(name))
+        .then(|| name.to_string())
     };
     let candidates: Vec<String> = documents
         .permissions

@@ -1200,6 +1200,11 @@ fn an_allow_row_naming_its_subject_in_another_spelling_grants_no_one() {
     rows.push(format!(
         "('00000000-0000-0000-0000-0000000008ef', 'UI', 'person', 'alice@example.com', 'read', '{PROD_POD}', true)"
     ));
+    // A blank subject beside the deprecated `person_id` (adversary 65 case03): Mission
+    // Control's rule takes the blank text.
+    mc.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, person_id, action, config_id, deny) VALUES\n  ('00000000-0000-0000-0000-0000000008eb', 'UI', 'person', ' ', '{BOB}', 'playbook:run', '{DEV_NODE}', false);"
+    ));
     // Denies whose `subject_type` Rampart does not model, naming a person's id or a role:
     // Mission Control's rule is the text, whatever the type says (case05).
     rows.push(format!(
@@ -1213,7 +1218,7 @@ fn an_allow_row_naming_its_subject_in_another_spelling_grants_no_one() {
         rows.join(",\n  ")
     ));
     let (read, _) = world(&mc, &[]);
-    assert_eq!(skipped(&read, "permissions whose subject is written"), 5);
+    assert_eq!(skipped(&read, "permissions whose subject is written"), 6);
     let tables = compile(read).unwrap_or_else(|d| panic!("{}", render_all(&d)));
     let (alice, bob) = ("alice@example.com", "bob@example.com");
     decides(
@@ -1223,6 +1228,7 @@ fn an_allow_row_naming_its_subject_in_another_spelling_grants_no_one() {
             (bob, "update", Objects::new().config(DEV_NODE), false),
             (bob, "delete", Objects::new().config(DEV_NODE), false),
             (bob, "create", Objects::new().config(DEV_NODE), false),
+            (bob, "playbook:run", Objects::new().config(DEV_NODE), false),
             // Alice, an editor, reads every config; the deny naming her email still
             // applies to her.
             (
@@ -1333,6 +1339,16 @@ INSERT INTO permissions (id, source, subject_type, subject, action, config_id, d
                 true,
             ),
         ],
+    );
+    // A group row naming a person's uuid is that person to Mission Control's rule (adversary
+    // 65 case02): never "no one's", so a deny so written still refuses the compile.
+    mc.sql(&format!(
+        "INSERT INTO permissions (id, source, subject_type, subject, action, config_id, deny) VALUES ('00000000-0000-0000-0000-0000000008d8', 'UI', 'group', '{ALICE}', 'read', '{DEV_NODE}', true);"
+    ));
+    let (read, _) = world(&mc, &[]);
+    assert!(
+        compile(read).is_err(),
+        "a deny on a person's uuid typed as a group was dropped"
     );
 }
 
