@@ -802,10 +802,15 @@ fn decision_logs_record_each_decision_without_secrets() {
     for _ in 0..3 {
         assert_eq!(sidecar.post("/access/v1/evaluation", &body).0, 200);
     }
+    // Items that add nothing to the top-level request are decided once, and each is
+    // still a decision of its own in the log.
+    let mut batch = body.clone();
+    batch["evaluations"] = json!([{}, {}, {}]);
+    assert_eq!(sidecar.post("/access/v1/evaluations", &batch).0, 200);
     let deadline = Instant::now() + Duration::from_secs(10);
     let lines = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.lines().count() >= 3 || Instant::now() > deadline {
+        if text.lines().count() >= 6 || Instant::now() > deadline {
             break text;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -814,12 +819,12 @@ fn decision_logs_record_each_decision_without_secrets() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(entries.len(), 3);
+    assert_eq!(entries.len(), 6);
     let ids: std::collections::BTreeSet<&str> = entries
         .iter()
         .map(|e| e["decision_id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids.len(), 3, "decision ids are unique");
+    assert_eq!(ids.len(), 6, "decision ids are unique");
     for e in &entries {
         for field in [
             "time",

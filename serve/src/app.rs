@@ -82,6 +82,11 @@ impl App {
         );
     }
 
+    /// Whether decisions are logged (a log line is worth making ahead of time).
+    pub fn logs_decisions(&self) -> bool {
+        self.decision_log.is_some()
+    }
+
     /// Logs a decision when decision logs are on (`entry` is called only for a decision
     /// the sampler keeps).
     pub fn log_decision(&self, entry: impl FnOnce() -> Value) {

@@ -49,13 +49,14 @@ fn decide(
     item: &Evaluation,
     problems: Problems,
 ) -> Result<Value, ApiError> {
-    let decided = decided(app, tables, defaults, item, problems)?;
+    let decided = decided(app, tables, defaults, item, problems, false)?;
     decided.count(app);
     Ok(decided.answer)
 }
 
-/// One decision: the answer, whether it allows, and its decision-log line (made only
-/// when the log is on). Counted and logged by [`Decided::count`], once per item asked.
+/// One decision: the answer, whether it allows, and its decision-log line when kept
+/// for repeating (else it was logged when decided). Counted, and its kept line logged,
+/// by [`Decided::count`], once per item asked.
 struct Decided {
     answer: Value,
     allowed: bool,
@@ -72,13 +73,16 @@ impl Decided {
     }
 }
 
-/// Decides `item` (with `defaults` filling what it leaves out) without counting it.
+/// Decides `item` (with `defaults` filling what it leaves out) without counting it. Its
+/// log line is logged now (made only if the sampler keeps it), or, with `keep_line`,
+/// made when logs are on and kept for [`Decided::count`] to log each time it is asked.
 fn decided(
     app: &App,
     tables: &Tables,
     defaults: &Evaluation,
     item: &Evaluation,
     mut problems: Problems,
+    keep_line: bool,
 ) -> Result<Decided, ApiError> {
     let decidable = decidable(defaults, item, &mut problems);
     let decidable = problems.into_result(decidable)?;
@@ -90,19 +94,22 @@ fn decided(
         tables.is_authorized(request)?
     };
     let allowed = response.is_allowed();
-    let mut log = None;
-    app.log_decision(|| {
-        let line = json!({
+    let line = || {
+        json!({
             "revision": tables.revision(),
             "subject": request.subject(),
             "action": request.action(),
             "resources": describe(tables, request.target()),
             "effect": response.effect().word(),
             "reason": response.reason().code(),
-        });
-        log = Some(line.clone());
-        line
-    });
+        })
+    };
+    let log = if keep_line {
+        app.logs_decisions().then(line)
+    } else {
+        app.log_decision(line);
+        None
+    };
     Ok(Decided {
         answer: json!({"decision": allowed, "context": answer_context(&response, tables.revision())}),
         allowed,
@@ -238,7 +245,7 @@ pub fn evaluations(app: &App, body: Value, cancel: &Cancel) -> Result<Answer, Ap
                 let item_at = evaluations_at.index(i);
                 let mut item = Evaluation::read(item, item_at, &mut problems);
                 app.resolve_evaluation(&tables, &mut item);
-                match decided(app, &tables, &defaults, &item, problems) {
+                match decided(app, &tables, &defaults, &item, problems, adds_nothing) {
                     Ok(decided) => {
                         decided.count(app);
                         let answer = decided.answer.clone();
