@@ -924,6 +924,27 @@ fn who_can_on_a_playbook_lists_a_subject_whose_grant_requires_only_a_config() {
         "{}",
         stderr(&out)
     );
+    // The configs Ann may run the playbook on: the catalogued one, and what admits the
+    // configs not catalogued yet (before, a listing with a second object said nothing
+    // of them).
+    let out = run(&[
+        "list",
+        "-t",
+        &t,
+        "--as",
+        "ann@example.com",
+        "--action",
+        "playbook:run",
+        "--category",
+        "configs",
+        "--playbook",
+        "ops/restart",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "c-dev\n# configs not in the catalog are allowed when they match: tagSelector: env=dev\n"
+    );
 }
 
 #[test]

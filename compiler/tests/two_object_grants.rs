@@ -182,3 +182,75 @@ fn who_can_on_one_object_lists_every_subject_a_two_object_grant_allows() {
         "pairs allowed only together, the second also alone: {seen:?}"
     );
 }
+
+/// What a listing together with a known object says of the objects the catalog does not
+/// hold ([`Tables::list_with`]'s residual), against the reference on new objects: when a
+/// new object of the category is allowed together with the known one, the residual
+/// admits something and does not deny everything; when it admits every object and names
+/// no deny, every new object is allowed together with the known one. Before, the
+/// residual of a listing with a second object was always empty, so `list --playbook X`
+/// said nothing of the configs not yet catalogued that the subject may run X on.
+#[test]
+fn a_listing_with_a_known_object_states_what_admits_objects_the_catalog_does_not_hold() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = (
+        world(),
+        fresh_objects(0, 2),
+        fresh_objects(1, 3),
+        fresh_objects(2, 2),
+        fresh_objects(3, 2),
+    );
+    let (mut new_allowed, mut admitting) = (0usize, 0usize);
+    for _ in 0..40 {
+        let (w, f0, f1, f2, f3) = strategy.new_tree(&mut runner).expect("world").current();
+        let fresh = [f0, f1, f2, f3];
+        let tables: Tables = compile_tables(&w);
+        for action in ACTIONS {
+            let action_id = tables.action(action).expect("action");
+            for principal in w.principals() {
+                let subject = w.subject_name(&principal);
+                let principal_id = tables.principal(&subject).expect("principal");
+                for (b, with) in Category::ALL.into_iter().enumerate() {
+                    for bi in 0..w.objects[b].len().min(2) {
+                        let fixed = tables
+                            .object(with, &w.object_key(b, bi))
+                            .expect("object");
+                        for (a, category) in Category::ALL.into_iter().enumerate() {
+                            if a == b {
+                                continue;
+                            }
+                            let listing = tables
+                                .list_with(principal_id, action_id, category, fixed)
+                                .expect("list with");
+                            let r = listing.residual();
+                            let admits = (r.allow_all || !r.allow.is_empty()) && !r.deny_all;
+                            admitting += usize::from(admits);
+                            for o in &fresh[a] {
+                                let mut objects: [Option<Object>; 4] = Default::default();
+                                objects[a] = Some(o.clone());
+                                objects[b] = Some(w.objects[b][bi].clone());
+                                let allowed =
+                                    w.decide(&principal, action, &Target::Objects(objects));
+                                new_allowed += usize::from(allowed);
+                                assert!(
+                                    !allowed || admits,
+                                    "{subject} may {action} a new {category:?} {o:?} with {}, and the listing's residual admits none: {r:?}",
+                                    w.object_key(b, bi)
+                                );
+                                if r.allow_all && r.deny.is_empty() && !r.deny_all {
+                                    assert!(
+                                        allowed,
+                                        "{subject} {action}: the residual {r:?} admits every {category:?}, and {o:?} with {} is denied",
+                                        w.object_key(b, bi)
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(new_allowed >= 20, "new objects allowed with a known one: {new_allowed}");
+    assert!(admitting >= 20, "residuals admitting something: {admitting}");
+}

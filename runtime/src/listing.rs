@@ -268,7 +268,9 @@ impl<'t> Lister<'t> {
     }
 
     /// The known objects of `category` that `principal` may do `action` on together with
-    /// `with` (of another category): "on which configs may john run playbook X".
+    /// `with` (of another category): "on which configs may john run playbook X"; and the
+    /// residual, what admits objects of `category` the catalog does not hold together with
+    /// `with`.
     pub(crate) fn list_with(
         &self,
         principal: PrincipalId,
@@ -285,9 +287,8 @@ impl<'t> Lister<'t> {
         })?;
         let k = self.classes(category);
         let d = self.decisions;
-        let table = d
-            .row(principal.index, action.index)
-            .and_then(|row| d.pair_table(row, shape));
+        let row = d.row(principal.index, action.index);
+        let table = row.and_then(|row| d.pair_table(row, shape));
         let mut allowed = DenseSet::empty(k);
         if let Some(table) = table {
             let fixed = d.class_of(with);
@@ -305,7 +306,11 @@ impl<'t> Lister<'t> {
         Ok(Listing {
             category,
             objects: self.objects_of(category, &allowed),
-            residual: Residual::default(),
+            // What admits an object the catalog does not hold together with `with`: the
+            // rules that need nothing beyond the two categories and hold `with`.
+            residual: row.map_or_else(Residual::default, |row| {
+                self.residual(row, category, Some(with))
+            }),
             tag: self.tables.tag,
         })
     }

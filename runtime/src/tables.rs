@@ -523,7 +523,9 @@ impl Tables {
     }
 
     /// The known objects of `category` that `principal` may do `action` on together with
-    /// `with` (of another category): "on which configs may john run playbook X".
+    /// `with` (of another category): "on which configs may john run playbook X"; its
+    /// [`Listing::residual`] says what admits the objects of `category` the catalog does
+    /// not hold yet, together with `with`.
     pub fn list_with(
         &self,
         principal: PrincipalId,
