@@ -948,6 +948,55 @@ fn who_can_on_a_playbook_lists_a_subject_whose_grant_requires_only_a_config() {
 }
 
 #[test]
+fn who_can_on_a_playbook_lists_a_subject_whose_grant_names_three_categories() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let catalog = write(
+        &dir,
+        "catalog.yaml",
+        "people:\n  - {id: u1, name: Ann, email: ann@example.com}\nplaybooks:\n  - {id: pb1, namespace: ops, name: restart}\nconfigs:\n  - {id: c-dev, name: dev-db, namespace: dev, tags: {env: dev}}\ncomponents:\n  - {id: k-web, name: web, namespace: dev}\n",
+    );
+    let policy = write(
+        &dir,
+        "policy.yaml",
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: ann-runs-with-both, namespace: default}\nspec:\n  subject: {person: ann@example.com}\n  actions: [playbook:run]\n  object:\n    playbooks: [{name: restart}]\n    configs: [{tagSelector: env=dev}]\n    components: [{namespace: dev}]\n",
+    );
+    let t = dir.path().join("t.rampart").display().to_string();
+    let out = run(&["compile", &policy, "--catalog", &catalog, "-o", &t]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let who_can = |format: &str| {
+        run(&[
+            "who-can",
+            "-t",
+            &t,
+            "--action",
+            "playbook:run",
+            "--playbook",
+            "ops/restart",
+            "--format",
+            format,
+        ])
+    };
+    let out = who_can("text");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "# ann@example.com only together with a config matching: tagSelector: env=dev; and a component matching: namespace: dev\n"
+    );
+    let out = who_can("json");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(
+        answer["conditional"],
+        serde_json::json!([{
+            "subject": "ann@example.com",
+            "with": "config", "allow_all": false, "allow": ["tagSelector: env=dev"], "deny_all": false, "deny": [],
+            "and": [{"with": "component", "allow_all": false, "allow": ["namespace: dev"], "deny_all": false, "deny": []}],
+        }]),
+        "{answer}"
+    );
+}
+
+#[test]
 fn a_deny_that_protects_nothing_is_an_error_with_the_nearest_value() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let tables = dir.path().join("t.rampart").display().to_string();

@@ -74,6 +74,9 @@ fn check_world(w: &World, fresh: &[Vec<Object>; 4], seen: &mut Seen) -> Result<(
                         .paired_categories(c.principal, action_id, category)
                         .expect("paired");
                     prop_assert!(paired.contains(&c.with), "{c:?}: {paired:?}");
+                    for (with, _) in &c.and {
+                        prop_assert!(paired.contains(with), "{c:?}: {paired:?}");
+                    }
                 }
                 for principal in w.principals() {
                     let subject = w.subject_name(&principal);
@@ -82,9 +85,9 @@ fn check_world(w: &World, fresh: &[Vec<Object>; 4], seen: &mut Seen) -> Result<(
                         if b == a {
                             continue;
                         }
-                        let listed = together
-                            .iter()
-                            .find(|c| c.principal == principal_id && c.with == with);
+                        let listed = together.iter().find(|c| {
+                            c.principal == principal_id && c.with == with && c.and.is_empty()
+                        });
                         let pair_allowed = |o: &Object| {
                             let mut objects: [Option<Object>; 4] = Default::default();
                             objects[a] = Some(w.objects[a][oi].clone());
@@ -212,9 +215,7 @@ fn a_listing_with_a_known_object_states_what_admits_objects_the_catalog_does_not
                 let principal_id = tables.principal(&subject).expect("principal");
                 for (b, with) in Category::ALL.into_iter().enumerate() {
                     for bi in 0..w.objects[b].len().min(2) {
-                        let fixed = tables
-                            .object(with, &w.object_key(b, bi))
-                            .expect("object");
+                        let fixed = tables.object(with, &w.object_key(b, bi)).expect("object");
                         for (a, category) in Category::ALL.into_iter().enumerate() {
                             if a == b {
                                 continue;
@@ -251,6 +252,116 @@ fn a_listing_with_a_known_object_states_what_admits_objects_the_catalog_does_not
             }
         }
     }
-    assert!(new_allowed >= 20, "new objects allowed with a known one: {new_allowed}");
-    assert!(admitting >= 20, "residuals admitting something: {admitting}");
+    assert!(
+        new_allowed >= 20,
+        "new objects allowed with a known one: {new_allowed}"
+    );
+    assert!(
+        admitting >= 20,
+        "residuals admitting something: {admitting}"
+    );
+}
+
+/// Grants naming three or four categories (`playbook:run` on a playbook with configs and
+/// components) seen from one object, against the reference: whoever is allowed on an
+/// object together with objects of two or three other categories, and not on it alone
+/// nor together with any one of them, is listed by [`Tables::who_can_together`] with an
+/// entry whose categories are among the request's; every such entry names distinct
+/// categories other than the object's, each condition admitting something. Before,
+/// these subjects were left out of `who-can` on the object ("grants naming three
+/// categories are not listed").
+#[test]
+fn who_can_on_one_object_lists_subjects_a_grant_of_three_or_four_categories_allows() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = world();
+    let mut listed_with_more = 0usize;
+    for _ in 0..60 {
+        let w = strategy.new_tree(&mut runner).expect("world").current();
+        let tables: Tables = compile_tables(&w);
+        for action in ACTIONS {
+            let action_id = tables.action(action).expect("action");
+            for (a, category) in Category::ALL.into_iter().enumerate() {
+                for oi in 0..w.objects[a].len().min(2) {
+                    let object = tables
+                        .object(category, &w.object_key(a, oi))
+                        .expect("object");
+                    let together = tables
+                        .who_can_together(action_id, object)
+                        .expect("who can together");
+                    for c in together.iter().filter(|c| !c.and.is_empty()) {
+                        listed_with_more += 1;
+                        let mut seen = vec![c.with];
+                        for (with, condition) in &c.and {
+                            assert!(
+                                (condition.allow_all || !condition.allow.is_empty())
+                                    && !condition.deny_all,
+                                "{c:?}"
+                            );
+                            assert!(!seen.contains(with), "{c:?}");
+                            seen.push(*with);
+                        }
+                        assert!(!seen.contains(&category), "{c:?}");
+                    }
+                    for principal in w.principals() {
+                        let subject = w.subject_name(&principal);
+                        let principal_id = tables.principal(&subject).expect("principal");
+                        // Every request naming the object and one known object (of the
+                        // first two) of each category of a set of two or three others.
+                        for mask in 1u8..16 {
+                            let others: Vec<usize> =
+                                (0..4).filter(|b| *b != a && mask >> b & 1 == 1).collect();
+                            if mask >> a & 1 == 1 || others.len() < 2 {
+                                continue;
+                            }
+                            let mut picks = vec![Vec::new()];
+                            for &b in &others {
+                                picks = picks
+                                    .into_iter()
+                                    .flat_map(|p: Vec<(usize, usize)>| {
+                                        (0..w.objects[b].len().min(2)).map(move |bi| {
+                                            let mut p = p.clone();
+                                            p.push((b, bi));
+                                            p
+                                        })
+                                    })
+                                    .collect();
+                            }
+                            for pick in picks.iter().filter(|p| p.len() == others.len()) {
+                                let decide = |with: &[(usize, usize)]| {
+                                    let mut objects: [Option<Object>; 4] = Default::default();
+                                    objects[a] = Some(w.objects[a][oi].clone());
+                                    for &(b, bi) in with {
+                                        objects[b] = Some(w.objects[b][bi].clone());
+                                    }
+                                    w.decide(&principal, action, &Target::Objects(objects))
+                                };
+                                if !decide(pick)
+                                    || decide(&[])
+                                    || pick.iter().any(|one| decide(&[*one]))
+                                {
+                                    continue;
+                                }
+                                let listed = together.iter().any(|c| {
+                                    c.principal == principal_id
+                                        && std::iter::once(c.with)
+                                            .chain(c.and.iter().map(|(w, _)| *w))
+                                            .all(|w| others.contains(&w.index()))
+                                });
+                                assert!(
+                                    listed,
+                                    "{subject} may {action} {} together with {:?}, not alone nor with one of them, and who_can_together leaves it out: {together:?}",
+                                    w.object_key(a, oi),
+                                    pick.iter().map(|(b, bi)| w.object_key(*b, *bi)).collect::<Vec<_>>()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        listed_with_more >= 10,
+        "entries of grants naming three or four categories: {listed_with_more}"
+    );
 }

@@ -54,7 +54,7 @@ pub fn principal_names(tables: &Tables, principals: &[PrincipalId]) -> Vec<Strin
 }
 
 /// Who may act: `{subjects, conditional: [{subject, with, allow_all, allow, deny_all,
-/// deny}]}`. `subjects` are allowed on the target as asked; each `conditional` entry is a
+/// deny, and?}]}`. `subjects` are allowed on the target as asked; each `conditional` entry is a
 /// subject allowed only together with an object of the category `with` that the
 /// condition admits ([`Tables::who_can_conditional`]).
 pub fn who_can_json(
@@ -81,16 +81,36 @@ pub fn conditional_json(tables: &Tables, c: &Conditional) -> Option<Value> {
 }
 
 /// The condition of a conditional entry: `{with, allow_all, allow, deny_all, deny}`, what
-/// the second object (of the category `with`) must be.
+/// the second object (of the category `with`) must be; for a grant naming more than two
+/// categories, `and: [{with, allow_all, allow, deny_all, deny}, ...]` adds each further
+/// object the request needs (absent for a two-object grant).
 pub fn condition_json(c: &Conditional) -> Value {
+    let mut entry = one_condition_json(c.with, &c.condition);
+    if !c.and.is_empty() {
+        if let Some(map) = entry.as_object_mut() {
+            map.insert(
+                "and".into(),
+                c.and
+                    .iter()
+                    .map(|(with, condition)| one_condition_json(*with, condition))
+                    .collect(),
+            );
+        }
+    }
+    entry
+}
+
+/// `{with, allow_all, allow, deny_all, deny}`: what an object of the category `with` must
+/// be.
+fn one_condition_json(with: Category, condition: &Residual) -> Value {
     let Residual {
         allow_all,
         allow,
         deny_all,
         deny,
-    } = &c.condition;
+    } = condition;
     json!({
-        "with": c.with.name(),
+        "with": with.name(),
         "allow_all": allow_all,
         "allow": allow,
         "deny_all": deny_all,

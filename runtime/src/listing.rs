@@ -106,24 +106,43 @@ pub struct Conditional {
     /// What the second object must be: the selectors of the rules that admit it (any
     /// object of the category with `allow_all`), and of the deny rules that forbid it.
     pub condition: Residual,
+    /// For a grant naming more than two categories (`playbook:run` on a playbook with
+    /// configs and components), the further objects the request needs besides the one of
+    /// `with`, each category with its condition, in category order; empty for a
+    /// two-object grant. The conditions are stated per category: the rules behind them
+    /// need every one of these objects at once.
+    pub and: Vec<(Category, Residual)>,
 }
 
 impl Conditional {
     /// The condition in words, as `rampart who-can` and `rampart test` print it: `any
     /// config`, or `a config matching: tags.env=dev | ...`, then `; and none of: ...`
     /// for the deny rules' selectors.
+    ///
+    /// A grant naming more than two categories adds each further object's condition
+    /// after `; and `: `a config matching: ...; and a component matching: ...`.
     pub fn condition_text(&self) -> String {
-        let r = &self.condition;
-        let mut text = if r.allow_all {
-            format!("any {}", self.with)
-        } else {
-            format!("a {} matching: {}", self.with, r.allow.join(" | "))
-        };
-        if !r.deny.is_empty() {
-            text.push_str(&format!("; and none of: {}", r.deny.join(" | ")));
+        let mut text = one_condition_text(self.with, &self.condition);
+        for (with, condition) in &self.and {
+            text.push_str("; and ");
+            text.push_str(&one_condition_text(*with, condition));
         }
         text
     }
+}
+
+/// One object's condition in words: `any config`, or `a config matching: ...`, then `;
+/// and none of: ...` for the deny rules' selectors.
+fn one_condition_text(with: Category, r: &Residual) -> String {
+    let mut text = if r.allow_all {
+        format!("any {with}")
+    } else {
+        format!("a {with} matching: {}", r.allow.join(" | "))
+    };
+    if !r.deny.is_empty() {
+        text.push_str(&format!("; and none of: {}", r.deny.join(" | ")));
+    }
+    text
 }
 
 /// What a principal may do with one action.
@@ -198,10 +217,23 @@ impl<'t> Lister<'t> {
         with: Option<ObjectId>,
     ) -> bool {
         let present = category.bit() | with.map_or(0, |w| w.category.bit());
+        self.applies_among(rule, present, with)
+    }
+
+    /// Whether `rule` can decide a request naming an object of each category of
+    /// `present` (bits of [`Category::bit`]), `fixed` (when given) one of them: it
+    /// applies to objects, requires no category beyond `present`, and `fixed` is in its
+    /// set.
+    fn applies_among(
+        &self,
+        rule: &crate::schema::RuleData,
+        present: u8,
+        fixed: Option<ObjectId>,
+    ) -> bool {
         if !rule.objects || rule.required & !present != 0 {
             return false;
         }
-        with.is_none_or(|w| {
+        fixed.is_none_or(|w| {
             self.decisions
                 .store()
                 .contains(*w.category.of(&rule.sets), self.decisions.class_of(w))
@@ -211,9 +243,23 @@ impl<'t> Lister<'t> {
     /// The residual of `category` in one-object requests (`with` none), or in
     /// two-object requests together with the known object `with`.
     fn residual(&self, row: &RowData, category: Category, with: Option<ObjectId>) -> Residual {
+        let present = category.bit() | with.map_or(0, |w| w.category.bit());
+        self.residual_among(row, category, present, with)
+    }
+
+    /// The residual of `category` in requests naming an object of each category of
+    /// `present`, `fixed` (when given) one of them: what an object of `category` must
+    /// be, by the rules that can decide such a request.
+    fn residual_among(
+        &self,
+        row: &RowData,
+        category: Category,
+        present: u8,
+        fixed: Option<ObjectId>,
+    ) -> Residual {
         let mut residual = Residual::default();
         for (_, rule) in self.decisions.row_rules(row) {
-            if !self.applies(rule, category, with) {
+            if !self.applies_among(rule, present, fixed) {
                 continue;
             }
             let set = *category.of(&rule.sets);
@@ -407,7 +453,7 @@ impl<'t> Lister<'t> {
         }
         let alone = IdTarget::Objects(crate::request::ObjectIds::one(object));
         let classes = self.decisions.principal_classes();
-        let mut verdict: Vec<Option<Vec<(Category, Residual)>>> = vec![None; classes];
+        let mut verdict: Vec<Option<Vec<Condition>>> = vec![None; classes];
         let mut out = Vec::new();
         for principal in self.tables.principals() {
             let Some(class) = self
@@ -427,11 +473,16 @@ impl<'t> Lister<'t> {
                     v
                 }
             };
-            out.extend(conditions.into_iter().map(|(with, condition)| Conditional {
-                principal,
-                with,
-                condition,
-            }));
+            out.extend(
+                conditions
+                    .into_iter()
+                    .map(|(with, condition, and)| Conditional {
+                        principal,
+                        with,
+                        condition,
+                        and,
+                    }),
+            );
         }
         Ok(out)
     }
@@ -452,23 +503,26 @@ impl<'t> Lister<'t> {
         Ok(self
             .conditions(principal, action, object, &alone)?
             .into_iter()
-            .map(|(with, condition)| Conditional {
+            .map(|(with, condition, and)| Conditional {
                 principal,
                 with,
                 condition,
+                and,
             })
             .collect())
     }
 
     /// For one principal not allowed `action` on `object` alone: each other category a
-    /// grant names together with the object's, and what an object of it must meet.
+    /// grant names together with the object's, and what an object of it must meet; and
+    /// each set of two or three other categories a grant needs all of, with the
+    /// condition of each.
     fn conditions(
         &self,
         principal: PrincipalId,
         action: ActionId,
         object: ObjectId,
         alone: &IdTarget,
-    ) -> Result<Vec<(Category, Residual)>, RequestError> {
+    ) -> Result<Vec<Condition>, RequestError> {
         if self.tables.check_ids(principal, action, alone)?.reason() == Reason::Allowed {
             return Ok(Vec::new());
         }
@@ -493,9 +547,35 @@ impl<'t> Lister<'t> {
                 continue;
             }
             let condition = self.residual(row, with, Some(object));
-            let admits = condition.allow_all || !condition.allow.is_empty();
-            if admits && !condition.deny_all {
-                out.push((with, condition));
+            if admits(&condition) {
+                out.push((with, condition, Vec::new()));
+            }
+        }
+        // Grants naming more categories: for each set of two or more other categories
+        // some allow rule needs all of (and nothing beyond them and the object's), with
+        // the object in its set, the condition of each. Listed once per set, so that no
+        // subject a grant of three or four categories allows is left out.
+        let others = Category::ALL.iter().fold(0u8, |m, c| m | c.bit()) & !object.category.bit();
+        for needed in (1..=others).filter(|m| m & !others == 0 && m.count_ones() >= 2) {
+            let present = needed | object.category.bit();
+            let named = self.decisions.row_rules(row).any(|(_, rule)| {
+                !rule.deny
+                    && rule.required & needed == needed
+                    && self.applies_among(rule, present, Some(object))
+            });
+            if !named {
+                continue;
+            }
+            let all: Vec<(Category, Residual)> = Category::ALL
+                .into_iter()
+                .filter(|c| needed & c.bit() != 0)
+                .map(|c| (c, self.residual_among(row, c, present, Some(object))))
+                .collect();
+            if all.iter().all(|(_, r)| admits(r)) {
+                let mut all = all.into_iter();
+                if let Some((with, condition)) = all.next() {
+                    out.push((with, condition, all.collect()));
+                }
             }
         }
         Ok(out)
@@ -504,8 +584,9 @@ impl<'t> Lister<'t> {
     /// The other categories that `principal`'s allow rules of `action` need together
     /// with an object of `category` (two-object grants, such as `playbook:run` on
     /// playbooks and configs, and grants requiring only the other category that leave
-    /// `category` open, such as `playbook:run` on dev configs for any playbook): a filter
-    /// or a listing of `category` alone cannot show what they allow.
+    /// `category` open, such as `playbook:run` on dev configs for any playbook; and those
+    /// of grants naming three or four categories): a filter or a listing of `category`
+    /// alone cannot show what they allow.
     pub(crate) fn paired_categories(
         &self,
         principal: PrincipalId,
@@ -521,11 +602,10 @@ impl<'t> Lister<'t> {
             if !rule.objects || rule.deny || *category.of(&rule.sets) == SetRef::Empty {
                 continue;
             }
-            for with in Category::ALL {
-                if with != category && pairs(rule, category, with) {
-                    mask |= with.bit();
-                }
-            }
+            // Every other category the rule needs: one (a two-object grant) or more
+            // (a grant naming three or four categories, which no listing with one
+            // second object shows either).
+            mask |= rule.required & !category.bit();
         }
         Ok(Category::ALL
             .into_iter()
@@ -598,6 +678,16 @@ impl<'t> Lister<'t> {
         }
         Ok(out)
     }
+}
+
+/// One entry of a conditional listing before its principal is known: the first other
+/// category with its condition, and the further ones of a grant naming more.
+type Condition = (Category, Residual, Vec<(Category, Residual)>);
+
+/// Whether a condition admits some object: a rule admits one, and the denies do not
+/// forbid every one.
+fn admits(condition: &Residual) -> bool {
+    (condition.allow_all || !condition.allow.is_empty()) && !condition.deny_all
 }
 
 /// Whether `rule` can allow an object of `category` only together with an object of

@@ -89,6 +89,20 @@ type Conditional struct {
 	Allow    []string `json:"allow"`
 	DenyAll  bool     `json:"deny_all"`
 	Deny     []string `json:"deny"`
+	// And, for a grant naming three or four categories (`playbook:run` on a playbook
+	// with configs and components), each further object the request needs besides the
+	// one of With, with its condition; empty for a two-object grant.
+	And []Condition `json:"and,omitempty"`
+}
+
+// Condition is what one further object of a Conditional must be: an object of the
+// category With, any (AllowAll) or one matching one of Allow; and none matching Deny.
+type Condition struct {
+	With     string   `json:"with"`
+	AllowAll bool     `json:"allow_all"`
+	Allow    []string `json:"allow"`
+	DenyAll  bool     `json:"deny_all"`
+	Deny     []string `json:"deny"`
 }
 
 // WhoCan is who may do an action on a target: Subjects, allowed on the target as asked;

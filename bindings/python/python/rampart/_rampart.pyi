@@ -96,6 +96,18 @@ class Conditional(TypedDict):
     deny_all: bool
     deny: List[str]
     """Selectors an object must not match."""
+    # ``and`` (a keyword too; ``entry.get("and", [])``): for a grant naming three or four
+    # categories, each further object the request needs besides the one of ``with``, as a
+    # ``Condition``; absent for a two-object grant.
+
+class Condition(TypedDict):
+    """One further object of a ``Conditional`` entry: its category (``entry["with"]``)
+    and what it must be."""
+
+    allow_all: bool
+    allow: List[str]
+    deny_all: bool
+    deny: List[str]
 
 class WhoCan:
     """Who may do an action on a target. Deliberately not a list: ``in``, iteration,
