@@ -39,7 +39,7 @@ use crate::parts::Parts;
 use crate::provenance::Provenance;
 use crate::request::{IdTarget, Request};
 use crate::residual::ResidualRule;
-use crate::response::Response;
+use crate::response::{Reason, Response};
 use crate::schema::TablesData;
 #[cfg(feature = "build")]
 use crate::schema::{CategoryData, PrincipalData};
@@ -435,6 +435,16 @@ impl Tables {
     #[inline]
     pub fn object_from_bits(&self, bits: u64) -> Result<ObjectId, RequestError> {
         self.parts.object_from_bits(bits)
+    }
+
+    /// Decides a one-object request given as id bits ([`PrincipalId::to_bits`],
+    /// [`ActionId::to_bits`], [`ObjectId::to_bits`]): the fast path of the bindings,
+    /// which cross a foreign-function boundary with bits. `None` when any of the three
+    /// does not decode (bits of other tables, of the wrong kind, forged): decode them with
+    /// the `*_from_bits` methods to learn why. Never an answer for another id.
+    #[inline]
+    pub fn decide_object_bits(&self, principal: u64, action: u64, object: u64) -> Option<Reason> {
+        self.parts.decide_object_bits(principal, action, object)
     }
 
     /// Decides a request by resolved ids: the fast path. Errors only for ids that belong

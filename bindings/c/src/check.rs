@@ -4,8 +4,8 @@
 //! described by attributes, explanations).
 
 use rampart_bindings::codes::BindingError;
-use rampart_bindings::parts::{category_number, check_ids, check_json, NamedTarget};
-use rampart_runtime::{Request, Response, Tables};
+use rampart_bindings::parts::{category_number, check_ids_reason, check_json, NamedTarget};
+use rampart_runtime::{Reason, Request, Response, Tables};
 
 use crate::buffer::RampartBuffer;
 use crate::error::RampartError;
@@ -52,10 +52,15 @@ impl RampartDecision {
     };
 
     fn of(response: &Response) -> RampartDecision {
-        use rampart_runtime::Reason;
+        RampartDecision::of_reason(response.reason())
+    }
+
+    /// The decision a reason gives: allowed only for [`Reason::Allowed`].
+    #[inline]
+    fn of_reason(reason: Reason) -> RampartDecision {
         RampartDecision {
-            allowed: u32::from(response.is_allowed()),
-            reason: match response.reason() {
+            allowed: u32::from(reason == Reason::Allowed),
+            reason: match reason {
                 Reason::Allowed => RAMPART_REASON_ALLOWED,
                 Reason::ExplicitDeny => RAMPART_REASON_EXPLICIT_DENY,
                 Reason::NoAllowRule => RAMPART_REASON_NO_ALLOW_RULE,
@@ -260,8 +265,8 @@ pub unsafe extern "C" fn rampart_check_ids(
             required_out(out, "out")?;
             let t = tables_of(tables)?;
             let targets = crate::ffi::ids(targets, targets_len)?;
-            let response = check_ids(t, principal, action, targets)?;
-            store(out, RampartDecision::of(&response));
+            let reason = check_ids_reason(t, principal, action, targets)?;
+            store(out, RampartDecision::of_reason(reason));
             Ok(())
         })
     }
@@ -321,9 +326,11 @@ pub unsafe extern "C" fn rampart_check_ids_batch(
             let t = tables_of(tables)?;
             for ((i, request), slot) in requests.iter().enumerate().zip(decisions.iter_mut()) {
                 let decided = crate::ffi::ids(request.targets.as_ptr(), request.targets_len)
-                    .and_then(|targets| check_ids(t, request.principal, request.action, targets));
+                    .and_then(|targets| {
+                        check_ids_reason(t, request.principal, request.action, targets)
+                    });
                 match decided {
-                    Ok(response) => *slot = RampartDecision::of(&response),
+                    Ok(reason) => *slot = RampartDecision::of_reason(reason),
                     Err(e) => {
                         stopped_at = i;
                         return Err(e.in_batch(i));

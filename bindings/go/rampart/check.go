@@ -228,7 +228,7 @@ func (t *Tables) CheckIDs(principal PrincipalID, action ActionID, targets ...Tar
 	for i, id := range targets {
 		ids[i] = C.uint64_t(id)
 	}
-	checked := C.go_rampart_check_ids(h, C.uint64_t(principal), C.uint64_t(action),
+	checked := C.go_rampart_check_ids(C.uintptr_t(uintptr(unsafe.Pointer(h))), C.uint64_t(principal), C.uint64_t(action),
 		ids[0], ids[1], ids[2], ids[3], C.size_t(len(targets)))
 	runtime.KeepAlive(t)
 	if checked.code != C.RAMPART_OK {

@@ -71,7 +71,7 @@ func TestStream(t *testing.T) {
 		}
 	}
 	only := os.Getenv("RAMPART_STREAM_ONLY")
-	best := func(half string, f func(item) bool) (time.Duration, int) {
+	best := func(half string, f func(*item) bool) (time.Duration, int) {
 		bestPass, allowed := time.Duration(0), 0
 		if only != "" && only != half {
 			return 0, 0
@@ -79,8 +79,9 @@ func TestStream(t *testing.T) {
 		for pass := 0; pass < passes; pass++ {
 			allowed = 0
 			start := time.Now()
-			for _, it := range items {
-				if f(it) {
+			// By index: copying each item into the loop variable would be timed too.
+			for i := range items {
+				if f(&items[i]) {
 					allowed++
 				}
 			}
@@ -90,11 +91,11 @@ func TestStream(t *testing.T) {
 		}
 		return bestPass / time.Duration(len(items)), allowed
 	}
-	ids, allowedIDs := best("ids", func(it item) bool {
+	ids, allowedIDs := best("ids", func(it *item) bool {
 		d, _ := tables.CheckIDs(it.principal, it.action, it.targets...)
 		return d.Allowed
 	})
-	names, allowedNames := best("names", func(it item) bool {
+	names, allowedNames := best("names", func(it *item) bool {
 		d, _ := tables.IsAuthorized(it.request)
 		return d.Allowed
 	})

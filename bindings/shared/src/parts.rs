@@ -8,7 +8,7 @@
 use rampart_runtime::json::request::JsonRequest;
 use rampart_runtime::json::response::response_json;
 use rampart_runtime::{
-    Category, IdBits, IdTarget, ObjectIds, ObjectRef, Objects, Response, Tables, Target,
+    Category, IdBits, IdTarget, ObjectIds, ObjectRef, Objects, Reason, Response, Tables, Target,
 };
 use serde_json::Value;
 
@@ -134,6 +134,23 @@ pub fn check_ids(
     let action = t.action_from_bits(action)?;
     let target = id_target(t, targets)?;
     Ok(t.check_ids(principal, action, &target)?)
+}
+
+/// [`check_ids`]'s reason alone, with the runtime's fast path for the common request
+/// (one object, every id valid) and the general path, with its errors, for the rest.
+#[inline]
+pub fn check_ids_reason(
+    t: &Tables,
+    principal: u64,
+    action: u64,
+    targets: &[u64],
+) -> Result<Reason, BindingError> {
+    if let [object] = targets {
+        if let Some(reason) = t.decide_object_bits(principal, action, *object) {
+            return Ok(reason);
+        }
+    }
+    check_ids(t, principal, action, targets).map(|r| r.reason())
 }
 
 /// A category by its name, singular or plural (`config`, `configs`).
