@@ -849,22 +849,23 @@ fn who_can_on_a_playbook_lists_the_subjects_allowed_only_with_a_config() {
 /// conditional, and `filter --category playbooks` print `FALSE` with no note, although
 /// Ann may run X with a dev config. She is now listed with the condition, and the filter
 /// names the config it needs.
-#[test]
-fn who_can_on_a_playbook_lists_a_subject_whose_grant_requires_only_a_config() {
+/// Tables compiled from one catalog and one policy file (the directory holds them).
+fn compiled_from(catalog: &str, policy: &str) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let catalog = write(
-        &dir,
-        "catalog.yaml",
-        "people:\n  - {id: u1, name: Ann, email: ann@example.com}\nplaybooks:\n  - {id: pb1, namespace: ops, name: restart}\nconfigs:\n  - {id: c-dev, name: dev-db, namespace: dev, tags: {env: dev}}\n  - {id: c-prod, name: prod-db, namespace: prod, tags: {env: prod}}\n",
-    );
-    let policy = write(
-        &dir,
-        "policy.yaml",
-        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: ann-runs-on-dev, namespace: default}\nspec:\n  subject: {person: ann@example.com}\n  actions: [playbook:run]\n  object:\n    configs: [{tagSelector: env=dev}]\n",
-    );
+    let catalog = write(&dir, "catalog.yaml", catalog);
+    let policy = write(&dir, "policy.yaml", policy);
     let t = dir.path().join("t.rampart").display().to_string();
     let out = run(&["compile", &policy, "--catalog", &catalog, "-o", &t]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    (dir, t)
+}
+
+#[test]
+fn who_can_on_a_playbook_lists_a_subject_whose_grant_requires_only_a_config() {
+    let (_dir, t) = compiled_from(
+        "people:\n  - {id: u1, name: Ann, email: ann@example.com}\nplaybooks:\n  - {id: pb1, namespace: ops, name: restart}\nconfigs:\n  - {id: c-dev, name: dev-db, namespace: dev, tags: {env: dev}}\n  - {id: c-prod, name: prod-db, namespace: prod, tags: {env: prod}}\n",
+        "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: ann-runs-on-dev, namespace: default}\nspec:\n  subject: {person: ann@example.com}\n  actions: [playbook:run]\n  object:\n    configs: [{tagSelector: env=dev}]\n",
+    );
     // What the grant allows: the playbook with a dev config, not the playbook alone.
     for (objects, expected) in [
         (&["--playbook", "ops/restart", "--config", "c-dev"][..], 0),
@@ -949,20 +950,10 @@ fn who_can_on_a_playbook_lists_a_subject_whose_grant_requires_only_a_config() {
 
 #[test]
 fn who_can_on_a_playbook_lists_a_subject_whose_grant_names_three_categories() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let catalog = write(
-        &dir,
-        "catalog.yaml",
+    let (_dir, t) = compiled_from(
         "people:\n  - {id: u1, name: Ann, email: ann@example.com}\nplaybooks:\n  - {id: pb1, namespace: ops, name: restart}\nconfigs:\n  - {id: c-dev, name: dev-db, namespace: dev, tags: {env: dev}}\ncomponents:\n  - {id: k-web, name: web, namespace: dev}\n",
-    );
-    let policy = write(
-        &dir,
-        "policy.yaml",
         "apiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {name: ann-runs-with-both, namespace: default}\nspec:\n  subject: {person: ann@example.com}\n  actions: [playbook:run]\n  object:\n    playbooks: [{name: restart}]\n    configs: [{tagSelector: env=dev}]\n    components: [{namespace: dev}]\n",
     );
-    let t = dir.path().join("t.rampart").display().to_string();
-    let out = run(&["compile", &policy, "--catalog", &catalog, "-o", &t]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let who_can = |format: &str| {
         run(&[
             "who-can",

@@ -115,6 +115,16 @@ pub struct Conditional {
 }
 
 impl Conditional {
+    /// `principal`'s entry for one condition of [`Lister::conditions`].
+    fn of(principal: PrincipalId, (with, condition, and): Condition) -> Conditional {
+        Conditional {
+            principal,
+            with,
+            condition,
+            and,
+        }
+    }
+
     /// The condition in words, as `rampart who-can` and `rampart test` print it: `any
     /// config`, or `a config matching: tags.env=dev | ...`, then `; and none of: ...`
     /// for the deny rules' selectors.
@@ -476,12 +486,7 @@ impl<'t> Lister<'t> {
             out.extend(
                 conditions
                     .into_iter()
-                    .map(|(with, condition, and)| Conditional {
-                        principal,
-                        with,
-                        condition,
-                        and,
-                    }),
+                    .map(|c| Conditional::of(principal, c)),
             );
         }
         Ok(out)
@@ -503,12 +508,7 @@ impl<'t> Lister<'t> {
         Ok(self
             .conditions(principal, action, object, &alone)?
             .into_iter()
-            .map(|(with, condition, and)| Conditional {
-                principal,
-                with,
-                condition,
-                and,
-            })
+            .map(|c| Conditional::of(principal, c))
             .collect())
     }
 

@@ -279,20 +279,18 @@ func (c *Client) IsAuthorizedBatch(ctx context.Context, requests []Request) ([]R
 // with configs), and what that object must be: any object of the category (AllowAll),
 // or one matching one of Allow; and none matching Deny.
 type Conditional struct {
-	Subject  string   `json:"subject"`
-	With     string   `json:"with"`
-	AllowAll bool     `json:"allow_all"`
-	Allow    []string `json:"allow"`
-	DenyAll  bool     `json:"deny_all"`
-	Deny     []string `json:"deny"`
+	Subject string `json:"subject"`
+	// The category and condition of the object the grant needs (With, AllowAll,
+	// Allow, DenyAll, Deny).
+	Condition
 	// And, for a grant naming three or four categories (`playbook:run` on a playbook
 	// with configs and components), each further object the request needs besides the
 	// one of With, with its condition; empty for a two-object grant.
 	And []Condition `json:"and,omitempty"`
 }
 
-// Condition is what one further object of a Conditional must be: an object of the
-// category With, any (AllowAll) or one matching one of Allow; and none matching Deny.
+// Condition is what one object of a Conditional must be: an object of the category
+// With, any (AllowAll) or one matching one of Allow; and none matching Deny.
 type Condition struct {
 	With     string   `json:"with"`
 	AllowAll bool     `json:"allow_all"`
