@@ -987,6 +987,93 @@ fn who_can_on_a_playbook_lists_a_subject_whose_grant_names_three_categories() {
     );
 }
 
+/// Denies beside a grant of three categories (adversary findings on the first version):
+/// a deny on configs alone made every component "denied" and dropped f from who-can
+/// although `check` allows f with a prod config and a component; a deny needing a dev
+/// config and a db component together was shown as two independent exclusions, so b's
+/// condition read "a dev config, and none of: dev" although b may run it with a dev
+/// config and a web component. A deny constraining another free object is now left out
+/// of a category's condition (wider, never narrower than the rules).
+#[test]
+fn denies_beside_a_grant_of_three_categories_never_hide_a_subject_or_read_narrower() {
+    let allow = |who: &str, name: &str, configs: &str, components: &str, deny: bool| {
+        format!(
+            "---\napiVersion: mission-control.flanksource.com/v1\nkind: Permission\nmetadata: {{name: {name}, namespace: default}}\nspec:\n  subject: {{person: {who}}}\n  actions: [playbook:run]\n  deny: {deny}\n  object:\n    playbooks: [{{name: \"*\"}}]\n    configs: [{configs}]\n{components}"
+        )
+    };
+    let policy = [
+        allow(
+            "f@x.com",
+            "f-allow",
+            "{name: \"*\"}",
+            "    components: [{name: \"*\"}]\n",
+            false,
+        ),
+        allow("f@x.com", "f-deny", "{tagSelector: env=dev}", "", true),
+        allow(
+            "b@x.com",
+            "b-allow",
+            "{tagSelector: env=dev}",
+            "    components: [{name: \"*\"}]\n",
+            false,
+        ),
+        allow(
+            "b@x.com",
+            "b-deny",
+            "{tagSelector: env=dev}",
+            "    components: [{labelSelector: tier=db}]\n",
+            true,
+        ),
+    ]
+    .concat();
+    let (_dir, t) = compiled_from(
+        "people:\n  - {id: p-b, name: B, email: b@x.com}\n  - {id: p-f, name: F, email: f@x.com}\nplaybooks:\n  - {id: pb-1, namespace: mc, name: echo}\nconfigs:\n  - {id: c-dev, name: dev-0, namespace: default, tags: {env: dev}}\n  - {id: c-prod, name: prod-0, namespace: default, tags: {env: prod}}\ncomponents:\n  - {id: k-web, name: web, namespace: default, labels: {tier: web}}\n  - {id: k-db, name: db, namespace: default, labels: {tier: db}}\n",
+        &policy,
+    );
+    for (who, config, component, expected) in [
+        ("f@x.com", "c-prod", "k-web", 0),
+        ("f@x.com", "c-dev", "k-web", 1),
+        ("b@x.com", "c-dev", "k-web", 0),
+        ("b@x.com", "c-dev", "k-db", 1),
+    ] {
+        let out = run(&[
+            "check",
+            "-t",
+            &t,
+            "--as",
+            who,
+            "--action",
+            "playbook:run",
+            "--playbook",
+            "mc/echo",
+            "--config",
+            config,
+            "--component",
+            component,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(expected),
+            "{who} {config} {component}"
+        );
+    }
+    let out = run(&[
+        "who-can",
+        "-t",
+        &t,
+        "--action",
+        "playbook:run",
+        "--playbook",
+        "mc/echo",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "# b@x.com only together with a config matching: tagSelector: env=dev; and any component\n\
+         # f@x.com only together with any config; and none of: tagSelector: env=dev; and any component\n"
+    );
+}
+
 #[test]
 fn a_deny_that_protects_nothing_is_an_error_with_the_nearest_value() {
     let dir = tempfile::tempdir().expect("temporary directory");

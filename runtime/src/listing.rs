@@ -254,22 +254,35 @@ impl<'t> Lister<'t> {
     /// two-object requests together with the known object `with`.
     fn residual(&self, row: &RowData, category: Category, with: Option<ObjectId>) -> Residual {
         let present = category.bit() | with.map_or(0, |w| w.category.bit());
-        self.residual_among(row, category, present, with)
+        self.residual_among(row, category, present, with, 0)
     }
 
     /// The residual of `category` in requests naming an object of each category of
     /// `present`, `fixed` (when given) one of them: what an object of `category` must
-    /// be, by the rules that can decide such a request.
+    /// be, by the rules that can decide such a request. `free` are the other categories
+    /// of `present` whose objects are not fixed either: a deny rule that constrains one
+    /// of them forbids an object of `category` only together with some of theirs, so it
+    /// is left out of this category's conditions (which then read wider than the rules,
+    /// never narrower: a joint deny is never shown as two independent exclusions, nor
+    /// as "every object is denied").
     fn residual_among(
         &self,
         row: &RowData,
         category: Category,
         present: u8,
         fixed: Option<ObjectId>,
+        free: u8,
     ) -> Residual {
         let mut residual = Residual::default();
         for (_, rule) in self.decisions.row_rules(row) {
             if !self.applies_among(rule, present, fixed) {
+                continue;
+            }
+            let constrains = |d: &Category| {
+                free & d.bit() != 0
+                    && (*d.of(&rule.sets) != SetRef::All || d.of(&rule.predicates).is_some())
+            };
+            if rule.deny && Category::ALL.iter().any(constrains) {
                 continue;
             }
             let set = *category.of(&rule.sets);
@@ -569,7 +582,10 @@ impl<'t> Lister<'t> {
             let all: Vec<(Category, Residual)> = Category::ALL
                 .into_iter()
                 .filter(|c| needed & c.bit() != 0)
-                .map(|c| (c, self.residual_among(row, c, present, Some(object))))
+                .map(|c| {
+                    let free = needed & !c.bit();
+                    (c, self.residual_among(row, c, present, Some(object), free))
+                })
                 .collect();
             if all.iter().all(|(_, r)| admits(r)) {
                 let mut all = all.into_iter();
