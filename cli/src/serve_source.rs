@@ -6,16 +6,21 @@
 //! `until` of an allow in force, after which the tables no longer grant it (an expired
 //! deny stays in force: Mission Control enforces no `until`).
 //!
-//! Every change recompiles the world (applying a change without recompiling is not
-//! done); an object the tables do not know yet is looked up on its first request
-//! ([`crate::serve_lookup`]).
+//! A wake by `team_members` notifications alone is first tried without compiling
+//! ([`Memberships`]: the changed memberships applied to the tables in force, when that
+//! provably gives what a compile would); every other change, and every membership change
+//! the shortcut refuses, recompiles the world. An object the tables do not know yet is
+//! looked up on its first request ([`crate::serve_lookup`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rampart_compiler::catalog::Catalog;
 use rampart_compiler::diagnostic::Diagnostic;
+use rampart_compiler::regroup::Regrouper;
+use rampart_mission_control::memberships::{Applied, Memberships};
 use rampart_mission_control::session::Database;
-use rampart_mission_control::watch::ChangeWatch;
+use rampart_mission_control::watch::{Change, ChangeWatch};
 use rampart_runtime::Tables;
 use rampart_serve::source::{RefusedRow, TableSource, Wake};
 
@@ -36,6 +41,11 @@ pub struct DatabaseSource {
     refused: Option<Vec<RefusedRow>>,
     /// The rows last shown in the log, so that a row is logged once, not every refresh.
     logged: Vec<RefusedRow>,
+    /// The tables in force with what applying membership changes needs (none after a
+    /// failed build).
+    memberships: Option<Memberships>,
+    /// Whether the last wake was `team_members` notifications alone.
+    memberships_changed: bool,
 }
 
 impl DatabaseSource {
@@ -48,6 +58,53 @@ impl DatabaseSource {
             builds: 0,
             refused: None,
             logged: Vec::new(),
+            memberships: None,
+            memberships_changed: false,
+        }
+    }
+
+    /// Applies changed memberships to the tables in force without compiling: the new
+    /// tables, or `None` when a full compile is needed (the log says why).
+    fn apply_memberships(&mut self) -> Option<Tables> {
+        let memberships = self.memberships.as_mut()?;
+        let started = std::time::Instant::now();
+        let applied = self
+            .database
+            .connect()
+            .and_then(|mut connection| memberships.apply(&mut connection));
+        let regrouped = match applied {
+            Ok(Applied::Applied(regrouped)) => regrouped,
+            Ok(Applied::Unchanged) => Default::default(),
+            Ok(Applied::Recompile(why)) => {
+                eprintln!("rampart serve: memberships changed; compiling again: {why}");
+                return None;
+            }
+            Err(e) => {
+                eprintln!(
+                    "rampart serve: memberships could not be read; compiling again: {}",
+                    message(&e)
+                );
+                return None;
+            }
+        };
+        let tables = rampart_compiler::emit::encode(memberships.data(), None)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| Tables::from_bytes(&bytes).map_err(|e| e.to_string()));
+        match tables {
+            Ok(tables) => {
+                eprintln!(
+                    "rampart serve: memberships applied without compiling: {} principals moved, {} new classes, in {} ms",
+                    regrouped.moved,
+                    regrouped.new_classes,
+                    started.elapsed().as_millis()
+                );
+                Some(tables)
+            }
+            Err(e) => {
+                eprintln!("rampart serve: the regrouped tables did not load; compiling again: {e}");
+                self.memberships = None;
+                None
+            }
         }
     }
 
@@ -125,12 +182,18 @@ impl TableSource for DatabaseSource {
     }
 
     fn build(&mut self) -> Result<Tables, String> {
+        if std::mem::take(&mut self.memberships_changed) {
+            if let Some(tables) = self.apply_memberships() {
+                return Ok(tables);
+            }
+        }
+        self.memberships = None;
         self.refused = None;
         let mut connection = self.database.connect().map_err(|e| message(&e))?;
         // Allows found not to compile, left out of the next pass.
         let mut left_out: BTreeMap<String, RefusedRow> = BTreeMap::new();
         let mut pass = 0;
-        let (compiled, world_summary, until) = loop {
+        let (compiled, world_summary, until, held) = loop {
             pass += 1;
             let excluded: BTreeSet<String> = left_out.keys().cloned().collect();
             let world = rampart_mission_control::world_read::read_world_refusing(
@@ -142,8 +205,13 @@ impl TableSource for DatabaseSource {
             .map_err(|e| message(&e))?;
             let allows = world.findings.allow_rows;
             let until = world.findings.earliest_until_epoch;
+            let held = Catalog {
+                people: world.loaded.catalog.catalog.people.clone(),
+                teams: world.loaded.catalog.catalog.teams.clone(),
+                ..Catalog::default()
+            };
             match rampart_compiler::compile::compile_loaded(world.loaded, &|_| {}) {
-                Ok(compiled) => break (compiled, world.summary, until),
+                Ok(compiled) => break (compiled, world.summary, until, held),
                 Err(diagnostics) => {
                     let refused = refused_rows(&diagnostics, &allows);
                     let blocked = refused.blocking || refused.rows.iter().any(|r| !r.left_out);
@@ -175,6 +243,16 @@ impl TableSource for DatabaseSource {
         let bytes =
             rampart_compiler::emit::encode(&compiled.data, None).map_err(|e| e.to_string())?;
         let tables = Tables::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        let mut memberships =
+            Memberships::new(compiled.data, Regrouper::new(compiled.model.units), &held);
+        // Without the casbin rows read, every membership change compiles again.
+        match memberships.prime(&mut connection) {
+            Ok(()) => self.memberships = Some(memberships),
+            Err(e) => eprintln!(
+                "rampart serve: membership changes will compile again: {}",
+                message(&e)
+            ),
+        }
         self.until = until.map(|s| UNIX_EPOCH + Duration::from_secs_f64(s.max(0.0)));
         let rows: Vec<RefusedRow> = left_out.into_values().collect();
         self.log_refused(&rows);
@@ -187,6 +265,7 @@ impl TableSource for DatabaseSource {
     }
 
     fn wait(&mut self, timeout: Duration) -> Wake {
+        self.memberships_changed = false;
         let until_passed =
             |until: Option<SystemTime>| until.is_some_and(|u| SystemTime::now() >= u);
         if until_passed(self.until) {
@@ -197,7 +276,10 @@ impl TableSource for DatabaseSource {
             _ => timeout,
         };
         match self.watch.wait(timeout) {
-            Ok(Some(change)) => Wake::Changed(change.to_string()),
+            Ok(Some(change)) => {
+                self.memberships_changed = change == Change::Memberships;
+                Wake::Changed(change.to_string())
+            }
             Ok(None) if until_passed(self.until) => {
                 Wake::Changed("a permission's `until` passed".to_string())
             }

@@ -4,8 +4,8 @@
 //! The pipeline follows the module names: [`documents`] and [`catalog`] parse, [`world`]
 //! numbers objects, [`resolve`] binds names to ids and builds the [`membership`] graph,
 //! [`expand`] evaluates selectors ([`index`]) into object classes and sets, [`tabulate`]
-//! builds the tables, [`emit`] writes them atomically; [`compile`] runs the phases. Every
-//! phase reports [`diagnostic::Diagnostic`]s instead of stopping at the first problem.
+//! builds the tables, [`emit`] writes them atomically; [`compile`] runs the phases;
+//! [`regroup`] applies later membership changes to compiled tables. Every phase reports [`diagnostic::Diagnostic`]s instead of stopping at the first problem.
 //!
 //! ```
 //! use std::path::PathBuf;
@@ -52,6 +52,7 @@ pub mod located;
 pub mod membership;
 pub mod metadata;
 pub mod oracle;
+pub mod regroup;
 pub mod resolve;
 pub mod roles;
 pub mod schema;

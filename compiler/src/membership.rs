@@ -37,7 +37,7 @@ pub struct Principal {
 }
 
 /// The units, their names, the principals, and the membership graph.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Units {
     kinds: Vec<UnitKind>,
     names: Vec<String>,
@@ -120,6 +120,46 @@ impl Units {
         if self.graph.find_edge(a, b).is_none() {
             self.graph.add_edge(a, b, ());
         }
+    }
+
+    /// Forgets that `member` belongs to `container`; false when it did not.
+    pub fn remove_edge(&mut self, member: UnitId, container: UnitId) -> bool {
+        let (a, b) = (
+            NodeIndex::new(member.index()),
+            NodeIndex::new(container.index()),
+        );
+        match self.graph.find_edge(a, b) {
+            Some(edge) => self.graph.remove_edge(edge).is_some(),
+            None => false,
+        }
+    }
+
+    /// Whether `member` belongs to `container` directly.
+    pub fn is_member(&self, member: UnitId, container: UnitId) -> bool {
+        self.graph
+            .find_edge(
+                NodeIndex::new(member.index()),
+                NodeIndex::new(container.index()),
+            )
+            .is_some()
+    }
+
+    /// The units `unit` belongs to, transitively (itself left out unless on a cycle).
+    pub fn reached(&self, unit: UnitId) -> Vec<UnitId> {
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut stack = vec![NodeIndex::new(unit.index())];
+        let mut out = Vec::new();
+        while let Some(n) = stack.pop() {
+            for next in self.graph.neighbors(n) {
+                if let Some(s) = seen.get_mut(next.index()).filter(|s| !**s) {
+                    *s = true;
+                    out.push(UnitId(next.index() as u32));
+                    stack.push(next);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
     }
 
     /// Cycles in the membership graph, each as its members' `kind name` labels.
@@ -219,6 +259,12 @@ mod tests {
         let kept = u.closures(&|x| x == group || x == viewer);
         assert_eq!(kept, vec![vec![group], vec![viewer]]);
         assert!(u.cycles().is_empty());
+        assert_eq!(u.reached(john), vec![team, group]);
+        assert!(u.is_member(john, team) && !u.is_member(john, group));
+        let mut without = u.clone();
+        assert!(without.remove_edge(john, team) && !without.remove_edge(john, team));
+        assert_eq!(without.closures(&|_| true)[0], vec![john]);
+        assert!(without.reached(john).is_empty());
         u.edge(group, team);
         assert_eq!(
             u.cycles(),

@@ -229,6 +229,23 @@ pub(crate) fn live_person(a: &str, people: &str, casbin: &str) -> String {
     )
 }
 
+/// The live teams, each as its id, name and live members' ids (an array, in order), in
+/// the order of their names.
+pub(crate) fn live_teams_sql(snapshot: &Snapshot<'_>) -> String {
+    let people = snapshot.table("people");
+    format!(
+        "SELECT t.id::text, t.name, \
+                coalesce(array_agg(m.person_id::text ORDER BY m.person_id) FILTER (WHERE p.id IS NOT NULL), '{{}}') \
+         FROM {} t \
+         LEFT JOIN {} m ON m.team_id = t.id \
+         LEFT JOIN {people} p ON p.id = m.person_id AND {} \
+         WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
+        snapshot.table("teams"),
+        snapshot.table("team_members"),
+        live_person("p", &people, &snapshot.table("casbin_rule"))
+    )
+}
+
 /// The SQL condition of an access token with a scope of its own (`p` rows naming it).
 fn scoped_token(a: &str, casbin: &str) -> String {
     format!("EXISTS (SELECT 1 FROM {casbin} sc WHERE sc.ptype = 'p' AND sc.v0 = {a}.id::text)")
@@ -508,15 +525,7 @@ impl Reading<'_, '_> {
         let teams = self.snapshot.table("teams");
         let members = self.snapshot.table("team_members");
         self.sink.start(List::Teams)?;
-        let sql = format!(
-            "SELECT t.id::text, t.name, \
-                    coalesce(array_agg(m.person_id::text ORDER BY m.person_id) FILTER (WHERE p.id IS NOT NULL), '{{}}') \
-             FROM {teams} t \
-             LEFT JOIN {members} m ON m.team_id = t.id \
-             LEFT JOIN {people} p ON p.id = m.person_id AND {} \
-             WHERE t.deleted_at IS NULL GROUP BY t.id, t.name ORDER BY t.name, t.id",
-            live_person("p", &people, &self.snapshot.table("casbin_rule"))
-        );
+        let sql = live_teams_sql(self.snapshot);
         let mut memberships = 0u64;
         let sink = &mut *self.sink;
         let graph = &*self.graph;

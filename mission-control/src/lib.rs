@@ -14,7 +14,8 @@
 //! - [`world_read`]: the catalog and the policy rows as the compiler's input
 //!   (`compile --postgres`, `serve --postgres`); [`watch`] waits for changes;
 //!   [`lookup`] fetches one object by id when a request names one the tables do not
-//!   know yet (resolve-on-miss).
+//!   know yet (resolve-on-miss); [`memberships`] applies membership changes to
+//!   compiled tables without compiling again, when it can prove that gives the same.
 //!
 //! Nothing here writes to the database, and nothing selects a credential or a scraped
 //! document: the shape has no such column, and the tests read the statement log to prove
@@ -31,6 +32,7 @@ pub mod error;
 pub mod grants;
 pub mod identifier;
 pub mod lookup;
+pub mod memberships;
 pub mod policy_read;
 pub mod preflight;
 pub mod pull;

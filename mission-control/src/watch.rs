@@ -29,6 +29,10 @@ pub const CHANNEL: &str = "table_activity";
 pub enum Change {
     /// A notification (its table and operation).
     Notified(String),
+    /// Notifications of `team_members` only, with no polled table's counters or file
+    /// moved: memberships may be applied without compiling again
+    /// ([`crate::memberships`]).
+    Memberships,
     /// The counters of a polled table moved, or a table got a new file (a `TRUNCATE`).
     Polled,
     /// The listener (re)connected: notifications sent meanwhile are lost.
@@ -41,6 +45,7 @@ impl std::fmt::Display for Change {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Change::Notified(what) => write!(f, "notified: {what}"),
+            Change::Memberships => f.write_str("notified: team_members only"),
             Change::Polled => f.write_str("a polled table's counters or a table's file moved"),
             Change::Connected => f.write_str("the change listener connected"),
             Change::Periodic => f.write_str("periodic refresh"),
@@ -125,12 +130,20 @@ fn wait_on(
     if let Some(what) = first {
         // Writers change several rows at once: let the burst arrive, then take it all.
         std::thread::sleep(Duration::from_millis(20));
+        let mut memberships_only = what.starts_with("team_members ");
         {
             let mut notifications = connection.client().notifications();
             let mut pending = notifications.iter();
-            while pending.next().map_err(listen_error)?.is_some() {}
+            while let Some(n) = pending.next().map_err(listen_error)? {
+                memberships_only &= n.payload().split_whitespace().next() == Some("team_members");
+            }
         }
-        *last = Some(fingerprint(connection)?);
+        let now = fingerprint(connection)?;
+        let moved = last.as_ref() != Some(&now);
+        *last = Some(now);
+        if memberships_only && !moved {
+            return Ok(Some(Change::Memberships));
+        }
         return Ok(Some(Change::Notified(what)));
     }
     let now = fingerprint(connection)?;

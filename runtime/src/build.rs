@@ -53,52 +53,172 @@ impl SetPool {
 ///
 /// Rows with the same entries are computed once; their contents are computed in parallel
 /// batches with the loader's own row code ([`crate::rows`]).
-pub fn rows(data: &mut TablesData, mut pool: SetPool, class_entries: Vec<Vec<u32>>) {
+pub fn rows(data: &mut TablesData, pool: SetPool, class_entries: Vec<Vec<u32>>) {
     let (distinct, row_of) = distinct_rows(class_entries);
-    let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
-    let mut rows = Vec::with_capacity(distinct.len());
-    let mut row_entries = Vec::new();
-    let mut pair_tables = PairTables::default();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 16);
-    const BATCH: usize = 2048;
-    for batch in distinct.chunks(BATCH * threads) {
-        let view = RuleView {
-            rules: &data.rules,
-            entries: &data.entries,
-            entry_rules: &data.entry_rules.0,
-            classes,
-            store: pool.store(),
+    let mut writer = RowWriter {
+        rows: Vec::with_capacity(distinct.len()),
+        row_entries: Vec::new(),
+        pair_tables: PairTables::default(),
+        pool,
+    };
+    writer.push_all(data, &distinct);
+    writer.finish(data);
+    data.row_of = Ids(row_of);
+}
+
+/// Moves principals to other classes without recomputing the rows that stay: `data`'s
+/// classes keep their rows, `new_class_entries` (class-major, `actions` entry lists per
+/// class) are classes numbered from `data.classes` on, and `principal_class` is every
+/// principal's class in that numbering. Rows are computed only for entry lists no row
+/// has yet (with the loader's own row code, as [`rows`] computes them); classes no
+/// principal is in are dropped and the rest renumbered in order, so a table has no
+/// more classes than principals. Nothing in `data` changes when an argument is out of
+/// range (the error says which).
+pub fn regroup(
+    data: &mut TablesData,
+    principal_class: &[u32],
+    new_class_entries: Vec<Vec<u32>>,
+) -> Result<(), String> {
+    let actions = data.actions.len();
+    if actions == 0 || !new_class_entries.len().is_multiple_of(actions) {
+        return Err("the new classes' entry lists are not whole classes".to_string());
+    }
+    if principal_class.len() != data.principals.len() {
+        return Err("one class per principal is needed".to_string());
+    }
+    let classes = data.classes as usize + new_class_entries.len() / actions;
+    if principal_class.iter().any(|c| *c as usize >= classes) {
+        return Err("a principal's class is out of range".to_string());
+    }
+    if data.row_of.0.len() != data.classes as usize * actions {
+        return Err("the row index does not cover every class and action".to_string());
+    }
+    if new_class_entries
+        .iter()
+        .flatten()
+        .any(|e| *e as usize >= data.entries.len())
+    {
+        return Err("an entry list names an entry out of range".to_string());
+    }
+    // The rows there are, by entry list.
+    let mut row_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+    for (i, row) in data.rows.iter().enumerate() {
+        let (start, len) = (row.entries.start as usize, row.entries.len as usize);
+        let Some(entries) = data.row_entries.0.get(start..start + len) else {
+            return Err("a row's entries are out of range".to_string());
         };
-        let contents = row_contents(view, batch, threads);
-        for (entries, content) in batch.iter().zip(contents) {
-            let start = row_entries.len() as u32;
-            row_entries.extend_from_slice(entries);
-            let pairs = pair_tables.row_pairs(&mut pool, &content);
-            rows.push(RowData {
-                entries: Span {
-                    start,
-                    len: entries.len() as u32,
-                },
-                allow: Category::ALL.map(|c| pool.intern(c.of(&content.allow))),
-                deny: Category::ALL.map(|c| pool.intern(c.of(&content.deny))),
-                allow_globals: content.allow_globals,
-                deny_globals: content.deny_globals,
-                allow_unscoped: content.allow_unscoped,
-                deny_unscoped: content.deny_unscoped,
-                pairs,
-            });
+        row_ids.entry(entries.to_vec()).or_insert(i as u32);
+    }
+    let mut row_of = data.row_of.0.clone();
+    let mut missing: Vec<Vec<u32>> = Vec::new();
+    for entries in new_class_entries {
+        let next = (data.rows.len() + missing.len()) as u32;
+        let id = *row_ids.entry(entries.clone()).or_insert_with(|| {
+            missing.push(entries);
+            next
+        });
+        row_of.push(id);
+    }
+    let mut writer = RowWriter {
+        rows: std::mem::take(&mut data.rows),
+        row_entries: std::mem::take(&mut data.row_entries.0),
+        pair_tables: PairTables {
+            tables: std::mem::take(&mut data.pair_tables),
+            exceptions: std::mem::take(&mut data.pair_exceptions),
+            ids: HashMap::new(),
+        },
+        pool: SetPool::from_stored(
+            std::mem::take(&mut data.blocks.0),
+            std::mem::take(&mut data.block_lists.0),
+        ),
+    };
+    writer.push_all(data, &missing);
+    writer.finish(data);
+    // Classes someone is in, renumbered in order.
+    let mut renumbered = vec![u32::MAX; classes];
+    for c in principal_class {
+        if let Some(slot) = renumbered.get_mut(*c as usize) {
+            *slot = 0;
         }
     }
-    data.rows = rows;
-    data.row_entries = Ids(row_entries);
-    data.row_of = Ids(row_of);
-    data.pair_tables = pair_tables.tables;
-    data.pair_exceptions = pair_tables.exceptions;
-    data.blocks = Words(pool.blocks);
-    data.block_lists = Ids(pool.lists);
+    let mut kept = 0u32;
+    let mut kept_rows = Vec::with_capacity(row_of.len());
+    for (class, slot) in renumbered.iter_mut().enumerate() {
+        if *slot == 0 {
+            *slot = kept;
+            kept += 1;
+            kept_rows.extend(
+                row_of
+                    .get(class * actions..(class + 1) * actions)
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    for (p, c) in data.principals.iter_mut().zip(principal_class) {
+        p.class = renumbered.get(*c as usize).copied().unwrap_or(0);
+    }
+    data.classes = kept;
+    data.row_of = Ids(kept_rows);
+    Ok(())
+}
+
+/// The rows being written, with the pair tables and the set pool they are interned in.
+struct RowWriter {
+    rows: Vec<RowData>,
+    row_entries: Vec<u32>,
+    pair_tables: PairTables,
+    pool: SetPool,
+}
+
+impl RowWriter {
+    /// Computes and appends one row per entry list of `distinct`, in order.
+    fn push_all(&mut self, data: &TablesData, distinct: &[Vec<u32>]) {
+        let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .clamp(1, 16);
+        const BATCH: usize = 2048;
+        for batch in distinct.chunks(BATCH * threads) {
+            let view = RuleView {
+                rules: &data.rules,
+                entries: &data.entries,
+                entry_rules: &data.entry_rules.0,
+                classes,
+                store: self.pool.store(),
+            };
+            let contents = row_contents(view, batch, threads);
+            for (entries, content) in batch.iter().zip(contents) {
+                let start = self.row_entries.len() as u32;
+                self.row_entries.extend_from_slice(entries);
+                let pool = &mut self.pool;
+                let pairs = self.pair_tables.row_pairs(pool, &content);
+                self.rows.push(RowData {
+                    entries: Span {
+                        start,
+                        len: entries.len() as u32,
+                    },
+                    allow: Category::ALL.map(|c| pool.intern(c.of(&content.allow))),
+                    deny: Category::ALL.map(|c| pool.intern(c.of(&content.deny))),
+                    allow_globals: content.allow_globals,
+                    deny_globals: content.deny_globals,
+                    allow_unscoped: content.allow_unscoped,
+                    deny_unscoped: content.deny_unscoped,
+                    pairs,
+                });
+            }
+        }
+    }
+
+    /// Stores the rows, pair tables and blocks in `data`.
+    fn finish(self, data: &mut TablesData) {
+        data.rows = self.rows;
+        data.row_entries = Ids(self.row_entries);
+        data.pair_tables = self.pair_tables.tables;
+        data.pair_exceptions = self.pair_tables.exceptions;
+        data.blocks = Words(self.pool.blocks);
+        data.block_lists = Ids(self.pool.lists);
+    }
 }
 
 /// The distinct entry lists of `class_entries` (row 0 is the row of no entries, shared by

@@ -413,6 +413,32 @@ impl Default for SetPool {
 
 #[cfg(feature = "build")]
 impl SetPool {
+    /// A pool holding a table's stored blocks and block lists, so that sets interned
+    /// later are added beside them (a block already stored is shared; block lists are
+    /// appended, since a list's length is known only from the set that names it).
+    pub fn from_stored(blocks: Vec<u64>, lists: Vec<u32>) -> SetPool {
+        let mut pool = SetPool {
+            blocks: Vec::with_capacity(blocks.len()),
+            block_ids: Default::default(),
+            lists,
+            list_ids: Default::default(),
+        };
+        for chunk in blocks.chunks(BLOCK_WORDS) {
+            let mut words = [0u64; BLOCK_WORDS];
+            for (w, c) in words.iter_mut().zip(chunk) {
+                *w = *c;
+            }
+            let next = (pool.blocks.len() / BLOCK_WORDS) as u32;
+            // Every stored block keeps its id (a duplicate block too: lists name it).
+            pool.blocks.extend_from_slice(&words);
+            pool.block_ids.entry(words).or_insert(next);
+        }
+        if pool.blocks.is_empty() {
+            pool.block([0; BLOCK_WORDS]);
+        }
+        pool
+    }
+
     fn block(&mut self, words: [u64; BLOCK_WORDS]) -> u32 {
         let next = (self.blocks.len() / BLOCK_WORDS) as u32;
         *self.block_ids.entry(words).or_insert_with(|| {
