@@ -273,6 +273,18 @@ fn memberships_read_from_the_database_decide_as_compiling_it_or_ask_for_a_compil
             format!("UPDATE people SET deleted_at = NULL WHERE id = '{other}';"),
         ),
         (
+            "a person's email changed in the same transaction",
+            String::new(),
+            format!("UPDATE people SET email = 'x' || email WHERE id = '{other}';"),
+            format!("UPDATE people SET email = substr(email, 2) WHERE id = '{other}';"),
+        ),
+        (
+            "a person's name changed in the same transaction",
+            String::new(),
+            format!("UPDATE people SET name = name || ' Jr' WHERE id = '{other}';"),
+            format!("UPDATE people SET name = replace(name, ' Jr', '') WHERE id = '{other}';"),
+        ),
+        (
             "a casbin row naming the team by its id in upper case",
             format!("INSERT INTO casbin_rule (ptype, v0, v1) VALUES ('g', upper('{team}'), 'editor');"),
             String::new(),

@@ -8,9 +8,9 @@
 //! would give; anything it cannot prove that of asks for a full compile instead
 //! ([`Applied::Recompile`], with why):
 //! - a team added, removed or renamed, or a team that is not one of the tables' units;
-//! - the people Rampart holds differ from the live people (someone soft-deleted, added,
-//!   or turned into an access token in the same transaction: the counters that would
-//!   announce it are only published later);
+//! - the people Rampart holds differ from the live people, by id, email or name
+//!   (someone soft-deleted, added, renamed or turned into an access token in the same
+//!   transaction: the counters that would announce it are only published later);
 //! - a casbin row (any `ptype`) names a changed team, a soft-deleted team, a permission
 //!   group the changed team is in (by the groups' rows, not only the groups the compile
 //!   kept), or names a moved person as what another inherits from (casbin follows those
@@ -21,6 +21,10 @@
 //!   tables were built (a role given in the same transaction; casbin follows a
 //!   soft-deleted team's memberships, which the live teams do not show);
 //! - the change would make a membership cycle.
+//!
+//! A change to an object table (`config_items`, `components`, `connections`, `agents`)
+//! committed in the same transaction as a membership is not read here: it is seen when
+//! its counters are published, by the next poll, as it would be alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
@@ -57,8 +61,8 @@ pub struct Memberships {
     regrouper: Regrouper,
     /// Team id -> name and member ids.
     teams: BTreeMap<String, HeldTeam>,
-    /// Person id -> the key the tables know the person by.
-    people: BTreeMap<String, String>,
+    /// Person id -> the key the tables know the person by, their email and name.
+    people: BTreeMap<String, HeldPerson>,
     /// A digest of what must not change for the shortcut to hold (every casbin row,
     /// the soft-deleted teams and their memberships), read by [`Memberships::prime`].
     unmoved: Option<u64>,
@@ -85,7 +89,18 @@ impl Memberships {
         let people = catalog
             .people
             .iter()
-            .filter_map(|p| p.id.clone().map(|id| (id, p.key().to_string())))
+            .filter_map(|p| {
+                p.id.clone().map(|id| {
+                    (
+                        id,
+                        HeldPerson {
+                            key: p.key().to_string(),
+                            email: p.email.clone(),
+                            name: p.name.clone(),
+                        },
+                    )
+                })
+            })
             .collect();
         Memberships {
             data,
@@ -154,9 +169,20 @@ impl Memberships {
         if held_teams != live_teams {
             return Err("a team was added, removed or renamed".to_string());
         }
-        let held_people: BTreeSet<&String> = self.people.keys().collect();
-        if held_people != read.people.iter().collect() {
-            return Err("the people changed (added, soft-deleted, or no longer held)".to_string());
+        let held_people: BTreeMap<&String, (&Option<String>, &Option<String>)> = self
+            .people
+            .iter()
+            .map(|(id, p)| (id, (&p.email, &p.name)))
+            .collect();
+        let live_people: BTreeMap<&String, (&Option<String>, &Option<String>)> = read
+            .people
+            .iter()
+            .map(|(id, (email, name))| (id, (email, name)))
+            .collect();
+        if held_people != live_people {
+            return Err(
+                "the people changed (added, soft-deleted, renamed, or no longer held)".to_string(),
+            );
         }
         if self.unmoved != Some(read.unmoved()) {
             return Err(
@@ -184,10 +210,8 @@ impl Memberships {
                     flagged.name(group);
                 }
             }
-            let (lower_name, lower_id) = (name.to_lowercase(), id.to_lowercase());
             for (group, selectors) in &read.groups {
-                let selectors = selectors.to_lowercase();
-                if selectors.contains(&lower_name) || selectors.contains(&lower_id) {
+                if selectors_name_team(selectors, name, id) {
                     flagged.name(group);
                 }
             }
@@ -196,10 +220,11 @@ impl Memberships {
                 .symmetric_difference(live)
                 .map(|p| (p, live.contains(p)))
             {
-                let key = self
+                let key = &self
                     .people
                     .get(person)
-                    .ok_or_else(|| format!("member `{person}` is not a person the tables hold"))?;
+                    .ok_or_else(|| format!("member `{person}` is not a person the tables hold"))?
+                    .key;
                 let member = units
                     .find(UnitKind::Person, key)
                     .ok_or_else(|| format!("person `{key}` is not one of the tables' units"))?;
@@ -230,6 +255,46 @@ impl Memberships {
     }
 }
 
+/// A person the tables were compiled with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct HeldPerson {
+    key: String,
+    email: Option<String>,
+    name: Option<String>,
+}
+
+/// Whether a permission group's selectors (JSON text) name the team `name` (id `id`):
+/// any of its strings, however spelled (the JSON's escapes decoded, compared leniently),
+/// or the raw text containing either.
+fn selectors_name_team(selectors: &str, name: &str, id: &str) -> bool {
+    let raw = selectors.to_lowercase();
+    if raw.contains(&name.to_lowercase()) || raw.contains(&id.to_lowercase()) {
+        return true;
+    }
+    let (team_name, team_id) = (lenient(name), lenient(id));
+    strings_of(selectors).iter().any(|s| {
+        let s = lenient(s);
+        s == team_name || (!team_id.is_empty() && s.ends_with(&team_id))
+    })
+}
+
+/// Every string in a JSON text (keys left out); none when it does not parse.
+fn strings_of(json: &str) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+        walk(&value, &mut out);
+    }
+    out
+}
+
 /// A casbin row: `ptype`, `v0`, `v1`.
 type CasbinRow = (Option<String>, Option<String>, Option<String>);
 
@@ -241,8 +306,8 @@ struct Read {
     deleted_teams: Vec<(String, String)>,
     /// The memberships of soft-deleted teams: team id, person id.
     deleted_memberships: Vec<(String, String)>,
-    /// The ids of the live people Rampart would hold.
-    people: BTreeSet<String>,
+    /// The live people Rampart would hold: id -> email and name.
+    people: BTreeMap<String, (Option<String>, Option<String>)>,
     /// Permission groups' names and selectors (as text).
     groups: Vec<(String, String)>,
     casbin: Vec<CasbinRow>,
@@ -289,12 +354,15 @@ impl Read {
         }
         let people_table = snapshot.table("people");
         let sql = format!(
-            "SELECT p.id::text FROM {people_table} p WHERE {}",
+            "SELECT p.id::text, p.email, p.name FROM {people_table} p WHERE {}",
             live_person("p", &people_table, &snapshot.table("casbin_rule"))
         );
-        let mut people = BTreeSet::new();
+        let mut people = BTreeMap::new();
         for row in snapshot.query("people", &sql, &[])? {
-            people.insert(text(&row, 0, "people")?.unwrap_or_default());
+            people.insert(
+                text(&row, 0, "people")?.unwrap_or_default(),
+                (text(&row, 1, "people")?, text(&row, 2, "people")?),
+            );
         }
         let sql = format!(
             "SELECT name, selectors::text FROM {} WHERE deleted_at IS NULL",
@@ -414,5 +482,19 @@ mod tests {
         assert!(!f.names_any(&row("someone", "editor")));
         f.inherited("p1");
         assert!(f.names_any(&row("token", "P1")) && !f.names_any(&row("p1", "viewer")));
+    }
+
+    #[test]
+    fn a_group_names_a_team_however_its_json_spells_the_name() {
+        let id = "5f2c0000-0000-4000-8000-0000000000aa";
+        // A quote is escaped in the JSON text: the raw text does not contain the name.
+        assert!(selectors_name_team(r#"{"teams":["sr\"e"]}"#, "sr\"e", id));
+        assert!(selectors_name_team(r#"{"teams":["\u0053RE"]}"#, "sre", id));
+        assert!(selectors_name_team(
+            r#"{"teams":["{5F2C0000-0000-4000-8000-0000000000AA}"]}"#,
+            "other",
+            id
+        ));
+        assert!(!selectors_name_team(r#"{"teams":["ops"]}"#, "sre", id));
     }
 }

@@ -88,6 +88,17 @@ impl ChangeWatch {
         };
         let result = wait_on(connection, timeout, &mut self.fingerprint);
         match result {
+            // Memberships applied without compiling confirm nothing else: they count
+            // toward the periodic refresh as quiet polls do, so a stream of them cannot
+            // hold it off.
+            Ok(Some(Change::Memberships)) => {
+                self.quiet_polls += 1;
+                if self.quiet_polls >= self.full_every {
+                    self.quiet_polls = 0;
+                    return Ok(Some(Change::Periodic));
+                }
+                Ok(Some(Change::Memberships))
+            }
             Ok(Some(change)) => {
                 self.quiet_polls = 0;
                 Ok(Some(change))

@@ -5,7 +5,10 @@
 /// The candidate closest to `word` by edit distance (case-insensitive), when it is close
 /// enough to be a typo: at most one edit per five characters, and at least one. Ties go to
 /// the smallest candidate, so the answer does not depend on the candidates' order.
-/// Candidates whose length alone puts them out of reach cost one comparison.
+/// Candidates whose length alone puts them out of reach cost one comparison; when more
+/// than [`EDIT_DISTANCE_CANDIDATES`] are within reach (a catalog of 100,000 configs whose
+/// ids all have one length), no edit distance is computed at all: an error must not cost
+/// a second of CPU (a client sending unknown ids could otherwise keep a sidecar busy).
 ///
 /// When no candidate is that close, a word without its qualifier finds the one candidate
 /// it is the last part of (`echo-config` finds `mc/echo-config`, `run` finds
@@ -19,16 +22,29 @@ pub fn nearest<'c>(
 ) -> Option<&'c str> {
     let length = word.chars().count();
     let limit = (length / 5).max(1);
-    candidates
+    let within_reach = |c: &&str| c.len().abs_diff(word.len()) <= limit * 4 + 4;
+    let few = candidates
         .clone()
-        .filter(|c| c.len().abs_diff(word.len()) <= limit * 4 + 4)
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
-        .or_else(|| qualified(word, candidates.clone()))
-        .or_else(|| first_part(word, candidates))
+        .filter(within_reach)
+        .nth(EDIT_DISTANCE_CANDIDATES)
+        .is_none();
+    few.then(|| {
+        candidates
+            .clone()
+            .filter(within_reach)
+            .map(|c| (edit_distance(word, c), c))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, c)| (*d, *c))
+            .map(|(_, c)| c)
+    })
+    .flatten()
+    .or_else(|| qualified(word, candidates.clone()))
+    .or_else(|| first_part(word, candidates))
 }
+
+/// The most candidates within reach of a word's length that edit distances are computed
+/// for (about 20 ms of work at most).
+pub const EDIT_DISTANCE_CANDIDATES: usize = 10_000;
 
 /// The one camel-case candidate whose first part (its letters before the first capital)
 /// is `word`, or `word` without a trailing `s`, ignoring case, when exactly one is.
@@ -115,6 +131,31 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_candidates_of_one_length_cost_no_edit_distances_but_keep_the_cheap_hints() {
+        let ids: Vec<String> = (0..EDIT_DISTANCE_CANDIDATES + 1)
+            .map(|i| format!("fe000000-0000-4000-8000-{i:012}"))
+            .collect();
+        let typo = "fe000000-0000-4000-8000-00000000000x";
+        let few = || {
+            ids.iter()
+                .take(EDIT_DISTANCE_CANDIDATES)
+                .map(String::as_str)
+        };
+        assert_eq!(
+            nearest(typo, few()),
+            Some("fe000000-0000-4000-8000-000000000000")
+        );
+        let all = || ids.iter().map(String::as_str);
+        assert_eq!(
+            nearest(typo, all()),
+            None,
+            "one more candidate: no edit distance"
+        );
+        let named = || all().chain(["mc/echo-config"]);
+        assert_eq!(nearest("echo-config", named()), Some("mc/echo-config"));
+    }
 
     #[test]
     fn typos_find_their_word_and_strangers_find_nothing() {

@@ -345,6 +345,17 @@ impl Tables {
         self.parts.object(category, key)
     }
 
+    /// [`Tables::object`], with `None` for a key that names no object: nothing is
+    /// allocated and no "did you mean" is searched for, so a caller that looks an unknown
+    /// object up elsewhere (the sidecar's resolve-on-miss) pays nothing for the miss.
+    pub fn find_object(
+        &self,
+        category: Category,
+        key: &str,
+    ) -> Result<Option<ObjectId>, RequestError> {
+        self.parts.find_object(category, key)
+    }
+
     /// A global object by name (`catalog`, `mcp`, ...).
     pub fn global(&self, name: &str) -> Result<GlobalId, RequestError> {
         self.parts.global(name)

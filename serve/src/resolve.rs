@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use rampart_runtime::{Category, ObjectAttributes, RequestErrorKind, Tables};
+use rampart_runtime::{Category, ObjectAttributes, Tables};
 
 use crate::model::{Resource, ResourceKind};
 
@@ -113,8 +113,8 @@ impl Resolver {
         category: Category,
         id: &str,
     ) -> Option<Arc<ObjectAttributes>> {
-        match tables.object(category, id) {
-            Err(e) if e.kind() == RequestErrorKind::UnknownObject => {}
+        match tables.find_object(category, id) {
+            Ok(None) => {}
             _ => return None,
         }
         let key = (category, id.to_string());
