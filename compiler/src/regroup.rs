@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use rampart_runtime::schema::TablesData;
 
 use crate::membership::{UnitId, Units};
+use crate::tabulate::entries_of_class;
 
 /// A membership added or removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,14 +114,7 @@ impl Regrouper {
                 None => {
                     let next = data.classes + (new_entries.len() / actions.max(1) as usize) as u32;
                     *made.entry(after.clone()).or_insert_with(|| {
-                        for action in 0..actions {
-                            new_entries.push(
-                                after
-                                    .iter()
-                                    .filter_map(|u| entry_of.get(&(u.0, action)).copied())
-                                    .collect(),
-                            );
-                        }
+                        new_entries.extend(entries_of_class(after, &entry_of, actions));
                         next
                     })
                 }

@@ -171,16 +171,25 @@ fn class_entries(
 ) -> Vec<Vec<u32>> {
     let mut class_entries = Vec::with_capacity(expanded.principal_classes.len() * actions as usize);
     for units in &expanded.principal_classes {
-        for action in 0..actions {
-            class_entries.push(
-                units
-                    .iter()
-                    .filter_map(|u| entry_ids.get(&(u.0, action)).copied())
-                    .collect(),
-            );
-        }
+        class_entries.extend(entries_of_class(units, entry_ids, actions));
     }
     class_entries
+}
+
+/// One class's entry list per action, in action order: the entries of its units (in
+/// unit order) for that action. Compiling and regrouping ([`crate::regroup`]) both make
+/// a class's rows from this, so a regrouped class has the rows a compile gives it.
+pub(crate) fn entries_of_class<'a>(
+    units: &'a [crate::membership::UnitId],
+    entry_ids: &'a HashMap<(u32, u32), u32>,
+    actions: u32,
+) -> impl Iterator<Item = Vec<u32>> + 'a {
+    (0..actions).map(move |action| {
+        units
+            .iter()
+            .filter_map(|u| entry_ids.get(&(u.0, action)).copied())
+            .collect()
+    })
 }
 
 fn principals(world: &World, model: &Model, classes: &[u32]) -> Vec<PrincipalData> {
