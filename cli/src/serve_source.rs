@@ -16,11 +16,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rampart_compiler::catalog::Catalog;
+use rampart_compiler::compile::CatalogWorld;
 use rampart_compiler::diagnostic::Diagnostic;
 use rampart_compiler::regroup::Regrouper;
 use rampart_mission_control::memberships::{Applied, Memberships};
 use rampart_mission_control::session::Database;
 use rampart_mission_control::watch::{Change, ChangeWatch};
+use rampart_mission_control::world_read::CatalogNames;
 use rampart_runtime::Tables;
 use rampart_serve::source::{RefusedRow, TableSource, Wake};
 
@@ -46,6 +48,21 @@ pub struct DatabaseSource {
     memberships: Option<Memberships>,
     /// Whether the last wake was `team_members` notifications alone.
     memberships_changed: bool,
+    /// Whether the last wake was policy rows alone (or an `until` passing).
+    policy_changed: bool,
+    /// The catalog of the tables in force, kept while only policy rows change (none
+    /// after memberships were applied to the tables without it).
+    catalog: Option<HeldCatalog>,
+}
+
+/// A catalog read from the database, kept for compiling changed policy rows against.
+struct HeldCatalog {
+    /// Its world, built once.
+    world: CatalogWorld,
+    /// What reading the policy rows again needs of it.
+    names: CatalogNames,
+    /// Its people and teams, for applying membership changes.
+    held: Catalog,
 }
 
 impl DatabaseSource {
@@ -60,12 +77,15 @@ impl DatabaseSource {
             logged: Vec::new(),
             memberships: None,
             memberships_changed: false,
+            policy_changed: false,
+            catalog: None,
         }
     }
 
     /// Applies changed memberships to the tables in force without compiling: the new
-    /// tables, or `None` when a full compile is needed (the log says why).
-    fn apply_memberships(&mut self) -> Option<Tables> {
+    /// tables and how many principals moved, or `None` when a full compile is needed (the
+    /// log says why).
+    fn apply_memberships(&mut self) -> Option<(Tables, usize)> {
         let memberships = self.memberships.as_mut()?;
         let started = std::time::Instant::now();
         let applied = self
@@ -102,7 +122,7 @@ impl DatabaseSource {
                     applied_in.as_millis(),
                     (started.elapsed() - applied_in).as_millis()
                 );
-                Some(tables)
+                Some((tables, regrouped.moved))
             }
             Err(e) => {
                 eprintln!("rampart serve: the regrouped tables did not load; compiling again: {e}");
@@ -187,35 +207,79 @@ impl TableSource for DatabaseSource {
 
     fn build(&mut self) -> Result<Tables, String> {
         if std::mem::take(&mut self.memberships_changed) {
-            if let Some(tables) = self.apply_memberships() {
+            if let Some((tables, moved)) = self.apply_memberships() {
+                if moved > 0 {
+                    // The catalog held no longer has the teams' members in force.
+                    self.catalog = None;
+                }
                 return Ok(tables);
             }
         }
         self.memberships = None;
         self.refused = None;
+        // Only a wake by policy rows alone compiles against the catalog read before; any
+        // other build reads the catalog again, and until it has, none is held (a failed
+        // read must not leave an older catalog for the next policy change to use).
+        let policy_only = std::mem::take(&mut self.policy_changed) && self.catalog.is_some();
+        if !policy_only {
+            self.catalog = None;
+        }
+        let started = std::time::Instant::now();
+        let mut reading = Duration::ZERO;
+        let mut compiling = Duration::ZERO;
         let mut connection = self.database.connect().map_err(|e| message(&e))?;
         // Allows found not to compile, left out of the next pass.
         let mut left_out: BTreeMap<String, RefusedRow> = BTreeMap::new();
         let mut pass = 0;
-        let (compiled, world_summary, until, held) = loop {
+        let (compiled, world_summary, until) = loop {
             pass += 1;
             let excluded: BTreeSet<String> = left_out.keys().cloned().collect();
-            let world = rampart_mission_control::world_read::read_world_refusing(
-                &mut connection,
-                &[],
-                &|_| {},
-                &excluded,
-            )
-            .map_err(|e| message(&e))?;
-            let allows = world.findings.allow_rows;
-            let until = world.findings.earliest_until_epoch;
-            let held = Catalog {
-                people: world.loaded.catalog.catalog.people.clone(),
-                teams: world.loaded.catalog.catalog.teams.clone(),
-                ..Catalog::default()
+            let read_started = std::time::Instant::now();
+            let (policy, summary, findings) = match &self.catalog {
+                // The catalog read before (by this build's first pass, or by an earlier
+                // build when only policy rows changed since).
+                Some(catalog) => {
+                    let read = rampart_mission_control::world_read::read_policy_world(
+                        &mut connection,
+                        &catalog.names,
+                        &excluded,
+                    )
+                    .map_err(|e| message(&e))?;
+                    (read.policy, read.summary, read.findings)
+                }
+                None => {
+                    let world = rampart_mission_control::world_read::read_world_refusing(
+                        &mut connection,
+                        &[],
+                        &|_| {},
+                        &excluded,
+                    )
+                    .map_err(|e| message(&e))?;
+                    let (catalog, policy) = world.loaded.into_parts();
+                    let held = Catalog {
+                        people: catalog.catalog.people.clone(),
+                        teams: catalog.catalog.teams.clone(),
+                        ..Catalog::default()
+                    };
+                    self.catalog = Some(HeldCatalog {
+                        world: CatalogWorld::build(catalog),
+                        names: world.names,
+                        held,
+                    });
+                    (policy, world.summary, world.findings)
+                }
             };
-            match rampart_compiler::compile::compile_loaded(world.loaded, &|_| {}) {
-                Ok(compiled) => break (compiled, world.summary, until, held),
+            reading += read_started.elapsed();
+            let Some(catalog) = &self.catalog else {
+                return Err("no catalog was read".to_string());
+            };
+            let allows = findings.allow_rows;
+            let until = findings.earliest_until_epoch;
+            let compile_started = std::time::Instant::now();
+            let compiled = rampart_compiler::compile::compile_in(&catalog.world, policy, &|_| {});
+            compiling += compile_started.elapsed();
+            match compiled {
+                Ok(compiled) => break (compiled, summary, until),
                 Err(diagnostics) => {
                     let refused = refused_rows(&diagnostics, &allows);
                     let blocked = refused.blocking || refused.rows.iter().any(|r| !r.left_out);
@@ -244,11 +308,17 @@ impl TableSource for DatabaseSource {
             );
         }
         self.builds += 1;
+        let load_started = std::time::Instant::now();
         let bytes =
             rampart_compiler::emit::encode(&compiled.data, None).map_err(|e| e.to_string())?;
         let tables = Tables::from_bytes(&bytes).map_err(|e| e.to_string())?;
-        let mut memberships =
-            Memberships::new(compiled.data, Regrouper::new(compiled.model.units), &held);
+        let loading = load_started.elapsed();
+        let held = self.catalog.as_ref().map(|c| &c.held);
+        let mut memberships = Memberships::new(
+            compiled.data,
+            Regrouper::new(compiled.model.units),
+            held.unwrap_or(&Catalog::default()),
+        );
         // Without the casbin rows read, every membership change compiles again.
         match memberships.prime(&mut connection) {
             Ok(()) => self.memberships = Some(memberships),
@@ -257,6 +327,20 @@ impl TableSource for DatabaseSource {
                 message(&e)
             ),
         }
+        eprintln!(
+            "rampart serve: compiled in {} ms ({} ms reading {}, {} ms compiling, {} ms encoding and loading, {} pass{})",
+            started.elapsed().as_millis(),
+            reading.as_millis(),
+            if policy_only {
+                "the policy rows (the catalog as read before)"
+            } else {
+                "the database"
+            },
+            compiling.as_millis(),
+            loading.as_millis(),
+            pass,
+            if pass == 1 { "" } else { "es" }
+        );
         self.until = until.map(|s| UNIX_EPOCH + Duration::from_secs_f64(s.max(0.0)));
         let rows: Vec<RefusedRow> = left_out.into_values().collect();
         self.log_refused(&rows);
@@ -270,9 +354,12 @@ impl TableSource for DatabaseSource {
 
     fn wait(&mut self, timeout: Duration) -> Wake {
         self.memberships_changed = false;
+        self.policy_changed = false;
         let until_passed =
             |until: Option<SystemTime>| until.is_some_and(|u| SystemTime::now() >= u);
         if until_passed(self.until) {
+            // Only which rows are in force changed, not the catalog.
+            self.policy_changed = true;
             return Wake::Changed("a permission's `until` passed".to_string());
         }
         let timeout = match self.until.map(|u| u.duration_since(SystemTime::now())) {
@@ -282,9 +369,11 @@ impl TableSource for DatabaseSource {
         match self.watch.wait(timeout) {
             Ok(Some(change)) => {
                 self.memberships_changed = change == Change::Memberships;
+                self.policy_changed = change == Change::Policy;
                 Wake::Changed(change.to_string())
             }
             Ok(None) if until_passed(self.until) => {
+                self.policy_changed = true;
                 Wake::Changed("a permission's `until` passed".to_string())
             }
             Ok(None) => Wake::Unchanged,

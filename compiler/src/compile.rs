@@ -167,6 +167,19 @@ pub struct Loaded {
     pub options: Options,
 }
 
+impl Loaded {
+    /// The catalog, and the documents to compile against its world ([`CatalogWorld`],
+    /// [`compile_in`], which look names up in it).
+    pub fn into_parts(self) -> (LoadedCatalog, Policy) {
+        let policy = Policy {
+            documents: self.documents,
+            diagnostics: self.diagnostics,
+            options: self.options,
+        };
+        (self.catalog, policy)
+    }
+}
+
 /// Validates documents and a catalog already read: the phases after parsing.
 pub fn validate_loaded(
     loaded: Loaded,
@@ -174,11 +187,48 @@ pub fn validate_loaded(
 ) -> Result<Validated, Vec<Diagnostic>> {
     let Loaded {
         documents,
-        catalog: loaded,
+        catalog,
         lookups,
         mut diagnostics,
         options,
     } = loaded;
+    let connections = lower_connections(&documents, &mut diagnostics);
+    let registrations: Vec<ConnectionRegistration> = connections
+        .iter()
+        .map(|c| ConnectionRegistration {
+            namespace: c.namespace.clone(),
+            name: c.name.clone(),
+            uid: c.uid.clone(),
+            connection_type: c.connection_type.clone(),
+        })
+        .collect();
+    let (world, mut found) = World::build(catalog, &documents, &registrations);
+    diagnostics.append(&mut found);
+    let model = validate_in(
+        &world,
+        &documents,
+        lookups,
+        options,
+        &mut diagnostics,
+        progress,
+    );
+    match model {
+        Some(model) => Ok(Validated {
+            documents,
+            world,
+            model,
+            connections,
+            warnings: diagnostics,
+        }),
+        None => Err(diagnostics),
+    }
+}
+
+/// The Connection documents, lowered (one being deleted is left out, with a warning).
+fn lower_connections(
+    documents: &Documents,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<LoweredConnection> {
     let mut connections = Vec::new();
     for c in &documents.connections {
         if let Some(at) = &c.value.metadata.deletion_timestamp {
@@ -204,21 +254,24 @@ pub fn validate_loaded(
             Err(mut found) => diagnostics.append(&mut found),
         }
     }
-    let registrations: Vec<ConnectionRegistration> = connections
-        .iter()
-        .map(|c| ConnectionRegistration {
-            namespace: c.namespace.clone(),
-            name: c.name.clone(),
-            uid: c.uid.clone(),
-            connection_type: c.connection_type.clone(),
-        })
-        .collect();
-    let (world, mut found) = World::build(loaded, &documents, &registrations);
-    diagnostics.append(&mut found);
+    connections
+}
+
+/// Resolves the documents against a world already built and checks what validation
+/// checks: the model, or `None` when `diagnostics` (which holds everything found so
+/// far, and gets what this finds) has an error.
+fn validate_in(
+    world: &World,
+    documents: &Documents,
+    lookups: bool,
+    options: Options,
+    diagnostics: &mut Vec<Diagnostic>,
+    progress: &dyn Fn(Phase),
+) -> Option<Model> {
     progress(Phase::Resolve);
-    let (model, mut found) = resolve(&world, &documents, lookups);
+    let (model, mut found) = resolve(world, documents, lookups);
     diagnostics.append(&mut found);
-    let known = lookups.then(|| known_connections(&world));
+    let known = lookups.then(|| known_connections(world));
     diagnostics.append(&mut crate::connections::uses::check(
         &documents.uses,
         known.as_ref(),
@@ -229,8 +282,8 @@ pub fn validate_loaded(
     if lookups && sound && !options.allow_empty_selectors {
         diagnostics.extend(
             crate::empty_selectors::check(
-                &world,
-                &documents,
+                world,
+                documents,
                 &model.scopes,
                 crate::empty_selectors::Which::Denies,
             )
@@ -238,17 +291,91 @@ pub fn validate_loaded(
             .map(|f| f.diagnostic),
         );
     }
-    if !diagnostics.iter().any(|d| !d.warning) {
-        Ok(Validated {
-            documents,
-            world,
-            model,
-            connections,
-            warnings: diagnostics,
-        })
-    } else {
-        Err(diagnostics)
+    (!diagnostics.iter().any(|d| !d.warning)).then_some(model)
+}
+
+/// The world of a catalog by itself, built once and compiled against again and again
+/// (`rampart serve --postgres` keeps it while only policy rows change, so that a changed
+/// permission does not rebuild a hundred thousand configs' world): the catalog's own
+/// documents-free world, and what building it found (its warnings, or its errors,
+/// which every compile against it reports).
+pub struct CatalogWorld {
+    world: World,
+    found: Vec<Diagnostic>,
+}
+
+impl CatalogWorld {
+    /// Builds the world of `catalog` alone (no document registers a playbook,
+    /// notification or connection in it).
+    pub fn build(catalog: LoadedCatalog) -> CatalogWorld {
+        let (world, found) = World::build(catalog, &Documents::default(), &[]);
+        CatalogWorld { world, found }
     }
+
+    /// The world.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+}
+
+/// What is compiled against a [`CatalogWorld`]: documents that register nothing (no
+/// Playbook, Notification or Connection documents; those change the world), with the
+/// problems found reading them.
+pub struct Policy {
+    /// The documents.
+    pub documents: Documents,
+    /// Problems found while reading them.
+    pub diagnostics: Vec<Diagnostic>,
+    /// What the check accepts beyond the default.
+    pub options: Options,
+}
+
+/// Compiles documents against a world built before ([`CatalogWorld`]); names are
+/// looked up in its catalog. Gives what [`compile_loaded`] gives for the same documents
+/// and catalog. Documents that would register objects in the world are refused (build
+/// the world with them: [`compile_loaded`]).
+pub fn compile_in(
+    world: &CatalogWorld,
+    policy: Policy,
+    progress: &dyn Fn(Phase),
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let started = Instant::now();
+    let Policy {
+        documents,
+        mut diagnostics,
+        options,
+    } = policy;
+    if !(documents.connections.is_empty()
+        && documents.playbooks.is_empty()
+        && documents.notifications.is_empty())
+    {
+        return Err(vec![Diagnostic::general(
+            "Playbook, Notification and Connection documents register objects: they are compiled with the catalog, not against a world built without them",
+        )]);
+    }
+    diagnostics.extend(world.found.iter().cloned());
+    let Some(model) = validate_in(
+        &world.world,
+        &documents,
+        true,
+        options,
+        &mut diagnostics,
+        progress,
+    ) else {
+        return Err(diagnostics);
+    };
+    if model.units.principals.is_empty() {
+        return Err(vec![no_principals(Diagnostic::general(NO_PRINCIPALS))]);
+    }
+    Ok(tabulate_in(
+        &world.world,
+        documents,
+        model,
+        &[],
+        diagnostics,
+        started,
+        progress,
+    ))
 }
 
 /// The connections of the world, as references may name them.
@@ -340,10 +467,31 @@ fn tabulate_validated(
         connections,
         warnings,
     } = validated;
+    tabulate_in(
+        &world,
+        documents,
+        model,
+        &connections,
+        warnings,
+        started,
+        progress,
+    )
+}
+
+/// Expands and tabulates a validated model over `world`.
+fn tabulate_in(
+    world: &World,
+    documents: Documents,
+    model: Model,
+    connections: &[LoweredConnection],
+    warnings: Vec<Diagnostic>,
+    started: Instant,
+    progress: &dyn Fn(Phase),
+) -> Compiled {
     progress(Phase::Expand);
-    let expanded = crate::expand::expand(&world, &model);
+    let expanded = crate::expand::expand(world, &model);
     progress(Phase::Tabulate);
-    let data = crate::tabulate::tabulate(&world, &model, expanded, &connections);
+    let data = crate::tabulate::tabulate(world, &model, expanded, connections);
     let stats = Stats {
         files: documents.files,
         documents: documents.documents,

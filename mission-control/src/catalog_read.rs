@@ -118,7 +118,7 @@ pub struct Progress {
 }
 
 /// What a read found: entries per list, rows skipped by reason, rows refused.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CatalogSummary {
     /// Entries written, per list (and `memberships`, `role assignments`).
     pub counts: BTreeMap<&'static str, u64>,

@@ -33,6 +33,11 @@ pub enum Change {
     /// moved: memberships may be applied without compiling again
     /// ([`crate::memberships`]).
     Memberships,
+    /// Notifications of policy tables only (`permissions`, `permission_groups`,
+    /// `scopes`), with no polled table's counters or file moved: the policy rows may be
+    /// read again and compiled against the catalog read before
+    /// ([`crate::world_read::read_policy_world`]).
+    Policy,
     /// The counters of a polled table moved, or a table got a new file (a `TRUNCATE`).
     Polled,
     /// The listener (re)connected: notifications sent meanwhile are lost.
@@ -46,6 +51,7 @@ impl std::fmt::Display for Change {
         match self {
             Change::Notified(what) => write!(f, "notified: {what}"),
             Change::Memberships => f.write_str("notified: team_members only"),
+            Change::Policy => f.write_str("notified: policy rows only"),
             Change::Polled => f.write_str("a polled table's counters or a table's file moved"),
             Change::Connected => f.write_str("the change listener connected"),
             Change::Periodic => f.write_str("periodic refresh"),
@@ -88,16 +94,17 @@ impl ChangeWatch {
         };
         let result = wait_on(connection, timeout, &mut self.fingerprint);
         match result {
-            // Memberships applied without compiling confirm nothing else: they count
-            // toward the periodic refresh as quiet polls do, so a stream of them cannot
-            // hold it off.
-            Ok(Some(Change::Memberships)) => {
+            // Memberships applied without compiling, and policy rows compiled against
+            // the catalog read before, confirm nothing else: they count toward the
+            // periodic refresh as quiet polls do, so a stream of them cannot hold it
+            // off.
+            Ok(Some(change @ (Change::Memberships | Change::Policy))) => {
                 self.quiet_polls += 1;
                 if self.quiet_polls >= self.full_every {
                     self.quiet_polls = 0;
                     return Ok(Some(Change::Periodic));
                 }
-                Ok(Some(Change::Memberships))
+                Ok(Some(change))
             }
             Ok(Some(change)) => {
                 self.quiet_polls = 0;
@@ -118,6 +125,10 @@ impl ChangeWatch {
         }
     }
 }
+
+/// The tables whose rows are policy, not catalog: a change to them alone leaves the
+/// catalog as it was read.
+const POLICY_TABLES: [&str; 3] = ["permissions", "permission_groups", "scopes"];
 
 fn wait_on(
     connection: &mut Connection,
@@ -141,19 +152,23 @@ fn wait_on(
     if let Some(what) = first {
         // Writers change several rows at once: let the burst arrive, then take it all.
         std::thread::sleep(Duration::from_millis(20));
-        let mut memberships_only = what.starts_with("team_members ");
+        let table_of = |what: &str| what.split_whitespace().next().unwrap_or("").to_string();
+        let mut tables = std::collections::BTreeSet::from([table_of(&what)]);
         {
             let mut notifications = connection.client().notifications();
             let mut pending = notifications.iter();
             while let Some(n) = pending.next().map_err(listen_error)? {
-                memberships_only &= n.payload().split_whitespace().next() == Some("team_members");
+                tables.insert(table_of(n.payload()));
             }
         }
         let now = fingerprint(connection)?;
         let moved = last.as_ref() != Some(&now);
         *last = Some(now);
-        if memberships_only && !moved {
+        if !moved && tables.iter().all(|t| t == "team_members") {
             return Ok(Some(Change::Memberships));
+        }
+        if !moved && tables.iter().all(|t| POLICY_TABLES.contains(&t.as_str())) {
+            return Ok(Some(Change::Policy));
         }
         return Ok(Some(Change::Notified(what)));
     }

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use rampart_compiler::catalog::LoadedCatalog;
-use rampart_compiler::compile::Loaded;
+use rampart_compiler::catalog::{Catalog, LoadedCatalog};
+use rampart_compiler::compile::{Loaded, Options, Policy};
 use rampart_compiler::documents;
 
 use crate::catalog_read::{read_catalog, CatalogSummary, Progress, ReadOptions};
@@ -35,6 +35,9 @@ pub struct DatabaseWorld {
     pub summary: CatalogSummary,
     /// What the policy rows say beyond their documents.
     pub findings: PolicyFindings,
+    /// What reading the policy rows again over this catalog needs
+    /// ([`read_policy_world`]).
+    pub names: CatalogNames,
 }
 
 /// Reads the documents under `paths` and the world in the database behind
@@ -71,6 +74,7 @@ pub fn read_world_refusing(
         progress,
         ReadOptions { custom_roles: true },
     )?;
+    let names = CatalogNames::of(&sink.catalog, &summary);
     let findings = read_policy(
         &mut snapshot,
         &present,
@@ -88,13 +92,89 @@ pub fn read_world_refusing(
             catalog: LoadedCatalog::from_database(sink.catalog, &label),
             lookups: true,
             diagnostics,
-            // Rows are what Mission Control already holds and evaluates as objects
-            // appear, and tables from the database are rebuilt as its catalog changes:
-            // a deny row that matches nothing yet is not refused (documents and
-            // `validate` are where a deny that protects nothing is an error).
-            options: rampart_compiler::compile::Options {
-                allow_empty_selectors: true,
+            options: ROW_OPTIONS,
+        },
+        summary,
+        findings,
+        names,
+    })
+}
+
+/// Rows are what Mission Control already holds and evaluates as objects appear, and
+/// tables from the database are rebuilt as its catalog changes: a deny row that matches
+/// nothing yet is not refused (documents and `validate` are where a deny that protects
+/// nothing is an error).
+const ROW_OPTIONS: Options = Options {
+    allow_empty_selectors: true,
+};
+
+/// The policy rows read again over a catalog read before: what the compiler takes
+/// ([`rampart_compiler::compile::compile_in`]), and what the read found.
+pub struct PolicyWorld {
+    /// The policy rows as documents, and the problems found reading them.
+    pub policy: Policy,
+    /// The catalog's summary with the policy rows' counts and warnings added.
+    pub summary: CatalogSummary,
+    /// What the policy rows say beyond their documents.
+    pub findings: PolicyFindings,
+}
+
+/// What reading the policy rows again needs of a catalog read before: its people,
+/// teams, playbooks and notifications (the subjects rows name by uuid; no configs), and
+/// what reading it counted.
+#[derive(Clone)]
+pub struct CatalogNames {
+    catalog: Catalog,
+    summary: CatalogSummary,
+}
+
+impl CatalogNames {
+    /// The names of `catalog`, read with `summary`.
+    pub fn of(catalog: &Catalog, summary: &CatalogSummary) -> CatalogNames {
+        CatalogNames {
+            catalog: Catalog {
+                people: catalog.people.clone(),
+                teams: catalog.teams.clone(),
+                playbooks: catalog.playbooks.clone(),
+                notifications: catalog.notifications.clone(),
+                ..Catalog::default()
             },
+            summary: summary.clone(),
+        }
+    }
+}
+
+/// Reads the policy rows (`permissions`, `permission_groups`, `scopes`) alone, from one
+/// snapshot, naming their subjects by `names` (a catalog read before): for
+/// `serve --postgres` when only policy rows changed. The `permissions` rows whose ids
+/// are in `refused` are left out, as [`read_world_refusing`] leaves them out.
+pub fn read_policy_world(
+    connection: &mut Connection,
+    names: &CatalogNames,
+    refused: &BTreeSet<String>,
+) -> Result<PolicyWorld, SourceError> {
+    let mut documents = documents::Documents::default();
+    let mut diagnostics = Vec::new();
+    let mut summary = names.summary.clone();
+    let mut snapshot = connection.snapshot()?;
+    let present =
+        crate::preflight::check(&mut snapshot, &[PERMISSIONS, PERMISSION_GROUPS, SCOPES])?;
+    let findings = read_policy(
+        &mut snapshot,
+        &present,
+        &names.catalog,
+        &DocumentKeys::of(&documents),
+        &mut documents,
+        &mut diagnostics,
+        &mut summary,
+        refused,
+    )?;
+    snapshot.finish()?;
+    Ok(PolicyWorld {
+        policy: Policy {
+            documents,
+            diagnostics,
+            options: ROW_OPTIONS,
         },
         summary,
         findings,
