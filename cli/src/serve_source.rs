@@ -20,6 +20,7 @@ use rampart_compiler::compile::CatalogWorld;
 use rampart_compiler::diagnostic::Diagnostic;
 use rampart_compiler::regroup::Regrouper;
 use rampart_mission_control::memberships::{Applied, Memberships};
+use rampart_mission_control::parsed_rows::ParsedRows;
 use rampart_mission_control::session::Database;
 use rampart_mission_control::watch::{Change, ChangeWatch};
 use rampart_mission_control::world_read::CatalogNames;
@@ -53,6 +54,9 @@ pub struct DatabaseSource {
     /// The catalog of the tables in force, kept while only policy rows change (none
     /// after memberships were applied to the tables without it).
     catalog: Option<HeldCatalog>,
+    /// Permission rows parsed by the last reads (kept whatever changed: a row is
+    /// reused only when it renders as the very same document).
+    parsed: ParsedRows,
 }
 
 /// A catalog read from the database, kept for compiling changed policy rows against.
@@ -79,22 +83,23 @@ impl DatabaseSource {
             memberships_changed: false,
             policy_changed: false,
             catalog: None,
+            parsed: ParsedRows::default(),
         }
     }
 
     /// Applies changed memberships to the tables in force without compiling: the new
-    /// tables and how many principals moved, or `None` when a full compile is needed (the
-    /// log says why).
-    fn apply_memberships(&mut self) -> Option<(Tables, usize)> {
+    /// tables and whether any membership changed, or `None` when a full compile is needed
+    /// (the log says why).
+    fn apply_memberships(&mut self) -> Option<(Tables, bool)> {
         let memberships = self.memberships.as_mut()?;
         let started = std::time::Instant::now();
         let applied = self
             .database
             .connect()
             .and_then(|mut connection| memberships.apply(&mut connection));
-        let regrouped = match applied {
-            Ok(Applied::Applied(regrouped)) => regrouped,
-            Ok(Applied::Unchanged) => Default::default(),
+        let (regrouped, changed) = match applied {
+            Ok(Applied::Applied(regrouped)) => (regrouped, true),
+            Ok(Applied::Unchanged) => (Default::default(), false),
             Ok(Applied::Recompile(why)) => {
                 eprintln!("rampart serve: memberships changed; compiling again: {why}");
                 return None;
@@ -122,7 +127,7 @@ impl DatabaseSource {
                     applied_in.as_millis(),
                     (started.elapsed() - applied_in).as_millis()
                 );
-                Some((tables, regrouped.moved))
+                Some((tables, changed))
             }
             Err(e) => {
                 eprintln!("rampart serve: the regrouped tables did not load; compiling again: {e}");
@@ -207,9 +212,11 @@ impl TableSource for DatabaseSource {
 
     fn build(&mut self) -> Result<Tables, String> {
         if std::mem::take(&mut self.memberships_changed) {
-            if let Some((tables, moved)) = self.apply_memberships() {
-                if moved > 0 {
-                    // The catalog held no longer has the teams' members in force.
+            if let Some((tables, changed)) = self.apply_memberships() {
+                if changed {
+                    // The catalog held no longer has the teams' members in force (even
+                    // when no one moved class: a later rule may tell the memberships
+                    // apart).
                     self.catalog = None;
                 }
                 return Ok(tables);
@@ -243,6 +250,7 @@ impl TableSource for DatabaseSource {
                         &mut connection,
                         &catalog.names,
                         &excluded,
+                        &mut self.parsed,
                     )
                     .map_err(|e| message(&e))?;
                     (read.policy, read.summary, read.findings)
@@ -253,6 +261,7 @@ impl TableSource for DatabaseSource {
                         &[],
                         &|_| {},
                         &excluded,
+                        &mut self.parsed,
                     )
                     .map_err(|e| message(&e))?;
                     let (catalog, policy) = world.loaded.into_parts();

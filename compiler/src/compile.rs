@@ -14,8 +14,10 @@ use crate::connections::model::LoweredConnection;
 use crate::connections::uses::KnownConnections;
 use crate::diagnostic::Diagnostic;
 use crate::documents::{self, Documents};
+use crate::index::IndexValues;
 use crate::resolve::{resolve, Model};
 use crate::world::{ConnectionRegistration, World};
+use rayon::prelude::*;
 
 /// The phases, for progress reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,14 +304,28 @@ fn validate_in(
 pub struct CatalogWorld {
     world: World,
     found: Vec<Diagnostic>,
+    /// Per category, the value indexes of `world`'s objects.
+    indexes: [IndexValues; 4],
 }
 
 impl CatalogWorld {
     /// Builds the world of `catalog` alone (no document registers a playbook,
-    /// notification or connection in it).
+    /// notification or connection in it), and its indexes.
     pub fn build(catalog: LoadedCatalog) -> CatalogWorld {
         let (world, found) = World::build(catalog, &Documents::default(), &[]);
-        CatalogWorld { world, found }
+        let mut indexes: [IndexValues; 4] = Default::default();
+        Category::ALL
+            .par_iter()
+            .map(|c| IndexValues::build(*c, c.of(&world.objects).as_slice()))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .zip(indexes.iter_mut())
+            .for_each(|(built, slot)| *slot = built);
+        CatalogWorld {
+            world,
+            found,
+            indexes,
+        }
     }
 
     /// The world.
@@ -367,12 +383,16 @@ pub fn compile_in(
     if model.units.principals.is_empty() {
         return Err(vec![no_principals(Diagnostic::general(NO_PRINCIPALS))]);
     }
-    Ok(tabulate_in(
-        &world.world,
+    let checked = Checked {
         documents,
         model,
+        warnings: diagnostics,
+    };
+    Ok(tabulate_in(
+        &world.world,
+        Some(&world.indexes),
+        checked,
         &[],
-        diagnostics,
         started,
         progress,
     ))
@@ -467,29 +487,38 @@ fn tabulate_validated(
         connections,
         warnings,
     } = validated;
-    tabulate_in(
-        &world,
+    let checked = Checked {
         documents,
         model,
-        &connections,
         warnings,
-        started,
-        progress,
-    )
+    };
+    tabulate_in(&world, None, checked, &connections, started, progress)
 }
 
-/// Expands and tabulates a validated model over `world`.
-fn tabulate_in(
-    world: &World,
+/// What validation gave, to expand and tabulate.
+struct Checked {
     documents: Documents,
     model: Model,
-    connections: &[LoweredConnection],
     warnings: Vec<Diagnostic>,
+}
+
+/// Expands and tabulates a validated model over `world` (with its value indexes, when
+/// built before).
+fn tabulate_in(
+    world: &World,
+    indexes: Option<&[IndexValues; 4]>,
+    checked: Checked,
+    connections: &[LoweredConnection],
     started: Instant,
     progress: &dyn Fn(Phase),
 ) -> Compiled {
+    let Checked {
+        documents,
+        model,
+        warnings,
+    } = checked;
     progress(Phase::Expand);
-    let expanded = crate::expand::expand(world, &model);
+    let expanded = crate::expand::expand_with(world, &model, indexes);
     progress(Phase::Tabulate);
     let data = crate::tabulate::tabulate(world, &model, expanded, connections);
     let stats = Stats {

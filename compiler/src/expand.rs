@@ -15,7 +15,7 @@ use rampart_runtime::Category;
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
 
-use crate::index::CategoryIndex;
+use crate::index::{CategoryIndex, IndexValues};
 use crate::membership::UnitId;
 use crate::resolve::{Model, Narrowing, RuleSpec};
 use crate::roles::GLOBAL_OBJECTS;
@@ -191,11 +191,23 @@ fn class_set(classes: &Classes, objects: &RoaringBitmap) -> DenseSet {
 
 /// Expands the model over the world.
 pub fn expand(world: &World, model: &Model) -> Expanded {
+    expand_with(world, model, None)
+}
+
+/// [`expand`] with the world's value indexes built before (per category, over exactly
+/// `world`'s objects), or building them when `None`.
+pub fn expand_with(world: &World, model: &Model, values: Option<&[IndexValues; 4]>) -> Expanded {
     let (action_names, actions) = action_vocabulary(&model.rules);
     let (selectors, selector_ids) = distinct_selectors(model);
     let indexes: Vec<CategoryIndex<'_>> = Category::ALL
         .par_iter()
-        .map(|c| CategoryIndex::build(*c, c.of(&world.objects).as_slice()))
+        .map(|c| {
+            let objects = c.of(&world.objects).as_slice();
+            match values {
+                Some(values) => CategoryIndex::with(*c, objects, c.of(values)),
+                None => CategoryIndex::build(*c, objects),
+            }
+        })
         .collect();
     let selector_sets: Vec<RoaringBitmap> = selectors
         .par_iter()

@@ -6,6 +6,7 @@
 //! Every evaluation here must agree with [`CompiledSelector::matches`]; the differential
 //! tests hold both to the reference evaluator.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rampart_grammar::fold::fold;
@@ -19,10 +20,11 @@ use crate::world::WorldObject;
 
 type ValueIndex = BTreeMap<String, RoaringBitmap>;
 
-/// The indexes of one category.
-pub struct CategoryIndex<'w> {
-    category: Category,
-    objects: &'w [WorldObject],
+/// The value indexes of one category's objects (attribute value -> objects): what a
+/// [`CategoryIndex`] reads, built once per world and reusable for as long as the world's
+/// objects stay as they were (`compile::CatalogWorld` keeps them).
+#[derive(Clone, Default)]
+pub struct IndexValues {
     all: RoaringBitmap,
     id: ValueIndex,
     name: ValueIndex,
@@ -36,6 +38,13 @@ pub struct CategoryIndex<'w> {
     labels: BTreeMap<String, ValueIndex>,
 }
 
+/// The indexes of one category, over its objects.
+pub struct CategoryIndex<'w> {
+    category: Category,
+    objects: &'w [WorldObject],
+    values: Cow<'w, IndexValues>,
+}
+
 fn add(index: &mut ValueIndex, value: Option<&str>, object: u32) {
     index
         .entry(fold(value.unwrap_or("")).into_owned())
@@ -43,22 +52,12 @@ fn add(index: &mut ValueIndex, value: Option<&str>, object: u32) {
         .insert(object);
 }
 
-impl<'w> CategoryIndex<'w> {
+impl IndexValues {
     /// Indexes `objects` of `category`.
-    pub fn build(category: Category, objects: &'w [WorldObject]) -> CategoryIndex<'w> {
-        let mut index = CategoryIndex {
-            category,
-            objects,
+    pub fn build(category: Category, objects: &[WorldObject]) -> IndexValues {
+        let mut index = IndexValues {
             all: (0..objects.len() as u32).collect(),
-            id: ValueIndex::new(),
-            name: ValueIndex::new(),
-            namespace: ValueIndex::new(),
-            object_type: ValueIndex::new(),
-            status: ValueIndex::new(),
-            health: ValueIndex::new(),
-            agent: BTreeMap::new(),
-            tags: BTreeMap::new(),
-            labels: BTreeMap::new(),
+            ..IndexValues::default()
         };
         for (i, o) in objects.iter().enumerate() {
             let i = i as u32;
@@ -96,10 +95,35 @@ impl<'w> CategoryIndex<'w> {
         }
         index
     }
+}
+
+impl<'w> CategoryIndex<'w> {
+    /// Indexes `objects` of `category`.
+    pub fn build(category: Category, objects: &'w [WorldObject]) -> CategoryIndex<'w> {
+        CategoryIndex {
+            category,
+            objects,
+            values: Cow::Owned(IndexValues::build(category, objects)),
+        }
+    }
+
+    /// The index of `objects` of `category` from values built before over exactly these
+    /// objects ([`IndexValues::build`]).
+    pub fn with(
+        category: Category,
+        objects: &'w [WorldObject],
+        values: &'w IndexValues,
+    ) -> CategoryIndex<'w> {
+        CategoryIndex {
+            category,
+            objects,
+            values: Cow::Borrowed(values),
+        }
+    }
 
     /// Every object of the category.
     pub fn all(&self) -> &RoaringBitmap {
-        &self.all
+        &self.values.all
     }
 
     fn pattern(index: &ValueIndex, pattern: &ItemPattern) -> RoaringBitmap {
@@ -140,7 +164,7 @@ impl<'w> CategoryIndex<'w> {
         let value_test = |v: &str| matcher.matches(&|_| Some(v));
         match r.operator {
             Operator::Exists => present(),
-            Operator::DoesNotExist => &self.all - present(),
+            Operator::DoesNotExist => &self.values.all - present(),
             Operator::Equals
             | Operator::DoubleEquals
             | Operator::In
@@ -152,7 +176,7 @@ impl<'w> CategoryIndex<'w> {
                     ..r.clone()
                 }
                 .matcher();
-                &self.all - matching(&|v| positive.matches(&|_| Some(v)))
+                &self.values.all - matching(&|v| positive.matches(&|_| Some(v)))
             }
         }
     }
@@ -165,7 +189,9 @@ impl<'w> CategoryIndex<'w> {
         selector
             .requirements()
             .iter()
-            .fold(self.all.clone(), |acc, r| acc & self.requirement(map, r))
+            .fold(self.values.all.clone(), |acc, r| {
+                acc & self.requirement(map, r)
+            })
     }
 
     fn scan(&self, test: impl Fn(&WorldObject) -> bool + Sync) -> RoaringBitmap {
@@ -181,14 +207,14 @@ impl<'w> CategoryIndex<'w> {
 
     /// The objects a selector matches.
     pub fn select(&self, s: &CompiledSelector) -> RoaringBitmap {
-        let mut set = self.all.clone();
+        let mut set = self.values.all.clone();
         let fields = [
-            (&s.id, &self.id),
-            (&s.name, &self.name),
-            (&s.namespace, &self.namespace),
-            (&s.types, &self.object_type),
-            (&s.statuses, &self.status),
-            (&s.health, &self.health),
+            (&s.id, &self.values.id),
+            (&s.name, &self.values.name),
+            (&s.namespace, &self.values.namespace),
+            (&s.types, &self.values.object_type),
+            (&s.statuses, &self.values.status),
+            (&s.health, &self.values.health),
         ];
         for (pattern, index) in fields {
             if let Some(p) = pattern {
@@ -197,6 +223,7 @@ impl<'w> CategoryIndex<'w> {
         }
         if let Some(p) = &s.agent {
             let agents = self
+                .values
                 .agent
                 .iter()
                 .filter(|((id, name), _)| agent_matches(p, id.as_deref(), name.as_deref()));
@@ -204,10 +231,10 @@ impl<'w> CategoryIndex<'w> {
         }
         let no_maps = self.category == Category::Playbook;
         if let Some(t) = &s.tag_selector {
-            set &= self.label_selector((!no_maps).then_some(&self.tags), t);
+            set &= self.label_selector((!no_maps).then_some(&self.values.tags), t);
         }
         if let Some(l) = &s.label_selector {
-            set &= self.label_selector((!no_maps).then_some(&self.labels), l);
+            set &= self.label_selector((!no_maps).then_some(&self.values.labels), l);
         }
         if s.field_selector.is_some() || s.search.is_some() {
             let rest = CompiledSelector {

@@ -11,7 +11,7 @@ use crate::source::{Location, SourceFile};
 use crate::yaml::{DocumentText, Text};
 
 /// A parsed document with the document it came from.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Located<T> {
     /// The parsed value.
     pub value: T,

@@ -16,7 +16,7 @@ use crate::yaml::Text;
 
 /// Standard Kubernetes object metadata. Name and namespace matter (and `uid`, a
 /// connection's id); the fields the API server sets are accepted and ignored.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {
     /// The object's name.

@@ -15,7 +15,7 @@ const CHECKPOINT: usize = 4096;
 /// A database row that input came from (a permission made in Mission Control's UI, a
 /// config item): named by table, id, name and source where a file is named by path and
 /// line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RowOrigin {
     /// The table (`permissions`).
     pub table: String,

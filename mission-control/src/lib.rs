@@ -15,7 +15,8 @@
 //!   (`compile --postgres`, `serve --postgres`); [`watch`] waits for changes;
 //!   [`lookup`] fetches one object by id when a request names one the tables do not
 //!   know yet (resolve-on-miss); [`memberships`] applies membership changes to
-//!   compiled tables without compiling again, when it can prove that gives the same.
+//!   compiled tables without compiling again, when it can prove that gives the same;
+//!   [`parsed_rows`] keeps parsed permission rows between reads of the policy rows.
 //!
 //! Nothing here writes to the database, and nothing selects a credential or a scraped
 //! document: the shape has no such column, and the tests read the statement log to prove
@@ -33,6 +34,7 @@ pub mod grants;
 pub mod identifier;
 pub mod lookup;
 pub mod memberships;
+pub mod parsed_rows;
 pub mod policy_read;
 pub mod preflight;
 pub mod pull;

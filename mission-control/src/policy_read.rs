@@ -63,6 +63,7 @@ use serde_json::{json, Map, Value};
 use crate::casbin_graph::CasbinGraph;
 use crate::catalog_read::CatalogSummary;
 use crate::error::SourceError;
+use crate::parsed_rows::ParsedRows;
 use crate::preflight::Present;
 use crate::session::{text, Snapshot};
 use crate::shape::PERMISSIONS;
@@ -464,7 +465,8 @@ fn warn(summary: &mut CatalogSummary, origin: RowOrigin, why: LeftOut) {
 }
 
 /// Reads `scopes`, `permissions` and `permission_groups` into `documents` (beside the
-/// documents read from files, whose keys `files` holds).
+/// documents read from files, whose keys `files` holds); permission rows unchanged since
+/// a read that `parsed` kept are not parsed again.
 #[allow(clippy::too_many_arguments)]
 pub fn read_policy(
     snapshot: &mut Snapshot<'_>,
@@ -475,7 +477,9 @@ pub fn read_policy(
     diagnostics: &mut Vec<Diagnostic>,
     summary: &mut CatalogSummary,
     refused: &BTreeSet<String>,
+    parsed: &mut ParsedRows,
 ) -> Result<PolicyFindings, SourceError> {
+    parsed.begin();
     let names = Names::of(catalog);
     let mut findings = PolicyFindings::default();
     let scopes = read_scopes(snapshot, files, documents, diagnostics, summary, refused)?;
@@ -490,6 +494,7 @@ pub fn read_policy(
         summary,
         &mut findings,
         refused,
+        parsed,
     )?;
     read_groups(
         snapshot,
@@ -702,6 +707,7 @@ fn read_permissions(
     summary: &mut CatalogSummary,
     findings: &mut PolicyFindings,
     refused: &BTreeSet<String>,
+    parsed: &mut ParsedRows,
 ) -> Result<(), SourceError> {
     let table = snapshot.table("permissions");
     let tags = if present.has(&PERMISSIONS, "tags") {
@@ -747,7 +753,7 @@ fn read_permissions(
         if let Some(document) =
             permission_document(&row, names, files, scopes, diagnostics, summary, findings)
         {
-            read_file_into(document, documents, diagnostics);
+            parsed.read(document, documents, diagnostics);
             kept += 1;
         }
     }

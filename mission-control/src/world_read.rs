@@ -13,6 +13,7 @@ use rampart_compiler::documents;
 
 use crate::catalog_read::{read_catalog, CatalogSummary, Progress, ReadOptions};
 use crate::error::SourceError;
+use crate::parsed_rows::ParsedRows;
 use crate::policy_read::{read_policy, DocumentKeys, PolicyFindings};
 use crate::pull::CatalogBuilder;
 use crate::session::Connection;
@@ -47,16 +48,24 @@ pub fn read_world(
     paths: &[PathBuf],
     progress: &dyn Fn(Progress),
 ) -> Result<DatabaseWorld, SourceError> {
-    read_world_refusing(connection, paths, progress, &BTreeSet::new())
+    read_world_refusing(
+        connection,
+        paths,
+        progress,
+        &BTreeSet::new(),
+        &mut ParsedRows::default(),
+    )
 }
 
 /// [`read_world`], leaving out the `permissions` rows whose ids are in `refused` (allows
-/// that `serve --postgres` found do not compile; each is counted in the summary).
+/// that `serve --postgres` found do not compile; each is counted in the summary), and
+/// keeping the permission rows parsed in `parsed` for the next read.
 pub fn read_world_refusing(
     connection: &mut Connection,
     paths: &[PathBuf],
     progress: &dyn Fn(Progress),
     refused: &BTreeSet<String>,
+    parsed: &mut ParsedRows,
 ) -> Result<DatabaseWorld, SourceError> {
     let (mut documents, mut diagnostics) = if paths.is_empty() {
         (documents::Documents::default(), Vec::new())
@@ -84,6 +93,7 @@ pub fn read_world_refusing(
         &mut diagnostics,
         &mut summary,
         refused,
+        parsed,
     )?;
     snapshot.finish()?;
     Ok(DatabaseWorld {
@@ -147,11 +157,13 @@ impl CatalogNames {
 /// Reads the policy rows (`permissions`, `permission_groups`, `scopes`) alone, from one
 /// snapshot, naming their subjects by `names` (a catalog read before): for
 /// `serve --postgres` when only policy rows changed. The `permissions` rows whose ids
-/// are in `refused` are left out, as [`read_world_refusing`] leaves them out.
+/// are in `refused` are left out, as [`read_world_refusing`] leaves them out; rows
+/// unchanged since a read `parsed` kept are not parsed again.
 pub fn read_policy_world(
     connection: &mut Connection,
     names: &CatalogNames,
     refused: &BTreeSet<String>,
+    parsed: &mut ParsedRows,
 ) -> Result<PolicyWorld, SourceError> {
     let mut documents = documents::Documents::default();
     let mut diagnostics = Vec::new();
@@ -168,6 +180,7 @@ pub fn read_policy_world(
         &mut diagnostics,
         &mut summary,
         refused,
+        parsed,
     )?;
     snapshot.finish()?;
     Ok(PolicyWorld {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::category::{Category, PairShape};
 use crate::class_set::SetStore;
-use crate::rows::{PairContent, RowContent, RuleView, Work};
+use crate::rows::{PairContent, PairScratch, RowContent, RuleView, Work};
 use crate::schema::{
     Ids, PairExceptionData, PairTableData, RowData, SetRef, Span, TablesData, Words,
 };
@@ -125,7 +125,7 @@ pub fn regroup(
         pair_tables: PairTables {
             tables: std::mem::take(&mut data.pair_tables),
             exceptions: std::mem::take(&mut data.pair_exceptions),
-            ids: HashMap::new(),
+            ids: Default::default(),
         },
         pool: SetPool::from_stored(
             std::mem::take(&mut data.blocks.0),
@@ -171,7 +171,11 @@ struct RowWriter {
 }
 
 impl RowWriter {
-    /// Computes and appends one row per entry list of `distinct`, in order.
+    /// Computes and appends one row per entry list of `distinct`, in order: batches of
+    /// row contents are computed on worker threads while this thread interns the batch
+    /// before (the workers read the rules' sets from a copy of the pool as it was before
+    /// any row: rows read only the rules' sets, all interned before the rows, while
+    /// interning the rows' own sets grows the pool).
     fn push_all(&mut self, data: &TablesData, distinct: &[Vec<u32>]) {
         let classes = Category::ALL.map(|c| c.of(&data.categories).classes);
         let threads = std::thread::available_parallelism()
@@ -179,35 +183,55 @@ impl RowWriter {
             .unwrap_or(1)
             .clamp(1, 16);
         const BATCH: usize = 2048;
-        for batch in distinct.chunks(BATCH * threads) {
-            let view = RuleView {
-                rules: &data.rules,
-                entries: &data.entries,
-                entry_rules: &data.entry_rules.0,
-                classes,
-                store: self.pool.store(),
-            };
-            let contents = row_contents(view, batch, threads);
-            for (entries, content) in batch.iter().zip(contents) {
-                let start = self.row_entries.len() as u32;
-                self.row_entries.extend_from_slice(entries);
-                let pool = &mut self.pool;
-                let pairs = self.pair_tables.row_pairs(pool, &content);
-                self.rows.push(RowData {
-                    entries: Span {
-                        start,
-                        len: entries.len() as u32,
-                    },
-                    allow: Category::ALL.map(|c| pool.intern(c.of(&content.allow))),
-                    deny: Category::ALL.map(|c| pool.intern(c.of(&content.deny))),
-                    allow_globals: content.allow_globals,
-                    deny_globals: content.deny_globals,
-                    allow_unscoped: content.allow_unscoped,
-                    deny_unscoped: content.deny_unscoped,
-                    pairs,
-                });
+        let (blocks, lists) = (self.pool.blocks.clone(), self.pool.lists.clone());
+        let view = RuleView {
+            rules: &data.rules,
+            entries: &data.entries,
+            entry_rules: &data.entry_rules.0,
+            classes,
+            store: SetStore {
+                blocks: &blocks,
+                lists: &lists,
+            },
+        };
+        std::thread::scope(|scope| {
+            // One batch computed ahead of the one being interned.
+            let (send, receive) = std::sync::mpsc::sync_channel(1);
+            scope.spawn(move || {
+                for batch in distinct.chunks(BATCH * threads) {
+                    let contents = row_contents(view, batch, threads);
+                    if send.send((batch, contents)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (batch, contents) in receive {
+                for (entries, content) in batch.iter().zip(contents) {
+                    self.push(entries, &content);
+                }
             }
-        }
+        });
+    }
+
+    /// Appends the row of `entries`, whose content is `content`.
+    fn push(&mut self, entries: &[u32], content: &RowContent) {
+        let start = self.row_entries.len() as u32;
+        self.row_entries.extend_from_slice(entries);
+        let pool = &mut self.pool;
+        let pairs = self.pair_tables.row_pairs(pool, content);
+        self.rows.push(RowData {
+            entries: Span {
+                start,
+                len: entries.len() as u32,
+            },
+            allow: Category::ALL.map(|c| pool.intern(c.of(&content.allow))),
+            deny: Category::ALL.map(|c| pool.intern(c.of(&content.deny))),
+            allow_globals: content.allow_globals,
+            deny_globals: content.deny_globals,
+            allow_unscoped: content.allow_unscoped,
+            deny_unscoped: content.deny_unscoped,
+            pairs,
+        });
     }
 
     /// Stores the rows, pair tables and blocks in `data`.
@@ -224,7 +248,7 @@ impl RowWriter {
 /// The distinct entry lists of `class_entries` (row 0 is the row of no entries, shared by
 /// every (class, action) with nothing), and the row of each (class, action).
 fn distinct_rows(class_entries: Vec<Vec<u32>>) -> (Vec<Vec<u32>>, Vec<u32>) {
-    let mut row_ids: HashMap<Vec<u32>, u32> = HashMap::new();
+    let mut row_ids: foldhash::HashMap<Vec<u32>, u32> = Default::default();
     let mut distinct: Vec<Vec<u32>> = Vec::new();
     let mut row_of = Vec::with_capacity(class_entries.len());
     row_ids.insert(Vec::new(), 0);
@@ -250,8 +274,9 @@ fn row_contents(view: RuleView<'_>, batch: &[Vec<u32>], threads: usize) -> Vec<R
             .map(|part| {
                 scope.spawn(move || {
                     let mut work = Work::unlimited();
+                    let mut scratch = PairScratch::default();
                     part.iter()
-                        .filter_map(|entries| view.row(entries, &mut work).ok())
+                        .filter_map(|entries| view.row(entries, &mut work, &mut scratch).ok())
                         .collect::<Vec<_>>()
                 })
             })
@@ -270,7 +295,7 @@ struct PairTables {
     tables: Vec<PairTableData>,
     exceptions: Vec<PairExceptionData>,
     /// A table (its exceptions' span left empty) and its exceptions -> its index.
-    ids: HashMap<(PairTableData, Vec<PairExceptionData>), u32>,
+    ids: foldhash::HashMap<(PairTableData, Vec<PairExceptionData>), u32>,
 }
 
 impl PairTables {

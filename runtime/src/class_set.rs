@@ -392,9 +392,13 @@ impl DenseSet {
 #[derive(Debug)]
 pub struct SetPool {
     pub(crate) blocks: Vec<u64>,
-    block_ids: std::collections::HashMap<[u64; BLOCK_WORDS], u32>,
+    block_ids: foldhash::HashMap<[u64; BLOCK_WORDS], u32>,
     pub(crate) lists: Vec<u32>,
-    list_ids: std::collections::HashMap<Vec<u32>, u32>,
+    list_ids: foldhash::HashMap<Vec<u32>, u32>,
+    /// The id of the all-zero block once stored (most blocks of a sparse set are it).
+    zero: Option<u32>,
+    /// The block list being interned, reused.
+    list: Vec<u32>,
 }
 
 #[cfg(feature = "build")]
@@ -405,6 +409,8 @@ impl Default for SetPool {
             block_ids: Default::default(),
             lists: Vec::new(),
             list_ids: Default::default(),
+            zero: None,
+            list: Vec::new(),
         };
         pool.block([0; BLOCK_WORDS]);
         pool
@@ -422,6 +428,8 @@ impl SetPool {
             block_ids: Default::default(),
             lists,
             list_ids: Default::default(),
+            zero: None,
+            list: Vec::new(),
         };
         for chunk in blocks.chunks(BLOCK_WORDS) {
             let mut words = [0u64; BLOCK_WORDS];
@@ -440,11 +448,19 @@ impl SetPool {
     }
 
     fn block(&mut self, words: [u64; BLOCK_WORDS]) -> u32 {
+        let zero = words == [0; BLOCK_WORDS];
+        if let (true, Some(id)) = (zero, self.zero) {
+            return id;
+        }
         let next = (self.blocks.len() / BLOCK_WORDS) as u32;
-        *self.block_ids.entry(words).or_insert_with(|| {
+        let id = *self.block_ids.entry(words).or_insert_with(|| {
             self.blocks.extend_from_slice(&words);
             next
-        })
+        });
+        if zero {
+            self.zero = Some(id);
+        }
+        id
     }
 
     /// The stored form of a dense set: `Empty` when nothing is set, else its blocks.
@@ -452,24 +468,29 @@ impl SetPool {
         if set.is_empty() {
             return SetRef::Empty;
         }
-        let list: Vec<u32> = set
-            .words
-            .chunks(BLOCK_WORDS)
-            .map(|chunk| {
-                let mut words = [0u64; BLOCK_WORDS];
+        let mut list = std::mem::take(&mut self.list);
+        list.clear();
+        for (b, chunk) in set.words.chunks(BLOCK_WORDS).enumerate() {
+            let mut words = [0u64; BLOCK_WORDS];
+            // A block the set never touched is zero: no copy, no hash.
+            if set.is_touched(b) {
                 for (w, c) in words.iter_mut().zip(chunk) {
                     *w = *c;
                 }
-                self.block(words)
-            })
-            .collect();
-        if let Some(offset) = self.list_ids.get(&list) {
-            return SetRef::Blocks(*offset);
+            }
+            list.push(self.block(words));
         }
-        let offset = self.lists.len() as u32;
-        self.lists.extend_from_slice(&list);
-        self.list_ids.insert(list, offset);
-        SetRef::Blocks(offset)
+        let interned = match self.list_ids.get(list.as_slice()) {
+            Some(offset) => SetRef::Blocks(*offset),
+            None => {
+                let offset = self.lists.len() as u32;
+                self.lists.extend_from_slice(&list);
+                self.list_ids.insert(list.clone(), offset);
+                SetRef::Blocks(offset)
+            }
+        };
+        self.list = list;
+        interned
     }
 
     /// Read access to what is interned so far.

@@ -94,12 +94,17 @@ impl<'a> RuleView<'a> {
 
     /// Computes the row of `entries`.
     #[cfg_attr(not(feature = "build"), allow(dead_code))]
-    pub(crate) fn row(&self, entries: &[u32], work: &mut Work) -> Result<RowContent, LoadError> {
+    pub(crate) fn row(
+        &self,
+        entries: &[u32],
+        work: &mut Work,
+        scratch: &mut PairScratch,
+    ) -> Result<RowContent, LoadError> {
         let rules: Vec<&RuleData> = self.rules_of(entries).map(|(_, r)| r).collect();
         let mut content = self.singles(&rules, work)?;
         for shape in PairShape::ALL {
             if let Some(slot) = content.pairs.get_mut(shape.index()) {
-                *slot = self.pair(&rules, shape, work)?;
+                *slot = self.pair(&rules, shape, work, scratch)?;
             }
         }
         Ok(content)
@@ -189,9 +194,9 @@ impl<'a> RuleView<'a> {
         rules: &[&RuleData],
         shape: PairShape,
         work: &mut Work,
+        scratch: &mut PairScratch,
     ) -> Result<Option<PairContent>, LoadError> {
-        let mut scratch = PairScratch::default();
-        if !self.pair_into(rules, shape, work, &mut scratch)? {
+        if !self.pair_into(rules, shape, work, scratch)? {
             return Ok(None);
         }
         let PairScratch {
@@ -200,7 +205,7 @@ impl<'a> RuleView<'a> {
             deny_first,
             deny_second,
             ..
-        } = &scratch;
+        } = &*scratch;
         Ok(Some(PairContent {
             allow_first: allow_first.clone(),
             allow_second: allow_second.clone(),

@@ -24,7 +24,7 @@ use crate::yaml::Text;
 
 /// `kind: Permission`: who (subject) may or may not (deny) do what (actions) on which
 /// objects.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionDocument {
     /// `mission-control.flanksource.com/v1`.
@@ -42,7 +42,7 @@ pub struct PermissionDocument {
 }
 
 /// `Permission.spec`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionSpec {
     /// Free text.
@@ -67,7 +67,7 @@ pub struct PermissionSpec {
 }
 
 /// `Permission.spec.subject`: exactly one field.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
 pub struct SubjectSpec {
@@ -89,7 +89,7 @@ pub struct SubjectSpec {
 }
 
 /// `Permission.spec.object`: at least one category, `scopes`, or `mcp: true` alone.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("minProperties" = 1))]
 pub struct ObjectSpec {
@@ -132,7 +132,7 @@ impl ObjectSpec {
 
 /// A resource selector: every field present must match. String fields take item
 /// patterns (`*`, `prefix*`, `*suffix`, `!negation`, comma lists).
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(extend("minProperties" = 1))]
 pub struct SelectorSpec {

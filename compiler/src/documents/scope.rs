@@ -172,7 +172,7 @@ pub struct ScopeSelector {
 
 /// One entry of `Permission.spec.object.scopes`: a Scope by namespace and name; `id`, when
 /// given, must be that Scope's `metadata.uid`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeReference {
     /// The Scope's `metadata.uid`; checked, never used alone (upstream ignores it).
