@@ -182,7 +182,9 @@ impl RowWriter {
             .map(|n| n.get())
             .unwrap_or(1)
             .clamp(1, 16);
-        const BATCH: usize = 2048;
+        // Rows per thread and batch: two batches are held at once (the one being interned
+        // and the next), so this bounds the contents in memory.
+        const BATCH: usize = 1024;
         let (blocks, lists) = (self.pool.blocks.clone(), self.pool.lists.clone());
         let view = RuleView {
             rules: &data.rules,
@@ -195,8 +197,9 @@ impl RowWriter {
             },
         };
         std::thread::scope(|scope| {
-            // One batch computed ahead of the one being interned.
-            let (send, receive) = std::sync::mpsc::sync_channel(1);
+            // One batch computed ahead of the one being interned, handed over only when
+            // that one is done.
+            let (send, receive) = std::sync::mpsc::sync_channel(0);
             scope.spawn(move || {
                 for batch in distinct.chunks(BATCH * threads) {
                     let contents = row_contents(view, batch, threads);
