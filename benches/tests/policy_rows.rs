@@ -4,7 +4,8 @@
 //! does when only `permissions`, `permission_groups` or `scopes` rows changed) give
 //! exactly the tables a compile of the whole database gives: over rounds of random
 //! permission rows inserted (allows and denies, for people and teams), updated and
-//! soft-deleted in a generated world, the two table files are equal byte for byte.
+//! soft-deleted, and permission groups gaining a person, losing their teams or made new
+//! with a permission, in a generated world, the two table files are equal byte for byte.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
@@ -113,7 +114,39 @@ fn policy_rows_compiled_against_the_catalog_read_before_give_the_whole_compile()
                 &mut client,
                 "SELECT id::text FROM permissions WHERE deleted_at IS NULL ORDER BY id",
             );
-            let sql = match random.below(4) {
+            let groups = ids(
+                &mut client,
+                "SELECT name FROM permission_groups WHERE deleted_at IS NULL ORDER BY id",
+            );
+            let emails = ids(
+                &mut client,
+                "SELECT email FROM people WHERE email IS NOT NULL AND deleted_at IS NULL ORDER BY id",
+            );
+            let sql = match random.below(6) {
+                // A group gains a person, or loses every team (policy rows too).
+                4 => {
+                    let group = &groups[random.below(groups.len())];
+                    let email = &emails[random.below(emails.len())];
+                    if random.below(2) == 0 {
+                        format!(
+                            "UPDATE permission_groups SET selectors = jsonb_set(selectors::jsonb, '{{people}}',                                coalesce(selectors::jsonb->'people', '[]'::jsonb) || '[\"{email}\"]'::jsonb)                              WHERE name = '{group}';"
+                        )
+                    } else {
+                        format!(
+                            "UPDATE permission_groups SET selectors = selectors::jsonb - 'teams' WHERE name = '{group}';"
+                        )
+                    }
+                }
+                // A new group with a person in it, and an allow or a deny for it.
+                5 => {
+                    let email = &emails[random.below(emails.len())];
+                    let config = &configs[random.below(configs.len())];
+                    let name = format!("fresh-group-{round}-{}", random.below(1_000_000));
+                    format!(
+                        "INSERT INTO permission_groups (id, name, namespace, selectors, source)                            VALUES (gen_random_uuid(), '{name}', 'default', '{{\"people\": [\"{email}\"]}}', 'UI');                          INSERT INTO permissions (id, source, subject_type, subject, action, object_selector, deny)                            VALUES (gen_random_uuid(), 'UI', 'group', '{name}', 'read',                                    '{{\"configs\": [{{\"name\": \"{config}\"}}]}}', {});",
+                        random.below(2) == 0
+                    )
+                }
                 0 | 1 => {
                     let (subject_type, subject) = if random.below(2) == 0 {
                         ("person", &people[random.below(people.len())])
