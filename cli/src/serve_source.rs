@@ -238,24 +238,33 @@ impl TableSource for DatabaseSource {
         // Allows found not to compile, left out of the next pass.
         let mut left_out: BTreeMap<String, RefusedRow> = BTreeMap::new();
         let mut pass = 0;
+        // Whether a pass read the whole database (else only the policy rows).
+        let mut whole = false;
         let (compiled, world_summary, until) = loop {
             pass += 1;
             let excluded: BTreeSet<String> = left_out.keys().cloned().collect();
             let read_started = std::time::Instant::now();
-            let (policy, summary, findings) = match &self.catalog {
-                // The catalog read before (by this build's first pass, or by an earlier
-                // build when only policy rows changed since).
-                Some(catalog) => {
-                    let read = rampart_mission_control::world_read::read_policy_world(
-                        &mut connection,
-                        &catalog.names,
-                        &excluded,
-                        &mut self.parsed,
-                    )
-                    .map_err(|e| message(&e))?;
-                    (read.policy, read.summary, read.findings)
-                }
+            // The catalog read before (by this build's first pass, or by an earlier build
+            // when only policy rows changed since), while the database still holds it.
+            let policy_read = match &self.catalog {
+                Some(catalog) => rampart_mission_control::world_read::read_policy_world(
+                    &mut connection,
+                    &catalog.names,
+                    &excluded,
+                    &mut self.parsed,
+                )
+                .map_err(|e| message(&e))?,
+                None => None,
+            };
+            if policy_read.is_none() && self.catalog.take().is_some() {
+                eprintln!(
+                    "rampart serve: the catalog tables changed since they were read (their counters are not published yet); reading the whole database"
+                );
+            }
+            let (policy, summary, findings) = match policy_read {
+                Some(read) => (read.policy, read.summary, read.findings),
                 None => {
+                    whole = true;
                     let world = rampart_mission_control::world_read::read_world_refusing(
                         &mut connection,
                         &[],
@@ -340,10 +349,10 @@ impl TableSource for DatabaseSource {
             "rampart serve: compiled in {} ms ({} ms reading {}, {} ms compiling, {} ms encoding and loading, {} pass{})",
             started.elapsed().as_millis(),
             reading.as_millis(),
-            if policy_only {
-                "the policy rows (the catalog as read before)"
-            } else {
+            if whole {
                 "the database"
+            } else {
+                "the policy rows (the catalog as read before)"
             },
             compiling.as_millis(),
             loading.as_millis(),

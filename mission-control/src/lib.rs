@@ -16,7 +16,8 @@
 //!   [`lookup`] fetches one object by id when a request names one the tables do not
 //!   know yet (resolve-on-miss); [`memberships`] applies membership changes to
 //!   compiled tables without compiling again, when it can prove that gives the same;
-//!   [`parsed_rows`] keeps parsed permission rows between reads of the policy rows.
+//!   [`parsed_rows`] keeps parsed permission rows between reads of the policy rows;
+//!   [`catalog_digest`] proves a catalog read before is still the database's.
 //!
 //! Nothing here writes to the database, and nothing selects a credential or a scraped
 //! document: the shape has no such column, and the tests read the statement log to prove
@@ -28,6 +29,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod casbin_graph;
+pub mod catalog_digest;
 pub mod catalog_read;
 pub mod error;
 pub mod grants;

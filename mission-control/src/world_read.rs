@@ -11,6 +11,7 @@ use rampart_compiler::catalog::{Catalog, LoadedCatalog};
 use rampart_compiler::compile::{Loaded, Options, Policy};
 use rampart_compiler::documents;
 
+use crate::catalog_digest::catalog_digest;
 use crate::catalog_read::{read_catalog, CatalogSummary, Progress, ReadOptions};
 use crate::error::SourceError;
 use crate::parsed_rows::ParsedRows;
@@ -83,7 +84,7 @@ pub fn read_world_refusing(
         progress,
         ReadOptions { custom_roles: true },
     )?;
-    let names = CatalogNames::of(&sink.catalog, &summary);
+    let names = CatalogNames::of(&sink.catalog, &summary, catalog_digest(&mut snapshot)?);
     let findings = read_policy(
         &mut snapshot,
         &present,
@@ -136,11 +137,14 @@ pub struct PolicyWorld {
 pub struct CatalogNames {
     catalog: Catalog,
     summary: CatalogSummary,
+    /// The catalog tables' fingerprint in the snapshot it was read from.
+    digest: String,
 }
 
 impl CatalogNames {
-    /// The names of `catalog`, read with `summary`.
-    pub fn of(catalog: &Catalog, summary: &CatalogSummary) -> CatalogNames {
+    /// The names of `catalog`, read with `summary` from a snapshot whose catalog
+    /// fingerprint is `digest` ([`catalog_digest`]).
+    pub fn of(catalog: &Catalog, summary: &CatalogSummary, digest: String) -> CatalogNames {
         CatalogNames {
             catalog: Catalog {
                 people: catalog.people.clone(),
@@ -150,6 +154,7 @@ impl CatalogNames {
                 ..Catalog::default()
             },
             summary: summary.clone(),
+            digest,
         }
     }
 }
@@ -158,17 +163,23 @@ impl CatalogNames {
 /// snapshot, naming their subjects by `names` (a catalog read before): for
 /// `serve --postgres` when only policy rows changed. The `permissions` rows whose ids
 /// are in `refused` are left out, as [`read_world_refusing`] leaves them out; rows
-/// unchanged since a read `parsed` kept are not parsed again.
+/// unchanged since a read `parsed` kept are not parsed again. `None` when the catalog
+/// tables no longer hold what `names` was read from (their fingerprint differs): the
+/// whole world must be read again.
 pub fn read_policy_world(
     connection: &mut Connection,
     names: &CatalogNames,
     refused: &BTreeSet<String>,
     parsed: &mut ParsedRows,
-) -> Result<PolicyWorld, SourceError> {
+) -> Result<Option<PolicyWorld>, SourceError> {
     let mut documents = documents::Documents::default();
     let mut diagnostics = Vec::new();
     let mut summary = names.summary.clone();
     let mut snapshot = connection.snapshot()?;
+    if catalog_digest(&mut snapshot)? != names.digest {
+        snapshot.finish()?;
+        return Ok(None);
+    }
     let present =
         crate::preflight::check(&mut snapshot, &[PERMISSIONS, PERMISSION_GROUPS, SCOPES])?;
     let findings = read_policy(
@@ -183,7 +194,7 @@ pub fn read_policy_world(
         parsed,
     )?;
     snapshot.finish()?;
-    Ok(PolicyWorld {
+    Ok(Some(PolicyWorld {
         policy: Policy {
             documents,
             diagnostics,
@@ -191,5 +202,5 @@ pub fn read_policy_world(
         },
         summary,
         findings,
-    })
+    }))
 }
